@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
+import { IncidentsController } from './incidents/incidents.controller';
+import { IncidentsService } from './incidents/incidents.service';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { CorrelationModule } from './correlation/correlation.module';
+import { LiveModule } from './live/live.module';
+import { HealthController } from './platform/health.controller';
+import { SitesController } from './sites/sites.controller';
+import { SitesService } from './sites/sites.service';
+
+/** The REST API and the live sockets. */
+@Module({
+  imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
+  controllers: [IncidentsController, EventsController, SitesController, HealthController],
+  providers: [IncidentsService, EventsService, SitesService],
+})
+export class ApiModule {}

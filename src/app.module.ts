@@ -1,0 +1,24 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from './config/app-config';
+import { ApiModule } from './api.module';
+import { AuthModule } from './auth/auth.module';
+import { CorrelationModule } from './correlation/correlation.module';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { CoreModule } from './platform/core.module';
+
+/** Composition root: the API (REST and live sockets) only where this process serves it. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config),
+        AuthModule,
+        CorrelationModule,
+        IngestionModule,
+        ...(config.roles.has('api') ? [ApiModule] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { UsersRepository } from './users.repository';
+
+@Module({
+  controllers: [AuthController],
+  providers: [UsersRepository, AuthService, AuthGuard],
+  exports: [AuthService, AuthGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,61 @@
+import { Logger, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { AuthService } from './auth/auth.service';
+import type { AppConfig } from './config/app-config';
+import { FoldProcessor } from './correlation/fold.processor';
+import { RequeueService } from './correlation/requeue.service';
+import { migrateDatabase } from './database/migrate';
+import { IngestionService } from './ingestion/ingestion.service';
+import { HttpErrorFilter } from './platform/http-error.filter';
+import { JsonLogger } from './platform/json-logger';
+import { openApiDocument } from './platform/openapi';
+
+export interface RunningOreGuard {
+  app: INestApplicationContext;
+  /** The HTTP port actually bound (PORT=0 picks a free one), when this process serves the API. */
+  port?: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts OreGuard with the given configuration: migrates the database, then the roles this
+ * process runs: api (REST, /live sockets), ingest (MQTT), worker (folding events into incidents).
+ */
+export async function startOreGuard(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<RunningOreGuard> {
+  const log = new Logger('OreGuard');
+  Logger.overrideLogger(logger);
+  if (config.migrateOnStart) {
+    const applied = await migrateDatabase(config.database.url);
+    if (applied.length) log.log(`Applied migrations: ${applied.join(', ')}`);
+  }
+
+  let app: INestApplicationContext;
+  let port: number | undefined;
+  if (config.roles.has('api')) {
+    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: true });
+    http.useBodyParser('json', { limit: '256kb' });
+    http.setGlobalPrefix('api/v1');
+    http.useGlobalFilters(new HttpErrorFilter());
+    http.disable('x-powered-by');
+    SwaggerModule.setup('docs', http, openApiDocument() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
+    await http.listen(config.port);
+    const address = http.getHttpServer().address();
+    port = typeof address === 'object' && address ? address.port : config.port;
+    app = http;
+  } else {
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger });
+  }
+
+  await app.get(AuthService).bootstrapAdmin();
+  if (config.roles.has('worker')) {
+    app.get(FoldProcessor).start();
+    app.get(RequeueService).start();
+  }
+  if (config.roles.has('ingest')) await app.get(IngestionService).start();
+  log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);
+
+  return { app, port, close: () => app.close() };
+}

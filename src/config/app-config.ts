@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EnvSchema, type Env } from './env.schema';
+
+/** The checked configuration, built once at start from the environment. */
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  port: number;
+  roles: ReadonlySet<'api' | 'ingest' | 'worker'>;
+  database: { url: string; poolSize: number };
+  redis: { url: string; prefix: string };
+  mqtt: {
+    url: string;
+    username?: string;
+    password?: string;
+    topicPrefix: string;
+    clientId: string;
+    sharedGroup?: string;
+    receiveMaximum: number;
+  };
+  ingest: { batchSize: number; lingerMs: number; maxFutureMs: number; allowedLatenessMs: number };
+  correlation: {
+    gapMs: number;
+    workerConcurrency: number;
+    jobAttempts: number;
+    requeueIntervalMs: number;
+    requeueAfterMs: number;
+  };
+  live: { resumeGraceMs: number };
+  auth: {
+    jwtSecret: string;
+    jwtSecretGenerated: boolean;
+    expiresInS: number;
+    bootstrapAdmin?: { username: string; password: string };
+  };
+  logLevel: Env['LOG_LEVEL'];
+  shutdownGraceMs: number;
+  migrateOnStart: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    const shown = name in raw ? ` (got "${String(raw[name]).slice(0, 80)}")` : '';
+    throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}${shown}`);
+  }
+  const env = parsed.data;
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET: required when NODE_ENV is production');
+  }
+  if (Boolean(env.OREGUARD_ADMIN_USERNAME) !== Boolean(env.OREGUARD_ADMIN_PASSWORD)) {
+    throw new ConfigError(
+      'Invalid configuration: OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD must be set together',
+    );
+  }
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    roles: new Set(env.OREGUARD_ROLES),
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    mqtt: {
+      url: env.MQTT_URL,
+      username: env.MQTT_USERNAME,
+      password: env.MQTT_PASSWORD,
+      topicPrefix: env.MQTT_TOPIC_PREFIX,
+      clientId: env.MQTT_CLIENT_ID ?? `oreguard-${hostname()}`,
+      sharedGroup: env.MQTT_SHARED_GROUP,
+      receiveMaximum: env.MQTT_RECEIVE_MAXIMUM,
+    },
+    ingest: {
+      batchSize: env.INGEST_BATCH_SIZE,
+      lingerMs: env.INGEST_LINGER_MS,
+      maxFutureMs: env.EVENT_MAX_FUTURE_MS,
+      allowedLatenessMs: env.EVENT_ALLOWED_LATENESS_MS,
+    },
+    correlation: {
+      gapMs: env.INCIDENT_GAP_MS,
+      workerConcurrency: env.WORKER_CONCURRENCY,
+      jobAttempts: env.JOB_ATTEMPTS,
+      requeueIntervalMs: env.REQUEUE_INTERVAL_MS,
+      requeueAfterMs: env.REQUEUE_AFTER_MS,
+    },
+    live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
+    auth: {
+      jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+      jwtSecretGenerated: !env.JWT_SECRET,
+      expiresInS: env.JWT_EXPIRES_IN_S,
+      bootstrapAdmin:
+        env.OREGUARD_ADMIN_USERNAME && env.OREGUARD_ADMIN_PASSWORD
+          ? { username: env.OREGUARD_ADMIN_USERNAME, password: env.OREGUARD_ADMIN_PASSWORD }
+          : undefined,
+    },
+    logLevel: env.LOG_LEVEL,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    migrateOnStart: env.MIGRATE_ON_START,
+  };
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable OreGuard reads, with its default and meaning.
+ * This is the only file that names them; README.md's configuration table mirrors it.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().positive();
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** HTTP, REST and WebSocket port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Which parts this process runs: api (REST + live sockets), ingest (MQTT), worker (correlation). */
+  OREGUARD_ROLES: z
+    .string()
+    .default('api,ingest,worker')
+    .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['api', 'ingest', 'worker'])).min(1)),
+  /** PostgreSQL; the database is created if missing and migrated on start. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@localhost:5432/oreguard'),
+  /** Connections in this process's PostgreSQL pool. */
+  DATABASE_POOL_SIZE: positiveInt.default(20),
+  /** Redis for BullMQ. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://localhost:6379'),
+  /** Prefix of every Redis key OreGuard writes. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('oreguard'),
+  /** The MQTT broker. */
+  MQTT_URL: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).default('mqtt://localhost:1883'),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** Topic prefix of every OreGuard topic. */
+  MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+]+[^/#+]$/, 'a topic without wildcards or a trailing /').default('oreguard/v1'),
+  /** Persistent-session client id; unique per instance. Default oreguard-<hostname>. */
+  MQTT_CLIENT_ID: z.string().min(1).max(128).optional(),
+  /** When set, subscribe as $share/<group>/… so instances split the stream. */
+  MQTT_SHARED_GROUP: z.string().regex(/^[^/#+]+$/).optional(),
+  /** Messages the broker may send before OreGuard acknowledges them (MQTT 5 receive maximum). */
+  MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(2000),
+  /** Most events committed in one ingest transaction. */
+  INGEST_BATCH_SIZE: positiveInt.default(500),
+  /** How long the first message of a batch may wait for others, in ms. */
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).default(10),
+  /** How far in the future an event's occurredAt may be, in ms. */
+  EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
+  /** Events that arrive later than this after they occurred are flagged late, in ms. */
+  EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),
+  /** An event joins an open incident of its site and kind whose events are within this gap, in ms. */
+  INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
+  /** Jobs one worker folds at once. */
+  WORKER_CONCURRENCY: positiveInt.default(8),
+  /** Attempts before a fold job is dead-lettered. */
+  JOB_ATTEMPTS: positiveInt.default(6),
+  /** How often events not yet folded are re-queued, in ms. */
+  REQUEUE_INTERVAL_MS: positiveInt.default(30_000),
+  /** Events stored longer ago than this and still not folded are re-queued, in ms. */
+  REQUEUE_AFTER_MS: positiveInt.default(10_000),
+  /** How long a new socket waits for its resume request before live messages start, in ms. */
+  LIVE_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(1000),
+  /** JWT signing key. Required in production; elsewhere a random one per start is used, with a warning. */
+  JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** Access token lifetime in seconds. */
+  JWT_EXPIRES_IN_S: positiveInt.default(3600),
+  /** Bootstrap admin account, created if no user exists yet. */
+  OREGUARD_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+  OREGUARD_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+  /** Minimum level of log lines: debug, info, warn, error. */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Longest a graceful shutdown may take before the process exits anyway, in ms. */
+  SHUTDOWN_GRACE_MS: positiveInt.default(15_000),
+  /** Run pending migrations on start. */
+  MIGRATE_ON_START: bool.default(true),
+});
+
+export type Env = z.infer<typeof EnvSchema>;

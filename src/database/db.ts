@@ -1,0 +1,48 @@
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+
+export type Queryable = Pick<PoolClient, 'query'>;
+
+/**
+ * The connection pool every repository uses. TypeORM owns the schema (migrations);
+ * the hot paths speak SQL through this pool so batches stay one statement each.
+ */
+export class Db {
+  readonly pool: Pool;
+
+  constructor(url: string, max: number) {
+    this.pool = new Pool({ connectionString: url, max, application_name: 'oreguard' });
+    // An idle client that loses its server must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
+    const result = await this.pool.query<R>(text, params as unknown[]);
+    return result.rows;
+  }
+
+  /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** PostgreSQL error classes that say the data, not the connection, was at fault. */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
+
+/** Every migration, in order. A new migration is added here as well as in its own file. */
+export const migrations = [InitialSchema1764400000000];

@@ -1,0 +1,138 @@
+import type { CanonicalEvent } from './canonical-event.schema';
+import { CanonicalEventSchema, KINDS } from './canonical-event.schema';
+import { describeFirstIssue } from './describe-issue';
+import { describeValue } from './describe-value';
+import type { GatewayStatus } from './gateway-status.schema';
+import { GatewayStatusSchema } from './gateway-status.schema';
+import { decodeJsonObject } from './json-payload';
+import type { SiteEvent } from './site-event';
+import { suricataToEvent } from './suricata-record';
+import type { TopicRoute } from './topic';
+import { parseTopic } from './topic';
+
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+
+export interface ParseOptions {
+  now: Date;
+  /** How far ahead of `now` an event time may be (contract: 5 minutes). */
+  maxFutureMs: number;
+  /** The sensor's registered network; Suricata alerts default to `ot`. */
+  sensorNetwork?: (siteId: string, gatewayId: string, sensorId: string) => 'ot' | 'it' | undefined;
+}
+
+export type ParsedMessage =
+  | { ok: true; type: 'event'; event: SiteEvent }
+  | { ok: true; type: 'ignored'; reason: string }
+  | { ok: true; type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus }
+  | {
+      ok: false;
+      reason: string;
+      /** The topic's site and gateway, when the topic itself was fine (to answer on its acks topic). */
+      route?: TopicRoute;
+      /** The payload's `eventId`, when it had a readable one (for the ack of a rejected event). */
+      eventId?: string;
+    };
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * One MQTT message from a gateway to an outcome: an accepted event, a status, something to ignore,
+ * or a rejection whose reason names the field and the fault. Never throws.
+ * Order: topic → size → UTF-8 → JSON → schema → time not in the future.
+ */
+export function parseGatewayMessage(prefix: string, topic: string, payload: Uint8Array, options: ParseOptions): ParsedMessage {
+  try {
+    return parse(prefix, topic, payload, options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: `payload: could not be parsed (${message.slice(0, 200)})` };
+  }
+}
+
+function parse(prefix: string, topic: string, payload: Uint8Array, options: ParseOptions): ParsedMessage {
+  const parsedTopic = parseTopic(prefix, topic);
+  if (!parsedTopic.ok) return parsedTopic;
+  const { route } = parsedTopic;
+  const reject = (reason: string, eventId?: string): ParsedMessage => ({
+    ok: false,
+    reason,
+    route,
+    ...(eventId !== undefined && { eventId }),
+  });
+
+  if (route.type === 'acks') return { ok: true, type: 'ignored', reason: "acks: OreGuard's own replies" };
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+    return reject(`payload: ${payload.byteLength} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  }
+  if (route.type === 'status' && payload.byteLength === 0) {
+    // A zero-byte retained publish is how a retained status is cleared: not bad input.
+    return { ok: true, type: 'ignored', reason: 'status: retained status cleared (empty payload)' };
+  }
+  if (route.type === 'remoteid') return reject('remoteid: Remote ID decoding is not enabled in this version');
+
+  const json = decodeJsonObject(payload);
+  if (!json.ok) return reject(json.reason);
+  const body = json.value;
+
+  switch (route.type) {
+    case 'events': {
+      const result = CanonicalEventSchema.safeParse(body);
+      const eventId = readableEventId(body);
+      if (!result.success) return reject(kindMismatch(body) ?? describeFirstIssue(result.error, body), eventId);
+      const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
+      if (tooLate) return reject(tooLate, eventId);
+      return { ok: true, type: 'event', event: fromCanonical(route, result.data) };
+    }
+    case 'suricata': {
+      const sensorId = route.sensorId as string;
+      const network = options.sensorNetwork?.(route.siteId, route.gatewayId, sensorId) ?? 'ot';
+      const result = suricataToEvent(body, { siteId: route.siteId, gatewayId: route.gatewayId, sensorId, network });
+      if (!result.ok) return reject(result.reason);
+      if ('ignored' in result) return { ok: true, type: 'ignored', reason: `suricata: event_type ${JSON.stringify(result.ignored)} is not an alert` };
+      const tooLate = checkNotInFuture('timestamp', body['timestamp'], result.event.occurredAt, options);
+      if (tooLate) return reject(tooLate, result.event.eventId);
+      return { ok: true, type: 'event', event: result.event };
+    }
+    case 'status': {
+      const result = GatewayStatusSchema.safeParse(body);
+      if (!result.success) return reject(describeFirstIssue(result.error, body));
+      return { ok: true, type: 'status', siteId: route.siteId, gatewayId: route.gatewayId, status: result.data };
+    }
+  }
+}
+
+/**
+ * A kind object other than the one `kind` names is the fault to report, before the missing one:
+ * `cyber: unknown field "cyber" (a drone event carries only a "drone" object)`.
+ */
+function kindMismatch(body: Record<string, unknown>): string | null {
+  const kind = body['kind'];
+  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) return null;
+  const other = KINDS.find((k) => k !== kind && Object.prototype.hasOwnProperty.call(body, k));
+  return other ? `${other}: unknown field "${other}" (a ${kind} event carries only a "${kind}" object)` : null;
+}
+
+function fromCanonical(route: TopicRoute, event: CanonicalEvent): SiteEvent {
+  return { siteId: route.siteId, gatewayId: route.gatewayId, ...event, source: 'canonical' };
+}
+
+function checkNotInFuture(field: string, written: unknown, instant: Date, options: ParseOptions): string | null {
+  if (instant.getTime() - options.now.getTime() <= options.maxFutureMs) return null;
+  return (
+    `${field}: ${describeValue(written)} (${instant.toISOString()}) is more than ` +
+    `${formatDuration(options.maxFutureMs)} in the future (now ${options.now.toISOString()})`
+  );
+}
+
+function formatDuration(ms: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (ms % 60_000 === 0) return plural(ms / 60_000, 'minute');
+  if (ms % 1000 === 0) return plural(ms / 1000, 'second');
+  return plural(ms, 'millisecond');
+}
+
+function readableEventId(body: Record<string, unknown>): string | undefined {
+  const id = Object.prototype.hasOwnProperty.call(body, 'eventId') ? body['eventId'] : undefined;
+  return typeof id === 'string' && UUID_TEXT.test(id) ? id.toLowerCase() : undefined;
+}

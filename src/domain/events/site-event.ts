@@ -1,0 +1,20 @@
+import type { CyberDetails, DroneDetails, Kind, Severity, TheftDetails } from './canonical-event.schema';
+
+export type EventSource = 'canonical' | 'suricata' | 'remoteid';
+
+/** An accepted event, whatever its source, as the rest of OreGuard sees it. Times in UTC. */
+export interface SiteEvent {
+  siteId: string;
+  gatewayId: string;
+  eventId: string;
+  sensorId: string;
+  kind: Kind;
+  occurredAt: Date;
+  severity?: Severity;
+  zone?: string;
+  seq?: number;
+  source: EventSource;
+  drone?: DroneDetails;
+  cyber?: CyberDetails;
+  theft?: TheftDetails;
+}

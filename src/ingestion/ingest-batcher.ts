@@ -1,0 +1,161 @@
+import { Logger } from '@nestjs/common';
+import { isDataError, type Db } from 'src/database/db';
+import { storeBatch, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
+
+/** A message waiting to be made durable, and what to do once it is. */
+/** Where to confirm a message to its gateway (MQTT 5 request/response), when it asked. */
+export interface Confirmation {
+  topic: string;
+  correlationData?: Buffer;
+  eventId?: string;
+}
+
+export interface PendingMessage {
+  request: StoreRequest;
+  confirmation?: Confirmation;
+  /** Sends the PUBACK; called only after the request's transaction committed. */
+  ack(): void;
+}
+
+export interface BatchResult {
+  batch: PendingMessage[];
+  outcomes: StoreOutcome[];
+}
+
+/**
+ * Commits ingested messages in small batches, one transaction each, then releases their
+ * acknowledgements in arrival order. One batch is written at a time. If PostgreSQL cannot
+ * take a batch, nothing is acknowledged and the batch is retried with backoff; the broker
+ * holds the rest meanwhile (it sends no more than the receive maximum unacknowledged).
+ * A batch refused for its data (one event PostgreSQL cannot hold) is written message by
+ * message, and a message refused on its own is kept as a rejected event instead.
+ */
+export class IngestBatcher {
+  private readonly logger = new Logger(IngestBatcher.name);
+  private pending: PendingMessage[] = [];
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private stopping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly registry: RegistryCache,
+    private readonly options: { batchSize: number; lingerMs: number },
+    private readonly afterCommit: (result: BatchResult) => Promise<void>,
+    private readonly onRetry: (error: unknown) => void,
+  ) {}
+
+  add(message: PendingMessage): void {
+    this.pending.push(message);
+    if (this.draining) return; // the running drain picks it up
+    if (this.pending.length >= this.options.batchSize) {
+      this.startDrain();
+    } else {
+      this.timer ??= setTimeout(() => this.startDrain(), this.options.lingerMs);
+    }
+  }
+
+  /** Resolves once everything added so far is written (or given up because we are stopping). */
+  async flush(): Promise<void> {
+    this.startDrain();
+    await this.draining;
+  }
+
+  async stop(): Promise<void> {
+    await this.flush();
+    this.stopping = true;
+  }
+
+  private startDrain(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.pending.length > 0) this.startDrain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0 && !this.stopping) {
+      const batch = this.pending.splice(0, this.options.batchSize);
+      const outcomes = await this.writeUntilDone(batch);
+      if (!outcomes) {
+        this.pending.unshift(...batch);
+        return;
+      }
+      for (const message of batch) message.ack();
+      await this.afterCommit({ batch, outcomes }).catch((error: Error) =>
+        this.logger.error(`After-commit step failed (events are stored): ${error.message}`),
+      );
+    }
+  }
+
+  /** Writes the batch, retrying while the database is unavailable; undefined if we stop first. */
+  private async writeUntilDone(batch: PendingMessage[]): Promise<StoreOutcome[] | undefined> {
+    let delay = 100;
+    for (;;) {
+      try {
+        try {
+          return await this.write(batch);
+        } catch (error) {
+          if (!isDataError(error)) throw error;
+          return await this.writeOneByOne(batch);
+        }
+      } catch (error) {
+        this.onRetry(error);
+        this.logger.warn(`Ingest batch of ${batch.length} not committed, retrying in ${delay} ms: ${(error as Error).message}`);
+        if (this.stopping) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  private async write(batch: PendingMessage[]): Promise<StoreOutcome[]> {
+    const outcomes = await this.db.transaction((tx) => storeBatch(tx, batch.map((m) => m.request), this.registry));
+    this.registry.commit();
+    return outcomes;
+  }
+
+  private async writeOneByOne(batch: PendingMessage[]): Promise<StoreOutcome[]> {
+    const outcomes: StoreOutcome[] = [];
+    for (const message of batch) {
+      try {
+        outcomes.push(...(await this.write([message])));
+      } catch (error) {
+        if (!isDataError(error) || message.request.type === 'rejected') throw error;
+        const reason = `storage: PostgreSQL refused the event (${(error as Error).message})`;
+        this.logger.warn(`Rejected a message PostgreSQL refused: ${reason}`);
+        message.request = toRejected(message.request, reason);
+        outcomes.push(...(await this.write([message])));
+      }
+    }
+    return outcomes;
+  }
+}
+
+function toRejected(request: StoreRequest, reason: string): StoreRequest {
+  if (request.type === 'event') {
+    return {
+      type: 'rejected',
+      topic: request.topic,
+      siteId: request.event.siteId,
+      gatewayId: request.event.gatewayId,
+      reason,
+      payload: Buffer.from(request.raw),
+      receivedAt: request.receivedAt,
+    };
+  }
+  if (request.type === 'status') {
+    return {
+      type: 'rejected',
+      topic: `status of ${request.siteId}/${request.gatewayId}`,
+      siteId: request.siteId,
+      gatewayId: request.gatewayId,
+      reason,
+      payload: Buffer.from(JSON.stringify(request.status)),
+      receivedAt: request.receivedAt,
+    };
+  }
+  return request;
+}

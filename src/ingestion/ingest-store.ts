@@ -1,0 +1,220 @@
+import type { PoolClient } from 'pg';
+import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
+import type { SiteEvent } from 'src/domain/events/site-event';
+
+/** What one MQTT message asks the store to keep. */
+export type StoreRequest =
+  | { type: 'event'; event: SiteEvent; topic: string; raw: string; receivedAt: Date; late: boolean }
+  | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date }
+  | {
+      type: 'rejected';
+      topic: string;
+      siteId?: string;
+      gatewayId?: string;
+      reason: string;
+      payload: Buffer;
+      receivedAt: Date;
+    }
+  | { type: 'ignored'; reason: string };
+
+export type StoreOutcome =
+  | { type: 'stored'; id: number }
+  | { type: 'duplicate' }
+  | { type: 'rejected' }
+  | { type: 'status' }
+  | { type: 'ignored' };
+
+/** The first 4 KiB of a rejected payload, as text PostgreSQL can hold. */
+export const REJECTED_PAYLOAD_BYTES = 4096;
+
+export function rejectedPayloadText(payload: Buffer): string {
+  return new TextDecoder('utf-8', { fatal: false })
+    .decode(payload.subarray(0, REJECTED_PAYLOAD_BYTES))
+    .replace(/\u0000/g, '\uFFFD');
+}
+
+const eventKey = (e: SiteEvent) => `${e.siteId}/${e.gatewayId}/${e.eventId}`;
+
+/**
+ * Writes one batch of ingested messages in the caller's transaction: registers sites,
+ * gateways and sensors seen for the first time, inserts the events (a redelivered one hits the
+ * identity constraint and is reported as a duplicate), the rejected messages and status changes.
+ * Returns an outcome per request, in order.
+ */
+export async function storeBatch(
+  tx: PoolClient,
+  requests: readonly StoreRequest[],
+  registry: RegistryCache,
+): Promise<StoreOutcome[]> {
+  const outcomes: StoreOutcome[] = new Array(requests.length);
+  await registry.ensure(tx, requests);
+
+  // Events: one INSERT for the batch; the first copy of a key within the batch wins.
+  const firstIndexByKey = new Map<string, number>();
+  const events: { index: number; r: Extract<StoreRequest, { type: 'event' }> }[] = [];
+  requests.forEach((r, index) => {
+    if (r.type !== 'event') return;
+    const key = eventKey(r.event);
+    if (firstIndexByKey.has(key)) {
+      outcomes[index] = { type: 'duplicate' };
+      return;
+    }
+    firstIndexByKey.set(key, index);
+    events.push({ index, r });
+  });
+  if (events.length > 0) {
+    const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string }>(
+      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
+                           received_at, source, late, details, topic, raw_payload)
+       SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
+              u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
+                     $13::text[], $14::text[], $15::text[])
+           AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
+                source, late, details, topic, raw_payload)
+       ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
+       RETURNING id, site_id, gateway_id, event_id`,
+      [
+        events.map(({ r }) => r.event.siteId),
+        events.map(({ r }) => r.event.gatewayId),
+        events.map(({ r }) => r.event.eventId),
+        events.map(({ r }) => r.event.sensorId),
+        events.map(({ r }) => r.event.kind),
+        events.map(({ r }) => r.event.severity ?? null),
+        events.map(({ r }) => r.event.zone ?? null),
+        events.map(({ r }) => r.event.seq ?? null),
+        events.map(({ r }) => r.event.occurredAt),
+        events.map(({ r }) => r.receivedAt),
+        events.map(({ r }) => r.event.source),
+        events.map(({ r }) => r.late),
+        events.map(({ r }) => JSON.stringify(r.event.drone ?? r.event.cyber ?? r.event.theft ?? {})),
+        events.map(({ r }) => r.topic),
+        events.map(({ r }) => r.raw),
+      ],
+    );
+    const storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
+    for (const { index, r } of events) {
+      const id = storedIds.get(eventKey(r.event));
+      outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
+    }
+  }
+
+  const rejected = requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : []));
+  if (rejected.length > 0) {
+    await tx.query(
+      `INSERT INTO rejected_events (received_at, topic, site_id, gateway_id, reason, payload, payload_bytes)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])`,
+      [
+        rejected.map(({ r }) => r.receivedAt),
+        rejected.map(({ r }) => r.topic.replace(/\u0000/g, '\uFFFD')),
+        rejected.map(({ r }) => r.siteId ?? null),
+        rejected.map(({ r }) => r.gatewayId ?? null),
+        rejected.map(({ r }) => r.reason.replace(/\u0000/g, '\uFFFD')),
+        rejected.map(({ r }) => rejectedPayloadText(r.payload)),
+        rejected.map(({ r }) => r.payload.length),
+      ],
+    );
+    for (const { index } of rejected) outcomes[index] = { type: 'rejected' };
+  }
+
+  for (const [index, r] of requests.entries()) {
+    if (r.type === 'status') {
+      await applyStatus(tx, r);
+      outcomes[index] = { type: 'status' };
+    } else if (r.type === 'ignored') {
+      outcomes[index] = { type: 'ignored' };
+    }
+  }
+  return outcomes;
+}
+
+async function applyStatus(tx: PoolClient, r: Extract<StoreRequest, { type: 'status' }>): Promise<void> {
+  // A late heartbeat never overwrites a newer state.
+  await tx.query(
+    `UPDATE gateways SET state = $3, state_at = $4
+      WHERE site_id = $1 AND id = $2 AND (state_at IS NULL OR state_at <= $4)`,
+    [r.siteId, r.gatewayId, r.status.state, r.status.at],
+  );
+  const sensors = r.status.sensors ?? [];
+  if (sensors.length === 0) return;
+  await tx.query(
+    `INSERT INTO sensors (site_id, id, gateway_id, state, state_at)
+     SELECT $1, s.id, $2, s.state, $3 FROM unnest($4::text[], $5::text[]) AS s(id, state)
+     ON CONFLICT (site_id, id) DO UPDATE
+       SET gateway_id = EXCLUDED.gateway_id, state = EXCLUDED.state, state_at = EXCLUDED.state_at
+       WHERE sensors.state_at IS NULL OR sensors.state_at <= EXCLUDED.state_at`,
+    [r.siteId, r.gatewayId, r.status.at, sensors.map((s) => s.sensorId), sensors.map((s) => s.state)],
+  );
+}
+
+/**
+ * Sites, gateways and sensors register themselves on first sight. The cache remembers what
+ * is known to exist so the hot path skips the registry once a source has been seen.
+ */
+export class RegistryCache {
+  private readonly known = new Set<string>();
+  private readonly networks = new Map<string, 'ot' | 'it'>();
+
+  network(siteId: string, sensorId: string): 'ot' | 'it' | undefined {
+    return this.networks.get(`${siteId}/${sensorId}`);
+  }
+
+  async load(tx: Pick<PoolClient, 'query'>): Promise<void> {
+    const { rows } = await tx.query<{ site_id: string; id: string; network: 'ot' | 'it' }>(
+      'SELECT site_id, id, network FROM sensors',
+    );
+    for (const row of rows) this.networks.set(`${row.site_id}/${row.id}`, row.network);
+  }
+
+  async ensure(tx: PoolClient, requests: readonly StoreRequest[]): Promise<void> {
+    const sites = new Set<string>();
+    const gateways = new Map<string, [string, string]>();
+    const sensors = new Map<string, [string, string, string]>();
+    for (const r of requests) {
+      const site = r.type === 'event' ? r.event.siteId : r.type === 'status' ? r.siteId : undefined;
+      const gateway = r.type === 'event' ? r.event.gatewayId : r.type === 'status' ? r.gatewayId : undefined;
+      if (!site || !gateway) continue;
+      if (!this.known.has(`s:${site}`)) sites.add(site);
+      if (!this.known.has(`g:${site}/${gateway}`)) gateways.set(`${site}/${gateway}`, [site, gateway]);
+      if (r.type === 'event' && !this.known.has(`n:${site}/${r.event.sensorId}`)) {
+        sensors.set(`${site}/${r.event.sensorId}`, [site, r.event.sensorId, gateway]);
+      }
+    }
+    if (sites.size) {
+      await tx.query(
+        `INSERT INTO sites (id, name) SELECT id, id FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`,
+        [[...sites]],
+      );
+    }
+    if (gateways.size) {
+      const list = [...gateways.values()].sort();
+      await tx.query(
+        `INSERT INTO gateways (site_id, id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+        [list.map((g) => g[0]), list.map((g) => g[1])],
+      );
+    }
+    if (sensors.size) {
+      const list = [...sensors.values()].sort();
+      await tx.query(
+        `INSERT INTO sensors (site_id, id, gateway_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+         ON CONFLICT DO NOTHING`,
+        [list.map((s) => s[0]), list.map((s) => s[1]), list.map((s) => s[2])],
+      );
+    }
+    // Remembered only once committed; see commit().
+    this.staged = [
+      ...[...sites].map((s) => `s:${s}`),
+      ...[...gateways.keys()].map((g) => `g:${g}`),
+      ...[...sensors.keys()].map((s) => `n:${s}`),
+    ];
+  }
+
+  private staged: string[] = [];
+
+  /** Call after the transaction that ran ensure() committed. */
+  commit(): void {
+    for (const key of this.staged) this.known.add(key);
+    this.staged = [];
+  }
+}

@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { FoldQueue } from 'src/correlation/fold-queue';
+import { Db } from 'src/database/db';
+import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
+import { Clock } from 'src/platform/clock';
+import { Metrics } from 'src/platform/metrics';
+import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-batcher';
+import { RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
+import { MqttInbox, type InboundMessage } from './mqtt-inbox';
+
+/**
+ * The MQTT edge: parse each message once, make it durable (event, status or rejection) in a
+ * batch transaction, then acknowledge it, confirm it to the gateway if asked, and queue the
+ * new events for folding. Nothing is acknowledged before it is committed.
+ */
+@Injectable()
+export class IngestionService implements OnModuleDestroy {
+  private readonly logger = new Logger(IngestionService.name);
+  private readonly registry = new RegistryCache();
+  private inbox?: MqttInbox;
+  private batcher?: IngestBatcher;
+
+  constructor(
+    private readonly db: Db,
+    private readonly foldQueue: FoldQueue,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get connected(): boolean {
+    return this.inbox?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    await this.registry.load(this.db.pool);
+    this.batcher = new IngestBatcher(
+      this.db,
+      this.registry,
+      { batchSize: this.config.ingest.batchSize, lingerMs: this.config.ingest.lingerMs },
+      (result) => this.afterCommit(result),
+      () => this.metrics.ingestBatchFailures.inc(),
+    );
+    const { mqtt } = this.config;
+    const filter = `${mqtt.topicPrefix}/#`;
+    this.inbox = new MqttInbox(
+      {
+        url: mqtt.url,
+        username: mqtt.username,
+        password: mqtt.password,
+        clientId: mqtt.clientId,
+        filters: [mqtt.sharedGroup ? `$share/${mqtt.sharedGroup}/${filter}` : filter],
+        shared: Boolean(mqtt.sharedGroup),
+        receiveMaximum: mqtt.receiveMaximum,
+      },
+      (message) => this.receive(message),
+    );
+    this.inbox.start();
+  }
+
+  private receive(message: InboundMessage): void {
+    const parsed = parseGatewayMessage(this.config.mqtt.topicPrefix, message.topic, message.payload, {
+      now: this.clock.now(),
+      maxFutureMs: this.config.ingest.maxFutureMs,
+      sensorNetwork: (siteId, _gatewayId, sensorId) => this.registry.network(siteId, sensorId),
+    });
+    this.metrics.messagesReceived.inc({ route: routeLabel(parsed) });
+    const request = this.toRequest(message, parsed);
+    if (request.type === 'rejected') {
+      this.logger.warn(`Rejected message on ${message.topic}: ${request.reason}`);
+    }
+    const confirmation = this.confirmationFor(message, parsed);
+    this.batcher!.add({ request, confirmation, ack: message.ack });
+  }
+
+  private toRequest(message: InboundMessage, parsed: ParsedMessage): StoreRequest {
+    const receivedAt = message.receivedAt;
+    if (!parsed.ok) {
+      return {
+        type: 'rejected',
+        topic: message.topic,
+        siteId: parsed.route?.siteId,
+        gatewayId: parsed.route?.gatewayId,
+        reason: parsed.reason,
+        payload: message.payload,
+        receivedAt,
+      };
+    }
+    switch (parsed.type) {
+      case 'event':
+        return {
+          type: 'event',
+          event: parsed.event,
+          topic: message.topic,
+          raw: message.payload.toString('utf8'),
+          receivedAt,
+          late: receivedAt.getTime() - parsed.event.occurredAt.getTime() > this.config.ingest.allowedLatenessMs,
+        };
+      case 'status':
+        return { type: 'status', siteId: parsed.siteId, gatewayId: parsed.gatewayId, status: parsed.status, receivedAt };
+      case 'ignored':
+        return { type: 'ignored', reason: parsed.reason };
+    }
+  }
+
+  /** Gateways that ask (MQTT 5 response topic) get an answer on their own acks topic, whatever they named. */
+  private confirmationFor(message: InboundMessage, parsed: ParsedMessage): Confirmation | undefined {
+    if (!message.properties?.responseTopic) return undefined;
+    const route = parsed.ok ? (parsed.type === 'event' ? parsed.event : parsed.type === 'status' ? parsed : undefined) : parsed.route;
+    if (!route) return undefined;
+    return {
+      topic: `${this.config.mqtt.topicPrefix}/sites/${route.siteId}/gateways/${route.gatewayId}/acks`,
+      correlationData: message.properties.correlationData,
+      eventId: parsed.ok ? (parsed.type === 'event' ? parsed.event.eventId : undefined) : parsed.eventId,
+    };
+  }
+
+  private async afterCommit({ batch, outcomes }: BatchResult): Promise<void> {
+    const stored: number[] = [];
+    outcomes.forEach((outcome, i) => {
+      const { request, confirmation } = batch[i];
+      this.count(request, outcome);
+      if (outcome.type === 'stored') stored.push(outcome.id);
+      if (confirmation) this.confirm(confirmation, request, outcome);
+    });
+    if (stored.length > 0) {
+      // If Redis is down the events are still safe: the re-queue sweep picks them up.
+      await this.foldQueue
+        .enqueue('ingest', stored)
+        .catch((error: Error) => this.logger.warn(`Could not queue ${stored.length} events to fold: ${error.message}`));
+    }
+  }
+
+  private count(request: StoreRequest, outcome: StoreOutcome): void {
+    if (outcome.type === 'stored' && request.type === 'event') {
+      this.metrics.eventsAccepted.inc({ source: request.event.source });
+      if (request.late) this.metrics.eventsLate.inc();
+    } else if (outcome.type === 'duplicate') {
+      this.metrics.eventsDuplicate.inc();
+    } else if (outcome.type === 'rejected' && request.type === 'rejected') {
+      this.metrics.eventsRejected.inc({ reason: reasonLabel(request.reason) });
+    }
+  }
+
+  private confirm(confirmation: Confirmation, request: StoreRequest, outcome: StoreOutcome): void {
+    if (outcome.type === 'status' || outcome.type === 'ignored') return;
+    const body =
+      outcome.type === 'rejected'
+        ? { status: 'rejected', eventId: confirmation.eventId, reason: request.type === 'rejected' ? request.reason : '' }
+        : { status: outcome.type, eventId: confirmation.eventId };
+    this.inbox!
+      .publish(confirmation.topic, JSON.stringify(body), {
+        qos: 1,
+        properties: confirmation.correlationData ? { correlationData: confirmation.correlationData } : {},
+      })
+      .catch((error: Error) => this.logger.warn(`Could not confirm to ${confirmation.topic}: ${error.message}`));
+  }
+
+  /** Ordered shutdown: stop taking messages, commit and acknowledge what was taken, disconnect. */
+  async onModuleDestroy(): Promise<void> {
+    if (!this.inbox) return;
+    this.inbox.stopAccepting();
+    await this.batcher?.stop();
+    await this.inbox.close();
+  }
+}
+
+function routeLabel(parsed: ParsedMessage): string {
+  if (!parsed.ok) return 'rejected';
+  return parsed.type === 'event' ? parsed.event.source : parsed.type;
+}
+
+/** The field at fault, cut to its first segment so the label set stays small. */
+function reasonLabel(reason: string): string {
+  return reason.split(':')[0].split(/[.[\s]/)[0].slice(0, 40) || 'unknown';
+}

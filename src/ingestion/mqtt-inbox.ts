@@ -1,0 +1,131 @@
+import { Logger } from '@nestjs/common';
+import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+
+export interface InboxOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  /** Topic filters to subscribe to at QoS 1 (with `$share/<group>/` already applied). */
+  filters: string[];
+  /** Whether the filters are shared subscriptions (No Local is not allowed on those). */
+  shared: boolean;
+  receiveMaximum: number;
+}
+
+/** One message from the broker, acknowledged only when the caller says so. */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  properties: IPublishPacket['properties'];
+  receivedAt: Date;
+  /** Sends the PUBACK, if the connection that brought the message is still the current one. */
+  ack(): void;
+}
+
+/** A PUBACK may be withheld; the broker redelivers the message on the next connection. */
+const DEFERRED = new Error('acknowledgement deferred until the message is durable');
+
+/**
+ * OreGuard's MQTT session: MQTT 5, a fixed client id, no clean start and a session that
+ * never expires, so the broker queues what arrives while OreGuard is away. mqtt.js sends the
+ * PUBACK of a QoS 1 message when its `handleMessage` callback succeeds, one message at a time;
+ * to commit messages in batches, the inbox declines that PUBACK (the client moves on to the
+ * next message without acknowledging) and sends it itself once the message is durable.
+ * Up to `receiveMaximum` messages can be awaiting their PUBACK; then the broker waits.
+ */
+export class MqttInbox {
+  private readonly logger = new Logger(MqttInbox.name);
+  private client?: MqttClient;
+  /** Bumped on every (re)connection: a PUBACK is only valid on the connection that got the message. */
+  private connection = 0;
+  private accepting = true;
+
+  constructor(
+    private readonly options: InboxOptions,
+    private readonly onMessage: (message: InboundMessage) => void,
+  ) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  start(): void {
+    const o = this.options;
+    const client = mqtt.connect(o.url, {
+      protocolVersion: 5,
+      clientId: o.clientId,
+      clean: false,
+      username: o.username,
+      password: o.password,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: o.receiveMaximum },
+      manualConnect: true,
+    });
+    // Handlers first, connection second: queued messages arrive right after CONNACK.
+    client.handleMessage = (packet, callback) => {
+      this.receive(packet as IPublishPacket);
+      callback(DEFERRED);
+    };
+    client.on('connect', (connack) => {
+      this.connection += 1;
+      this.logger.log(`Connected to ${o.url} as ${o.clientId} (session present: ${connack.sessionPresent})`);
+      // Re-subscribing an existing session is harmless; rh=1 skips retained messages already sent.
+      const subscription = o.filters.map((topic) => [topic, { qos: 1 as const, nl: !o.shared, rh: 1 as const }]);
+      client.subscribe(Object.fromEntries(subscription), (error) => {
+        if (error) this.logger.error(`Subscribe failed: ${error.message}`);
+      });
+    });
+    client.on('close', () => this.logger.warn('Disconnected from the broker; reconnecting'));
+    client.on('error', (error) => this.logger.warn(`MQTT: ${error.message}`));
+    this.client = client;
+    client.connect();
+  }
+
+  private receive(packet: IPublishPacket): void {
+    if (!this.accepting) return; // never acknowledged: the broker keeps it for the next session
+    const connection = this.connection;
+    const { messageId, qos } = packet;
+    const message: InboundMessage = {
+      topic: packet.topic,
+      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+      properties: packet.properties,
+      receivedAt: new Date(),
+      ack: () => {
+        if (qos === 0 || messageId === undefined) return;
+        if (connection !== this.connection || !this.client?.connected) return; // redelivered on the new one
+        this.sendPuback(messageId);
+      },
+    };
+    this.onMessage(message);
+  }
+
+  private sendPuback(messageId: number): void {
+    // The same private path mqtt.js takes for its own PUBACKs; see the class comment.
+    (this.client as unknown as { _sendPacket(p: object, cb?: () => void): void })._sendPacket({
+      cmd: 'puback',
+      messageId,
+      reasonCode: 0,
+    });
+  }
+
+  publish(topic: string, payload: string, options: IClientPublishOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.client) return reject(new Error('MQTT client not started'));
+      this.client.publish(topic, payload, options, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Stops taking messages (those not acknowledged stay with the broker) and disconnects. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  async close(): Promise<void> {
+    this.accepting = false;
+    const client = this.client;
+    if (!client) return;
+    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+  }
+}

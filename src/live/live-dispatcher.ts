@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Client } from 'pg';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { LIVE_CHANNEL, LiveLogReader, type LiveMessage } from './live-log';
+
+/** How often the log is polled in case a notification was missed (e.g. while reconnecting). */
+const POLL_INTERVAL_MS = 1000;
+
+/**
+ * Follows the live message log of every site and hands new messages to this instance's
+ * sockets. Each instance follows the log itself (LISTEN/NOTIFY for speed, polling as a
+ * safety net), so a message reaches every permitted client, whichever instance committed it
+ * and whichever instance the client is connected to.
+ */
+@Injectable()
+export class LiveDispatcher implements OnModuleDestroy {
+  private readonly logger = new Logger(LiveDispatcher.name);
+  /** The last seq handed out, per site. */
+  readonly positions = new Map<string, number>();
+  private readonly reading = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private listener?: Client;
+  private pollTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private subscriber: (siteId: string, messages: LiveMessage[]) => void = () => undefined;
+
+  constructor(
+    private readonly log: LiveLogReader,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async start(subscriber: (siteId: string, messages: LiveMessage[]) => void): Promise<void> {
+    this.subscriber = subscriber;
+    for (const [siteId, seq] of await this.log.latestSeqs()) this.positions.set(siteId, seq);
+    await this.listen();
+    this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.config.database.url, application_name: 'oreguard-live' });
+    client.on('notification', (n) => {
+      const siteId = n.payload?.slice(0, n.payload.lastIndexOf(':'));
+      if (siteId) this.read(siteId);
+    });
+    client.on('error', (error) => {
+      this.logger.warn(`Live listener lost its connection: ${error.message}`);
+      void client.end().catch(() => undefined);
+      setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LIVE_CHANNEL}`);
+      this.listener = client;
+    } catch (error) {
+      this.logger.warn(`Live listener could not connect: ${(error as Error).message}`);
+      await client.end().catch(() => undefined);
+      setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      for (const [siteId, seq] of await this.log.latestSeqs()) {
+        if (seq > (this.positions.get(siteId) ?? 0)) this.read(siteId);
+      }
+    } catch (error) {
+      this.logger.warn(`Live poll failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Reads a site's new messages; one reader per site at a time, re-run if asked meanwhile. */
+  private read(siteId: string): void {
+    if (this.reading.has(siteId)) {
+      this.again.add(siteId);
+      return;
+    }
+    const run = (async () => {
+      try {
+        for (;;) {
+          const messages = await this.log.after(siteId, this.positions.get(siteId) ?? 0, 1000);
+          if (messages.length === 0) break;
+          this.positions.set(siteId, messages[messages.length - 1].seq);
+          this.subscriber(siteId, messages);
+          if (messages.length < 1000) break;
+        }
+      } catch (error) {
+        this.logger.warn(`Reading the live log of ${siteId} failed: ${(error as Error).message}`);
+      }
+    })().finally(() => {
+      this.reading.delete(siteId);
+      if (this.again.delete(siteId)) this.read(siteId);
+    });
+    this.reading.set(siteId, run);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    await Promise.allSettled(this.reading.values());
+    await this.listener?.end().catch(() => undefined);
+  }
+}

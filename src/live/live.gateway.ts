@@ -1,0 +1,99 @@
+import { Inject, Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { z } from 'zod';
+import { AuthService } from 'src/auth/auth.service';
+import type { Principal } from 'src/auth/principal';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { describeFirstIssue } from 'src/domain/events/describe-issue';
+import { IDENTIFIER_PATTERN } from 'src/domain/events/identifiers';
+import { Metrics } from 'src/platform/metrics';
+import { LiveDispatcher } from './live-dispatcher';
+import { LiveLogReader, type LiveMessage } from './live-log';
+import { SocketFeed } from './socket-feed';
+
+/** Server → client events of the /live namespace (contract section 2). */
+export interface ServerToClientEvents {
+  incident: (message: LiveMessage) => void;
+}
+
+const ResumeSchema = z.strictObject({
+  after: z.record(z.string().regex(IDENTIFIER_PATTERN), z.int().min(0)),
+});
+
+type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, { principal: Principal; feed?: SocketFeed }>;
+
+/**
+ * The /live namespace: authenticates in the handshake (Nest guards do not run on connect),
+ * gives each socket a feed of the sites it may see, and takes `resume`. No business logic.
+ */
+@WebSocketGateway({ namespace: '/live', cors: { origin: true }, connectionStateRecovery: undefined })
+export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(LiveGateway.name);
+  private readonly feeds = new Set<SocketFeed>();
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly dispatcher: LiveDispatcher,
+    private readonly log: LiveLogReader,
+    private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown })?.token;
+      if (typeof token !== 'string') return next(new Error('unauthorized: a token is required'));
+      this.auth
+        .verify(token)
+        .then((principal) => {
+          if (!principal) return next(new Error('unauthorized: invalid or expired token'));
+          socket.data.principal = principal;
+          // The socket ends when its token does.
+          const timer = setTimeout(() => socket.disconnect(true), Math.max(0, principal.expiresAt - Date.now()));
+          socket.once('disconnect', () => clearTimeout(timer));
+          next();
+        })
+        .catch(() => next(new Error('unauthorized: could not verify the token')));
+    });
+    void this.dispatcher.start((siteId, messages) => {
+      for (const feed of this.feeds) feed.deliver(siteId, messages);
+    });
+  }
+
+  handleConnection(socket: LiveSocket): void {
+    const principal = socket.data.principal;
+    if (!principal) return void socket.disconnect(true);
+    const feed = new SocketFeed(socket, principal, this.log, this.dispatcher.positions, this.config.live.resumeGraceMs, (n) =>
+      this.metrics.liveMessagesSent.inc(n),
+    );
+    socket.data.feed = feed;
+    this.feeds.add(feed);
+    this.metrics.liveClients.set(this.feeds.size);
+  }
+
+  handleDisconnect(socket: LiveSocket): void {
+    const feed = socket.data.feed;
+    if (!feed) return;
+    feed.close();
+    this.feeds.delete(feed);
+    this.metrics.liveClients.set(this.feeds.size);
+  }
+
+  @SubscribeMessage('resume')
+  resume(@ConnectedSocket() socket: LiveSocket, @MessageBody() body: unknown): { ok: boolean; sites?: string[]; error?: string } {
+    const parsed = ResumeSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, error: describeFirstIssue(parsed.error, body, 'resume') };
+    const feed = socket.data.feed;
+    if (!feed) return { ok: false, error: 'not connected' };
+    return { ok: true, sites: feed.resume(parsed.data.after) };
+  }
+}

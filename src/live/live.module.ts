@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from 'src/auth/auth.module';
+import { Db } from 'src/database/db';
+import { LiveDispatcher } from './live-dispatcher';
+import { LiveLogReader } from './live-log';
+import { LiveGateway } from './live.gateway';
+
+@Module({
+  imports: [AuthModule],
+  providers: [{ provide: LiveLogReader, useFactory: (db: Db) => new LiveLogReader(db), inject: [Db] }, LiveDispatcher, LiveGateway],
+})
+export class LiveModule {}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/app-config';
+import { startOreGuard } from './bootstrap';
+import { JsonLogger } from './platform/json-logger';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = new JsonLogger(config.logLevel);
+  const running = await startOreGuard(config, logger);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`Received ${signal}: stopping (MQTT intake first, then jobs in progress, then connections)`, 'OreGuard');
+    const force = setTimeout(() => {
+      logger.error('Graceful shutdown took too long; exiting', 'OreGuard');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    running
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: Error) => {
+        logger.error(error, 'OreGuard');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', context: 'OreGuard', msg: `Start-up failed: ${error.message}`, stack: error.stack })}\n`);
+  process.exit(1);
+});

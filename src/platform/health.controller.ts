@@ -1,0 +1,56 @@
+import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Db } from 'src/database/db';
+import { FoldQueue } from 'src/correlation/fold-queue';
+import { IngestionService } from 'src/ingestion/ingestion.service';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { Metrics } from './metrics';
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly db: Db,
+    private readonly metrics: Metrics,
+    private readonly foldQueue: FoldQueue,
+    private readonly ingestion: IngestionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Ready when PostgreSQL and Redis answer and, where this instance ingests, MQTT is connected. */
+  @Get('health/ready')
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const checks: Record<string, string> = {};
+    checks.postgres = await this.db
+      .query('SELECT 1')
+      .then(() => 'up')
+      .catch((e: Error) => `down: ${e.message}`);
+    checks.redis = await withTimeout(this.foldQueue.queue.getJobCounts('waiting'), 2000)
+      .then(() => 'up')
+      .catch((e: Error) => `down: ${e.message}`);
+    if (this.config.roles.has('ingest')) {
+      checks.mqtt = this.ingestion.connected ? 'up' : 'down: not connected to the broker';
+    }
+    const ok = Object.values(checks).every((c) => c === 'up');
+    res.status(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'unavailable', checks };
+  }
+
+  @Get('metrics')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  metricsText() {
+    return this.metrics.render();
+  }
+
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,44 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { ApplicationError, ERROR_STATUS } from './application-error';
+
+/**
+ * Every HTTP error leaves as { statusCode, error, message, details? }. Expected errors carry
+ * their own message; anything else is logged and hidden behind a plain 500 (no stack, no SQL).
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    let statusCode = 500;
+    let message = 'Internal server error';
+    let details: unknown;
+    if (exception instanceof ApplicationError) {
+      statusCode = ERROR_STATUS[exception.code];
+      message = exception.message;
+      details = exception.details;
+    } else if (exception instanceof HttpException) {
+      statusCode = exception.getStatus();
+      const body = exception.getResponse();
+      message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
+    } else if ((exception as { type?: string })?.type === 'entity.parse.failed') {
+      statusCode = 400;
+      message = 'body: invalid JSON';
+    } else if ((exception as { type?: string })?.type === 'entity.too.large') {
+      statusCode = 413;
+      message = 'body: too large';
+    } else {
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+    }
+    if (response.headersSent) return;
+    response.status(statusCode).json({
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message,
+      ...(details === undefined ? {} : { details }),
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** OreGuard's Prometheus metrics, in a registry of its own (served at /api/v1/metrics). */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly messagesReceived = new Counter({
+    name: 'oreguard_mqtt_messages_received_total',
+    help: 'MQTT messages received, by topic type',
+    labelNames: ['route'],
+    registers: [this.registry],
+  });
+  readonly eventsAccepted = new Counter({
+    name: 'oreguard_events_accepted_total',
+    help: 'Events newly stored, by source',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly eventsDuplicate = new Counter({
+    name: 'oreguard_events_duplicate_total',
+    help: 'Events received again and recognised as already stored',
+    registers: [this.registry],
+  });
+  readonly eventsRejected = new Counter({
+    name: 'oreguard_events_rejected_total',
+    help: 'Messages kept as rejected events, by the field at fault',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly eventsLate = new Counter({
+    name: 'oreguard_events_late_total',
+    help: 'Events stored that arrived after the allowed lateness',
+    registers: [this.registry],
+  });
+  readonly ingestBatchFailures = new Counter({
+    name: 'oreguard_ingest_batch_failures_total',
+    help: 'Ingest transactions that failed and were retried (acknowledgements withheld meanwhile)',
+    registers: [this.registry],
+  });
+  readonly processingLatency = new Histogram({
+    name: 'oreguard_event_processing_seconds',
+    help: 'Time from an event reaching OreGuard to its incident change being committed',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly incidentsOpened = new Counter({
+    name: 'oreguard_incidents_opened_total',
+    help: 'Incidents opened, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly liveClients = new Gauge({
+    name: 'oreguard_websocket_clients',
+    help: 'Live sockets connected to this instance',
+    registers: [this.registry],
+  });
+  readonly liveMessagesSent = new Counter({
+    name: 'oreguard_live_messages_sent_total',
+    help: 'incident messages emitted to sockets by this instance',
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'oreguard_queue_jobs',
+    help: 'Fold jobs in the queue, by state',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Gauge({
+    name: 'oreguard_events_dead_lettered',
+    help: 'Events whose fold job failed every attempt (events.fold_error is set)',
+    registers: [this.registry],
+  });
+
+  /** Called before each scrape to refresh gauges that are read from elsewhere. */
+  private readonly collectors: (() => Promise<void>)[] = [];
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'oreguard_process_' });
+  }
+
+  onScrape(collector: () => Promise<void>): void {
+    this.collectors.push(collector);
+  }
+
+  foldLatency(latenciesMs: number[]): void {
+    for (const ms of latenciesMs) this.processingLatency.observe(ms / 1000);
+  }
+
+  async render(): Promise<string> {
+    await Promise.allSettled(this.collectors.map((c) => c()));
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { EventQuerySchema, IncidentQuerySchema, LoginSchema, RejectedQuerySchema } from './query.schemas';
+
+/** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
+function queryParameters(schema: z.ZodObject) {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, object>;
+    required?: string[];
+  };
+  return Object.entries(json.properties).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: s,
+  }));
+}
+
+const bearer = [{ bearer: [] }];
+const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
+const json = (description: string, schema: object = { type: 'object' }) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const page = (item: string) => ({
+  type: 'object',
+  properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, nextCursor: { type: ['string', 'null'] } },
+});
+
+/** The OpenAPI 3.1 document served at /docs (kept beside the routes it describes). */
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'OreGuard',
+      version: '1',
+      description:
+        'Security incident monitoring for critical-mineral sites. Live incident messages are on the socket.io namespace /live (see README).',
+    },
+    servers: [{ url: '/api/v1' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['statusCode', 'error', 'message'],
+          properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, details: {} },
+        },
+        Incident: {
+          type: 'object',
+          properties: Object.fromEntries(
+            ['id', 'siteId', 'title', 'severity', 'status', 'firstSeenAt', 'lastSeenAt', 'openedAt'].map((k) => [k, { type: 'string' }]),
+          ),
+        },
+        Event: { type: 'object', description: 'The canonical event as accepted plus siteId, gatewayId, receivedAt, source, late, incidentIds' },
+        RejectedEvent: {
+          type: 'object',
+          properties: Object.fromEntries(['id', 'receivedAt', 'topic', 'reason', 'payload'].map((k) => [k, { type: 'string' }])),
+        },
+      },
+    },
+    paths: {
+      '/auth/login': {
+        post: {
+          summary: 'Exchange a username and password for an access token',
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(LoginSchema) } } },
+          responses: { 200: json('Token', { type: 'object', properties: { accessToken: { type: 'string' }, expiresIn: { type: 'integer' } } }), 400: errorResponse, 401: errorResponse },
+        },
+      },
+      '/incidents': {
+        get: {
+          summary: 'Incidents, newest first; operators see their sites only',
+          security: bearer,
+          parameters: queryParameters(IncidentQuerySchema),
+          responses: { 200: json('A page of incidents', page('Incident')), ...errors },
+        },
+      },
+      '/incidents/{id}': {
+        get: {
+          summary: 'One incident with its events and timeline',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { 200: json('The incident'), 404: errorResponse, ...errors },
+        },
+      },
+      '/events': {
+        get: {
+          summary: 'Accepted events, newest (by event time) first',
+          security: bearer,
+          parameters: queryParameters(EventQuerySchema),
+          responses: { 200: json('A page of events', page('Event')), ...errors },
+        },
+      },
+      '/rejected-events': {
+        get: {
+          summary: 'Rejected input, newest first (leads and admins)',
+          security: bearer,
+          parameters: queryParameters(RejectedQuerySchema),
+          responses: { 200: json('A page of rejected events', page('RejectedEvent')), ...errors },
+        },
+      },
+      '/sites': { get: { summary: 'The sites the caller may see, with their gateways', security: bearer, responses: { 200: json('Sites'), ...errors } } },
+      '/sites/{id}/sensors': {
+        get: {
+          summary: "A site's sensors",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('Sensors'), 404: errorResponse, ...errors },
+        },
+      },
+      '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
+      '/health/ready': { get: { summary: 'Readiness: PostgreSQL, Redis and (ingest role) MQTT', responses: { 200: json('Ready'), 503: json('Not ready') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.schema';
+import { IdentifierSchema } from 'src/domain/events/identifiers';
+
+/** Query-string pieces shared by the list endpoints. */
+export const TimeParamSchema = z.iso
+  .datetime({ offset: true })
+  .transform((t) => new Date(t));
+
+export const PageSchema = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+};
+
+export const IncidentQuerySchema = z.strictObject({
+  siteId: IdentifierSchema.optional(),
+  status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+  severity: SeveritySchema.optional(),
+  kind: KindSchema.optional(),
+  from: TimeParamSchema.optional(),
+  to: TimeParamSchema.optional(),
+  q: z.string().min(1).max(200).optional(),
+  ...PageSchema,
+});
+export type IncidentQuery = z.infer<typeof IncidentQuerySchema>;
+
+export const EventQuerySchema = z.strictObject({
+  siteId: IdentifierSchema.optional(),
+  gatewayId: IdentifierSchema.optional(),
+  sensorId: IdentifierSchema.optional(),
+  kind: KindSchema.optional(),
+  severity: SeveritySchema.optional(),
+  zone: IdentifierSchema.optional(),
+  from: TimeParamSchema.optional(),
+  to: TimeParamSchema.optional(),
+  ...PageSchema,
+});
+export type EventQuery = z.infer<typeof EventQuerySchema>;
+
+export const RejectedQuerySchema = z.strictObject({
+  siteId: IdentifierSchema.optional(),
+  from: TimeParamSchema.optional(),
+  to: TimeParamSchema.optional(),
+  ...PageSchema,
+});
+export type RejectedQuery = z.infer<typeof RejectedQuerySchema>;
+
+export const UuidParamSchema = z.guid();
+
+export const LoginSchema = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
