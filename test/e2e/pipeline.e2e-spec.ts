@@ -144,7 +144,7 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/oreguard_events_accepted_total\{source="canonical"\} \d+/);
     expect(metrics).toMatch(/oreguard_events_rejected_total\{reason="drone"\} 1/);
-    const doc = await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json();
+    const doc = (await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/incidents', '/events', '/rejected-events', '/auth/login']));
   });
 });
