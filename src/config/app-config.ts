@@ -42,13 +42,19 @@ export class ConfigError extends Error {}
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+/** A configured value as an error may show it: secrets never, credentials in URLs masked. */
+function shownValue(name: string, value: string): string {
+  if (/SECRET|PASSWORD/.test(name)) return `a value of ${value.length} characters`;
+  return `"${value.slice(0, 80).replace(/\/\/[^/@\s]*@/, '//***@')}"`;
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? 'environment');
-    const shown = name in raw ? ` (got "${String(raw[name]).slice(0, 80)}")` : '';
+    const shown = name in raw ? ` (got ${shownValue(name, String(raw[name]))})` : '';
     throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}${shown}`);
   }
   const env = parsed.data;

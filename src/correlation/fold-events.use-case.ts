@@ -21,9 +21,11 @@ interface EventRow {
 }
 
 /**
- * Folds stored events into incidents, one transaction per site. Per site and kind an advisory
- * lock serialises folding, so concurrent workers never open two incidents where one belongs;
- * events already folded (by a duplicate job) are skipped, so a job can run any number of times.
+ * Folds stored events into incidents in one transaction per job. An advisory lock per
+ * (site, kind), taken in sorted order, serialises folding of a group, so concurrent workers
+ * never open two incidents where one belongs; events already folded (by a duplicate job) are
+ * skipped, so a job can run any number of times. Every statement covers the whole job, so
+ * the cost of a job hardly depends on how many sites it touches.
  */
 @Injectable()
 export class FoldEventsUseCase {
@@ -37,90 +39,85 @@ export class FoldEventsUseCase {
   ) {}
 
   async execute(eventIds: readonly number[]): Promise<void> {
-    const pending = await this.db.query<{ id: string; site_id: string; kind: Kind }>(
-      'SELECT id, site_id, kind FROM events WHERE id = ANY($1) AND folded_at IS NULL',
+    const pending = await this.db.query<{ site_id: string; kind: Kind }>(
+      'SELECT DISTINCT site_id, kind FROM events WHERE id = ANY($1) AND folded_at IS NULL',
       [eventIds],
     );
-    const bySite = new Map<string, { ids: number[]; kinds: Set<Kind> }>();
-    for (const row of pending) {
-      const entry = bySite.get(row.site_id) ?? { ids: [], kinds: new Set<Kind>() };
-      entry.ids.push(Number(row.id));
-      entry.kinds.add(row.kind);
-      bySite.set(row.site_id, entry);
-    }
-    for (const [siteId, { ids, kinds }] of bySite) {
-      await this.foldSite(siteId, ids, [...kinds].sort());
-    }
-  }
-
-  private async foldSite(siteId: string, ids: number[], kinds: Kind[]): Promise<void> {
+    if (pending.length === 0) return;
+    const groups = [...new Set(pending.map((g) => `fold:${g.site_id}/${g.kind}`))].sort();
     const gapMs = this.config.correlation.gapMs;
+
     const changes = await this.db.transaction(async (tx) => {
-      for (const kind of kinds) {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`fold:${siteId}/${kind}`]);
-      }
+      await tx.query(
+        'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
+        [groups],
+      );
       // Under the locks: whatever another worker folded meanwhile is now visibly folded.
       const { rows } = await tx.query<EventRow>(
         `SELECT id, site_id, kind, occurred_at, received_at, severity, zone,
                 COALESCE(details->>'signature', details->>'category', details->>'detection') AS what
-           FROM events WHERE id = ANY($1) AND folded_at IS NULL FOR UPDATE`,
-        [ids],
+           FROM events WHERE id = ANY($1) AND folded_at IS NULL ORDER BY id FOR UPDATE`,
+        [eventIds],
       );
       if (rows.length === 0) return [];
-      const events: FoldableEvent[] = rows.map((r) => ({
-        id: Number(r.id),
-        kind: r.kind,
-        occurredAt: r.occurred_at,
-        severity: r.severity ?? undefined,
-        zone: r.zone ?? undefined,
-        what: r.what ?? undefined,
-      }));
-      const times = events.map((e) => e.occurredAt.getTime());
+      const bySite = new Map<string, FoldableEvent[]>();
+      for (const r of rows) {
+        const list = bySite.get(r.site_id) ?? [];
+        list.push({
+          id: Number(r.id),
+          kind: r.kind,
+          occurredAt: r.occurred_at,
+          severity: r.severity ?? undefined,
+          zone: r.zone ?? undefined,
+          what: r.what ?? undefined,
+        });
+        bySite.set(r.site_id, list);
+      }
+      const times = rows.map((r) => r.occurred_at.getTime());
       const active = await incidentWrites.findActiveNear(
         tx,
-        siteId,
-        [...new Set(events.map((e) => e.kind))],
+        [...new Set(rows.map((r) => `${r.site_id}/${r.kind}`))],
         new Date(Math.min(...times)),
         new Date(Math.max(...times)),
         gapMs,
       );
       const now = this.clock.now();
-      const changes = foldEvents(siteId, active, events, { gapMs, now, newId: randomUUID });
-
-      await incidentWrites.insert(
-        tx,
-        changes.filter((c) => c.type === 'opened').map((c) => c.incident),
-      );
-      for (const change of changes) {
-        if (change.type !== 'opened') await incidentWrites.updateFolded(tx, change.incident);
+      const changes: IncidentChange[] = [];
+      for (const [siteId, events] of bySite) {
+        const siteActive = active.filter((i) => i.siteId === siteId);
+        changes.push(...foldEvents(siteId, siteActive, events, { gapMs, now, newId: randomUUID }));
       }
+
+      await incidentWrites.insert(tx, changes.filter((c) => c.type === 'opened').map((c) => c.incident));
+      await incidentWrites.updateFolded(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident));
       await incidentWrites.link(
         tx,
         changes.flatMap((c) => c.eventIds.map(() => c.incident.id)),
         changes.flatMap((c) => c.eventIds),
       );
-      await tx.query('UPDATE events SET folded_at = $2 WHERE id = ANY($1)', [events.map((e) => e.id), now]);
+      await tx.query('UPDATE events SET folded_at = $2 WHERE id = ANY($1)', [rows.map((r) => r.id), now]);
       await incidentWrites.addTimeline(tx, changes.flatMap((c) => timelineEntries(c, now)));
       await appendLiveMessages(
         tx,
-        siteId,
         changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
       );
       this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
       return changes;
     });
+
     for (const change of changes) {
-      if (change.type === 'opened') {
-        this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] });
-        this.logger.log(`Opened incident ${change.incident.id} at ${siteId} (${change.incident.ruleIds.join(', ')})`);
-      }
+      if (change.type !== 'opened') continue;
+      this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] });
+      this.logger.log(
+        `Opened incident ${change.incident.id} at ${change.incident.siteId} (${change.incident.ruleIds.join(', ')})`,
+      );
     }
   }
 }
 
 function timelineEntries(change: IncidentChange, at: Date) {
   const base = { incidentId: change.incident.id, at, actor: 'system' };
-  const entries = [
+  const entries: { incidentId: string; at: Date; actor: string; action: string; details: object }[] = [
     {
       ...base,
       action: change.type === 'opened' ? 'opened' : 'events-joined',
@@ -128,11 +125,7 @@ function timelineEntries(change: IncidentChange, at: Date) {
     },
   ];
   if (change.type === 'escalated') {
-    entries.push({
-      ...base,
-      action: 'escalated',
-      details: { from: change.previousSeverity, to: change.incident.severity } as never,
-    });
+    entries.push({ ...base, action: 'escalated', details: { from: change.previousSeverity, to: change.incident.severity } });
   }
   return entries;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Metrics } from 'src/platform/metrics';
@@ -7,7 +7,7 @@ import { FOLD_QUEUE, foldJobId, type FoldJobData } from './fold.jobs';
 
 /** Producer side of the fold queue: used by ingestion and by the re-queue sweep. */
 @Injectable()
-export class FoldQueue implements OnModuleDestroy {
+export class FoldQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(FoldQueue.name);
   readonly queue: Queue<FoldJobData>;
 
@@ -39,7 +39,8 @@ export class FoldQueue implements OnModuleDestroy {
     if (jobs.length) await this.queue.addBulk(jobs);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Closed in the last shutdown phase: ingestion still queues what it commits while it stops. */
+  async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
   }
 }

@@ -75,21 +75,17 @@ export type IncidentView = ReturnType<typeof incidentView>;
 
 /** Incident writes made inside a fold transaction. */
 export const incidentWrites = {
-  /** Unresolved incidents of a site in the given groups whose span, widened by gapMs, meets [from, to]. */
-  async findActiveNear(
-    tx: Queryable,
-    siteId: string,
-    groupKeys: string[],
-    from: Date,
-    to: Date,
-    gapMs: number,
-  ): Promise<Incident[]> {
+  /** Unresolved incidents of the given "site/kind" groups whose span, widened by gapMs, meets [from, to]. */
+  async findActiveNear(tx: Queryable, groups: string[], from: Date, to: Date, gapMs: number): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
-      `SELECT * FROM incidents
-        WHERE site_id = $1 AND group_key = ANY($2) AND status <> 'resolved'
-          AND last_seen_at >= $3::timestamptz - make_interval(secs => $5::double precision / 1000)
-          AND first_seen_at <= $4::timestamptz + make_interval(secs => $5::double precision / 1000)`,
-      [siteId, groupKeys, from, to, gapMs],
+      `SELECT i.* FROM incidents i
+         JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
+                 FROM unnest($1::text[]) AS g) wanted
+           ON wanted.site_id = i.site_id AND wanted.group_key = i.group_key
+        WHERE i.status <> 'resolved'
+          AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+          AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)`,
+      [groups, from, to, gapMs],
     );
     return rows.map(toIncident);
   },
@@ -128,22 +124,28 @@ export const incidentWrites = {
     );
   },
 
-  /** Writes what folding changes on an existing incident. */
-  async updateFolded(tx: PoolClient, incident: Incident): Promise<void> {
+  /** Writes what folding changes on existing incidents. */
+  async updateFolded(tx: PoolClient, incidents: Incident[]): Promise<void> {
+    if (incidents.length === 0) return;
     await tx.query(
-      `UPDATE incidents
-          SET severity = $2, severity_rank = $3, zones = $4, event_count = $5,
-              first_seen_at = $6, last_seen_at = $7, updated_at = $8
-        WHERE id = $1`,
+      `UPDATE incidents i
+          SET severity = u.severity, severity_rank = u.severity_rank,
+              zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
+              event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+              updated_at = u.updated_at
+         FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::int[], $6::timestamptz[],
+                     $7::timestamptz[], $8::timestamptz[])
+           AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at)
+        WHERE i.id = u.id`,
       [
-        incident.id,
-        incident.severity,
-        severityRank(incident.severity),
-        incident.zones,
-        incident.eventCount,
-        incident.firstSeenAt,
-        incident.lastSeenAt,
-        incident.updatedAt,
+        incidents.map((i) => i.id),
+        incidents.map((i) => i.severity),
+        incidents.map((i) => severityRank(i.severity)),
+        incidents.map((i) => i.zones.join(',')),
+        incidents.map((i) => i.eventCount),
+        incidents.map((i) => i.firstSeenAt),
+        incidents.map((i) => i.lastSeenAt),
+        incidents.map((i) => i.updatedAt),
       ],
     );
   },

@@ -56,7 +56,9 @@ export class IngestionService implements OnModuleDestroy {
       },
       (message) => this.receive(message),
     );
-    this.inbox.start();
+    if (!(await this.inbox.start())) {
+      this.logger.warn(`Not subscribed to ${mqtt.url} yet; still trying (readiness reports mqtt down until then)`);
+    }
   }
 
   private receive(message: InboundMessage): void {

@@ -40,17 +40,33 @@ export class MqttInbox {
   /** Bumped on every (re)connection: a PUBACK is only valid on the connection that got the message. */
   private connection = 0;
   private accepting = true;
+  private subscribed = false;
+  private firstSubscription?: () => void;
 
   constructor(
     private readonly options: InboxOptions,
     private readonly onMessage: (message: InboundMessage) => void,
   ) {}
 
+  /** Connected and subscribed: messages published now reach OreGuard. */
   get connected(): boolean {
-    return this.client?.connected ?? false;
+    return (this.client?.connected ?? false) && this.subscribed;
   }
 
-  start(): void {
+  /** Connects; resolves once subscribed, or after waitMs if the broker is not there (it keeps trying). */
+  start(waitMs = 10_000): Promise<boolean> {
+    const subscribed = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), waitMs);
+      this.firstSubscription = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    this.connect();
+    return subscribed;
+  }
+
+  private connect(): void {
     const o = this.options;
     const client = mqtt.connect(o.url, {
       protocolVersion: 5,
@@ -73,11 +89,20 @@ export class MqttInbox {
       this.logger.log(`Connected to ${o.url} as ${o.clientId} (session present: ${connack.sessionPresent})`);
       // Re-subscribing an existing session is harmless; rh=1 skips retained messages already sent.
       const subscription = o.filters.map((topic) => [topic, { qos: 1 as const, nl: !o.shared, rh: 1 as const }]);
-      client.subscribe(Object.fromEntries(subscription), (error) => {
-        if (error) this.logger.error(`Subscribe failed: ${error.message}`);
+      client.subscribe(Object.fromEntries(subscription), (error, granted) => {
+        const refused = granted?.filter((g) => g.qos > 2) ?? [];
+        if (error || refused.length > 0) {
+          this.logger.error(`Subscribe failed: ${error?.message ?? refused.map((g) => g.topic).join(', ')}`);
+          return;
+        }
+        this.subscribed = true;
+        this.firstSubscription?.();
       });
     });
-    client.on('close', () => this.logger.warn('Disconnected from the broker; reconnecting'));
+    client.on('close', () => {
+      this.subscribed = false;
+      if (this.accepting) this.logger.warn('Disconnected from the broker; reconnecting');
+    });
     client.on('error', (error) => this.logger.warn(`MQTT: ${error.message}`));
     this.client = client;
     client.connect();

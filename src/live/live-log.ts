@@ -15,36 +15,47 @@ export interface LiveMessage {
 
 /**
  * The per-site live message log. Messages are appended in the same transaction as the
- * incident change they describe. The site's counter row is locked until commit, so numbers
- * are drawn in commit order and with no gap (an aborted transaction gives its numbers back).
+ * incident changes they describe. Each site's counter row stays locked until commit, so
+ * numbers are drawn in commit order and with no gap (an aborted transaction gives its numbers
+ * back). Counter rows are locked in site order, so transactions never deadlock on them.
  */
 export async function appendLiveMessages(
   tx: PoolClient,
-  siteId: string,
   messages: { type: IncidentChangeType; incident: IncidentView }[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  const { rows } = await tx.query<{ last_seq: string }>(
-    `INSERT INTO site_streams (site_id, last_seq) VALUES ($1, $2)
+  const bySite = new Map<string, typeof messages>();
+  for (const m of messages) bySite.set(m.incident.siteId, [...(bySite.get(m.incident.siteId) ?? []), m]);
+  const sites = [...bySite.keys()].sort();
+  const { rows } = await tx.query<{ site_id: string; last_seq: string }>(
+    `INSERT INTO site_streams (site_id, last_seq)
+     SELECT * FROM unnest($1::text[], $2::bigint[]) AS t(site_id, n) ORDER BY site_id
      ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
-     RETURNING last_seq`,
-    [siteId, messages.length],
+     RETURNING site_id, last_seq`,
+    [sites, sites.map((site) => bySite.get(site)!.length)],
   );
-  const last = Number(rows[0].last_seq);
-  const first = last - messages.length + 1;
+  const ordered: { siteId: string; seq: number; type: IncidentChangeType; incident: IncidentView }[] = [];
+  for (const row of rows) {
+    const siteMessages = bySite.get(row.site_id)!;
+    const first = Number(row.last_seq) - siteMessages.length + 1;
+    siteMessages.forEach((m, i) => ordered.push({ siteId: row.site_id, seq: first + i, ...m }));
+  }
   await tx.query(
     `INSERT INTO live_messages (site_id, seq, type, incident_id, payload)
-     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::uuid[], $5::jsonb[])`,
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::uuid[], $5::jsonb[])`,
     [
-      siteId,
-      messages.map((_, i) => first + i),
-      messages.map((m) => m.type),
-      messages.map((m) => m.incident.id),
-      messages.map((m) => JSON.stringify(m.incident)),
+      ordered.map((m) => m.siteId),
+      ordered.map((m) => m.seq),
+      ordered.map((m) => m.type),
+      ordered.map((m) => m.incident.id),
+      ordered.map((m) => JSON.stringify(m.incident)),
     ],
   );
   // Delivered to listeners only when (and if) the transaction commits.
-  await tx.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, `${siteId}:${last}`]);
+  await tx.query('SELECT pg_notify($1, s) FROM unnest($2::text[]) AS s', [
+    LIVE_CHANNEL,
+    rows.map((r) => `${r.site_id}:${r.last_seq}`),
+  ]);
 }
 
 /** Reading the log back: for live fan-out and for `resume`. */

@@ -1,19 +1,16 @@
 import { Client } from 'pg';
 import { migrateDatabase } from '../../src/database/migrate';
-import { TEMPLATE_DATABASE, TEST_SERVICES } from './services';
+import { randomBytes } from 'node:crypto';
+import { TEST_SERVICES } from './services';
 
 /**
  * Builds the migrated template database that every test file clones (CREATE DATABASE …
- * TEMPLATE), so each file gets its own database in milliseconds. Rebuilt on every run, so a
- * changed migration is always what the tests see.
+ * TEMPLATE), so each file gets its own database in milliseconds. Each run builds its own
+ * (named in OREGUARD_TEST_TEMPLATE, which test workers inherit), so a changed migration is
+ * always what the tests see and parallel runs do not disturb each other.
  */
 export default async function globalSetup(): Promise<void> {
-  const admin = new Client({ connectionString: `${TEST_SERVICES.postgresUrl}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-  await migrateDatabase(`${TEST_SERVICES.postgresUrl}/${TEMPLATE_DATABASE}`);
+  const name = `og_template_${randomBytes(4).toString('hex')}`;
+  process.env.OREGUARD_TEST_TEMPLATE = name;
+  await migrateDatabase(`${TEST_SERVICES.postgresUrl}/${name}`);
 }

@@ -5,4 +5,9 @@ export const TEST_SERVICES = {
   mqttUrl: process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883',
 };
 
-export const TEMPLATE_DATABASE = 'oreguard_test_template';
+/** The migrated template of this test run (see global-setup.ts). */
+export function templateDatabase(): string {
+  const name = process.env.OREGUARD_TEST_TEMPLATE;
+  if (!name) throw new Error('OREGUARD_TEST_TEMPLATE is not set: run the tests through jest (global setup builds it)');
+  return name;
+}

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Db } from '../../src/database/db';
 import { clearMqttSession } from './mqtt-gateway';
-import { TEMPLATE_DATABASE, TEST_SERVICES } from './services';
+import { TEST_SERVICES, templateDatabase } from './services';
 
 /**
  * What one test file owns: its database (cloned from the migrated template), a Redis key
@@ -25,7 +25,7 @@ export async function createTestContext(label: string): Promise<TestContext> {
   const admin = new Client({ connectionString: `${TEST_SERVICES.postgresUrl}/postgres` });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`);
   } finally {
     await admin.end();
   }

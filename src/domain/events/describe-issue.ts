@@ -23,7 +23,12 @@ export function describeIssue(issue: Issue, input: unknown, rootName = 'payload'
     const also = shown.length > 0 ? ` (also ${shown.join(', ')})` : '';
     return `${formatPath([...issue.path, key], rootName)}: unknown field ${describeValue(key, MAX_KEY_SHOWN)}${also}`;
   }
-  if ((issue.code === 'invalid_key' || issue.code === 'invalid_element') && issue.issues[0]) {
+  if (issue.code === 'invalid_key' && issue.issues[0]) {
+    // The fault is in the key itself, not in the value stored under it.
+    const key = issue.path[issue.path.length - 1];
+    return `${formatPath(issue.path, rootName)}: key ${describeProblem(issue.issues[0] as Issue, key).replace(/ \(got .*\)$/, '')} (got ${describeValue(String(key), MAX_KEY_SHOWN)})`;
+  }
+  if (issue.code === 'invalid_element' && issue.issues[0]) {
     return describeIssue(nested(issue.issues[0], issue.path), input, rootName);
   }
   if (issue.code === 'invalid_union' && !issue.discriminator && issue.errors.length > 0) {

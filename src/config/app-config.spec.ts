@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import { ConfigError, loadConfig } from './app-config';
+
+/** The error loadConfig throws for this environment (fails the test if it does not throw). */
+function configErrorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a configuration error for ${JSON.stringify(env)}`);
+}
+
+const SECRET = 'a-production-secret-of-at-least-32-characters';
+
+describe('loadConfig', () => {
+  it("uses the contract's defaults for every variable of its table when nothing is set", () => {
+    const config = loadConfig({});
+
+    expect(config.port).toBe(3000);
+    expect(config.database.url).toBe('postgres://postgres@localhost:5432/oreguard');
+    expect(config.redis).toEqual({ url: 'redis://localhost:6379', prefix: 'oreguard' });
+    expect(config.mqtt.url).toBe('mqtt://localhost:1883');
+    expect(config.mqtt.topicPrefix).toBe('oreguard/v1');
+    expect(config.mqtt.clientId).toBe(`oreguard-${hostname()}`);
+    expect(config.mqtt.sharedGroup).toBeUndefined();
+    expect(config.auth.bootstrapAdmin).toBeUndefined();
+  });
+
+  it('generates a random JWT secret outside production, a new one per start, and says so', () => {
+    const first = loadConfig({ NODE_ENV: 'development' });
+    const second = loadConfig({ NODE_ENV: 'test' });
+
+    expect(first.auth.jwtSecretGenerated).toBe(true);
+    expect(first.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(second.auth.jwtSecret).not.toBe(first.auth.jwtSecret);
+  });
+
+  it('runs every role by default and takes the documented defaults for the pipeline', () => {
+    const config = loadConfig({});
+
+    expect(config.env).toBe('development');
+    expect([...config.roles].sort()).toEqual(['api', 'ingest', 'worker']);
+    expect(config.ingest.maxFutureMs).toBe(5 * 60_000);
+    expect(config.correlation.gapMs).toBe(10 * 60_000);
+    expect(config.migrateOnStart).toBe(true);
+  });
+
+  it('takes every variable of the contract table as given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://og:pw@db.internal:6432/og',
+      REDIS_URL: 'rediss://cache.internal:6380',
+      QUEUE_PREFIX: 'og-prod',
+      MQTT_URL: 'mqtts://broker.internal:8883',
+      MQTT_TOPIC_PREFIX: 'mines/v1',
+      MQTT_CLIENT_ID: 'oreguard-blue-1',
+      MQTT_SHARED_GROUP: 'oreguard',
+      JWT_SECRET: SECRET,
+      OREGUARD_ADMIN_USERNAME: 'root',
+      OREGUARD_ADMIN_PASSWORD: 'correct horse battery',
+    });
+
+    expect(config).toMatchObject({
+      port: 8080,
+      database: { url: 'postgresql://og:pw@db.internal:6432/og' },
+      redis: { url: 'rediss://cache.internal:6380', prefix: 'og-prod' },
+      mqtt: { url: 'mqtts://broker.internal:8883', topicPrefix: 'mines/v1', clientId: 'oreguard-blue-1', sharedGroup: 'oreguard' },
+      auth: { jwtSecret: SECRET, jwtSecretGenerated: false, bootstrapAdmin: { username: 'root', password: 'correct horse battery' } },
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', MQTT_SHARED_GROUP: '' })).toMatchObject({ port: 3000, mqtt: { sharedGroup: undefined } });
+  });
+
+  it('reads only the environment it is given, not process.env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(loadConfig({}).port).toBe(3000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '80.5' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/oreguard' }],
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['QUEUE_PREFIX', { QUEUE_PREFIX: 'ore guard' }],
+    ['MQTT_URL', { MQTT_URL: 'http://broker:1883' }],
+    ['MQTT_TOPIC_PREFIX', { MQTT_TOPIC_PREFIX: 'oreguard/#' }],
+    ['MQTT_SHARED_GROUP', { MQTT_SHARED_GROUP: 'a/b' }],
+    ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['OREGUARD_ROLES', { OREGUARD_ROLES: 'api,cron' }],
+    ['INCIDENT_GAP_MS', { INCIDENT_GAP_MS: '-5' }],
+  ])('refuses a malformed %s (%j) with one line naming it', (name, env) => {
+    const error = configErrorFor(env);
+
+    expect(error.message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('shows the malformed value it was given', () => {
+    expect(configErrorFor({ PORT: 'eighty' }).message).toMatch(/^Invalid configuration: PORT: .+ \(got "eighty"\)$/);
+  });
+
+  it('names one variable in one line when several are malformed', () => {
+    const { message } = configErrorFor({ PORT: 'eighty', REDIS_URL: 'nope', MQTT_URL: 'nope' });
+
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toMatch(/^Invalid configuration: (PORT|REDIS_URL|MQTT_URL): /);
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['JWT_SECRET', { JWT_SECRET: 'hunter2-too-short' }, 'hunter2-too-short'],
+    ['OREGUARD_ADMIN_PASSWORD', { OREGUARD_ADMIN_USERNAME: 'admin', OREGUARD_ADMIN_PASSWORD: 'pw-123' }, 'pw-123'],
+  ])('names a malformed %s without writing the secret itself into the error (it ends up in logs)', (name, env, secret) => {
+    const { message } = configErrorFor(env);
+
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
+    expect(message).not.toContain(secret);
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    expect(configErrorFor({ NODE_ENV: 'production' }).message).toBe(
+      'Invalid configuration: JWT_SECRET: required when NODE_ENV is production',
+    );
+  });
+
+  it('starts in production with a JWT_SECRET, and uses it', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+
+    expect(config.env).toBe('production');
+    expect(config.auth).toMatchObject({ jwtSecret: SECRET, jwtSecretGenerated: false });
+  });
+
+  it('refuses an admin username without a password', () => {
+    expect(configErrorFor({ OREGUARD_ADMIN_USERNAME: 'admin' }).message).toMatch(
+      /^Invalid configuration: OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD must be set together$/,
+    );
+  });
+
+  it('refuses an admin password without a username', () => {
+    expect(configErrorFor({ OREGUARD_ADMIN_PASSWORD: 'admin-password' }).message).toMatch(/OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD/);
+  });
+
+  it('refuses an admin password shorter than 8 characters, naming it', () => {
+    expect(configErrorFor({ OREGUARD_ADMIN_USERNAME: 'admin', OREGUARD_ADMIN_PASSWORD: 'short' }).message).toMatch(
+      /^Invalid configuration: OREGUARD_ADMIN_PASSWORD: /,
+    );
+  });
+
+  it('reads the roles a process runs from a comma-separated list', () => {
+    expect([...loadConfig({ OREGUARD_ROLES: 'api, ingest' }).roles].sort()).toEqual(['api', 'ingest']);
+    expect([...loadConfig({ OREGUARD_ROLES: 'worker' }).roles]).toEqual(['worker']);
+  });
+});

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvSchema } from './env.schema';
+
+describe('the configuration table in README.md', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  // The first cell of each table row names one or more variables in backticks.
+  const firstCells = [...readme.matchAll(/^\|([^|]*)\|/gm)].map((m) => m[1]);
+  const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1])));
+
+  it('documents every variable the schema reads', () => {
+    const missing = Object.keys(EnvSchema.shape).filter((name) => !documented.has(name));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents no variable the schema does not read', () => {
+    const unknown = [...documented].filter((name) => !(name in EnvSchema.shape));
+    expect(unknown).toEqual([]);
+  });
+});
