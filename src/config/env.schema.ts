@@ -56,7 +56,7 @@ export const EnvSchema = z.object({
   /** How often events not yet folded are re-queued, in ms. */
   REQUEUE_INTERVAL_MS: positiveInt.default(30_000),
   /** Events stored longer ago than this and still not folded are re-queued, in ms. */
-  REQUEUE_AFTER_MS: positiveInt.default(10_000),
+  REQUEUE_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long a new socket waits for its resume request before live messages start, in ms. */
   LIVE_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(1000),
   /** JWT signing key. Required in production; elsewhere a random one per start is used, with a warning. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { Db } from 'src/database/db';
 import { Metrics } from 'src/platform/metrics';
 import { bullConnection } from 'src/platform/redis-connection';
 import { FOLD_QUEUE, foldJobId, type FoldJobData } from './fold.jobs';
@@ -11,7 +12,7 @@ export class FoldQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(FoldQueue.name);
   readonly queue: Queue<FoldJobData>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, metrics: Metrics) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, metrics: Metrics, db: Db) {
     this.queue = new Queue<FoldJobData>(FOLD_QUEUE, {
       connection: bullConnection(config.redis.url),
       prefix: config.redis.prefix,
@@ -26,6 +27,10 @@ export class FoldQueue implements OnApplicationShutdown {
     metrics.onScrape(async () => {
       const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
       for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
+    });
+    metrics.onScrape(async () => {
+      const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE fold_error IS NOT NULL');
+      metrics.deadLettered.set(Number(row.n));
     });
   }
 

@@ -321,3 +321,22 @@ describe('parseGatewayMessage never throws', () => {
     }
   });
 });
+
+describe('text PostgreSQL cannot store', () => {
+  it('rejects a NUL character inside a string field, naming the field', () => {
+    const payload = Buffer.from(
+      JSON.stringify({
+        eventId: '0d6b3d7e-4a3f-4f55-8c1e-2f1a0c7d9e12',
+        sensorId: 'rf-mast-2',
+        kind: 'drone',
+        occurredAt: '2026-11-29T03:12:44.120+01:00',
+        drone: { detection: 'rf', position: { lat: 1, lon: 2 }, model: 'DJI\u0000Mavic' },
+      }),
+    );
+    const parsed = parseGatewayMessage('oreguard/v1', 'oreguard/v1/sites/s1/gateways/g1/events', payload, {
+      now: new Date('2026-11-29T03:00:00Z'),
+      maxFutureMs: 300_000,
+    });
+    expect(parsed).toMatchObject({ ok: false, reason: 'drone.model: must not contain the NUL character (\\u0000)' });
+  });
+});

@@ -82,6 +82,8 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
       if (!result.success) return reject(kindMismatch(body) ?? describeFirstIssue(result.error, body), eventId);
       const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
       if (tooLate) return reject(tooLate, eventId);
+      const nul = findNulCharacter(body);
+      if (nul) return reject(nul, eventId);
       return { ok: true, type: 'event', event: fromCanonical(route, result.data) };
     }
     case 'suricata': {
@@ -92,6 +94,8 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
       if ('ignored' in result) return { ok: true, type: 'ignored', reason: `suricata: event_type ${JSON.stringify(result.ignored)} is not an alert` };
       const tooLate = checkNotInFuture('timestamp', body['timestamp'], result.event.occurredAt, options);
       if (tooLate) return reject(tooLate, result.event.eventId);
+      const nul = findNulCharacter(result.event, 'suricata record');
+      if (nul) return reject(nul, result.event.eventId);
       return { ok: true, type: 'event', event: result.event };
     }
     case 'status': {
@@ -130,6 +134,23 @@ function formatDuration(ms: number): string {
   if (ms % 60_000 === 0) return plural(ms / 60_000, 'minute');
   if (ms % 1000 === 0) return plural(ms / 1000, 'second');
   return plural(ms, 'millisecond');
+}
+
+/**
+ * Text with a NUL character (`\u0000`) passes JSON and the schemas but cannot be stored
+ * (PostgreSQL text refuses it): report the field that carries one.
+ */
+function findNulCharacter(value: unknown, rootName = 'payload', path: string[] = []): string | null {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? `${path.length ? path.join('.') : rootName}: must not contain the NUL character (\\u0000)` : null;
+  }
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = findNulCharacter(inner, rootName, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function readableEventId(body: Record<string, unknown>): string | undefined {
