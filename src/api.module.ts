@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
+import { IncidentActionsService } from './incidents/incident-actions.service';
 import { IncidentsController } from './incidents/incidents.controller';
 import { IncidentsService } from './incidents/incidents.service';
 import { IngestionModule } from './ingestion/ingestion.module';
@@ -15,6 +16,6 @@ import { SitesService } from './sites/sites.service';
 @Module({
   imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
   controllers: [IncidentsController, EventsController, SitesController, HealthController],
-  providers: [IncidentsService, EventsService, SitesService],
+  providers: [IncidentsService, IncidentActionsService, EventsService, SitesService],
 })
 export class ApiModule {}

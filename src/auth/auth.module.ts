@@ -7,6 +7,6 @@ import { UsersRepository } from './users.repository';
 @Module({
   controllers: [AuthController],
   providers: [UsersRepository, AuthService, AuthGuard],
-  exports: [AuthService, AuthGuard],
+  exports: [AuthService, AuthGuard, UsersRepository],
 })
 export class AuthModule {}

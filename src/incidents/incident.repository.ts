@@ -84,7 +84,8 @@ export const incidentWrites = {
            ON wanted.site_id = i.site_id AND wanted.group_key = i.group_key
         WHERE i.status <> 'resolved'
           AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-          AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)`,
+          AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+        FOR UPDATE OF i`,
       [groups, from, to, gapMs],
     );
     return rows.map(toIncident);
@@ -150,6 +151,23 @@ export const incidentWrites = {
     );
   },
 
+  /** The incident, locked for the rest of the transaction. */
+  async lock(tx: Queryable, id: string): Promise<Incident | undefined> {
+    const { rows } = await tx.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0] && toIncident(rows[0]);
+  },
+
+  /** Writes what a lifecycle action changes. */
+  async updateLifecycle(tx: Queryable, i: Incident): Promise<void> {
+    await tx.query(
+      `UPDATE incidents
+          SET status = $2, acknowledged_at = $3, acknowledged_by = $4, assignee = $5,
+              resolved_at = $6, resolution = $7, updated_at = $8
+        WHERE id = $1`,
+      [i.id, i.status, i.acknowledgedAt, i.acknowledgedBy, i.assignee, i.resolvedAt, i.resolution, i.updatedAt],
+    );
+  },
+
   async link(tx: PoolClient, incidentIds: string[], eventIds: number[]): Promise<void> {
     if (eventIds.length === 0) return;
     await tx.query(
@@ -160,7 +178,7 @@ export const incidentWrites = {
   },
 
   async addTimeline(
-    tx: PoolClient,
+    tx: Queryable,
     entries: { incidentId: string; at: Date; actor: string; action: string; details: object }[],
   ): Promise<void> {
     if (entries.length === 0) return;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventQuerySchema, IncidentQuerySchema, LoginSchema, RejectedQuerySchema } from './query.schemas';
+import { AssignSchema, EventQuerySchema, IncidentQuerySchema, LoginSchema, NoteSchema, RejectedQuerySchema, ResolveSchema } from './query.schemas';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
 function queryParameters(schema: z.ZodObject) {
@@ -26,6 +26,31 @@ const page = (item: string) => ({
   type: 'object',
   properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, nextCursor: { type: ['string', 'null'] } },
 });
+
+/** POST /incidents/{id}/acknowledge, /assign, /notes, /resolve, /reopen. */
+function lifecycleActions() {
+  const actions: [string, string, z.ZodType | undefined][] = [
+    ['acknowledge', 'Acknowledge an open incident', undefined],
+    ['assign', 'Assign the incident to a user', AssignSchema],
+    ['notes', 'Add a note to the timeline', NoteSchema],
+    ['resolve', 'Resolve the incident (true_positive, false_positive or duplicate)', ResolveSchema],
+    ['reopen', 'Reopen a resolved incident', undefined],
+  ];
+  return Object.fromEntries(
+    actions.map(([action, summary, body]) => [
+      `/incidents/{id}/${action}`,
+      {
+        post: {
+          summary: `${summary}; writes a timeline entry naming who and when, and pushes a live message`,
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          ...(body ? { requestBody: { content: { 'application/json': { schema: z.toJSONSchema(body) } } } } : {}),
+          responses: { 200: json('The incident after the action', { $ref: '#/components/schemas/Incident' }), 404: errorResponse, 409: errorResponse, ...errors },
+        },
+      },
+    ]),
+  );
+}
 
 /** The OpenAPI 3.1 document served at /docs (kept beside the routes it describes). */
 export function openApiDocument() {
@@ -83,6 +108,7 @@ export function openApiDocument() {
           responses: { 200: json('The incident'), 404: errorResponse, ...errors },
         },
       },
+      ...lifecycleActions(),
       '/events': {
         get: {
           summary: 'Accepted events, newest (by event time) first',

@@ -51,3 +51,10 @@ export const LoginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
 });
+
+export const AssignSchema = z.strictObject({ userId: z.guid() });
+export const NoteSchema = z.strictObject({ text: z.string().trim().min(1).max(4000) });
+export const ResolveSchema = z.strictObject({
+  resolution: z.enum(['true_positive', 'false_positive', 'duplicate']),
+  note: z.string().trim().min(1).max(4000).optional(),
+});

@@ -34,14 +34,20 @@ export class OreGuardProcess {
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000)));
     child.stderr!.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-200_000)));
-    await waitFor(
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) =>
+        reject(new Error(`OreGuard exited during start-up (${signal ?? code}): ${this.output.slice(-2000)}`)),
+      ),
+    );
+    exited.catch(() => undefined);
+    const ready = waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`OreGuard exited with ${child.exitCode}: ${this.output.slice(-2000)}`);
         const res = await fetch(`${this.baseUrl}/api/v1/health/ready`).catch(() => undefined);
         return res?.ok;
       },
       { timeoutMs: 30_000, intervalMs: 200, what: 'OreGuard to be ready' },
     );
+    await Promise.race([ready, exited]);
   }
 
   /** Kills the process with the signal and waits for it to be gone. */
