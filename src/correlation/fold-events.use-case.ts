@@ -95,7 +95,7 @@ export class FoldEventsUseCase {
         changes.flatMap((c) => c.eventIds.map(() => c.incident.id)),
         changes.flatMap((c) => c.eventIds),
       );
-      await tx.query('UPDATE events SET folded_at = $2 WHERE id = ANY($1)', [rows.map((r) => r.id), now]);
+      await tx.query('UPDATE events SET folded_at = $2, fold_error = NULL WHERE id = ANY($1)', [rows.map((r) => r.id), now]);
       await incidentWrites.addTimeline(tx, changes.flatMap((c) => timelineEntries(c, now)));
       await appendLiveMessages(
         tx,

@@ -1,7 +1,10 @@
+import { Queue } from 'bullmq';
+import { FOLD_QUEUE } from '../../src/correlation/fold.jobs';
 import { aTheftEvent } from '../factories/events';
 import { untilIngesting } from '../support/ingest-ready';
 import { TestGateway } from '../support/mqtt-gateway';
 import { startInProcess } from '../support/oreguard';
+import { TEST_SERVICES } from '../support/services';
 import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
@@ -44,7 +47,20 @@ describe('a fold job that keeps failing', () => {
     expect(metrics).toMatch(/^oreguard_events_dead_lettered 1$/m);
     expect(metrics).toMatch(/^oreguard_queue_jobs\{state="failed"\} [1-9]/m);
 
-    // The re-queue sweep leaves dead letters alone: nothing folds them behind the operator's back.
+    // Once every job holding it has failed for good, the re-queue sweep (every 300 ms here)
+    // leaves the dead letter alone: nothing folds it behind the operator's back.
+    const queue = new Queue(FOLD_QUEUE, { connection: { url: TEST_SERVICES.redisUrl }, prefix: ctx.queuePrefix });
+    try {
+      await waitFor(
+        async () => {
+          const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+          return Object.values(counts).every((n) => n === 0);
+        },
+        { what: 'no fold job left but the failed ones' },
+      );
+    } finally {
+      await queue.close();
+    }
     await ctx.db.query('ALTER TABLE incident_timeline_away RENAME TO incident_timeline');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const [after] = await ctx.db.query('SELECT folded_at FROM events WHERE event_id = $1', [event.eventId]);
