@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 
 @Module({
-  controllers: [AuthController],
+  controllers: [AuthController, UsersController],
   providers: [UsersRepository, AuthService, AuthGuard],
   exports: [AuthService, AuthGuard, UsersRepository],
 })

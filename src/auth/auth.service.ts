@@ -8,6 +8,8 @@ import { UsersRepository } from './users.repository';
 
 interface TokenClaims {
   sub: string;
+  /** The user's token version when issued: a password, role or site change, or disabling, moves it on. */
+  tv: number;
 }
 
 /** A hash verified against when the user does not exist, so timing does not reveal usernames. */
@@ -32,10 +34,14 @@ export class AuthService {
     }
     const admin = this.config.auth.bootstrapAdmin;
     if (!admin) return;
-    const hash = await argon2.hash(admin.password, { type: argon2.argon2id });
+    const hash = await this.hashPassword(admin.password);
     if (await this.users.createFirst(admin.username, hash, 'admin')) {
       this.logger.log(`Created the bootstrap admin account ${admin.username}`);
     }
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return argon2.hash(password, { type: argon2.argon2id });
   }
 
   async login(username: string, password: string): Promise<{ accessToken: string; expiresIn: number }> {
@@ -45,7 +51,7 @@ export class AuthService {
       throw new ApplicationError('auth.invalid-credentials', 'Invalid username or password');
     }
     const expiresIn = this.config.auth.expiresInS;
-    const accessToken = await this.jwt.signAsync({ sub: user.id } satisfies TokenClaims, { expiresIn });
+    const accessToken = await this.jwt.signAsync({ sub: user.id, tv: user.tokenVersion } satisfies TokenClaims, { expiresIn });
     return { accessToken, expiresIn };
   }
 
@@ -58,7 +64,7 @@ export class AuthService {
       return undefined;
     }
     const user = await this.users.findById(claims.sub);
-    if (!user || user.disabled) return undefined;
+    if (!user || user.disabled || user.tokenVersion !== claims.tv) return undefined;
     return { userId: user.id, username: user.username, role: user.role, siteIds: user.siteIds, expiresAt: claims.exp * 1000 };
   }
 }

@@ -10,6 +10,8 @@ export interface User {
   role: Role;
   siteIds: string[];
   disabled: boolean;
+  tokenVersion: number;
+  createdAt: Date;
 }
 
 interface UserRow {
@@ -19,6 +21,8 @@ interface UserRow {
   role: Role;
   site_ids: string[];
   disabled: boolean;
+  token_version: number;
+  created_at: Date;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -28,7 +32,24 @@ const toUser = (r: UserRow): User => ({
   role: r.role,
   siteIds: r.site_ids,
   disabled: r.disabled,
+  tokenVersion: r.token_version,
+  createdAt: r.created_at,
 });
+
+/** The account as the API shows it: never the hash. */
+export function userView(user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    siteIds: user.siteIds,
+    disabled: user.disabled,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+/** Channel on which a changed account is announced, so every instance drops its sockets. */
+export const USER_CHANGED_CHANNEL = 'oreguard_user_changed';
 
 @Injectable()
 export class UsersRepository {
@@ -44,6 +65,10 @@ export class UsersRepository {
     return rows[0] && toUser(rows[0]);
   }
 
+  async list(): Promise<User[]> {
+    return (await this.db.query<UserRow>('SELECT * FROM users ORDER BY username')).map(toUser);
+  }
+
   /** Creates the user only if no user exists at all; returns whether it did. */
   async createFirst(username: string, passwordHash: string, role: Role): Promise<boolean> {
     const rows = await this.db.query(
@@ -53,5 +78,36 @@ export class UsersRepository {
       [randomUUID(), username, passwordHash, role],
     );
     return rows.length > 0;
+  }
+
+  /** Returns undefined when the username is taken. */
+  async create(user: { username: string; passwordHash: string; role: Role; siteIds: string[] }): Promise<User | undefined> {
+    const rows = await this.db.query<UserRow>(
+      `INSERT INTO users (id, username, password_hash, role, site_ids) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (username) DO NOTHING RETURNING *`,
+      [randomUUID(), user.username, user.passwordHash, user.role, user.siteIds],
+    );
+    return rows[0] && toUser(rows[0]);
+  }
+
+  /**
+   * Applies the changes; a new password, role or sites, or disabling, revokes the user's
+   * tokens (the token version moves on) and is announced so live sockets close at once.
+   */
+  async update(
+    id: string,
+    changes: { passwordHash?: string; role?: Role; siteIds?: string[]; disabled?: boolean },
+  ): Promise<User | undefined> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<UserRow>(
+        `UPDATE users SET password_hash = COALESCE($2, password_hash), role = COALESCE($3, role),
+                site_ids = COALESCE($4, site_ids), disabled = COALESCE($5, disabled),
+                token_version = token_version + 1, updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [id, changes.passwordHash ?? null, changes.role ?? null, changes.siteIds ?? null, changes.disabled ?? null],
+      );
+      if (rows[0]) await tx.query('SELECT pg_notify($1, $2)', [USER_CHANGED_CHANNEL, id]);
+      return rows[0] && toUser(rows[0]);
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { USER_CHANGED_CHANNEL } from 'src/auth/users.repository';
 import { LIVE_CHANNEL, LiveLogReader, type LiveMessage } from './live-log';
 
 /** How often the log is polled in case a notification was missed (e.g. while reconnecting). */
@@ -10,7 +11,8 @@ const POLL_INTERVAL_MS = 1000;
  * Follows the live message log of every site and hands new messages to this instance's
  * sockets. Each instance follows the log itself (LISTEN/NOTIFY for speed, polling as a
  * safety net), so a message reaches every permitted client, whichever instance committed it
- * and whichever instance the client is connected to.
+ * and whichever instance the client is connected to. It also passes on account changes, so
+ * every instance closes the sockets of a user who was disabled or changed.
  */
 @Injectable()
 export class LiveDispatcher implements OnModuleDestroy {
@@ -23,14 +25,19 @@ export class LiveDispatcher implements OnModuleDestroy {
   private pollTimer?: NodeJS.Timeout;
   private stopped = false;
   private subscriber: (siteId: string, messages: LiveMessage[]) => void = () => undefined;
+  private userChanged: (userId: string) => void = () => undefined;
 
   constructor(
     private readonly log: LiveLogReader,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async start(subscriber: (siteId: string, messages: LiveMessage[]) => void): Promise<void> {
+  async start(
+    subscriber: (siteId: string, messages: LiveMessage[]) => void,
+    userChanged: (userId: string) => void,
+  ): Promise<void> {
     this.subscriber = subscriber;
+    this.userChanged = userChanged;
     for (const [siteId, seq] of await this.log.latestSeqs()) this.positions.set(siteId, seq);
     await this.listen();
     this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
@@ -40,6 +47,10 @@ export class LiveDispatcher implements OnModuleDestroy {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.config.database.url, application_name: 'oreguard-live' });
     client.on('notification', (n) => {
+      if (n.channel === USER_CHANGED_CHANNEL) {
+        if (n.payload) this.userChanged(n.payload);
+        return;
+      }
       const siteId = n.payload?.slice(0, n.payload.lastIndexOf(':'));
       if (siteId) this.read(siteId);
     });
@@ -51,6 +62,7 @@ export class LiveDispatcher implements OnModuleDestroy {
     try {
       await client.connect();
       await client.query(`LISTEN ${LIVE_CHANNEL}`);
+      await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
       this.listener = client;
     } catch (error) {
       this.logger.warn(`Live listener could not connect: ${(error as Error).message}`);

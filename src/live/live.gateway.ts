@@ -64,9 +64,17 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         })
         .catch(() => next(new Error('unauthorized: could not verify the token')));
     });
-    void this.dispatcher.start((siteId, messages) => {
-      for (const feed of this.feeds) feed.deliver(siteId, messages);
-    });
+    void this.dispatcher.start(
+      (siteId, messages) => {
+        for (const feed of this.feeds) feed.deliver(siteId, messages);
+      },
+      (userId) => {
+        // The account changed (disabled, new password, role or sites): its sockets end now.
+        for (const socket of namespace.sockets.values()) {
+          if ((socket.data as { principal?: Principal }).principal?.userId === userId) socket.disconnect(true);
+        }
+      },
+    );
   }
 
   handleConnection(socket: LiveSocket): void {

@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   'incident.not-found': 404,
   'resource.not-found': 404,
   'incident.invalid-transition': 409,
+  'resource.conflict': 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { AssignSchema, EventQuerySchema, IncidentQuerySchema, LoginSchema, NoteSchema, RejectedQuerySchema, ResolveSchema } from './query.schemas';
+import {
+  AssignSchema,
+  CreateUserSchema,
+  EventQuerySchema,
+  IncidentQuerySchema,
+  LoginSchema,
+  NoteSchema,
+  RejectedQuerySchema,
+  ResolveSchema,
+  UpdateUserSchema,
+} from './query.schemas';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
 function queryParameters(schema: z.ZodObject) {
@@ -132,6 +142,24 @@ export function openApiDocument() {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('Sensors'), 404: errorResponse, ...errors },
+        },
+      },
+      '/users': {
+        get: { summary: 'Accounts (admins)', security: bearer, responses: { 200: json('Users'), ...errors } },
+        post: {
+          summary: 'Create an account (admins): role operator, lead or admin; siteIds for operators',
+          security: bearer,
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(CreateUserSchema, { io: 'input' }) } } },
+          responses: { 201: json('The user'), 409: errorResponse, ...errors },
+        },
+      },
+      '/users/{id}': {
+        patch: {
+          summary: "Change an account (admins); its tokens and live sockets stop working at once",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(UpdateUserSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { 200: json('The user'), 404: errorResponse, ...errors },
         },
       },
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },

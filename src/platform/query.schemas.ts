@@ -58,3 +58,20 @@ export const ResolveSchema = z.strictObject({
   resolution: z.enum(['true_positive', 'false_positive', 'duplicate']),
   note: z.string().trim().min(1).max(4000).optional(),
 });
+
+const PasswordSchema = z.string().min(10, 'at least 10 characters').max(256);
+const RoleSchema = z.enum(['operator', 'lead', 'admin']);
+export const CreateUserSchema = z.strictObject({
+  username: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64'),
+  password: PasswordSchema,
+  role: RoleSchema,
+  siteIds: z.array(IdentifierSchema).max(1000).default([]),
+});
+export const UpdateUserSchema = z
+  .strictObject({
+    password: PasswordSchema.optional(),
+    role: RoleSchema.optional(),
+    siteIds: z.array(IdentifierSchema).max(1000).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((u) => Object.keys(u).length > 0, 'name at least one of password, role, siteIds, disabled');

@@ -1,0 +1,111 @@
+export const PHASES = ['throughput', 'latency', 'backlog', 'overload'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+/** What one bench run does; `--quick` shrinks every number for a smoke run. */
+export interface BenchConfig {
+  quick: boolean;
+  phases: PhaseName[];
+  /** Run the reference loop beside OreGuard (throughput and latency phases). */
+  reference: boolean;
+  /** Run OreGuard with --cpu-prof and print where its CPU went. */
+  profile: boolean;
+  sockets: number;
+  warmupEvents: number;
+  throughputEvents: number;
+  latencyRate: number;
+  latencyDurationMs: number;
+  backlogEvents: number;
+  overloadDurationMs: number;
+  /** Offered rate in the overload phase; default twice the sustained rate measured. */
+  overloadRate?: number;
+  /** Used when the throughput phase did not run and no --overload-rate is given. */
+  fallbackSustainedRate: number;
+  /** Targets from the issue. */
+  targets: { throughputPerSec: number; latencyP99Ms: number; rssGrowthMb: number };
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile]
+                        [--events N] [--backlog N] [--overload-rate N] [--duration S]
+  --quick            small numbers, for a smoke run (about a minute)
+  --phases           which phases to run, comma-separated (default: all)
+  --no-reference     skip the reference loop
+  --profile          run OreGuard with --cpu-prof and summarise where its CPU went
+  --events N         events offered in the throughput phase
+  --backlog N        events queued while OreGuard is stopped
+  --overload-rate N  events/s offered in the overload phase (default: 2 x measured sustained rate)
+  --duration S       seconds of the latency and overload phases`;
+
+export function parseArgs(argv: readonly string[]): BenchConfig {
+  const args = [...argv];
+  const quick = args.includes('--quick');
+  const config: BenchConfig = {
+    quick,
+    phases: [...PHASES],
+    reference: true,
+    profile: false,
+    sockets: 10,
+    warmupEvents: quick ? 300 : 2_000,
+    throughputEvents: quick ? 5_000 : 60_000,
+    latencyRate: 1_000,
+    latencyDurationMs: quick ? 5_000 : 20_000,
+    backlogEvents: quick ? 5_000 : 100_000,
+    overloadDurationMs: quick ? 5_000 : 20_000,
+    fallbackSustainedRate: 3_500,
+    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, rssGrowthMb: 100 },
+  };
+  const value = (i: number) => {
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--')) fail(`${args[i]} needs a value`);
+    return v;
+  };
+  const positive = (i: number) => {
+    const n = Number(value(i));
+    if (!Number.isFinite(n) || n <= 0) fail(`${args[i]}: a positive number, got "${args[i + 1]}"`);
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    switch (args[i]) {
+      case '--quick':
+        break;
+      case '--phases': {
+        const names = value(i).split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
+        if (unknown.length || names.length === 0) fail(`--phases: unknown ${unknown.join(', ') || '(none given)'}`);
+        config.phases = PHASES.filter((p) => names.includes(p));
+        i++;
+        break;
+      }
+      case '--no-reference':
+        config.reference = false;
+        break;
+      case '--profile':
+        config.profile = true;
+        break;
+      case '--events':
+        config.throughputEvents = Math.round(positive(i++));
+        break;
+      case '--backlog':
+        config.backlogEvents = Math.round(positive(i++));
+        break;
+      case '--overload-rate':
+        config.overloadRate = positive(i++);
+        break;
+      case '--duration':
+        config.latencyDurationMs = config.overloadDurationMs = Math.round(positive(i++) * 1000);
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown argument ${args[i]}`);
+    }
+  }
+  return config;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,344 @@
+import type { BenchWorld } from './bench-world';
+import type { LoadGenerator, PublishResult } from './load';
+import type { BatchStats, Progress, Target } from './support/bench-db';
+import type { InternalsSummary } from './support/metrics-scraper';
+import type { PgActivitySummary } from './support/pg-activity';
+import type { QueueSummary } from './support/queue-watch';
+import type { ResourceSummary } from './support/proc-sampler';
+import { distribution, slope, type Distribution } from './support/stats';
+
+export interface Resources {
+  from: number;
+  to: number;
+  machineBusyPct?: number;
+  processes: Record<string, ResourceSummary | undefined>;
+  /** OreGuard's PostgreSQL sessions over the window. */
+  pg?: PgActivitySummary;
+  /** OreGuard's own metrics (fold queue, heap, event loop) over the window. */
+  internals?: InternalsSummary;
+  /** Fold jobs seen waiting in Redis over the window, by origin. */
+  queue?: QueueSummary;
+}
+
+export interface ThroughputRun {
+  events: number;
+  publish: PublishResult;
+  /** First publish to last event folded (OreGuard) / inserted (reference). */
+  durationMs: number;
+  eventsPerSec: number;
+  /** First publish to last event committed (ingest only). */
+  ingestPerSec: number;
+  /** Rate between 10 % and 90 % of the events done. */
+  sustainedPerSec?: number;
+  stats: BatchStats;
+  resources: Resources;
+  /** [ms since first publish, stored, done] per poll. */
+  series: [number, number, number][];
+}
+
+export interface LatencyRun {
+  targetPerSec: number;
+  publish: PublishResult;
+  /** Publish to socket message, over every socket. */
+  socket?: Distribution;
+  socketMessages: number;
+  /** Per event, from the database: publish to committed, publish to folded. */
+  toStored?: Distribution;
+  toDone?: Distribution;
+  resources: Resources;
+}
+
+export interface BacklogRun {
+  events: number;
+  publish: PublishResult;
+  brokerHeld: number;
+  shutdownMs: number;
+  shutdownExitCode: number | null;
+  startupMs: number;
+  rssFreshIdleMb?: number;
+  rssBeforeStopMb?: number;
+  rssAtReadyMb?: number;
+  rssMaxMb?: number;
+  rssEndMb?: number;
+  growthMb?: number;
+  /** From OreGuard's start to the last event folded. */
+  drainMs: number;
+  drainPerSec: number;
+  /** Rate from the first event committed to the last folded (start-up left out). */
+  drainWorkingPerSec: number;
+  stats: BatchStats;
+  resources: Resources;
+  /** [ms since OreGuard's start, stored, done] per poll. */
+  series: [number, number, number][];
+}
+
+export interface OverloadRun {
+  targetPerSec: number;
+  publish: PublishResult;
+  rows: number;
+  distinctEventIds: number;
+  unfoldedLeft: number;
+  /** Most events published (broker-acknowledged) but not yet committed, seen during the phase. */
+  maxLag: number;
+  brokerMaxHeld: number;
+  rssBaselineMb?: number;
+  rssMaxMb?: number;
+  growthMb?: number;
+  /** RSS slope while overloaded, and over the whole phase (overload + drain), MB/s. */
+  rssSlopeOverloadMbPerSec?: number;
+  rssSlopePhaseMbPerSec?: number;
+  /** From the end of publishing to the last event folded. */
+  drainAfterMs: number;
+  resources: Resources;
+  /** [ms since the phase began, stored, done] per poll after publishing. */
+  series: [number, number, number][];
+}
+
+/** Time allowed for a target to finish `events`: generous, at 250 events/s, at least 60 s. */
+const allowance = (events: number) => Math.max(60_000, (events / 250) * 1000);
+
+export async function warmUp(w: BenchWorld): Promise<void> {
+  const n = w.config.warmupEvents;
+  for (const [target, load] of targets(w)) {
+    const afterId = await w.db.maxId(target);
+    const pub = await load.burst(n);
+    await w.db.waitDone(target, afterId, () => pub.published, { timeoutMs: allowance(n) });
+    w.log(`warm-up: ${n} events through ${target}`);
+  }
+}
+
+/** (a) N events as fast as the publishers go; first publish to last event done. */
+export async function throughput(w: BenchWorld): Promise<Partial<Record<Target, ThroughputRun>>> {
+  const out: Partial<Record<Target, ThroughputRun>> = {};
+  const n = w.config.throughputEvents;
+  for (const [target, load] of targets(w)) {
+    await settle();
+    const afterId = await w.db.maxId(target);
+    let published: number | undefined;
+    const done = w.db.waitDone(target, afterId, () => published, { timeoutMs: allowance(n) });
+    const publish = await load.burst(n);
+    published = publish.published;
+    const { series, seenDoneAt } = await done;
+    const stats = await w.db.batchStats(target, afterId, false);
+    const durationMs = stats.lastDoneAt - publish.firstAt;
+    out[target] = {
+      events: n,
+      publish,
+      durationMs: Math.round(durationMs),
+      eventsPerSec: Math.round((n * 1000) / durationMs),
+      ingestPerSec: Math.round((n * 1000) / (stats.lastStoredAt - publish.firstAt)),
+      sustainedPerSec: sustained(series, n),
+      stats,
+      resources: resources(w, publish.firstAt, seenDoneAt),
+      series: compact(series, publish.firstAt),
+    };
+    w.log(
+      `throughput ${target}: ${n} events in ${(durationMs / 1000).toFixed(1)} s → ${out[target]!.eventsPerSec} events/s ` +
+        `(publishers ${Math.round(publish.offeredPerSec)}/s)`,
+    );
+  }
+  return out;
+}
+
+/** (b) A steady offered rate; latency publish → socket message, and per event from the database. */
+export async function latency(w: BenchWorld): Promise<Partial<Record<Target, LatencyRun>>> {
+  const out: Partial<Record<Target, LatencyRun>> = {};
+  const { latencyRate: rate, latencyDurationMs: duration } = w.config;
+  for (const [target, load] of targets(w)) {
+    const panel = target === 'oreguard' ? w.ogPanel! : w.refPanel!;
+    await settle();
+    const afterId = await w.db.maxId(target);
+    const t0 = Date.now();
+    const receivedBefore = panel.received;
+    panel.startRecording(t0);
+    const publish = await load.paced(rate, duration);
+    const { seenDoneAt } = await w.db.waitDone(target, afterId, () => publish.published, { timeoutMs: allowance(publish.published) });
+    await settle(1500); // the last messages' way from commit to the sockets
+    const latencies = panel.stopRecording();
+    const stats = await w.db.batchStats(target, afterId, true);
+    out[target] = {
+      targetPerSec: rate,
+      publish,
+      socket: distribution(latencies),
+      socketMessages: panel.received - receivedBefore,
+      toStored: stats.toStored,
+      toDone: stats.toDone,
+      resources: resources(w, t0, seenDoneAt),
+    };
+    const s = out[target]!.socket;
+    w.log(
+      `latency ${target} at ${Math.round(publish.offeredPerSec)}/s: socket p50 ${s?.p50} p95 ${s?.p95} p99 ${s?.p99} ms ` +
+        `(${latencies.length} messages over ${w.config.sockets} sockets)`,
+    );
+  }
+  return out;
+}
+
+/** (c) OreGuard stopped, a backlog queued in its session, then started: memory while draining. */
+export async function backlog(w: BenchWorld, freshIdleMb?: number): Promise<BacklogRun> {
+  const n = w.config.backlogEvents;
+  await settle();
+  const rssBeforeStopMb = w.sampler.rssNowMb('oreguard');
+  w.ogPanel?.close();
+  const stopAt = Date.now();
+  const shutdownExitCode = await w.oreguard.stop();
+  const shutdownMs = Date.now() - stopAt;
+  w.log(`backlog: OreGuard stopped in ${shutdownMs} ms (exit ${shutdownExitCode}); queueing ${n} events in its session`);
+
+  const afterId = await w.db.maxId('oreguard');
+  const publish = await w.ogLoad.burst(n);
+  // The broker's $SYS count lags by up to its interval: wait until it shows the backlog.
+  const brokerHeld = await waitBrokerHolds(w, n);
+  w.log(`backlog: ${n} events published at ${Math.round(publish.offeredPerSec)}/s; broker holds ${brokerHeld} messages`);
+
+  await w.oreguard.start();
+  const rssAtReadyMb = w.sampler.rssNowMb('oreguard');
+  w.sampler.sample();
+  const startupMs = w.oreguard.readyAt - w.oreguard.startedAt;
+  await w.connectOreGuardPanel();
+  const { series, seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => n, { timeoutMs: allowance(n) });
+  const stats = await w.db.batchStats('oreguard', afterId, false);
+  const drainMs = stats.lastDoneAt - w.oreguard.startedAt;
+  const res = resources(w, w.oreguard.readyAt, seenDoneAt);
+  const og = res.processes.oreguard;
+  const rssMaxMb = og?.rssMaxMb !== undefined && rssAtReadyMb !== undefined ? Math.max(og.rssMaxMb, rssAtReadyMb) : og?.rssMaxMb;
+  const run: BacklogRun = {
+    events: n,
+    publish,
+    brokerHeld,
+    shutdownMs,
+    shutdownExitCode,
+    startupMs,
+    rssFreshIdleMb: freshIdleMb,
+    rssBeforeStopMb: r1(rssBeforeStopMb),
+    rssAtReadyMb: r1(rssAtReadyMb),
+    rssMaxMb,
+    rssEndMb: og?.rssEndMb,
+    growthMb: rssMaxMb !== undefined && rssAtReadyMb !== undefined ? r1(rssMaxMb - rssAtReadyMb) : undefined,
+    drainMs: Math.round(drainMs),
+    drainPerSec: Math.round((n * 1000) / drainMs),
+    drainWorkingPerSec: Math.round((n * 1000) / (stats.lastDoneAt - stats.firstStoredAt)),
+    stats,
+    resources: res,
+    series: compact(series, w.oreguard.startedAt),
+  };
+  w.log(
+    `backlog: drained ${n} events in ${(drainMs / 1000).toFixed(1)} s (${run.drainPerSec}/s); ` +
+      `RSS ${run.rssAtReadyMb} MB at ready → max ${run.rssMaxMb} MB (+${run.growthMb} MB)`,
+  );
+  return run;
+}
+
+/** (d) Twice the sustained rate for a while: nothing lost, nothing twice, memory bounded. */
+export async function overload(w: BenchWorld, sustainedPerSec: number): Promise<OverloadRun> {
+  const rate = Math.round(w.config.overloadRate ?? 2 * sustainedPerSec);
+  const duration = w.config.overloadDurationMs;
+  await settle();
+  const afterId = await w.db.maxId('oreguard');
+  const rssBaselineMb = w.sampler.rssNowMb('oreguard');
+  w.storeWatch.resetMax();
+  const t0 = Date.now();
+
+  // While publishing: how far the commits trail what the broker has accepted.
+  let maxLag = 0;
+  let watching = true;
+  const ackedBefore = w.ogLoad.acked;
+  const lagWatch = (async () => {
+    while (watching) {
+      const acked = w.ogLoad.acked - ackedBefore;
+      const p: Progress = await w.db.progress('oreguard', afterId);
+      maxLag = Math.max(maxLag, acked - p.stored);
+      await settle(500);
+    }
+  })();
+  const publish = await w.ogLoad.paced(rate, duration);
+  const publishedAt = Date.now();
+  const { series, seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => publish.published, {
+    timeoutMs: allowance(publish.published),
+  });
+  watching = false;
+  await lagWatch;
+  const stats = await w.db.batchStats('oreguard', afterId, false);
+  const after = await w.db.progress('oreguard', afterId);
+  const unfoldedLeft = after.stored - after.done;
+  const res = resources(w, t0, seenDoneAt);
+  const og = res.processes.oreguard;
+  const rssWhileOverloaded = w.sampler.rssSeries('oreguard', t0, publishedAt);
+  const run: OverloadRun = {
+    targetPerSec: rate,
+    publish,
+    rows: stats.rows,
+    distinctEventIds: stats.distinctEventIds,
+    unfoldedLeft,
+    maxLag,
+    brokerMaxHeld: w.storeWatch.max,
+    rssBaselineMb: r1(rssBaselineMb),
+    rssMaxMb: og?.rssMaxMb,
+    growthMb: og?.rssMaxMb !== undefined && rssBaselineMb !== undefined ? r1(og.rssMaxMb - rssBaselineMb) : undefined,
+    rssSlopeOverloadMbPerSec: Math.round(slope(rssWhileOverloaded.map(([t, mb]) => [t / 1000, mb])) * 1000) / 1000,
+    rssSlopePhaseMbPerSec: og?.rssSlopeMbPerSec,
+    drainAfterMs: Math.round(stats.lastDoneAt - publishedAt),
+    resources: res,
+    series: compact(series, t0),
+  };
+  w.log(
+    `overload: offered ${Math.round(publish.offeredPerSec)}/s (target ${rate}) for ${(duration / 1000).toFixed(0)} s: ` +
+      `${publish.published} published, ${stats.rows} stored (${stats.distinctEventIds} distinct); ` +
+      `lag up to ${maxLag}, broker held up to ${w.storeWatch.max}; RSS ${run.rssBaselineMb} → max ${run.rssMaxMb} MB`,
+  );
+  return run;
+}
+
+function targets(w: BenchWorld): [Target, LoadGenerator][] {
+  const list: [Target, LoadGenerator][] = [['oreguard', w.ogLoad]];
+  if (w.refLoad) list.push(['reference', w.refLoad]);
+  return list;
+}
+
+function resources(w: BenchWorld, from: number, to: number): Resources {
+  const names = ['oreguard', 'reference', 'mosquitto', 'postgres', 'bench'];
+  return {
+    from,
+    to,
+    machineBusyPct: w.sampler.machineBusyPct(from, to),
+    processes: Object.fromEntries(names.map((n) => [n, w.sampler.summary(n, from, to)])),
+    pg: w.pgActivity?.summary(from, to),
+    internals: w.internals?.summary(from, to),
+    queue: w.queueWatch?.summary(from, to),
+  };
+}
+
+/** The rate between 10 % and 90 % of the events done, interpolated from the polls. */
+function sustained(series: readonly Progress[], n: number): number | undefined {
+  const at = (fraction: number) => {
+    const goal = n * fraction;
+    for (let i = 1; i < series.length; i++) {
+      const a = series[i - 1];
+      const b = series[i];
+      if (b.done >= goal && a.done < goal) return a.t + ((goal - a.done) / Math.max(1, b.done - a.done)) * (b.t - a.t);
+    }
+    return undefined;
+  };
+  const t10 = at(0.1);
+  const t90 = at(0.9);
+  if (t10 === undefined || t90 === undefined || t90 <= t10) return undefined;
+  return Math.round((0.8 * n * 1000) / (t90 - t10));
+}
+
+async function waitBrokerHolds(w: BenchWorld, n: number): Promise<number> {
+  const deadline = Date.now() + 5000;
+  while (w.storeWatch.current < n && Date.now() < deadline) await settle(200);
+  return w.storeWatch.current;
+}
+
+function compact(series: readonly Progress[], from: number): [number, number, number][] {
+  return series.map((p) => [p.t - from, p.stored, p.done]);
+}
+
+function settle(ms = 1000): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function r1(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 10) / 10;
+}

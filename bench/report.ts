@@ -1,0 +1,230 @@
+import type { BenchConfig } from './bench-config';
+import type { BacklogRun, LatencyRun, OverloadRun, Resources, ThroughputRun } from './phases';
+import type { Target } from './support/bench-db';
+import type { Distribution } from './support/stats';
+
+export interface BenchResults {
+  runId: string;
+  startedAt: string;
+  finishedAt?: string;
+  host: { cpus: number; node: string; loadAvgAtStart: number[] };
+  config: BenchConfig;
+  freshIdle?: { rssMb?: number; cpuPct?: number };
+  brokerFlow?: { receiveMaximum: number; beforeAnyAck: number; afterOneAck: number; enforced: boolean };
+  throughput?: Partial<Record<Target, ThroughputRun>>;
+  latency?: Partial<Record<Target, LatencyRun>>;
+  backlog?: BacklogRun;
+  overload?: OverloadRun;
+  correctness: { rejectedEvents?: number; liveSeqFaults: number; liveMessages: number };
+  errors: { phase: string; message: string }[];
+  profile?: { dir: string; summaries: unknown[] };
+}
+
+type Verdict = 'PASS' | 'FAIL' | '';
+type Row = [metric: string, oreguard: string, reference: string, target: string, result: Verdict];
+
+/** The run as one table: metric | OreGuard | reference | target | result, then resources per phase. */
+export function renderReport(r: BenchResults): string {
+  const t = r.config.targets;
+  const rows: Row[] = [];
+  const og = r.throughput?.oreguard;
+  const ref = r.throughput?.reference;
+  if (og || ref) {
+    const pass = og ? og.eventsPerSec >= t.throughputPerSec && (!ref || og.eventsPerSec >= ref.eventsPerSec) : false;
+    rows.push([
+      `throughput, publish → ${'incident committed'} (events/s, ${fmt(r.config.throughputEvents)} events)`,
+      n(og?.eventsPerSec),
+      n(ref?.eventsPerSec),
+      `≥ ${fmt(t.throughputPerSec)} and ≥ ref`,
+      verdict(pass),
+    ]);
+    rows.push(['  sustained, 10 % → 90 % done (events/s)', n(og?.sustainedPerSec), n(ref?.sustainedPerSec), '', '']);
+    rows.push(['  ingest only, publish → event committed (events/s)', n(og?.ingestPerSec), n(ref?.ingestPerSec), '', '']);
+    rows.push(['  publishers offered (events/s)', n(og?.publish.offeredPerSec), n(ref?.publish.offeredPerSec), '', '']);
+  }
+  const lo = r.latency?.oreguard;
+  const lr = r.latency?.reference;
+  if (lo || lr) {
+    const pass = lo?.socket ? lo.socket.p99 < t.latencyP99Ms : false;
+    rows.push([
+      `latency publish → socket p50/p95/p99 (ms) at ${fmt(r.config.latencyRate)}/s, ${r.config.sockets} sockets`,
+      pct(lo?.socket),
+      pct(lr?.socket),
+      `p99 < ${t.latencyP99Ms} ms`,
+      verdict(pass),
+    ]);
+    rows.push(['  per event publish → committed p50/p95/p99 (ms, db)', pct(lo?.toStored), pct(lr?.toStored), '', '']);
+    rows.push(['  per event publish → folded p50/p95/p99 (ms, db)', pct(lo?.toDone), '', '', '']);
+    rows.push(['  offered rate achieved (events/s) / socket messages', offered(lo), offered(lr), '', '']);
+  }
+  const b = r.backlog;
+  if (b) {
+    rows.push([
+      `backlog ${fmt(b.events)}: RSS at start of drain → max (growth), MB`,
+      `${b.rssAtReadyMb} → ${b.rssMaxMb} (+${b.growthMb})`,
+      '',
+      `growth < ${t.rssGrowthMb} MB`,
+      verdict(b.growthMb !== undefined && b.growthMb < t.rssGrowthMb && b.stats.rows === b.events),
+    ]);
+    rows.push([
+      '  drain: time from start; rate from start / from first commit (events/s)',
+      `${sec(b.drainMs)}; ${fmt(b.drainPerSec)} / ${fmt(b.drainWorkingPerSec)}`,
+      '',
+      '',
+      '',
+    ]);
+    rows.push(['  broker held while stopped / restart ready in', `${fmt(b.brokerHeld)} msgs / ${sec(b.startupMs)}`, '', '', '']);
+  }
+  const o = r.overload;
+  if (o) {
+    const exact = o.rows === o.publish.published && o.distinctEventIds === o.publish.published && o.unfoldedLeft === 0;
+    rows.push([
+      `overload ${sec(r.config.overloadDurationMs)} at ${fmt(o.targetPerSec)}/s: stored / distinct / offered`,
+      `${fmt(o.rows)} / ${fmt(o.distinctEventIds)} / ${fmt(o.publish.published)}`,
+      '',
+      'all, exactly once',
+      verdict(exact),
+    ]);
+    rows.push([
+      '  RSS before → max (growth) MB; slope while overloaded',
+      `${o.rssBaselineMb} → ${o.rssMaxMb} (+${o.growthMb}); ${o.rssSlopeOverloadMbPerSec} MB/s`,
+      '',
+      `growth < ${t.rssGrowthMb} MB`,
+      verdict(o.growthMb !== undefined && o.growthMb < t.rssGrowthMb),
+    ]);
+    rows.push([
+      '  offered (events/s); max lag; broker held; drain after',
+      `${fmt(o.publish.offeredPerSec)}; ${fmt(o.maxLag)}; ${fmt(o.brokerMaxHeld)}; ${sec(o.drainAfterMs)}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  rows.push([
+    'rejected events / live seq gaps',
+    `${r.correctness.rejectedEvents ?? '?'} / ${r.correctness.liveSeqFaults}`,
+    '',
+    '0 / 0',
+    verdict(r.correctness.rejectedEvents === 0 && r.correctness.liveSeqFaults === 0),
+  ]);
+  for (const e of r.errors) rows.push([`ERROR in ${e.phase}`, e.message.slice(0, 120), '', '', 'FAIL']);
+
+  const out = [table(['metric', 'OreGuard', 'reference', 'target', 'result'], rows)];
+
+  const res: [string, Resources | undefined][] = [
+    ['throughput · OreGuard', og?.resources],
+    ['throughput · reference', ref?.resources],
+    ['latency · OreGuard', lo?.resources],
+    ['latency · reference', lr?.resources],
+    ['backlog drain · OreGuard', b?.resources],
+    ['overload · OreGuard', o?.resources],
+  ];
+  const resRows = res
+    .filter((e): e is [string, Resources] => Boolean(e[1]))
+    .map(([phase, x]) => {
+      const p = x.processes;
+      const rss = (name: string) => (p[name]?.rssMaxMb !== undefined ? `${p[name]!.rssMeanMb}/${p[name]!.rssMaxMb}` : '');
+      return [
+        phase,
+        cpu(p.oreguard?.cpuPct),
+        rss('oreguard'),
+        cpu(p.reference?.cpuPct),
+        rss('reference'),
+        cpu(p.postgres?.cpuPct),
+        cpu(p.mosquitto?.cpuPct),
+        cpu(p.bench?.cpuPct),
+        x.machineBusyPct !== undefined ? `${x.machineBusyPct} %` : '',
+      ];
+    });
+  if (resRows.length) {
+    out.push(
+      table(
+        ['phase (window)', 'OreGuard CPU', 'RSS avg/max MB', 'ref CPU', 'ref RSS avg/max', 'PG backends', 'mosquitto', 'bench', 'machine busy'],
+        resRows,
+      ),
+    );
+    const pgRows = res
+      .filter((e): e is [string, Resources] => Boolean(e[1]?.pg) && e[0].includes('OreGuard'))
+      .map(([phase, x]) => {
+        const pg = x.pg!;
+        const waits = Object.entries(pg.lockWaits)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        const i = x.internals;
+        return [
+          phase,
+          fmt(pg.commitsPerSec),
+          String(pg.running),
+          waits || '0',
+          String(pg.idleInTransaction),
+          i ? `${i.foldJobsWaitingMean} / ${i.foldJobsWaitingMax}` : '',
+          x.queue ? `${fmt(x.queue.ingestJobsSeen)} / ${fmt(x.queue.requeueJobsSeen)}` : '',
+          i ? `${i.heapUsedMaxMb} / ${i.heapTotalMaxMb} / ${i.externalMaxMb}` : '',
+          i ? String(i.loopLagP99MaxMs) : '',
+        ];
+      });
+    if (pgRows.length) {
+      out.push(
+        table(
+          [
+            'inside OreGuard',
+            'PG commits/s',
+            'PG running',
+            'PG lock waits (mean)',
+            'PG idle in tx',
+            'fold jobs waiting avg/max',
+            'jobs seen ingest/requeue',
+            'heap used/total, external MB',
+            'loop lag p99 ms',
+          ],
+          pgRows,
+        ),
+      );
+    }
+    out.push('CPU is % of one core (this machine has 2); "machine busy" is % of all cores, other engineers\' work included.');
+  }
+  if (r.freshIdle?.rssMb !== undefined) out.push(`OreGuard fresh and idle: RSS ${r.freshIdle.rssMb} MB.`);
+  if (r.brokerFlow && !r.brokerFlow.enforced) {
+    out.push(
+      `Note: this broker does not keep to a subscriber's receive maximum once PUBACKs flow (limit ${r.brokerFlow.receiveMaximum}: ` +
+        `${r.brokerFlow.beforeAnyAck} in flight before any PUBACK, ${r.brokerFlow.afterOneAck} after one). OreGuard's memory bound ` +
+        'rests on it (MQTT_RECEIVE_MAXIMUM): with this broker, what OreGuard has received but not committed is bounded only by how fast it commits.',
+    );
+  }
+  return out.join('\n\n');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function verdict(pass: boolean): Verdict {
+  return pass ? 'PASS' : 'FAIL';
+}
+
+function fmt(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '' : Math.round(value).toLocaleString('en-US');
+}
+
+function n(value: number | undefined): string {
+  return fmt(value);
+}
+
+function pct(d: Distribution | undefined): string {
+  return d ? `${d.p50} / ${d.p95} / ${d.p99}` : '';
+}
+
+function offered(l: LatencyRun | undefined): string {
+  return l ? `${fmt(l.publish.offeredPerSec)} / ${fmt(l.socketMessages)}` : '';
+}
+
+function sec(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function cpu(value: number | undefined): string {
+  return value === undefined ? '' : `${value} %`;
+}

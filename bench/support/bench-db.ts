@@ -1,0 +1,125 @@
+import { Pool } from 'pg';
+import { REFERENCE_TABLE } from '../reference-loop';
+import type { Distribution } from './stats';
+
+export type Target = 'oreguard' | 'reference';
+
+/** Progress of one batch of events through a target, as PostgreSQL shows it. */
+export interface Progress {
+  t: number;
+  stored: number;
+  /** Folded into incidents (OreGuard); for the reference, every stored row counts as done. */
+  done: number;
+}
+
+export interface DrainResult {
+  series: Progress[];
+  /** When the bench saw the last event done. */
+  seenDoneAt: number;
+}
+
+export interface BatchStats {
+  rows: number;
+  distinctEventIds: number;
+  firstStoredAt: number;
+  lastStoredAt: number;
+  /** OreGuard: newest folded_at; reference: newest inserted_at. */
+  lastDoneAt: number;
+  /** Per event, publish (occurredAt) to committed / to folded, ms. */
+  toStored?: Distribution;
+  toDone?: Distribution;
+}
+
+/** The bench's read-only view of the bench database: OreGuard's tables and the reference's. */
+export class BenchDb {
+  readonly pool: Pool;
+
+  constructor(url: string) {
+    this.pool = new Pool({ connectionString: url, max: 2, application_name: 'bench-observer' });
+    this.pool.on('error', () => undefined);
+  }
+
+  private table(target: Target): string {
+    return target === 'oreguard' ? 'events' : REFERENCE_TABLE;
+  }
+
+  async maxId(target: Target): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT coalesce(max(id), 0) AS id FROM ${this.table(target)}`);
+    return Number(rows[0].id);
+  }
+
+  async progress(target: Target, afterId: number): Promise<Progress> {
+    const t = Date.now();
+    const stored = Number((await this.pool.query(`SELECT count(*) AS n FROM ${this.table(target)} WHERE id > $1`, [afterId])).rows[0].n);
+    if (target === 'reference') return { t, stored, done: stored };
+    // events_unfolded is a partial index: counting what is left is cheap.
+    const unfolded = Number(
+      (await this.pool.query('SELECT count(*) AS n FROM events WHERE id > $1 AND folded_at IS NULL AND fold_error IS NULL', [afterId])).rows[0].n,
+    );
+    return { t, stored, done: stored - unfolded };
+  }
+
+  /** Polls every intervalMs until `expected` events after afterId are stored and done. */
+  async waitDone(target: Target, afterId: number, expected: () => number | undefined, opts: { timeoutMs: number; intervalMs?: number }): Promise<DrainResult> {
+    const series: Progress[] = [];
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      const p = await this.progress(target, afterId);
+      series.push(p);
+      const n = expected();
+      if (n !== undefined && p.stored >= n && p.done >= n) return { series, seenDoneAt: p.t };
+      if (Date.now() > deadline) {
+        throw new Error(`${target}: after ${opts.timeoutMs} ms, ${p.stored} of ${n ?? '?'} events stored and ${p.done} done`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 200));
+    }
+  }
+
+  async batchStats(target: Target, afterId: number, withLatency: boolean): Promise<BatchStats> {
+    const table = this.table(target);
+    const storedCol = target === 'oreguard' ? 'stored_at' : 'inserted_at';
+    const doneCol = target === 'oreguard' ? 'folded_at' : 'inserted_at';
+    const { rows } = await this.pool.query(
+      `SELECT count(*) AS n, count(DISTINCT event_id) AS d,
+              extract(epoch FROM min(${storedCol})) * 1000 AS first_stored,
+              extract(epoch FROM max(${storedCol})) * 1000 AS last_stored,
+              extract(epoch FROM max(${doneCol})) * 1000 AS last_done
+         FROM ${table} WHERE id > $1`,
+      [afterId],
+    );
+    const stats: BatchStats = {
+      rows: Number(rows[0].n),
+      distinctEventIds: Number(rows[0].d),
+      firstStoredAt: Number(rows[0].first_stored),
+      lastStoredAt: Number(rows[0].last_stored),
+      lastDoneAt: Number(rows[0].last_done),
+    };
+    if (withLatency) {
+      const q = (col: string) =>
+        this.pool.query(
+          `SELECT count(*) AS n,
+                  percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p,
+                  max(ms) AS max, avg(ms) AS mean
+             FROM (SELECT extract(epoch FROM ${col} - occurred_at) * 1000 AS ms FROM ${table} WHERE id > $1) x`,
+          [afterId],
+        );
+      stats.toStored = toDistribution((await q(storedCol)).rows[0]);
+      stats.toDone = toDistribution((await q(doneCol)).rows[0]);
+    }
+    return stats;
+  }
+
+  async rejectedCount(): Promise<number> {
+    return Number((await this.pool.query('SELECT count(*) AS n FROM rejected_events')).rows[0].n);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function toDistribution(row: { n: string; p: number[] | null; max: number | null; mean: number | null }): Distribution | undefined {
+  if (!row.p) return undefined;
+  const r = (v: number) => Math.round(Number(v) * 10) / 10;
+  return { count: Number(row.n), p50: r(row.p[0]), p95: r(row.p[1]), p99: r(row.p[2]), max: r(row.max!), mean: r(row.mean!) };
+}
