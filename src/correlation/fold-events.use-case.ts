@@ -9,6 +9,9 @@ import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 
+/** How many waiting events of its groups a job folds besides its own. */
+const EXTRA_EVENTS_PER_JOB = 5000;
+
 interface EventRow {
   id: string;
   site_id: string;
@@ -44,7 +47,8 @@ export class FoldEventsUseCase {
       [eventIds],
     );
     if (pending.length === 0) return;
-    const groups = [...new Set(pending.map((g) => `fold:${g.site_id}/${g.kind}`))].sort();
+    // Lock keys, one per (site, kind): "fold/<site>/<kind>".
+    const groups = [...new Set(pending.map((g) => `fold/${g.site_id}/${g.kind}`))].sort();
     const gapMs = this.config.correlation.gapMs;
 
     const changes = await this.db.transaction(async (tx) => {
@@ -52,12 +56,27 @@ export class FoldEventsUseCase {
         'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
         [groups],
       );
-      // Under the locks: whatever another worker folded meanwhile is now visibly folded.
+      // Under the locks: whatever another worker folded meanwhile is now visibly folded. Besides
+      // the job's own events, take the groups' other waiting events too (oldest first): when
+      // jobs queue up behind a lock, the first one folds what the others carry, and theirs
+      // become no-ops. This is what keeps folding cheap per event under load.
       const { rows } = await tx.query<EventRow>(
-        `SELECT id, site_id, kind, occurred_at, received_at, severity, zone,
+        `WITH wanted AS (
+           SELECT split_part(g, '/', 2) AS site_id, split_part(g, '/', 3) AS kind FROM unnest($2::text[]) AS g
+         ),
+         own AS (
+           SELECT id FROM events WHERE id = ANY($1) AND folded_at IS NULL
+         ),
+         others AS (
+           SELECT e.id FROM events e JOIN wanted w ON w.site_id = e.site_id AND w.kind = e.kind
+            WHERE e.folded_at IS NULL AND e.fold_error IS NULL AND e.id <> ALL($1)
+            ORDER BY e.id LIMIT $3
+         )
+         SELECT id, site_id, kind, occurred_at, received_at, severity, zone,
                 COALESCE(details->>'signature', details->>'category', details->>'detection') AS what
-           FROM events WHERE id = ANY($1) AND folded_at IS NULL ORDER BY id FOR UPDATE`,
-        [eventIds],
+           FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
+          ORDER BY id`,
+        [eventIds, groups, EXTRA_EVENTS_PER_JOB],
       );
       if (rows.length === 0) return [];
       const bySite = new Map<string, FoldableEvent[]>();

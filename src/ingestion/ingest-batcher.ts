@@ -36,6 +36,7 @@ export class IngestBatcher {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private stopping = false;
+  private writing = 0;
 
   constructor(
     private readonly db: Db,
@@ -44,6 +45,11 @@ export class IngestBatcher {
     private readonly afterCommit: (result: BatchResult) => Promise<void>,
     private readonly onRetry: (error: unknown) => void,
   ) {}
+
+  /** Messages taken and not yet durable. */
+  get size(): number {
+    return this.pending.length + this.writing;
+  }
 
   add(message: PendingMessage): void {
     this.pending.push(message);
@@ -78,7 +84,9 @@ export class IngestBatcher {
   private async drain(): Promise<void> {
     while (this.pending.length > 0 && !this.stopping) {
       const batch = this.pending.splice(0, this.options.batchSize);
+      this.writing = batch.length;
       const outcomes = await this.writeUntilDone(batch);
+      this.writing = 0;
       if (!outcomes) {
         this.pending.unshift(...batch);
         return;

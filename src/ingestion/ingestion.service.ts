@@ -55,6 +55,7 @@ export class IngestionService implements OnModuleDestroy {
         receiveMaximum: mqtt.receiveMaximum,
       },
       (message) => this.receive(message),
+      () => (this.batcher?.size ?? 0) >= mqtt.receiveMaximum,
     );
     if (!(await this.inbox.start())) {
       this.logger.warn(`Not subscribed to ${mqtt.url} yet; still trying (readiness reports mqtt down until then)`);
@@ -119,6 +120,7 @@ export class IngestionService implements OnModuleDestroy {
   }
 
   private async afterCommit({ batch, outcomes }: BatchResult): Promise<void> {
+    this.inbox?.resumeIntake();
     const stored: number[] = [];
     outcomes.forEach((outcome, i) => {
       const { request, confirmation } = batch[i];

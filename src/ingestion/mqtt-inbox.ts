@@ -32,7 +32,8 @@ const DEFERRED = new Error('acknowledgement deferred until the message is durabl
  * PUBACK of a QoS 1 message when its `handleMessage` callback succeeds, one message at a time;
  * to commit messages in batches, the inbox declines that PUBACK (the client moves on to the
  * next message without acknowledging) and sends it itself once the message is durable.
- * Up to `receiveMaximum` messages can be awaiting their PUBACK; then the broker waits.
+ * Up to `receiveMaximum` messages should be awaiting their PUBACK; when more are waiting to
+ * be made durable, the inbox stops reading until they are.
  */
 export class MqttInbox {
   private readonly logger = new Logger(MqttInbox.name);
@@ -41,11 +42,15 @@ export class MqttInbox {
   private connection = 0;
   private accepting = true;
   private subscribed = false;
+  /** The held mqtt.js callback while OreGuard has too much waiting to be made durable. */
+  private heldIntake?: () => void;
   private firstSubscription?: () => void;
 
   constructor(
     private readonly options: InboxOptions,
     private readonly onMessage: (message: InboundMessage) => void,
+    /** True while too many messages wait to be made durable: reading from the broker pauses. */
+    private readonly backedUp: () => boolean = () => false,
   ) {}
 
   /** Connected and subscribed: messages published now reach OreGuard. */
@@ -82,10 +87,14 @@ export class MqttInbox {
     // Handlers first, connection second: queued messages arrive right after CONNACK.
     client.handleMessage = (packet, callback) => {
       this.receive(packet as IPublishPacket);
-      callback(DEFERRED);
+      // Brokers do not all keep to the receive maximum. Holding the callback stops mqtt.js
+      // reading the socket, so TCP pushes back and the broker keeps the rest: memory stays bounded.
+      if (this.backedUp()) this.heldIntake = () => callback(DEFERRED);
+      else callback(DEFERRED);
     };
     client.on('connect', (connack) => {
       this.connection += 1;
+      this.heldIntake = undefined; // belonged to the previous connection's reader
       this.logger.log(`Connected to ${o.url} as ${o.clientId} (session present: ${connack.sessionPresent})`);
       // Re-subscribing an existing session is harmless; rh=1 skips retained messages already sent.
       const subscription = o.filters.map((topic) => [topic, { qos: 1 as const, nl: !o.shared, rh: 1 as const }]);
@@ -133,6 +142,14 @@ export class MqttInbox {
       messageId,
       reasonCode: 0,
     });
+  }
+
+  /** Reads from the broker again once the backlog has gone down. */
+  resumeIntake(): void {
+    if (!this.heldIntake || this.backedUp()) return;
+    const release = this.heldIntake;
+    this.heldIntake = undefined;
+    release();
   }
 
   publish(topic: string, payload: string, options: IClientPublishOptions): Promise<void> {

@@ -116,15 +116,15 @@ describe('live messages: resume after a disconnection', () => {
   it.each<[string, () => Promise<unknown>]>([
     ['a malformed token', async () => 'not-a-jwt'],
     ['a token that is not a string', async () => 42],
-    ['a token signed with another key', async () => new JwtService({ secret: 'another-secret-that-is-long-enough-0123456789' }).sign({ sub: await adminId() })],
-    ['an expired token', async () => new JwtService({ secret: ctx.env().JWT_SECRET }).sign({ sub: await adminId() }, { expiresIn: -60 })],
+    ['a token signed with another key', async () => new JwtService({ secret: 'another-secret-that-is-long-enough-0123456789' }).sign({ sub: await adminId(), tv: 0 })],
+    ['an expired token', async () => new JwtService({ secret: ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0 }, { expiresIn: -60 })],
     ['a token for a user that does not exist', async () => new JwtService({ secret: ctx.env().JWT_SECRET }).sign({ sub: '7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11' })],
   ])('refuses a socket with %s', async (_name, makeToken) => {
     await expect(LiveClient.connect(oreguard.baseUrl, (await makeToken()) as string)).rejects.toThrow(/^unauthorized/);
   });
 
   it('accepts a token signed with the right key for the admin (the refusals above are not for another reason)', async () => {
-    const signed = new JwtService({ secret: ctx.env().JWT_SECRET }).sign({ sub: await adminId() }, { expiresIn: 60 });
+    const signed = new JwtService({ secret: ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0 }, { expiresIn: 60 });
     const client = await LiveClient.connect(oreguard.baseUrl, signed);
     clients.push(client);
     expect(client.socket.connected).toBe(true);
