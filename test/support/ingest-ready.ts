@@ -8,10 +8,9 @@ import { waitFor } from './wait-for';
 export const PROBE_SITE = 'ingest-probe';
 
 /**
- * Waits until OreGuard's MQTT subscription is in place: startOreGuard returns once the MQTT
- * client is started, not subscribed, and a message published before the SUBACK is not for
- * OreGuard's session. Publishes one probe event (site `ingest-probe`) until it is stored; the
- * re-publishes are duplicates, which OreGuard drops.
+ * Waits until an event published now is stored: one probe event (site `ingest-probe`) is
+ * published until it is. Start-up already waits for the subscription; this also proves the
+ * whole ingest path answers before a test starts counting. Re-publishes are duplicates.
  */
 export async function untilIngesting(topicPrefix: string, db: Db, url = TEST_SERVICES.mqttUrl): Promise<void> {
   const gateway = await TestGateway.connect(topicPrefix, PROBE_SITE, 'gw-probe', url);
