@@ -4,6 +4,9 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { USER_CHANGED_CHANNEL } from 'src/auth/users.repository';
 import { LIVE_CHANNEL, LiveLogReader, type LiveMessage } from './live-log';
 
+/** Most messages of one site read at once. */
+const READ_LIMIT = 1000;
+
 /** How often the log is polled in case a notification was missed (e.g. while reconnecting). */
 const POLL_INTERVAL_MS = 1000;
 
@@ -19,8 +22,8 @@ export class LiveDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(LiveDispatcher.name);
   /** The last seq handed out, per site. */
   readonly positions = new Map<string, number>();
-  private readonly reading = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private reader?: Promise<void>;
   private listener?: Client;
   private pollTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -81,35 +84,47 @@ export class LiveDispatcher implements OnModuleDestroy {
     }
   }
 
-  /** Reads a site's new messages; one reader per site at a time, re-run if asked meanwhile. */
+  /**
+   * Marks a site as having new messages. One reader runs at a time and reads every marked
+   * site in one query, so a burst of notifications (a fold commit touches many sites) costs
+   * one round trip, not one per site.
+   */
   private read(siteId: string): void {
-    if (this.reading.has(siteId)) {
-      this.again.add(siteId);
-      return;
-    }
-    const run = (async () => {
-      try {
-        for (;;) {
-          const messages = await this.log.after(siteId, this.positions.get(siteId) ?? 0, 1000);
-          if (messages.length === 0) break;
-          this.positions.set(siteId, messages[messages.length - 1].seq);
-          this.subscriber(siteId, messages);
-          if (messages.length < 1000) break;
-        }
-      } catch (error) {
-        this.logger.warn(`Reading the live log of ${siteId} failed: ${(error as Error).message}`);
-      }
-    })().finally(() => {
-      this.reading.delete(siteId);
-      if (this.again.delete(siteId)) this.read(siteId);
+    this.dirty.add(siteId);
+    this.reader ??= this.readDirty().finally(() => {
+      this.reader = undefined;
+      if (this.dirty.size > 0 && !this.stopped) this.read([...this.dirty][0]);
     });
-    this.reading.set(siteId, run);
+  }
+
+  private async readDirty(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // gather the notifications of this moment
+    while (this.dirty.size > 0 && !this.stopped) {
+      const sites = [...this.dirty];
+      this.dirty.clear();
+      let batches: Map<string, LiveMessage[]>;
+      try {
+        batches = await this.log.afterEach(
+          sites.map((siteId) => [siteId, this.positions.get(siteId) ?? 0]),
+          READ_LIMIT,
+        );
+      } catch (error) {
+        this.logger.warn(`Reading the live log failed (the poll retries): ${(error as Error).message}`);
+        return;
+      }
+      for (const [siteId, messages] of batches) {
+        if (messages.length === 0) continue;
+        this.positions.set(siteId, messages[messages.length - 1].seq);
+        this.subscriber(siteId, messages);
+        if (messages.length === READ_LIMIT) this.dirty.add(siteId);
+      }
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
-    await Promise.allSettled(this.reading.values());
+    await this.reader;
     await this.listener?.end().catch(() => undefined);
   }
 }

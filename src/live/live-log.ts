@@ -70,6 +70,25 @@ export class LiveLogReader {
     return rows.map((r) => ({ siteId, seq: Number(r.seq), type: r.type, incident: r.payload }));
   }
 
+  /** For each (site, seq): the site's messages after that seq, in one query. */
+  async afterEach(cursors: [string, number][], limitPerSite = 1000): Promise<Map<string, LiveMessage[]>> {
+    const rows = await this.db.query<{ site_id: string; seq: string; type: IncidentChangeType; payload: IncidentView }>(
+      `SELECT m.site_id, m.seq, m.type, m.payload
+         FROM unnest($1::text[], $2::bigint[]) AS c(site_id, after)
+         CROSS JOIN LATERAL (
+           SELECT site_id, seq, type, payload FROM live_messages
+            WHERE site_id = c.site_id AND seq > c.after ORDER BY seq LIMIT $3
+         ) m
+        ORDER BY m.site_id, m.seq`,
+      [cursors.map((c) => c[0]), cursors.map((c) => c[1]), limitPerSite],
+    );
+    const bySite = new Map<string, LiveMessage[]>(cursors.map(([siteId]) => [siteId, []]));
+    for (const r of rows) {
+      bySite.get(r.site_id)!.push({ siteId: r.site_id, seq: Number(r.seq), type: r.type, incident: r.payload });
+    }
+    return bySite;
+  }
+
   async latestSeqs(): Promise<Map<string, number>> {
     const rows = await this.db.query<{ site_id: string; last_seq: string }>(
       'SELECT site_id, last_seq FROM site_streams',
