@@ -189,7 +189,7 @@ export function renderReport(r: BenchResults): string {
     out.push(
       `Note: this broker does not keep to a subscriber's receive maximum once PUBACKs flow (limit ${r.brokerFlow.receiveMaximum}: ` +
         `${r.brokerFlow.beforeAnyAck} in flight before any PUBACK, ${r.brokerFlow.afterOneAck} after one). OreGuard's memory bound ` +
-        'rests on it (MQTT_RECEIVE_MAXIMUM): with this broker, what OreGuard has received but not committed is bounded only by how fast it commits.',
+        'no longer rests on it: when MQTT_RECEIVE_MAXIMUM messages wait to be committed, OreGuard stops reading the socket and the broker keeps the rest.',
     );
   }
   return out.join('\n\n');
