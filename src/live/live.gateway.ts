@@ -29,6 +29,9 @@ const ResumeSchema = z.strictObject({
   after: z.record(z.string().regex(IDENTIFIER_PATTERN), z.int().min(0)),
 });
 
+/** setTimeout fires at once past this (2^31 - 1 ms); longer-lived tokens are cut to it. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, { principal: Principal; feed?: SocketFeed }>;
 
 /**
@@ -58,7 +61,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
           if (!principal) return next(new Error('unauthorized: invalid or expired token'));
           socket.data.principal = principal;
           // The socket ends when its token does.
-          const timer = setTimeout(() => socket.disconnect(true), Math.max(0, principal.expiresAt - Date.now()));
+          const untilExpiry = Math.min(Math.max(0, principal.expiresAt - Date.now()), MAX_TIMER_MS);
+          const timer = setTimeout(() => socket.disconnect(true), untilExpiry);
           socket.once('disconnect', () => clearTimeout(timer));
           next();
         })
