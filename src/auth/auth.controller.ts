@@ -1,16 +1,32 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { ApplicationError } from 'src/platform/application-error';
+import { Clock } from 'src/platform/clock';
 import { LoginSchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
 import { AuthService } from './auth.service';
+import { LoginRateLimiter } from './login-rate-limiter';
 
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  private readonly limiter: LoginRateLimiter;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limiter = new LoginRateLimiter(config.auth.loginRatePerMinute);
+  }
 
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: unknown) {
+  login(@Body() body: unknown, @Ip() address: string) {
+    const now = this.clock.now();
+    if (!this.limiter.allow(address, now.getTime())) {
+      throw new ApplicationError('auth.too-many-attempts', 'Too many login attempts from this address; wait a minute');
+    }
     const { username, password } = parseRequest(LoginSchema, body, 'body');
-    return this.auth.login(username, password);
+    return this.auth.login(username, password, now);
   }
 }

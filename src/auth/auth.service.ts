@@ -44,12 +44,21 @@ export class AuthService {
     return argon2.hash(password, { type: argon2.argon2id });
   }
 
-  async login(username: string, password: string): Promise<{ accessToken: string; expiresIn: number }> {
+  async login(username: string, password: string, now: Date): Promise<{ accessToken: string; expiresIn: number }> {
     const user = await this.users.findByUsername(username);
+    if (user?.lockedUntil && user.lockedUntil > now) {
+      throw new ApplicationError('auth.too-many-attempts', 'Too many failed logins: the account is locked for a while');
+    }
     const valid = await argon2.verify(user?.passwordHash ?? DUMMY_HASH, password).catch(() => false);
+    if (user && !valid) {
+      const { maxFailures, lockMs } = this.config.auth;
+      await this.users.recordFailedLogin(user.id, maxFailures, new Date(now.getTime() + lockMs));
+    }
     if (!user || !valid || user.disabled) {
+      this.logger.warn(`Failed login for ${JSON.stringify(username.slice(0, 64))}`);
       throw new ApplicationError('auth.invalid-credentials', 'Invalid username or password');
     }
+    await this.users.recordSuccessfulLogin(user.id);
     const expiresIn = this.config.auth.expiresInS;
     const accessToken = await this.jwt.signAsync({ sub: user.id, tv: user.tokenVersion } satisfies TokenClaims, { expiresIn });
     return { accessToken, expiresIn };

@@ -31,6 +31,9 @@ export interface AppConfig {
     jwtSecret: string;
     jwtSecretGenerated: boolean;
     expiresInS: number;
+    maxFailures: number;
+    lockMs: number;
+    loginRatePerMinute: number;
     bootstrapAdmin?: { username: string; password: string };
   };
   logLevel: Env['LOG_LEVEL'];
@@ -99,6 +102,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
       jwtSecretGenerated: !env.JWT_SECRET,
       expiresInS: env.JWT_EXPIRES_IN_S,
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      lockMs: env.LOGIN_LOCK_MS,
+      loginRatePerMinute: env.LOGIN_RATE_PER_MINUTE,
       bootstrapAdmin:
         env.OREGUARD_ADMIN_USERNAME && env.OREGUARD_ADMIN_PASSWORD
           ? { username: env.OREGUARD_ADMIN_USERNAME, password: env.OREGUARD_ADMIN_PASSWORD }

@@ -63,6 +63,12 @@ export const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** Access token lifetime in seconds. */
   JWT_EXPIRES_IN_S: positiveInt.default(3600),
+  /** Failed logins in a row that lock an account. */
+  LOGIN_MAX_FAILURES: positiveInt.default(5),
+  /** How long a locked account stays locked, in ms. */
+  LOGIN_LOCK_MS: positiveInt.default(15 * 60_000),
+  /** Login attempts one client address may make per minute. */
+  LOGIN_RATE_PER_MINUTE: positiveInt.default(20),
   /** Bootstrap admin account, created if no user exists yet. */
   OREGUARD_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
   OREGUARD_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),

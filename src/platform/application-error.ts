@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   'resource.not-found': 404,
   'incident.invalid-transition': 409,
   'resource.conflict': 409,
+  'auth.too-many-attempts': 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

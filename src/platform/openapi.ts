@@ -99,7 +99,12 @@ export function openApiDocument() {
         post: {
           summary: 'Exchange a username and password for an access token',
           requestBody: { content: { 'application/json': { schema: z.toJSONSchema(LoginSchema) } } },
-          responses: { 200: json('Token', { type: 'object', properties: { accessToken: { type: 'string' }, expiresIn: { type: 'integer' } } }), 400: errorResponse, 401: errorResponse },
+          responses: {
+            200: json('Token', { type: 'object', properties: { accessToken: { type: 'string' }, expiresIn: { type: 'integer' } } }),
+            400: errorResponse,
+            401: errorResponse,
+            429: { ...errorResponse, description: 'Account locked after failed logins, or too many attempts from this address' },
+          },
         },
       },
       '/incidents': {
