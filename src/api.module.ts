@@ -5,6 +5,8 @@ import { EventsService } from './events/events.service';
 import { IncidentActionsService } from './incidents/incident-actions.service';
 import { IncidentsController } from './incidents/incidents.controller';
 import { IncidentsService } from './incidents/incidents.service';
+import { StatsController } from './incidents/stats.controller';
+import { StatsService } from './incidents/stats.service';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { CorrelationModule } from './correlation/correlation.module';
 import { LiveModule } from './live/live.module';
@@ -15,7 +17,7 @@ import { SitesService } from './sites/sites.service';
 /** The REST API and the live sockets. */
 @Module({
   imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
-  controllers: [IncidentsController, EventsController, SitesController, HealthController],
-  providers: [IncidentsService, IncidentActionsService, EventsService, SitesService],
+  controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController],
+  providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService],
 })
 export class ApiModule {}

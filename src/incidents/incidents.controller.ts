@@ -1,9 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { once } from 'node:events';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { UsersRepository } from 'src/auth/users.repository';
 import { transitions } from 'src/domain/incidents/transitions';
 import { ApplicationError } from 'src/platform/application-error';
-import { AssignSchema, IncidentQuerySchema, NoteSchema, ResolveSchema, UuidParamSchema } from 'src/platform/query.schemas';
+import {
+  AssignSchema,
+  IncidentExportQuerySchema,
+  IncidentQuerySchema,
+  NoteSchema,
+  ResolveSchema,
+  UuidParamSchema,
+} from 'src/platform/query.schemas';
+import { exportHeader, exportLine } from './incident-export';
 import { parseRequest } from 'src/platform/zod-request';
 import { IncidentActionsService } from './incident-actions.service';
 import { IncidentsService } from './incidents.service';
@@ -20,6 +30,25 @@ export class IncidentsController {
   @Get()
   list(@Req() req: AuthedRequest, @Query() query: unknown) {
     return this.incidents.list(req.principal, parseRequest(IncidentQuerySchema, query, 'query'));
+  }
+
+  /** Streams every incident the filters select (no page limit) as CSV or NDJSON. Declared before :id. */
+  @Get('export')
+  async export(@Req() req: AuthedRequest, @Query() query: unknown, @Res() res: Response): Promise<void> {
+    const { format, ...filters } = parseRequest(IncidentExportQuerySchema, query, 'query');
+    const write = async (text: string) => {
+      if (!res.write(text)) await once(res, 'drain');
+    };
+    // Checks scope before the first byte, so a refusal is still a proper error response.
+    const first = await this.incidents.list(req.principal, { ...filters, limit: 1 });
+    res.status(200);
+    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="incidents.${format === 'csv' ? 'csv' : 'ndjson'}"`);
+    await write(exportHeader(format));
+    if (first.items.length > 0) {
+      await this.incidents.export(req.principal, filters, (incident) => write(exportLine(format, incident)));
+    }
+    res.end();
   }
 
   @Get(':id')

@@ -6,9 +6,12 @@ import { severityRank } from 'src/domain/events/canonical-event.schema';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
 import { decodeCursor, encodeCursor } from 'src/platform/cursor';
-import type { IncidentQuery } from 'src/platform/query.schemas';
+import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
-import { incidentView, toIncident, type IncidentRow } from './incident.repository';
+import { incidentView, toIncident, type IncidentRow, type IncidentView } from './incident.repository';
+
+/** Incidents read at once by an export. */
+const EXPORT_PAGE = 1000;
 
 /** Events shown inline with an incident; the rest are a GET /events away. */
 const DETAIL_EVENTS_LIMIT = 1000;
@@ -18,6 +21,33 @@ export class IncidentsService {
   constructor(private readonly db: Db) {}
 
   async list(principal: Principal, query: IncidentQuery) {
+    const rows = await this.page(principal, query, query.cursor ? decodeCursor(query.cursor) : undefined, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => incidentView(toIncident(r))),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.opened_at, last.id) : null,
+    };
+  }
+
+  /**
+   * Every incident the filters select, newest first, in pages read one after the other, so an
+   * export of any size holds one page in memory. Waits on `write` (backpressure) between pages.
+   */
+  async export(principal: Principal, query: IncidentFilters, write: (incident: IncidentView) => Promise<void> | void): Promise<number> {
+    let after: { at: Date; id: string } | undefined;
+    let written = 0;
+    for (;;) {
+      const rows = await this.page(principal, query, after, EXPORT_PAGE);
+      for (const row of rows) await write(incidentView(toIncident(row)));
+      written += rows.length;
+      if (rows.length < EXPORT_PAGE) return written;
+      const last = rows[rows.length - 1];
+      after = { at: last.opened_at, id: last.id };
+    }
+  }
+
+  private async page(principal: Principal, query: IncidentFilters, after: { at: Date; id: string } | undefined, limit: number) {
     const filter = new SqlFilter();
     scopeToSites(filter, 'site_id', principal, query.siteId);
     filter
@@ -27,17 +57,11 @@ export class IncidentsService {
       .add('first_seen_at <= ?', query.to)
       .add('last_seen_at >= ?', query.from)
       .add(`title ILIKE '%' || ? || '%'`, query.q?.replace(/[\\%_]/g, (c) => `\\${c}`))
-      .before('opened_at', 'id', query.cursor ? decodeCursor(query.cursor) : undefined, 'uuid');
-    const rows = await this.db.query<IncidentRow>(
-      `SELECT * FROM incidents ${filter.where} ORDER BY opened_at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,
+      .before('opened_at', 'id', after, 'uuid');
+    return this.db.query<IncidentRow>(
+      `SELECT * FROM incidents ${filter.where} ORDER BY opened_at DESC, id DESC LIMIT ${filter.param(limit)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => incidentView(toIncident(r))),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.opened_at, last.id) : null,
-    };
   }
 
   async get(principal: Principal, id: string) {

@@ -33,7 +33,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     } else {
       this.logger.error(exception instanceof Error ? exception : String(exception));
     }
-    if (response.headersSent) return;
+    if (response.headersSent) {
+      // A stream (an export) failed midway: cut the connection so the client sees it incomplete.
+      response.destroy();
+      return;
+    }
     response.status(statusCode).json({
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',

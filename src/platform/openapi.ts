@@ -3,11 +3,13 @@ import {
   AssignSchema,
   CreateUserSchema,
   EventQuerySchema,
+  IncidentExportQuerySchema,
   IncidentQuerySchema,
   LoginSchema,
   NoteSchema,
   RejectedQuerySchema,
   ResolveSchema,
+  StatsQuerySchema,
   UpdateUserSchema,
 } from './query.schemas';
 
@@ -121,6 +123,25 @@ export function openApiDocument() {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { 200: json('The incident'), 404: errorResponse, ...errors },
+        },
+      },
+      '/incidents/export': {
+        get: {
+          summary: 'Every incident the filters select, streamed as CSV or NDJSON (no page limit)',
+          security: bearer,
+          parameters: queryParameters(IncidentExportQuerySchema),
+          responses: {
+            200: { description: 'The export', content: { 'text/csv': {}, 'application/x-ndjson': {} } },
+            ...errors,
+          },
+        },
+      },
+      '/stats': {
+        get: {
+          summary: 'Incidents opened in the window: counts by site, kind, severity and day; mean times to acknowledge and resolve (s)',
+          security: bearer,
+          parameters: queryParameters(StatsQuerySchema),
+          responses: { 200: json('Statistics'), ...errors },
         },
       },
       ...lifecycleActions(),

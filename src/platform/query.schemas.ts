@@ -12,7 +12,7 @@ export const PageSchema = {
   cursor: z.string().max(200).optional(),
 };
 
-export const IncidentQuerySchema = z.strictObject({
+const incidentFilters = {
   siteId: IdentifierSchema.optional(),
   status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
   severity: SeveritySchema.optional(),
@@ -20,9 +20,18 @@ export const IncidentQuerySchema = z.strictObject({
   from: TimeParamSchema.optional(),
   to: TimeParamSchema.optional(),
   q: z.string().min(1).max(200).optional(),
-  ...PageSchema,
-});
+};
+export const IncidentQuerySchema = z.strictObject({ ...incidentFilters, ...PageSchema });
 export type IncidentQuery = z.infer<typeof IncidentQuerySchema>;
+export const IncidentExportQuerySchema = z.strictObject({ ...incidentFilters, format: z.enum(['csv', 'ndjson']).default('ndjson') });
+export type IncidentFilters = Omit<IncidentQuery, 'limit' | 'cursor'>;
+
+export const StatsQuerySchema = z.strictObject({
+  siteId: IdentifierSchema.optional(),
+  from: TimeParamSchema.optional(),
+  to: TimeParamSchema.optional(),
+});
+export type StatsQuery = z.infer<typeof StatsQuerySchema>;
 
 export const EventQuerySchema = z.strictObject({
   siteId: IdentifierSchema.optional(),

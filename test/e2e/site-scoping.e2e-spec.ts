@@ -21,7 +21,8 @@ describe('an operator of one site, everywhere', () => {
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+    const json = res.headers.get('content-type')?.includes("application/json");
+    return { status: res.status, body: json && text ? JSON.parse(text) : undefined, text };
   };
 
   beforeAll(async () => {
@@ -61,6 +62,8 @@ describe('an operator of one site, everywhere', () => {
     ['POST', `/incidents/INCIDENT_B/resolve`, 404, { resolution: 'false_positive' }],
     ['POST', `/incidents/INCIDENT_B/reopen`, 404],
     ['GET', '/events?siteId=site-b', 403],
+    ['GET', '/incidents/export?siteId=site-b&format=csv', 403],
+    ['GET', '/stats?siteId=site-b', 403],
     ['GET', '/rejected-events', 403],
     ['GET', '/sites/site-b/sensors', 403],
     ['GET', '/users', 403],
@@ -73,6 +76,15 @@ describe('an operator of one site, everywhere', () => {
     // An error body and nothing else: no field of site-b's incident (its id may be echoed back).
     expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'statusCode']);
     expect(res.text).not.toContain(titleOfB);
+  });
+
+  it('exports and counts only site-a', async () => {
+    const exported = await call(operator, 'GET', '/incidents/export?format=csv');
+    expect(exported.status).toBe(200);
+    expect(exported.text).toContain('site-a');
+    expect(exported.text).not.toContain('site-b');
+    const stats = await call(operator, 'GET', '/stats');
+    expect(stats.body.bySite).toEqual({ 'site-a': 1 });
   });
 
   it('lists only site-a in incidents, events and sites', async () => {

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from 'src/auth/principal';
+import { scopeToSites } from 'src/auth/site-scope';
+import { Db } from 'src/database/db';
+import type { StatsQuery } from 'src/platform/query.schemas';
+import { SqlFilter } from 'src/platform/sql-filter';
+
+/** Counts of incidents opened in the window, and how long they took to acknowledge and resolve. */
+@Injectable()
+export class StatsService {
+  constructor(private readonly db: Db) {}
+
+  async stats(principal: Principal, query: StatsQuery) {
+    const filter = new SqlFilter();
+    scopeToSites(filter, 'site_id', principal, query.siteId);
+    filter.add('opened_at >= ?', query.from).add('opened_at <= ?', query.to);
+    const counts = (sql: string) => this.db.query<{ key: string; n: string }>(sql, filter.params);
+    const [bySite, byKind, bySeverity, byDay, times] = await Promise.all([
+      counts(`SELECT site_id AS key, count(*) AS n FROM incidents ${filter.where} GROUP BY 1 ORDER BY 1`),
+      counts(`SELECT k AS key, count(*) AS n FROM incidents, unnest(kinds) AS k ${filter.where} GROUP BY 1 ORDER BY 1`),
+      counts(`SELECT severity AS key, count(*) AS n FROM incidents ${filter.where} GROUP BY 1 ORDER BY 1`),
+      counts(
+        `SELECT to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key, count(*) AS n FROM incidents ${filter.where} GROUP BY 1 ORDER BY 1`,
+      ),
+      this.db.query<{ total: string; mtta: number | null; mttr: number | null }>(
+        `SELECT count(*) AS total,
+                avg(extract(epoch FROM acknowledged_at - opened_at)) AS mtta,
+                avg(extract(epoch FROM resolved_at - opened_at)) AS mttr
+           FROM incidents ${filter.where}`,
+        filter.params,
+      ),
+    ]);
+    const asRecord = (rows: { key: string; n: string }[]) => Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]));
+    return {
+      total: Number(times[0].total),
+      bySite: asRecord(bySite),
+      byKind: asRecord(byKind),
+      bySeverity: asRecord(bySeverity),
+      byDay: asRecord(byDay),
+      meanTimeToAcknowledgeS: times[0].mtta === null ? null : Number(times[0].mtta),
+      meanTimeToResolveS: times[0].mttr === null ? null : Number(times[0].mttr),
+    };
+  }
+}
