@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
-import { incidentView, incidentWrites } from 'src/incidents/incident.repository';
+import { incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
@@ -107,15 +107,13 @@ export class FoldEventsUseCase {
         changes.push(...foldEvents(siteId, siteActive, events, { gapMs, now, newId: randomUUID }));
       }
 
-      await incidentWrites.insert(tx, changes.filter((c) => c.type === 'opened').map((c) => c.incident));
-      await incidentWrites.updateFolded(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident));
-      await incidentWrites.link(
-        tx,
-        changes.flatMap((c) => c.eventIds.map(() => c.incident.id)),
-        changes.flatMap((c) => c.eventIds),
-      );
-      await tx.query('UPDATE events SET folded_at = $2, fold_error = NULL WHERE id = ANY($1)', [rows.map((r) => r.id), now]);
-      await incidentWrites.addTimeline(tx, changes.flatMap((c) => timelineEntries(c, now)));
+      await incidentWrites.applyFold(tx, {
+        opened: changes.filter((c) => c.type === 'opened').map((c) => c.incident),
+        updated: changes.filter((c) => c.type !== 'opened').map((c) => c.incident),
+        links: changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId }))),
+        foldedAt: now,
+        timeline: changes.flatMap((c) => timelineEntries(c, now)),
+      });
       await appendLiveMessages(
         tx,
         changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
@@ -134,9 +132,9 @@ export class FoldEventsUseCase {
   }
 }
 
-function timelineEntries(change: IncidentChange, at: Date) {
+function timelineEntries(change: IncidentChange, at: Date): TimelineEntry[] {
   const base = { incidentId: change.incident.id, at, actor: 'system' };
-  const entries: { incidentId: string; at: Date; actor: string; action: string; details: object }[] = [
+  const entries: TimelineEntry[] = [
     {
       ...base,
       action: change.type === 'opened' ? 'opened' : 'events-joined',

@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import { severityRank, type Kind, type Severity } from 'src/domain/events/canonical-event.schema';
 import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/incident';
 import type { Queryable } from 'src/database/db';
@@ -73,7 +72,15 @@ export function incidentView(incident: Incident) {
 }
 export type IncidentView = ReturnType<typeof incidentView>;
 
-/** Incident writes made inside a fold transaction. */
+export interface TimelineEntry {
+  incidentId: string;
+  at: Date;
+  actor: string;
+  action: string;
+  details: object;
+}
+
+/** Incident reads and writes made inside a transaction. */
 export const incidentWrites = {
   /** Unresolved incidents of the given "site/kind" groups whose span, widened by gapMs, meets [from, to]. */
   async findActiveNear(tx: Queryable, groups: string[], from: Date, to: Date, gapMs: number): Promise<Incident[]> {
@@ -91,62 +98,88 @@ export const incidentWrites = {
     return rows.map(toIncident);
   },
 
-  async insert(tx: PoolClient, incidents: Incident[]): Promise<void> {
-    if (incidents.length === 0) return;
+  /**
+   * Writes one fold in a single statement: the incidents it opened, the ones it changed, the
+   * links from events to incidents, the events marked folded, and the timeline entries.
+   * (Foreign keys are checked at the end of the statement, when the new incidents exist.)
+   */
+  async applyFold(
+    tx: Queryable,
+    fold: {
+      opened: Incident[];
+      updated: Incident[];
+      links: { incidentId: string; eventId: number }[];
+      foldedAt: Date;
+      timeline: TimelineEntry[];
+    },
+  ): Promise<void> {
+    const { opened, updated, links, timeline } = fold;
     await tx.query(
-      `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
-                              zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at)
-       SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status,
-              string_to_array(u.kinds, ','), string_to_array(u.rule_ids, ','),
-              CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-              u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
-                     $14::timestamptz[], $15::timestamptz[])
-           AS u(id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones,
-                event_count, first_seen_at, last_seen_at, opened_at, updated_at)`,
+      `WITH opened AS (
+         INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
+                                zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at)
+         SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status,
+                string_to_array(u.kinds, ','), string_to_array(u.rule_ids, ','),
+                CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
+                u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
+                       $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
+                       $14::timestamptz[], $15::timestamptz[])
+             AS u(id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones,
+                  event_count, first_seen_at, last_seen_at, opened_at, updated_at)
+       ),
+       updated AS (
+         UPDATE incidents i
+            SET severity = u.severity, severity_rank = u.severity_rank,
+                zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
+                event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+                updated_at = u.updated_at
+           FROM unnest($16::uuid[], $17::text[], $18::smallint[], $19::text[], $20::int[], $21::timestamptz[],
+                       $22::timestamptz[], $23::timestamptz[])
+             AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at)
+          WHERE i.id = u.id
+       ),
+       linked AS (
+         INSERT INTO incident_events (incident_id, event_id)
+         SELECT * FROM unnest($24::uuid[], $25::bigint[]) ON CONFLICT DO NOTHING
+       ),
+       folded AS (
+         UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($25::bigint[])
+       )
+       INSERT INTO incident_timeline (incident_id, at, actor, action, details)
+       SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[])`,
       [
-        incidents.map((i) => i.id),
-        incidents.map((i) => i.siteId),
-        incidents.map((i) => i.groupKey),
-        incidents.map((i) => i.title),
-        incidents.map((i) => i.severity),
-        incidents.map((i) => severityRank(i.severity)),
-        incidents.map((i) => i.status),
-        incidents.map((i) => i.kinds.join(',')),
-        incidents.map((i) => i.ruleIds.join(',')),
-        incidents.map((i) => i.zones.join(',')),
-        incidents.map((i) => i.eventCount),
-        incidents.map((i) => i.firstSeenAt),
-        incidents.map((i) => i.lastSeenAt),
-        incidents.map((i) => i.openedAt),
-        incidents.map((i) => i.updatedAt),
-      ],
-    );
-  },
-
-  /** Writes what folding changes on existing incidents. */
-  async updateFolded(tx: PoolClient, incidents: Incident[]): Promise<void> {
-    if (incidents.length === 0) return;
-    await tx.query(
-      `UPDATE incidents i
-          SET severity = u.severity, severity_rank = u.severity_rank,
-              zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-              event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-              updated_at = u.updated_at
-         FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::int[], $6::timestamptz[],
-                     $7::timestamptz[], $8::timestamptz[])
-           AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at)
-        WHERE i.id = u.id`,
-      [
-        incidents.map((i) => i.id),
-        incidents.map((i) => i.severity),
-        incidents.map((i) => severityRank(i.severity)),
-        incidents.map((i) => i.zones.join(',')),
-        incidents.map((i) => i.eventCount),
-        incidents.map((i) => i.firstSeenAt),
-        incidents.map((i) => i.lastSeenAt),
-        incidents.map((i) => i.updatedAt),
+        opened.map((i) => i.id),
+        opened.map((i) => i.siteId),
+        opened.map((i) => i.groupKey),
+        opened.map((i) => i.title),
+        opened.map((i) => i.severity),
+        opened.map((i) => severityRank(i.severity)),
+        opened.map((i) => i.status),
+        opened.map((i) => i.kinds.join(',')),
+        opened.map((i) => i.ruleIds.join(',')),
+        opened.map((i) => i.zones.join(',')),
+        opened.map((i) => i.eventCount),
+        opened.map((i) => i.firstSeenAt),
+        opened.map((i) => i.lastSeenAt),
+        opened.map((i) => i.openedAt),
+        opened.map((i) => i.updatedAt),
+        updated.map((i) => i.id),
+        updated.map((i) => i.severity),
+        updated.map((i) => severityRank(i.severity)),
+        updated.map((i) => i.zones.join(',')),
+        updated.map((i) => i.eventCount),
+        updated.map((i) => i.firstSeenAt),
+        updated.map((i) => i.lastSeenAt),
+        updated.map((i) => i.updatedAt),
+        links.map((l) => l.incidentId),
+        links.map((l) => l.eventId),
+        fold.foldedAt,
+        timeline.map((e) => e.incidentId),
+        timeline.map((e) => e.at),
+        timeline.map((e) => e.actor),
+        timeline.map((e) => e.action),
+        timeline.map((e) => JSON.stringify(e.details)),
       ],
     );
   },
@@ -168,19 +201,7 @@ export const incidentWrites = {
     );
   },
 
-  async link(tx: PoolClient, incidentIds: string[], eventIds: number[]): Promise<void> {
-    if (eventIds.length === 0) return;
-    await tx.query(
-      `INSERT INTO incident_events (incident_id, event_id)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING`,
-      [incidentIds, eventIds],
-    );
-  },
-
-  async addTimeline(
-    tx: Queryable,
-    entries: { incidentId: string; at: Date; actor: string; action: string; details: object }[],
-  ): Promise<void> {
+  async addTimeline(tx: Queryable, entries: TimelineEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await tx.query(
       `INSERT INTO incident_timeline (incident_id, at, actor, action, details)

@@ -24,38 +24,36 @@ export async function appendLiveMessages(
   messages: { type: IncidentChangeType; incident: IncidentView }[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  const bySite = new Map<string, typeof messages>();
-  for (const m of messages) bySite.set(m.incident.siteId, [...(bySite.get(m.incident.siteId) ?? []), m]);
-  const sites = [...bySite.keys()].sort();
-  const { rows } = await tx.query<{ site_id: string; last_seq: string }>(
-    `INSERT INTO site_streams (site_id, last_seq)
-     SELECT * FROM unnest($1::text[], $2::bigint[]) AS t(site_id, n) ORDER BY site_id
-     ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
-     RETURNING site_id, last_seq`,
-    [sites, sites.map((site) => bySite.get(site)!.length)],
-  );
-  const ordered: { siteId: string; seq: number; type: IncidentChangeType; incident: IncidentView }[] = [];
-  for (const row of rows) {
-    const siteMessages = bySite.get(row.site_id)!;
-    const first = Number(row.last_seq) - siteMessages.length + 1;
-    siteMessages.forEach((m, i) => ordered.push({ siteId: row.site_id, seq: first + i, ...m }));
-  }
+  // One statement: draw each site's numbers (counter rows locked in site order), write the
+  // messages numbered in the order given, and notify each site's last number.
   await tx.query(
-    `INSERT INTO live_messages (site_id, seq, type, incident_id, payload)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::uuid[], $5::jsonb[])`,
+    `WITH m AS (
+       SELECT site_id, type, incident_id, payload,
+              row_number() OVER (PARTITION BY site_id ORDER BY ord) AS k,
+              count(*) OVER (PARTITION BY site_id) AS n
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY
+           AS t(site_id, type, incident_id, payload, ord)
+     ),
+     streams AS (
+       INSERT INTO site_streams (site_id, last_seq)
+       SELECT site_id, count(*) FROM unnest($1::text[]) AS s(site_id) GROUP BY site_id ORDER BY site_id
+       ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
+       RETURNING site_id, last_seq
+     ),
+     written AS (
+       INSERT INTO live_messages (site_id, seq, type, incident_id, payload)
+       SELECT m.site_id, streams.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
+         FROM m JOIN streams USING (site_id)
+     )
+     SELECT pg_notify($5, site_id || ':' || last_seq) FROM streams`,
     [
-      ordered.map((m) => m.siteId),
-      ordered.map((m) => m.seq),
-      ordered.map((m) => m.type),
-      ordered.map((m) => m.incident.id),
-      ordered.map((m) => JSON.stringify(m.incident)),
+      messages.map((m) => m.incident.siteId),
+      messages.map((m) => m.type),
+      messages.map((m) => m.incident.id),
+      messages.map((m) => JSON.stringify(m.incident)),
+      LIVE_CHANNEL,
     ],
   );
-  // Delivered to listeners only when (and if) the transaction commits.
-  await tx.query('SELECT pg_notify($1, s) FROM unnest($2::text[]) AS s', [
-    LIVE_CHANNEL,
-    rows.map((r) => `${r.site_id}:${r.last_seq}`),
-  ]);
 }
 
 /** Reading the log back: for live fan-out and for `resume`. */
