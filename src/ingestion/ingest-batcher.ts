@@ -44,6 +44,8 @@ export class IngestBatcher {
     private readonly options: { batchSize: number; lingerMs: number },
     private readonly afterCommit: (result: BatchResult) => Promise<void>,
     private readonly onRetry: (error: unknown) => void,
+    /** Sends a committed batch's acknowledgements, in order (the caller may coalesce the writes). */
+    private readonly ackAll: (acks: (() => void)[]) => void = (acks) => acks.forEach((ack) => ack()),
   ) {}
 
   /** Messages taken and not yet durable. */
@@ -91,7 +93,7 @@ export class IngestBatcher {
         this.pending.unshift(...batch);
         return;
       }
-      for (const message of batch) message.ack();
+      this.ackAll(batch.map((message) => message.ack));
       await this.afterCommit({ batch, outcomes }).catch((error: Error) =>
         this.logger.error(`After-commit step failed (events are stored): ${error.message}`),
       );

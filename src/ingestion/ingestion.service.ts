@@ -41,6 +41,7 @@ export class IngestionService implements OnModuleDestroy {
       { batchSize: this.config.ingest.batchSize, lingerMs: this.config.ingest.lingerMs },
       (result) => this.afterCommit(result),
       () => this.metrics.ingestBatchFailures.inc(),
+      (acks) => this.inbox!.corked(() => acks.forEach((ack) => ack())),
     );
     const { mqtt } = this.config;
     const filter = `${mqtt.topicPrefix}/#`;

@@ -144,6 +144,18 @@ export class MqttInbox {
     });
   }
 
+  /** Runs fn (typically a batch's acknowledgements) with the socket corked: one write, not one per PUBACK. */
+  corked(fn: () => void): void {
+    const stream = this.client?.stream;
+    if (!stream || typeof stream.cork !== 'function') return fn();
+    stream.cork();
+    try {
+      fn();
+    } finally {
+      process.nextTick(() => stream.uncork());
+    }
+  }
+
   /** Reads from the broker again once the backlog has gone down. */
   resumeIntake(): void {
     if (!this.heldIntake || this.backedUp()) return;
