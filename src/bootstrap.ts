@@ -2,6 +2,7 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import type { AppConfig } from './config/app-config';
@@ -37,6 +38,12 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   if (config.roles.has('api')) {
     const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: true });
     http.useBodyParser('json', { limit: '256kb' });
+    // Security headers everywhere but /docs, whose UI needs inline scripts and styles.
+    const headers = helmet();
+    http.use((req: { path: string }, res: unknown, next: () => void) =>
+      req.path.startsWith('/docs') ? next() : (headers as (req: unknown, res: unknown, next: () => void) => void)(req, res, next),
+    );
+    http.enableCors({ origin: config.corsOrigins, credentials: false, methods: ['GET', 'POST', 'PATCH', 'DELETE'] });
     http.setGlobalPrefix('api/v1');
     http.useGlobalFilters(new HttpErrorFilter());
     http.disable('x-powered-by');

@@ -27,6 +27,8 @@ export interface AppConfig {
     requeueAfterMs: number;
   };
   live: { resumeGraceMs: number };
+  /** Browser origins allowed (CORS); empty: none. */
+  corsOrigins: string[];
   auth: {
     jwtSecret: string;
     jwtSecretGenerated: boolean;
@@ -98,6 +100,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       requeueAfterMs: env.REQUEUE_AFTER_MS,
     },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
+    corsOrigins: env.CORS_ORIGINS ?? [],
     auth: {
       jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
       jwtSecretGenerated: !env.JWT_SECRET,

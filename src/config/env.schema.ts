@@ -59,6 +59,12 @@ export const EnvSchema = z.object({
   REQUEUE_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long a new socket waits for its resume request before live messages start, in ms. */
   LIVE_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(1000),
+  /** Origins allowed to call the REST API and /live from a browser, comma-separated; unset: none. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url()))
+    .optional(),
   /** JWT signing key. Required in production; elsewhere a random one per start is used, with a warning. */
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** Access token lifetime in seconds. */

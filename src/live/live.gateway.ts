@@ -38,7 +38,7 @@ type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<str
  * The /live namespace: authenticates in the handshake (Nest guards do not run on connect),
  * gives each socket a feed of the sites it may see, and takes `resume`. No business logic.
  */
-@WebSocketGateway({ namespace: '/live', cors: { origin: true }, connectionStateRecovery: undefined })
+@WebSocketGateway({ namespace: '/live' })
 export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(LiveGateway.name);
   private readonly feeds = new Set<SocketFeed>();
@@ -52,6 +52,13 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ) {}
 
   afterInit(namespace: Namespace): void {
+    // Browsers may open /live only from the configured origins (CORS_ORIGINS); WebSockets are
+    // not covered by CORS, so the Origin header is checked at the handshake. Clients that send
+    // no Origin (consoles, services) are not browsers and pass to the token check.
+    namespace.server.engine.opts.allowRequest = (req, callback) => {
+      const origin = req.headers.origin;
+      callback(origin && !this.config.corsOrigins.includes(origin) ? 'origin not allowed' : null, !origin || this.config.corsOrigins.includes(origin));
+    };
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       if (typeof token !== 'string') return next(new Error('unauthorized: a token is required'));
