@@ -26,7 +26,7 @@ export interface BatchResult {
  * Commits ingested messages in small batches, one transaction each, then releases their
  * acknowledgements in arrival order. One batch is written at a time. If PostgreSQL cannot
  * take a batch, nothing is acknowledged and the batch is retried with backoff; the broker
- * holds the rest meanwhile (it sends no more than the receive maximum unacknowledged).
+ * holds the rest meanwhile (the inbox stops reading once `size` reaches the receive maximum).
  * A batch refused for its data (one event PostgreSQL cannot hold) is written message by
  * message, and a message refused on its own is kept as a rejected event instead.
  */

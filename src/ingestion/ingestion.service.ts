@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { FoldQueue } from 'src/correlation/fold-queue';
 import { Db } from 'src/database/db';
 import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
+import { acksTopic } from 'src/domain/events/topic';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-batcher';
@@ -114,7 +115,7 @@ export class IngestionService implements OnModuleDestroy {
     const route = parsed.ok ? (parsed.type === 'event' ? parsed.event : parsed.type === 'status' ? parsed : undefined) : parsed.route;
     if (!route) return undefined;
     return {
-      topic: `${this.config.mqtt.topicPrefix}/sites/${route.siteId}/gateways/${route.gatewayId}/acks`,
+      topic: acksTopic(this.config.mqtt.topicPrefix, route.siteId, route.gatewayId),
       correlationData: message.properties.correlationData,
       eventId: parsed.ok ? (parsed.type === 'event' ? parsed.event.eventId : undefined) : parsed.eventId,
     };

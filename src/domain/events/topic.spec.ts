@@ -1,4 +1,4 @@
-import { acksTopic, parseTopic, subscriptionFilters } from './topic';
+import { acksTopic, parseTopic } from './topic';
 
 const PREFIX = 'oreguard/v1';
 const GATEWAY = `${PREFIX}/sites/kolwezi-1/gateways/gw-east`;
@@ -61,15 +61,6 @@ describe('parseTopic', () => {
 describe('topic builders', () => {
   it('names the acks topic of a gateway', () => {
     expect(acksTopic(PREFIX, 'kolwezi-1', 'gw-east')).toBe(`${GATEWAY}/acks`);
-  });
-
-  it('subscribes to every inbound topic and not to acks', () => {
-    expect(subscriptionFilters(PREFIX)).toEqual([
-      'oreguard/v1/sites/+/gateways/+/events',
-      'oreguard/v1/sites/+/gateways/+/suricata/+',
-      'oreguard/v1/sites/+/gateways/+/remoteid/+',
-      'oreguard/v1/sites/+/gateways/+/status',
-    ]);
   });
 });
 

@@ -56,12 +56,6 @@ export function acksTopic(prefix: string, siteId: string, gatewayId: string): st
   return `${normalisePrefix(prefix)}sites/${siteId}/gateways/${gatewayId}/acks`;
 }
 
-/** The filters OreGuard subscribes to (acks are its own replies, so not among them). */
-export function subscriptionFilters(prefix: string): string[] {
-  const gateway = `${normalisePrefix(prefix)}sites/+/gateways/+`;
-  return [`${gateway}/events`, `${gateway}/suricata/+`, `${gateway}/remoteid/+`, `${gateway}/status`];
-}
-
 function normalisePrefix(prefix: string): string {
   const trimmed = prefix.replace(/\/+$/, '');
   return trimmed === '' ? '' : `${trimmed}/`;
