@@ -102,8 +102,12 @@ export class BenchWorld {
         OREGUARD_ADMIN_USERNAME: ADMIN.username,
         OREGUARD_ADMIN_PASSWORD: ADMIN.password,
         LOG_LEVEL: 'warn',
+        ...tuningOverrides(),
       },
-      this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : [],
+      [
+        ...(this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
     );
     this.cleanup.add('stop OreGuard', () => this.oreguard.stop());
     this.sampler.track('oreguard', () => this.oreguard.process.pid);
@@ -242,4 +246,16 @@ async function deleteRedisKeys(prefix: string): Promise<number> {
     redis.disconnect();
   }
   return deleted;
+}
+
+/**
+ * BENCH_ENV_<NAME>=value in the bench's environment sets <NAME> for OreGuard, and
+ * BENCH_NODE_ARGS adds node flags: for trying a tuning.
+ */
+function tuningOverrides(): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('BENCH_ENV_') && value !== undefined) overrides[key.slice('BENCH_ENV_'.length)] = value;
+  }
+  return overrides;
 }

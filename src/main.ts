@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startOreGuard } from './bootstrap';
 import { JsonLogger } from './platform/json-logger';
@@ -14,6 +15,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // V8 lets its heap grow up to about four times the live data before a full collection when
+  // the process is busy; a fixed, smaller factor keeps memory flat while a backlog drains.
+  if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const logger = new JsonLogger(config.logLevel);
   const running = await startOreGuard(config, logger);
 

@@ -22,6 +22,7 @@ export interface AppConfig {
   correlation: {
     gapMs: number;
     workerConcurrency: number;
+    foldLanes: number;
     jobAttempts: number;
     requeueIntervalMs: number;
     requeueAfterMs: number;
@@ -39,6 +40,7 @@ export interface AppConfig {
     bootstrapAdmin?: { username: string; password: string };
   };
   logLevel: Env['LOG_LEVEL'];
+  heapGrowingPercent: number;
   shutdownGraceMs: number;
   migrateOnStart: boolean;
 }
@@ -95,6 +97,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,
       workerConcurrency: env.WORKER_CONCURRENCY,
+      foldLanes: env.FOLD_LANES,
       jobAttempts: env.JOB_ATTEMPTS,
       requeueIntervalMs: env.REQUEUE_INTERVAL_MS,
       requeueAfterMs: env.REQUEUE_AFTER_MS,
@@ -114,6 +117,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           : undefined,
     },
     logLevel: env.LOG_LEVEL,
+    heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     migrateOnStart: env.MIGRATE_ON_START,
   };

@@ -49,8 +49,10 @@ export const EnvSchema = z.object({
   EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),
   /** An event joins an open incident of its site and kind whose events are within this gap, in ms. */
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
-  /** Jobs one worker folds at once. */
-  WORKER_CONCURRENCY: positiveInt.default(8),
+  /** Fold jobs one worker holds at once; they wait for their lane's round (FOLD_LANES). */
+  WORKER_CONCURRENCY: positiveInt.default(16),
+  /** Folds one instance runs at once, each for its own share of the sites. */
+  FOLD_LANES: positiveInt.default(4),
   /** Attempts before a fold job is dead-lettered. */
   JOB_ATTEMPTS: positiveInt.default(6),
   /** How often events not yet folded are re-queued, in ms. */
@@ -78,6 +80,8 @@ export const EnvSchema = z.object({
   /** Bootstrap admin account, created if no user exists yet. */
   OREGUARD_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
   OREGUARD_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+  /** How far V8's heap may grow past its live data before a full collection, in %; 0 leaves it to V8. */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(25),
   /** Minimum level of log lines: debug, info, warn, error. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Longest a graceful shutdown may take before the process exits anyway, in ms. */

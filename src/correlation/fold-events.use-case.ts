@@ -41,6 +41,16 @@ export class FoldEventsUseCase {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** The job's events not folded yet, by site: what the fold lanes are given. */
+  async pendingBySite(eventIds: readonly number[]): Promise<Map<string, number[]>> {
+    const rows = await this.db.query<{ site_id: string; ids: string[] }>(
+      'SELECT site_id, array_agg(id) AS ids FROM events WHERE id = ANY($1) AND folded_at IS NULL GROUP BY site_id',
+      [eventIds],
+    );
+    return new Map(rows.map((r) => [r.site_id, r.ids.map(Number)]));
+  }
+
+  /** Folds the events (and the other waiting events of their groups) in one transaction. */
   async execute(eventIds: readonly number[]): Promise<void> {
     const pending = await this.db.query<{ site_id: string; kind: Kind }>(
       'SELECT DISTINCT site_id, kind FROM events WHERE id = ANY($1) AND folded_at IS NULL',

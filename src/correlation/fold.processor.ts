@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { bullConnection } from 'src/platform/redis-connection';
 import { FoldEventsUseCase } from './fold-events.use-case';
+import { FoldLanes } from './fold-lanes';
 import { FOLD_QUEUE, type FoldJobData } from './fold.jobs';
 
 /**
@@ -16,21 +17,30 @@ import { FOLD_QUEUE, type FoldJobData } from './fold.jobs';
 export class FoldProcessor implements OnModuleDestroy {
   private readonly logger = new Logger(FoldProcessor.name);
   private worker?: Worker<FoldJobData>;
+  private readonly lanes: FoldLanes;
 
   constructor(
     private readonly foldEvents: FoldEventsUseCase,
     private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.lanes = new FoldLanes(config.correlation.foldLanes, (eventIds) => this.foldEvents.execute(eventIds));
+  }
 
   start(): void {
-    this.worker = new Worker<FoldJobData>(FOLD_QUEUE, (job) => this.foldEvents.execute(job.data.eventIds), {
+    this.worker = new Worker<FoldJobData>(FOLD_QUEUE, (job) => this.process(job), {
       connection: bullConnection(this.config.redis.url),
       prefix: this.config.redis.prefix,
       concurrency: this.config.correlation.workerConcurrency,
     });
     this.worker.on('error', (error) => this.logger.warn(`Worker connection: ${error.message}`));
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+  }
+
+  /** A job waits for the lane rounds that fold its events; it fails if one of them does. */
+  private async process(job: Job<FoldJobData>): Promise<void> {
+    const pending = await this.foldEvents.pendingBySite(job.data.eventIds);
+    if (pending.size > 0) await this.lanes.fold(pending);
   }
 
   private async onFailed(job: Job<FoldJobData> | undefined, error: Error): Promise<void> {
