@@ -59,7 +59,7 @@ export const EnvSchema = z.object({
   /** Events stored longer ago than this and still not folded are re-queued, in ms. */
   REQUEUE_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long an incident of each severity may stay unacknowledged before it escalates: "high=15m,critical=5m"; unnamed: never. */
-  ESCALATE_AFTER: EscalationLimitsSchema.default(DEFAULT_ESCALATION_LIMITS),
+  ESCALATE_AFTER: EscalationLimitsSchema.prefault(DEFAULT_ESCALATION_LIMITS),
   /** How often the worker looks for incidents to escalate, in ms. */
   ESCALATION_CHECK_INTERVAL_MS: positiveInt.default(10_000),
   /** How long a new socket waits for its resume request before live messages start, in ms. */
