@@ -42,7 +42,7 @@ describe('escalating an incident nobody acknowledges', () => {
 
   it('raises the unacknowledged one a severity, on the timeline and live, and never the acknowledged one', async () => {
     // Set-up with escalation off: no limit can run out while the operator acknowledges.
-    oreguard = await startInProcess(ctx.env({ ESCALATE_AFTER: 'info=off' }));
+    oreguard = await startInProcess(ctx.env({ ESCALATE_AFTER: 'off' }));
     token = await login(oreguard.baseUrl);
     gateway = await TestGateway.connect(ctx.topicPrefix, SITE, 'gw-1');
     const theft = aTheftEvent({ severity: 'high' });

@@ -28,7 +28,7 @@ describe('searching incident history', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext('incident-search');
-    oreguard = await startInProcess(ctx.env({ ESCALATE_AFTER: 'info=off' }));
+    oreguard = await startInProcess(ctx.env({ ESCALATE_AFTER: 'off' }));
     lead = await login(oreguard.baseUrl);
     await ctx.db.query("INSERT INTO sites (id, name) VALUES ('site-a', 'A'), ('site-b', 'B')");
     for (const [name, site, kind, zones, rules, status, opened, acknowledged, resolved, resolution, assignee] of INCIDENTS) {

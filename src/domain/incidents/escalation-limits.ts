@@ -30,10 +30,11 @@ export function formatLimit(ms: number): string {
 /**
  * Limits written as `severity=duration` pairs, comma-separated: "low=4h,medium=1h,high=15m".
  * A duration is a whole number of ms, s, m, h or d, or `off`. A severity not named never
- * escalates, so what is written is all that happens.
+ * escalates, so what is written is all that happens; `off` alone turns escalation off.
  */
 export const EscalationLimitsSchema = z.string().transform((text, ctx): EscalationLimits => {
   const limits: Record<Severity, number | null> = Object.fromEntries(SEVERITIES.map((s) => [s, null])) as Record<Severity, number | null>;
+  if (text.trim() === 'off') return limits;
   const seen = new Set<string>();
   for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, value, extra] = pair.split('=').map((p) => p.trim());

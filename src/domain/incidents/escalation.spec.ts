@@ -93,6 +93,10 @@ describe('escalation limits as configured', () => {
     });
   });
 
+  it('turns escalation off altogether with off alone', () => {
+    expect(Object.values(EscalationLimitsSchema.parse('off'))).toEqual([null, null, null, null, null]);
+  });
+
   it('has defaults for every severity but info', () => {
     expect(EscalationLimitsSchema.parse(DEFAULT_ESCALATION_LIMITS)).toEqual({
       info: null,
