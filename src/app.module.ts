@@ -3,6 +3,7 @@ import type { AppConfig } from './config/app-config';
 import { ApiModule } from './api.module';
 import { AuthModule } from './auth/auth.module';
 import { CorrelationModule } from './correlation/correlation.module';
+import { EscalationModule } from './escalation/escalation.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { CoreModule } from './platform/core.module';
 
@@ -16,6 +17,7 @@ export class AppModule {
         CoreModule.forRoot(config),
         AuthModule,
         CorrelationModule,
+        EscalationModule,
         IngestionModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],

@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app-config';
 import { FoldProcessor } from './correlation/fold.processor';
 import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
+import { EscalationCheckService } from './escalation/escalation-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { HttpErrorFilter } from './platform/http-error.filter';
 import { JsonLogger } from './platform/json-logger';
@@ -23,7 +24,8 @@ export interface RunningOreGuard {
 
 /**
  * Starts OreGuard with the given configuration: migrates the database, then the roles this
- * process runs: api (REST, /live sockets), ingest (MQTT), worker (folding events into incidents).
+ * process runs: api (REST, /live sockets), ingest (MQTT), worker (folding events into incidents,
+ * escalating unacknowledged ones).
  */
 export async function startOreGuard(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<RunningOreGuard> {
   const log = new Logger('OreGuard');
@@ -60,6 +62,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   if (config.roles.has('worker')) {
     app.get(FoldProcessor).start();
     app.get(RequeueService).start();
+    app.get(EscalationCheckService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();
   log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);

@@ -161,4 +161,16 @@ describe('loadConfig', () => {
     expect([...loadConfig({ OREGUARD_ROLES: 'api, ingest' }).roles].sort()).toEqual(['api', 'ingest']);
     expect([...loadConfig({ OREGUARD_ROLES: 'worker' }).roles]).toEqual(['worker']);
   });
+  it('reads escalation limits per severity, and names the pair at fault in a bad one', () => {
+    expect(loadConfig({ ESCALATE_AFTER: 'high=1s,critical=off' }).escalation.limits).toEqual({
+      info: null,
+      low: null,
+      medium: null,
+      high: 1000,
+      critical: null,
+    });
+    expect(configErrorFor({ ESCALATE_AFTER: 'high=15x' }).message).toBe(
+      'Invalid configuration: ESCALATE_AFTER: "high=15x": a duration is a positive whole number with ms, s, m, h or d (90s, 15m, 4h), or off (got "high=15x")',
+    );
+  });
 });

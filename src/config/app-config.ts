@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
 import { EnvSchema, type Env } from './env.schema';
 
 /** The checked configuration, built once at start from the environment. */
@@ -27,6 +28,7 @@ export interface AppConfig {
     requeueIntervalMs: number;
     requeueAfterMs: number;
   };
+  escalation: { limits: EscalationLimits; checkIntervalMs: number };
   live: { resumeGraceMs: number };
   /** Browser origins allowed (CORS); empty: none. */
   corsOrigins: string[];
@@ -102,6 +104,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       requeueIntervalMs: env.REQUEUE_INTERVAL_MS,
       requeueAfterMs: env.REQUEUE_AFTER_MS,
     },
+    escalation: { limits: env.ESCALATE_AFTER, checkIntervalMs: env.ESCALATION_CHECK_INTERVAL_MS },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
     corsOrigins: env.CORS_ORIGINS ?? [],
     auth: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ESCALATION_LIMITS, EscalationLimitsSchema } from 'src/domain/incidents/escalation-limits';
 
 /**
  * Every environment variable OreGuard reads, with its default and meaning.
@@ -59,6 +60,10 @@ export const EnvSchema = z.object({
   REQUEUE_INTERVAL_MS: positiveInt.default(30_000),
   /** Events stored longer ago than this and still not folded are re-queued, in ms. */
   REQUEUE_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
+  /** How long an incident of each severity may stay unacknowledged before it escalates: "high=15m,critical=5m"; unnamed: never. */
+  ESCALATE_AFTER: EscalationLimitsSchema.prefault(DEFAULT_ESCALATION_LIMITS),
+  /** How often the worker looks for incidents to escalate, in ms. */
+  ESCALATION_CHECK_INTERVAL_MS: positiveInt.default(10_000),
   /** How long a new socket waits for its resume request before live messages start, in ms. */
   LIVE_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(1000),
   /** Origins allowed to call the REST API and /live from a browser, comma-separated; unset: none. */

@@ -190,12 +190,13 @@ export const incidentWrites = {
     return rows[0] && toIncident(rows[0]);
   },
 
-  /** Writes what a lifecycle action changes. */
+  /** Writes what a lifecycle action changes. A reopening (resolved → open) is stamped: it restarts the escalation clock. */
   async updateLifecycle(tx: Queryable, i: Incident): Promise<void> {
     await tx.query(
       `UPDATE incidents
           SET status = $2, acknowledged_at = $3, acknowledged_by = $4, assignee = $5,
-              resolved_at = $6, resolution = $7, updated_at = $8
+              resolved_at = $6, resolution = $7, updated_at = $8,
+              reopened_at = CASE WHEN status = 'resolved' AND $2 = 'open' THEN $8 ELSE reopened_at END
         WHERE id = $1`,
       [i.id, i.status, i.acknowledgedAt, i.acknowledgedBy, i.assignee, i.resolvedAt, i.resolution, i.updatedAt],
     );

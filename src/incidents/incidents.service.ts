@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { canSeeSite, type Principal } from 'src/auth/principal';
 import { scopeToSites } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
-import { severityRank } from 'src/domain/events/canonical-event.schema';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
 import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
+import { addIncidentSearch } from './incident-search';
 import { incidentView, toIncident, type IncidentRow, type IncidentView } from './incident.repository';
 
 /** Incidents read at once by an export. */
@@ -50,13 +50,9 @@ export class IncidentsService {
   private async page(principal: Principal, query: IncidentFilters, after: { at: Date; id: string } | undefined, limit: number) {
     const filter = new SqlFilter();
     scopeToSites(filter, 'site_id', principal, query.siteId);
-    filter
-      .add('status = ?', query.status)
-      .add('severity_rank >= ?', query.severity && severityRank(query.severity))
-      .add('? = ANY(kinds)', query.kind)
+    addIncidentSearch(filter, query)
       .add('first_seen_at <= ?', query.to)
       .add('last_seen_at >= ?', query.from)
-      .add(`title ILIKE '%' || ? || '%'`, query.q?.replace(/[\\%_]/g, (c) => `\\${c}`))
       .before('opened_at', 'id', after, 'uuid');
     return this.db.query<IncidentRow>(
       `SELECT * FROM incidents ${filter.where} ORDER BY opened_at DESC, id DESC LIMIT ${filter.param(limit)}`,

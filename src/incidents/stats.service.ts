@@ -4,6 +4,7 @@ import { scopeToSites } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
 import type { StatsQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
+import { addIncidentSearch } from './incident-search';
 
 /** Counts of incidents opened in the window, and how long they took to acknowledge and resolve. */
 @Injectable()
@@ -13,7 +14,7 @@ export class StatsService {
   async stats(principal: Principal, query: StatsQuery) {
     const filter = new SqlFilter();
     scopeToSites(filter, 'site_id', principal, query.siteId);
-    filter.add('opened_at >= ?', query.from).add('opened_at <= ?', query.to);
+    addIncidentSearch(filter, query).add('opened_at >= ?', query.from).add('opened_at <= ?', query.to);
     const counts = (sql: string) => this.db.query<{ key: string; n: string }>(sql, filter.params);
     const [bySite, byKind, bySeverity, byDay, times] = await Promise.all([
       counts(`SELECT site_id AS key, count(*) AS n FROM incidents ${filter.where} GROUP BY 1 ORDER BY 1`),

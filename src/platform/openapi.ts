@@ -111,7 +111,9 @@ export function openApiDocument() {
       },
       '/incidents': {
         get: {
-          summary: 'Incidents, newest first; operators see their sites only',
+          summary:
+            'Incidents, newest first; operators see their sites only. Filters: site, status, minimum severity, kind, zone, ruleId, resolution, assignee, ' +
+            'title text (q), activity window (from/to), and lifecycle time ranges openedFrom/openedTo, acknowledgedFrom/acknowledgedTo, resolvedFrom/resolvedTo (inclusive)',
           security: bearer,
           parameters: queryParameters(IncidentQuerySchema),
           responses: { 200: json('A page of incidents', page('Incident')), ...errors },
@@ -138,7 +140,8 @@ export function openApiDocument() {
       },
       '/stats': {
         get: {
-          summary: 'Incidents opened in the window: counts by site, kind, severity and day; mean times to acknowledge and resolve (s)',
+          summary:
+            'Incidents opened in the window (from/to), narrowed by the same filters as GET /incidents: counts by site, kind, severity and day; mean times to acknowledge and resolve (s)',
           security: bearer,
           parameters: queryParameters(StatsQuerySchema),
           responses: { 200: json('Statistics'), ...errors },

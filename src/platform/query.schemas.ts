@@ -12,25 +12,66 @@ export const PageSchema = {
   cursor: z.string().max(200).optional(),
 };
 
-const incidentFilters = {
-  siteId: IdentifierSchema.optional(),
+/** Lifecycle time ranges of the incident search: `<name>From` ≤ time ≤ `<name>To`, both optional. */
+const LIFECYCLE_TIMES = ['opened', 'acknowledged', 'resolved'] as const;
+const lifecycleRanges = {
+  openedFrom: TimeParamSchema.optional(),
+  openedTo: TimeParamSchema.optional(),
+  acknowledgedFrom: TimeParamSchema.optional(),
+  acknowledgedTo: TimeParamSchema.optional(),
+  resolvedFrom: TimeParamSchema.optional(),
+  resolvedTo: TimeParamSchema.optional(),
+};
+
+/** What selects incidents besides the site and the activity window (shared by list, export and stats). */
+const incidentSearch = {
   status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
   severity: SeveritySchema.optional(),
   kind: KindSchema.optional(),
-  from: TimeParamSchema.optional(),
-  to: TimeParamSchema.optional(),
+  zone: IdentifierSchema.optional(),
+  ruleId: IdentifierSchema.optional(),
+  resolution: z.enum(['true_positive', 'false_positive', 'duplicate']).optional(),
+  /** The assigned user's id. */
+  assignee: z.guid().optional(),
   q: z.string().min(1).max(200).optional(),
+  ...lifecycleRanges,
 };
-export const IncidentQuerySchema = z.strictObject({ ...incidentFilters, ...PageSchema });
-export type IncidentQuery = z.infer<typeof IncidentQuerySchema>;
-export const IncidentExportQuerySchema = z.strictObject({ ...incidentFilters, format: z.enum(['csv', 'ndjson']).default('ndjson') });
-export type IncidentFilters = Omit<IncidentQuery, 'limit' | 'cursor'>;
 
-export const StatsQuerySchema = z.strictObject({
+/** A range that ends before it starts is a 400 naming its `…To` field. */
+function rangesInOrder(query: Partial<Record<keyof typeof lifecycleRanges, Date>>, ctx: z.core.$RefinementCtx): void {
+  for (const name of LIFECYCLE_TIMES) {
+    const from = query[`${name}From`];
+    const to = query[`${name}To`];
+    if (from && to && from > to) {
+      ctx.addIssue({ code: 'custom', path: [`${name}To`], message: `must not be before ${name}From`, input: to });
+    }
+  }
+}
+
+const incidentFilters = {
   siteId: IdentifierSchema.optional(),
+  ...incidentSearch,
   from: TimeParamSchema.optional(),
   to: TimeParamSchema.optional(),
-});
+};
+export const IncidentQuerySchema = z.strictObject({ ...incidentFilters, ...PageSchema }).superRefine(rangesInOrder);
+export type IncidentQuery = z.infer<typeof IncidentQuerySchema>;
+export const IncidentExportQuerySchema = z
+  .strictObject({ ...incidentFilters, format: z.enum(['csv', 'ndjson']).default('ndjson') })
+  .superRefine(rangesInOrder);
+export type IncidentFilters = Omit<IncidentQuery, 'limit' | 'cursor'>;
+/** The filters that apply the same way to lists, exports and statistics. */
+export type IncidentSearch = Omit<IncidentFilters, 'siteId' | 'from' | 'to'>;
+
+/** Statistics of the incidents opened in [from, to], narrowed by the same filters as the list. */
+export const StatsQuerySchema = z
+  .strictObject({
+    siteId: IdentifierSchema.optional(),
+    ...incidentSearch,
+    from: TimeParamSchema.optional(),
+    to: TimeParamSchema.optional(),
+  })
+  .superRefine(rangesInOrder);
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
 
 export const EventQuerySchema = z.strictObject({

@@ -53,6 +53,8 @@ export async function createTestContext(label: string): Promise<TestContext> {
       OREGUARD_ADMIN_USERNAME: 'admin',
       OREGUARD_ADMIN_PASSWORD: 'admin-password',
       LIVE_RESUME_GRACE_MS: '300',
+      // Off unless a test turns it on: incidents written straight into a test's database are old and open.
+      ESCALATE_AFTER: 'off',
       LOG_LEVEL: 'warn',
       ...overrides,
     }),

@@ -189,6 +189,16 @@ describe('foldEvents', () => {
     expect(change).toMatchObject({ type: 'updated', previousSeverity: 'high', incident: { severity: 'high' } });
   });
 
+  it('keeps a severity raised by escalation: lower events folding in afterwards leave it critical', () => {
+    // Escalated from high to critical because nobody acknowledged it; its events were all high.
+    const escalated = anIncident({ from: '02:00', to: '02:10', severity: 'critical' });
+    const events = [anEvent({ at: '02:11', severity: 'high' }), anEvent({ at: '02:12', severity: 'info' })];
+
+    const change = only(foldEvents(SITE, [escalated], events, options()));
+
+    expect(change).toMatchObject({ type: 'updated', previousSeverity: 'critical', incident: { severity: 'critical', eventCount: 6 } });
+  });
+
   it('reports a new incident as opened at the highest severity of its events, not as escalated', () => {
     const events = [anEvent({ at: '02:10', severity: 'info' }), anEvent({ at: '02:11', severity: 'critical' })];
 

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { Db } from 'src/database/db';
+import { decideEscalation, type EscalationDecision } from 'src/domain/incidents/escalation';
+import type { Incident } from 'src/domain/incidents/incident';
+import { incidentView, incidentWrites } from 'src/incidents/incident.repository';
+import { appendLiveMessages } from 'src/live/live-log';
+import { Clock } from 'src/platform/clock';
+import { escalationWrites } from './escalation.repository';
+
+/** Incidents escalated in one transaction. */
+const BATCH = 200;
+
+type Escalated = { incident: Incident; decision: Extract<EscalationDecision, { escalate: true }> };
+
+/**
+ * Escalates every open incident left unacknowledged past its severity's limit. Each batch is
+ * one transaction: the due incidents are locked (skipping those another transaction holds),
+ * and their new severity, their timeline entries (actor `system`, with the reason) and their
+ * `escalated` live messages commit together, so any number of instances may run this at once
+ * and each escalation happens, and is announced, exactly once.
+ */
+@Injectable()
+export class EscalateIncidentsUseCase {
+  private readonly logger = new Logger(EscalateIncidentsUseCase.name);
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Returns how many incidents it escalated. */
+  async execute(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const escalated = await this.batch();
+      for (const { incident, decision } of escalated) {
+        this.logger.log(
+          `Escalated incident ${incident.id} at ${incident.siteId} from ${decision.from} to ${decision.to} (${decision.reason})`,
+        );
+      }
+      total += escalated.length;
+      if (escalated.length < BATCH) return total;
+    }
+  }
+
+  private batch(): Promise<Escalated[]> {
+    const limits = this.config.escalation.limits;
+    return this.db.transaction(async (tx) => {
+      const now = this.clock.now();
+      const due = await escalationWrites.lockDue(tx, limits, now, BATCH);
+      const escalated: Escalated[] = [];
+      for (const { incident, reopenedAt, escalatedAt } of due) {
+        const decision = decideEscalation({ ...incident, reopenedAt, escalatedAt }, limits, now);
+        if (decision.escalate) escalated.push({ incident: { ...incident, severity: decision.to, updatedAt: now }, decision });
+      }
+      if (escalated.length === 0) return [];
+      await escalationWrites.markEscalated(tx, escalated.map((e) => e.incident), now);
+      await incidentWrites.addTimeline(
+        tx,
+        escalated.map(({ incident, decision }) => ({
+          incidentId: incident.id,
+          at: now,
+          actor: 'system',
+          action: 'escalated',
+          details: {
+            from: decision.from,
+            to: decision.to,
+            reason: decision.reason,
+            limitMs: decision.limitMs,
+            ...(decision.renotify ? { renotified: true } : {}),
+          },
+        })),
+      );
+      await appendLiveMessages(
+        tx,
+        escalated.map(({ incident }) => ({ type: 'escalated', incident: incidentView(incident) })),
+      );
+      return escalated;
+    });
+  }
+}
