@@ -50,7 +50,13 @@ export class AuthService {
   async login(username: string, password: string, now: Date, ip?: string): Promise<{ accessToken: string; expiresIn: number }> {
     const user = await this.users.findByUsername(username);
     const failed = async (reason: 'locked' | 'unknown-user' | 'wrong-password' | 'disabled') => {
-      await this.audit.record({ actor: { userId: user?.id, username: username.slice(0, 64) }, action: 'auth.login-failed', target: user?.id, details: { reason }, ip });
+      await this.audit.record({
+        actor: { userId: user?.id, username: username.slice(0, 64) },
+        action: 'auth.login-failed',
+        target: user?.id,
+        details: { reason },
+        ip,
+      });
     };
     if (user?.lockedUntil && user.lockedUntil > now) {
       await failed('locked');
