@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuditController } from './audit/audit.controller';
 import { AuthModule } from './auth/auth.module';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { IncidentActionsService } from './incidents/incident-actions.service';
+import { IncidentEvidenceService } from './incidents/incident-evidence.service';
 import { IncidentsController } from './incidents/incidents.controller';
 import { IncidentsService } from './incidents/incidents.service';
 import { StatsController } from './incidents/stats.controller';
@@ -17,7 +19,7 @@ import { SitesService } from './sites/sites.service';
 /** The REST API and the live sockets. */
 @Module({
   imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
-  controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController],
-  providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService],
+  controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController, AuditController],
+  providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService, IncidentEvidenceService],
 })
 export class ApiModule {}

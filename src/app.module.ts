@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
 import { ApiModule } from './api.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CorrelationModule } from './correlation/correlation.module';
 import { EscalationModule } from './escalation/escalation.module';
@@ -15,6 +16,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config),
+        AuditModule,
         AuthModule,
         CorrelationModule,
         EscalationModule,

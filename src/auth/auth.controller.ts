@@ -27,6 +27,6 @@ export class AuthController {
       throw new ApplicationError('auth.too-many-attempts', 'Too many login attempts from this address; wait a minute');
     }
     const { username, password } = parseRequest(LoginSchema, body, 'body');
-    return this.auth.login(username, password, now);
+    return this.auth.login(username, password, now, address);
   }
 }

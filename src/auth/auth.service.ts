@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import * as argon2 from 'argon2';
+import { AuditService } from 'src/audit/audit.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { ApplicationError } from 'src/platform/application-error';
 import type { Principal } from './principal';
@@ -22,6 +23,7 @@ export class AuthService {
 
   constructor(
     private readonly users: UsersRepository,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.jwt = new JwtService({ secret: config.auth.jwtSecret });
@@ -44,9 +46,20 @@ export class AuthService {
     return argon2.hash(password, { type: argon2.argon2id });
   }
 
-  async login(username: string, password: string, now: Date): Promise<{ accessToken: string; expiresIn: number }> {
+  /** Every attempt, successful or not, goes into the audit record with the caller's address. */
+  async login(username: string, password: string, now: Date, ip?: string): Promise<{ accessToken: string; expiresIn: number }> {
     const user = await this.users.findByUsername(username);
+    const failed = async (reason: 'locked' | 'unknown-user' | 'wrong-password' | 'disabled') => {
+      await this.audit.record({
+        actor: { userId: user?.id, username: username.slice(0, 64) },
+        action: 'auth.login-failed',
+        target: user?.id,
+        details: { reason },
+        ip,
+      });
+    };
     if (user?.lockedUntil && user.lockedUntil > now) {
+      await failed('locked');
       throw new ApplicationError('auth.too-many-attempts', 'Too many failed logins: the account is locked for a while');
     }
     const valid = await argon2.verify(user?.passwordHash ?? DUMMY_HASH, password).catch(() => false);
@@ -56,11 +69,13 @@ export class AuthService {
     }
     if (!user || !valid || user.disabled) {
       this.logger.warn(`Failed login for ${JSON.stringify(username.slice(0, 64))}`);
+      await failed(!user ? 'unknown-user' : !valid ? 'wrong-password' : 'disabled');
       throw new ApplicationError('auth.invalid-credentials', 'Invalid username or password');
     }
     await this.users.recordSuccessfulLogin(user.id);
     const expiresIn = this.config.auth.expiresInS;
     const accessToken = await this.jwt.signAsync({ sub: user.id, tv: user.tokenVersion } satisfies TokenClaims, { expiresIn });
+    await this.audit.record({ actor: { userId: user.id, username: user.username }, action: 'auth.login', target: user.id, ip });
     return { accessToken, expiresIn };
   }
 

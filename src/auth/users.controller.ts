@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { AuditService } from 'src/audit/audit.service';
 import { ApplicationError } from 'src/platform/application-error';
 import { CreateUserSchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
@@ -18,6 +19,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersRepository,
     private readonly auth: AuthService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get()
@@ -32,6 +34,13 @@ export class UsersController {
     const input = parseRequest(CreateUserSchema, body, 'body');
     const user = await this.users.create({ ...input, passwordHash: await this.auth.hashPassword(input.password) });
     if (!user) throw new ApplicationError('resource.conflict', `username: ${input.username} is taken`);
+    await this.audit.record({
+      actor: req.principal,
+      action: 'user.created',
+      target: user.id,
+      details: { username: user.username, role: user.role, siteIds: user.siteIds },
+      ip: req.ip,
+    });
     return userView(user);
   }
 
@@ -45,6 +54,14 @@ export class UsersController {
       ...(password ? { passwordHash: await this.auth.hashPassword(password) } : {}),
     });
     if (!user) throw new ApplicationError('resource.not-found', `User ${userId} not found`);
+    // What changed, never the password itself.
+    await this.audit.record({
+      actor: req.principal,
+      action: 'user.updated',
+      target: user.id,
+      details: { username: user.username, ...rest, ...(password ? { passwordChanged: true } : {}) },
+      ip: req.ip,
+    });
     return userView(user);
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { once } from 'node:events';
+import { AuditService } from 'src/audit/audit.service';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { UsersRepository } from 'src/auth/users.repository';
 import { transitions } from 'src/domain/incidents/transitions';
@@ -16,6 +17,7 @@ import {
 import { exportHeader, exportLine } from './incident-export';
 import { parseRequest } from 'src/platform/zod-request';
 import { IncidentActionsService } from './incident-actions.service';
+import { IncidentEvidenceService } from './incident-evidence.service';
 import { IncidentsService } from './incidents.service';
 
 @Controller('incidents')
@@ -25,6 +27,8 @@ export class IncidentsController {
     private readonly incidents: IncidentsService,
     private readonly actions: IncidentActionsService,
     private readonly users: UsersRepository,
+    private readonly evidence: IncidentEvidenceService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get()
@@ -41,6 +45,7 @@ export class IncidentsController {
     };
     // Checks scope before the first byte, so a refusal is still a proper error response.
     const first = await this.incidents.list(req.principal, { ...filters, limit: 1 });
+    await this.audit.record({ actor: req.principal, action: 'incidents.exported', details: { format, filters }, ip: req.ip });
     res.status(200);
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="incidents.${format === 'csv' ? 'csv' : 'ndjson'}"`);
@@ -54,6 +59,18 @@ export class IncidentsController {
   @Get(':id')
   get(@Req() req: AuthedRequest, @Param('id') id: string) {
     return this.incidents.get(req.principal, parseRequest(UuidParamSchema, id, 'params'));
+  }
+
+  /** The incident's timeline hash chain, recomputed: intact, or the first broken entry and why. */
+  @Get(':id/verify')
+  verify(@Req() req: AuthedRequest, @Param('id') id: string) {
+    return this.evidence.verify(req.principal, parseRequest(UuidParamSchema, id, 'params'));
+  }
+
+  /** The evidence bundle (scripts/verify-evidence.ts checks it offline). */
+  @Get(':id/evidence')
+  evidenceBundle(@Req() req: AuthedRequest, @Param('id') id: string) {
+    return this.evidence.evidence(req.principal, parseRequest(UuidParamSchema, id, 'params'), req.ip);
   }
 
   @Post(':id/acknowledge')

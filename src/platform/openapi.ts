@@ -12,6 +12,7 @@ import {
   StatsQuerySchema,
   UpdateUserSchema,
 } from './query.schemas';
+import { AuditQuerySchema } from 'src/audit/audit.http';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
 function queryParameters(schema: z.ZodObject) {
@@ -125,6 +126,39 @@ export function openApiDocument() {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { 200: json('The incident'), 404: errorResponse, ...errors },
+        },
+      },
+      '/incidents/{id}/verify': {
+        get: {
+          summary: "Recompute the incident's timeline hash chain: {intact: true, entries, headHash} or {intact: false, entries, firstBroken: {id, seq, reason}}",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { 200: json('The chain check'), 404: errorResponse, ...errors },
+        },
+      },
+      '/incidents/{id}/evidence': {
+        get: {
+          summary:
+            'The evidence bundle: incident, events (normalised, raw payload, topic, receivedAt), timeline with hashes, canonical form, ' +
+            'chain proof and bundle hash; check it offline with `npm run evidence:verify -- bundle.json`. Recorded in the audit log',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { 200: json('The bundle'), 404: errorResponse, ...errors },
+        },
+      },
+      '/audit': {
+        get: {
+          summary: 'The audit record (leads and admins): logins and failed logins, account changes, exports…, newest first',
+          security: bearer,
+          parameters: queryParameters(AuditQuerySchema),
+          responses: { 200: json('A page of audit entries'), ...errors },
+        },
+      },
+      '/audit/verify': {
+        get: {
+          summary: "Recompute the audit record's hash chain (leads and admins): intact, or the first broken entry and why",
+          security: bearer,
+          responses: { 200: json('The chain check'), ...errors },
         },
       },
       '/incidents/export': {
