@@ -152,9 +152,20 @@ function toEvent(report: RemoteIdReport, fix: RemoteIdFix, state: TransmitterSta
     kind: 'drone',
     occurredAt: fix.occurredAt,
     source: 'remoteid',
-    // The same check a gateway's drone event passes: a decoding slip must not store what a gateway could not send.
-    drone: DroneDetailsSchema.parse(drone),
+    drone: checkedDrone(drone),
   };
+}
+
+/**
+ * The same check a gateway's drone event passes, so nothing is stored that a gateway could not
+ * send. The decoder already keeps every value in range; should one slip through anyway, the event
+ * keeps what identifies the sighting rather than failing its whole ingest batch (which would retry forever).
+ */
+function checkedDrone(drone: DroneDetails): DroneDetails {
+  const checked = DroneDetailsSchema.safeParse(drone);
+  if (checked.success) return checked.data;
+  const { lat, lon } = drone.position;
+  return { detection: 'remote_id', position: { lat, lon }, ...(drone.trackId !== undefined && { trackId: drone.trackId }) };
 }
 
 /** Distance over time from the previous fix, less what both fixes' stated accuracy allows. */
