@@ -20,6 +20,7 @@ export interface AppConfig {
     receiveMaximum: number;
   };
   ingest: { batchSize: number; lingerMs: number; maxFutureMs: number; allowedLatenessMs: number };
+  remoteId: { memoryTtlMs: number; maxTransmitters: number; maxSpeedMps: number };
   correlation: {
     gapMs: number;
     workerConcurrency: number;
@@ -95,6 +96,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       lingerMs: env.INGEST_LINGER_MS,
       maxFutureMs: env.EVENT_MAX_FUTURE_MS,
       allowedLatenessMs: env.EVENT_ALLOWED_LATENESS_MS,
+    },
+    remoteId: {
+      memoryTtlMs: env.REMOTE_ID_MEMORY_TTL_MS,
+      maxTransmitters: env.REMOTE_ID_MAX_TRANSMITTERS,
+      maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,

@@ -50,6 +50,12 @@ export const EnvSchema = z.object({
   EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),
   /** An event joins an open incident of its site and kind whose events are within this gap, in ms. */
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
+  /** A Remote ID transmitter not heard for this long is forgotten (its identity no longer attaches), in ms. */
+  REMOTE_ID_MEMORY_TTL_MS: positiveInt.default(30 * 60_000),
+  /** Most Remote ID transmitters remembered; beyond it the least recently heard are forgotten. */
+  REMOTE_ID_MAX_TRANSMITTERS: positiveInt.default(10_000),
+  /** A Remote ID fix implying a faster move than this from the previous fix marks the track possibly spoofed, in m/s. */
+  REMOTE_ID_MAX_SPEED_MPS: z.coerce.number().positive().default(150),
   /** Fold jobs one worker holds at once; they wait for their lane's round (FOLD_LANES). */
   WORKER_CONCURRENCY: positiveInt.default(16),
   /** Folds one instance runs at once, each for its own share of the sites. */

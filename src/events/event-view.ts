@@ -15,6 +15,8 @@ export interface EventRow {
   source: string;
   late: boolean;
   details: object;
+  /** Remote ID events only: the transmitter, its radio, and whether the fix looked spoofed. */
+  remote_id: object | null;
   incident_ids: string[] | null;
 }
 
@@ -35,9 +37,10 @@ export function eventView(row: EventRow) {
     source: row.source,
     late: row.late,
     incidentIds: row.incident_ids ?? [],
+    ...(row.remote_id ? { remoteId: row.remote_id } : {}),
   };
 }
 
 export const EVENT_COLUMNS = `e.id, e.site_id, e.gateway_id, e.event_id, e.sensor_id, e.kind, e.severity, e.zone, e.seq,
-  e.occurred_at, e.received_at, e.source, e.late, e.details,
+  e.occurred_at, e.received_at, e.source, e.late, e.details, e.remote_id,
   ARRAY(SELECT ie.incident_id FROM incident_events ie WHERE ie.event_id = e.id) AS incident_ids`;

@@ -156,6 +156,17 @@ function toRejected(request: StoreRequest, reason: string): StoreRequest {
       receivedAt: request.receivedAt,
     };
   }
+  if (request.type === 'remoteid') {
+    return {
+      type: 'rejected',
+      topic: request.topic,
+      siteId: request.report.siteId,
+      gatewayId: request.report.gatewayId,
+      reason,
+      payload: Buffer.from(request.raw),
+      receivedAt: request.receivedAt,
+    };
+  }
   if (request.type === 'status') {
     return {
       type: 'rejected',

@@ -1,11 +1,23 @@
 import type { PoolClient } from 'pg';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
 import type { SiteEvent } from 'src/domain/events/site-event';
+import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
+import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
+import { assembleRemoteIdBatch } from './remote-id-memory';
 
 /** What one MQTT message asks the store to keep. */
 export type StoreRequest =
   | { type: 'event'; event: SiteEvent; topic: string; raw: string; receivedAt: Date; late: boolean }
   | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date }
+  /** A Remote ID payload: assembled with the transmitter's memory in the same transaction, zero or more events. */
+  | {
+      type: 'remoteid';
+      report: RemoteIdReport;
+      topic: string;
+      raw: string;
+      receivedAt: Date;
+      assembly: AssemblyOptions & { allowedLatenessMs: number };
+    }
   | {
       type: 'rejected';
       topic: string;
@@ -19,6 +31,8 @@ export type StoreRequest =
 
 export type StoreOutcome =
   | { type: 'stored'; id: number }
+  /** A Remote ID payload: the ids of the events it made (in order) and of those newly stored. */
+  | { type: 'remoteid'; eventIds: string[]; storedIds: number[]; possibleSpoofs: string[] }
   | { type: 'duplicate' }
   | { type: 'rejected' }
   | { type: 'status' }
@@ -35,9 +49,21 @@ export function rejectedPayloadText(payload: Buffer): string {
 
 const eventKey = (e: SiteEvent) => `${e.siteId}/${e.gatewayId}/${e.eventId}`;
 
+/** One event to insert and the request (by index) it came from. */
+interface EventRow {
+  index: number;
+  event: SiteEvent;
+  late: boolean;
+  topic: string;
+  raw: string;
+  receivedAt: Date;
+  remoteId?: RemoteIdEventMetadata;
+}
+
 /**
  * Writes one batch of ingested messages in the caller's transaction: registers sites,
- * gateways and sensors seen for the first time, inserts the events (a redelivered one hits the
+ * gateways and sensors seen for the first time, assembles Remote ID payloads into events with
+ * what is remembered of their transmitters, inserts the events (a redelivered one hits the
  * identity constraint and is reported as a duplicate), the rejected messages and status changes.
  * Returns an outcome per request, in order.
  */
@@ -49,56 +75,86 @@ export async function storeBatch(
   const outcomes: StoreOutcome[] = new Array(requests.length);
   await registry.ensure(tx, requests);
 
-  // Events: one INSERT for the batch; the first copy of a key within the batch wins.
-  const firstIndexByKey = new Map<string, number>();
-  const events: { index: number; r: Extract<StoreRequest, { type: 'event' }> }[] = [];
+  // Remote ID payloads become events here, with what is remembered of their transmitters.
+  const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' ? [{ r, index }] : []));
+  const remoteIdDrafts = remoteIdRequests.length
+    ? await assembleRemoteIdBatch(tx, remoteIdRequests.map(({ r }) => r.report), remoteIdRequests[0]!.r.assembly)
+    : [];
+
+  // Every event of the batch, canonical or assembled, with the request it came from.
+  const candidates: EventRow[] = [];
   requests.forEach((r, index) => {
-    if (r.type !== 'event') return;
-    const key = eventKey(r.event);
-    if (firstIndexByKey.has(key)) {
-      outcomes[index] = { type: 'duplicate' };
-      return;
-    }
-    firstIndexByKey.set(key, index);
-    events.push({ index, r });
+    if (r.type === 'event') candidates.push({ index, event: r.event, late: r.late, topic: r.topic, raw: r.raw, receivedAt: r.receivedAt });
   });
+  remoteIdRequests.forEach(({ r, index }, i) => {
+    for (const { event, remoteId } of remoteIdDrafts[i]!) {
+      const late = r.receivedAt.getTime() - event.occurredAt.getTime() > r.assembly.allowedLatenessMs;
+      candidates.push({ index, event, late, topic: r.topic, raw: r.raw, receivedAt: r.receivedAt, remoteId });
+    }
+  });
+
+  // Events: one INSERT for the batch; the first copy of a key within the batch wins.
+  const firstKeys = new Set<string>();
+  const events = candidates.filter((c) => {
+    const key = eventKey(c.event);
+    if (firstKeys.has(key)) return false;
+    firstKeys.add(key);
+    return true;
+  });
+  let storedIds = new Map<string, number>();
   if (events.length > 0) {
     const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string }>(
       `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
-                           received_at, source, late, details, topic, raw_payload)
+                           received_at, source, late, details, topic, raw_payload, remote_id)
        SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
-              u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload
+              u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb
          FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                      $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
-                     $13::text[], $14::text[], $15::text[])
+                     $13::text[], $14::text[], $15::text[], $16::text[])
            AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
-                source, late, details, topic, raw_payload)
+                source, late, details, topic, raw_payload, remote_id)
        ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
        RETURNING id, site_id, gateway_id, event_id`,
       [
-        events.map(({ r }) => r.event.siteId),
-        events.map(({ r }) => r.event.gatewayId),
-        events.map(({ r }) => r.event.eventId),
-        events.map(({ r }) => r.event.sensorId),
-        events.map(({ r }) => r.event.kind),
-        events.map(({ r }) => r.event.severity ?? null),
-        events.map(({ r }) => r.event.zone ?? null),
-        events.map(({ r }) => r.event.seq ?? null),
-        events.map(({ r }) => r.event.occurredAt),
-        events.map(({ r }) => r.receivedAt),
-        events.map(({ r }) => r.event.source),
-        events.map(({ r }) => r.late),
-        events.map(({ r }) => JSON.stringify(r.event.drone ?? r.event.cyber ?? r.event.theft ?? {})),
-        events.map(({ r }) => r.topic),
-        events.map(({ r }) => r.raw),
+        events.map((c) => c.event.siteId),
+        events.map((c) => c.event.gatewayId),
+        events.map((c) => c.event.eventId),
+        events.map((c) => c.event.sensorId),
+        events.map((c) => c.event.kind),
+        events.map((c) => c.event.severity ?? null),
+        events.map((c) => c.event.zone ?? null),
+        events.map((c) => c.event.seq ?? null),
+        events.map((c) => c.event.occurredAt),
+        events.map((c) => c.receivedAt),
+        events.map((c) => c.event.source),
+        events.map((c) => c.late),
+        events.map((c) => JSON.stringify(c.event.drone ?? c.event.cyber ?? c.event.theft ?? {})),
+        events.map((c) => c.topic),
+        events.map((c) => c.raw),
+        events.map((c) => (c.remoteId ? JSON.stringify(c.remoteId) : null)),
       ],
     );
-    const storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
-    for (const { index, r } of events) {
-      const id = storedIds.get(eventKey(r.event));
-      outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
-    }
+    storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
   }
+  // A key stored by this INSERT belongs to the first request that carried it; later copies are duplicates.
+  const owner = new Map(events.map((c) => [eventKey(c.event), c]));
+  const storedBy = (c: EventRow) => (owner.get(eventKey(c.event)) === c ? storedIds.get(eventKey(c.event)) : undefined);
+  const byRequest = new Map<number, EventRow[]>();
+  for (const c of candidates) byRequest.set(c.index, [...(byRequest.get(c.index) ?? []), c]);
+  requests.forEach((r, index) => {
+    if (r.type !== 'event') return;
+    const id = storedBy(byRequest.get(index)![0]!);
+    outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
+  });
+  remoteIdRequests.forEach(({ index }, i) => {
+    const mine = byRequest.get(index) ?? [];
+    outcomes[index] = {
+      type: 'remoteid',
+      eventIds: remoteIdDrafts[i]!.map((d) => d.event.eventId),
+      storedIds: mine.map(storedBy).filter((id): id is number => id !== undefined),
+      possibleSpoofs: remoteIdDrafts[i]!.filter((d) => d.remoteId.possibleSpoof).map((d) => d.event.eventId),
+    };
+  });
 
   const rejected = requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : []));
   if (rejected.length > 0) {
@@ -172,13 +228,15 @@ export class RegistryCache {
     const gateways = new Map<string, [string, string]>();
     const sensors = new Map<string, [string, string, string]>();
     for (const r of requests) {
-      const site = r.type === 'event' ? r.event.siteId : r.type === 'status' ? r.siteId : undefined;
-      const gateway = r.type === 'event' ? r.event.gatewayId : r.type === 'status' ? r.gatewayId : undefined;
+      const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' ? r : undefined;
+      const site = source?.siteId;
+      const gateway = source?.gatewayId;
       if (!site || !gateway) continue;
       if (!this.known.has(`s:${site}`)) sites.add(site);
       if (!this.known.has(`g:${site}/${gateway}`)) gateways.set(`${site}/${gateway}`, [site, gateway]);
-      if (r.type === 'event' && !this.known.has(`n:${site}/${r.event.sensorId}`)) {
-        sensors.set(`${site}/${r.event.sensorId}`, [site, r.event.sensorId, gateway]);
+      const sensorId = r.type === 'event' ? r.event.sensorId : r.type === 'remoteid' ? r.report.sensorId : undefined;
+      if (sensorId && !this.known.has(`n:${site}/${sensorId}`)) {
+        sensors.set(`${site}/${sensorId}`, [site, sensorId, gateway]);
       }
     }
     if (sites.size) {

@@ -9,6 +9,10 @@ import { Metrics } from 'src/platform/metrics';
 import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-batcher';
 import { RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 import { MqttInbox, type InboundMessage } from './mqtt-inbox';
+import { forgetTransmitters } from './remote-id-memory';
+
+/** How often the Remote ID memory is trimmed to its time to live and size. */
+const REMOTE_ID_PRUNE_INTERVAL_MS = 60_000;
 
 /**
  * The MQTT edge: parse each message once, make it durable (event, status or rejection) in a
@@ -21,6 +25,7 @@ export class IngestionService implements OnModuleDestroy {
   private readonly registry = new RegistryCache();
   private inbox?: MqttInbox;
   private batcher?: IngestBatcher;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
@@ -59,6 +64,8 @@ export class IngestionService implements OnModuleDestroy {
       (message) => this.receive(message),
       () => (this.batcher?.size ?? 0) >= mqtt.receiveMaximum,
     );
+    this.pruneTimer = setInterval(() => void this.pruneRemoteIdMemory(), REMOTE_ID_PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
     if (!(await this.inbox.start())) {
       this.logger.warn(`Not subscribed to ${mqtt.url} yet; still trying (readiness reports mqtt down until then)`);
     }
@@ -102,6 +109,19 @@ export class IngestionService implements OnModuleDestroy {
           receivedAt,
           late: receivedAt.getTime() - parsed.event.occurredAt.getTime() > this.config.ingest.allowedLatenessMs,
         };
+      case 'remoteid':
+        return {
+          type: 'remoteid',
+          report: parsed.report,
+          topic: message.topic,
+          raw: message.payload.toString('utf8'),
+          receivedAt,
+          assembly: {
+            memoryTtlMs: this.config.remoteId.memoryTtlMs,
+            maxSpeedMps: this.config.remoteId.maxSpeedMps,
+            allowedLatenessMs: this.config.ingest.allowedLatenessMs,
+          },
+        };
       case 'status':
         return { type: 'status', siteId: parsed.siteId, gatewayId: parsed.gatewayId, status: parsed.status, receivedAt };
       case 'ignored':
@@ -112,12 +132,26 @@ export class IngestionService implements OnModuleDestroy {
   /** Gateways that ask (MQTT 5 response topic) get an answer on their own acks topic, whatever they named. */
   private confirmationFor(message: InboundMessage, parsed: ParsedMessage): Confirmation | undefined {
     if (!message.properties?.responseTopic) return undefined;
-    const route = parsed.ok ? (parsed.type === 'event' ? parsed.event : parsed.type === 'status' ? parsed : undefined) : parsed.route;
+    const route = !parsed.ok
+      ? parsed.route
+      : parsed.type === 'event'
+        ? parsed.event
+        : parsed.type === 'remoteid'
+          ? parsed.report
+          : parsed.type === 'status'
+            ? parsed
+            : undefined;
     if (!route) return undefined;
     return {
       topic: acksTopic(this.config.mqtt.topicPrefix, route.siteId, route.gatewayId),
       correlationData: message.properties.correlationData,
-      eventId: parsed.ok ? (parsed.type === 'event' ? parsed.event.eventId : undefined) : parsed.eventId,
+      eventId: !parsed.ok
+        ? parsed.eventId
+        : parsed.type === 'event'
+          ? parsed.event.eventId
+          : parsed.type === 'remoteid'
+            ? parsed.report.fixes[0]?.eventId
+            : undefined,
     };
   }
 
@@ -128,6 +162,7 @@ export class IngestionService implements OnModuleDestroy {
       const { request, confirmation } = batch[i];
       this.count(request, outcome);
       if (outcome.type === 'stored') stored.push(outcome.id);
+      if (outcome.type === 'remoteid') stored.push(...outcome.storedIds);
       if (confirmation) this.confirm(confirmation, request, outcome);
     });
     if (stored.length > 0) {
@@ -142,6 +177,13 @@ export class IngestionService implements OnModuleDestroy {
     if (outcome.type === 'stored' && request.type === 'event') {
       this.metrics.eventsAccepted.inc({ source: request.event.source });
       if (request.late) this.metrics.eventsLate.inc();
+    } else if (outcome.type === 'remoteid') {
+      if (outcome.storedIds.length > 0) this.metrics.eventsAccepted.inc({ source: 'remoteid' }, outcome.storedIds.length);
+      const duplicates = outcome.eventIds.length - outcome.storedIds.length;
+      if (duplicates > 0) this.metrics.eventsDuplicate.inc(duplicates);
+      for (const eventId of outcome.possibleSpoofs) {
+        this.logger.warn(`Remote ID fix ${eventId} implies an impossible speed: track marked possibly spoofed`);
+      }
     } else if (outcome.type === 'duplicate') {
       this.metrics.eventsDuplicate.inc();
     } else if (outcome.type === 'rejected' && request.type === 'rejected') {
@@ -154,7 +196,10 @@ export class IngestionService implements OnModuleDestroy {
     const body =
       outcome.type === 'rejected'
         ? { status: 'rejected', eventId: confirmation.eventId, reason: request.type === 'rejected' ? request.reason : '' }
-        : { status: outcome.type, eventId: confirmation.eventId };
+        : outcome.type === 'remoteid'
+          ? // Stored when it added anything, events or only what the transmitter said; duplicate when every event was known.
+            { status: outcome.storedIds.length > 0 || outcome.eventIds.length === 0 ? 'stored' : 'duplicate', eventId: outcome.eventIds[0] }
+          : { status: outcome.type, eventId: confirmation.eventId };
     this.inbox!
       .publish(confirmation.topic, JSON.stringify(body), {
         qos: 1,
@@ -163,8 +208,18 @@ export class IngestionService implements OnModuleDestroy {
       .catch((error: Error) => this.logger.warn(`Could not confirm to ${confirmation.topic}: ${error.message}`));
   }
 
+  private async pruneRemoteIdMemory(): Promise<void> {
+    try {
+      const forgotten = await forgetTransmitters(this.db.pool, this.clock.now(), this.config.remoteId);
+      if (forgotten > 0) this.logger.debug(`Forgot ${forgotten} Remote ID transmitters`);
+    } catch (error) {
+      this.logger.warn(`Could not trim the Remote ID memory: ${(error as Error).message}`);
+    }
+  }
+
   /** Ordered shutdown: stop taking messages, commit and acknowledge what was taken, disconnect. */
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.pruneTimer);
     if (!this.inbox) return;
     this.inbox.stopAccepting();
     await this.batcher?.stop();

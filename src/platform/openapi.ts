@@ -90,7 +90,36 @@ export function openApiDocument() {
             ['id', 'siteId', 'title', 'severity', 'status', 'firstSeenAt', 'lastSeenAt', 'openedAt'].map((k) => [k, { type: 'string' }]),
           ),
         },
-        Event: { type: 'object', description: 'The canonical event as accepted plus siteId, gatewayId, receivedAt, source, late, incidentIds' },
+        Event: {
+          type: 'object',
+          description:
+            'The canonical event as accepted plus siteId, gatewayId, receivedAt, source, late, incidentIds; ' +
+            'events assembled from Remote ID (source remoteid) also carry remoteId',
+          properties: {
+            remoteId: {
+              type: 'object',
+              description: 'Remote ID events only: what the transmitter said beyond the drone object, and OreGuard\'s spoofing check',
+              properties: {
+                transmitter: { type: 'string', description: 'MAC address or receiver id of the sender, lowercase' },
+                transport: { type: 'string', enum: ['ble', 'wifi'] },
+                rssi: { type: 'number' },
+                status: { description: 'ASTM F3411 operational status (airborne, emergency, …; a number when reserved)' },
+                uaType: { description: 'ASTM F3411 UA type from the Basic ID' },
+                description: { type: 'string', description: 'The Self-ID text' },
+                possibleSpoof: {
+                  type: 'object',
+                  description: 'This fix implies a faster move from the previous fix than REMOTE_ID_MAX_SPEED_MPS',
+                  properties: {
+                    impliedSpeedMps: { type: 'number' },
+                    limitMps: { type: 'number' },
+                    previousFix: { type: 'object', properties: { lat: { type: 'number' }, lon: { type: 'number' }, at: { type: 'string' } } },
+                  },
+                },
+                trackSuspectSince: { type: 'string', description: 'The track of this transmitter has been possibly spoofed since then' },
+              },
+            },
+          },
+        },
         RejectedEvent: {
           type: 'object',
           properties: Object.fromEntries(['id', 'receivedAt', 'topic', 'reason', 'payload'].map((k) => [k, { type: 'string' }])),

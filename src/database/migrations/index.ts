@@ -3,6 +3,7 @@ import { UserTokenVersion1764500000000 } from './1764500000000-user-token-versio
 import { LoginLockout1764600000000 } from './1764600000000-login-lockout';
 import { AuditChains1764700000000 } from './1764700000000-audit-chains';
 import { EscalationAndSearch1764730000000 } from './1764730000000-escalation-and-search';
+import { RemoteId1764740000000 } from './1764740000000-remote-id';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   LoginLockout1764600000000,
   AuditChains1764700000000,
   EscalationAndSearch1764730000000,
+  RemoteId1764740000000,
 ];

@@ -1,6 +1,7 @@
 import { aCyberPayload, aDronePayload, aTheftPayload, NOW, toBytes } from './fixtures/canonical-events';
 import { DNS_RECORD, SCAN_ALERT_PLUS_0100, STATS_RECORD } from './fixtures/suricata-records';
 import type { ParsedMessage, ParseOptions } from './gateway-message';
+import { encodeRemoteIdHex } from '../remote-id/remote-id-encoder';
 import { DEFAULT_MAX_FUTURE_MS, MAX_PAYLOAD_BYTES, parseGatewayMessage } from './gateway-message';
 
 const PREFIX = 'oreguard/v1';
@@ -227,12 +228,31 @@ describe('parseGatewayMessage: topics', () => {
     });
   });
 
-  it('rejects Remote ID messages until the decoder ships', () => {
-    const payload = { receivedAt: '2026-11-29T02:14:00Z', transmitter: '60:60:1f:aa:bb:cc', rssi: -71, transport: 'ble', messages: [] };
+});
 
-    expect(reasonFor(payload, `${PREFIX}/sites/kolwezi-1/gateways/gw-east/remoteid/rid-rx-1`)).toBe(
-      'remoteid: Remote ID decoding is not enabled in this version',
+describe('parseGatewayMessage: Remote ID receivers', () => {
+  const REMOTEID = `${PREFIX}/sites/kolwezi-1/gateways/gw-east/remoteid/rid-rx-1`;
+  const fix = (tenthsAfterHour: number) =>
+    encodeRemoteIdHex({ type: 'location', position: { lat: -10.7148, lon: 25.4663 }, tenthsAfterHour });
+  const payload = (messages: string[], receivedAt = '2026-11-29T02:14:00Z') => ({ receivedAt, transmitter: '60:60:1f:aa:bb:cc', rssi: -71, transport: 'ble', messages });
+
+  it('decodes a payload into a report of its transmitter, with the sensor from the topic', () => {
+    const result = parse(payload([fix(8395)]), REMOTEID);
+    if (!result.ok || result.type !== 'remoteid') throw new Error(JSON.stringify(result));
+    expect(result.report).toMatchObject({ siteId: 'kolwezi-1', gatewayId: 'gw-east', sensorId: 'rid-rx-1', transmitter: '60:60:1f:aa:bb:cc' });
+    expect(result.report.fixes[0]!.occurredAt).toEqual(new Date('2026-11-29T02:13:59.500Z'));
+  });
+
+  it('rejects an undecodable message, naming it and the field', () => {
+    expect(reasonFor(payload([fix(100), `12${'00'.repeat(20)}ffff0000`.slice(0, 50).replace(/^(.{42})..../, '$1a18c')]), REMOTEID)).toBe(
+      'messages[1]: Location timestamp 36001 tenths of a second after the hour is out of range (0 to 36000, or 65535 for unknown)',
     );
+  });
+
+  it('rejects a payload heard in the future, and a fix that resolves to the future', () => {
+    expect(reasonFor(payload([fix(100)], '2026-11-29T02:25:00Z'), REMOTEID)).toMatch(/^receivedAt: "2026-11-29T02:25:00Z" .* is more than 5 minutes in the future/);
+    // Heard at 02:14 with a time of 02:29:00: the drone's clock runs a quarter of an hour ahead.
+    expect(reasonFor(payload([fix(17400)]), REMOTEID)).toMatch(/^messages\[0\]: Location timestamp: 17400 \(2026-11-29T02:29:00.000Z\) is more than 5 minutes in the future/);
   });
 });
 

@@ -5,6 +5,7 @@ import { describeValue } from './describe-value';
 import type { GatewayStatus } from './gateway-status.schema';
 import { GatewayStatusSchema } from './gateway-status.schema';
 import { decodeJsonObject } from './json-payload';
+import { readRemoteIdReport, type RemoteIdReport } from '../remote-id/remote-id-report';
 import type { SiteEvent } from './site-event';
 import { suricataToEvent } from './suricata-record';
 import type { TopicRoute } from './topic';
@@ -25,6 +26,8 @@ export type ParsedMessage =
   | { ok: true; type: 'event'; event: SiteEvent }
   | { ok: true; type: 'ignored'; reason: string }
   | { ok: true; type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus }
+  /** A Remote ID receiver's payload, decoded; assembled into drone events (none, one or more) when stored. */
+  | { ok: true; type: 'remoteid'; report: RemoteIdReport }
   | {
       ok: false;
       reason: string;
@@ -69,7 +72,6 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
     // A zero-byte retained publish is how a retained status is cleared: not bad input.
     return { ok: true, type: 'ignored', reason: 'status: retained status cleared (empty payload)' };
   }
-  if (route.type === 'remoteid') return reject('remoteid: Remote ID decoding is not enabled in this version');
 
   const json = decodeJsonObject(payload);
   if (!json.ok) return reject(json.reason);
@@ -97,6 +99,16 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
       const nul = findNulCharacter(result.event, 'suricata record');
       if (nul) return reject(nul, result.event.eventId);
       return { ok: true, type: 'event', event: result.event };
+    }
+    case 'remoteid': {
+      const result = readRemoteIdReport({ siteId: route.siteId, gatewayId: route.gatewayId, sensorId: route.sensorId as string }, body);
+      if (!result.ok) return reject(result.reason);
+      const { report } = result;
+      const tooLate =
+        checkNotInFuture('receivedAt', body['receivedAt'], report.receivedAt, options) ??
+        report.fixes.map((fix) => checkNotInFuture(`${fix.path}: Location timestamp`, fix.message.tenthsAfterHour, fix.occurredAt, options)).find(Boolean);
+      if (tooLate) return reject(tooLate);
+      return { ok: true, type: 'remoteid', report };
     }
     case 'status': {
       const result = GatewayStatusSchema.safeParse(body);
