@@ -61,6 +61,12 @@ describe('an operator of one site, everywhere', () => {
     ['POST', `/incidents/INCIDENT_B/notes`, 404, { text: 'peek' }],
     ['POST', `/incidents/INCIDENT_B/resolve`, 404, { resolution: 'false_positive' }],
     ['POST', `/incidents/INCIDENT_B/reopen`, 404],
+    ['POST', `/incidents/INCIDENT_B/assign`, 404, { userId: 'OPERATOR' }],
+    ['GET', `/incidents/INCIDENT_B/verify`, 404],
+    ['GET', `/incidents/INCIDENT_B/evidence`, 404],
+    ['GET', '/incidents?siteId=site-b&zone=fence-north', 403],
+    ['GET', '/audit', 403],
+    ['GET', '/audit/verify', 403],
     ['GET', '/events?siteId=site-b', 403],
     ['GET', '/incidents/export?siteId=site-b&format=csv', 403],
     ['GET', '/stats?siteId=site-b', 403],
@@ -71,7 +77,8 @@ describe('an operator of one site, everywhere', () => {
   ] as [string, string, number, object?][])('%s %s gets %s and nothing of site-b', async (...row) => {
     // (A rest parameter: jest would take a fourth named parameter for a done callback.)
     const [method, path, status, body] = row;
-    const res = await call(operator, method, path.replace('INCIDENT_B', incidentOfB), body);
+    const filled = body && JSON.parse(JSON.stringify(body).replace('OPERATOR', operatorId));
+    const res = await call(operator, method, path.replace('INCIDENT_B', incidentOfB), filled);
     expect(res.status).toBe(status);
     // An error body and nothing else: no field of site-b's incident (its id may be echoed back).
     expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'statusCode']);
