@@ -21,7 +21,8 @@ const RuleNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'l
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Scalar = z.infer<typeof ScalarSchema>;
 /** `field|modifier: value` or a list of values (any of them). */
-const SelectionMapSchema = z.record(z.string().min(1), z.union([ScalarSchema, z.array(ScalarSchema).min(1)]));
+const SelectionValueSchema = z.union([ScalarSchema, z.array(ScalarSchema).min(1)]);
+const SelectionMapSchema = z.record(z.string().min(1), SelectionValueSchema);
 /** A map (all of its fields match) or a list of maps (any of them matches). */
 export const SelectionSchema = z.union([SelectionMapSchema, z.array(SelectionMapSchema).min(1)]);
 export type Selection = z.infer<typeof SelectionSchema>;
@@ -38,10 +39,21 @@ const DetectionSchema = z
         ctx.addIssue({ code: 'custom', path: [name], message: 'a selection name is letters, digits and _' });
         continue;
       }
-      const parsed = SelectionSchema.safeParse(selection);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] } as never);
-      }
+      // Checked field by field, so a fault names its field rather than the whole selection.
+      const maps = Array.isArray(selection) ? selection : [selection];
+      if (maps.length === 0) ctx.addIssue({ code: 'custom', path: [name], message: 'a selection lists at least one map' });
+      maps.forEach((map, i) => {
+        const at = Array.isArray(selection) ? [name, i] : [name];
+        if (map === null || typeof map !== 'object' || Array.isArray(map)) {
+          ctx.addIssue({ code: 'custom', path: at, message: 'a selection is a map of field: value, or a list of such maps' });
+          return;
+        }
+        for (const [field, value] of Object.entries(map)) {
+          if (!SelectionValueSchema.safeParse(value).success) {
+            ctx.addIssue({ code: 'custom', path: [...at, field], message: 'a value is a string, number, boolean or null, or a list of them' });
+          }
+        }
+      });
     }
   })
   .transform((detection) => {
