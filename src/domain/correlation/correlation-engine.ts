@@ -88,6 +88,7 @@ export class CorrelationEngine {
   private events = 0;
   private lateEvents = 0;
   private sinceSweep = 0;
+  private groupCount = 0;
 
   constructor(
     readonly rules: RuleSet,
@@ -136,7 +137,8 @@ export class CorrelationEngine {
     }
     if (t > newest && this.pendingBySite.has(siteId)) this.release(siteId, t - this.options.allowedLatenessMs, updates);
     this.flushDirty(updates);
-    if (++this.sinceSweep >= SWEEP_EVERY) this.sweep();
+    // Sweeping costs one look per group: as often as that stays O(1) per event.
+    if (++this.sinceSweep >= Math.max(SWEEP_EVERY, this.groupCount)) this.sweep();
     return { late: false, updates };
   }
 
@@ -192,6 +194,7 @@ export class CorrelationEngine {
       rule.groupBy.forEach((name, i) => (values[name] = parts[i]));
       group = new GroupWindow(rule, siteId, values);
       byKey.set(groupKey, group);
+      this.groupCount++;
     }
     const signal = newSignal(t, key, ref, source, inner, innerSignals);
     if (!rule.monotone) {
@@ -229,7 +232,7 @@ export class CorrelationEngine {
       const change = group.matchAppended(signal, newMatch);
       if (change) updates.push(this.toUpdate(group, change));
     } else {
-      for (const change of group.rematch(newMatch)) updates.push(this.toUpdate(group, change));
+      for (const change of group.rematch(newMatch, changes.from)) updates.push(this.toUpdate(group, change));
     }
   }
 
@@ -253,7 +256,15 @@ export class CorrelationEngine {
 
   private newMatch(group: GroupWindow): MatchState {
     const seq = ++this.matchSeq;
-    return { id: `${group.rule.id}:${seq}`, seq, group: group.values, firstAt: Infinity, lastAt: -Infinity, mergedInto: null };
+    return {
+      id: `${group.rule.id}:${seq}`,
+      seq,
+      group: group.values,
+      reason: describeMatch(group.rule, group.values),
+      firstAt: Infinity,
+      lastAt: -Infinity,
+      mergedInto: null,
+    };
   }
 
   private toUpdate(group: GroupWindow, change: GroupMatchChange): MatchUpdate {
@@ -271,7 +282,7 @@ export class CorrelationEngine {
       severity: rule.severity,
       siteId: group.siteId,
       group: group.values,
-      reason: describeMatch(rule, group.values),
+      reason: match.reason,
       newEventKeys: [...keys],
       absorbedMatchIds: change.absorbed.map((m) => m.id),
       firstAt: new Date(match.firstAt),
@@ -288,7 +299,10 @@ export class CorrelationEngine {
       const retention = this.retentionMs.get(rule)!;
       for (const [key, group] of byKey) {
         const before = this.newest.get(group.siteId)! - lateness - retention;
-        if (group.evict(before)) byKey.delete(key);
+        if (group.evict(before)) {
+          byKey.delete(key);
+          this.groupCount--;
+        }
       }
     }
   }

@@ -10,6 +10,8 @@ export interface VerdictChanges {
   widened: Signal[];
   /** False when a signal landed before the newest one and the windows after it were replayed. */
   appended: boolean;
+  /** Where the replay started (the new signal's position). */
+  from: number;
 }
 
 /** A new or grown match of a group, before it becomes a MatchUpdate. */
@@ -53,7 +55,7 @@ export class GroupWindow {
       this.slideTo(signal.t);
       this.evaluator.add(signal);
       this.judge(signal);
-      return { newlySatisfied: signal.sat ? [signal] : [], widened: [], appended: true };
+      return { newlySatisfied: signal.sat ? [signal] : [], widened: [], appended: true, from: n };
     }
     let p = n - 1;
     while (p > 0 && compareSignals(this.signals[p - 1], signal) > 0) p--;
@@ -92,7 +94,7 @@ export class GroupWindow {
         break;
       }
     }
-    return { newlySatisfied, widened, appended: false };
+    return { newlySatisfied, widened, appended: false, from: p };
   }
 
   private slideTo(t: number): void {
@@ -132,19 +134,32 @@ export class GroupWindow {
   }
 
   /**
-   * Slow path after a replay or a grown inner window: walks every satisfied window in order,
-   * rebuilding the runs; a run that now bridges matches merges them into the oldest.
+   * Slow path after a replay (from the replayed position) or a grown inner window (from 0):
+   * walks the satisfied windows in order, rebuilding the runs; a run that now bridges matches
+   * merges them into the oldest. Runs that end before `from` cannot have changed.
    */
-  rematch(newMatch: (group: GroupWindow) => MatchState): GroupMatchChange[] {
+  rematch(newMatch: (group: GroupWindow) => MatchState, from = 0): GroupMatchChange[] {
     const changes: GroupMatchChange[] = [];
     const signals = this.signals;
-    let ptr = 0;
-    let runEnd = -1;
     let fresh: Signal[] = [];
     let existing = new Set<MatchState>();
     let members: Signal[] = [];
+    let open = false;
+    // Resume from the last satisfied window before `from`: the run it ends may continue.
+    let runEnd = -1;
+    let ptr = 0;
+    for (let k = Math.min(from, signals.length) - 1; k >= 0; k--) {
+      if (!signals[k].sat) continue;
+      runEnd = k;
+      open = true;
+      if (signals[k].match) existing.add(resolveMatch(signals[k].match!));
+      ptr = k;
+      while (ptr > 0 && compareSignals(signals[ptr - 1], signals[k].start!) >= 0) ptr--;
+      break;
+    }
     const close = () => {
-      if (members.length === 0) return;
+      if (!open) return;
+      open = false;
       let survivor: MatchState | null = null;
       for (const m of existing) if (!survivor || m.seq < survivor.seq) survivor = m;
       const absorbed = [...existing].filter((m) => m !== survivor);
@@ -155,18 +170,18 @@ export class GroupWindow {
         match.lastAt = Math.max(match.lastAt, m.lastAt);
       }
       for (const s of members) s.match = match;
-      const touched = fresh.concat(members.filter((s) => s.dirty));
-      for (const s of touched) s.dirty = false;
+      const touched = fresh.concat(members.filter((s) => s.dirty && s.match !== null));
       if (touched.length > 0 || absorbed.length > 0) changes.push({ match, signals: touched, absorbed });
       fresh = [];
       existing = new Set();
       members = [];
     };
-    for (let i = 0; i < signals.length; i++) {
+    for (let i = Math.max(from, runEnd + 1); i < signals.length; i++) {
       const s = signals[i];
       if (!s.sat) continue;
       while (ptr < i && compareSignals(signals[ptr], s.start!) < 0) ptr++;
       if (ptr > runEnd) close();
+      open = true;
       for (let j = Math.max(ptr, runEnd + 1); j <= i; j++) {
         const m = signals[j];
         members.push(m);

@@ -36,6 +36,8 @@ export interface MatchState {
   readonly id: string;
   readonly seq: number;
   readonly group: Readonly<Record<string, string>>;
+  /** The timeline sentence, made once per match. */
+  readonly reason: string;
   firstAt: number;
   lastAt: number;
   mergedInto: MatchState | null;
