@@ -49,6 +49,8 @@ export const EnvSchema = z.object({
   EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),
   /** An event joins an open incident of its site and kind whose events are within this gap, in ms. */
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
+  /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */
+  RULES_DIR: z.string().min(1).default('rules'),
   /** Jobs one worker folds at once. */
   WORKER_CONCURRENCY: positiveInt.default(8),
   /** Attempts before a fold job is dead-lettered. */

@@ -102,6 +102,15 @@ export class CorrelationEngine {
     }
   }
 
+  /**
+   * How far back from a site's newest event the engine's state reaches: a fresh engine fed the
+   * stored events of that span (in any order) holds the state this one would. For rebuilding
+   * after a restart.
+   */
+  get stateSpanMs(): number {
+    return this.options.allowedLatenessMs + Math.max(0, ...this.retentionMs.values());
+  }
+
   /** The site's watermark: events older than this are late. Null before its first event. */
   watermark(siteId: string): Date | null {
     const newest = this.newest.get(siteId);
