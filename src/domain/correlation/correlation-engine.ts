@@ -103,9 +103,10 @@ export class CorrelationEngine {
   }
 
   /**
-   * How far back from a site's newest event the engine's state reaches: a fresh engine fed the
-   * stored events of that span (in any order) holds the state this one would. For rebuilding
-   * after a restart.
+   * How far back from a site's newest event the engine's state reaches. To rebuild after a
+   * restart, feed a fresh engine the stored events of that span: windows at the span's very
+   * start see only part of their events, and matches that already exist come out again under
+   * new ids (find their incidents by rule, site, group and time).
    */
   get stateSpanMs(): number {
     return this.options.allowedLatenessMs + Math.max(0, ...this.retentionMs.values());
@@ -331,9 +332,10 @@ function collectEvents(s: Signal, match: MatchState, keys: Set<string>, full: bo
   }
   const signals = s.innerSignals!;
   const end = s.inner;
-  const start = end.start!;
   let i = signals.length - 1;
   while (i >= 0 && signals[i] !== end) i--;
+  if (i < 0 || end.start === null) return; // the inner window is gone: collected when it was new
+  const start = end.start;
   for (; i >= 0 && compareSignals(signals[i], start) >= 0; i--) {
     const x = signals[i];
     if (x.claims?.some((m) => resolveMatch(m) === match)) {

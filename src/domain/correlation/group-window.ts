@@ -201,6 +201,14 @@ export class GroupWindow {
     while (n < signals.length && signals[n].t < before) n++;
     if (n > 0) {
       for (let i = this.head; i < n; i++) this.evaluator.remove(signals[i], signals[i + 1]);
+      // Cut what an evicted signal points at: a kept signal may still name it as its window's
+      // start, and a chain of such links would otherwise hold on to the whole history.
+      for (let i = 0; i < n; i++) {
+        const s = signals[i];
+        s.start = null;
+        s.outs = null;
+        s.claims = null;
+      }
       signals.splice(0, n);
       this.head = Math.max(0, this.head - n);
     }
