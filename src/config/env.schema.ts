@@ -50,6 +50,8 @@ export const EnvSchema = z.object({
   EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),
   /** An event joins an open incident of its site and kind whose events are within this gap, in ms. */
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
+  /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */
+  RULES_DIR: z.string().min(1).default('rules'),
   /** A Remote ID transmitter not heard for this long is forgotten (its identity no longer attaches), in ms. */
   REMOTE_ID_MEMORY_TTL_MS: positiveInt.default(30 * 60_000),
   /** Most Remote ID transmitters remembered; beyond it the least recently heard are forgotten. */

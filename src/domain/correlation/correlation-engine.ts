@@ -1,0 +1,377 @@
+import type { Severity } from '../events/canonical-event.schema';
+import type { SiteEvent } from '../events/site-event';
+import { DEFAULT_SEVERITY } from '../incidents/fold-events';
+import type { CorrelationContext } from './blind-zones';
+import { GroupWindow, type GroupMatchChange } from './group-window';
+import { describeMatch } from './match-reason';
+import type { CompiledCorrelationRule, CompiledDetectionRule, RuleSet } from './rule-set';
+import { maxSeverity, raiseSeverity } from './severity';
+import { compareSignals, newSignal, resolveMatch, type MatchState, type Signal } from './signal';
+
+/** An accepted event and its stable key (the stored id), by which matches name their events. */
+export interface KeyedSiteEvent extends SiteEvent {
+  key: string;
+}
+
+export interface EngineOptions {
+  /**
+   * How far behind the newest event of its site an event may be and still correlate, in ms.
+   * Older events are reported late and not correlated. `Infinity` for a batch.
+   */
+  allowedLatenessMs: number;
+  context?: CorrelationContext;
+}
+
+/**
+ * A rule matched, or a match grew. Apply in order: link `newEventKeys` to the match's incident
+ * (linking twice is harmless), and fold the incidents of `absorbedMatchIds` into this one.
+ */
+export interface MatchUpdate {
+  /** Stable for the life of the match in this engine. */
+  matchId: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  siteId: string;
+  /** The rule's group-by values, by group-by name (a field path or an alias). */
+  group: Readonly<Record<string, string>>;
+  /** Which rule fired and why, in a sentence, for the incident timeline. */
+  reason: string;
+  /** Events that joined the match with this update (first update: all its events so far). */
+  newEventKeys: string[];
+  /** Matches that a late event joined to this one; they will not be named again. */
+  absorbedMatchIds: string[];
+  /** occurredAt of the match's first and last events so far. */
+  firstAt: Date;
+  lastAt: Date;
+}
+
+export interface PushResult {
+  /** Older than the site's watermark: not correlated (store it, flag it, count it). */
+  late: boolean;
+  updates: MatchUpdate[];
+}
+
+export interface EngineStats {
+  events: number;
+  lateEvents: number;
+  sites: number;
+  groups: number;
+  signals: number;
+  pendingSignals: number;
+}
+
+const SWEEP_EVERY = 1024;
+
+/**
+ * The incremental correlation engine: push events one by one, in any order; get match updates.
+ *
+ * Event time, not arrival: each site has a watermark, its newest occurredAt minus the allowed
+ * lateness. An event older than the watermark is late (reported, not correlated); any other
+ * event takes its event-time place, and the windows it falls in are judged again. Whatever the
+ * arrival order within the lateness, the matches after `finish()` equal `correlate()`'s.
+ *
+ * Conditions with an upper bound (lt, lte, eq) could be broken by an event still to come, so
+ * their windows are judged only once the watermark has passed them (or at `finish()`).
+ *
+ * State is bounded by the rule windows plus the lateness: a group keeps only signals that a
+ * window of a not-yet-late event could reach, and is dropped when empty.
+ */
+export class CorrelationEngine {
+  private readonly groups = new Map<CompiledCorrelationRule, Map<string, GroupWindow>>();
+  private readonly retentionMs = new Map<CompiledCorrelationRule, number>();
+  private readonly newest = new Map<string, number>();
+  private readonly pendingBySite = new Map<string, Set<GroupWindow>>();
+  private readonly dirtyGroups = new Set<GroupWindow>();
+  private readonly context: CorrelationContext;
+  private matchSeq = 0;
+  private events = 0;
+  private lateEvents = 0;
+  private sinceSweep = 0;
+  private groupCount = 0;
+
+  constructor(
+    readonly rules: RuleSet,
+    private readonly options: EngineOptions,
+  ) {
+    this.context = options.context ?? {};
+    for (const rule of [...rules.correlations].reverse()) {
+      const downstream = Math.max(0, ...rule.consumers.map((c) => this.retentionMs.get(c.rule as CompiledCorrelationRule) ?? 0));
+      this.retentionMs.set(rule, rule.horizonMs + downstream);
+      this.groups.set(rule, new Map());
+    }
+  }
+
+  /**
+   * How far back from a site's newest event the engine's state reaches. To rebuild after a
+   * restart, feed a fresh engine the stored events of that span: windows at the span's very
+   * start see only part of their events, and matches that already exist come out again under
+   * new ids (find their incidents by rule, site, group and time).
+   */
+  get stateSpanMs(): number {
+    return this.options.allowedLatenessMs + Math.max(0, ...this.retentionMs.values());
+  }
+
+  /** The site's watermark: events older than this are late. Null before its first event. */
+  watermark(siteId: string): Date | null {
+    const newest = this.newest.get(siteId);
+    return newest === undefined || !Number.isFinite(this.options.allowedLatenessMs)
+      ? null
+      : new Date(newest - this.options.allowedLatenessMs);
+  }
+
+  push(event: KeyedSiteEvent): PushResult {
+    const t = event.occurredAt.getTime();
+    const siteId = event.siteId;
+    const newest = this.newest.get(siteId) ?? -Infinity;
+    this.events++;
+    if (t < newest - this.options.allowedLatenessMs) {
+      this.lateEvents++;
+      return { late: true, updates: [] };
+    }
+    const updates: MatchUpdate[] = [];
+    if (t > newest) this.newest.set(siteId, t);
+
+    for (const rule of this.rules.detections) {
+      if (!rule.matches(event)) continue;
+      let blind: readonly string[] = [];
+      if (rule.zoneBlind) {
+        if (!event.zone) continue;
+        blind = this.context.blindSensors?.(siteId, event.zone, event.occurredAt) ?? [];
+        if (blind.length === 0) continue;
+      }
+      if (rule.standalone) updates.push(detectionUpdate(rule, event, blind));
+      for (const { rule: consumer, ref } of rule.consumers) {
+        this.deliver(consumer as CompiledCorrelationRule, ref, siteId, t, event.key, event, null, null, updates);
+      }
+    }
+    if (t > newest && this.pendingBySite.has(siteId)) this.release(siteId, t - this.options.allowedLatenessMs, updates);
+    this.flushDirty(updates);
+    // Sweeping costs one look per group: as often as that stays O(1) per event.
+    if (++this.sinceSweep >= Math.max(SWEEP_EVERY, this.groupCount)) this.sweep();
+    return { late: false, updates };
+  }
+
+  /** Judges every window still waiting for the watermark, as if no more events will come. */
+  finish(): MatchUpdate[] {
+    const updates: MatchUpdate[] = [];
+    for (const siteId of [...this.pendingBySite.keys()]) this.release(siteId, Infinity, updates);
+    this.flushDirty(updates);
+    return updates;
+  }
+
+  stats(): EngineStats {
+    let groups = 0;
+    let signals = 0;
+    let pendingSignals = 0;
+    for (const byKey of this.groups.values()) {
+      groups += byKey.size;
+      for (const g of byKey.values()) {
+        signals += g.signals.length;
+        pendingSignals += g.pending.length;
+      }
+    }
+    return { events: this.events, lateEvents: this.lateEvents, sites: this.newest.size, groups, signals, pendingSignals };
+  }
+
+  /** Gives a signal to a correlation: to its group, judged now, or held for the watermark. */
+  private deliver(
+    rule: CompiledCorrelationRule,
+    ref: number,
+    siteId: string,
+    t: number,
+    key: string,
+    source: unknown,
+    inner: Signal | null,
+    innerSignals: readonly Signal[] | null,
+    updates: MatchUpdate[],
+  ): { signal: Signal; group: GroupWindow } | null {
+    const getters = rule.groupGetters[ref];
+    let groupKey = siteId;
+    const parts: string[] = [];
+    for (const get of getters) {
+      const value = get(source);
+      // An event without a group-by field belongs to no group of this rule.
+      if (value === undefined || value === null) return null;
+      const text = String(value);
+      parts.push(text);
+      groupKey += `\u001f${text}`;
+    }
+    const byKey = this.groups.get(rule)!;
+    let group = byKey.get(groupKey);
+    if (!group) {
+      const values: Record<string, string> = {};
+      rule.groupBy.forEach((name, i) => (values[name] = parts[i]));
+      group = new GroupWindow(rule, siteId, values);
+      byKey.set(groupKey, group);
+      this.groupCount++;
+    }
+    const signal = newSignal(t, key, ref, source, inner, innerSignals);
+    if (!rule.monotone) {
+      const pending = group.pending;
+      let p = pending.length;
+      while (p > 0 && compareSignals(pending[p - 1], signal) > 0) p--;
+      pending.splice(p, 0, signal);
+      let waiting = this.pendingBySite.get(siteId);
+      if (!waiting) this.pendingBySite.set(siteId, (waiting = new Set()));
+      waiting.add(group);
+      return { signal, group };
+    }
+    this.judge(group, signal, updates);
+    return { signal, group };
+  }
+
+  private judge(group: GroupWindow, signal: Signal, updates: MatchUpdate[]): void {
+    const rule = group.rule;
+    const changes = group.add(signal);
+    for (const s of changes.newlySatisfied) {
+      for (const { rule: consumer, ref } of rule.consumers) {
+        const out = this.deliver(consumer as CompiledCorrelationRule, ref, group.siteId, s.t, s.key, group.values, s, group.signals, updates);
+        if (out) (s.outs ??= []).push(out);
+      }
+    }
+    for (const s of changes.widened) {
+      for (const out of s.outs ?? []) {
+        out.signal.dirty = true;
+        if (out.signal.match) this.dirtyGroups.add(out.group as GroupWindow);
+      }
+    }
+    if (!rule.standalone) return;
+    const newMatch = (g: GroupWindow) => this.newMatch(g);
+    if (changes.appended) {
+      const change = group.matchAppended(signal, newMatch);
+      if (change) updates.push(this.toUpdate(group, change));
+    } else {
+      for (const change of group.rematch(newMatch, changes.from)) updates.push(this.toUpdate(group, change));
+    }
+  }
+
+  private release(siteId: string, watermark: number, updates: MatchUpdate[]): void {
+    const waiting = this.pendingBySite.get(siteId);
+    if (!waiting) return;
+    for (const group of [...waiting]) {
+      while (group.pending.length > 0 && group.pending[0].t < watermark) this.judge(group, group.pending.shift()!, updates);
+      if (group.pending.length === 0) waiting.delete(group);
+    }
+    if (waiting.size === 0) this.pendingBySite.delete(siteId);
+  }
+
+  private flushDirty(updates: MatchUpdate[]): void {
+    for (const group of this.dirtyGroups) {
+      if (!group.rule.standalone) continue;
+      for (const change of group.rematch((g) => this.newMatch(g))) updates.push(this.toUpdate(group, change));
+    }
+    this.dirtyGroups.clear();
+  }
+
+  private newMatch(group: GroupWindow): MatchState {
+    const seq = ++this.matchSeq;
+    return {
+      id: `${group.rule.id}:${seq}`,
+      seq,
+      group: group.values,
+      reason: describeMatch(group.rule, group.values),
+      firstAt: Infinity,
+      lastAt: -Infinity,
+      mergedInto: null,
+    };
+  }
+
+  private toUpdate(group: GroupWindow, change: GroupMatchChange): MatchUpdate {
+    const match = change.match;
+    const keys = new Set<string>();
+    for (const s of change.signals) {
+      collectEvents(s, match, keys, s.dirty);
+      s.dirty = false;
+    }
+    const rule = group.rule;
+    return {
+      matchId: match.id,
+      ruleId: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      siteId: group.siteId,
+      group: group.values,
+      reason: match.reason,
+      newEventKeys: [...keys],
+      absorbedMatchIds: change.absorbed.map((m) => m.id),
+      firstAt: new Date(match.firstAt),
+      lastAt: new Date(match.lastAt),
+    };
+  }
+
+  /** Drops what no window of a future, not-late event can reach. */
+  private sweep(): void {
+    this.sinceSweep = 0;
+    const lateness = this.options.allowedLatenessMs;
+    if (!Number.isFinite(lateness)) return;
+    for (const [rule, byKey] of this.groups) {
+      const retention = this.retentionMs.get(rule)!;
+      for (const [key, group] of byKey) {
+        const before = this.newest.get(group.siteId)! - lateness - retention;
+        if (group.evict(before)) {
+          byKey.delete(key);
+          this.groupCount--;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Adds a signal's events to `keys`, and its times to the match. A chained signal stands for a
+ * window of an inner correlation: its events are those of the inner signals in that window.
+ * Inner signals already collected for this match end the walk early, unless `full`.
+ */
+function collectEvents(s: Signal, match: MatchState, keys: Set<string>, full: boolean): void {
+  if (s.inner === null) {
+    keys.add(s.key);
+    if (s.t < match.firstAt) match.firstAt = s.t;
+    if (s.t > match.lastAt) match.lastAt = s.t;
+    return;
+  }
+  const signals = s.innerSignals!;
+  const end = s.inner;
+  let i = signals.length - 1;
+  while (i >= 0 && signals[i] !== end) i--;
+  if (i < 0 || end.start === null) return; // the inner window is gone: collected when it was new
+  const start = end.start;
+  for (; i >= 0 && compareSignals(signals[i], start) >= 0; i--) {
+    const x = signals[i];
+    if (x.claims?.some((m) => resolveMatch(m) === match)) {
+      if (!full) break;
+    } else (x.claims ??= []).push(match);
+    collectEvents(x, match, keys, full);
+  }
+}
+
+function detectionUpdate(rule: CompiledDetectionRule, event: KeyedSiteEvent, blind: readonly string[]): MatchUpdate {
+  const own = event.severity ?? DEFAULT_SEVERITY[event.kind];
+  let severity = rule.level ?? own;
+  let reason = `${rule.title}: ${describeEvent(event)}`;
+  if (rule.raiseSeverity > 0) {
+    severity = maxSeverity(rule.level ?? 'info', raiseSeverity(own, rule.raiseSeverity));
+  }
+  if (blind.length > 0) {
+    reason += ` in zone ${event.zone} while ${blind.join(', ')} ${blind.length === 1 ? 'was' : 'were'} offline`;
+  }
+  if (severity !== own) reason += `; severity ${own} raised to ${severity}`;
+  return {
+    matchId: `${rule.id}:${event.key}`,
+    ruleId: rule.id,
+    title: rule.title,
+    severity,
+    siteId: event.siteId,
+    group: event.zone ? { zone: event.zone } : {},
+    reason,
+    newEventKeys: [event.key],
+    absorbedMatchIds: [],
+    firstAt: event.occurredAt,
+    lastAt: event.occurredAt,
+  };
+}
+
+function describeEvent(event: SiteEvent): string {
+  const what = event.theft?.category ?? event.cyber?.category ?? event.drone?.detection;
+  return `${event.kind} ${what ?? 'event'} from ${event.sensorId}`.replace(/_/g, ' ');
+}
