@@ -4,7 +4,16 @@ import type { SiteEvent } from 'src/domain/events/site-event';
 
 /** What one MQTT message asks the store to keep. */
 export type StoreRequest =
-  | { type: 'event'; event: SiteEvent; topic: string; raw: string; receivedAt: Date; late: boolean }
+  | {
+      type: 'event';
+      event: SiteEvent;
+      topic: string;
+      raw: string;
+      receivedAt: Date;
+      late: boolean;
+      /** Signed by a gateway that must sign: a replay (event id seen with other bytes, or late) is rejected. */
+      signed?: boolean;
+    }
   | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date }
   | {
       type: 'rejected';
@@ -20,7 +29,8 @@ export type StoreRequest =
 export type StoreOutcome =
   | { type: 'stored'; id: number }
   | { type: 'duplicate' }
-  | { type: 'rejected' }
+  /** `reason` when the store itself refused it (a replay); otherwise the request's own reason. */
+  | { type: 'rejected'; reason?: string }
   | { type: 'status' }
   | { type: 'ignored' };
 
@@ -34,6 +44,12 @@ export function rejectedPayloadText(payload: Buffer): string {
 }
 
 const eventKey = (e: SiteEvent) => `${e.siteId}/${e.gatewayId}/${e.eventId}`;
+
+export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
+export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
+
+type EventRequest = Extract<StoreRequest, { type: 'event' }>;
+type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
 
 /**
  * Writes one batch of ingested messages in the caller's transaction: registers sites,
@@ -51,17 +67,27 @@ export async function storeBatch(
 
   // Events: one INSERT for the batch; the first copy of a key within the batch wins.
   const firstIndexByKey = new Map<string, number>();
-  const events: { index: number; r: Extract<StoreRequest, { type: 'event' }> }[] = [];
+  const firstCopies: { index: number; r: EventRequest }[] = [];
+  const laterCopies: { index: number; r: EventRequest; first: number }[] = [];
   requests.forEach((r, index) => {
     if (r.type !== 'event') return;
     const key = eventKey(r.event);
-    if (firstIndexByKey.has(key)) {
-      outcomes[index] = { type: 'duplicate' };
+    const first = firstIndexByKey.get(key);
+    if (first !== undefined) {
+      laterCopies.push({ index, r, first });
       return;
     }
     firstIndexByKey.set(key, index);
-    events.push({ index, r });
+    firstCopies.push({ index, r });
   });
+  const replays = await findReplays(tx, firstCopies);
+  const events = firstCopies.filter(({ index }) => !replays.has(index));
+  const refused: { index: number; r: RejectedRequest }[] = [];
+  for (const { index, r } of firstCopies) {
+    const verdict = replays.get(index);
+    if (verdict === 'duplicate') outcomes[index] = { type: 'duplicate' };
+    else if (verdict) refused.push({ index, r: asRejected(r, verdict) });
+  }
   if (events.length > 0) {
     const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string }>(
       `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
@@ -99,8 +125,22 @@ export async function storeBatch(
       outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
     }
   }
+  // A later copy in the same batch: a duplicate of the first, unless signed with other bytes (a replay).
+  for (const { index, r, first } of laterCopies) {
+    const original = requests[first] as EventRequest;
+    if (r.signed && r.raw !== original.raw) {
+      refused.push({ index, r: asRejected(r, REPLAYED_ID_REASON) });
+    } else {
+      const verdict = replays.get(first);
+      if (verdict && verdict !== 'duplicate') refused.push({ index, r: asRejected(r, verdict) });
+      else outcomes[index] = { type: 'duplicate' };
+    }
+  }
 
-  const rejected = requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : []));
+  const rejected = [
+    ...requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : [])),
+    ...refused,
+  ];
   if (rejected.length > 0) {
     await tx.query(
       `INSERT INTO rejected_events (received_at, topic, site_id, gateway_id, reason, payload, payload_bytes)
@@ -115,7 +155,9 @@ export async function storeBatch(
         rejected.map(({ r }) => r.payload.length),
       ],
     );
-    for (const { index } of rejected) outcomes[index] = { type: 'rejected' };
+    for (const { index, r } of rejected) {
+      outcomes[index] = requests[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
+    }
   }
 
   for (const [index, r] of requests.entries()) {
@@ -127,6 +169,54 @@ export async function storeBatch(
     }
   }
   return outcomes;
+}
+
+/**
+ * Replay rules for signed events (contract §1, "Signed events"), by index: an event id already
+ * stored with other bytes is a replay; with the same bytes it is the broker or the gateway
+ * delivering again what was committed (at least once), so a duplicate: nothing is lost and
+ * the gateway's resend is answered as harmless. An event new to OreGuard that occurred longer
+ * ago than the allowed lateness is a replay too. Unsigned events skip this (no query).
+ */
+async function findReplays(
+  tx: PoolClient,
+  candidates: readonly { index: number; r: EventRequest }[],
+): Promise<Map<number, 'duplicate' | string>> {
+  const verdicts = new Map<number, 'duplicate' | string>();
+  const signed = candidates.filter(({ r }) => r.signed);
+  if (signed.length === 0) return verdicts;
+  const { rows } = await tx.query<{ i: number; same: boolean }>(
+    `SELECT u.i, e.raw_payload = u.raw AS same
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(i, site_id, gateway_id, event_id, raw)
+       JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
+    [
+      signed.map(({ index }) => index),
+      signed.map(({ r }) => r.event.siteId),
+      signed.map(({ r }) => r.event.gatewayId),
+      signed.map(({ r }) => r.event.eventId),
+      signed.map(({ r }) => r.raw),
+    ],
+  );
+  const seen = new Map(rows.map((row) => [row.i, row.same]));
+  for (const { index, r } of signed) {
+    const same = seen.get(index);
+    if (same === true) verdicts.set(index, 'duplicate');
+    else if (same === false) verdicts.set(index, REPLAYED_ID_REASON);
+    else if (r.late) verdicts.set(index, REPLAYED_LATE_REASON);
+  }
+  return verdicts;
+}
+
+function asRejected(r: EventRequest, reason: string): RejectedRequest {
+  return {
+    type: 'rejected',
+    topic: r.topic,
+    siteId: r.event.siteId,
+    gatewayId: r.event.gatewayId,
+    reason,
+    payload: Buffer.from(r.raw, 'utf8'),
+    receivedAt: r.receivedAt,
+  };
 }
 
 async function applyStatus(tx: PoolClient, r: Extract<StoreRequest, { type: 'status' }>): Promise<void> {
