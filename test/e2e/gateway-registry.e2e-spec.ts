@@ -133,6 +133,13 @@ describe('the site and gateway registry over REST', () => {
     expect(res.body.message).toMatch(message);
   });
 
+  it('documents the registry operations in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/sites'])).toContain('post');
+    expect(doc.paths['/sites/{id}/gateways']).toHaveProperty('post');
+    expect(doc.paths['/sites/{id}/gateways/{gatewayId}/secret']).toHaveProperty('post');
+  });
+
   it.each([
     [{ id: 'GW_1' }, /^id: /],
     [{ id: 'gw-8', requireSigned: 'yes' }, /^requireSigned: /],
