@@ -91,6 +91,7 @@ export class BenchWorld {
       dist,
       {
         NODE_ENV: 'production',
+        GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'),
         PORT: String(await freePort()),
         DATABASE_URL: this.databaseUrl,
         REDIS_URL: REDIS,

@@ -13,6 +13,7 @@ function configErrorFor(env: Record<string, string>): ConfigError {
 }
 
 const SECRET = 'a-production-secret-of-at-least-32-characters';
+const GATEWAY_KEY = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadConfig', () => {
   it("uses the contract's defaults for every variable of its table when nothing is set", () => {
@@ -135,10 +136,36 @@ describe('loadConfig', () => {
   });
 
   it('starts in production with a JWT_SECRET, and uses it', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, GATEWAY_SECRET_KEY: GATEWAY_KEY });
 
     expect(config.env).toBe('production');
     expect(config.auth).toMatchObject({ jwtSecret: SECRET, jwtSecretGenerated: false });
+  });
+
+  it('requires GATEWAY_SECRET_KEY in production', () => {
+    expect(configErrorFor({ NODE_ENV: 'production', JWT_SECRET: SECRET }).message).toBe(
+      'Invalid configuration: GATEWAY_SECRET_KEY: required when NODE_ENV is production',
+    );
+  });
+
+  it('takes GATEWAY_SECRET_KEY as 32 bytes of base64, and uses a development key only outside production', () => {
+    expect(loadConfig({ GATEWAY_SECRET_KEY: GATEWAY_KEY }).gateways).toEqual({
+      secretKey: Buffer.alloc(32, 7),
+      secretKeyIsDevelopmentKey: false,
+    });
+    const fallback = loadConfig({ NODE_ENV: 'development' }).gateways;
+    expect(fallback.secretKeyIsDevelopmentKey).toBe(true);
+    expect(fallback.secretKey).toHaveLength(32);
+  });
+
+  it.each([
+    ['too short', Buffer.alloc(16, 1).toString('base64')],
+    ['not base64', 'not*base64*but*long*enough*to*be*a*key*of*forty*four'],
+  ])('refuses a GATEWAY_SECRET_KEY that is %s, without showing it', (_, key) => {
+    const { message } = configErrorFor({ GATEWAY_SECRET_KEY: key });
+
+    expect(message).toMatch(/^Invalid configuration: GATEWAY_SECRET_KEY: 32 bytes, base64-encoded \(got a value of \d+ characters\)$/);
+    expect(message).not.toContain(key);
   });
 
   it('refuses an admin username without a password', () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
 import { EnvSchema, type Env } from './env.schema';
@@ -42,6 +42,12 @@ export interface AppConfig {
     loginRatePerMinute: number;
     bootstrapAdmin?: { username: string; password: string };
   };
+  gateways: {
+    /** Encrypts gateway secrets at rest; never logged. */
+    secretKey: Buffer;
+    /** True when GATEWAY_SECRET_KEY was unset and the development key is in use. */
+    secretKeyIsDevelopmentKey: boolean;
+  };
   logLevel: Env['LOG_LEVEL'];
   heapGrowingPercent: number;
   shutdownGraceMs: number;
@@ -50,11 +56,18 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
+/**
+ * Outside production, without GATEWAY_SECRET_KEY, gateway secrets are encrypted under this
+ * fixed, publicly known key: a restart can still read them (a random key per start could
+ * not), and start-up warns that they are not protected.
+ */
+const DEVELOPMENT_GATEWAY_KEY = createHash('sha256').update('oreguard development gateway key, not for production').digest();
+
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 /** A configured value as an error may show it: secrets never, credentials in URLs masked. */
 function shownValue(name: string, value: string): string {
-  if (/SECRET|PASSWORD/.test(name)) return `a value of ${value.length} characters`;
+  if (/SECRET|PASSWORD|KEY/.test(name)) return `a value of ${value.length} characters`;
   return `"${value.slice(0, 80).replace(/\/\/[^/@\s]*@/, '//***@')}"`;
 }
 
@@ -70,6 +83,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const env = parsed.data;
   if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET: required when NODE_ENV is production');
+  }
+  if (env.NODE_ENV === 'production' && !env.GATEWAY_SECRET_KEY) {
+    throw new ConfigError('Invalid configuration: GATEWAY_SECRET_KEY: required when NODE_ENV is production');
   }
   if (Boolean(env.OREGUARD_ADMIN_USERNAME) !== Boolean(env.OREGUARD_ADMIN_PASSWORD)) {
     throw new ConfigError(
@@ -124,6 +140,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         env.OREGUARD_ADMIN_USERNAME && env.OREGUARD_ADMIN_PASSWORD
           ? { username: env.OREGUARD_ADMIN_USERNAME, password: env.OREGUARD_ADMIN_PASSWORD }
           : undefined,
+    },
+    gateways: {
+      secretKey: env.GATEWAY_SECRET_KEY ? Buffer.from(env.GATEWAY_SECRET_KEY, 'base64') : DEVELOPMENT_GATEWAY_KEY,
+      secretKeyIsDevelopmentKey: !env.GATEWAY_SECRET_KEY,
     },
     logLevel: env.LOG_LEVEL,
     heapGrowingPercent: env.HEAP_GROWING_PERCENT,

@@ -82,6 +82,14 @@ export const EnvSchema = z.object({
     .optional(),
   /** JWT signing key. Required in production; elsewhere a random one per start is used, with a warning. */
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /**
+   * Key that encrypts gateway secrets at rest (AES-256-GCM): 32 bytes, base64. Required in
+   * production; elsewhere a fixed development key is used, with a warning.
+   */
+  GATEWAY_SECRET_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, '32 bytes, base64-encoded')
+    .optional(),
   /** Access token lifetime in seconds. */
   JWT_EXPIRES_IN_S: positiveInt.default(3600),
   /** Failed logins in a row that lock an account. */

@@ -7,7 +7,16 @@ import { assembleRemoteIdBatch } from './remote-id-memory';
 
 /** What one MQTT message asks the store to keep. */
 export type StoreRequest =
-  | { type: 'event'; event: SiteEvent; topic: string; raw: string; receivedAt: Date; late: boolean }
+  | {
+      type: 'event';
+      event: SiteEvent;
+      topic: string;
+      raw: string;
+      receivedAt: Date;
+      late: boolean;
+      /** Signed by a gateway that must sign: a replay (event id seen with other bytes, or late) is rejected. */
+      signed?: boolean;
+    }
   | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date }
   /** A Remote ID payload: assembled with the transmitter's memory in the same transaction, zero or more events. */
   | {
@@ -34,7 +43,8 @@ export type StoreOutcome =
   /** A Remote ID payload: the ids of the events it made (in order) and of those newly stored. */
   | { type: 'remoteid'; eventIds: string[]; storedIds: number[]; possibleSpoofs: string[] }
   | { type: 'duplicate' }
-  | { type: 'rejected' }
+  /** `reason` when the store itself refused it (a replay); otherwise the request's own reason. */
+  | { type: 'rejected'; reason?: string }
   | { type: 'status' }
   | { type: 'ignored' };
 
@@ -60,6 +70,12 @@ interface EventRow {
   remoteId?: RemoteIdEventMetadata;
 }
 
+export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
+export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
+
+type EventRequest = Extract<StoreRequest, { type: 'event' }>;
+type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
+
 /**
  * Writes one batch of ingested messages in the caller's transaction: registers sites,
  * gateways and sensors seen for the first time, assembles Remote ID payloads into events with
@@ -75,17 +91,41 @@ export async function storeBatch(
   const outcomes: StoreOutcome[] = new Array(requests.length);
   await registry.ensure(tx, requests);
 
+  // Signed events first: a replay (its id seen before with other bytes, or too late) is refused.
+  const firstIndexByKey = new Map<string, number>();
+  const firstCopies: { index: number; r: EventRequest }[] = [];
+  const laterCopies: { index: number; r: EventRequest; first: number }[] = [];
+  requests.forEach((r, index) => {
+    if (r.type !== 'event') return;
+    const key = eventKey(r.event);
+    const first = firstIndexByKey.get(key);
+    if (first !== undefined) {
+      laterCopies.push({ index, r, first });
+      return;
+    }
+    firstIndexByKey.set(key, index);
+    firstCopies.push({ index, r });
+  });
+  const replays = await findReplays(tx, firstCopies);
+  const refused: { index: number; r: RejectedRequest }[] = [];
+  for (const { index, r } of firstCopies) {
+    const verdict = replays.get(index);
+    if (verdict === 'duplicate') outcomes[index] = { type: 'duplicate' };
+    else if (verdict) refused.push({ index, r: asRejected(r, verdict) });
+  }
+
   // Remote ID payloads become events here, with what is remembered of their transmitters.
   const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' ? [{ r, index }] : []));
   const remoteIdDrafts = remoteIdRequests.length
     ? await assembleRemoteIdBatch(tx, remoteIdRequests.map(({ r }) => r.report), remoteIdRequests[0]!.r.assembly)
     : [];
 
-  // Every event of the batch, canonical or assembled, with the request it came from.
+  // Every event of the batch to insert, canonical or assembled, with the request it came from.
   const candidates: EventRow[] = [];
-  requests.forEach((r, index) => {
-    if (r.type === 'event') candidates.push({ index, event: r.event, late: r.late, topic: r.topic, raw: r.raw, receivedAt: r.receivedAt });
-  });
+  for (const { index, r } of firstCopies) {
+    if (replays.has(index)) continue;
+    candidates.push({ index, event: r.event, late: r.late, topic: r.topic, raw: r.raw, receivedAt: r.receivedAt });
+  }
   remoteIdRequests.forEach(({ r, index }, i) => {
     for (const { event, remoteId } of remoteIdDrafts[i]!) {
       const late = r.receivedAt.getTime() - event.occurredAt.getTime() > r.assembly.allowedLatenessMs;
@@ -136,16 +176,17 @@ export async function storeBatch(
     );
     storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
   }
-  // A key stored by this INSERT belongs to the first request that carried it; later copies are duplicates.
+  // A key stored by this INSERT belongs to the first candidate that carried it; later copies are duplicates.
   const owner = new Map(events.map((c) => [eventKey(c.event), c]));
   const storedBy = (c: EventRow) => (owner.get(eventKey(c.event)) === c ? storedIds.get(eventKey(c.event)) : undefined);
   const byRequest = new Map<number, EventRow[]>();
   for (const c of candidates) byRequest.set(c.index, [...(byRequest.get(c.index) ?? []), c]);
-  requests.forEach((r, index) => {
-    if (r.type !== 'event') return;
-    const id = storedBy(byRequest.get(index)![0]!);
+  for (const { index } of firstCopies) {
+    const candidate = byRequest.get(index)?.[0];
+    if (!candidate) continue; // a replay verdict was given above
+    const id = storedBy(candidate);
     outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
-  });
+  }
   remoteIdRequests.forEach(({ index }, i) => {
     const mine = byRequest.get(index) ?? [];
     outcomes[index] = {
@@ -155,8 +196,22 @@ export async function storeBatch(
       possibleSpoofs: remoteIdDrafts[i]!.filter((d) => d.remoteId.possibleSpoof).map((d) => d.event.eventId),
     };
   });
+  // A later copy in the same batch: a duplicate of the first, unless signed with other bytes (a replay).
+  for (const { index, r, first } of laterCopies) {
+    const original = requests[first] as EventRequest;
+    if (r.signed && r.raw !== original.raw) {
+      refused.push({ index, r: asRejected(r, REPLAYED_ID_REASON) });
+    } else {
+      const verdict = replays.get(first);
+      if (verdict && verdict !== 'duplicate') refused.push({ index, r: asRejected(r, verdict) });
+      else outcomes[index] = { type: 'duplicate' };
+    }
+  }
 
-  const rejected = requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : []));
+  const rejected = [
+    ...requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : [])),
+    ...refused,
+  ];
   if (rejected.length > 0) {
     await tx.query(
       `INSERT INTO rejected_events (received_at, topic, site_id, gateway_id, reason, payload, payload_bytes)
@@ -171,7 +226,9 @@ export async function storeBatch(
         rejected.map(({ r }) => r.payload.length),
       ],
     );
-    for (const { index } of rejected) outcomes[index] = { type: 'rejected' };
+    for (const { index, r } of rejected) {
+      outcomes[index] = requests[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
+    }
   }
 
   for (const [index, r] of requests.entries()) {
@@ -183,6 +240,54 @@ export async function storeBatch(
     }
   }
   return outcomes;
+}
+
+/**
+ * Replay rules for signed events (contract §1, "Signed events"), by index: an event id already
+ * stored with other bytes is a replay; with the same bytes it is the broker or the gateway
+ * delivering again what was committed (at least once), so a duplicate: nothing is lost and
+ * the gateway's resend is answered as harmless. An event new to OreGuard that occurred longer
+ * ago than the allowed lateness is a replay too. Unsigned events skip this (no query).
+ */
+async function findReplays(
+  tx: PoolClient,
+  candidates: readonly { index: number; r: EventRequest }[],
+): Promise<Map<number, 'duplicate' | string>> {
+  const verdicts = new Map<number, 'duplicate' | string>();
+  const signed = candidates.filter(({ r }) => r.signed);
+  if (signed.length === 0) return verdicts;
+  const { rows } = await tx.query<{ i: number; same: boolean }>(
+    `SELECT u.i, e.raw_payload = u.raw AS same
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(i, site_id, gateway_id, event_id, raw)
+       JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
+    [
+      signed.map(({ index }) => index),
+      signed.map(({ r }) => r.event.siteId),
+      signed.map(({ r }) => r.event.gatewayId),
+      signed.map(({ r }) => r.event.eventId),
+      signed.map(({ r }) => r.raw),
+    ],
+  );
+  const seen = new Map(rows.map((row) => [row.i, row.same]));
+  for (const { index, r } of signed) {
+    const same = seen.get(index);
+    if (same === true) verdicts.set(index, 'duplicate');
+    else if (same === false) verdicts.set(index, REPLAYED_ID_REASON);
+    else if (r.late) verdicts.set(index, REPLAYED_LATE_REASON);
+  }
+  return verdicts;
+}
+
+function asRejected(r: EventRequest, reason: string): RejectedRequest {
+  return {
+    type: 'rejected',
+    topic: r.topic,
+    siteId: r.event.siteId,
+    gatewayId: r.event.gatewayId,
+    reason,
+    payload: Buffer.from(r.raw, 'utf8'),
+    receivedAt: r.receivedAt,
+  };
 }
 
 async function applyStatus(tx: PoolClient, r: Extract<StoreRequest, { type: 'status' }>): Promise<void> {

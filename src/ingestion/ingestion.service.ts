@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { FoldQueue } from 'src/correlation/fold-queue';
 import { Db } from 'src/database/db';
+import { checkSignature } from 'src/domain/events/event-signature';
 import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
-import { acksTopic } from 'src/domain/events/topic';
+import { acksTopic, type TopicRoute } from 'src/domain/events/topic';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
+import { GatewayKeyring } from './gateway-keyring';
 import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-batcher';
 import { RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 import { MqttInbox, type InboundMessage } from './mqtt-inbox';
@@ -32,6 +34,7 @@ export class IngestionService implements OnModuleDestroy {
     private readonly foldQueue: FoldQueue,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly keyring: GatewayKeyring,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,7 +43,11 @@ export class IngestionService implements OnModuleDestroy {
   }
 
   async start(): Promise<void> {
+    if (this.config.gateways.secretKeyIsDevelopmentKey) {
+      this.logger.warn('GATEWAY_SECRET_KEY is not set: gateway secrets are encrypted under a development key anyone can read');
+    }
     await this.registry.load(this.db.pool);
+    await this.keyring.start();
     this.batcher = new IngestBatcher(
       this.db,
       this.registry,
@@ -78,7 +85,8 @@ export class IngestionService implements OnModuleDestroy {
       sensorNetwork: (siteId, _gatewayId, sensorId) => this.registry.network(siteId, sensorId),
     });
     this.metrics.messagesReceived.inc({ route: routeLabel(parsed) });
-    const request = this.toRequest(message, parsed);
+    const authenticity = this.authenticate(message, parsed);
+    const request = authenticity.ok ? this.toRequest(message, parsed, authenticity.signed) : authenticity.rejected;
     if (request.type === 'rejected') {
       this.logger.warn(`Rejected message on ${message.topic}: ${request.reason}`);
     }
@@ -86,7 +94,33 @@ export class IngestionService implements OnModuleDestroy {
     this.batcher!.add({ request, confirmation, ack: message.ack });
   }
 
-  private toRequest(message: InboundMessage, parsed: ParsedMessage): StoreRequest {
+  /**
+   * From a gateway that must sign, an event message (whatever its content) without a valid
+   * `oreguard-sig` is rejected for that; a signed event goes on with the replay rules on.
+   */
+  private authenticate(message: InboundMessage, parsed: ParsedMessage): { ok: true; signed: boolean } | { ok: false; rejected: StoreRequest } {
+    const source = parsed.ok ? (parsed.type === 'event' ? parsed.event : undefined) : eventTopicRoute(parsed.route);
+    const key = source && this.keyring.signingKey(source.siteId, source.gatewayId);
+    if (!source || !key) return { ok: true, signed: false };
+    const check = key.secret
+      ? checkSignature(message.payload, message.properties?.userProperties, key.secret)
+      : { ok: false as const, reason: 'oreguard-sig: this gateway has no readable secret to check it with' };
+    if (check.ok) return { ok: true, signed: true };
+    return {
+      ok: false,
+      rejected: {
+        type: 'rejected',
+        topic: message.topic,
+        siteId: source.siteId,
+        gatewayId: source.gatewayId,
+        reason: check.reason,
+        payload: message.payload,
+        receivedAt: message.receivedAt,
+      },
+    };
+  }
+
+  private toRequest(message: InboundMessage, parsed: ParsedMessage, signed: boolean): StoreRequest {
     const receivedAt = message.receivedAt;
     if (!parsed.ok) {
       return {
@@ -108,6 +142,7 @@ export class IngestionService implements OnModuleDestroy {
           raw: message.payload.toString('utf8'),
           receivedAt,
           late: receivedAt.getTime() - parsed.event.occurredAt.getTime() > this.config.ingest.allowedLatenessMs,
+          signed,
         };
       case 'remoteid':
         return {
@@ -186,8 +221,10 @@ export class IngestionService implements OnModuleDestroy {
       }
     } else if (outcome.type === 'duplicate') {
       this.metrics.eventsDuplicate.inc();
-    } else if (outcome.type === 'rejected' && request.type === 'rejected') {
-      this.metrics.eventsRejected.inc({ reason: reasonLabel(request.reason) });
+    } else if (outcome.type === 'rejected') {
+      const reason = outcome.reason ?? (request.type === 'rejected' ? request.reason : 'unknown');
+      this.metrics.eventsRejected.inc({ reason: reasonLabel(reason) });
+      if (outcome.reason) this.logger.warn(`Rejected message on ${request.type === 'event' ? request.topic : '?'}: ${outcome.reason}`);
     }
   }
 
@@ -195,7 +232,7 @@ export class IngestionService implements OnModuleDestroy {
     if (outcome.type === 'status' || outcome.type === 'ignored') return;
     const body =
       outcome.type === 'rejected'
-        ? { status: 'rejected', eventId: confirmation.eventId, reason: request.type === 'rejected' ? request.reason : '' }
+        ? { status: 'rejected', eventId: confirmation.eventId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
         : outcome.type === 'remoteid'
           ? // Stored when it added anything, events or only what the transmitter said; duplicate when every event was known.
             { status: outcome.storedIds.length > 0 || outcome.eventIds.length === 0 ? 'stored' : 'duplicate', eventId: outcome.eventIds[0] }
@@ -221,10 +258,16 @@ export class IngestionService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.pruneTimer);
     if (!this.inbox) return;
+    this.keyring.stop();
     this.inbox.stopAccepting();
     await this.batcher?.stop();
     await this.inbox.close();
   }
+}
+
+/** The route of a rejected message when its topic carries events (status and acks are not signed). */
+function eventTopicRoute(route: TopicRoute | undefined): TopicRoute | undefined {
+  return route && route.type !== 'status' && route.type !== 'acks' ? route : undefined;
 }
 
 function routeLabel(parsed: ParsedMessage): string {

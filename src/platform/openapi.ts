@@ -13,6 +13,7 @@ import {
   UpdateUserSchema,
 } from './query.schemas';
 import { AuditQuerySchema } from 'src/audit/audit.http';
+import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
 function queryParameters(schema: z.ZodObject) {
@@ -39,6 +40,20 @@ const page = (item: string) => ({
   type: 'object',
   properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, nextCursor: { type: ['string', 'null'] } },
 });
+
+/** What POST /sites/{id}/gateways and its secret rotation return, once. */
+const gatewayCredentials = {
+  type: 'object',
+  properties: {
+    siteId: { type: 'string' },
+    gatewayId: { type: 'string' },
+    requireSigned: { type: 'boolean' },
+    secret: { type: 'string', description: '64 hex digits; the HMAC-SHA256 key of oreguard-sig, as written' },
+    mqttUsername: { type: 'string', description: '{siteId}.{gatewayId}' },
+    mqttPassword: { type: 'string', description: 'HMAC-SHA256(secret, "oreguard-mqtt-password"), hex' },
+    secretIssuedAt: { type: 'string', format: 'date-time' },
+  },
+};
 
 /** POST /incidents/{id}/acknowledge, /assign, /notes, /resolve, /reopen. */
 function lifecycleActions() {
@@ -227,7 +242,36 @@ export function openApiDocument() {
           responses: { 200: json('A page of rejected events', page('RejectedEvent')), ...errors },
         },
       },
-      '/sites': { get: { summary: 'The sites the caller may see, with their gateways', security: bearer, responses: { 200: json('Sites'), ...errors } } },
+      '/sites': {
+        get: { summary: 'The sites the caller may see, with their gateways', security: bearer, responses: { 200: json('Sites'), ...errors } },
+        post: {
+          summary: 'Register a site (admins); a site first seen on MQTT may be claimed once (named, given its time zone)',
+          security: bearer,
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(CreateSiteSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { 201: json('The site'), 409: errorResponse, ...errors },
+        },
+      },
+      '/sites/{id}/gateways': {
+        post: {
+          summary:
+            "Create a gateway (admins), or issue a secret to one first seen on MQTT. The answer holds its secret (the HMAC key of signed events) and broker credentials, shown this once",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(CreateGatewaySchema, { io: 'input' }) } } },
+          responses: { 201: json('The gateway with its secret', gatewayCredentials), 404: errorResponse, 409: errorResponse, ...errors },
+        },
+      },
+      '/sites/{id}/gateways/{gatewayId}/secret': {
+        post: {
+          summary: "Replace a gateway's secret (admins); the new one is shown this once. Regenerate the broker files afterwards",
+          security: bearer,
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'gatewayId', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: { 200: json('The gateway with its new secret', gatewayCredentials), 404: errorResponse, ...errors },
+        },
+      },
       '/sites/{id}/sensors': {
         get: {
           summary: "A site's sensors",

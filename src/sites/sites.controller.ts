@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
 import { parseRequest } from 'src/platform/zod-request';
+import { CreateGatewaySchema, CreateSiteSchema } from './sites.http';
 import { SitesService } from './sites.service';
 
 @Controller('sites')
@@ -14,8 +15,30 @@ export class SitesController {
     return this.sites.list(req.principal);
   }
 
+  @Post()
+  create(@Req() req: AuthedRequest, @Body() body: unknown) {
+    return this.sites.create(req.principal, () => parseRequest(CreateSiteSchema, body, 'body'));
+  }
+
   @Get(':id/sensors')
   sensors(@Req() req: AuthedRequest, @Param('id') id: string) {
     return this.sites.sensors(req.principal, parseRequest(IdentifierSchema, id, 'params'));
+  }
+
+  @Post(':id/gateways')
+  createGateway(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
+    return this.sites.createGateway(req.principal, () => ({
+      siteId: parseRequest(IdentifierSchema, id, 'params'),
+      ...parseRequest(CreateGatewaySchema, body, 'body'),
+    }));
+  }
+
+  @Post(':id/gateways/:gatewayId/secret')
+  @HttpCode(200)
+  rotateSecret(@Req() req: AuthedRequest, @Param('id') id: string, @Param('gatewayId') gatewayId: string) {
+    return this.sites.rotateSecret(req.principal, () => ({
+      siteId: parseRequest(IdentifierSchema, id, 'params'),
+      gatewayId: parseRequest(IdentifierSchema, gatewayId, 'params'),
+    }));
   }
 }

@@ -15,7 +15,11 @@ export class MosquittoServer {
   private readonly dir = mkdtempSync(join(tmpdir(), 'oreguard-mosquitto-'));
   log = '';
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    /** A locked-down broker: these lines are added (e.g. password_file, acl_file), anonymous clients refused, and the readiness probe logs in. */
+    private readonly auth?: { config: string[]; probe: { username: string; password: string } },
+  ) {}
 
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;
@@ -25,7 +29,8 @@ export class MosquittoServer {
     const shipped = readFileSync(join(__dirname, '..', '..', 'docker', 'mosquitto.conf'), 'utf8');
     const conf = shipped
       .replace(/^listener .*$/m, `listener ${this.port} 127.0.0.1`)
-      .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`);
+      .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
+      .replace(/^allow_anonymous .*$/m, this.auth ? ['allow_anonymous false', ...this.auth.config].join('\n') : '$&');
     const confPath = join(this.dir, 'mosquitto.conf');
     writeFileSync(confPath, conf);
     const child = spawn('mosquitto', ['-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -35,7 +40,9 @@ export class MosquittoServer {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`mosquitto exited: ${this.log}`);
-        const client = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 1000 }).catch(() => undefined);
+        const client = await mqtt
+          .connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 1000, ...this.auth?.probe })
+          .catch(() => undefined);
         await client?.endAsync();
         return Boolean(client);
       },

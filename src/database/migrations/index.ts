@@ -2,6 +2,7 @@ import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
 import { UserTokenVersion1764500000000 } from './1764500000000-user-token-version';
 import { LoginLockout1764600000000 } from './1764600000000-login-lockout';
 import { AuditChains1764700000000 } from './1764700000000-audit-chains';
+import { GatewaySecrets1764710000000 } from './1764710000000-gateway-secrets';
 import { EscalationAndSearch1764730000000 } from './1764730000000-escalation-and-search';
 import { RemoteId1764740000000 } from './1764740000000-remote-id';
 
@@ -11,6 +12,7 @@ export const migrations = [
   UserTokenVersion1764500000000,
   LoginLockout1764600000000,
   AuditChains1764700000000,
+  GatewaySecrets1764710000000,
   EscalationAndSearch1764730000000,
   RemoteId1764740000000,
 ];
