@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
+import { RateLimitModule } from './auth/rate-limit.module';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { IncidentActionsService } from './incidents/incident-actions.service';
@@ -16,7 +17,7 @@ import { SitesService } from './sites/sites.service';
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
+  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule],
   controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController],
   providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService],
 })

@@ -36,8 +36,9 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   let app: INestApplicationContext;
   let port: number | undefined;
   if (config.roles.has('api')) {
-    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: true });
-    http.useBodyParser('json', { limit: '256kb' });
+    // JSON bodies only (no form or text parsers), up to REQUEST_BODY_LIMIT_BYTES; larger ones get 413.
+    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+    http.useBodyParser('json', { limit: config.requestBodyLimitBytes });
     // Security headers everywhere but /docs, whose UI needs inline scripts and styles.
     const headers = helmet();
     http.use((req: { path: string }, res: unknown, next: () => void) =>

@@ -33,11 +33,15 @@ export interface AppConfig {
     jwtSecret: string;
     jwtSecretGenerated: boolean;
     expiresInS: number;
+    refreshExpiresInS: number;
     maxFailures: number;
     lockMs: number;
     loginRatePerMinute: number;
     bootstrapAdmin?: { username: string; password: string };
   };
+  /** Requests per minute: per user (or address) on REST, per socket on /live. */
+  rateLimits: { restPerMinute: number; wsPerMinute: number };
+  requestBodyLimitBytes: number;
   logLevel: Env['LOG_LEVEL'];
   shutdownGraceMs: number;
   migrateOnStart: boolean;
@@ -53,7 +57,11 @@ function shownValue(name: string, value: string): string {
   return `"${value.slice(0, 80).replace(/\/\/[^/@\s]*@/, '//***@')}"`;
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * `requireJwtSecret: false` is for tools that never sign or check a token (the CLI), so an
+ * operator can manage accounts in production without handing the tool the signing key.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, { requireJwtSecret = true } = {}): AppConfig {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
@@ -63,7 +71,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}${shown}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+  if (requireJwtSecret && env.NODE_ENV === 'production' && !env.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET: required when NODE_ENV is production');
   }
   if (Boolean(env.OREGUARD_ADMIN_USERNAME) !== Boolean(env.OREGUARD_ADMIN_PASSWORD)) {
@@ -105,6 +113,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
       jwtSecretGenerated: !env.JWT_SECRET,
       expiresInS: env.JWT_EXPIRES_IN_S,
+      refreshExpiresInS: env.REFRESH_TOKEN_EXPIRES_IN_S,
       maxFailures: env.LOGIN_MAX_FAILURES,
       lockMs: env.LOGIN_LOCK_MS,
       loginRatePerMinute: env.LOGIN_RATE_PER_MINUTE,
@@ -113,6 +122,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           ? { username: env.OREGUARD_ADMIN_USERNAME, password: env.OREGUARD_ADMIN_PASSWORD }
           : undefined,
     },
+    rateLimits: { restPerMinute: env.RATE_LIMIT_REST_PER_MINUTE, wsPerMinute: env.RATE_LIMIT_WS_PER_MINUTE },
+    requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     migrateOnStart: env.MIGRATE_ON_START,

@@ -9,6 +9,8 @@ import {
   AssignSchema,
   IncidentExportQuerySchema,
   IncidentQuerySchema,
+  NoBodySchema,
+  NoQuerySchema,
   NoteSchema,
   ResolveSchema,
   UuidParamSchema,
@@ -52,13 +54,15 @@ export class IncidentsController {
   }
 
   @Get(':id')
-  get(@Req() req: AuthedRequest, @Param('id') id: string) {
+  get(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
+    parseRequest(NoQuerySchema, query, 'query');
     return this.incidents.get(req.principal, parseRequest(UuidParamSchema, id, 'params'));
   }
 
   @Post(':id/acknowledge')
   @HttpCode(200)
-  acknowledge(@Req() req: AuthedRequest, @Param('id') id: string) {
+  acknowledge(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
+    parseRequest(NoBodySchema, body, 'body');
     const by = req.principal.username;
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.acknowledge(i, by, at));
   }
@@ -89,7 +93,8 @@ export class IncidentsController {
 
   @Post(':id/reopen')
   @HttpCode(200)
-  reopen(@Req() req: AuthedRequest, @Param('id') id: string) {
+  reopen(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
+    parseRequest(NoBodySchema, body, 'body');
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.reopen(i, at));
   }
 }
