@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Clock } from './clock';
@@ -14,7 +14,7 @@ const COMMAND_TIMEOUT_MS = 500;
  * OreGuard from floods, and is not worth refusing a security lead's request over.
  */
 @Injectable()
-export class RateLimiter implements OnModuleDestroy {
+export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RateLimiter.name);
   private readonly redis: Redis;
   private readonly prefix: string;
@@ -25,9 +25,19 @@ export class RateLimiter implements OnModuleDestroy {
     private readonly clock: Clock,
   ) {
     // No offline queue: while Redis is away a count fails at once instead of holding the request.
-    this.redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
+    this.redis = new Redis(config.redis.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+    });
     this.redis.on('error', () => undefined); // reported by hit(), once a minute
     this.prefix = `${config.redis.prefix}:ratelimit`;
+  }
+
+  /** Connects before the API takes requests, so the first ones are counted; if Redis is away, it keeps retrying. */
+  async onModuleInit(): Promise<void> {
+    await this.redis.connect().catch((error: Error) => this.logger.warn(`Rate limiter cannot reach Redis yet: ${error.message}`));
   }
 
   /** Counts one request of `subject` in `scope` and says whether it is within `perMinute`. */
