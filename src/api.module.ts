@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit/audit.controller';
 import { AuthModule } from './auth/auth.module';
+import { RateLimitModule } from './auth/rate-limit.module';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { IncidentActionsService } from './incidents/incident-actions.service';
@@ -18,7 +19,7 @@ import { SitesService } from './sites/sites.service';
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
+  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule],
   controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController, AuditController],
   providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService, IncidentEvidenceService],
 })

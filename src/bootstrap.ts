@@ -11,6 +11,7 @@ import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
 import { EscalationCheckService } from './escalation/escalation-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
+import { bodyErrors } from './platform/body-errors';
 import { HttpErrorFilter } from './platform/http-error.filter';
 import { JsonLogger } from './platform/json-logger';
 import { openApiDocument } from './platform/openapi';
@@ -38,8 +39,10 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   let app: INestApplicationContext;
   let port: number | undefined;
   if (config.roles.has('api')) {
-    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: true });
-    http.useBodyParser('json', { limit: '256kb' });
+    // JSON bodies only (no form or text parsers), up to REQUEST_BODY_LIMIT_BYTES; larger ones get 413.
+    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+    http.useBodyParser('json', { limit: config.requestBodyLimitBytes });
+    http.use(bodyErrors);
     // Security headers everywhere but /docs, whose UI needs inline scripts and styles.
     const headers = helmet();
     http.use((req: { path: string }, res: unknown, next: () => void) =>

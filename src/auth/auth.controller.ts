@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post, Req, UseGuards } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
-import { LoginSchema } from 'src/platform/query.schemas';
+import { LoginSchema, NoBodySchema, RefreshSchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
+import { AuthGuard, type AuthedRequest } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 
@@ -28,5 +29,19 @@ export class AuthController {
     }
     const { username, password } = parseRequest(LoginSchema, body, 'body');
     return this.auth.login(username, password, now, address);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@Body() body: unknown) {
+    return this.auth.refresh(parseRequest(RefreshSchema, body, 'body').refreshToken, this.clock.now());
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(AuthGuard)
+  async logout(@Req() req: AuthedRequest, @Body() body: unknown): Promise<void> {
+    parseRequest(NoBodySchema, body, 'body');
+    await this.auth.logout(req.principal.sessionId);
   }
 }

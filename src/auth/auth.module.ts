@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { SessionsRepository } from './sessions.repository';
+import { UserAccountsService } from './user-accounts.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 
 @Module({
   controllers: [AuthController, UsersController],
-  providers: [UsersRepository, AuthService, AuthGuard],
+  providers: [UsersRepository, SessionsRepository, UserAccountsService, AuthService, AuthGuard],
   exports: [AuthService, AuthGuard, UsersRepository],
 })
 export class AuthModule {}

@@ -1,12 +1,11 @@
-import { Body, Controller, Get, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { AuditService } from 'src/audit/audit.service';
+import { Body, Controller, Get, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApplicationError } from 'src/platform/application-error';
-import { CreateUserSchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
+import { CreateUserSchema, NoQuerySchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
 import { AuthGuard, type AuthedRequest } from './auth.guard';
-import { AuthService } from './auth.service';
 import type { Principal } from './principal';
-import { UsersRepository, userView } from './users.repository';
+import { UserAccountsService } from './user-accounts.service';
+import { userView } from './users.repository';
 
 function requireAdmin(principal: Principal): void {
   if (principal.role !== 'admin') throw new ApplicationError('auth.forbidden', 'Only admins manage accounts');
@@ -16,31 +15,19 @@ function requireAdmin(principal: Principal): void {
 @Controller('users')
 @UseGuards(AuthGuard)
 export class UsersController {
-  constructor(
-    private readonly users: UsersRepository,
-    private readonly auth: AuthService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly accounts: UserAccountsService) {}
 
   @Get()
-  async list(@Req() req: AuthedRequest) {
+  async list(@Req() req: AuthedRequest, @Query() query: unknown) {
     requireAdmin(req.principal);
-    return { items: (await this.users.list()).map(userView) };
+    parseRequest(NoQuerySchema, query, 'query');
+    return { items: (await this.accounts.list()).map(userView) };
   }
 
   @Post()
   async create(@Req() req: AuthedRequest, @Body() body: unknown) {
     requireAdmin(req.principal);
-    const input = parseRequest(CreateUserSchema, body, 'body');
-    const user = await this.users.create({ ...input, passwordHash: await this.auth.hashPassword(input.password) });
-    if (!user) throw new ApplicationError('resource.conflict', `username: ${input.username} is taken`);
-    await this.audit.record({
-      actor: req.principal,
-      action: 'user.created',
-      target: user.id,
-      details: { username: user.username, role: user.role, siteIds: user.siteIds },
-      ip: req.ip,
-    });
+    const user = await this.accounts.create(parseRequest(CreateUserSchema, body, 'body'), req.principal, req.ip);
     return userView(user);
   }
 
@@ -48,20 +35,6 @@ export class UsersController {
   async update(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     requireAdmin(req.principal);
     const userId = parseRequest(UuidParamSchema, id, 'params');
-    const { password, ...rest } = parseRequest(UpdateUserSchema, body, 'body');
-    const user = await this.users.update(userId, {
-      ...rest,
-      ...(password ? { passwordHash: await this.auth.hashPassword(password) } : {}),
-    });
-    if (!user) throw new ApplicationError('resource.not-found', `User ${userId} not found`);
-    // What changed, never the password itself.
-    await this.audit.record({
-      actor: req.principal,
-      action: 'user.updated',
-      target: user.id,
-      details: { username: user.username, ...rest, ...(password ? { passwordChanged: true } : {}) },
-      ip: req.ip,
-    });
-    return userView(user);
+    return userView(await this.accounts.update(userId, parseRequest(UpdateUserSchema, body, 'body'), req.principal, req.ip));
   }
 }

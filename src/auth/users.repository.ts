@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Db } from 'src/database/db';
 import type { Role } from './principal';
+import { revokeSessionsOfUser } from './sessions.repository';
 
 export interface User {
   id: string;
@@ -68,6 +69,18 @@ export class UsersRepository {
     return rows[0] && toUser(rows[0]);
   }
 
+  /**
+   * The user behind an access token, only while the token's session is live: one indexed
+   * lookup per request, so a logout or revocation refuses the very next request on any instance.
+   */
+  async findBySession(id: string, sessionId: string): Promise<User | undefined> {
+    const rows = await this.db.query<UserRow>(
+      `SELECT u.* FROM users u JOIN sessions s ON s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL WHERE u.id = $1`,
+      [id, sessionId],
+    );
+    return rows[0] && toUser(rows[0]);
+  }
+
   async list(): Promise<User[]> {
     return (await this.db.query<UserRow>('SELECT * FROM users ORDER BY username')).map(toUser);
   }
@@ -109,7 +122,9 @@ export class UsersRepository {
 
   /**
    * Applies the changes; a new password, role or sites, or disabling, revokes the user's
-   * tokens (the token version moves on) and is announced so live sockets close at once.
+   * access tokens (the token version moves on) and is announced so live sockets close at once.
+   * A new password or disabling also ends every session, so no refresh token outlives it;
+   * after a role or site change a session refreshes into a token of the new role.
    */
   async update(
     id: string,
@@ -123,6 +138,10 @@ export class UsersRepository {
           WHERE id = $1 RETURNING *`,
         [id, changes.passwordHash ?? null, changes.role ?? null, changes.siteIds ?? null, changes.disabled ?? null],
       );
+      if (rows[0] && (changes.passwordHash || changes.disabled)) {
+        // Refresh tokens die with the access tokens: a new password or a disabled account ends every session.
+        await revokeSessionsOfUser(tx, id, changes.passwordHash ? 'password changed' : 'account disabled');
+      }
       if (rows[0]) await tx.query('SELECT pg_notify($1, $2)', [USER_CHANGED_CHANNEL, id]);
       return rows[0] && toUser(rows[0]);
     });

@@ -135,6 +135,23 @@ describe('loadConfig', () => {
     );
   });
 
+  it('lets a tool that signs no tokens (the CLI) load a production configuration without JWT_SECRET', () => {
+    const config = loadConfig(
+      { NODE_ENV: 'production', DATABASE_URL: 'postgres://db.internal/oreguard' },
+      { requireJwtSecret: false, requireGatewayKey: false },
+    );
+
+    expect(config.database.url).toBe('postgres://db.internal/oreguard');
+  });
+
+  it('defaults the limits: sessions a week, 1200 REST requests and 120 socket messages a minute, 64 KiB bodies', () => {
+    const config = loadConfig({});
+
+    expect(config.auth.refreshExpiresInS).toBe(604_800);
+    expect(config.rateLimits).toEqual({ restPerMinute: 1200, wsPerMinute: 120 });
+    expect(config.requestBodyLimitBytes).toBe(65_536);
+  });
+
   it('starts in production with a JWT_SECRET, and uses it', () => {
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, GATEWAY_SECRET_KEY: GATEWAY_KEY });
 

@@ -37,6 +37,7 @@ export interface AppConfig {
     jwtSecret: string;
     jwtSecretGenerated: boolean;
     expiresInS: number;
+    refreshExpiresInS: number;
     maxFailures: number;
     lockMs: number;
     loginRatePerMinute: number;
@@ -48,6 +49,9 @@ export interface AppConfig {
     /** True when GATEWAY_SECRET_KEY was unset and the development key is in use. */
     secretKeyIsDevelopmentKey: boolean;
   };
+  /** Requests per minute: per user (or address) on REST, per socket on /live. */
+  rateLimits: { restPerMinute: number; wsPerMinute: number };
+  requestBodyLimitBytes: number;
   logLevel: Env['LOG_LEVEL'];
   heapGrowingPercent: number;
   shutdownGraceMs: number;
@@ -71,7 +75,15 @@ function shownValue(name: string, value: string): string {
   return `"${value.slice(0, 80).replace(/\/\/[^/@\s]*@/, '//***@')}"`;
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * `requireJwtSecret: false` and `requireGatewayKey: false` are for tools that never sign or check
+ * a token nor touch gateway secrets (the account commands of the CLI), so an
+ * operator can manage accounts in production without handing the tool the signing key.
+ */
+export function loadConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  { requireJwtSecret = true, requireGatewayKey = true } = {},
+): AppConfig {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
@@ -81,10 +93,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}${shown}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+  if (requireJwtSecret && env.NODE_ENV === 'production' && !env.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET: required when NODE_ENV is production');
   }
-  if (env.NODE_ENV === 'production' && !env.GATEWAY_SECRET_KEY) {
+  if (requireGatewayKey && env.NODE_ENV === 'production' && !env.GATEWAY_SECRET_KEY) {
     throw new ConfigError('Invalid configuration: GATEWAY_SECRET_KEY: required when NODE_ENV is production');
   }
   if (Boolean(env.OREGUARD_ADMIN_USERNAME) !== Boolean(env.OREGUARD_ADMIN_PASSWORD)) {
@@ -133,6 +145,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
       jwtSecretGenerated: !env.JWT_SECRET,
       expiresInS: env.JWT_EXPIRES_IN_S,
+      refreshExpiresInS: env.REFRESH_TOKEN_EXPIRES_IN_S,
       maxFailures: env.LOGIN_MAX_FAILURES,
       lockMs: env.LOGIN_LOCK_MS,
       loginRatePerMinute: env.LOGIN_RATE_PER_MINUTE,
@@ -145,6 +158,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       secretKey: env.GATEWAY_SECRET_KEY ? Buffer.from(env.GATEWAY_SECRET_KEY, 'base64') : DEVELOPMENT_GATEWAY_KEY,
       secretKeyIsDevelopmentKey: !env.GATEWAY_SECRET_KEY,
     },
+    rateLimits: { restPerMinute: env.RATE_LIMIT_REST_PER_MINUTE, wsPerMinute: env.RATE_LIMIT_WS_PER_MINUTE },
+    requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     logLevel: env.LOG_LEVEL,
     heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

@@ -92,6 +92,14 @@ export const EnvSchema = z.object({
     .optional(),
   /** Access token lifetime in seconds. */
   JWT_EXPIRES_IN_S: positiveInt.default(3600),
+  /** A session (its refresh token) ends this long after it was last refreshed, in seconds. */
+  REFRESH_TOKEN_EXPIRES_IN_S: positiveInt.default(7 * 24 * 3600),
+  /** REST requests one user (or, before login, one client address) may make per minute; health and metrics are exempt. */
+  RATE_LIMIT_REST_PER_MINUTE: positiveInt.default(1200),
+  /** Messages one /live socket may send per minute. */
+  RATE_LIMIT_WS_PER_MINUTE: positiveInt.default(120),
+  /** Largest JSON request body accepted, in bytes; larger ones get 413. */
+  REQUEST_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
   /** Failed logins in a row that lock an account. */
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   /** How long a locked account stays locked, in ms. */

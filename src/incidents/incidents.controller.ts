@@ -10,6 +10,8 @@ import {
   AssignSchema,
   IncidentExportQuerySchema,
   IncidentQuerySchema,
+  NoBodySchema,
+  NoQuerySchema,
   NoteSchema,
   ResolveSchema,
   UuidParamSchema,
@@ -57,7 +59,8 @@ export class IncidentsController {
   }
 
   @Get(':id')
-  get(@Req() req: AuthedRequest, @Param('id') id: string) {
+  get(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
+    parseRequest(NoQuerySchema, query, 'query');
     return this.incidents.get(req.principal, parseRequest(UuidParamSchema, id, 'params'));
   }
 
@@ -75,7 +78,8 @@ export class IncidentsController {
 
   @Post(':id/acknowledge')
   @HttpCode(200)
-  acknowledge(@Req() req: AuthedRequest, @Param('id') id: string) {
+  acknowledge(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
+    parseRequest(NoBodySchema, body, 'body');
     const by = req.principal.username;
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.acknowledge(i, by, at));
   }
@@ -106,7 +110,8 @@ export class IncidentsController {
 
   @Post(':id/reopen')
   @HttpCode(200)
-  reopen(@Req() req: AuthedRequest, @Param('id') id: string) {
+  reopen(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
+    parseRequest(NoBodySchema, body, 'body');
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.reopen(i, at));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { SESSION_REVOKED_CHANNEL } from 'src/auth/sessions.repository';
 import { USER_CHANGED_CHANNEL } from 'src/auth/users.repository';
 import { LIVE_CHANNEL, LiveLogReader, type LiveMessage } from './live-log';
 
@@ -14,8 +15,9 @@ const POLL_INTERVAL_MS = 1000;
  * Follows the live message log of every site and hands new messages to this instance's
  * sockets. Each instance follows the log itself (LISTEN/NOTIFY for speed, polling as a
  * safety net), so a message reaches every permitted client, whichever instance committed it
- * and whichever instance the client is connected to. It also passes on account changes, so
- * every instance closes the sockets of a user who was disabled or changed.
+ * and whichever instance the client is connected to. It also passes on account changes and
+ * revoked sessions, so every instance closes the sockets of a user who was disabled or
+ * changed, or of a session that logged out.
  */
 @Injectable()
 export class LiveDispatcher implements OnModuleDestroy {
@@ -29,6 +31,7 @@ export class LiveDispatcher implements OnModuleDestroy {
   private stopped = false;
   private subscriber: (siteId: string, messages: LiveMessage[]) => void = () => undefined;
   private userChanged: (userId: string) => void = () => undefined;
+  private sessionRevoked: (sessionId: string) => void = () => undefined;
 
   constructor(
     private readonly log: LiveLogReader,
@@ -38,9 +41,11 @@ export class LiveDispatcher implements OnModuleDestroy {
   async start(
     subscriber: (siteId: string, messages: LiveMessage[]) => void,
     userChanged: (userId: string) => void,
+    sessionRevoked: (sessionId: string) => void = () => undefined,
   ): Promise<void> {
     this.subscriber = subscriber;
     this.userChanged = userChanged;
+    this.sessionRevoked = sessionRevoked;
     for (const [siteId, seq] of await this.log.latestSeqs()) this.positions.set(siteId, seq);
     await this.listen();
     this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
@@ -52,6 +57,10 @@ export class LiveDispatcher implements OnModuleDestroy {
     client.on('notification', (n) => {
       if (n.channel === USER_CHANGED_CHANNEL) {
         if (n.payload) this.userChanged(n.payload);
+        return;
+      }
+      if (n.channel === SESSION_REVOKED_CHANNEL) {
+        if (n.payload) this.sessionRevoked(n.payload);
         return;
       }
       const siteId = n.payload?.slice(0, n.payload.lastIndexOf(':'));
@@ -66,6 +75,7 @@ export class LiveDispatcher implements OnModuleDestroy {
       await client.connect();
       await client.query(`LISTEN ${LIVE_CHANNEL}`);
       await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
+      await client.query(`LISTEN ${SESSION_REVOKED_CHANNEL}`);
       this.listener = client;
     } catch (error) {
       this.logger.warn(`Live listener could not connect: ${(error as Error).message}`);

@@ -16,6 +16,7 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { describeFirstIssue } from 'src/domain/events/describe-issue';
 import { IDENTIFIER_PATTERN } from 'src/domain/events/identifiers';
 import { Metrics } from 'src/platform/metrics';
+import { RateLimiter } from 'src/platform/rate-limiter';
 import { LiveDispatcher } from './live-dispatcher';
 import { LiveLogReader, type LiveMessage } from './live-log';
 import { SocketFeed } from './socket-feed';
@@ -23,7 +24,16 @@ import { SocketFeed } from './socket-feed';
 /** Server → client events of the /live namespace (contract section 2). */
 export interface ServerToClientEvents {
   incident: (message: LiveMessage) => void;
+  /** A refused client message, e.g. `{ code: 'rate-limited', message, retryAfterS }`. */
+  error: (error: { code: string; message: string; retryAfterS?: number }) => void;
 }
+
+/**
+ * Refused messages a socket may send in one window past its allowance before it is
+ * disconnected: a client that slips over the limit is told (an `error` event) and its
+ * messages refused; one that keeps sending regardless is cut off.
+ */
+export const WS_ABUSE_TOLERANCE = 10;
 
 const ResumeSchema = z.strictObject({
   after: z.record(z.string().regex(IDENTIFIER_PATTERN), z.int().min(0)),
@@ -32,7 +42,8 @@ const ResumeSchema = z.strictObject({
 /** setTimeout fires at once past this (2^31 - 1 ms); longer-lived tokens are cut to it. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, { principal: Principal; feed?: SocketFeed }>;
+type LivePrincipal = Principal & { sessionId: string };
+type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, { principal: LivePrincipal; feed?: SocketFeed }>;
 
 /**
  * The /live namespace: authenticates in the handshake (Nest guards do not run on connect),
@@ -48,6 +59,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly dispatcher: LiveDispatcher,
     private readonly log: LiveLogReader,
     private readonly metrics: Metrics,
+    private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +94,13 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       (userId) => {
         // The account changed (disabled, new password, role or sites): its sockets end now.
         for (const socket of namespace.sockets.values()) {
-          if ((socket.data as { principal?: Principal }).principal?.userId === userId) socket.disconnect(true);
+          if ((socket.data as { principal?: LivePrincipal }).principal?.userId === userId) socket.disconnect(true);
+        }
+      },
+      (sessionId) => {
+        // The session logged out or was revoked: the sockets opened with its tokens end now.
+        for (const socket of namespace.sockets.values()) {
+          if ((socket.data as { principal?: LivePrincipal }).principal?.sessionId === sessionId) socket.disconnect(true);
         }
       },
     );
@@ -95,6 +113,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.metrics.liveMessagesSent.inc(n),
     );
     socket.data.feed = feed;
+    socket.use((packet, next) => void this.limit(socket, packet, next));
     this.feeds.add(feed);
     this.metrics.liveClients.set(this.feeds.size);
   }
@@ -105,6 +124,24 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     feed.close();
     this.feeds.delete(feed);
     this.metrics.liveClients.set(this.feeds.size);
+  }
+
+  /**
+   * RATE_LIMIT_WS_PER_MINUTE messages (any event) per socket. A message over the limit is
+   * refused: an `error` event, and its acknowledgement (if asked for) says so; past
+   * WS_ABUSE_TOLERANCE refusals in the window the socket is disconnected.
+   */
+  private async limit(socket: LiveSocket, packet: unknown[], next: (error?: Error) => void): Promise<void> {
+    const decision = await this.limiter.hit('ws', socket.id, this.config.rateLimits.wsPerMinute);
+    if (decision.allowed) return next();
+    const message = `Too many messages: at most ${decision.limit} a minute; retry in ${decision.retryAfterS} s`;
+    socket.emit('error', { code: 'rate-limited', message, retryAfterS: decision.retryAfterS });
+    const ack = packet[packet.length - 1];
+    if (typeof ack === 'function') (ack as (reply: unknown) => void)({ ok: false, error: message });
+    if (decision.count >= decision.limit + WS_ABUSE_TOLERANCE) {
+      this.logger.warn(`Disconnected a /live socket of ${socket.data.principal.username} that kept flooding`);
+      socket.disconnect(true);
+    }
   }
 
   @SubscribeMessage('resume')

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from 'src/auth/auth.module';
+import { RateLimitModule } from 'src/auth/rate-limit.module';
 import { Db } from 'src/database/db';
 import { LiveDispatcher } from './live-dispatcher';
 import { LiveLogReader } from './live-log';
 import { LiveGateway } from './live.gateway';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, RateLimitModule],
   providers: [{ provide: LiveLogReader, useFactory: (db: Db) => new LiveLogReader(db), inject: [Db] }, LiveDispatcher, LiveGateway],
 })
 export class LiveModule {}

@@ -9,7 +9,9 @@ export const ERROR_STATUS = {
   'resource.not-found': 404,
   'incident.invalid-transition': 409,
   'resource.conflict': 409,
+  'request.too-large': 413,
   'auth.too-many-attempts': 429,
+  'request.rate-limited': 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

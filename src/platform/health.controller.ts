@@ -5,8 +5,11 @@ import { FoldQueue } from 'src/correlation/fold-queue';
 import { IngestionService } from 'src/ingestion/ingestion.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Metrics } from './metrics';
+import { NoRateLimit } from './no-rate-limit.decorator';
 
+/** Probes and the metrics scrape are exempt from the rate limit. */
 @Controller()
+@NoRateLimit()
 export class HealthController {
   constructor(
     private readonly db: Db,

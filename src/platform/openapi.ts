@@ -7,6 +7,7 @@ import {
   IncidentQuerySchema,
   LoginSchema,
   NoteSchema,
+  RefreshSchema,
   RejectedQuerySchema,
   ResolveSchema,
   StatsQuerySchema,
@@ -31,7 +32,21 @@ function queryParameters(schema: z.ZodObject) {
 
 const bearer = [{ bearer: [] }];
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
+const rateLimited = {
+  ...errorResponse,
+  description: 'Over RATE_LIMIT_REST_PER_MINUTE (per user, or per address without a token)',
+  headers: { 'Retry-After': { description: 'Seconds until the window ends', schema: { type: 'integer' } } },
+};
+const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 429: rateLimited };
+const tokens = {
+  type: 'object',
+  properties: {
+    accessToken: { type: 'string' },
+    expiresIn: { type: 'integer', description: 'Seconds (JWT_EXPIRES_IN_S)' },
+    refreshToken: { type: 'string', description: 'Opaque, single use: exchange it at /auth/refresh before refreshExpiresIn' },
+    refreshExpiresIn: { type: 'integer', description: 'Seconds (REFRESH_TOKEN_EXPIRES_IN_S)' },
+  },
+};
 const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: { 'application/json': { schema } },
@@ -88,7 +103,7 @@ export function openApiDocument() {
       title: 'OreGuard',
       version: '1',
       description:
-        'Security incident monitoring for critical-mineral sites. Live incident messages are on the socket.io namespace /live (see README).',
+        'Security incident monitoring for critical-mineral sites. Live incident messages are on the socket.io namespace /live (see README). JSON bodies over REQUEST_BODY_LIMIT_BYTES get 413; health and metrics are never rate limited.',
     },
     servers: [{ url: '/api/v1' }],
     components: {
@@ -144,14 +159,30 @@ export function openApiDocument() {
     paths: {
       '/auth/login': {
         post: {
-          summary: 'Exchange a username and password for an access token',
+          summary: 'Exchange a username and password for an access token; opens a session with a refresh token',
           requestBody: { content: { 'application/json': { schema: z.toJSONSchema(LoginSchema) } } },
           responses: {
-            200: json('Token', { type: 'object', properties: { accessToken: { type: 'string' }, expiresIn: { type: 'integer' } } }),
+            200: json('Tokens', tokens),
             400: errorResponse,
             401: errorResponse,
+            413: errorResponse,
             429: { ...errorResponse, description: 'Account locked after failed logins, or too many attempts from this address' },
           },
+        },
+      },
+      '/auth/refresh': {
+        post: {
+          summary:
+            'Exchange a refresh token for a new access token and the next refresh token. Each refresh token works once: one presented again revokes its session',
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(RefreshSchema) } } },
+          responses: { 200: json('Tokens', tokens), 400: errorResponse, 401: errorResponse, 429: rateLimited },
+        },
+      },
+      '/auth/logout': {
+        post: {
+          summary: "End the caller's session: its access and refresh tokens are refused from the next request on, and its live sockets close",
+          security: bearer,
+          responses: { 204: { description: 'Logged out' }, 401: errorResponse, 429: rateLimited },
         },
       },
       '/incidents': {

@@ -97,6 +97,13 @@ export type RejectedQuery = z.infer<typeof RejectedQuerySchema>;
 
 export const UuidParamSchema = z.guid();
 
+/** For routes that take no query parameters: an unknown one is a 400 naming it, not silently ignored. */
+export const NoQuerySchema = z.strictObject({});
+/** For actions that take no body: absent, or an empty object. */
+export const NoBodySchema = z.strictObject({}).optional();
+
+export const RefreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+
 export const LoginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),

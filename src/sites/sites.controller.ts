@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
+import { NoQuerySchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
 import { CreateGatewaySchema, CreateSiteSchema } from './sites.http';
 import { SitesService } from './sites.service';
@@ -11,7 +12,8 @@ export class SitesController {
   constructor(private readonly sites: SitesService) {}
 
   @Get()
-  list(@Req() req: AuthedRequest) {
+  list(@Req() req: AuthedRequest, @Query() query: unknown) {
+    parseRequest(NoQuerySchema, query, 'query');
     return this.sites.list(req.principal);
   }
 
@@ -21,7 +23,8 @@ export class SitesController {
   }
 
   @Get(':id/sensors')
-  sensors(@Req() req: AuthedRequest, @Param('id') id: string) {
+  sensors(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
+    parseRequest(NoQuerySchema, query, 'query');
     return this.sites.sensors(req.principal, parseRequest(IdentifierSchema, id, 'params'));
   }
 

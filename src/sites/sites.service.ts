@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from 'src/audit/audit.service';
 import { canSeeSite, seesAllSites, type Principal } from 'src/auth/principal';
 import { Db } from 'src/database/db';
 import { GatewayKeyring } from 'src/ingestion/gateway-keyring';
@@ -18,6 +19,7 @@ export class SitesService {
     private readonly db: Db,
     private readonly registry: SiteRegistry,
     private readonly keyring: GatewayKeyring,
+    private readonly audit: AuditService,
   ) {}
 
   /** Admin: registers a site, or names one that so far only appeared on MQTT. Input is parsed after the role check. */
@@ -27,6 +29,7 @@ export class SitesService {
     const result = await this.registry.createSite(site);
     if (!result.ok) throw new ApplicationError('resource.conflict', `id: site ${site.id} is already registered`);
     this.logger.log(`${result.claimed ? 'Claimed' : 'Registered'} site ${site.id} (by ${principal.username})`);
+    await this.audit.record({ actor: principal, action: result.claimed ? 'site.claimed' : 'site.created', target: site.id, details: site });
     return result.site;
   }
 
@@ -36,6 +39,8 @@ export class SitesService {
     const { siteId, id, requireSigned } = input();
     const credentials = await this.issued(await this.registry.createGateway(siteId, id, requireSigned), siteId, id);
     this.logger.log(`Issued a secret to gateway ${siteId}/${id} (signing ${requireSigned ? 'required' : 'optional'}, by ${principal.username})`);
+    // Never the secret itself.
+    await this.audit.record({ actor: principal, action: 'gateway.secret-issued', target: `${siteId}/${id}`, details: { requireSigned } });
     return credentials;
   }
 
@@ -45,6 +50,7 @@ export class SitesService {
     const { siteId, gatewayId } = input();
     const credentials = await this.issued(await this.registry.rotateSecret(siteId, gatewayId), siteId, gatewayId);
     this.logger.log(`Rotated the secret of gateway ${siteId}/${gatewayId} (by ${principal.username})`);
+    await this.audit.record({ actor: principal, action: 'gateway.secret-rotated', target: `${siteId}/${gatewayId}` });
     return credentials;
   }
 

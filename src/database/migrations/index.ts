@@ -3,6 +3,7 @@ import { UserTokenVersion1764500000000 } from './1764500000000-user-token-versio
 import { LoginLockout1764600000000 } from './1764600000000-login-lockout';
 import { AuditChains1764700000000 } from './1764700000000-audit-chains';
 import { GatewaySecrets1764710000000 } from './1764710000000-gateway-secrets';
+import { Sessions1764720000000 } from './1764720000000-sessions';
 import { EscalationAndSearch1764730000000 } from './1764730000000-escalation-and-search';
 import { RemoteId1764740000000 } from './1764740000000-remote-id';
 
@@ -13,6 +14,7 @@ export const migrations = [
   LoginLockout1764600000000,
   AuditChains1764700000000,
   GatewaySecrets1764710000000,
+  Sessions1764720000000,
   EscalationAndSearch1764730000000,
   RemoteId1764740000000,
 ];

@@ -1,0 +1,11 @@
+import * as argon2 from 'argon2';
+
+/** Passwords are kept as argon2id hashes only; REST, the bootstrap admin and the CLI all hash here. */
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, { type: argon2.argon2id });
+}
+
+/** False for a wrong password and for a hash argon2 cannot read. */
+export function verifyPassword(hash: string, password: string): Promise<boolean> {
+  return argon2.verify(hash, password).catch(() => false);
+}
