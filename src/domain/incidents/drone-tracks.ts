@@ -14,7 +14,7 @@ import { distanceM } from '../remote-id/remote-id-assembler';
  *    the lowest id) and the survivor takes on the others' identities. A track opened in the same
  *    fold is merged into the survivor whole, so one incident remains; two tracks already stored
  *    stay two incidents, each with a timeline entry naming the other (events are never moved
- *    between stored incidents), and the survivor wins every later tie.
+ *    between stored incidents), and the other track takes no more detections (`continuedIn`).
  * 2. Gate. Otherwise d joins the nearest track (great-circle distance) whose last position lies
  *    within the gate (distance and time) of d, among the tracks d could belong to: a d that
  *    names a uasId never joins a track with another uasId (two drones announcing themselves),
@@ -76,6 +76,8 @@ export interface DroneTrack {
   nonCooperativeSince?: string;
   /** When Remote ID first marked the track possibly spoofed (severity raised then). */
   spoofSuspectedSince?: string;
+  /** Linked to an older stored track, which carries on with its identities: this one takes no more detections. */
+  continuedIn?: string;
 }
 
 /** A track with what decides between candidates. */

@@ -178,7 +178,7 @@ function foldDrone(
 ): Incident | undefined {
   const t = event.occurredAt.getTime();
   const candidates = working
-    .filter((i) => i.track && i.status !== 'resolved' && timeDistance(i, t) <= options.gapMs)
+    .filter((i) => i.track && !i.track.continuedIn && i.status !== 'resolved' && timeDistance(i, t) <= options.gapMs)
     .map((i) => ({ id: i.id, persisted: changes.get(i.id)?.type !== 'opened', firstSeenAt: i.firstSeenAt, track: i.track!, incident: i }));
   const { join, linked } = associate(candidates, s, event.occurredAt, options.droneGate);
   if (!join) return undefined;
@@ -208,6 +208,7 @@ function foldDrone(
       // (which now holds both tracks' identities) wins every later tie.
       changeOf(target).notes.push({ action: 'track-linked', details: { incidentId: other.id, eventId: event.id } });
       changeOf(other.incident).notes.push({ action: 'track-continued', details: { incidentId: target.id, eventId: event.id } });
+      other.track.continuedIn = target.id;
       other.incident.updatedAt = options.now;
     }
   }
