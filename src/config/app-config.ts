@@ -23,6 +23,7 @@ export interface AppConfig {
   remoteId: { memoryTtlMs: number; maxTransmitters: number; maxSpeedMps: number };
   correlation: {
     gapMs: number;
+    droneGate: { distanceM: number; ms: number };
     workerConcurrency: number;
     foldLanes: number;
     jobAttempts: number;
@@ -132,6 +133,7 @@ export function loadConfig(
     },
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,
+      droneGate: { distanceM: env.DRONE_GATE_M, ms: env.DRONE_GATE_MS },
       workerConcurrency: env.WORKER_CONCURRENCY,
       foldLanes: env.FOLD_LANES,
       jobAttempts: env.JOB_ATTEMPTS,

@@ -52,6 +52,10 @@ export const EnvSchema = z.object({
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
   /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */
   RULES_DIR: z.string().min(1).default('rules'),
+  /** Drone detections without a shared uasId or trackId are the same drone within this distance of its track's last position, in m. */
+  DRONE_GATE_M: z.coerce.number().positive().default(150),
+  /** … and within this time of it, in ms. */
+  DRONE_GATE_MS: positiveInt.default(10_000),
   /** A Remote ID transmitter not heard for this long is forgotten (its identity no longer attaches), in ms. */
   REMOTE_ID_MEMORY_TTL_MS: positiveInt.default(30 * 60_000),
   /** Most Remote ID transmitters remembered; beyond it the least recently heard are forgotten. */

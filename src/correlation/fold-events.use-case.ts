@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
+import type { DroneDetection, DroneSighting } from 'src/domain/incidents/drone-tracks';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
 import { incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
@@ -21,6 +22,20 @@ interface EventRow {
   severity: Severity | null;
   zone: string | null;
   what: string | null;
+  /** Drone events only (null otherwise): the fields tracking needs, not the whole details. */
+  gateway_id: string;
+  sensor_id: string;
+  drone: {
+    detection: DroneDetection;
+    uasId: string | null;
+    trackId: string | null;
+    lat: number;
+    lon: number;
+    altM: number | null;
+    spoofSpeed: number | null;
+    spoofFix: boolean;
+    suspectSince: string | null;
+  } | null;
 }
 
 /**
@@ -59,7 +74,7 @@ export class FoldEventsUseCase {
     if (pending.length === 0) return;
     // Lock keys, one per (site, kind): "fold/<site>/<kind>".
     const groups = [...new Set(pending.map((g) => `fold/${g.site_id}/${g.kind}`))].sort();
-    const gapMs = this.config.correlation.gapMs;
+    const { gapMs, droneGate } = this.config.correlation;
 
     const changes = await this.db.transaction(async (tx) => {
       await tx.query(
@@ -82,8 +97,14 @@ export class FoldEventsUseCase {
             WHERE e.folded_at IS NULL AND e.fold_error IS NULL AND e.id <> ALL($1)
             ORDER BY e.id LIMIT $3
          )
-         SELECT id, site_id, kind, occurred_at, received_at, severity, zone,
-                COALESCE(details->>'signature', details->>'category', details->>'detection') AS what
+         SELECT id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
+                COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
+                CASE WHEN kind = 'drone' THEN jsonb_build_object(
+                  'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
+                  'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
+                  'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
+                  'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
+                END AS drone
            FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
           ORDER BY id`,
         [eventIds, groups, EXTRA_EVENTS_PER_JOB],
@@ -99,6 +120,7 @@ export class FoldEventsUseCase {
           severity: r.severity ?? undefined,
           zone: r.zone ?? undefined,
           what: r.what ?? undefined,
+          ...(r.drone && { drone: droneSighting(r, r.drone) }),
         });
         bySite.set(r.site_id, list);
       }
@@ -114,7 +136,7 @@ export class FoldEventsUseCase {
       const changes: IncidentChange[] = [];
       for (const [siteId, events] of bySite) {
         const siteActive = active.filter((i) => i.siteId === siteId);
-        changes.push(...foldEvents(siteId, siteActive, events, { gapMs, now, newId: randomUUID }));
+        changes.push(...foldEvents(siteId, siteActive, events, { gapMs, droneGate, now, newId: randomUUID }));
       }
 
       await incidentWrites.applyFold(tx, {
@@ -142,15 +164,33 @@ export class FoldEventsUseCase {
   }
 }
 
+function droneSighting(r: EventRow, d: NonNullable<EventRow['drone']>): DroneSighting {
+  const spoofed = d.spoofFix || d.suspectSince !== null;
+  return {
+    detection: d.detection,
+    ...(d.uasId !== null && { uasId: d.uasId }),
+    ...(d.trackId !== null && { trackId: d.trackId }),
+    gatewayId: r.gateway_id,
+    sensorId: r.sensor_id,
+    position: { lat: d.lat, lon: d.lon, ...(d.altM !== null && { altM: d.altM }) },
+    ...(spoofed && {
+      spoof: { ...(d.spoofSpeed !== null && { impliedSpeedMps: d.spoofSpeed }), ...(d.suspectSince !== null && { suspectSince: d.suspectSince }) },
+    }),
+  };
+}
+
 function timelineEntries(change: IncidentChange, at: Date): TimelineEntry[] {
   const base = { incidentId: change.incident.id, at, actor: 'system' };
-  const entries: TimelineEntry[] = [
-    {
+  const entries: TimelineEntry[] = [];
+  // A change that only links a track to another joins no events: nothing to say but the link.
+  if (change.type === 'opened' || change.eventIds.length > 0) {
+    entries.push({
       ...base,
       action: change.type === 'opened' ? 'opened' : 'events-joined',
       details: { eventIds: change.eventIds.slice(0, 1000), eventCount: change.eventIds.length },
-    },
-  ];
+    });
+  }
+  for (const note of change.notes) entries.push({ ...base, ...note });
   if (change.type === 'escalated') {
     entries.push({ ...base, action: 'escalated', details: { from: change.previousSeverity, to: change.incident.severity } });
   }

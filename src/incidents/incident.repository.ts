@@ -1,4 +1,5 @@
 import { severityRank, type Kind, type Severity } from 'src/domain/events/canonical-event.schema';
+import type { DroneTrack } from 'src/domain/incidents/drone-tracks';
 import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/incident';
 import type { Queryable } from 'src/database/db';
 
@@ -22,6 +23,7 @@ export interface IncidentRow {
   resolved_at: Date | null;
   resolution: Resolution | null;
   updated_at: Date;
+  track: DroneTrack | null;
 }
 
 export function toIncident(row: IncidentRow): Incident {
@@ -45,6 +47,7 @@ export function toIncident(row: IncidentRow): Incident {
     resolvedAt: row.resolved_at,
     resolution: row.resolution,
     updatedAt: row.updated_at,
+    ...(row.track && { track: row.track }),
   };
 }
 
@@ -82,13 +85,18 @@ export interface TimelineEntry {
 
 /** Incident reads and writes made inside a transaction. */
 export const incidentWrites = {
-  /** Unresolved incidents of the given "site/kind" groups whose span, widened by gapMs, meets [from, to]. */
+  /**
+   * Unresolved incidents of the given "site/kind" groups whose span, widened by gapMs, meets [from, to].
+   * A kind's group also takes in its sub-groups ("drone" → "drone:<track>"), so a site's active
+   * drone tracks come back with their stored track state.
+   */
   async findActiveNear(tx: Queryable, groups: string[], from: Date, to: Date, gapMs: number): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
       `SELECT i.* FROM incidents i
          JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
                  FROM unnest($1::text[]) AS g) wanted
-           ON wanted.site_id = i.site_id AND wanted.group_key = i.group_key
+           ON wanted.site_id = i.site_id
+          AND (i.group_key = wanted.group_key OR starts_with(i.group_key, wanted.group_key || ':'))
         WHERE i.status <> 'resolved'
           AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
           AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
@@ -117,26 +125,26 @@ export const incidentWrites = {
     await tx.query(
       `WITH opened AS (
          INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
-                                zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at)
+                                zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
          SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status,
                 string_to_array(u.kinds, ','), string_to_array(u.rule_ids, ','),
                 CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-                u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at
+                u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
                        $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
-                       $14::timestamptz[], $15::timestamptz[])
+                       $14::timestamptz[], $15::timestamptz[], $32::jsonb[])
              AS u(id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones,
-                  event_count, first_seen_at, last_seen_at, opened_at, updated_at)
+                  event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
        ),
        updated AS (
          UPDATE incidents i
             SET severity = u.severity, severity_rank = u.severity_rank,
                 zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
                 event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-                updated_at = u.updated_at
+                updated_at = u.updated_at, title = u.title, track = COALESCE(u.track, i.track)
            FROM unnest($16::uuid[], $17::text[], $18::smallint[], $19::text[], $20::int[], $21::timestamptz[],
-                       $22::timestamptz[], $23::timestamptz[])
-             AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at)
+                       $22::timestamptz[], $23::timestamptz[], $33::text[], $34::jsonb[])
+             AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at, title, track)
           WHERE i.id = u.id
        ),
        linked AS (
@@ -180,6 +188,9 @@ export const incidentWrites = {
         timeline.map((e) => e.actor),
         timeline.map((e) => e.action),
         timeline.map((e) => JSON.stringify(e.details)),
+        opened.map((i) => (i.track ? JSON.stringify(i.track) : null)),
+        updated.map((i) => i.title),
+        updated.map((i) => (i.track ? JSON.stringify(i.track) : null)),
       ],
     );
   },

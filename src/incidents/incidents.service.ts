@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { canSeeSite, type Principal } from 'src/auth/principal';
 import { scopeToSites } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
+import type { DroneTrack, TrackPoint } from 'src/domain/incidents/drone-tracks';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
 import { decodeCursor, encodeCursor } from 'src/platform/cursor';
@@ -79,8 +80,34 @@ export class IncidentsService {
     ]);
     return {
       ...incidentView(toIncident(row)),
+      ...(row.track && { track: trackView(row.track, timeline) }),
       events: events.map(eventView),
       timeline: timeline.map((t) => ({ at: t.at.toISOString(), actor: t.actor, action: t.action, details: t.details })),
     };
   }
+}
+
+/** Positions shown with a drone incident at most; every fold's positions are in its timeline too. */
+const DETAIL_TRACK_POSITIONS = 2000;
+
+/**
+ * A drone incident's track: who it is (uasIds, detector tracks), its marks, and its positions
+ * in time order, gathered from the timeline's "track" entries (one per fold).
+ */
+function trackView(track: DroneTrack, timeline: readonly { action: string; details: object }[]) {
+  const positions = timeline
+    .filter((t) => t.action === 'track')
+    .flatMap((t) => (t.details as { positions?: TrackPoint[] }).positions ?? [])
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.eventId - b.eventId));
+  return {
+    uasIds: track.uasIds,
+    trackIds: track.trackKeys,
+    remoteIdSeen: track.remoteIdSeen,
+    nonCooperative: track.nonCooperativeSince !== undefined,
+    nonCooperativeSince: track.nonCooperativeSince ?? null,
+    spoofSuspected: track.spoofSuspectedSince !== undefined,
+    spoofSuspectedSince: track.spoofSuspectedSince ?? null,
+    last: track.last,
+    positions: positions.slice(-DETAIL_TRACK_POSITIONS),
+  };
 }

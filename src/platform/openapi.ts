@@ -150,6 +150,37 @@ export function openApiDocument() {
             },
           },
         },
+        DroneTrack: {
+          type: 'object',
+          description:
+            'Drone incidents only (one drone, one incident): who the drone is and where it went. Each fold also writes a "track" ' +
+            'timeline entry with its new positions (at most 100, sampled evenly), and "non-cooperative" / "spoof-suspected" entries ' +
+            'with the reason when a mark raised the severity one level',
+          properties: {
+            uasIds: { type: 'array', items: { type: 'string' } },
+            trackIds: { type: 'array', items: { type: 'string' }, description: 'Detector tracks, "gateway/sensor/trackId"' },
+            remoteIdSeen: { type: 'boolean' },
+            nonCooperative: { type: 'boolean', description: 'A radar/RF/visual/acoustic detection had no Remote ID within DRONE_GATE_M and DRONE_GATE_MS' },
+            nonCooperativeSince: { type: 'string', nullable: true },
+            spoofSuspected: { type: 'boolean', description: 'Remote ID marked a fix of the track as possibly spoofed' },
+            spoofSuspectedSince: { type: 'string', nullable: true },
+            last: { $ref: '#/components/schemas/TrackPoint' },
+            positions: { type: 'array', items: { $ref: '#/components/schemas/TrackPoint' }, description: 'In time order, the latest 2000' },
+          },
+        },
+        TrackPoint: {
+          type: 'object',
+          properties: {
+            lat: { type: 'number' },
+            lon: { type: 'number' },
+            altM: { type: 'number' },
+            at: { type: 'string' },
+            detection: { type: 'string', enum: ['remote_id', 'rf', 'radar', 'visual', 'acoustic'] },
+            gatewayId: { type: 'string' },
+            sensorId: { type: 'string' },
+            eventId: { type: 'integer', description: 'The event\'s storage id' },
+          },
+        },
         RejectedEvent: {
           type: 'object',
           properties: Object.fromEntries(['id', 'receivedAt', 'topic', 'reason', 'payload'].map((k) => [k, { type: 'string' }])),
@@ -197,10 +228,26 @@ export function openApiDocument() {
       },
       '/incidents/{id}': {
         get: {
-          summary: 'One incident with its events and timeline',
+          summary: 'One incident with its events and timeline; a drone incident also has its track',
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-          responses: { 200: json('The incident'), 404: errorResponse, ...errors },
+          responses: {
+            200: json('The incident', {
+              allOf: [
+                { $ref: '#/components/schemas/Incident' },
+                {
+                  type: 'object',
+                  properties: {
+                    events: { type: 'array', items: { $ref: '#/components/schemas/Event' } },
+                    timeline: { type: 'array', items: { type: 'object' } },
+                    track: { $ref: '#/components/schemas/DroneTrack' },
+                  },
+                },
+              ],
+            }),
+            404: errorResponse,
+            ...errors,
+          },
         },
       },
       '/incidents/{id}/verify': {

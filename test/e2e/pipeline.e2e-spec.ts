@@ -45,7 +45,8 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     );
     expect(incidents.map((i: any) => i.kinds[0]).sort()).toEqual(['cyber', 'drone', 'theft']);
     const droneIncident = incidents.find((i: any) => i.kinds[0] === 'drone');
-    expect(droneIncident).toMatchObject({ siteId: 'kolwezi-1', severity: 'high', status: 'open', eventCount: 1 });
+    // The sensor said high; an RF detection with no Remote ID beside it is a non-cooperative drone: one level up.
+    expect(droneIncident).toMatchObject({ siteId: 'kolwezi-1', severity: 'critical', status: 'open', eventCount: 1 });
     expect(droneIncident.firstSeenAt).toBe('2026-11-29T02:12:44.120Z');
     expect(droneIncident.title).toContain('kolwezi-1');
 

@@ -22,7 +22,7 @@ function anEvent(overrides: Partial<FoldableEvent> & { at: string }): FoldableEv
 /** Options with a deterministic id source: inc-1, inc-2, … for each call. */
 function options(overrides: Partial<FoldOptions> = {}): FoldOptions {
   let n = 0;
-  return { gapMs: GAP_MS, now: NOW, newId: () => `inc-${++n}`, ...overrides };
+  return { gapMs: GAP_MS, droneGate: { distanceM: 150, ms: 10_000 }, now: NOW, newId: () => `inc-${++n}`, ...overrides };
 }
 
 function anIncident(overrides: Partial<Incident> & { from: string; to: string }): Incident {
@@ -71,6 +71,7 @@ describe('foldEvents', () => {
       type: 'opened',
       previousSeverity: null,
       eventIds: [event.id],
+      notes: [],
       incident: {
         id: 'inc-1',
         siteId: SITE,

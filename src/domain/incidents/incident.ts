@@ -1,4 +1,5 @@
 import type { Kind, Severity } from '../events/canonical-event.schema';
+import type { DroneTrack } from './drone-tracks';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
 export type Resolution = 'true_positive' | 'false_positive' | 'duplicate';
@@ -7,7 +8,7 @@ export type Resolution = 'true_positive' | 'false_positive' | 'duplicate';
 export interface Incident {
   id: string;
   siteId: string;
-  /** Events fold only into incidents of the same group (for now: the event kind). */
+  /** Events fold only into incidents of the same group: the event kind, or for drones "drone:<first identity of its track>". */
   groupKey: string;
   title: string;
   severity: Severity;
@@ -25,6 +26,8 @@ export interface Incident {
   resolvedAt: Date | null;
   resolution: Resolution | null;
   updatedAt: Date;
+  /** A drone incident's track (one drone, one incident); absent for other kinds. */
+  track?: DroneTrack | null;
 }
 
 /** The live message types of the contract, section 2. */
