@@ -80,7 +80,7 @@ export class SilenceHoldsRepository {
     if (holds.length === 0) return;
     await tx.query(
       `INSERT INTO event_holds (event_id, silence_id, authorized_drone_id, held_at)
-       SELECT e, NULLIF(s, ''), NULLIF(d, ''), $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(e, s, d)
+       SELECT e, NULLIF(s, '')::uuid, NULLIF(d, '')::uuid, $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(e, s, d)
        ON CONFLICT (event_id) DO NOTHING`,
       [
         holds.map((h) => h.eventId),
