@@ -16,11 +16,33 @@ import { LiveModule } from './live/live.module';
 import { HealthController } from './platform/health.controller';
 import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
+import { AuthorizedDronesController } from './silences/authorized-drones.controller';
+import { AuthorizedDronesService } from './silences/authorized-drones.service';
+import { SilencesController } from './silences/silences.controller';
+import { SilencesService } from './silences/silences.service';
 
 /** The REST API and the live sockets. */
 @Module({
   imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule],
-  controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController, AuditController],
-  providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService, IncidentEvidenceService],
+  controllers: [
+    IncidentsController,
+    StatsController,
+    EventsController,
+    SitesController,
+    HealthController,
+    AuditController,
+    SilencesController,
+    AuthorizedDronesController,
+  ],
+  providers: [
+    IncidentsService,
+    IncidentActionsService,
+    StatsService,
+    EventsService,
+    SitesService,
+    IncidentEvidenceService,
+    SilencesService,
+    AuthorizedDronesService,
+  ],
 })
 export class ApiModule {}

@@ -5,10 +5,13 @@ import { Db } from 'src/database/db';
 import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
 import type { DroneDetection, DroneSighting } from 'src/domain/incidents/drone-tracks';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
+import { heldBack, type Hold } from 'src/domain/silences/held-back';
 import { incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
+import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
+import { SilenceHoldsRepository } from 'src/silences/silence-holds.repository';
 
 /** How many waiting events of its groups a job folds besides its own. */
 const EXTRA_EVENTS_PER_JOB = 5000;
@@ -36,6 +39,8 @@ interface EventRow {
     spoofFix: boolean;
     suspectSince: string | null;
   } | null;
+  /** The kind object, read only for sites that hold anything back. */
+  details: Record<string, unknown> | null;
 }
 
 /**
@@ -53,6 +58,8 @@ export class FoldEventsUseCase {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly holdsCache: SilenceHoldsCache,
+    private readonly holdsRepository: SilenceHoldsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -75,6 +82,8 @@ export class FoldEventsUseCase {
     // Lock keys, one per (site, kind): "fold/<site>/<kind>".
     const groups = [...new Set(pending.map((g) => `fold/${g.site_id}/${g.kind}`))].sort();
     const { gapMs, droneGate } = this.config.correlation;
+    // Silences and authorized drones of these sites (cached); sites with none cost nothing more.
+    const siteHolds = await this.holdsCache.forSites([...new Set(pending.map((g) => g.site_id))]);
 
     const changes = await this.db.transaction(async (tx) => {
       await tx.query(
@@ -104,14 +113,31 @@ export class FoldEventsUseCase {
                   'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
                   'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
                   'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
-                END AS drone
+                END AS drone,
+                CASE WHEN site_id = ANY($4) THEN details END AS details
            FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
           ORDER BY id`,
-        [eventIds, groups, EXTRA_EVENTS_PER_JOB],
+        [eventIds, groups, EXTRA_EVENTS_PER_JOB, [...siteHolds.keys()]],
       );
       if (rows.length === 0) return [];
+      const now = this.clock.now();
+      // Held-back events are stored and linked to what held them, marked folded, and go no further:
+      // no incident, no live message.
+      const held: { eventId: number; hold: Hold }[] = [];
+      const folding = siteHolds.size === 0 ? rows : rows.filter((r) => {
+        const holds = siteHolds.get(r.site_id);
+        const hold = holds && heldBack(
+          { siteId: r.site_id, sensorId: r.sensor_id, kind: r.kind, zone: r.zone ?? undefined, occurredAt: r.occurred_at, details: r.details ?? {} },
+          holds,
+        );
+        if (hold) held.push({ eventId: Number(r.id), hold });
+        return !hold;
+      });
+      await this.holdsRepository.recordHolds(tx, held, now);
+      this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
+      if (folding.length === 0) return [];
       const bySite = new Map<string, FoldableEvent[]>();
-      for (const r of rows) {
+      for (const r of folding) {
         const list = bySite.get(r.site_id) ?? [];
         list.push({
           id: Number(r.id),
@@ -124,15 +150,14 @@ export class FoldEventsUseCase {
         });
         bySite.set(r.site_id, list);
       }
-      const times = rows.map((r) => r.occurred_at.getTime());
+      const times = folding.map((r) => r.occurred_at.getTime());
       const active = await incidentWrites.findActiveNear(
         tx,
-        [...new Set(rows.map((r) => `${r.site_id}/${r.kind}`))],
+        [...new Set(folding.map((r) => `${r.site_id}/${r.kind}`))],
         new Date(Math.min(...times)),
         new Date(Math.max(...times)),
         gapMs,
       );
-      const now = this.clock.now();
       const changes: IncidentChange[] = [];
       for (const [siteId, events] of bySite) {
         const siteActive = active.filter((i) => i.siteId === siteId);
@@ -150,7 +175,6 @@ export class FoldEventsUseCase {
         tx,
         changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
       );
-      this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
       return changes;
     });
 

@@ -15,6 +15,7 @@ import {
 } from './query.schemas';
 import { AuditQuerySchema } from 'src/audit/audit.http';
 import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
+import { silencePaths } from 'src/silences/silences.openapi';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
 function queryParameters(schema: z.ZodObject) {
@@ -376,6 +377,7 @@ export function openApiDocument() {
           responses: { 200: json('The user'), 404: errorResponse, ...errors },
         },
       },
+      ...silencePaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
       '/health/ready': { get: { summary: 'Readiness: PostgreSQL, Redis and (ingest role) MQTT', responses: { 200: json('Ready'), 503: json('Not ready') } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },

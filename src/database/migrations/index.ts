@@ -6,6 +6,7 @@ import { GatewaySecrets1764710000000 } from './1764710000000-gateway-secrets';
 import { Sessions1764720000000 } from './1764720000000-sessions';
 import { EscalationAndSearch1764730000000 } from './1764730000000-escalation-and-search';
 import { RemoteId1764740000000 } from './1764740000000-remote-id';
+import { Silences1764750000000 } from './1764750000000-silences';
 import { DroneTracks1764770000000 } from './1764770000000-drone-tracks';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
@@ -18,5 +19,6 @@ export const migrations = [
   Sessions1764720000000,
   EscalationAndSearch1764730000000,
   RemoteId1764740000000,
+  Silences1764750000000,
   DroneTracks1764770000000,
 ];
