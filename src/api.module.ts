@@ -13,13 +13,16 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { CorrelationModule } from './correlation/correlation.module';
 import { LiveModule } from './live/live.module';
 import { HealthController } from './platform/health.controller';
+import { SiteHealthController } from './health/site-health.controller';
+import { HealthModule } from './health/health.module';
+import { SiteHealthService } from './health/site-health.service';
 import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule],
-  controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController, AuditController],
-  providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService, IncidentEvidenceService],
+  imports: [AuthModule, LiveModule, CorrelationModule, IngestionModule, HealthModule],
+  controllers: [IncidentsController, StatsController, EventsController, SitesController, HealthController, AuditController, SiteHealthController],
+  providers: [IncidentsService, IncidentActionsService, StatsService, EventsService, SitesService, IncidentEvidenceService, SiteHealthService],
 })
 export class ApiModule {}

@@ -67,9 +67,12 @@ export class BlindSpots1764760000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DELETE FROM events WHERE source = 'health'`);
+    // Accepted events are append-only (they are evidence): health events already stored stay,
+    // and the narrower check applies to new rows only.
     await q.query('ALTER TABLE events DROP CONSTRAINT events_source_check');
-    await q.query(`ALTER TABLE events ADD CONSTRAINT events_source_check CHECK (source IN ('canonical', 'suricata', 'remoteid'))`);
+    await q.query(
+      `ALTER TABLE events ADD CONSTRAINT events_source_check CHECK (source IN ('canonical', 'suricata', 'remoteid')) NOT VALID`,
+    );
     await q.query('DROP TABLE gateway_seq_gaps');
     await q.query('DROP TABLE sensor_zones');
     await q.query('DROP TABLE sensor_health_changes');
