@@ -146,7 +146,7 @@ describe('blind spots', () => {
     });
     willClient.stream.destroy();
     const gatewayIncident = await waitFor(
-      () => live!.forSite(SITE).find((m) => m.type === 'opened' && m.incident.title.startsWith('Gateway gw-2')),
+      () => live!.forSite(SITE).find((m) => m.type === 'opened' && (m.incident.title as string).startsWith('Gateway gw-2')),
       { what: 'the gateway offline incident' },
     );
     expect(gatewayIncident.incident.title).toBe('Gateway gw-2 offline at kolwezi-1 (zone north-gate)');
