@@ -14,6 +14,9 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { CorrelationModule } from './correlation/correlation.module';
 import { LiveModule } from './live/live.module';
 import { HealthController } from './platform/health.controller';
+import { SiteHealthController } from './health/site-health.controller';
+import { HealthModule } from './health/health.module';
+import { SiteHealthService } from './health/site-health.service';
 import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
 import { AuthorizedDronesController } from './silences/authorized-drones.controller';
@@ -23,7 +26,7 @@ import { SilencesService } from './silences/silences.service';
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule],
+  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule],
   controllers: [
     IncidentsController,
     StatsController,
@@ -33,6 +36,7 @@ import { SilencesService } from './silences/silences.service';
     AuditController,
     SilencesController,
     AuthorizedDronesController,
+    SiteHealthController,
   ],
   providers: [
     IncidentsService,
@@ -43,6 +47,7 @@ import { SilencesService } from './silences/silences.service';
     IncidentEvidenceService,
     SilencesService,
     AuthorizedDronesService,
+    SiteHealthService,
   ],
 })
 export class ApiModule {}

@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CorrelationModule } from './correlation/correlation.module';
 import { EscalationModule } from './escalation/escalation.module';
+import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { CoreModule } from './platform/core.module';
 
@@ -20,6 +21,7 @@ export class AppModule {
         AuthModule,
         CorrelationModule,
         EscalationModule,
+        HealthModule,
         IngestionModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],

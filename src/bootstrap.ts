@@ -10,6 +10,7 @@ import { FoldProcessor } from './correlation/fold.processor';
 import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
 import { EscalationCheckService } from './escalation/escalation-check.service';
+import { HeartbeatCheckService } from './health/heartbeat-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { bodyErrors } from './platform/body-errors';
 import { HttpErrorFilter } from './platform/http-error.filter';
@@ -26,7 +27,7 @@ export interface RunningOreGuard {
 /**
  * Starts OreGuard with the given configuration: migrates the database, then the roles this
  * process runs: api (REST, /live sockets), ingest (MQTT), worker (folding events into incidents,
- * escalating unacknowledged ones).
+ * escalating unacknowledged ones, taking silent gateways offline).
  */
 export async function startOreGuard(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<RunningOreGuard> {
   const log = new Logger('OreGuard');
@@ -48,7 +49,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     http.use((req: { path: string }, res: unknown, next: () => void) =>
       req.path.startsWith('/docs') ? next() : (headers as (req: unknown, res: unknown, next: () => void) => void)(req, res, next),
     );
-    http.enableCors({ origin: config.corsOrigins, credentials: false, methods: ['GET', 'POST', 'PATCH', 'DELETE'] });
+    http.enableCors({ origin: config.corsOrigins, credentials: false, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
     http.setGlobalPrefix('api/v1');
     http.useGlobalFilters(new HttpErrorFilter());
     http.disable('x-powered-by');
@@ -66,6 +67,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     app.get(FoldProcessor).start();
     app.get(RequeueService).start();
     app.get(EscalationCheckService).start();
+    app.get(HeartbeatCheckService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();
   log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);

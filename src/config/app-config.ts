@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
 import { EnvSchema, type Env } from './env.schema';
 
@@ -32,6 +33,7 @@ export interface AppConfig {
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
   live: { resumeGraceMs: number };
+  health: { heartbeatIntervalMs: number; checkIntervalMs: number; incidentSeverity: Severity };
   /** Browser origins allowed (CORS); empty: none. */
   corsOrigins: string[];
   auth: {
@@ -142,6 +144,11 @@ export function loadConfig(
     },
     escalation: { limits: env.ESCALATE_AFTER, checkIntervalMs: env.ESCALATION_CHECK_INTERVAL_MS },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
+    health: {
+      heartbeatIntervalMs: env.GATEWAY_HEARTBEAT_INTERVAL_MS,
+      checkIntervalMs: env.HEARTBEAT_CHECK_INTERVAL_MS,
+      incidentSeverity: env.SENSOR_HEALTH_SEVERITY,
+    },
     corsOrigins: env.CORS_ORIGINS ?? [],
     auth: {
       jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),

@@ -76,6 +76,12 @@ export const EnvSchema = z.object({
   ESCALATE_AFTER: EscalationLimitsSchema.prefault(DEFAULT_ESCALATION_LIMITS),
   /** How often the worker looks for incidents to escalate, in ms. */
   ESCALATION_CHECK_INTERVAL_MS: positiveInt.default(10_000),
+  /** How often gateways send their status as a heartbeat, in ms; three missed make a gateway offline. */
+  GATEWAY_HEARTBEAT_INTERVAL_MS: positiveInt.default(60_000),
+  /** How often the worker looks for gateways that fell silent, in ms. */
+  HEARTBEAT_CHECK_INTERVAL_MS: positiveInt.default(10_000),
+  /** Severity of the incident opened when a gateway or sensor goes offline or faulty. */
+  SENSOR_HEALTH_SEVERITY: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
   /** How long a new socket waits for its resume request before live messages start, in ms. */
   LIVE_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(1000),
   /** Origins allowed to call the REST API and /live from a browser, comma-separated; unset: none. */

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { isDataError, type Db } from 'src/database/db';
+import type { HealthOptions } from 'src/health/health-changes';
 import { storeBatch, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 
 /** A message waiting to be made durable, and what to do once it is. */
@@ -41,7 +42,7 @@ export class IngestBatcher {
   constructor(
     private readonly db: Db,
     private readonly registry: RegistryCache,
-    private readonly options: { batchSize: number; lingerMs: number },
+    private readonly options: { batchSize: number; lingerMs: number; health?: HealthOptions },
     private readonly afterCommit: (result: BatchResult) => Promise<void>,
     private readonly onRetry: (error: unknown) => void,
     /** Sends a committed batch's acknowledgements, in order (the caller may coalesce the writes). */
@@ -122,7 +123,7 @@ export class IngestBatcher {
   }
 
   private async write(batch: PendingMessage[]): Promise<StoreOutcome[]> {
-    const outcomes = await this.db.transaction((tx) => storeBatch(tx, batch.map((m) => m.request), this.registry));
+    const outcomes = await this.db.transaction((tx) => storeBatch(tx, batch.map((m) => m.request), this.registry, this.options.health));
     this.registry.commit();
     return outcomes;
   }

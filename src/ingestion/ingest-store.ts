@@ -3,6 +3,8 @@ import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
 import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
 import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
+import { applyStatusReport, type HealthEffect, type HealthOptions, type PendingLive } from 'src/health/health-changes';
+import { appendLiveMessages } from 'src/live/live-log';
 import { assembleRemoteIdBatch } from './remote-id-memory';
 
 /** What one MQTT message asks the store to keep. */
@@ -17,7 +19,7 @@ export type StoreRequest =
       /** Signed by a gateway that must sign: a replay (event id seen with other bytes, or late) is rejected. */
       signed?: boolean;
     }
-  | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date }
+  | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
   /** A Remote ID payload: assembled with the transmitter's memory in the same transaction, zero or more events. */
   | {
       type: 'remoteid';
@@ -38,14 +40,22 @@ export type StoreRequest =
     }
   | { type: 'ignored'; reason: string };
 
+/** A jump in a gateway's seq: the numbers never seen. */
+export interface SeqGap {
+  siteId: string;
+  gatewayId: string;
+  fromSeq: number;
+  toSeq: number;
+}
+
 export type StoreOutcome =
-  | { type: 'stored'; id: number }
+  | { type: 'stored'; id: number; gap?: SeqGap }
   /** A Remote ID payload: the ids of the events it made (in order) and of those newly stored. */
   | { type: 'remoteid'; eventIds: string[]; storedIds: number[]; possibleSpoofs: string[] }
   | { type: 'duplicate' }
   /** `reason` when the store itself refused it (a replay); otherwise the request's own reason. */
   | { type: 'rejected'; reason?: string }
-  | { type: 'status' }
+  | { type: 'status'; health: HealthEffect[] }
   | { type: 'ignored' };
 
 /** The first 4 KiB of a rejected payload, as text PostgreSQL can hold. */
@@ -87,9 +97,11 @@ export async function storeBatch(
   tx: PoolClient,
   requests: readonly StoreRequest[],
   registry: RegistryCache,
+  health: HealthOptions = { severity: 'high', topicPrefix: '' },
 ): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(requests.length);
   await registry.ensure(tx, requests);
+  await lockGateways(tx, requests);
 
   // Signed events first: a replay (its id seen before with other bytes, or too late) is refused.
   const firstIndexByKey = new Map<string, number>();
@@ -176,16 +188,20 @@ export async function storeBatch(
     );
     storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
   }
+  const stored = events.filter((c) => storedIds.has(eventKey(c.event)));
+  await registry.learnZones(tx, stored.map((c) => c.event));
+  const gaps = await recordSeqGaps(tx, stored.map((c) => c.event));
   // A key stored by this INSERT belongs to the first candidate that carried it; later copies are duplicates.
   const owner = new Map(events.map((c) => [eventKey(c.event), c]));
   const storedBy = (c: EventRow) => (owner.get(eventKey(c.event)) === c ? storedIds.get(eventKey(c.event)) : undefined);
   const byRequest = new Map<number, EventRow[]>();
   for (const c of candidates) byRequest.set(c.index, [...(byRequest.get(c.index) ?? []), c]);
-  for (const { index } of firstCopies) {
+  for (const { index, r } of firstCopies) {
     const candidate = byRequest.get(index)?.[0];
     if (!candidate) continue; // a replay verdict was given above
     const id = storedBy(candidate);
-    outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
+    const gap = gaps.get(eventKey(r.event));
+    outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id, ...(gap && { gap }) };
   }
   remoteIdRequests.forEach(({ index }, i) => {
     const mine = byRequest.get(index) ?? [];
@@ -231,14 +247,17 @@ export async function storeBatch(
     }
   }
 
+  // Statuses in arrival order (each is ordered by its own `at` as well); their live messages
+  // are appended once, so site counters are locked in site order like every other writer.
+  const live: PendingLive[] = [];
   for (const [index, r] of requests.entries()) {
     if (r.type === 'status') {
-      await applyStatus(tx, r);
-      outcomes[index] = { type: 'status' };
+      outcomes[index] = { type: 'status', health: await applyStatusReport(tx, r, health, live) };
     } else if (r.type === 'ignored') {
       outcomes[index] = { type: 'ignored' };
     }
   }
+  await appendLiveMessages(tx, live);
   return outcomes;
 }
 
@@ -290,22 +309,63 @@ function asRejected(r: EventRequest, reason: string): RejectedRequest {
   };
 }
 
-async function applyStatus(tx: PoolClient, r: Extract<StoreRequest, { type: 'status' }>): Promise<void> {
-  // A late heartbeat never overwrites a newer state.
+/**
+ * Locks, in one sorted statement, the gateways whose status or seq this batch changes, so
+ * concurrent batches (shared subscriptions) and the heartbeat check never deadlock on them.
+ * FOR NO KEY UPDATE leaves events' foreign-key checks on the gateway unblocked.
+ */
+async function lockGateways(tx: PoolClient, requests: readonly StoreRequest[]): Promise<void> {
+  const keys = new Set<string>();
+  for (const r of requests) {
+    if (r.type === 'status') keys.add(`${r.siteId}/${r.gatewayId}`);
+    if (r.type === 'event' && r.event.seq !== undefined) keys.add(`${r.event.siteId}/${r.event.gatewayId}`);
+  }
+  if (keys.size === 0) return;
+  const list = [...keys].sort().map((k) => k.split('/') as [string, string]);
   await tx.query(
-    `UPDATE gateways SET state = $3, state_at = $4
-      WHERE site_id = $1 AND id = $2 AND (state_at IS NULL OR state_at <= $4)`,
-    [r.siteId, r.gatewayId, r.status.state, r.status.at],
+    `SELECT 1 FROM gateways g JOIN unnest($1::text[], $2::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
+      ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g`,
+    [list.map((k) => k[0]), list.map((k) => k[1])],
   );
-  const sensors = r.status.sensors ?? [];
-  if (sensors.length === 0) return;
-  await tx.query(
-    `INSERT INTO sensors (site_id, id, gateway_id, state, state_at)
-     SELECT $1, s.id, $2, s.state, $3 FROM unnest($4::text[], $5::text[]) AS s(id, state)
-     ON CONFLICT (site_id, id) DO UPDATE
-       SET gateway_id = EXCLUDED.gateway_id, state = EXCLUDED.state, state_at = EXCLUDED.state_at
-       WHERE sensors.state_at IS NULL OR sensors.state_at <= EXCLUDED.state_at`,
-    [r.siteId, r.gatewayId, r.status.at, sensors.map((s) => s.sensorId), sensors.map((s) => s.state)],
+}
+
+/**
+ * One statement per batch: a newly stored event whose seq is more than one past the highest
+ * seen from its gateway (before it, in arrival order) marks a gap; a lower one (late, out of
+ * order) is not one. The gateway's highest seq moves on. A gateway's first seq is no gap.
+ */
+async function recordSeqGaps(tx: PoolClient, events: readonly SiteEvent[]): Promise<Map<string, SeqGap>> {
+  const withSeq = events.filter((e) => e.seq !== undefined);
+  if (withSeq.length === 0) return new Map();
+  const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string; from_seq: string; to_seq: string }>(
+    `WITH batch AS (
+       SELECT b.*, max(b.seq) OVER (PARTITION BY b.site_id, b.gateway_id ORDER BY b.ord
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_max
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS b(site_id, gateway_id, event_id, seq, ord)
+     ),
+     seen AS (
+       SELECT b.site_id, b.gateway_id, b.event_id, b.seq,
+              CASE WHEN g.last_seq IS NULL AND b.before_max IS NULL THEN NULL
+                   ELSE GREATEST(g.last_seq, b.before_max) END AS highest
+         FROM batch b JOIN gateways g ON g.site_id = b.site_id AND g.id = b.gateway_id
+     ),
+     gaps AS (
+       INSERT INTO gateway_seq_gaps (site_id, gateway_id, from_seq, to_seq, detected_at)
+       SELECT site_id, gateway_id, highest + 1, seq - 1, now() FROM seen WHERE seq > highest + 1
+     ),
+     moved AS (
+       UPDATE gateways g SET last_seq = GREATEST(g.last_seq, m.top)
+         FROM (SELECT site_id, gateway_id, max(seq) AS top FROM batch GROUP BY site_id, gateway_id) m
+        WHERE g.site_id = m.site_id AND g.id = m.gateway_id
+     )
+     SELECT site_id, gateway_id, event_id, highest + 1 AS from_seq, seq - 1 AS to_seq FROM seen WHERE seq > highest + 1`,
+    [withSeq.map((e) => e.siteId), withSeq.map((e) => e.gatewayId), withSeq.map((e) => e.eventId), withSeq.map((e) => e.seq)],
+  );
+  return new Map(
+    rows.map((r) => [
+      `${r.site_id}/${r.gateway_id}/${r.event_id}`,
+      { siteId: r.site_id, gatewayId: r.gateway_id, fromSeq: Number(r.from_seq), toSeq: Number(r.to_seq) },
+    ]),
   );
 }
 
@@ -316,6 +376,9 @@ async function applyStatus(tx: PoolClient, r: Extract<StoreRequest, { type: 'sta
 export class RegistryCache {
   private readonly known = new Set<string>();
   private readonly networks = new Map<string, 'ot' | 'it'>();
+  /** "site/sensor/zone" already in sensor_zones: the hot path writes only new ones. */
+  private readonly zones = new Set<string>();
+  private stagedZones: string[] = [];
 
   network(siteId: string, sensorId: string): 'ot' | 'it' | undefined {
     return this.networks.get(`${siteId}/${sensorId}`);
@@ -326,9 +389,35 @@ export class RegistryCache {
       'SELECT site_id, id, network FROM sensors',
     );
     for (const row of rows) this.networks.set(`${row.site_id}/${row.id}`, row.network);
+    const zones = await tx.query<{ site_id: string; sensor_id: string; zone: string }>('SELECT site_id, sensor_id, zone FROM sensor_zones');
+    for (const row of zones.rows) this.zones.add(`${row.site_id}/${row.sensor_id}/${row.zone}`);
+  }
+
+  /**
+   * Coverage learned from accepted events: a sensor covers the zones its events name. Only
+   * pairs not remembered are written (one statement, none at all once a site's coverage is
+   * known); an admin's rows are left as they are.
+   */
+  async learnZones(tx: PoolClient, events: readonly SiteEvent[]): Promise<void> {
+    const fresh = new Map<string, [string, string, string]>();
+    for (const e of events) {
+      if (!e.zone) continue;
+      const key = `${e.siteId}/${e.sensorId}/${e.zone}`;
+      if (!this.zones.has(key)) fresh.set(key, [e.siteId, e.sensorId, e.zone]);
+    }
+    if (fresh.size === 0) return;
+    const list = [...fresh.values()].sort();
+    await tx.query(
+      `INSERT INTO sensor_zones (site_id, sensor_id, zone, source)
+       SELECT site_id, sensor_id, zone, 'learned' FROM unnest($1::text[], $2::text[], $3::text[]) AS z(site_id, sensor_id, zone)
+       ON CONFLICT DO NOTHING`,
+      [list.map((z) => z[0]), list.map((z) => z[1]), list.map((z) => z[2])],
+    );
+    this.stagedZones = [...fresh.keys()];
   }
 
   async ensure(tx: PoolClient, requests: readonly StoreRequest[]): Promise<void> {
+    this.stagedZones = [];
     const sites = new Set<string>();
     const gateways = new Map<string, [string, string]>();
     const sensors = new Map<string, [string, string, string]>();
@@ -378,6 +467,8 @@ export class RegistryCache {
   /** Call after the transaction that ran ensure() committed. */
   commit(): void {
     for (const key of this.staged) this.known.add(key);
+    for (const key of this.stagedZones) this.zones.add(key);
     this.staged = [];
+    this.stagedZones = [];
   }
 }

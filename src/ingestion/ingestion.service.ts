@@ -12,6 +12,7 @@ import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-bat
 import { RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 import { MqttInbox, type InboundMessage } from './mqtt-inbox';
 import { forgetTransmitters } from './remote-id-memory';
+import { logHealthEffects } from 'src/health/health-log';
 
 /** How often the Remote ID memory is trimmed to its time to live and size. */
 const REMOTE_ID_PRUNE_INTERVAL_MS = 60_000;
@@ -51,7 +52,11 @@ export class IngestionService implements OnModuleDestroy {
     this.batcher = new IngestBatcher(
       this.db,
       this.registry,
-      { batchSize: this.config.ingest.batchSize, lingerMs: this.config.ingest.lingerMs },
+      {
+        batchSize: this.config.ingest.batchSize,
+        lingerMs: this.config.ingest.lingerMs,
+        health: { severity: this.config.health.incidentSeverity, topicPrefix: this.config.mqtt.topicPrefix },
+      },
       (result) => this.afterCommit(result),
       () => this.metrics.ingestBatchFailures.inc(),
       (acks) => this.inbox!.corked(() => acks.forEach((ack) => ack())),
@@ -158,7 +163,14 @@ export class IngestionService implements OnModuleDestroy {
           },
         };
       case 'status':
-        return { type: 'status', siteId: parsed.siteId, gatewayId: parsed.gatewayId, status: parsed.status, receivedAt };
+        return {
+          type: 'status',
+          siteId: parsed.siteId,
+          gatewayId: parsed.gatewayId,
+          status: parsed.status,
+          receivedAt,
+          raw: message.payload.toString('utf8'),
+        };
       case 'ignored':
         return { type: 'ignored', reason: parsed.reason };
     }
@@ -212,6 +224,14 @@ export class IngestionService implements OnModuleDestroy {
     if (outcome.type === 'stored' && request.type === 'event') {
       this.metrics.eventsAccepted.inc({ source: request.event.source });
       if (request.late) this.metrics.eventsLate.inc();
+      if (outcome.gap) {
+        const { siteId, gatewayId, fromSeq, toSeq } = outcome.gap;
+        this.metrics.seqGaps.inc();
+        this.metrics.seqMissing.inc(toSeq - fromSeq + 1);
+        this.logger.warn(`Gateway ${gatewayId} at ${siteId} skipped seq ${fromSeq}..${toSeq}: events lost before the broker`);
+      }
+    } else if (outcome.type === 'status') {
+      logHealthEffects(this.logger, this.metrics, outcome.health);
     } else if (outcome.type === 'remoteid') {
       if (outcome.storedIds.length > 0) this.metrics.eventsAccepted.inc({ source: 'remoteid' }, outcome.storedIds.length);
       const duplicates = outcome.eventIds.length - outcome.storedIds.length;

@@ -34,6 +34,22 @@ export class Metrics {
     help: 'Events stored that arrived after the allowed lateness',
     registers: [this.registry],
   });
+  readonly seqGaps = new Counter({
+    name: 'oreguard_gateway_seq_gaps_total',
+    help: "Jumps in a gateway's seq (events lost between sensor and broker)",
+    registers: [this.registry],
+  });
+  readonly seqMissing = new Counter({
+    name: 'oreguard_gateway_seq_missing_total',
+    help: 'Seq numbers skipped by those jumps',
+    registers: [this.registry],
+  });
+  readonly healthChanges = new Counter({
+    name: 'oreguard_health_changes_total',
+    help: 'Gateway and sensor health changes, by subject type and new state',
+    labelNames: ['subject', 'state'],
+    registers: [this.registry],
+  });
   readonly ingestBatchFailures = new Counter({
     name: 'oreguard_ingest_batch_failures_total',
     help: 'Ingest transactions that failed and were retried (acknowledgements withheld meanwhile)',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SetSensorZonesSchema } from 'src/health/site-health.http';
 import {
   AssignSchema,
   CreateUserSchema,
@@ -331,6 +332,13 @@ export function openApiDocument() {
         },
       },
       '/sites/{id}/gateways': {
+        get: {
+          summary:
+            "A site's gateways: state (online|offline), stateReason, lastHeardAt, lastSeq, and seqGaps {count, missing, recent: [{fromSeq, toSeq, detectedAt}]} (events lost between sensor and broker)",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('Gateways'), 404: errorResponse, ...errors },
+        },
         post: {
           summary:
             "Create a gateway (admins), or issue a secret to one first seen on MQTT. The answer holds its secret (the HMAC key of signed events) and broker credentials, shown this once",
@@ -353,10 +361,33 @@ export function openApiDocument() {
       },
       '/sites/{id}/sensors': {
         get: {
-          summary: "A site's sensors",
+          summary: "A site's sensors: health (state, stateAt, stateReason) and the zones each covers ({zone, source: learned|admin})",
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('Sensors'), 404: errorResponse, ...errors },
+        },
+      },
+      '/sites/{id}/blind-zones': {
+        get: {
+          summary: 'Zones every covering sensor (or its gateway) of which is not ok: {siteId, at, zones}; at a past time from the health history',
+          security: bearer,
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'at', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'ISO 8601 with offset; default now' },
+          ],
+          responses: { 200: json('Blind zones'), 404: errorResponse, ...errors },
+        },
+      },
+      '/sites/{siteId}/sensors/{sensorId}/zones': {
+        put: {
+          summary: 'Set the zones a sensor covers (admins): exactly these, marked as set by an admin; learning from events only adds',
+          security: bearer,
+          parameters: [
+            { name: 'siteId', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'sensorId', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(SetSensorZonesSchema, { io: 'input' }) } } },
+          responses: { 200: json('The sensor and its zones'), 404: errorResponse, ...errors },
         },
       },
       '/users': {

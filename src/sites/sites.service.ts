@@ -85,8 +85,19 @@ export class SitesService {
     if (!canSeeSite(principal, siteId)) throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
     const [site] = await this.db.query('SELECT 1 FROM sites WHERE id = $1', [siteId]);
     if (!site) throw new ApplicationError('resource.not-found', `Site ${siteId} not found`);
-    const rows = await this.db.query<{ id: string; gateway_id: string; network: string; state: string | null; state_at: Date | null }>(
-      'SELECT id, gateway_id, network, state, state_at FROM sensors WHERE site_id = $1 ORDER BY id',
+    const rows = await this.db.query<{
+      id: string;
+      gateway_id: string;
+      network: string;
+      state: string | null;
+      state_at: Date | null;
+      state_reason: string | null;
+      zones: { zone: string; source: 'learned' | 'admin' }[];
+    }>(
+      `SELECT s.id, s.gateway_id, s.network, s.state, s.state_at, s.state_reason,
+              COALESCE((SELECT json_agg(json_build_object('zone', z.zone, 'source', z.source) ORDER BY z.zone)
+                          FROM sensor_zones z WHERE z.site_id = s.site_id AND z.sensor_id = s.id), '[]') AS zones
+         FROM sensors s WHERE s.site_id = $1 ORDER BY s.id`,
       [siteId],
     );
     return {
@@ -96,6 +107,9 @@ export class SitesService {
         network: r.network,
         state: r.state,
         stateAt: r.state_at?.toISOString() ?? null,
+        stateReason: r.state_reason,
+        // The zones it covers: learned from its events, or set by an admin (PUT …/zones).
+        zones: r.zones,
       })),
     };
   }

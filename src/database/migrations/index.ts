@@ -7,6 +7,7 @@ import { Sessions1764720000000 } from './1764720000000-sessions';
 import { EscalationAndSearch1764730000000 } from './1764730000000-escalation-and-search';
 import { RemoteId1764740000000 } from './1764740000000-remote-id';
 import { Silences1764750000000 } from './1764750000000-silences';
+import { BlindSpots1764760000000 } from './1764760000000-blind-spots';
 import { DroneTracks1764770000000 } from './1764770000000-drone-tracks';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
@@ -20,5 +21,6 @@ export const migrations = [
   EscalationAndSearch1764730000000,
   RemoteId1764740000000,
   Silences1764750000000,
+  BlindSpots1764760000000,
   DroneTracks1764770000000,
 ];

@@ -1,6 +1,7 @@
 import type { CyberDetails, DroneDetails, Kind, Severity, TheftDetails } from './canonical-event.schema';
 
-export type EventSource = 'canonical' | 'suricata' | 'remoteid';
+/** `health`: a tamper event OreGuard itself writes when a gateway or sensor goes blind. */
+export type EventSource = 'canonical' | 'suricata' | 'remoteid' | 'health';
 
 /** An accepted event, whatever its source, as the rest of OreGuard sees it. Times in UTC. */
 export interface SiteEvent {

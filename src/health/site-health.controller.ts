@@ -1,0 +1,29 @@
+import { Body, Controller, Get, Param, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
+import { IdentifierSchema } from 'src/domain/events/identifiers';
+import { parseRequest } from 'src/platform/zod-request';
+import { BlindZonesQuerySchema, SetSensorZonesSchema, SiteSensorParamsSchema } from './site-health.http';
+import { SiteHealthService } from './site-health.service';
+
+/** Blind spots: gateway health and lost events, blind zones, sensor coverage. */
+@Controller('sites')
+@UseGuards(AuthGuard)
+export class SiteHealthController {
+  constructor(private readonly health: SiteHealthService) {}
+
+  @Get(':id/gateways')
+  gateways(@Req() req: AuthedRequest, @Param('id') id: string) {
+    return this.health.gateways(req.principal, parseRequest(IdentifierSchema, id, 'params'));
+  }
+
+  @Get(':id/blind-zones')
+  blindZones(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
+    return this.health.blindZones(req.principal, parseRequest(IdentifierSchema, id, 'params'), parseRequest(BlindZonesQuerySchema, query, 'query').at);
+  }
+
+  @Put(':id/sensors/:sensorId/zones')
+  setZones(@Req() req: AuthedRequest, @Param() params: unknown, @Body() body: unknown) {
+    const { id, sensorId } = parseRequest(SiteSensorParamsSchema, params, 'params');
+    return this.health.setZones(req.principal, id, sensorId, parseRequest(SetSensorZonesSchema, body, 'body').zones, req.ip);
+  }
+}
