@@ -18,7 +18,7 @@ function plan(name: string, speed = 10, now = NOON) {
 const sentAt = (now: Date, speed: number, action: PlannedAction) => new Date(now.getTime() + action.at / speed);
 
 function messagesOf(actions: PlannedAction[]): { action: PlannedAction; message: PlannedMessage }[] {
-  return actions.flatMap((action) => {
+  return actions.flatMap((action): { action: PlannedAction; message: PlannedMessage }[] => {
     switch (action.type) {
       case 'connect':
         return [{ action, message: action.will }, { action, message: action.online }];

@@ -31,6 +31,8 @@ export interface PlannedMessage {
   role: 'event' | 'suricata' | 'remoteid' | 'status';
   /** A readable line: what it says. */
   summary: string;
+  /** OreGuard stores it (an event, a Remote ID payload, a Suricata alert) and confirms it when asked. */
+  stored: boolean;
   /** The scenario time it speaks of (a held event's own time, not when it is sent). */
   eventAt: number;
   /** Set when a gateway held it while its link was down: how long it waited. */
@@ -67,6 +69,7 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
     }),
     retain: true,
     role: 'status',
+    stored: false,
     summary,
     eventAt: at,
   });
@@ -133,13 +136,13 @@ function toMessage(
     const n = (seq.get(gatewayId) ?? 0) + 1;
     seq.set(gatewayId, n);
     const event = { eventId: randomUUID(), ...step.event, occurredAt: clock.local(step.at), seq: n };
-    return { ...topicOf(gatewayId, 'events'), payload: JSON.stringify(event), retain: false, role: 'event', summary: describeEvent(step.event), eventAt: step.at };
+    return { ...topicOf(gatewayId, 'events'), payload: JSON.stringify(event), retain: false, role: 'event', stored: true, summary: describeEvent(step.event), eventAt: step.at };
   }
   if ('suricata' in step) {
     const { sensorId, record } = step.suricata;
     const alert = record['alert'] as { signature?: string } | undefined;
     const summary = `suricata ${String(record['event_type'])} ${record['src_ip']}→${record['dest_ip']}:${record['dest_port'] ?? '-'} ${alert?.signature ?? ''}`.trim();
-    return { ...topicOf(gatewayId, `suricata/${sensorId}`), payload: JSON.stringify(record), retain: false, role: 'suricata', summary, eventAt: step.at };
+    return { ...topicOf(gatewayId, `suricata/${sensorId}`), payload: JSON.stringify(record), retain: false, role: 'suricata', stored: record['event_type'] === 'alert', summary, eventAt: step.at };
   }
   const { sensorId, transmitter, rssi, transport, messages } = step.remoteId;
   const kinds = messages.map((m) => (m.type === 'message_pack' ? `pack[${m.messages.map((i) => i.type).join(',')}]` : m.type));
@@ -148,6 +151,7 @@ function toMessage(
     payload: JSON.stringify({ receivedAt: clock.local(step.at), transmitter, rssi, transport, messages: messages.map((m) => encodeRemoteIdHex(m)) }),
     retain: false,
     role: 'remoteid',
+    stored: true,
     summary: `remote id ${transmitter} ${transport} ${rssi} dBm: ${kinds.join(' ')}`,
     eventAt: step.at,
   };
