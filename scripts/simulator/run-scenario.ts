@@ -1,5 +1,5 @@
 import type { Scenario } from './scenario';
-import type { PlannedMessage } from './scenario-plan';
+import type { PlannedAction, PlannedMessage } from './scenario-plan';
 import { planScenario } from './scenario-plan';
 import { formatInZone } from './scenario-clock';
 import type { Confirmation, ConfirmationStatus } from './simulated-gateway';
@@ -85,6 +85,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (message.stored) summary.stored += 1;
   };
 
+  const closing: Extract<PlannedAction, { type: 'close' }>[] = [];
   log(`${scenario.name}: ${scenario.summary}`);
   log(`site ${options.siteId} (${options.timeZone}), scenario clock ${clock.local(0)} → ${clock.local(scenario.durationMs)}, ${options.speed}× speed, ${options.url} ${options.prefix}`);
   try {
@@ -114,9 +115,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           line(action.at, `${action.gatewayId}/-`, 'link lost (socket destroyed): the broker publishes the last will');
           break;
         case 'close':
-          await gateway.close(action.offline);
-          published(action.offline);
-          line(action.at, action.offline.shortTopic, action.offline.summary);
+          closing.push(action); // after the confirmations: a gateway stays until its events are confirmed
           break;
       }
     }
@@ -124,6 +123,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const deadline = Date.now() + (options.confirmTimeoutMs ?? 15_000);
       while (Date.now() < deadline && [...gateways.values()].some((g) => g.unconfirmed.length > 0)) await sleep(50);
       summary.confirmations.missing = [...gateways.values()].reduce((n, g) => n + g.unconfirmed.length, 0);
+    }
+    for (const action of closing) {
+      await gateways.get(action.gatewayId)!.close(action.offline);
+      published(action.offline);
+      line(action.at, action.offline.shortTopic, action.offline.summary);
     }
   } finally {
     await Promise.all([...gateways.values()].map((g) => g.close().catch(() => undefined)));
