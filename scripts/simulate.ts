@@ -1,0 +1,76 @@
+/**
+ * Plays a realistic scenario through the real broker, as a site's gateways would publish it:
+ *
+ *   npm run simulate -- night-breach-under-drone [--url mqtt://localhost:1883] [--prefix oreguard/v1]
+ *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm]
+ *   npm run simulate -- --list
+ *
+ * Runs from dist/ (after `npm run build` or `npm start`). Prints one line per publish and a
+ * summary; exits 1 if the broker refuses, a publish is not acknowledged in time, or (with
+ * --confirm) OreGuard rejects or never confirms a message.
+ */
+import { parseArgs } from 'node:util';
+import { isIdentifier } from 'src/domain/events/identifiers';
+import { describeSummary, runScenario } from './simulator/run-scenario';
+import { findScenario, SCENARIOS } from './simulator/scenarios';
+
+const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] | --list';
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string', default: 'mqtt://localhost:1883' },
+      prefix: { type: 'string', default: 'oreguard/v1' },
+      site: { type: 'string', default: 'kolwezi-1' },
+      'time-zone': { type: 'string', default: 'Africa/Lubumbashi' },
+      speed: { type: 'string', default: '10' },
+      confirm: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return out(USAGE, 0);
+  if (values.list) {
+    for (const s of SCENARIOS) out(`${s.name.padEnd(26)} ${Math.round(s.durationMs / 60_000)} min  ${s.summary}`);
+    return 0;
+  }
+  const scenario = positionals[0] ? findScenario(positionals[0]) : undefined;
+  if (!scenario) return out(`${positionals[0] ? `unknown scenario ${positionals[0]}; ` : ''}${USAGE}\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`, 1);
+  const speed = Number(values.speed);
+  if (!Number.isFinite(speed) || speed < 1) return out(`--speed must be a number of at least 1 (got ${values.speed})`, 1);
+  if (!isIdentifier(values.site)) return out(`--site must match ^[a-z0-9][a-z0-9_-]{0,63}$ (got ${values.site})`, 1);
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: values['time-zone'] });
+  } catch {
+    return out(`--time-zone must be an IANA zone such as Africa/Lubumbashi (got ${values['time-zone']})`, 1);
+  }
+
+  const summary = await runScenario(scenario, {
+    url: values.url,
+    prefix: values.prefix,
+    siteId: values.site,
+    timeZone: values['time-zone'],
+    speed,
+    confirm: values.confirm,
+    log: (line) => out(line),
+  });
+  out(describeSummary(summary, values.confirm));
+  out(`expect: ${scenario.expect}`);
+  const c = summary.confirmations;
+  return values.confirm && (c.rejected > 0 || c.missing > 0) ? 1 : 0;
+}
+
+function out(line: string, code = 0): number {
+  process.stdout.write(`${line}\n`);
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: Error) => {
+    process.stderr.write(`simulate: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,107 @@
+import { DEFAULT_MAX_FUTURE_MS, parseGatewayMessage } from 'src/domain/events/gateway-message';
+import type { PlannedAction, PlannedMessage } from './scenario-plan';
+import { planScenario } from './scenario-plan';
+import { localMinuteOfDay } from './scenario-clock';
+import { findScenario, SCENARIOS } from './scenarios';
+
+const PREFIX = 'oreguard/v1';
+const SITE = 'kolwezi-1';
+const ZONE = 'Africa/Lubumbashi';
+/** Midday in Kolwezi (UTC+2): a night scenario must move to last night. */
+const NOON = new Date('2026-11-29T10:00:00.000Z');
+
+function plan(name: string, speed = 10, now = NOON) {
+  return planScenario(findScenario(name)!, { prefix: PREFIX, siteId: SITE, timeZone: ZONE, speed, now });
+}
+
+/** When the runner sends each action: the wall clock at `now + at / speed`. */
+const sentAt = (now: Date, speed: number, action: PlannedAction) => new Date(now.getTime() + action.at / speed);
+
+function messagesOf(actions: PlannedAction[]): { action: PlannedAction; message: PlannedMessage }[] {
+  return actions.flatMap((action): { action: PlannedAction; message: PlannedMessage }[] => {
+    switch (action.type) {
+      case 'connect':
+        return [{ action, message: action.will }, { action, message: action.online }];
+      case 'publish':
+        return [{ action, message: action.message }];
+      case 'close':
+        return [{ action, message: action.offline }];
+      case 'drop':
+        return [];
+    }
+  });
+}
+
+describe('simulator scenarios', () => {
+  it.each(SCENARIOS.map((s) => [s.name]))('%s: every message OreGuard would receive is valid at the moment it is sent', (name) => {
+    for (const speed of [1, 10, 1000]) {
+      const { actions } = plan(name, speed);
+      const messages = messagesOf(actions);
+      expect(messages.filter((m) => m.message.role !== 'status').length).toBeGreaterThan(0);
+      for (const { action, message } of messages) {
+        const parsed = parseGatewayMessage(PREFIX, message.topic, Buffer.from(message.payload), { now: sentAt(NOON, speed, action), maxFutureMs: DEFAULT_MAX_FUTURE_MS });
+        if (!parsed.ok) throw new Error(`${name} at ${action.at} ms on ${message.shortTopic}: ${parsed.reason}`);
+        const expected = { event: 'event', suricata: message.payload.includes('"event_type":"alert"') ? 'event' : 'ignored', remoteid: 'remoteid', status: 'status' }[message.role];
+        expect(parsed.type).toBe(expected);
+      }
+    }
+  });
+
+  it('places the night breach at night in the site time zone, even when run at noon', () => {
+    const { clock, scenario } = plan('night-breach-under-drone');
+    for (const at of [0, scenario.durationMs]) {
+      const minute = localMinuteOfDay(clock.instant(at), ZONE);
+      expect(minute < 4 * 60 || minute >= 20 * 60).toBe(true);
+    }
+    expect(clock.instant(scenario.durationMs).getTime()).toBeLessThan(NOON.getTime());
+    expect(clock.local(0)).toMatch(/^2026-11-29T02:10:00\.000\+02:00$/);
+  });
+
+  it('keeps a drone track id and moves it no faster than a drone flies between radar fixes', () => {
+    const radar = messagesOf(plan('night-breach-under-drone').actions)
+      .map((m) => JSON.parse(m.message.payload))
+      .filter((e) => e.sensorId === 'radar-1');
+    expect(new Set(radar.map((e) => e.drone.trackId))).toEqual(new Set(['rdr-trk-0087']));
+    for (let i = 1; i < radar.length; i++) {
+      const [a, b] = [radar[i - 1], radar[i]];
+      const metres = Math.hypot((b.drone.position.lat - a.drone.position.lat) * 111_195, (b.drone.position.lon - a.drone.position.lon) * 109_300);
+      const seconds = (Date.parse(b.occurredAt) - Date.parse(a.occurredAt)) / 1000;
+      expect(metres / seconds).toBeLessThan(25);
+    }
+  });
+
+  it('sweeps more than 20 destination ports of the PLC from one source', () => {
+    const alerts = messagesOf(plan('ot-scan-then-tamper').actions)
+      .filter((m) => m.message.role === 'suricata')
+      .map((m) => JSON.parse(m.message.payload))
+      .filter((r) => r.event_type === 'alert' && r.alert.signature_id === 2009582);
+    expect(new Set(alerts.map((r) => r.src_ip)).size).toBe(1);
+    expect(new Set(alerts.map((r) => r.dest_port)).size).toBeGreaterThan(20);
+    expect(alerts[0].timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
+  });
+
+  it('drops the yard gateway, then sends what it held with the times its sensors saw it', () => {
+    const { actions, clock } = plan('gateway-dies-mid-theft');
+    const drop = actions.find((a) => a.type === 'drop')!;
+    const reconnect = actions.filter((a) => a.type === 'connect')[1]!;
+    const held = actions.filter((a): a is Extract<PlannedAction, { type: 'publish' }> => a.type === 'publish' && a.message.heldMs !== undefined);
+    expect(held).toHaveLength(3);
+    for (const h of held) {
+      expect(h.at).toBe(reconnect.at);
+      expect(h.message.eventAt).toBeGreaterThan(drop.at);
+      expect(JSON.parse(h.message.payload).occurredAt).toBe(clock.local(h.message.eventAt));
+    }
+    // Nothing at all, not even a heartbeat, while the link is down.
+    expect(actions.filter((a) => a.gatewayId === 'gw-yard' && a.at > drop.at && a.at < reconnect.at)).toEqual([]);
+  });
+
+  it('streams raw Remote ID from two transmitters, one of them in message packs', () => {
+    const payloads = messagesOf(plan('remote-id-stream').actions)
+      .filter((m) => m.message.role === 'remoteid')
+      .map((m) => JSON.parse(m.message.payload));
+    expect(new Set(payloads.map((p) => p.transmitter)).size).toBe(2);
+    // A pack starts with 0xF (message type 15), then its message size 25 (0x19).
+    expect(payloads.some((p) => /^f.19/.test(p.messages[0]))).toBe(true);
+    expect(payloads.every((p) => p.messages.every((hex: string) => hex.length >= 50))).toBe(true);
+  });
+});

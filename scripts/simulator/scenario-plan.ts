@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { encodeRemoteIdHex } from 'src/domain/remote-id/remote-id-encoder';
+import type { EventDraft, Scenario, ScenarioStep } from './scenario';
+import { ScenarioClock, scenarioOrigin } from './scenario-clock';
+
+export interface PlanOptions {
+  prefix: string;
+  siteId: string;
+  timeZone: string;
+  speed: number;
+  /** The wall-clock moment the run starts. */
+  now: Date;
+  /** Scenario time between status heartbeats of a connected gateway. */
+  heartbeatMs?: number;
+}
+
+/** What one gateway's MQTT client does at one moment of scenario time. */
+export type PlannedAction =
+  | { type: 'connect'; at: number; gatewayId: string; will: PlannedMessage; online: PlannedMessage }
+  | { type: 'publish'; at: number; gatewayId: string; message: PlannedMessage }
+  | { type: 'drop'; at: number; gatewayId: string }
+  | { type: 'close'; at: number; gatewayId: string; offline: PlannedMessage };
+
+export interface PlannedMessage {
+  topic: string;
+  /** Topic after `sites/{siteId}/gateways/`, for the log: `gw-1/events`. */
+  shortTopic: string;
+  payload: string;
+  retain: boolean;
+  /** `event`, `suricata` and `remoteid` messages become events; `status` messages do not. */
+  role: 'event' | 'suricata' | 'remoteid' | 'status';
+  /** A readable line: what it says. */
+  summary: string;
+  /** OreGuard stores it (an event, a Remote ID payload, a Suricata alert) and confirms it when asked. */
+  stored: boolean;
+  /** The scenario time it speaks of (a held event's own time, not when it is sent). */
+  eventAt: number;
+  /** Set when a gateway held it while its link was down: how long it waited. */
+  heldMs?: number;
+}
+
+export interface ScenarioPlan {
+  scenario: Scenario;
+  clock: ScenarioClock;
+  actions: PlannedAction[];
+}
+
+const DEFAULT_HEARTBEAT_MS = 60_000;
+
+/**
+ * Turns a scenario into the messages its gateways send, in order: each gateway connects (last
+ * will `offline`, then a retained `online`), sends heartbeats while connected, publishes its
+ * steps, holds what it cannot send while its link is down and sends it, with the original event
+ * times, when the link is back; at the end each says `offline` and leaves. Pure, apart from
+ * fresh event ids.
+ */
+export function planScenario(scenario: Scenario, options: PlanOptions): ScenarioPlan {
+  const clock = new ScenarioClock(scenarioOrigin(scenario.when, scenario.durationMs, options.speed, options.now, options.timeZone), options.timeZone);
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const base = `${options.prefix.replace(/\/+$/, '')}/sites/${options.siteId}/gateways`;
+  const topicOf = (gatewayId: string, leaf: string) => ({ topic: `${base}/${gatewayId}/${leaf}`, shortTopic: `${gatewayId}/${leaf}` });
+  const sensorsOf = new Map(scenario.gateways.map((g) => [g.gatewayId, g.sensors]));
+  const status = (gatewayId: string, state: 'online' | 'offline', at: number, summary: string): PlannedMessage => ({
+    ...topicOf(gatewayId, 'status'),
+    payload: JSON.stringify({
+      state,
+      at: clock.local(at),
+      ...(state === 'online' && { sensors: (sensorsOf.get(gatewayId) ?? []).map((sensorId) => ({ sensorId, state: 'ok' })) }),
+    }),
+    retain: true,
+    role: 'status',
+    stored: false,
+    summary,
+    eventAt: at,
+  });
+
+  const steps = [...scenario.steps(clock)].sort((a, b) => a.at - b.at);
+  for (const step of steps) {
+    if (!sensorsOf.has(step.gatewayId)) throw new Error(`${scenario.name}: step at ${step.at} ms names unknown gateway ${step.gatewayId}`);
+  }
+  const actions: PlannedAction[] = [];
+  const seq = new Map<string, number>();
+  const online = new Map<string, boolean>();
+  const held = new Map<string, { message: PlannedMessage; at: number }[]>();
+  const connect = (gatewayId: string, at: number, summary: string) => {
+    actions.push({ type: 'connect', at, gatewayId, will: status(gatewayId, 'offline', at, 'last will'), online: status(gatewayId, 'online', at, summary) });
+    online.set(gatewayId, true);
+  };
+  for (const g of scenario.gateways) connect(g.gatewayId, 0, 'online');
+
+  // Heartbeats are interleaved with the steps: one per gateway per heartbeat period while connected.
+  let nextHeartbeat = heartbeatMs;
+  const heartbeatsUntil = (t: number) => {
+    for (; nextHeartbeat <= t; nextHeartbeat += heartbeatMs) {
+      for (const g of scenario.gateways) {
+        if (online.get(g.gatewayId)) actions.push({ type: 'publish', at: nextHeartbeat, gatewayId: g.gatewayId, message: status(g.gatewayId, 'online', nextHeartbeat, 'heartbeat') });
+      }
+    }
+  };
+
+  for (const step of steps) {
+    heartbeatsUntil(step.at);
+    const { gatewayId } = step;
+    if ('connection' in step) {
+      if (step.connection === 'lost' && online.get(gatewayId)) {
+        actions.push({ type: 'drop', at: step.at, gatewayId });
+        online.set(gatewayId, false);
+      } else if (step.connection === 'restored' && !online.get(gatewayId)) {
+        connect(gatewayId, step.at, 'online again');
+        for (const h of held.get(gatewayId)?.splice(0) ?? []) {
+          actions.push({ type: 'publish', at: step.at, gatewayId, message: { ...h.message, heldMs: step.at - h.at } });
+        }
+      }
+      continue;
+    }
+    const message = toMessage(step, gatewayId, seq, clock, topicOf);
+    if (online.get(gatewayId)) actions.push({ type: 'publish', at: step.at, gatewayId, message });
+    else held.set(gatewayId, [...(held.get(gatewayId) ?? []), { message, at: step.at }]);
+  }
+  heartbeatsUntil(scenario.durationMs);
+  for (const g of scenario.gateways) {
+    if (online.get(g.gatewayId)) actions.push({ type: 'close', at: scenario.durationMs, gatewayId: g.gatewayId, offline: status(g.gatewayId, 'offline', scenario.durationMs, 'offline (leaving)') });
+  }
+  actions.sort((a, b) => a.at - b.at); // stable: same-time actions keep their order
+  return { scenario, clock, actions };
+}
+
+function toMessage(
+  step: Exclude<ScenarioStep, { connection: unknown }>,
+  gatewayId: string,
+  seq: Map<string, number>,
+  clock: ScenarioClock,
+  topicOf: (gatewayId: string, leaf: string) => { topic: string; shortTopic: string },
+): PlannedMessage {
+  if ('event' in step) {
+    const n = (seq.get(gatewayId) ?? 0) + 1;
+    seq.set(gatewayId, n);
+    const event = { eventId: randomUUID(), ...step.event, occurredAt: clock.local(step.at), seq: n };
+    return { ...topicOf(gatewayId, 'events'), payload: JSON.stringify(event), retain: false, role: 'event', stored: true, summary: describeEvent(step.event), eventAt: step.at };
+  }
+  if ('suricata' in step) {
+    const { sensorId, record } = step.suricata;
+    const alert = record['alert'] as { signature?: string } | undefined;
+    const summary = `suricata ${String(record['event_type'])} ${record['src_ip']}→${record['dest_ip']}:${record['dest_port'] ?? '-'} ${alert?.signature ?? ''}`.trim();
+    return { ...topicOf(gatewayId, `suricata/${sensorId}`), payload: JSON.stringify(record), retain: false, role: 'suricata', stored: record['event_type'] === 'alert', summary, eventAt: step.at };
+  }
+  const { sensorId, transmitter, rssi, transport, messages } = step.remoteId;
+  const kinds = messages.map((m) => (m.type === 'message_pack' ? `pack[${m.messages.map((i) => i.type).join(',')}]` : m.type));
+  return {
+    ...topicOf(gatewayId, `remoteid/${sensorId}`),
+    payload: JSON.stringify({ receivedAt: clock.local(step.at), transmitter, rssi, transport, messages: messages.map((m) => encodeRemoteIdHex(m)) }),
+    retain: false,
+    role: 'remoteid',
+    stored: true,
+    summary: `remote id ${transmitter} ${transport} ${rssi} dBm: ${kinds.join(' ')}`,
+    eventAt: step.at,
+  };
+}
+
+function describeEvent(e: EventDraft): string {
+  const where = e.zone ? ` zone ${e.zone}` : '';
+  const sev = e.severity ? ` (${e.severity})` : '';
+  switch (e.kind) {
+    case 'drone': {
+      const d = e.drone;
+      const id = d.uasId ? ` ${d.uasId}` : d.trackId ? ` track ${d.trackId}` : '';
+      return `drone ${d.detection}${id} by ${e.sensorId} at ${d.position.lat.toFixed(5)},${d.position.lon.toFixed(5)}${d.position.altM !== undefined ? ` ${d.position.altM} m` : ''}${where}${sev}`;
+    }
+    case 'cyber':
+      return `cyber ${e.cyber.category} ${e.cyber.srcIp}→${e.cyber.dstIp}${e.cyber.dstPort !== undefined ? `:${e.cyber.dstPort}` : ''} ${e.cyber.signature}${sev}`;
+    case 'theft':
+      return `theft ${e.theft.category} by ${e.sensorId}${where}${e.theft.description ? `: ${e.theft.description}` : ''}${sev}`;
+  }
+}

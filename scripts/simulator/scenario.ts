@@ -1,0 +1,52 @@
+import type { CanonicalEventInput } from 'src/domain/events/canonical-event.schema';
+import type { RemoteIdMessageInput } from 'src/domain/remote-id/remote-id-encoder';
+import type { ScenarioClock } from './scenario-clock';
+
+/**
+ * A scenario is a story told by a site's gateways: which gateways take part, and what each
+ * publishes when, on the scenario's own clock (milliseconds after it starts). It is data: the
+ * planner turns it into MQTT messages and the runner plays them, so a spec can check every
+ * message without a broker.
+ */
+export interface Scenario {
+  name: string;
+  /** One line for `--list`. */
+  summary: string;
+  /** What an operator watching /live should see, for the README and the end of a run. */
+  expect: string;
+  /** Scenario time from the first to the last step. */
+  durationMs: number;
+  /**
+   * When the story happens: `recent` ends about when it is run; `night` is placed at night in
+   * the site's time zone (now, if it is night there, else last night).
+   */
+  when: 'recent' | 'night';
+  gateways: readonly GatewaySpec[];
+  steps(clock: ScenarioClock): ScenarioStep[];
+}
+
+export interface GatewaySpec {
+  gatewayId: string;
+  /** Reported in its status heartbeats. */
+  sensors: readonly string[];
+}
+
+/** A canonical event as a scenario writes it; the planner adds eventId, occurredAt and seq. */
+export type EventDraft = CanonicalEventInput extends infer E
+  ? E extends CanonicalEventInput
+    ? Omit<E, 'eventId' | 'occurredAt' | 'seq'>
+    : never
+  : never;
+
+export type ScenarioStep =
+  | { at: number; gatewayId: string; event: EventDraft }
+  /** One Suricata EVE record, as the IDS wrote it (its own timestamp inside). */
+  | { at: number; gatewayId: string; suricata: { sensorId: string; record: Record<string, unknown> } }
+  /** What a Remote ID receiver heard from one transmitter in one go. */
+  | {
+      at: number;
+      gatewayId: string;
+      remoteId: { sensorId: string; transmitter: string; rssi: number; transport: 'ble' | 'wifi'; messages: RemoteIdMessageInput[] };
+    }
+  /** The gateway's link dies without a goodbye (the broker publishes its last will) or comes back. */
+  | { at: number; gatewayId: string; connection: 'lost' | 'restored' };

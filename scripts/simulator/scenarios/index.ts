@@ -1,0 +1,13 @@
+import type { Scenario } from '../scenario';
+import { authorizedSurveyFlight } from './authorized-survey-flight';
+import { gatewayDiesMidTheft } from './gateway-dies-mid-theft';
+import { nightBreachUnderDrone } from './night-breach-under-drone';
+import { otScanThenTamper } from './ot-scan-then-tamper';
+import { remoteIdStream } from './remote-id-stream';
+
+/** Every scenario `npm run simulate` knows, by name. */
+export const SCENARIOS: readonly Scenario[] = [nightBreachUnderDrone, otScanThenTamper, authorizedSurveyFlight, gatewayDiesMidTheft, remoteIdStream];
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}

@@ -1,0 +1,137 @@
+import mqtt from 'mqtt';
+import { describeSummary, runScenario, type RunSummary } from '../../scripts/simulator/run-scenario';
+import { findScenario } from '../../scripts/simulator/scenarios';
+import { untilIngesting } from '../support/ingest-ready';
+import { login } from '../support/live-client';
+import { startInProcess } from '../support/oreguard';
+import { TEST_SERVICES } from '../support/services';
+import { createTestContext, type TestContext } from '../support/test-context';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * The simulator's scenarios, played fast through the real Mosquitto into an in-process OreGuard
+ * with end-to-end confirmations: every message is stored (none rejected) and the incidents an
+ * operator would see are opened.
+ */
+const SPEED = 2000;
+const ZONE = 'Africa/Lubumbashi';
+
+describe('simulator scenarios through OreGuard', () => {
+  let ctx: TestContext;
+  let oreguard: Awaited<ReturnType<typeof startInProcess>> | undefined;
+  let token: string;
+  const runs = new Map<string, RunSummary>();
+  const retainedTopics: string[] = [];
+
+  const api = async (path: string) => {
+    const res = await fetch(`${oreguard!.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as any;
+  };
+  const play = async (name: string, siteId: string) => {
+    const scenario = findScenario(name)!;
+    for (const g of scenario.gateways) retainedTopics.push(`${ctx.topicPrefix}/sites/${siteId}/gateways/${g.gatewayId}/status`);
+    const summary = await runScenario(scenario, { url: TEST_SERVICES.mqttUrl, prefix: ctx.topicPrefix, siteId, timeZone: ZONE, speed: SPEED, confirm: true });
+    runs.set(name, summary);
+    return summary;
+  };
+  // What the scenario's sensors reported, without OreGuard's own gateway-health signals (a
+  // gateway going offline at the end, or by its last will, is a tamper signal and a
+  // sensor-health incident of its own).
+  const incidentsOf = async (siteId: string): Promise<any[]> =>
+    (await api(`/incidents?siteId=${siteId}&limit=50`)).items.filter((i: any) => !i.ruleIds.includes('sensor-health'));
+  const healthIncidentsOf = async (siteId: string): Promise<any[]> =>
+    (await api(`/incidents?siteId=${siteId}&ruleId=sensor-health&limit=50`)).items;
+  const eventsOf = async (siteId: string): Promise<any[]> =>
+    (await api(`/events?siteId=${siteId}&limit=500`)).items.filter((e: any) => e.source !== 'health');
+
+  beforeAll(async () => {
+    ctx = await createTestContext('simulator');
+    oreguard = await startInProcess(ctx.env());
+    await untilIngesting(ctx.topicPrefix, ctx.db);
+    token = await login(oreguard.baseUrl);
+    await play('night-breach-under-drone', 'sim-night');
+    await play('ot-scan-then-tamper', 'sim-ot');
+    await play('gateway-dies-mid-theft', 'sim-yard');
+  }, 120_000);
+
+  afterAll(async () => {
+    await oreguard?.close();
+    // The gateways' retained statuses would outlive the test on the shared broker: clear them.
+    const client = await mqtt.connectAsync(TEST_SERVICES.mqttUrl, { protocolVersion: 5, reconnectPeriod: 0 });
+    for (const topic of retainedTopics) await client.publishAsync(topic, '', { qos: 1, retain: true });
+    await client.endAsync();
+    await ctx?.dispose();
+  });
+
+  it('has every stored message confirmed by OreGuard, none rejected', () => {
+    for (const summary of runs.values()) {
+      const c = summary.confirmations;
+      expect({ scenario: summary.scenario, rejected: c.rejected, missing: c.missing, rejections: summary.rejections }).toEqual({
+        scenario: summary.scenario,
+        rejected: 0,
+        missing: 0,
+        rejections: [],
+      });
+      // A resend after the reconnect may come back as a duplicate; everything else is stored once.
+      expect(c.stored + c.duplicate).toBeGreaterThanOrEqual(summary.stored);
+      expect(c.stored).toBeGreaterThan(0);
+      expect(describeSummary(summary, true)).toContain(summary.scenario);
+    }
+    expect((runs.get('gateway-dies-mid-theft')!).held).toBe(3);
+  });
+
+  it('keeps no rejected input', async () => {
+    expect((await api('/rejected-events?limit=10')).items).toEqual([]);
+  });
+
+  it('opens a drone incident and a theft incident for the night breach, with every detection stored', async () => {
+    const expected = runs.get('night-breach-under-drone')!.stored;
+    await waitFor(async () => (await eventsOf('sim-night')).length === expected, { what: `${expected} night-breach events stored` });
+    const incidents = await waitFor(
+      async () => {
+        const items = await incidentsOf('sim-night');
+        const folded = items.reduce((n, i) => n + i.eventCount, 0);
+        return folded === expected ? items : undefined;
+      },
+      { what: 'every night-breach event folded into incidents' },
+    );
+    expect(incidents.map((i) => i.kinds).flat().sort()).toEqual(['drone', 'theft']);
+  });
+
+  it('opens a cyber incident for the scan and login failures, and a theft incident for the PLC cabinet', async () => {
+    const events = await waitFor(async () => {
+      const items = await eventsOf('sim-ot');
+      return items.length === runs.get('ot-scan-then-tamper')!.stored ? items : undefined;
+    }, { what: 'every Suricata alert and the tamper stored' });
+    const scan = events.filter((e) => e.source === 'suricata' && e.cyber.category === 'scan');
+    expect(new Set(scan.map((e) => e.cyber.dstPort)).size).toBeGreaterThan(20);
+    expect(events.filter((e) => e.source === 'suricata' && e.cyber.category === 'auth_failure')).toHaveLength(5);
+    const incidents = await waitFor(async () => {
+      const items = await incidentsOf('sim-ot');
+      return items.length === 2 ? items : undefined;
+    }, { what: 'a cyber and a theft incident' });
+    expect(incidents.map((i) => i.kinds).flat().sort()).toEqual(['cyber', 'theft']);
+  });
+
+  it('folds what the yard gateway held while it was down into the theft incident, at the times its sensors saw it', async () => {
+    const summary = runs.get('gateway-dies-mid-theft')!;
+    const incident = await waitFor(async () => {
+      const [only, ...others] = await incidentsOf('sim-yard');
+      return only && others.length === 0 && only.eventCount === summary.stored ? only : undefined;
+    }, { what: 'one theft incident with every yard event' });
+    const detail = await api(`/incidents/${incident.id}`);
+    const times = detail.events.map((e: any) => Date.parse(e.occurredAt)).sort((a: number, b: number) => a - b);
+    // Sensor time runs from 30 s in to 13 min in: the held events kept theirs, inside that span.
+    expect(times[times.length - 1] - times[0]).toBe(12.5 * 60_000);
+    expect(Date.parse(incident.firstSeenAt)).toBe(times[0]);
+  });
+
+  it("opens a sensor-health incident for the yard gateway's death (its last will), resolved when it came back", async () => {
+    const health = await waitFor(async () => {
+      const items = await healthIncidentsOf('sim-yard');
+      return items.some((i) => i.resolution === 'true_positive') ? items : undefined;
+    }, { what: "the yard gateway's health incident, resolved" });
+    expect(health[health.length - 1].title).toMatch(/offline/);
+  });
+});
