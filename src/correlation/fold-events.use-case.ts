@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { Db } from 'src/database/db';
+import { Db, type Queryable } from 'src/database/db';
 import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
-import type { DroneDetection, DroneSighting } from 'src/domain/incidents/drone-tracks';
+import { trackKey, type DroneDetection, type DroneSighting } from 'src/domain/incidents/drone-tracks';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
+import type { Incident } from 'src/domain/incidents/incident';
 import { heldBack, type Hold } from 'src/domain/silences/held-back';
 import { incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
@@ -151,13 +152,16 @@ export class FoldEventsUseCase {
         bySite.set(r.site_id, list);
       }
       const times = folding.map((r) => r.occurred_at.getTime());
+      const from = new Date(Math.min(...times));
+      const to = new Date(Math.max(...times));
       const active = await incidentWrites.findActiveNear(
         tx,
-        [...new Set(folding.map((r) => `${r.site_id}/${r.kind}`))],
-        new Date(Math.min(...times)),
-        new Date(Math.max(...times)),
+        [...new Set(folding.filter((r) => !r.drone).map((r) => `${r.site_id}/${r.kind}`))],
+        from,
+        to,
         gapMs,
       );
+      active.push(...(await this.droneTracksFor(tx, folding, from, to)));
       const changes: IncidentChange[] = [];
       for (const [siteId, events] of bySite) {
         const siteActive = active.filter((i) => i.siteId === siteId);
@@ -186,6 +190,47 @@ export class FoldEventsUseCase {
       );
     }
   }
+
+  /**
+   * The drone tracks this fold's drone detections may join: those that name one of their
+   * identities, and, only when some detection is named by none, those within the gate of it
+   * in time (drone-tracks.ts decides among them). A site's other tracks are not read.
+   */
+  private async droneTracksFor(tx: Queryable, rows: readonly EventRow[], from: Date, to: Date): Promise<Incident[]> {
+    const drones = rows.filter((r) => r.drone);
+    if (drones.length === 0) return [];
+    const { gapMs, droneGate } = this.config.correlation;
+    const identities = drones.map((r) => ({ r, ...identityOf(r) }));
+    const uasIds = [...new Set(identities.flatMap((d) => (d.uasId ? [d.uasId] : [])))];
+    const trackKeys = [...new Set(identities.flatMap((d) => (d.trackKey ? [d.trackKey] : [])))];
+    const sites = [...new Set(drones.map((r) => r.site_id))];
+    const named = await incidentWrites.findDroneTracksNamed(tx, sites, { uasIds, trackKeys }, from, to, gapMs);
+    const isNamed = (d: (typeof identities)[number]) =>
+      named.some(
+        (i) =>
+          i.siteId === d.r.site_id &&
+          ((d.uasId !== undefined && i.track!.uasIds.includes(d.uasId)) || (d.trackKey !== undefined && i.track!.trackKeys.includes(d.trackKey))),
+      );
+    const unnamed = identities.filter((d) => !isNamed(d));
+    if (unnamed.length === 0) return named;
+    const times = unnamed.map((d) => d.r.occurred_at.getTime());
+    const near = await incidentWrites.findDroneTracksNear(
+      tx,
+      [...new Set(unnamed.map((d) => d.r.site_id))],
+      new Date(Math.min(...times) - droneGate.ms),
+      new Date(Math.max(...times) + droneGate.ms),
+      named.map((i) => i.id),
+    );
+    return [...named, ...near];
+  }
+}
+
+function identityOf(r: EventRow): { uasId?: string; trackKey?: string } {
+  const d = r.drone!;
+  return {
+    ...(d.uasId !== null && { uasId: d.uasId }),
+    ...(d.trackId !== null && { trackKey: trackKey({ gatewayId: r.gateway_id, sensorId: r.sensor_id, trackId: d.trackId }) }),
+  };
 }
 
 function droneSighting(r: EventRow, d: NonNullable<EventRow['drone']>): DroneSighting {

@@ -107,6 +107,47 @@ export const incidentWrites = {
   },
 
   /**
+   * Active drone tracks of these sites that carry one of the identities (Remote ID uasIds,
+   * detector track keys "gateway/sensor/trackId"), with their span, widened by gapMs, meeting
+   * [from, to]. Only these can claim a named detection, so a fold never reads a site's other tracks.
+   */
+  async findDroneTracksNamed(
+    tx: Queryable,
+    siteIds: string[],
+    names: { uasIds: string[]; trackKeys: string[] },
+    from: Date,
+    to: Date,
+    gapMs: number,
+  ): Promise<Incident[]> {
+    if (names.uasIds.length === 0 && names.trackKeys.length === 0) return [];
+    const { rows } = await tx.query<IncidentRow>(
+      `SELECT i.* FROM incidents i
+        WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
+          AND ((i.track->'uasIds') ?| $2::text[] OR (i.track->'trackKeys') ?| $3::text[])
+          AND i.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
+          AND i.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
+        FOR UPDATE OF i`,
+      [siteIds, names.uasIds, names.trackKeys, from, to, gapMs],
+    );
+    return rows.map(toIncident);
+  },
+
+  /**
+   * Active drone tracks of these sites last seen within [from, to]: the candidates a detection
+   * that no track names may join by the gate (distance and time), besides those already read.
+   */
+  async findDroneTracksNear(tx: Queryable, siteIds: string[], from: Date, to: Date, except: string[]): Promise<Incident[]> {
+    const { rows } = await tx.query<IncidentRow>(
+      `SELECT i.* FROM incidents i
+        WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
+          AND i.last_seen_at BETWEEN $2 AND $3 AND i.id <> ALL($4::uuid[])
+        FOR UPDATE OF i`,
+      [siteIds, from, to, except],
+    );
+    return rows.map(toIncident);
+  },
+
+  /**
    * Writes one fold in a single statement: the incidents it opened, the ones it changed, the
    * links from events to incidents, the events marked folded, and the timeline entries.
    * (Foreign keys are checked at the end of the statement, when the new incidents exist.)
