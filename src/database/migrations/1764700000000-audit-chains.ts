@@ -35,11 +35,15 @@ export class AuditChains1764700000000 implements MigrationInterface {
       BEGIN
         CASE jsonb_typeof(v)
           WHEN 'object' THEN
-            SELECT '{' || COALESCE(string_agg(to_jsonb(e.key)::text || ':' || audit_canonical_json(e.value), ','
-                                              ORDER BY e.key COLLATE "C"), '') || '}'
+            SELECT '{' || COALESCE(string_agg(to_jsonb(e.key)::text || ':' ||
+                     CASE WHEN jsonb_typeof(e.value) IN ('object', 'array') THEN audit_canonical_json(e.value)
+                          ELSE e.value::text END, ',' ORDER BY e.key COLLATE "C"), '') || '}'
               INTO out FROM jsonb_each(v) AS e;
           WHEN 'array' THEN
-            SELECT '[' || COALESCE(string_agg(audit_canonical_json(a.value), ',' ORDER BY a.n), '') || ']'
+            -- Scalars are written in place, not by a call each: a timeline entry may list 1,000 event ids.
+            SELECT '[' || COALESCE(string_agg(
+                     CASE WHEN jsonb_typeof(a.value) IN ('object', 'array') THEN audit_canonical_json(a.value)
+                          ELSE a.value::text END, ',' ORDER BY a.n), '') || ']'
               INTO out FROM jsonb_array_elements(v) WITH ORDINALITY AS a(value, n);
           ELSE
             out := v::text;
