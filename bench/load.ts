@@ -31,6 +31,11 @@ export interface PublishResult {
   offeredPerSec: number;
 }
 
+/** Drones in the air over each site at once, and how they fly (a circle over the site). */
+const DRONE_FLIGHTS = 3;
+const DRONE_RADIUS_M = 300;
+const DRONE_SPEED_MPS = 12;
+
 interface Gateway {
   siteId: string;
   gatewayId: string;
@@ -168,25 +173,38 @@ export class LoadGenerator {
     const r = this.random;
     switch (kind) {
       case 'drone': {
+        // A site has a few drones in the air at once (DRONE_FLIGHTS), each flying a circle over
+        // the site and seen by its own Remote ID, the RF masts and the radar: detections of one
+        // flight lie along one path, as real sensors report them, so OreGuard folds each
+        // flight into one track rather than one incident per random point.
         const detection = this.pick<'remote_id' | 'rf' | 'radar'>([
           ['remote_id', 0.5],
           ['rf', 0.3],
           ['radar', 0.2],
         ]);
-        const track = Math.floor(r() * 40);
+        const flight = Math.floor(r() * DRONE_FLIGHTS);
+        const site = Number(gateway.siteId.slice(-2));
+        const angle = (Date.now() / 1000) * (DRONE_SPEED_MPS / DRONE_RADIUS_M) + (2 * Math.PI * flight) / DRONE_FLIGHTS;
+        const noise = () => (r() - 0.5) * 20; // metres
+        const north = DRONE_RADIUS_M * Math.sin(angle) + noise();
+        const east = DRONE_RADIUS_M * Math.cos(angle) + noise();
         return {
           ...common,
-          sensorId: detection === 'radar' ? 'radar-1' : `rf-mast-${1 + (track % 3)}`,
+          sensorId: detection === 'radar' ? 'radar-1' : `rf-mast-${1 + (flight % 3)}`,
           kind,
           severity: this.pick([['low', 0.3], ['medium', 0.5], ['high', 0.2]]),
           zone: this.pick([['tailings-east', 0.4], ['pit-2', 0.4], ['plant', 0.2]]),
           drone: {
             detection,
-            ...(detection === 'remote_id' ? { uasId: `1581F5FKD2294${String(track).padStart(5, '0')}` } : {}),
-            position: { lat: round(-10.71 - r() * 0.02, 5), lon: round(25.46 + r() * 0.02, 5), altM: round(30 + r() * 120, 1) },
-            headingDeg: round(r() * 360, 0),
-            speedMps: round(r() * 18, 1),
-            trackId: `trk-${track}`,
+            ...(detection === 'remote_id' ? { uasId: `1581F5FKD22${String(site).padStart(2, '0')}${String(flight).padStart(5, '0')}` } : {}),
+            position: {
+              lat: round(-10.72 + north / 111_320, 6),
+              lon: round(25.47 + east / (111_320 * Math.cos((10.72 * Math.PI) / 180)), 6),
+              altM: round(80 + noise(), 1),
+            },
+            headingDeg: round((((angle * 180) / Math.PI + 90) % 360 + 360) % 360, 0),
+            speedMps: DRONE_SPEED_MPS,
+            ...(detection === 'remote_id' ? {} : { trackId: `trk-${flight}` }),
             confidence: round(0.5 + r() * 0.5, 2),
           },
         };

@@ -120,7 +120,7 @@ export const EnvSchema = z.object({
   OREGUARD_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
   OREGUARD_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
   /** How far V8's heap may grow past its live data before a full collection, in %; 0 leaves it to V8. */
-  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(25),
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(50),
   /** Minimum level of log lines: debug, info, warn, error. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Longest a graceful shutdown may take before the process exits anyway, in ms. */
