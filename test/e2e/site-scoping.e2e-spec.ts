@@ -13,6 +13,7 @@ describe('an operator of one site, everywhere', () => {
   let operatorId: string;
   let incidentOfB: string;
   let titleOfB: string;
+  let silenceOfB: string;
 
   const call = async (token: string, method: string, path: string, body?: object) => {
     const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
@@ -47,6 +48,15 @@ describe('an operator of one site, everywhere', () => {
     expect(created.status).toBe(201);
     operatorId = created.body.id;
     operator = await login(oreguard.baseUrl, 'op-a', 'operator-password');
+    // Site-b has a silence and an authorized drone of its own, for the walk below.
+    const silence = await call(admin, 'POST', '/silences', {
+      siteId: 'site-b',
+      reason: 'fence maintenance',
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    expect(silence.status).toBe(201);
+    silenceOfB = silence.body.id;
+    expect((await call(admin, 'POST', '/authorized-drones', { siteId: 'site-b', uasId: 'UAS-B-SURVEY', label: 'survey' })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -74,11 +84,26 @@ describe('an operator of one site, everywhere', () => {
     ['GET', '/sites/site-b/sensors', 403],
     ['GET', '/users', 403],
     ['POST', '/users', 403, { username: 'x', password: 'long-enough-pw', role: 'admin' }],
+    ['PATCH', '/users/OPERATOR', 403, { role: 'admin' }],
+    ['GET', '/silences?siteId=site-b', 403],
+    ['POST', '/silences', 403, { siteId: 'site-b', reason: 'hide it', endsAt: '2099-01-01T00:00:00Z' }],
+    ['DELETE', '/silences/SILENCE_B', 403],
+    ['GET', '/silences/SILENCE_B/held', 404],
+    ['GET', '/authorized-drones?siteId=site-b', 403],
+    ['POST', '/authorized-drones', 403, { siteId: 'site-b', uasId: 'UAS-X', label: 'mine now' }],
+    ['DELETE', '/authorized-drones/UAS-B-SURVEY?siteId=site-b', 403],
+    ['GET', '/authorized-drones/UAS-B-SURVEY/held?siteId=site-b', 403],
+    ['POST', '/sites', 403, { id: 'site-c', name: 'C', timeZone: 'UTC' }],
+    ['GET', '/sites/site-b/gateways', 403],
+    ['POST', '/sites/site-b/gateways', 403, { id: 'gw-9' }],
+    ['POST', '/sites/site-b/gateways/gw-1/secret', 403],
+    ['GET', '/sites/site-b/blind-zones', 403],
+    ['PUT', '/sites/site-b/sensors/sensor-1/zones', 403, { zones: ['north'] }],
   ] as [string, string, number, object?][])('%s %s gets %s and nothing of site-b', async (...row) => {
     // (A rest parameter: jest would take a fourth named parameter for a done callback.)
     const [method, path, status, body] = row;
     const filled = body && JSON.parse(JSON.stringify(body).replace('OPERATOR', operatorId));
-    const res = await call(operator, method, path.replace('INCIDENT_B', incidentOfB), filled);
+    const res = await call(operator, method, path.replace('INCIDENT_B', incidentOfB).replace('SILENCE_B', silenceOfB).replace('OPERATOR', operatorId), filled);
     expect(res.status).toBe(status);
     // An error body and nothing else: no field of site-b's incident (its id may be echoed back).
     expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'statusCode']);
@@ -101,6 +126,16 @@ describe('an operator of one site, everywhere', () => {
       expect(res.body.items.length).toBeGreaterThan(0);
       expect(res.text).not.toContain('site-b');
       expect(res.text).not.toContain(incidentOfB);
+    }
+  });
+
+  it("lists no silence or authorized drone of site-b (an operator may read their own sites')", async () => {
+    for (const path of ['/silences', '/authorized-drones']) {
+      const mine = await call(operator, 'GET', path);
+      expect(mine.status).toBe(200);
+      expect(mine.text).not.toContain('site-b');
+      const theirs = await call(admin, 'GET', path);
+      expect(theirs.text).toContain('site-b'); // there is something of site-b to withhold
     }
   });
 
