@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { PeriodicTask } from 'src/platform/periodic-task';
 import { EscalateIncidentsUseCase } from './escalate-incidents.use-case';
 
 /**
@@ -11,35 +12,22 @@ import { EscalateIncidentsUseCase } from './escalate-incidents.use-case';
 @Injectable()
 export class EscalationCheckService implements OnModuleDestroy {
   private readonly logger = new Logger(EscalationCheckService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly escalate: EscalateIncidentsUseCase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('Escalation check', () => this.escalate.execute(), this.logger);
+  }
 
   start(): void {
     const { limits, checkIntervalMs } = this.config.escalation;
     if (Object.values(limits).every((limit) => limit === null)) return;
-    void this.check();
-    this.timer = setInterval(() => void this.check(), checkIntervalMs);
-  }
-
-  /** One check; a check still running is joined rather than doubled. */
-  check(): Promise<number> {
-    this.running ??= this.escalate
-      .execute()
-      .catch((error: Error) => {
-        this.logger.warn(`Escalation check failed: ${error.message}`);
-        return 0;
-      })
-      .finally(() => (this.running = undefined));
-    return this.running;
+    this.task.start(checkIntervalMs);
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 }

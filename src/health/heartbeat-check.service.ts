@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { PeriodicTask } from 'src/platform/periodic-task';
 import { HeartbeatCheckUseCase } from './heartbeat-check.use-case';
 
 /**
@@ -10,33 +11,20 @@ import { HeartbeatCheckUseCase } from './heartbeat-check.use-case';
 @Injectable()
 export class HeartbeatCheckService implements OnModuleDestroy {
   private readonly logger = new Logger(HeartbeatCheckService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly checkHeartbeats: HeartbeatCheckUseCase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  start(): void {
-    void this.check();
-    this.timer = setInterval(() => void this.check(), this.config.health.checkIntervalMs);
+  ) {
+    this.task = new PeriodicTask('Heartbeat check', () => this.checkHeartbeats.execute(), this.logger);
   }
 
-  /** One check; a check still running is joined rather than doubled. */
-  check(): Promise<number> {
-    this.running ??= this.checkHeartbeats
-      .execute()
-      .catch((error: Error) => {
-        this.logger.warn(`Heartbeat check failed: ${error.message}`);
-        return 0;
-      })
-      .finally(() => (this.running = undefined));
-    return this.running;
+  start(): void {
+    this.task.start(this.config.health.checkIntervalMs);
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 }
