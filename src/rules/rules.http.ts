@@ -17,9 +17,10 @@ export const BacktestBodySchema = z
       .max(100)
       .optional(),
   })
-  .refine((b) => b.to > b.from, { path: ['to'], message: 'must be after from' })
-  .refine((b) => b.to.getTime() - b.from.getTime() <= MAX_BACKTEST_WINDOW_MS, {
-    path: ['to'],
-    message: 'the window may span at most 31 days',
-  });
+  // Zod runs these even when a time failed to parse: judge the window only when both are times.
+  .refine((b) => !(b.from instanceof Date && b.to instanceof Date) || b.to > b.from, { path: ['to'], message: 'must be after from' })
+  .refine(
+    (b) => !(b.from instanceof Date && b.to instanceof Date) || b.to.getTime() - b.from.getTime() <= MAX_BACKTEST_WINDOW_MS,
+    { path: ['to'], message: 'the window may span at most 31 days' },
+  );
 export type BacktestBody = z.infer<typeof BacktestBodySchema>;
