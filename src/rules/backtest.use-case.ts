@@ -21,11 +21,11 @@ const EVENT_KEYS_SHOWN = 50;
  * open beside those that exist. Everything runs in one READ ONLY transaction, so a backtest
  * cannot write live data, and sees one consistent snapshot of events and incidents.
  */
-export async function runBacktest(db: Db, rules: RuleSet, request: BacktestRequest) {
+export async function runBacktest(db: Db, rules: RuleSet, request: BacktestRequest, pageSize = PAGE_SIZE) {
   const client: PoolClient = await db.pool.connect();
   try {
     await client.query('BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ');
-    const result = await backtestIn(client, rules, request);
+    const result = await backtestIn(client, rules, request, pageSize);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -38,7 +38,7 @@ export async function runBacktest(db: Db, rules: RuleSet, request: BacktestReque
 
 export type BacktestResult = Awaited<ReturnType<typeof backtestIn>>;
 
-async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: BacktestRequest) {
+async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: BacktestRequest, pageSize: number) {
   const site = await q.query(`SELECT 1 FROM sites WHERE id = $1`, [siteId]);
   if (site.rowCount === 0) throw new UnknownSiteError(`Unknown site ${siteId}`);
 
@@ -56,12 +56,12 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: Ba
       `SELECT ${SITE_EVENT_COLUMNS} FROM events e
         WHERE e.site_id = $1 AND e.occurred_at >= $2 AND e.occurred_at <= $3
           AND ($4::timestamptz IS NULL OR (e.occurred_at, e.id) > ($4, $5::bigint))
-        ORDER BY e.occurred_at, e.id LIMIT ${PAGE_SIZE}`,
-      [siteId, start, to, after?.at ?? null, after?.id ?? null],
+        ORDER BY e.occurred_at, e.id LIMIT $6`,
+      [siteId, start, to, after?.at ?? null, after?.id ?? null, pageSize],
     );
     for (const row of page.rows) updates.push(...engine.push(siteEventFromRow(row)).updates);
     eventsReplayed += page.rows.length;
-    if (page.rows.length < PAGE_SIZE) break;
+    if (page.rows.length < pageSize) break;
     const last = page.rows[page.rows.length - 1];
     after = { at: last.occurred_at, id: String(last.id) };
   }
