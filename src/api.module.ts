@@ -17,6 +17,8 @@ import { HealthController } from './platform/health.controller';
 import { SiteHealthController } from './health/site-health.controller';
 import { HealthModule } from './health/health.module';
 import { SiteHealthService } from './health/site-health.service';
+import { RulesController } from './rules/rules.controller';
+import { RulesService } from './rules/rules.service';
 import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
 import { AuthorizedDronesController } from './silences/authorized-drones.controller';
@@ -37,6 +39,7 @@ import { SilencesService } from './silences/silences.service';
     SilencesController,
     AuthorizedDronesController,
     SiteHealthController,
+    RulesController,
   ],
   providers: [
     IncidentsService,
@@ -48,6 +51,7 @@ import { SilencesService } from './silences/silences.service';
     SilencesService,
     AuthorizedDronesService,
     SiteHealthService,
+    RulesService,
   ],
 })
 export class ApiModule {}

@@ -32,6 +32,8 @@ export interface AppConfig {
     requeueAfterMs: number;
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
+  /** Where the correlation rule files are read from at start. */
+  rules: { dir: string };
   live: { resumeGraceMs: number };
   health: { heartbeatIntervalMs: number; checkIntervalMs: number; incidentSeverity: Severity };
   /** Browser origins allowed (CORS); empty: none. */
@@ -133,6 +135,7 @@ export function loadConfig(
       maxTransmitters: env.REMOTE_ID_MAX_TRANSMITTERS,
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
+    rules: { dir: env.RULES_DIR },
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,
       droneGate: { distanceM: env.DRONE_GATE_M, ms: env.DRONE_GATE_MS },

@@ -16,6 +16,7 @@ import {
 } from './query.schemas';
 import { AuditQuerySchema } from 'src/audit/audit.http';
 import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
+import { rulePaths } from 'src/rules/rules.openapi';
 import { silencePaths } from 'src/silences/silences.openapi';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
@@ -409,6 +410,7 @@ export function openApiDocument() {
         },
       },
       ...silencePaths(),
+      ...rulePaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
       '/health/ready': { get: { summary: 'Readiness: PostgreSQL, Redis and (ingest role) MQTT', responses: { 200: json('Ready'), 503: json('Not ready') } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },
