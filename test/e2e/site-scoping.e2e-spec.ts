@@ -99,6 +99,8 @@ describe('an operator of one site, everywhere', () => {
     ['POST', '/sites/site-b/gateways/gw-1/secret', 403],
     ['GET', '/sites/site-b/blind-zones', 403],
     ['PUT', '/sites/site-b/sensors/sensor-1/zones', 403, { zones: ['north'] }],
+    ['GET', '/rules', 403],
+    ['POST', '/rules/backtest', 403, { siteId: 'site-b', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }],
   ] as [string, string, number, object?][])('%s %s gets %s and nothing of site-b', async (...row) => {
     // (A rest parameter: jest would take a fourth named parameter for a done callback.)
     const [method, path, status, body] = row;
