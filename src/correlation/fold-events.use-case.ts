@@ -7,7 +7,7 @@ import { trackKey, type DroneDetection, type DroneSighting } from 'src/domain/in
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
 import type { Incident } from 'src/domain/incidents/incident';
 import { heldBack, type Hold } from 'src/domain/silences/held-back';
-import { incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
+import { chainTimeline, incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
@@ -173,7 +173,10 @@ export class FoldEventsUseCase {
         updated: changes.filter((c) => c.type !== 'opened').map((c) => c.incident),
         links: changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId }))),
         foldedAt: now,
-        timeline: changes.flatMap((c) => timelineEntries(c, now)),
+        timeline: chainTimeline(
+          changes.flatMap((c) => timelineEntries(c, now)),
+          await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
+        ),
       });
       await appendLiveMessages(
         tx,

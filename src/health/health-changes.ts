@@ -15,7 +15,7 @@ import {
 import { healthGroupKey, joinHealthIncident, openHealthIncident, tamperDescription } from 'src/domain/health/health-incident';
 import type { Incident, IncidentChangeType } from 'src/domain/incidents/incident';
 import { transitions as lifecycle } from 'src/domain/incidents/transitions';
-import { incidentView, incidentWrites, toIncident, type IncidentRow, type IncidentView } from 'src/incidents/incident.repository';
+import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type IncidentView } from 'src/incidents/incident.repository';
 
 export interface HealthOptions {
   /** Severity of a sensor-health incident. */
@@ -198,7 +198,7 @@ async function raise(
       updated: [incident],
       links: [{ incidentId: incident.id, eventId: storedId }],
       foldedAt: ctx.now,
-      timeline: [entry(incident, 'events-joined')],
+      timeline: chainTimeline([entry(incident, 'events-joined')], await incidentWrites.chainHeads(tx, [incident.id])),
     });
     ctx.live.push({ type: 'updated', incident: incidentView(incident) });
     return { siteId, gatewayId, transition: t, incidentId: incident.id, effect: 'joined' };
@@ -209,7 +209,7 @@ async function raise(
     updated: [],
     links: [{ incidentId: incident.id, eventId: storedId }],
     foldedAt: ctx.now,
-    timeline: [entry(incident, 'opened')],
+    timeline: chainTimeline([entry(incident, 'opened')], new Map()),
   });
   ctx.live.push({ type: 'opened', incident: incidentView(incident) });
   return { siteId, gatewayId, transition: t, incidentId: incident.id, effect: 'opened' };

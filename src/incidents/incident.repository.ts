@@ -2,6 +2,8 @@ import { severityRank, type Kind, type Severity } from 'src/domain/events/canoni
 import type { DroneTrack } from 'src/domain/incidents/drone-tracks';
 import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/incident';
 import type { Queryable } from 'src/database/db';
+import { sha256Hex } from 'src/audit/hash-chain';
+import { CHAIN_GENESIS, timelineCanonical } from 'src/domain/audit/canonical-json';
 
 export interface IncidentRow {
   id: string;
@@ -83,6 +85,42 @@ export interface TimelineEntry {
   details: object;
 }
 
+/** A timeline entry with its place in its incident's hash chain, computed by the writer. */
+export interface ChainedTimelineInsert extends TimelineEntry {
+  chainSeq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * Links the entries into their incidents' chains, in order, from each chain's head (none: a
+ * new chain): the same canonical form and hash the database trigger computes (migration
+ * 1764700000000), done here so the busy fold keeps that work off the database.
+ */
+export function chainTimeline(
+  entries: readonly TimelineEntry[],
+  heads: ReadonlyMap<string, { seq: number; hash: string }>,
+): ChainedTimelineInsert[] {
+  const tip = new Map(heads);
+  return entries.map((e) => {
+    const head = tip.get(e.incidentId) ?? { seq: 0, hash: CHAIN_GENESIS };
+    // As stored: JSON (what jsonb keeps) and a millisecond UTC time.
+    const details = JSON.parse(JSON.stringify(e.details)) as object;
+    const link = {
+      incidentId: e.incidentId,
+      seq: head.seq + 1,
+      at: e.at.toISOString(),
+      actor: e.actor,
+      action: e.action,
+      details,
+      prevHash: head.hash,
+    };
+    const hash = sha256Hex(timelineCanonical(link));
+    tip.set(e.incidentId, { seq: link.seq, hash });
+    return { ...e, details, chainSeq: link.seq, prevHash: link.prevHash, hash };
+  });
+}
+
 /** Incident reads and writes made inside a transaction. */
 export const incidentWrites = {
   /**
@@ -104,6 +142,19 @@ export const incidentWrites = {
       [groups, from, to, gapMs],
     );
     return rows.map(toIncident);
+  },
+
+  /** The last entry (position and hash) of each of these incidents' timelines. */
+  async chainHeads(tx: Queryable, incidentIds: string[]): Promise<Map<string, { seq: number; hash: string }>> {
+    if (incidentIds.length === 0) return new Map();
+    const { rows } = await tx.query<{ incident_id: string; chain_seq: number; hash: string }>(
+      // One index probe per incident (its newest entry), however long its timeline is.
+      `SELECT i.id AS incident_id, t.chain_seq, t.hash FROM unnest($1::uuid[]) AS i(id)
+         CROSS JOIN LATERAL (SELECT chain_seq, hash FROM incident_timeline
+                              WHERE incident_id = i.id ORDER BY chain_seq DESC LIMIT 1) t`,
+      [incidentIds],
+    );
+    return new Map(rows.map((r) => [r.incident_id, { seq: r.chain_seq, hash: r.hash }]));
   },
 
   /**
@@ -159,7 +210,7 @@ export const incidentWrites = {
       updated: Incident[];
       links: { incidentId: string; eventId: number }[];
       foldedAt: Date;
-      timeline: TimelineEntry[];
+      timeline: ChainedTimelineInsert[];
     },
   ): Promise<void> {
     const { opened, updated, links, timeline } = fold;
@@ -195,8 +246,9 @@ export const incidentWrites = {
        folded AS (
          UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($25::bigint[])
        )
-       INSERT INTO incident_timeline (incident_id, at, actor, action, details)
-       SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[])`,
+       INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
+       SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[], $35::int[],
+                            $36::text[], $37::text[])`,
       [
         opened.map((i) => i.id),
         opened.map((i) => i.siteId),
@@ -232,6 +284,9 @@ export const incidentWrites = {
         opened.map((i) => (i.track ? JSON.stringify(i.track) : null)),
         updated.map((i) => i.title),
         updated.map((i) => (i.track ? JSON.stringify(i.track) : null)),
+        timeline.map((e) => e.chainSeq),
+        timeline.map((e) => e.prevHash),
+        timeline.map((e) => e.hash),
       ],
     );
   },

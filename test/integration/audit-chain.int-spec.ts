@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createDataSource } from '../../src/database/data-source';
 import { AuditChains1764700000000 } from '../../src/database/migrations/1764700000000-audit-chains';
 import { auditCanonical, CHAIN_GENESIS, timelineCanonical } from '../../src/domain/audit/canonical-json';
+import { chainTimeline, incidentWrites } from '../../src/incidents/incident.repository';
 import { verifyTimeline } from '../../src/incidents/timeline-chain';
 import { createTestContext, type TestContext } from '../support/test-context';
 
@@ -97,6 +98,32 @@ describe('the hash chains in PostgreSQL', () => {
       await Promise.all(writers.map((c) => c.end()));
     }
     expect(await verifyTimeline(ctx.db.pool, incidentId)).toEqual({ intact: true, entries: 135, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('takes entries the writer chained itself (as the fold does) only when they continue the chain', async () => {
+    const incidentId = await anIncident();
+    await ctx.db.query(`INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`, [incidentId]);
+    const heads = await ctx.db.transaction((tx) => incidentWrites.chainHeads(tx, [incidentId]));
+    expect(heads.get(incidentId)?.seq).toBe(1);
+    const entries = chainTimeline(
+      [
+        { incidentId, at: new Date(), actor: 'system', action: 'events-joined', details: { eventIds: [1, 2], eventCount: 2, skipped: undefined } },
+        { incidentId, at: new Date(), actor: 'system', action: 'noted', details: awkwardDetails },
+      ],
+      heads,
+    );
+    const insert = (e: (typeof entries)[number]) =>
+      ctx.db.query(
+        `INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [e.incidentId, e.at, e.actor, e.action, JSON.stringify(e.details), e.chainSeq, e.prevHash, e.hash],
+      );
+    for (const e of entries) await insert(e);
+    // What the writer hashed is what /verify recomputes from the stored rows.
+    expect(await verifyTimeline(ctx.db.pool, incidentId)).toMatchObject({ intact: true, entries: 3, headHash: entries[1].hash });
+    // An entry that does not continue the chain (a stale head) is refused.
+    const stale = chainTimeline([{ incidentId, at: new Date(), actor: 'system', action: 'noted', details: {} }], heads)[0];
+    await expect(insert(stale)).rejects.toThrow(/does not continue its chain/);
   });
 
   it.each([

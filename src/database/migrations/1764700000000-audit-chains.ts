@@ -113,6 +113,16 @@ export class AuditChains1764700000000 implements MigrationInterface {
         SELECT chain_seq, hash INTO last_seq, last_hash FROM incident_timeline
          WHERE incident_id = NEW.incident_id ORDER BY chain_seq DESC LIMIT 1;
         NEW.at := date_trunc('milliseconds', NEW.at);
+        IF NEW.hash IS NOT NULL THEN
+          -- The writer hashed the entry itself (the fold does, to keep that work off the database):
+          -- it must still continue the chain exactly; /verify recomputes every hash.
+          IF NEW.chain_seq IS DISTINCT FROM COALESCE(last_seq, 0) + 1
+             OR NEW.prev_hash IS DISTINCT FROM COALESCE(last_hash, ${GENESIS}) THEN
+            RAISE EXCEPTION 'incident % timeline: entry % does not continue its chain (head %)',
+              NEW.incident_id, NEW.chain_seq, COALESCE(last_seq, 0);
+          END IF;
+          RETURN NEW;
+        END IF;
         NEW.chain_seq := COALESCE(last_seq, 0) + 1;
         NEW.prev_hash := COALESCE(last_hash, ${GENESIS});
         NEW.hash := audit_sha256_hex(incident_timeline_canonical(NEW.incident_id, NEW.chain_seq, NEW.at, NEW.actor,
