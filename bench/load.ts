@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { round, seeded } from '../scripts/simulator/geo';
 
 /**
  * The bench's gateways: a realistic mix of canonical events (contract §1) from many sites and
@@ -68,7 +69,7 @@ export class LoadGenerator {
     private readonly connections: Connection[],
     private readonly options: Required<LoadOptions>,
   ) {
-    this.random = mulberry32(options.seed);
+    this.random = seeded(options.seed);
     for (let s = 1; s <= options.sites; s++) {
       const siteId = `mine-${String(s).padStart(2, '0')}`;
       for (let g = 1; g <= options.gatewaysPerSite; g++) {
@@ -277,10 +278,6 @@ function result(published: number, firstAt: number): PublishResult {
   return { published, firstAt, lastAckAt, offeredPerSec: published / Math.max(0.001, (lastAckAt - firstAt) / 1000) };
 }
 
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -290,14 +287,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same mix. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

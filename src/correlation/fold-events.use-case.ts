@@ -45,11 +45,11 @@ interface EventRow {
 }
 
 /**
- * Folds stored events into incidents in one transaction per job. An advisory lock per
+ * Folds stored events into incidents in one transaction per lane round (fold-lanes.ts). An advisory lock per
  * (site, kind), taken in sorted order, serialises folding of a group, so concurrent workers
  * never open two incidents where one belongs; events already folded (by a duplicate job) are
- * skipped, so a job can run any number of times. Every statement covers the whole job, so
- * the cost of a job hardly depends on how many sites it touches.
+ * skipped, so a job can run any number of times. Every statement covers the whole round, so
+ * the cost of a round hardly depends on how many sites it touches.
  */
 @Injectable()
 export class FoldEventsUseCase {

@@ -20,11 +20,14 @@ export class Db {
     return result.rows;
   }
 
-  /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
-  async transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn in one transaction: committed if it resolves, rolled back if it throws. `readOnly`
+   * makes it a READ ONLY snapshot (REPEATABLE READ): it can write nothing and sees one state.
+   */
+  async transaction<T>(fn: (tx: PoolClient) => Promise<T>, { readOnly = false } = {}): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(readOnly ? 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;

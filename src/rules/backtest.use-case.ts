@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import type { Db, Queryable } from 'src/database/db';
 import { collectMatches, CorrelationEngine, type MatchUpdate, type RuleSet } from 'src/domain/correlation';
 import { siteEventFromRow, SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
@@ -21,19 +20,8 @@ const EVENT_KEYS_SHOWN = 50;
  * open beside those that exist. Everything runs in one READ ONLY transaction, so a backtest
  * cannot write live data, and sees one consistent snapshot of events and incidents.
  */
-export async function runBacktest(db: Db, rules: RuleSet, request: BacktestRequest, pageSize = PAGE_SIZE) {
-  const client: PoolClient = await db.pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ');
-    const result = await backtestIn(client, rules, request, pageSize);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+export function runBacktest(db: Db, rules: RuleSet, request: BacktestRequest, pageSize = PAGE_SIZE) {
+  return db.transaction((tx) => backtestIn(tx, rules, request, pageSize), { readOnly: true });
 }
 
 export type BacktestResult = Awaited<ReturnType<typeof backtestIn>>;
