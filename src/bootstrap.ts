@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import type { AppConfig } from './config/app-config';
+import { CorrelatorService } from './correlation/correlator.service';
 import { FoldProcessor } from './correlation/fold.processor';
 import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
@@ -65,6 +66,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   await app.get(AuthService).bootstrapAdmin();
   if (config.roles.has('worker')) {
     app.get(FoldProcessor).start();
+    app.get(CorrelatorService).start();
     app.get(RequeueService).start();
     app.get(EscalationCheckService).start();
     app.get(HeartbeatCheckService).start();

@@ -34,6 +34,8 @@ export interface AppConfig {
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
   /** Where the correlation rule files are read from at start. */
   rules: { dir: string };
+  /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
+  correlator: { intervalMs: number; leaseRetryMs: number };
   live: { resumeGraceMs: number };
   health: { heartbeatIntervalMs: number; checkIntervalMs: number; incidentSeverity: Severity };
   /** Browser origins allowed (CORS); empty: none. */
@@ -136,6 +138,7 @@ export function loadConfig(
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
     rules: { dir: env.RULES_DIR },
+    correlator: { intervalMs: env.CORRELATOR_INTERVAL_MS, leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS },
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,
       droneGate: { distanceM: env.DRONE_GATE_M, ms: env.DRONE_GATE_MS },

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CorrelatorService } from './correlator.service';
+import { LoadedRules } from './loaded-rules';
 import { FoldEventsUseCase } from './fold-events.use-case';
 import { FoldQueue } from './fold-queue';
 import { FoldProcessor } from './fold.processor';
@@ -7,7 +9,7 @@ import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
 import { SilenceHoldsRepository } from 'src/silences/silence-holds.repository';
 
 @Module({
-  providers: [FoldQueue, FoldEventsUseCase, FoldProcessor, RequeueService, SilenceHoldsRepository, SilenceHoldsCache],
-  exports: [FoldQueue, FoldProcessor, RequeueService, SilenceHoldsCache],
+  providers: [LoadedRules, CorrelatorService, FoldQueue, FoldEventsUseCase, FoldProcessor, RequeueService, SilenceHoldsRepository, SilenceHoldsCache],
+  exports: [LoadedRules, CorrelatorService, FoldQueue, FoldProcessor, RequeueService, SilenceHoldsCache],
 })
 export class CorrelationModule {}

@@ -61,6 +61,19 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly correlationLate = new Counter({
+    name: 'oreguard_correlation_late_total',
+    help: 'Events live correlation took too late to correlate (older than the allowed lateness behind their site)',
+    registers: [this.registry],
+  });
+
+  readonly ruleMatches = new Counter({
+    name: 'oreguard_rule_matches_total',
+    help: 'Match updates of the correlation rules applied to incidents, by rule',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+
   readonly incidentsOpened = new Counter({
     name: 'oreguard_incidents_opened_total',
     help: 'Incidents opened, by kind',

@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditService } from 'src/audit/audit.service';
 import type { Principal } from 'src/auth/principal';
 import { requireLead } from 'src/auth/site-scope';
-import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { loadRules } from 'src/correlation/load-rules';
+import { LoadedRules } from 'src/correlation/loaded-rules';
 import { Db } from 'src/database/db';
 import { parseRuleFiles, RuleSetError, type CompiledRule, type RuleSet } from 'src/domain/correlation';
 import { ApplicationError } from 'src/platform/application-error';
@@ -29,22 +28,14 @@ export function ruleView(rule: CompiledRule) {
 /** The rule set loaded at start, and backtests of it or of a candidate set. */
 @Injectable()
 export class RulesService {
-  private readonly logger = new Logger(RulesService.name);
-  /** Loaded once: a broken rule set stops start-up, naming the file, rule and field. */
-  readonly loaded: RuleSet;
-
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly rules: LoadedRules,
     private readonly db: Db,
     private readonly audit: AuditService,
-  ) {
-    try {
-      this.loaded = loadRules(config.rules.dir);
-    } catch (error) {
-      if (error instanceof RuleSetError) throw new Error(`RULES_DIR ${config.rules.dir}: invalid rule set:\n${error.message}`);
-      throw new Error(`RULES_DIR ${config.rules.dir}: ${(error as Error).message}`);
-    }
-    this.logger.log(`Loaded ${this.loaded.rules.length} rules from ${config.rules.dir}`);
+  ) {}
+
+  private get loaded(): RuleSet {
+    return this.rules.ruleSet;
   }
 
   list(principal: Principal) {

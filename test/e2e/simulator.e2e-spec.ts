@@ -10,8 +10,8 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * The simulator's scenarios, played fast through the real Mosquitto into an in-process OreGuard
- * with end-to-end confirmations: every message is stored (none rejected) and the incidents an
- * operator would see are opened.
+ * with end-to-end confirmations: every message is stored (none rejected), the incidents an
+ * operator would see are opened, and the default rules correlate what the scenarios stage.
  */
 const SPEED = 2000;
 const ZONE = 'Africa/Lubumbashi';
@@ -40,6 +40,12 @@ describe('simulator scenarios through OreGuard', () => {
   // sensor-health incident of its own).
   const incidentsOf = async (siteId: string): Promise<any[]> =>
     (await api(`/incidents?siteId=${siteId}&limit=50`)).items.filter((i: any) => !i.ruleIds.includes('sensor-health'));
+  // The incidents folding opened (a kind's storm, a drone's track), whatever rules escalated them.
+  const FOLDED = ['drone-activity', 'cyber-activity', 'theft-activity'];
+  const foldedIncidentsOf = async (siteId: string): Promise<any[]> =>
+    (await incidentsOf(siteId)).filter((i) => i.ruleIds.some((r: string) => FOLDED.includes(r)));
+  const ruleIncident = (siteId: string, ruleId: string) =>
+    waitFor(async () => (await incidentsOf(siteId)).find((i) => i.ruleIds[0] === ruleId), { what: `a ${ruleId} incident at ${siteId}` });
   const healthIncidentsOf = async (siteId: string): Promise<any[]> =>
     (await api(`/incidents?siteId=${siteId}&ruleId=sensor-health&limit=50`)).items;
   const eventsOf = async (siteId: string): Promise<any[]> =>
@@ -90,13 +96,28 @@ describe('simulator scenarios through OreGuard', () => {
     await waitFor(async () => (await eventsOf('sim-night')).length === expected, { what: `${expected} night-breach events stored` });
     const incidents = await waitFor(
       async () => {
-        const items = await incidentsOf('sim-night');
+        const items = await foldedIncidentsOf('sim-night');
         const folded = items.reduce((n, i) => n + i.eventCount, 0);
         return folded === expected ? items : undefined;
       },
       { what: 'every night-breach event folded into incidents' },
     );
     expect(incidents.map((i) => i.kinds).flat().sort()).toEqual(['drone', 'theft']);
+  });
+
+  it('correlates the drone overhead with the fence breach into a critical incident, and escalates the loitering drone', async () => {
+    const coordinated = await ruleIncident('sim-night', 'coordinated-intrusion');
+    expect(coordinated).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'], title: 'Drone overflight with perimeter breach at sim-night' });
+    const detail = await api(`/incidents/${coordinated.id}`);
+    const kinds = new Set(detail.events.map((e: any) => e.kind));
+    expect(kinds).toEqual(new Set(['drone', 'theft']));
+    expect(detail.timeline.find((t: any) => t.action === 'rule-matched').details).toMatchObject({ ruleId: 'coordinated-intrusion' });
+
+    const drone = await waitFor(
+      async () => (await foldedIncidentsOf('sim-night')).find((i) => i.kinds.includes('drone') && i.ruleIds.includes('drone-loitering')),
+      { what: 'the drone track escalated by drone-loitering' },
+    );
+    expect(drone.title).toMatch(/^Drone loitering: /);
   });
 
   it('opens a cyber incident for the scan and login failures, and a theft incident for the PLC cabinet', async () => {
@@ -108,16 +129,28 @@ describe('simulator scenarios through OreGuard', () => {
     expect(new Set(scan.map((e) => e.cyber.dstPort)).size).toBeGreaterThan(20);
     expect(events.filter((e) => e.source === 'suricata' && e.cyber.category === 'auth_failure')).toHaveLength(5);
     const incidents = await waitFor(async () => {
-      const items = await incidentsOf('sim-ot');
+      const items = await foldedIncidentsOf('sim-ot');
       return items.length === 2 ? items : undefined;
     }, { what: 'a cyber and a theft incident' });
     expect(incidents.map((i) => i.kinds).flat().sort()).toEqual(['cyber', 'theft']);
   });
 
+  it('escalates the cyber incident as a port scan, and correlates the OT attack with the tamper that followed', async () => {
+    const cyber = await waitFor(
+      async () => (await foldedIncidentsOf('sim-ot')).find((i) => i.ruleIds.includes('port-scan')),
+      { what: 'the cyber incident escalated by port-scan' },
+    );
+    expect(cyber).toMatchObject({ kinds: ['cyber'], severity: 'high', title: expect.stringMatching(/^Port scan from one source: /) });
+    const followed = await ruleIncident('sim-ot', 'ot-cyber-then-theft');
+    expect(followed).toMatchObject({ severity: 'critical', kinds: ['cyber', 'theft'] });
+    // Five login failures are not a brute force (it takes ten).
+    expect((await incidentsOf('sim-ot')).some((i) => i.ruleIds.includes('brute-force'))).toBe(false);
+  });
+
   it('folds what the yard gateway held while it was down into the theft incident, at the times its sensors saw it', async () => {
     const summary = runs.get('gateway-dies-mid-theft')!;
     const incident = await waitFor(async () => {
-      const [only, ...others] = await incidentsOf('sim-yard');
+      const [only, ...others] = await foldedIncidentsOf('sim-yard');
       return only && others.length === 0 && only.eventCount === summary.stored ? only : undefined;
     }, { what: 'one theft incident with every yard event' });
     const detail = await api(`/incidents/${incident.id}`);
@@ -125,6 +158,14 @@ describe('simulator scenarios through OreGuard', () => {
     // Sensor time runs from 30 s in to 13 min in: the held events kept theirs, inside that span.
     expect(times[times.length - 1] - times[0]).toBe(12.5 * 60_000);
     expect(Date.parse(incident.firstSeenAt)).toBe(times[0]);
+  });
+
+  it('correlates the tamper and the material loss in the ore yard', async () => {
+    const loss = await ruleIncident('sim-yard', 'material-loss-after-tamper');
+    expect(loss).toMatchObject({ severity: 'high', zones: ['ore-yard'] });
+    const detail = await api(`/incidents/${loss.id}`);
+    const categories = new Set(detail.events.map((e: any) => e.theft.category));
+    expect(categories).toEqual(new Set(['tamper', 'material_loss']));
   });
 
   it("opens a sensor-health incident for the yard gateway's death (its last will), resolved when it came back", async () => {

@@ -9,6 +9,7 @@ import { RemoteId1764740000000 } from './1764740000000-remote-id';
 import { Silences1764750000000 } from './1764750000000-silences';
 import { BlindSpots1764760000000 } from './1764760000000-blind-spots';
 import { DroneTracks1764770000000 } from './1764770000000-drone-tracks';
+import { Correlator1764780000000 } from './1764780000000-correlator';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   Silences1764750000000,
   BlindSpots1764760000000,
   DroneTracks1764770000000,
+  Correlator1764780000000,
 ];

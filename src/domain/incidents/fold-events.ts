@@ -280,7 +280,8 @@ function finishTrack(siteId: string, change: IncidentChange, work: TrackWork, op
       },
     });
   }
-  incident.title = droneTitle(siteId, incident.zones[0], track);
+  // A rule that escalated the track named itself in the title; the fold keeps that title.
+  if (incident.ruleIds.length <= 1) incident.title = droneTitle(siteId, incident.zones[0], track);
   if (work.points.length > 0) {
     change.notes.unshift({
       action: 'track',

@@ -1,0 +1,238 @@
+import type { Queryable } from 'src/database/db';
+import type { SensorOutage } from 'src/domain/correlation';
+import type { MatchChange } from 'src/domain/correlation/match-incidents';
+import { outagesFromHealth, type HealthChange, type ZoneCoverage } from 'src/domain/correlation/outages';
+import type { Kind } from 'src/domain/events/canonical-event.schema';
+import { severityRank } from 'src/domain/events/canonical-event.schema';
+import type { Incident } from 'src/domain/incidents/incident';
+import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
+import { incidentWrites, toIncident, type IncidentRow } from 'src/incidents/incident.repository';
+
+/** Where live correlation has read up to: the (ingest_xid, id) of the last event it took. */
+export interface CorrelationCursor {
+  xid: string;
+  eventId: string;
+}
+
+export interface NewEventRow extends SiteEventRow {
+  ingest_xid: string;
+  /** Folded into its incident, or dead-lettered: what folding decided of it is known. */
+  settled: boolean;
+  /** Held back by a silence or an authorized drone: correlates with nothing. */
+  held: boolean;
+}
+
+/** The SQL of live correlation (correlator.service.ts). */
+export const correlatorStore = {
+  async cursor(q: Queryable): Promise<CorrelationCursor> {
+    const { rows } = await q.query<{ xid: string; event_id: string }>('SELECT xid::text AS xid, event_id FROM correlation_cursor WHERE id = 1');
+    return { xid: rows[0].xid, eventId: rows[0].event_id };
+  },
+
+  /**
+   * Events stored after the cursor by transactions that have all ended (below the oldest one
+   * still running), in (ingest_xid, id) order: no event can later appear before the last one read.
+   */
+  async newEvents(q: Queryable, after: CorrelationCursor, limit: number): Promise<NewEventRow[]> {
+    const { rows } = await q.query<NewEventRow>(
+      `SELECT ${SITE_EVENT_COLUMNS}, e.ingest_xid::text AS ingest_xid,
+              (e.folded_at IS NOT NULL OR e.fold_error IS NOT NULL) AS settled,
+              EXISTS (SELECT 1 FROM event_holds h WHERE h.event_id = e.id) AS held
+         FROM events e
+        WHERE e.ingest_xid IS NOT NULL
+          AND (e.ingest_xid, e.id) > ($1::xid8, $2::bigint)
+          AND e.ingest_xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.ingest_xid, e.id
+        LIMIT $3`,
+      [after.xid, after.eventId, limit],
+    );
+    return rows;
+  },
+
+  /**
+   * A page of the events up to the cursor that occurred since `from`, in event-time order, not
+   * held back: what rebuilds the engine's state after a start or a failover.
+   */
+  async historyPage(
+    q: Queryable,
+    upTo: CorrelationCursor,
+    from: Date,
+    after: { at: Date; id: string } | null,
+    limit: number,
+  ): Promise<SiteEventRow[]> {
+    const { rows } = await q.query<SiteEventRow>(
+      `SELECT ${SITE_EVENT_COLUMNS} FROM events e
+        WHERE e.occurred_at >= $1
+          AND (e.ingest_xid IS NULL OR (e.ingest_xid, e.id) <= ($2::xid8, $3::bigint))
+          AND ($4::timestamptz IS NULL OR (e.occurred_at, e.id) > ($4, $5::bigint))
+          AND NOT EXISTS (SELECT 1 FROM event_holds h WHERE h.event_id = e.id)
+        ORDER BY e.occurred_at, e.id
+        LIMIT $6`,
+      [from, upTo.xid, upTo.eventId, after?.at ?? null, after?.id ?? null, limit],
+    );
+    return rows;
+  },
+
+  /**
+   * Moves the cursor, if it is still where this correlator left it: a correlator that lost its
+   * lease without noticing finds it moved and writes nothing.
+   */
+  async advance(q: Queryable, from: CorrelationCursor, to: CorrelationCursor): Promise<boolean> {
+    const result = await q.query(
+      `UPDATE correlation_cursor SET xid = $3::xid8, event_id = $4, updated_at = now()
+        WHERE id = 1 AND xid = $1::xid8 AND event_id = $2`,
+      [from.xid, from.eventId, to.xid, to.eventId],
+    );
+    return result.rowCount === 1;
+  },
+
+  /** Kind and zone of the named events, by stored id. */
+  async eventKinds(q: Queryable, ids: readonly string[]): Promise<Map<string, { siteId: string; kind: Kind; zone?: string }>> {
+    const { rows } = await q.query<{ id: string; site_id: string; kind: Kind; zone: string | null }>(
+      'SELECT id, site_id, kind, zone FROM events WHERE id = ANY($1::bigint[])',
+      [ids],
+    );
+    return new Map(rows.map((r) => [String(r.id), { siteId: r.site_id, kind: r.kind, ...(r.zone ? { zone: r.zone } : {}) }]));
+  },
+
+  /**
+   * Under the fold's locks: the unresolved incidents (not rule incidents) the named events lie
+   * in, and the unresolved rule incidents of the given groups ("site/group key" pairs), locked.
+   */
+  async lockContext(
+    tx: Queryable,
+    eventIds: readonly string[],
+    ruleGroups: { siteId: string; groupKey: string }[],
+  ): Promise<{ incidents: Incident[]; baseOf: Map<string, string> }> {
+    const links = await tx.query<{ event_id: string; incident_id: string }>(
+      `SELECT l.event_id, l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
+        WHERE l.event_id = ANY($1::bigint[]) AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')`,
+      [eventIds],
+    );
+    const baseOf = new Map(links.rows.map((r) => [String(r.event_id), r.incident_id]));
+    const { rows } = await tx.query<IncidentRow>(
+      `SELECT i.* FROM incidents i
+        WHERE i.id = ANY($1::uuid[])
+           OR (i.status <> 'resolved'
+               AND (i.site_id, i.group_key) IN (SELECT * FROM unnest($2::text[], $3::text[])))
+        ORDER BY i.id
+        FOR UPDATE OF i`,
+      [[...new Set(baseOf.values())], ruleGroups.map((g) => g.siteId), ruleGroups.map((g) => g.groupKey)],
+    );
+    return { incidents: rows.map(toIncident), baseOf };
+  },
+
+  /** Writes what matching changed: incidents opened and changed, links, timeline entries. */
+  async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<void> {
+    const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
+    const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
+    if (opened.length > 0) {
+      await tx.query(
+        `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
+                                zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at)
+         SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, 'open',
+                ARRAY(SELECT jsonb_array_elements_text(u.kinds)), ARRAY(SELECT jsonb_array_elements_text(u.rule_ids)),
+                ARRAY(SELECT jsonb_array_elements_text(u.zones)), u.event_count, u.first_seen_at, u.last_seen_at, $12, $12
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::jsonb[],
+                       $8::jsonb[], $9::jsonb[], $10::int[], $11::timestamptz[], $13::timestamptz[])
+             AS u(id, site_id, group_key, title, severity, severity_rank, kinds, rule_ids, zones, event_count,
+                  first_seen_at, last_seen_at)`,
+        [
+          opened.map((i) => i.id),
+          opened.map((i) => i.siteId),
+          opened.map((i) => i.groupKey),
+          opened.map((i) => i.title),
+          opened.map((i) => i.severity),
+          opened.map((i) => severityRank(i.severity)),
+          opened.map((i) => JSON.stringify(i.kinds)),
+          opened.map((i) => JSON.stringify(i.ruleIds)),
+          opened.map((i) => JSON.stringify(i.zones)),
+          opened.map((i) => i.eventCount),
+          opened.map((i) => i.firstSeenAt),
+          at,
+          opened.map((i) => i.lastSeenAt),
+        ],
+      );
+    }
+    if (changed.length > 0) {
+      await tx.query(
+        `UPDATE incidents i
+            SET title = u.title, severity = u.severity, severity_rank = u.severity_rank,
+                kinds = ARRAY(SELECT jsonb_array_elements_text(u.kinds)),
+                rule_ids = ARRAY(SELECT jsonb_array_elements_text(u.rule_ids)),
+                zones = ARRAY(SELECT jsonb_array_elements_text(u.zones)),
+                event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+                updated_at = $11
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[], $7::jsonb[],
+                       $8::int[], $9::timestamptz[], $10::timestamptz[])
+             AS u(id, title, severity, severity_rank, kinds, rule_ids, zones, event_count, first_seen_at, last_seen_at)
+          WHERE i.id = u.id`,
+        [
+          changed.map((i) => i.id),
+          changed.map((i) => i.title),
+          changed.map((i) => i.severity),
+          changed.map((i) => severityRank(i.severity)),
+          changed.map((i) => JSON.stringify(i.kinds)),
+          changed.map((i) => JSON.stringify(i.ruleIds)),
+          changed.map((i) => JSON.stringify(i.zones)),
+          changed.map((i) => i.eventCount),
+          changed.map((i) => i.firstSeenAt),
+          changed.map((i) => i.lastSeenAt),
+          at,
+        ],
+      );
+    }
+    const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
+    if (links.length > 0) {
+      await tx.query(
+        `INSERT INTO incident_events (incident_id, event_id)
+         SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+        [links.map((l) => l.incidentId), links.map((l) => l.eventId)],
+      );
+    }
+    // Hashed into each incident's chain by the timeline's insert trigger.
+    await incidentWrites.addTimeline(
+      tx,
+      changes.flatMap((c) => [
+        ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
+        ...(c.type === 'escalated' ? [{ incidentId: c.incident.id, at, actor: 'system', action: 'escalated', details: { from: c.previousSeverity, to: c.incident.severity } }] : []),
+      ]),
+    );
+  },
+
+  /**
+   * The sensor outages of these sites that overlap [from, to], for rules that ask whether a
+   * zone was blind: each subject's changes in the span and its last one before it.
+   */
+  async outages(q: Queryable, siteIds: readonly string[], from: Date, to: Date): Promise<SensorOutage[]> {
+    if (siteIds.length === 0) return [];
+    const changes = await q.query<{ site_id: string; subject_type: 'gateway' | 'sensor'; subject_id: string; gateway_id: string; state: HealthChange['state']; at: Date }>(
+      `SELECT site_id, subject_type, subject_id, gateway_id, state, at FROM sensor_health_changes h
+        WHERE h.site_id = ANY($1) AND h.at <= $3
+          AND (h.at >= $2 OR h.id = (SELECT p.id FROM sensor_health_changes p
+                                      WHERE p.site_id = h.site_id AND p.subject_type = h.subject_type
+                                        AND p.subject_id = h.subject_id AND p.at < $2
+                                      ORDER BY p.at DESC, p.id DESC LIMIT 1))
+        ORDER BY h.at, h.id`,
+      [siteIds, from, to],
+    );
+    if (changes.rows.length === 0) return [];
+    const coverage = await q.query<{ site_id: string; sensor_id: string; gateway_id: string; zones: string[] }>(
+      `SELECT z.site_id, z.sensor_id, s.gateway_id, array_agg(z.zone ORDER BY z.zone) AS zones
+         FROM sensor_zones z JOIN sensors s ON s.site_id = z.site_id AND s.id = z.sensor_id
+        WHERE z.site_id = ANY($1) GROUP BY z.site_id, z.sensor_id, s.gateway_id`,
+      [siteIds],
+    );
+    return siteIds.flatMap((siteId) =>
+      outagesFromHealth(
+        siteId,
+        changes.rows
+          .filter((c) => c.site_id === siteId)
+          .map((c) => ({ subjectType: c.subject_type, subjectId: c.subject_id, gatewayId: c.gateway_id, state: c.state, at: c.at })),
+        coverage.rows
+          .filter((c) => c.site_id === siteId)
+          .map((c): ZoneCoverage => ({ sensorId: c.sensor_id, gatewayId: c.gateway_id, zones: c.zones })),
+      ),
+    );
+  },
+};

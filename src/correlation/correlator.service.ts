@@ -1,0 +1,262 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { Db } from 'src/database/db';
+import { contextFromOutages, CorrelationEngine, type CorrelationContext, type KeyedSiteEvent, type MatchUpdate } from 'src/domain/correlation';
+import { foldMatches, ruleGroupKey, type MatchedEvent } from 'src/domain/correlation/match-incidents';
+import { siteEventFromRow } from 'src/events/site-event-row';
+import { incidentView } from 'src/incidents/incident.repository';
+import { appendLiveMessages } from 'src/live/live-log';
+import { Clock } from 'src/platform/clock';
+import { Metrics } from 'src/platform/metrics';
+import { correlatorStore, type CorrelationCursor } from './correlator.repository';
+import { LoadedRules } from './loaded-rules';
+
+/** Events taken per step; a full step is followed at once by the next. */
+const BATCH_SIZE = 2000;
+/** Events read per query while rebuilding the engine's state. */
+const HISTORY_PAGE = 5000;
+/** The session lock that makes one correlator of all instances the live one. */
+const LEASE_KEY = 'oreguard/correlator';
+
+/**
+ * Live correlation: runs the rule set (RULES_DIR) over accepted events and opens or escalates
+ * incidents from its matches (domain/correlation/match-incidents.ts).
+ *
+ * One engine sees every event, so one instance correlates at a time: the one holding a
+ * PostgreSQL session lock (the lease); the others wait and take over if it goes. The live one
+ * reads events in commit order from a cursor (migration 1764780000000) once folding has
+ * settled them (so it knows the incident each lies in, and which a silence held back), and
+ * writes the incidents it changes, their live messages and the cursor's new place in one
+ * transaction: a crash repeats no change and loses none.
+ *
+ * On taking the lease, and after any failure, the engine's state is rebuilt from the stored
+ * events of its state span (allowed lateness plus the rules' windows) up to the cursor,
+ * without writing: their matches were applied when they first came.
+ */
+@Injectable()
+export class CorrelatorService implements OnModuleDestroy {
+  private readonly logger = new Logger(CorrelatorService.name);
+  private lease?: Client;
+  private engine?: CorrelationEngine;
+  private cursor?: CorrelationCursor;
+  /** Sensor outages of the sites in the current step, for rules that ask whether a zone was blind. */
+  private context: CorrelationContext = {};
+  private stopped = true;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly db: Db,
+    private readonly rules: LoadedRules,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  start(): void {
+    if (this.rules.ruleSet.rules.length === 0) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  /** Whether this instance holds the lease and its engine is ready. */
+  get live(): boolean {
+    return this.engine !== undefined;
+  }
+
+  private async run(): Promise<void> {
+    const { intervalMs, leaseRetryMs } = this.config.correlator;
+    while (!this.stopped) {
+      let pause = intervalMs;
+      try {
+        if (!this.lease) {
+          pause = (await this.acquireLease()) ? 0 : leaseRetryMs;
+        } else {
+          if (!this.engine) await this.rebuild();
+          pause = (await this.step()) >= BATCH_SIZE ? 0 : intervalMs;
+        }
+      } catch (error) {
+        this.logger.warn(`Correlation step failed, state is rebuilt: ${(error as Error).message}`);
+        this.engine = undefined;
+        pause = leaseRetryMs;
+      }
+      if (pause > 0 && !this.stopped) await new Promise<void>((resolve) => this.sleep(resolve, pause));
+    }
+  }
+
+  private sleep(resolve: () => void, ms: number): void {
+    const timer = setTimeout(() => {
+      this.wake = undefined;
+      resolve();
+    }, ms);
+    this.wake = () => {
+      clearTimeout(timer);
+      this.wake = undefined;
+      resolve();
+    };
+  }
+
+  /** Tries the lease on a connection of its own; holding it lasts as long as that session. */
+  private async acquireLease(): Promise<boolean> {
+    const client = new Client({ connectionString: this.config.database.url, application_name: 'oreguard-correlator' });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [LEASE_KEY]);
+      if (!rows[0].ok) {
+        await client.end();
+        return false;
+      }
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    client.on('end', () => this.loseLease(client));
+    client.on('error', () => this.loseLease(client));
+    this.lease = client;
+    this.logger.log('Took the correlation lease: this instance correlates');
+    return true;
+  }
+
+  private loseLease(client: Client): void {
+    if (this.lease !== client) return;
+    this.lease = undefined;
+    this.engine = undefined;
+    if (!this.stopped) this.logger.warn('Lost the correlation lease');
+  }
+
+  /** A fresh engine fed the stored events of its state span, up to the cursor, writing nothing. */
+  private async rebuild(): Promise<void> {
+    const engine = new CorrelationEngine(this.rules.ruleSet, {
+      allowedLatenessMs: this.config.ingest.allowedLatenessMs,
+      context: { blindSensors: (siteId, zone, at) => this.context.blindSensors?.(siteId, zone, at) ?? [] },
+    });
+    const cursor = await correlatorStore.cursor(this.db.pool);
+    const from = new Date(this.clock.now().getTime() - engine.stateSpanMs);
+    let after: { at: Date; id: string } | null = null;
+    let replayed = 0;
+    for (;;) {
+      const page = await correlatorStore.historyPage(this.db.pool, cursor, from, after, HISTORY_PAGE);
+      const events = page.map(siteEventFromRow);
+      await this.loadContext(events);
+      for (const event of events) engine.push(event);
+      replayed += page.length;
+      if (page.length < HISTORY_PAGE) break;
+      const last = page[page.length - 1];
+      after = { at: last.occurred_at, id: String(last.id) };
+    }
+    this.engine = engine;
+    this.cursor = cursor;
+    this.logger.log(`Correlation state rebuilt from ${replayed} events`);
+  }
+
+  /**
+   * Takes the settled events after the cursor (up to the first one folding has not settled),
+   * pushes them through the engine and applies its matches. Returns how many it took.
+   */
+  private async step(): Promise<number> {
+    const engine = this.engine!;
+    const from = this.cursor!;
+    const rows = await correlatorStore.newEvents(this.db.pool, from, BATCH_SIZE);
+    const unsettled = rows.findIndex((r) => !r.settled);
+    const taken = unsettled === -1 ? rows : rows.slice(0, unsettled);
+    if (taken.length === 0) return 0;
+    const last = taken[taken.length - 1];
+    const to = { xid: last.ingest_xid, eventId: String(last.id) };
+
+    // In event-time order, so a step's matches do not depend on the order of commits within it.
+    const events = taken
+      .filter((r) => !r.held)
+      .map(siteEventFromRow)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.key) - Number(b.key));
+    await this.loadContext(events);
+    const updates: MatchUpdate[] = [];
+    let late = 0;
+    for (const event of events) {
+      const result = engine.push(event);
+      if (result.late) late++;
+      updates.push(...result.updates);
+    }
+    if (late > 0) this.metrics.correlationLate.inc(late);
+
+    const applied = await this.apply(updates, from, to);
+    if (!applied) {
+      this.logger.warn('The correlation cursor moved under this instance: another one correlates');
+      this.engine = undefined;
+      await this.lease?.end().catch(() => undefined);
+      return 0;
+    }
+    this.cursor = to;
+    return rows.length === BATCH_SIZE && unsettled === -1 ? BATCH_SIZE : taken.length;
+  }
+
+  /** Outages of the sites and times of these events, when a rule asks whether a zone was blind. */
+  private async loadContext(events: readonly KeyedSiteEvent[]): Promise<void> {
+    const ruleSet = this.rules.ruleSet;
+    const asking = events.filter((e) => e.zone && ruleSet.detections.some((r) => r.zoneBlind && r.matches(e)));
+    if (asking.length === 0) return;
+    const times = asking.map((e) => e.occurredAt.getTime());
+    const outages = await correlatorStore.outages(
+      this.db.pool,
+      [...new Set(asking.map((e) => e.siteId))],
+      new Date(Math.min(...times)),
+      new Date(Math.max(...times)),
+    );
+    this.context = contextFromOutages(outages);
+  }
+
+  /** Applies the matches and moves the cursor in one transaction; false if the cursor was not where expected. */
+  private async apply(updates: MatchUpdate[], from: CorrelationCursor, to: CorrelationCursor): Promise<boolean> {
+    const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
+    const known = named.length > 0 ? await correlatorStore.eventKinds(this.db.pool, named) : new Map();
+    const sites = [...new Set(updates.map((u) => u.siteId))].sort();
+    // The fold's locks of every (site, kind) the matches name, in the fold's order: folding and
+    // correlating never hold an incident the other waits for.
+    const foldLocks = [...new Set([...known.values()].map((e) => `fold/${e.siteId}/${e.kind}`))].sort();
+    const ruleGroups = updates.map((u) => ({ siteId: u.siteId, groupKey: ruleGroupKey(u.ruleId, u.group) }));
+
+    const changes = await this.db.transaction(async (tx) => {
+      if (!(await correlatorStore.advance(tx, from, to))) return null;
+      if (updates.length === 0) return [];
+      await tx.query(
+        'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
+        [foldLocks],
+      );
+      const { incidents, baseOf } = await correlatorStore.lockContext(tx, named, ruleGroups);
+      const events = new Map<string, MatchedEvent>();
+      for (const [key, e] of known) events.set(key, { key, kind: e.kind, zone: e.zone, baseIncidentId: baseOf.get(key) });
+      const now = this.clock.now();
+      const changes = sites.flatMap((siteId) =>
+        foldMatches(
+          siteId,
+          incidents.filter((i) => i.siteId === siteId),
+          updates.filter((u) => u.siteId === siteId),
+          events,
+          { gapMs: this.config.correlation.gapMs, now, newId: randomUUID },
+        ),
+      );
+      await correlatorStore.apply(tx, changes, now);
+      await appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
+      return changes;
+    });
+    if (changes === null) return false;
+    for (const change of changes) {
+      if (change.type === 'opened') this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] ?? 'unknown' });
+      if (change.type !== 'updated') {
+        this.logger.log(`${change.type === 'opened' ? 'Opened' : 'Escalated'} incident ${change.incident.id} at ${change.incident.siteId} (${change.incident.ruleIds.join(', ')})`);
+      }
+    }
+    for (const u of updates) this.metrics.ruleMatches.inc({ rule: u.ruleId });
+    return true;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.lease?.end().catch(() => undefined);
+    this.lease = undefined;
+  }
+}
