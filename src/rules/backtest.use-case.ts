@@ -1,5 +1,6 @@
 import type { Db, Queryable } from 'src/database/db';
-import { collectMatches, CorrelationEngine, type MatchUpdate, type RuleSet } from 'src/domain/correlation';
+import { correlatorStore } from 'src/correlation/correlator.repository';
+import { collectMatches, contextFromOutages, CorrelationEngine, type MatchUpdate, type RuleSet } from 'src/domain/correlation';
 import { siteEventFromRow, SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 
 export interface BacktestRequest {
@@ -30,11 +31,13 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: Ba
   const site = await q.query(`SELECT 1 FROM sites WHERE id = $1`, [siteId]);
   if (site.rowCount === 0) throw new UnknownSiteError(`Unknown site ${siteId}`);
 
-  // Batch replay: every stored event counts, whatever order it arrived in.
-  const engine = new CorrelationEngine(rules, { allowedLatenessMs: Infinity });
   // A match ending at `from` may start this far earlier: read that much history first.
   const reachMs = new CorrelationEngine(rules, { allowedLatenessMs: 0 }).stateSpanMs;
   const start = new Date(from.getTime() - reachMs);
+  // Batch replay: every stored event counts, whatever order it arrived in; a zone was blind
+  // when the site's health history says it was.
+  const context = contextFromOutages(await correlatorStore.outages(q, [siteId], start, to));
+  const engine = new CorrelationEngine(rules, { allowedLatenessMs: Infinity, context });
 
   const updates: MatchUpdate[] = [];
   let eventsReplayed = 0;

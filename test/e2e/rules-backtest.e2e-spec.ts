@@ -72,6 +72,11 @@ describe('rules backtest', () => {
           .then(([r]) => Number(r.n) === ids.length),
       { what: `${ids.length} events folded` },
     );
+    // Live correlation has taken them up too (backtests below compare against a still database).
+    await waitFor(
+      () => ctx.db.query(`SELECT 1 FROM incidents WHERE 'brute-force' = ANY(rule_ids)`).then((rows) => rows.length === 1),
+      { what: 'the live brute-force escalation' },
+    );
   });
 
   afterAll(async () => {
@@ -203,5 +208,21 @@ describe('rules backtest', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it("judges a breach by the site's health history: a camera covering the fence was offline", async () => {
+    // The camera covers north-fence and reported a fault a minute before the breach (start + 20 s).
+    await ctx.db.query(`INSERT INTO sensors (site_id, id, gateway_id) VALUES ($1, 'cam-2', 'gw-1')`, [SITE]);
+    await ctx.db.query(`INSERT INTO sensor_zones (site_id, sensor_id, zone, source) VALUES ($1, 'cam-2', 'north-fence', 'admin')`, [SITE]);
+    await ctx.db.query(
+      `INSERT INTO sensor_health_changes (site_id, gateway_id, subject_type, subject_id, state, at, reason)
+       VALUES ($1, 'gw-1', 'sensor', 'cam-2', 'fault', $2, 'test: lens covered')`,
+      [SITE, new Date(start - 60_000)],
+    );
+    const res = await call(admin, 'POST', '/rules/backtest', { siteId: SITE, from, to });
+    expect(res.status).toBe(200);
+    const blind = res.body.wouldOpen.filter((m: any) => m.ruleId === 'breach-in-blind-zone');
+    expect(blind).toHaveLength(1);
+    expect(blind[0]).toMatchObject({ severity: 'critical', eventCount: 1, group: { zone: 'north-fence' } });
+    expect(blind[0].reason).toContain('while cam-2 was offline');
   });
 });
