@@ -29,6 +29,15 @@ export const correlatorStore = {
     return { xid: rows[0].xid, eventId: rows[0].event_id };
   },
 
+  /** How many accepted events lie after the cursor. */
+  async pending(q: Queryable): Promise<number> {
+    const { rows } = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events e, correlation_cursor c
+        WHERE e.ingest_xid IS NOT NULL AND (e.ingest_xid, e.id) > (c.xid, c.event_id)`,
+    );
+    return rows[0].n;
+  },
+
   /**
    * Events stored after the cursor by transactions that have all ended (below the oldest one
    * still running), in (ingest_xid, id) order: no event can later appear before the last one read.

@@ -53,7 +53,9 @@ export class CorrelatorService implements OnModuleDestroy {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    metrics.onScrape(async () => metrics.correlationPending.set(await correlatorStore.pending(db.pool)));
+  }
 
   start(): void {
     if (this.rules.ruleSet.rules.length === 0) return;

@@ -67,6 +67,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly correlationPending = new Gauge({
+    name: 'oreguard_correlation_pending_events',
+    help: 'Accepted events live correlation has not taken yet (waiting for folding, or for the correlator)',
+    registers: [this.registry],
+  });
+
   readonly ruleMatches = new Counter({
     name: 'oreguard_rule_matches_total',
     help: 'Match updates of the correlation rules applied to incidents, by rule',

@@ -118,5 +118,26 @@ describe('OreGuard killed while a gateway streams', () => {
       `SELECT sum(event_count)::int AS event_total FROM incidents WHERE site_id <> $1 AND NOT starts_with(group_key, 'rule:')`,
     );
     expect(incidents.event_total).toBe(TOTAL);
+
+    // Live correlation, killed with the rest, applied every match exactly once: once it has
+    // taken every event, each site has one drone-over-breach incident linking exactly its drone
+    // and breach events (the stream lasts far less than the rule's 15 minutes).
+    await waitFor(
+      async () => {
+        const [row] = await ctx.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM events e, correlation_cursor c WHERE (e.ingest_xid, e.id) > (c.xid, c.event_id)`,
+        );
+        return row.n === 0;
+      },
+      { timeoutMs: 45_000, what: 'live correlation to take every event' },
+    );
+    const coordinated = await ours<{ site_id: string; event_count: number; links: number; expected: number }>(
+      `SELECT i.site_id, i.event_count,
+              (SELECT count(*)::int FROM incident_events l WHERE l.incident_id = i.id) AS links,
+              (SELECT count(*)::int FROM events e WHERE e.site_id = i.site_id AND e.kind IN ('drone', 'theft')) AS expected
+         FROM incidents i WHERE i.site_id <> $1 AND i.rule_ids = '{coordinated-intrusion}' ORDER BY i.site_id`,
+    );
+    expect(coordinated.map((r) => r.site_id)).toEqual(sites);
+    for (const row of coordinated) expect(row).toEqual({ ...row, event_count: row.expected, links: row.expected });
   }, 120_000);
 });

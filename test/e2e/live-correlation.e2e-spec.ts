@@ -107,6 +107,10 @@ describe('live correlation with the default rules', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await timeline(escalated.id)).filter((e) => e.action === 'rule-matched')).toHaveLength(1);
     expect((await timeline(escalated.id)).length).toBe(before + 1); // its events-joined
+
+    const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
+    expect(metrics).toMatch(/^oreguard_rule_matches_total\{rule="brute-force"\} [1-9]/m);
+    expect(metrics).toMatch(/^oreguard_correlation_pending_events 0$/m);
     await stop(oreguard);
   });
 
