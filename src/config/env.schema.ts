@@ -52,8 +52,8 @@ export const EnvSchema = z.object({
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
   /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */
   RULES_DIR: z.string().min(1).default('rules'),
-  /** How often live correlation looks for newly folded events, in ms. */
-  CORRELATOR_INTERVAL_MS: positiveInt.default(100),
+  /** How often live correlation looks for newly folded events when no fold has announced any, in ms. */
+  CORRELATOR_INTERVAL_MS: positiveInt.default(500),
   /** How often an instance not correlating tries to take over live correlation, in ms. */
   CORRELATOR_LEASE_RETRY_MS: positiveInt.default(2_000),
   /** Drone detections without a shared uasId or trackId are the same drone within this distance of its track's last position, in m. */
