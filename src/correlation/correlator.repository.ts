@@ -6,7 +6,7 @@ import type { Kind } from 'src/domain/events/canonical-event.schema';
 import { severityRank } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
-import { incidentWrites, toIncident, type IncidentRow } from 'src/incidents/incident.repository';
+import { chainTimeline, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
 
 /** Where live correlation has read up to: the (ingest_xid, id) of the last event it took. */
 export interface CorrelationCursor {
@@ -199,14 +199,15 @@ export const correlatorStore = {
         [links.map((l) => l.incidentId), links.map((l) => l.eventId)],
       );
     }
-    // Hashed into each incident's chain by the timeline's insert trigger.
-    await incidentWrites.addTimeline(
-      tx,
-      changes.flatMap((c) => [
-        ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
-        ...(c.type === 'escalated' ? [{ incidentId: c.incident.id, at, actor: 'system', action: 'escalated', details: { from: c.previousSeverity, to: c.incident.severity } }] : []),
-      ]),
-    );
+    // Hashed here, as the fold does (the trigger only checks each entry continues its chain).
+    const entries: TimelineEntry[] = changes.flatMap((c) => [
+      ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
+      ...(c.type === 'escalated'
+        ? [{ incidentId: c.incident.id, at, actor: 'system', action: 'escalated', details: { from: c.previousSeverity, to: c.incident.severity } }]
+        : []),
+    ]);
+    const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
+    await incidentWrites.addChainedTimeline(tx, chainTimeline(entries, heads));
   },
 
   /**

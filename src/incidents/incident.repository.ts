@@ -309,6 +309,25 @@ export const incidentWrites = {
     );
   },
 
+  /** Timeline entries already linked into their chains (chainTimeline, with heads read under the incidents' locks). */
+  async addChainedTimeline(tx: Queryable, entries: ChainedTimelineInsert[]): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.query(
+      `INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::text[])`,
+      [
+        entries.map((e) => e.incidentId),
+        entries.map((e) => e.at),
+        entries.map((e) => e.actor),
+        entries.map((e) => e.action),
+        entries.map((e) => JSON.stringify(e.details)),
+        entries.map((e) => e.chainSeq),
+        entries.map((e) => e.prevHash),
+        entries.map((e) => e.hash),
+      ],
+    );
+  },
+
   async addTimeline(tx: Queryable, entries: TimelineEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await tx.query(

@@ -144,6 +144,10 @@ describe('live correlation with the default rules', () => {
     await waitFor(async () => (await incidents('coord-1')).find((i) => i.id === rule.id)!.event_count === 3, { what: 'the later drone joined' });
     expect((await incidents('coord-1')).filter((i) => i.group_key.startsWith('rule:'))).toHaveLength(1);
     expect((await timeline(rule.id)).map((e) => e.action)).toEqual(['rule-matched', 'events-joined']);
+    // Its timeline is hash-chained like every other.
+    const token = await login(oreguard.baseUrl);
+    const verify = await fetch(`${oreguard.baseUrl}/api/v1/incidents/${rule.id}/verify`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await verify.json()).toMatchObject({ intact: true, entries: 2 });
     await stop(oreguard);
   });
 

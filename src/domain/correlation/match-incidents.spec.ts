@@ -109,7 +109,10 @@ describe('foldMatches', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ type: 'updated', eventIds: [7, 9] });
     expect(changes[0].incident).toMatchObject({ eventCount: 4, lastSeenAt: at(12), zones: ['pit'] });
-    expect(changes[0].entries.map((e) => e.action)).toEqual(['events-joined', 'events-joined']);
+    // One entry for the fold, naming both updates' events.
+    expect(changes[0].entries).toEqual([
+      { action: 'events-joined', details: expect.objectContaining({ ruleId: 'coordinated-intrusion', eventIds: [7, 9], eventCount: 2 }) },
+    ]);
   });
 
   it('opens a second rule incident for a match beyond the gap, or for another group', () => {

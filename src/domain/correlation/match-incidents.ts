@@ -76,7 +76,7 @@ export function foldMatches(
     const matched = u.newEventKeys.map((key): MatchedEvent => events.get(key) ?? { key });
     const eventIds = matched.map((e) => Number(e.key));
     const groupKey = ruleGroupKey(u.ruleId, u.group);
-    const summary = { ruleId: u.ruleId, reason: u.reason, group: u.group, eventIds: eventIds.slice(0, EVENT_IDS_SHOWN), eventCount: eventIds.length };
+    const summary: MatchSummary = { ruleId: u.ruleId, reason: u.reason, group: u.group, eventIds: eventIds.slice(0, EVENT_IDS_SHOWN), eventCount: eventIds.length };
 
     const own = nearestRuleIncident([...working.values()], groupKey, u.firstAt.getTime(), u.lastAt.getTime(), options.gapMs);
     if (own) {
@@ -85,7 +85,7 @@ export function foldMatches(
       own.eventCount += eventIds.length;
       widen(own, u, matched);
       own.updatedAt = options.now;
-      change.entries.push({ action: 'events-joined', details: summary });
+      joinEntry(change, summary);
       continue;
     }
 
@@ -124,6 +124,20 @@ export function foldMatches(
     }
   }
   return [...changes.values()];
+}
+
+type MatchSummary = { ruleId: string; reason: string; group: Readonly<Record<string, string>>; eventIds: number[]; eventCount: number };
+
+/** One "events-joined" entry per rule and incident in a fold, however many updates it took. */
+function joinEntry(change: MatchChange, summary: MatchSummary): void {
+  const last = change.entries.at(-1);
+  const details = last?.details as MatchSummary | undefined;
+  if (last?.action !== 'events-joined' || details?.ruleId !== summary.ruleId) {
+    change.entries.push({ action: 'events-joined', details: summary });
+    return;
+  }
+  const eventIds = [...details.eventIds, ...summary.eventIds].slice(0, EVENT_IDS_SHOWN);
+  last.details = { ...summary, eventIds, eventCount: details.eventCount + summary.eventCount };
 }
 
 /** "rule:<rule id>:<group-by name>=<value>…": a rule's incidents, one group apart from another's. */
