@@ -18,6 +18,9 @@ import { PgActivitySampler } from './support/pg-activity';
 import { QueueWatch } from './support/queue-watch';
 import { OreGuardUnderTest, ReferenceUnderTest } from './support/services-under-test';
 
+/** The rule ids of the incidents folding opens (a kind's storm, a drone's track, a sensor's health). */
+const FOLDED_RULE_IDS = new Set(['drone-activity', 'cyber-activity', 'theft-activity', 'sensor-health']);
+
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 const REDIS = 'redis://127.0.0.1:6379';
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
@@ -176,6 +179,10 @@ export class BenchWorld {
       hello: { event: 'resume', body: { after: {} } },
       checkSeq: true,
       timeOf: (m: { incident?: { lastSeenAt?: string } }) => m.incident?.lastSeenAt,
+      // An incident's message is news of an event when its lastSeenAt moved on; an event's first
+      // alert comes from the incident folding put it in, a correlation rule's incident follows.
+      subjectOf: (m: { incident: { id: string } }) => m.incident.id,
+      seriesOf: (m: { incident: { ruleIds: string[] } }) => (m.incident.ruleIds.some((r) => FOLDED_RULE_IDS.has(r)) ? 'folded' : 'correlated'),
     });
     this.cleanup.add('close the OreGuard sockets', () => this.ogPanel?.close());
   }

@@ -39,8 +39,13 @@ export interface ThroughputRun {
 export interface LatencyRun {
   targetPerSec: number;
   publish: PublishResult;
-  /** Publish to socket message, over every socket. */
+  /**
+   * Publish to socket message, over every socket: each event's first alert (for OreGuard, the
+   * messages of the incidents folding put events in; a message counts when it brings a newer event).
+   */
   socket?: Distribution;
+  /** OreGuard: publish to the message of a correlation rule's incident naming the event. */
+  correlated?: Distribution;
   socketMessages: number;
   /** Per event, from the database: publish to committed, publish to folded. */
   toStored?: Distribution;
@@ -154,12 +159,15 @@ export async function latency(w: BenchWorld): Promise<Partial<Record<Target, Lat
     const publish = await load.paced(rate, duration);
     const { seenDoneAt } = await w.db.waitDone(target, afterId, () => publish.published, { timeoutMs: allowance(publish.published) });
     await settle(1500); // the last messages' way from commit to the sockets
-    const latencies = panel.stopRecording();
+    const series = panel.stopRecording();
+    const latencies = series.get(target === 'oreguard' ? 'folded' : 'all') ?? [];
+    const correlated = series.get('correlated');
     const stats = await w.db.batchStats(target, afterId, true);
     out[target] = {
       targetPerSec: rate,
       publish,
       socket: distribution(latencies),
+      ...(correlated && { correlated: distribution(correlated) }),
       socketMessages: panel.received - receivedBefore,
       toStored: stats.toStored,
       toDone: stats.toDone,

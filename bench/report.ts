@@ -53,6 +53,7 @@ export function renderReport(r: BenchResults): string {
       `p99 < ${t.latencyP99Ms} ms`,
       verdict(pass),
     ]);
+    rows.push(['  publish → correlation rule incident on socket p50/p95/p99 (ms)', pct(lo?.correlated), '', '', '']);
     rows.push(['  per event publish → committed p50/p95/p99 (ms, db)', pct(lo?.toStored), pct(lr?.toStored), '', '']);
     rows.push(['  per event publish → folded p50/p95/p99 (ms, db)', pct(lo?.toDone), '', '', '']);
     rows.push(['  offered rate achieved (events/s) / socket messages', offered(lo), offered(lr), '', '']);

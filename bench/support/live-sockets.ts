@@ -12,6 +12,14 @@ export interface PanelOptions {
   /** The server's event name: `incident` for OreGuard, `event` for the reference. */
   event: string;
   timeOf: (message: any) => string | undefined;
+  /**
+   * For servers that send the same thing again (an incident each time it changes): what the
+   * message is about. A message is timed only when its time is newer than the last one timed
+   * for the same subject on its socket, i.e. when it brings news of a newer event.
+   */
+  subjectOf?: (message: any) => string;
+  /** Which latency series a message belongs to (default: one series, 'all'). */
+  seriesOf?: (message: any) => string;
   auth?: Record<string, unknown>;
   /** Sent once connected (OreGuard's `resume`), with an ack awaited. */
   hello?: { event: string; body: unknown };
@@ -24,7 +32,7 @@ export class SocketPanel {
   /** Messages whose seq was not the previous one + 1 for their site on their socket. */
   seqFaults = 0;
   private recordingFrom?: number;
-  private latencies: number[] = [];
+  private latencies = new Map<string, number[]>();
   private readonly sockets: Socket[] = [];
 
   private constructor(private readonly options: PanelOptions) {}
@@ -42,14 +50,15 @@ export class SocketPanel {
 
   /** Starts keeping latencies of messages about events published at or after fromMs. */
   startRecording(fromMs: number): void {
-    this.latencies = [];
+    this.latencies = new Map();
     this.recordingFrom = fromMs;
   }
 
-  stopRecording(): number[] {
+  /** The latencies recorded since startRecording, by series. */
+  stopRecording(): Map<string, number[]> {
     this.recordingFrom = undefined;
     const out = this.latencies;
-    this.latencies = [];
+    this.latencies = new Map();
     return out;
   }
 
@@ -66,6 +75,7 @@ export class SocketPanel {
     const socket = io(o.url, { auth: o.auth, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
     this.sockets.push(socket);
     const lastSeq = new Map<string, number>();
+    const lastTimed = new Map<string, number>();
     socket.on(o.event, (message: any) => {
       const now = Date.now();
       this.received += 1;
@@ -74,10 +84,18 @@ export class SocketPanel {
         if (before !== undefined && message.seq !== before + 1) this.seqFaults += 1;
         lastSeq.set(message.siteId, message.seq);
       }
-      if (this.recordingFrom === undefined) return;
       const text = o.timeOf(message);
       const at = text ? Date.parse(text) : NaN;
-      if (at >= this.recordingFrom) this.latencies.push(now - at);
+      if (o.subjectOf) {
+        const subject = o.subjectOf(message);
+        if (!(at > (lastTimed.get(subject) ?? -Infinity))) return; // nothing newer than what it already said
+        lastTimed.set(subject, at);
+      }
+      if (this.recordingFrom === undefined || !(at >= this.recordingFrom)) return;
+      const series = o.seriesOf?.(message) ?? 'all';
+      const list = this.latencies.get(series) ?? [];
+      list.push(now - at);
+      this.latencies.set(series, list);
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
