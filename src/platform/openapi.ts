@@ -119,9 +119,26 @@ export function openApiDocument() {
         },
         Incident: {
           type: 'object',
-          properties: Object.fromEntries(
-            ['id', 'siteId', 'title', 'severity', 'status', 'firstSeenAt', 'lastSeenAt', 'openedAt'].map((k) => [k, { type: 'string' }]),
-          ),
+          description:
+            'Folding opens an incident per storm of one kind, or per drone track; a correlation rule whose events all lie in one ' +
+            'incident escalates it (adds its id, raises the severity, prefixes the title), and one whose events lie in several ' +
+            'opens an incident of its own with its title and severity. The timeline says which rule fired, why, and on which events ' +
+            '("rule-matched", then "events-joined")',
+          properties: {
+            ...Object.fromEntries(
+              ['id', 'siteId', 'title', 'severity', 'status', 'firstSeenAt', 'lastSeenAt', 'openedAt'].map((k) => [k, { type: 'string' }]),
+            ),
+            kinds: { type: 'array', items: { type: 'string', enum: ['drone', 'cyber', 'theft'] } },
+            ruleIds: {
+              type: 'array',
+              items: { type: 'string' },
+              description:
+                'drone-activity, cyber-activity, theft-activity or sensor-health for what folding opened, then the correlation rules ' +
+                'that escalated it; a rule\'s own incident has that rule only',
+            },
+            zones: { type: 'array', items: { type: 'string' } },
+            eventCount: { type: 'integer' },
+          },
         },
         Event: {
           type: 'object',
