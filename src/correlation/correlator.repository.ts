@@ -106,12 +106,13 @@ export const correlatorStore = {
 
   /**
    * Under the fold's locks: the unresolved incidents (not rule incidents) the named events lie
-   * in, and the unresolved rule incidents of the given groups ("site/group key" pairs), locked.
+   * in, and the unresolved rule incidents of the given groups last seen since `since`, locked.
    */
   async lockContext(
     tx: Queryable,
     eventIds: readonly string[],
     ruleGroups: { siteId: string; groupKey: string }[],
+    since: Date,
   ): Promise<{ incidents: Incident[]; baseOf: Map<string, string> }> {
     const links = await tx.query<{ event_id: string; incident_id: string }>(
       `SELECT l.event_id, l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
@@ -122,11 +123,11 @@ export const correlatorStore = {
     const { rows } = await tx.query<IncidentRow>(
       `SELECT i.* FROM incidents i
         WHERE i.id = ANY($1::uuid[])
-           OR (i.status <> 'resolved'
+           OR (i.status <> 'resolved' AND i.last_seen_at >= $4
                AND (i.site_id, i.group_key) IN (SELECT * FROM unnest($2::text[], $3::text[])))
         ORDER BY i.id
         FOR UPDATE OF i`,
-      [[...new Set(baseOf.values())], ruleGroups.map((g) => g.siteId), ruleGroups.map((g) => g.groupKey)],
+      [[...new Set(baseOf.values())], ruleGroups.map((g) => g.siteId), ruleGroups.map((g) => g.groupKey), since],
     );
     return { incidents: rows.map(toIncident), baseOf };
   },

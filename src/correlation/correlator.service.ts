@@ -237,7 +237,9 @@ export class CorrelatorService implements OnModuleDestroy {
         'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
         [foldLocks],
       );
-      const { incidents, baseOf } = await correlatorStore.lockContext(tx, named, ruleGroups);
+      // A rule's incident can take a match only if it was last seen within the gap of it.
+      const since = new Date(Math.min(...updates.map((u) => u.firstAt.getTime())) - this.config.correlation.gapMs);
+      const { incidents, baseOf } = await correlatorStore.lockContext(tx, named, ruleGroups, since);
       const events = new Map<string, MatchedEvent>();
       for (const [key, e] of known) events.set(key, { key, kind: e.kind, zone: e.zone, baseIncidentId: baseOf.get(key) });
       const now = this.clock.now();
