@@ -132,7 +132,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       else feed.deliver(siteId, messages);
     }
     if (inStep.length === 0) return;
-    const room = namespace.to(inStep);
+    const room = namespace.local.to(inStep); // this instance's own sockets
     for (const message of messages) room.emit('incident', message);
   }
 
