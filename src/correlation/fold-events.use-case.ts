@@ -73,24 +73,30 @@ export class FoldEventsUseCase {
     return new Map(rows.map((r) => [r.site_id, r.ids.map(Number)]));
   }
 
-  /** Folds the events (and the other waiting events of their groups) in one transaction. */
-  async execute(eventIds: readonly number[]): Promise<void> {
-    const pending = await this.db.query<{ site_id: string; kind: Kind }>(
-      'SELECT DISTINCT site_id, kind FROM events WHERE id = ANY($1) AND folded_at IS NULL',
-      [eventIds],
-    );
-    if (pending.length === 0) return;
-    // Lock keys, one per (site, kind): "fold/<site>/<kind>".
-    const groups = [...new Set(pending.map((g) => `fold/${g.site_id}/${g.kind}`))].sort();
+  /**
+   * Folds the events (and the other waiting events of their groups) in one transaction.
+   * siteIds: the sites they belong to (the lanes know them), else read from the events.
+   */
+  async execute(eventIds: readonly number[], siteIds?: readonly string[]): Promise<void> {
+    const sites =
+      siteIds ??
+      (await this.db.query<{ site_id: string }>('SELECT DISTINCT site_id FROM events WHERE id = ANY($1)', [eventIds])).map((r) => r.site_id);
     const { gapMs, droneGate } = this.config.correlation;
     // Silences and authorized drones of these sites (cached); sites with none cost nothing more.
-    const siteHolds = await this.holdsCache.forSites([...new Set(pending.map((g) => g.site_id))]);
+    const siteHolds = await this.holdsCache.forSites([...new Set(sites)]);
 
     const changes = await this.db.transaction(async (tx) => {
-      await tx.query(
-        'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
-        [groups],
+      // One lock per (site, kind) of the events not folded yet, "fold/<site>/<kind>", taken in
+      // sorted order. The groups are read in the same statement; the events are read again
+      // below, under the locks, so what another worker folds meanwhile is seen as folded.
+      const { rows: locked } = await tx.query<{ g: string }>(
+        `SELECT g, pg_advisory_xact_lock(hashtextextended(g, 0))
+           FROM (SELECT DISTINCT 'fold/' || site_id || '/' || kind AS g FROM events
+                  WHERE id = ANY($1) AND folded_at IS NULL ORDER BY 1) AS pending`,
+        [eventIds],
       );
+      if (locked.length === 0) return [];
+      const groups = locked.map((r) => r.g);
       // Under the locks: whatever another worker folded meanwhile is now visibly folded. Besides
       // the job's own events, take the groups' other waiting events too (oldest first): when
       // jobs queue up behind a lock, the first one folds what the others carry, and theirs

@@ -59,6 +59,25 @@ describe('FoldLanes', () => {
     expect(calls).toEqual([[1], [2, 13], [2], [13]]);
   });
 
+  it('tells each round its sites, and counts the events not folded yet', async () => {
+    const f = controlledFold();
+    const sitesSeen: string[][] = [];
+    const lanes = new FoldLanes(1, (ids, siteIds) => {
+      sitesSeen.push([...siteIds].sort());
+      return f.fold(ids);
+    });
+    const first = lanes.fold(new Map([['a', [1, 2]]]));
+    const second = lanes.fold(new Map([['b', [3]], ['c', [4]]]));
+    expect(lanes.pendingEvents).toBe(4);
+    await f.finishNext();
+    await first;
+    expect(lanes.pendingEvents).toBe(2);
+    await f.finishNext();
+    await second;
+    expect(lanes.pendingEvents).toBe(0);
+    expect(sitesSeen).toEqual([['a'], ['b', 'c']]);
+  });
+
   it('gives a site the same lane every time, spread over the lanes', () => {
     expect(laneOf('kolwezi-1', 4)).toBe(laneOf('kolwezi-1', 4));
     const used = new Set(Array.from({ length: 40 }, (_, i) => laneOf(`mine-${i}`, 4)));

@@ -9,7 +9,8 @@
  * for at most the round in progress and its own. Lanes own disjoint sites, so they never
  * wait for each other inside an instance; the database locks still keep instances apart.
  */
-export type FoldRound = (eventIds: number[]) => Promise<void>;
+/** Folds the events (of the given sites) in one transaction. */
+export type FoldRound = (eventIds: number[], siteIds: string[]) => Promise<void>;
 
 export class FoldLanes {
   private readonly lanes: CoalescingLane[];
@@ -20,14 +21,20 @@ export class FoldLanes {
 
   /** Folds the events, given by site; resolves once every one of them is in a committed round. */
   async fold(eventsBySite: ReadonlyMap<string, readonly number[]>): Promise<void> {
-    const byLane = new Map<CoalescingLane, number[]>();
+    const byLane = new Map<CoalescingLane, { eventIds: number[]; siteIds: string[] }>();
     for (const [siteId, ids] of eventsBySite) {
       const lane = this.lanes[laneOf(siteId, this.lanes.length)];
-      const list = byLane.get(lane) ?? [];
-      list.push(...ids);
-      byLane.set(lane, list);
+      const share = byLane.get(lane) ?? { eventIds: [], siteIds: [] };
+      share.eventIds.push(...ids);
+      share.siteIds.push(siteId);
+      byLane.set(lane, share);
     }
-    await Promise.all([...byLane].map(([lane, ids]) => lane.submit(ids)));
+    await Promise.all([...byLane].map(([lane, share]) => lane.submit(share.eventIds, share.siteIds)));
+  }
+
+  /** Events submitted and not yet folded (or failed), over all lanes. */
+  get pendingEvents(): number {
+    return this.lanes.reduce((sum, lane) => sum + lane.pendingEvents, 0);
   }
 }
 
@@ -43,6 +50,7 @@ export function laneOf(siteId: string, lanes: number): number {
 
 interface Submission {
   eventIds: number[];
+  siteIds: string[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -55,14 +63,17 @@ interface Submission {
 class CoalescingLane {
   private waiting: Submission[] = [];
   private running = false;
+  pendingEvents = 0;
 
   constructor(private readonly fold: FoldRound) {}
 
-  submit(eventIds: number[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ eventIds, resolve, reject });
+  submit(eventIds: number[], siteIds: string[]): Promise<void> {
+    this.pendingEvents += eventIds.length;
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiting.push({ eventIds, siteIds, resolve, reject });
       if (!this.running) void this.drain();
     });
+    return done.finally(() => (this.pendingEvents -= eventIds.length));
   }
 
   private async drain(): Promise<void> {
@@ -77,12 +88,12 @@ class CoalescingLane {
 
   private async runRound(round: Submission[]): Promise<void> {
     try {
-      await this.fold([...new Set(round.flatMap((s) => s.eventIds))]);
+      await this.fold([...new Set(round.flatMap((s) => s.eventIds))], [...new Set(round.flatMap((s) => s.siteIds))]);
       for (const s of round) s.resolve();
     } catch (error) {
       if (round.length === 1) return round[0].reject(error);
       for (const s of round) {
-        await this.fold(s.eventIds).then(s.resolve, s.reject);
+        await this.fold(s.eventIds, s.siteIds).then(s.resolve, s.reject);
       }
     }
   }

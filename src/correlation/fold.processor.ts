@@ -5,26 +5,38 @@ import { Db } from 'src/database/db';
 import { bullConnection } from 'src/platform/redis-connection';
 import { FoldEventsUseCase } from './fold-events.use-case';
 import { FoldLanes } from './fold-lanes';
+import { FoldQueue } from './fold-queue';
 import { FOLD_QUEUE, type FoldJobData } from './fold.jobs';
 
 /**
- * The BullMQ worker: hands each job to the use case. A job that fails every attempt stays in
- * the queue's failed set, and its events are marked with the error (events.fold_error), so
- * the dead letters are visible in PostgreSQL and in the metrics, and the re-queue sweep
- * leaves them alone.
+ * Events an instance's lanes may hold before its own ingest queues new events instead of
+ * folding them in-process: under a backlog, the queue (Redis) holds the work, not memory.
+ */
+const IN_PROCESS_LIMIT = 2000;
+
+/**
+ * Runs the folds of this instance: BullMQ jobs, and the events this instance's own ingest
+ * has just committed (foldNow), both through the same lanes. A job that fails every attempt
+ * stays in the queue's failed set, and its events are marked with the error
+ * (events.fold_error), so the dead letters are visible in PostgreSQL and in the metrics, and
+ * the re-queue sweep leaves them alone.
  */
 @Injectable()
 export class FoldProcessor implements OnModuleDestroy {
   private readonly logger = new Logger(FoldProcessor.name);
   private worker?: Worker<FoldJobData>;
   private readonly lanes: FoldLanes;
+  /** In-process folds under way (foldNow), awaited on shutdown. */
+  private readonly inProcess = new Set<Promise<void>>();
+  private stopping = false;
 
   constructor(
     private readonly foldEvents: FoldEventsUseCase,
+    private readonly foldQueue: FoldQueue,
     private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.lanes = new FoldLanes(config.correlation.foldLanes, (eventIds) => this.foldEvents.execute(eventIds));
+    this.lanes = new FoldLanes(config.correlation.foldLanes, (eventIds, siteIds) => this.foldEvents.execute(eventIds, siteIds));
   }
 
   start(): void {
@@ -35,6 +47,25 @@ export class FoldProcessor implements OnModuleDestroy {
     });
     this.worker.on('error', (error) => this.logger.warn(`Worker connection: ${error.message}`));
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+  }
+
+  /**
+   * Folds events this instance has just committed, by site, in-process: no round trip through
+   * Redis and no worker pick-up between commit and fold. Returns false, leaving them to the
+   * caller to queue, when this instance runs no worker, is stopping, or its lanes are backed
+   * up. A fold that fails here is queued as a job, whose attempts and dead letter take over;
+   * if that fails too (Redis down), the re-queue sweep still finds the events unfolded.
+   */
+  foldNow(eventsBySite: ReadonlyMap<string, readonly number[]>): boolean {
+    if (!this.worker || this.stopping || this.lanes.pendingEvents >= IN_PROCESS_LIMIT) return false;
+    const fold = this.lanes.fold(eventsBySite).catch(async (error: Error) => {
+      const ids = [...eventsBySite.values()].flat();
+      this.logger.warn(`In-process fold of ${ids.length} events failed, queued as a job: ${error.message}`);
+      await this.foldQueue.enqueue('ingest', ids).catch((e: Error) => this.logger.warn(`Could not queue them (the re-queue sweep will): ${e.message}`));
+    });
+    this.inProcess.add(fold);
+    void fold.finally(() => this.inProcess.delete(fold));
+    return true;
   }
 
   /** A job waits for the lane rounds that fold its events; it fails if one of them does. */
@@ -60,7 +91,9 @@ export class FoldProcessor implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    // Waits for jobs in progress; jobs not started stay in the queue for the next worker.
-    await this.worker?.close();
+    // Waits for jobs and in-process folds in progress; jobs not started stay in the queue for
+    // the next worker, and what ingest commits from now on is queued.
+    this.stopping = true;
+    await Promise.all([this.worker?.close(), ...this.inProcess]);
   }
 }

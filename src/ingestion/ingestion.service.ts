@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { FoldQueue } from 'src/correlation/fold-queue';
+import { FoldProcessor } from 'src/correlation/fold.processor';
 import { Db } from 'src/database/db';
 import { checkSignature } from 'src/domain/events/event-signature';
 import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
@@ -33,6 +34,7 @@ export class IngestionService implements OnModuleDestroy {
   constructor(
     private readonly db: Db,
     private readonly foldQueue: FoldQueue,
+    private readonly foldProcessor: FoldProcessor,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly keyring: GatewayKeyring,
@@ -205,14 +207,22 @@ export class IngestionService implements OnModuleDestroy {
   private async afterCommit({ batch, outcomes }: BatchResult): Promise<void> {
     this.inbox?.resumeIntake();
     const stored: number[] = [];
+    const bySite = new Map<string, number[]>();
+    const keep = (siteId: string, ids: number[]) => {
+      stored.push(...ids);
+      const list = bySite.get(siteId) ?? [];
+      list.push(...ids);
+      bySite.set(siteId, list);
+    };
     outcomes.forEach((outcome, i) => {
       const { request, confirmation } = batch[i];
       this.count(request, outcome);
-      if (outcome.type === 'stored') stored.push(outcome.id);
-      if (outcome.type === 'remoteid') stored.push(...outcome.storedIds);
+      if (outcome.type === 'stored' && request.type === 'event') keep(request.event.siteId, [outcome.id]);
+      if (outcome.type === 'remoteid' && request.type === 'remoteid') keep(request.report.siteId, outcome.storedIds);
       if (confirmation) this.confirm(confirmation, request, outcome);
     });
-    if (stored.length > 0) {
+    // Folded here and now when this instance runs a worker with room for them, else queued.
+    if (stored.length > 0 && !this.foldProcessor.foldNow(bySite)) {
       // If Redis is down the events are still safe: the re-queue sweep picks them up.
       await this.foldQueue
         .enqueue('ingest', stored)

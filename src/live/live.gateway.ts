@@ -42,6 +42,22 @@ const ResumeSchema = z.strictObject({
 /** setTimeout fires at once past this (2^31 - 1 ms); longer-lived tokens are cut to it. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * Writes each flush of a socket's waiting packets in one system call. engine.io hands a
+ * websocket its waiting packets in one go, but ws writes every packet as its own frame, one
+ * write each; with messages fanned out to every socket, those writes were the live path's main
+ * cost. Holding the TCP socket corked for the flush lets the frames leave together.
+ */
+function coalesceWrites(socket: Socket): void {
+  const conn = socket.conn;
+  conn.on('flush', () => {
+    const tcp = (conn.transport as { socket?: { _socket?: { cork?(): void; uncork(): void } } }).socket?._socket;
+    if (typeof tcp?.cork !== 'function') return; // not a websocket (long polling writes one response anyway)
+    tcp.cork();
+    process.nextTick(() => tcp.uncork());
+  });
+}
+
 type LivePrincipal = Principal & { sessionId: string };
 type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, { principal: LivePrincipal; feed?: SocketFeed }>;
 
@@ -88,9 +104,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         .catch(() => next(new Error('unauthorized: could not verify the token')));
     });
     void this.dispatcher.start(
-      (siteId, messages) => {
-        for (const feed of this.feeds) feed.deliver(siteId, messages);
-      },
+      (siteId, messages) => this.fanOut(namespace, siteId, messages),
       (userId) => {
         // The account changed (disabled, new password, role or sites): its sockets end now.
         for (const socket of namespace.sockets.values()) {
@@ -106,6 +120,22 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     );
   }
 
+  /**
+   * One site's new messages to every socket that may see them. The sockets for which they are
+   * simply next (the usual case) get them by one broadcast per message: encoded once, not once
+   * per socket. The others (a resume or catch-up under way) get them through their own queue.
+   */
+  private fanOut(namespace: Namespace, siteId: string, messages: LiveMessage[]): void {
+    const inStep: string[] = [];
+    for (const feed of this.feeds) {
+      if (feed.takeInStep(siteId, messages)) inStep.push(feed.socketId);
+      else feed.deliver(siteId, messages);
+    }
+    if (inStep.length === 0) return;
+    const room = namespace.local.to(inStep); // this instance's own sockets
+    for (const message of messages) room.emit('incident', message);
+  }
+
   handleConnection(socket: LiveSocket): void {
     const principal = socket.data.principal;
     if (!principal) return void socket.disconnect(true);
@@ -113,6 +143,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.metrics.liveMessagesSent.inc(n),
     );
     socket.data.feed = feed;
+    coalesceWrites(socket);
     socket.use((packet, next) => void this.limit(socket, packet, next));
     this.feeds.add(feed);
     this.metrics.liveClients.set(this.feeds.size);

@@ -3,6 +3,7 @@ import { canSeeSite } from 'src/auth/principal';
 import type { LiveLogReader, LiveMessage } from './live-log';
 
 export interface FeedSocket {
+  readonly id: string;
   readonly connected: boolean;
   emit(event: 'incident', message: LiveMessage): unknown;
 }
@@ -19,6 +20,8 @@ export interface FeedSocket {
 export class SocketFeed {
   private readonly cursors = new Map<string, number>();
   private queue: Promise<void>;
+  /** Tasks queued and not finished: while any is, new messages must queue behind them. */
+  private queued = 0;
   private openGate!: () => void;
   private gateOpen = false;
   private readonly graceTimer: NodeJS.Timeout;
@@ -36,6 +39,26 @@ export class SocketFeed {
     }
     this.queue = new Promise<void>((resolve) => (this.openGate = resolve));
     this.graceTimer = setTimeout(() => this.open(), graceMs);
+  }
+
+  /**
+   * Takes the messages for sending outside the queue when they are exactly what comes next
+   * for this socket: its gate is open, nothing waits in its queue, and they continue its
+   * cursor. Returns true when taken (the caller sends them, in order, at once); false when they
+   * must go through deliver() (or are not for this socket).
+   */
+  takeInStep(siteId: string, messages: readonly LiveMessage[]): boolean {
+    if (messages.length === 0 || !this.gateOpen || this.queued > 0 || !this.socket.connected) return false;
+    if (!canSeeSite(this.principal, siteId)) return false;
+    const cursor = this.cursors.get(siteId) ?? messages[0].seq - 1;
+    if (messages[0].seq !== cursor + 1 || !isConsecutive(messages)) return false;
+    this.cursors.set(siteId, messages[messages.length - 1].seq);
+    this.onSent(messages.length);
+    return true;
+  }
+
+  get socketId(): string {
+    return this.socket.id;
   }
 
   /** Live messages of one site, in seq order, as they were committed. */
@@ -81,7 +104,11 @@ export class SocketFeed {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(() => (this.socket.connected ? task() : undefined)).catch(() => undefined);
+    this.queued += 1;
+    this.queue = this.queue
+      .then(() => (this.socket.connected ? task() : undefined))
+      .catch(() => undefined)
+      .finally(() => (this.queued -= 1));
   }
 
   /** Sends every logged message after the cursor. */
@@ -119,4 +146,9 @@ export class SocketFeed {
     }
     if (sent) this.onSent(sent);
   }
+}
+
+function isConsecutive(messages: readonly LiveMessage[]): boolean {
+  for (let i = 1; i < messages.length; i++) if (messages[i].seq !== messages[i - 1].seq + 1) return false;
+  return true;
 }
