@@ -206,7 +206,9 @@ export class CorrelationEngine {
       byKey.set(groupKey, group);
       this.groupCount++;
     }
-    const signal = newSignal(t, key, ref, source, inner, innerSignals);
+    const valueOf = rule.valueGetters?.[ref];
+    const value = valueOf ? valueOf(source) : undefined;
+    const signal = newSignal(t, key, ref, value === undefined || value === null ? undefined : String(value), inner, innerSignals);
     if (!rule.monotone) {
       const pending = group.pending;
       let p = pending.length;

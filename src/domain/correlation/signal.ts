@@ -10,8 +10,11 @@ export interface Signal {
   readonly key: string;
   /** Which of the correlation's referenced rules produced it. */
   readonly ref: number;
-  /** What group-by and value fields are read from: the event, or the inner match's group values. */
-  readonly source: unknown;
+  /**
+   * value_count only: the value of the condition's field, read when the signal was made (the
+   * signal keeps no reference to its event, so the engine's memory holds no event payloads).
+   */
+  readonly value: string | undefined;
   /** For a chained correlation: the inner signal whose satisfied window this stands for. */
   readonly inner: Signal | null;
   /** …and the inner group's signals, where that window's events are found. */
@@ -47,11 +50,11 @@ export function newSignal(
   t: number,
   key: string,
   ref: number,
-  source: unknown,
+  value: string | undefined,
   inner: Signal | null = null,
   innerSignals: readonly Signal[] | null = null,
 ): Signal {
-  return { t, key, ref, source, inner, innerSignals, sat: false, start: null, match: null, outs: null, dirty: false, claims: null };
+  return { t, key, ref, value, inner, innerSignals, sat: false, start: null, match: null, outs: null, dirty: false, claims: null };
 }
 
 /** Event-time order; ties by key, then by referenced rule. */

@@ -35,7 +35,7 @@ export function createEvaluator(rule: CompiledCorrelationRule): WindowEvaluator 
     case 'event_count':
       return rule.refs.length === 1 ? new EventCountEvaluator(c.bounds) : new DistinctKeyCountEvaluator(c.bounds);
     case 'value_count':
-      return new ValueCountEvaluator(c.bounds, rule.valueGetters!);
+      return new ValueCountEvaluator(c.bounds);
     case 'temporal':
       return new TemporalEvaluator(c.bounds, rule.refs.length);
     case 'temporal_ordered':
@@ -92,20 +92,13 @@ class DistinctKeyCountEvaluator implements WindowEvaluator {
 /** value_count: distinct values of the field; a signal without the field counts nothing. */
 class ValueCountEvaluator implements WindowEvaluator {
   private readonly values = new Map<string, number>();
-  constructor(
-    private readonly bounds: CountCondition,
-    private readonly getters: ((source: unknown) => unknown)[],
-  ) {}
-  private valueOf(s: Signal): string | undefined {
-    const v = this.getters[s.ref](s.source);
-    return v === undefined || v === null ? undefined : String(v);
-  }
+  constructor(private readonly bounds: CountCondition) {}
   add(s: Signal): void {
-    const v = this.valueOf(s);
+    const v = s.value;
     if (v !== undefined) this.values.set(v, (this.values.get(v) ?? 0) + 1);
   }
   remove(s: Signal): void {
-    const v = this.valueOf(s);
+    const v = s.value;
     if (v === undefined) return;
     const n = this.values.get(v)! - 1;
     if (n === 0) this.values.delete(v);
