@@ -11,7 +11,7 @@ import { loadRules } from '../src/correlation/load-rules';
  * few past the allowed lateness. Prints events/s per chunk and the heap after each, so a long
  * run shows both the rate and that state stays bounded by the rule windows.
  *
- *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules]
+ *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000]
  */
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -23,8 +23,10 @@ const CHUNK = 100_000;
 const RULES_DIR = resolve(arg('rules', 'rules'));
 const LATENESS_MS = 3_600_000;
 const SITES = Array.from({ length: 20 }, (_, i) => `mine-${String(i + 1).padStart(2, '0')}`);
-/** Event time advances 50 ms per event overall: each site sees about one event a second. */
-const EVENT_SPACING_MS = 50;
+/** Event time advances 50 ms per event overall (--spacing-ms): each site sees about one event a second. */
+const EVENT_SPACING_MS = Number(arg('spacing-ms', '50'));
+/** The storm limit, as live correlation runs it (CORRELATION_MAX_GROUP_SIGNALS). */
+const MAX_GROUP_SIGNALS = Number(arg('max-group-signals', '2000'));
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -104,7 +106,7 @@ function heapMb(): number {
 function main(): void {
   const rules = loadRules(RULES_DIR);
   const outages = SITES.map((siteId) => ({ siteId, zone: 'north-fence', sensorId: 'cam-1', from: new Date(START), to: null }));
-  const engine = new CorrelationEngine(rules, { allowedLatenessMs: LATENESS_MS, context: contextFromOutages(outages) });
+  const engine = new CorrelationEngine(rules, { allowedLatenessMs: LATENESS_MS, context: contextFromOutages(outages), maxGroupSignals: MAX_GROUP_SIGNALS });
   console.log(`rules-engine bench: ${rules.rules.length} rules from ${RULES_DIR}, ${TOTAL.toLocaleString()} events, ${SITES.length} sites, lateness 1h, node ${process.version}`);
   const heapStart = heapMb();
   console.log(`heap before: ${heapStart.toFixed(1)} MB`);

@@ -35,7 +35,7 @@ export interface AppConfig {
   /** Where the correlation rule files are read from at start. */
   rules: { dir: string };
   /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
-  correlator: { intervalMs: number; leaseRetryMs: number };
+  correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number };
   live: { resumeGraceMs: number };
   health: { heartbeatIntervalMs: number; checkIntervalMs: number; incidentSeverity: Severity };
   /** Browser origins allowed (CORS); empty: none. */
@@ -138,7 +138,11 @@ export function loadConfig(
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
     rules: { dir: env.RULES_DIR },
-    correlator: { intervalMs: env.CORRELATOR_INTERVAL_MS, leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS },
+    correlator: {
+      intervalMs: env.CORRELATOR_INTERVAL_MS,
+      leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS,
+      maxGroupSignals: env.CORRELATION_MAX_GROUP_SIGNALS,
+    },
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,
       droneGate: { distanceM: env.DRONE_GATE_M, ms: env.DRONE_GATE_MS },

@@ -54,6 +54,8 @@ export const EnvSchema = z.object({
   RULES_DIR: z.string().min(1).default('rules'),
   /** How often live correlation looks for newly folded events when no fold has announced any, in ms. */
   CORRELATOR_INTERVAL_MS: positiveInt.default(500),
+  /** Storm limit of live correlation: most signals one rule group holds (its oldest are shed past it). */
+  CORRELATION_MAX_GROUP_SIGNALS: positiveInt.default(2_000),
   /** How often an instance not correlating tries to take over live correlation, in ms. */
   CORRELATOR_LEASE_RETRY_MS: positiveInt.default(2_000),
   /** Drone detections without a shared uasId or trackId are the same drone within this distance of its track's last position, in m. */

@@ -144,6 +144,7 @@ export class CorrelatorService implements OnModuleDestroy {
   private async rebuild(): Promise<void> {
     const engine = new CorrelationEngine(this.rules.ruleSet, {
       allowedLatenessMs: this.config.ingest.allowedLatenessMs,
+      maxGroupSignals: this.config.correlator.maxGroupSignals,
       context: { blindSensors: (siteId, zone, at) => this.context.blindSensors?.(siteId, zone, at) ?? [] },
     });
     const cursor = await correlatorStore.cursor(this.db.pool);
@@ -186,6 +187,7 @@ export class CorrelatorService implements OnModuleDestroy {
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.key) - Number(b.key));
     await this.loadContext(events);
     const updates: MatchUpdate[] = [];
+    const shedBefore = engine.shed;
     let late = 0;
     for (const event of events) {
       const result = engine.push(event);
@@ -193,6 +195,7 @@ export class CorrelatorService implements OnModuleDestroy {
       updates.push(...result.updates);
     }
     if (late > 0) this.metrics.correlationLate.inc(late);
+    if (engine.shed > shedBefore) this.metrics.correlationShed.inc(engine.shed - shedBefore);
 
     const applied = await this.apply(updates, from, to);
     if (!applied) {

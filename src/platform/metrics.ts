@@ -67,6 +67,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly correlationShed = new Counter({
+    name: 'oreguard_correlation_shed_signals_total',
+    help: 'Rule signals dropped by the storm limit (CORRELATION_MAX_GROUP_SIGNALS), or refused behind what it dropped',
+    registers: [this.registry],
+  });
+
   readonly correlationPending = new Gauge({
     name: 'oreguard_correlation_pending_events',
     help: 'Accepted events live correlation has not taken yet (waiting for folding, or for the correlator)',

@@ -20,6 +20,13 @@ export interface EngineOptions {
    */
   allowedLatenessMs: number;
   context?: CorrelationContext;
+  /**
+   * Storm limit: most signals one group (a rule, a site, its group-by values) holds. Past it
+   * the oldest are shed and the group no longer takes signals behind them (counted in
+   * stats().shedSignals). Memory is then bounded by groups × limit, whatever the event rate
+   * and the lateness. Default: no limit (a batch over a bounded set of events).
+   */
+  maxGroupSignals?: number;
 }
 
 /**
@@ -59,6 +66,8 @@ export interface EngineStats {
   groups: number;
   signals: number;
   pendingSignals: number;
+  /** Signals dropped by the storm limit, or refused because they fell behind a group's shed signals. */
+  shedSignals: number;
 }
 
 const SWEEP_EVERY = 1024;
@@ -89,12 +98,15 @@ export class CorrelationEngine {
   private lateEvents = 0;
   private sinceSweep = 0;
   private groupCount = 0;
+  private shedSignals = 0;
+  private readonly maxGroupSignals: number;
 
   constructor(
     readonly rules: RuleSet,
     private readonly options: EngineOptions,
   ) {
     this.context = options.context ?? {};
+    this.maxGroupSignals = options.maxGroupSignals ?? Infinity;
     for (const rule of [...rules.correlations].reverse()) {
       const downstream = Math.max(0, ...rule.consumers.map((c) => this.retentionMs.get(c.rule as CompiledCorrelationRule) ?? 0));
       this.retentionMs.set(rule, rule.horizonMs + downstream);
@@ -110,6 +122,11 @@ export class CorrelationEngine {
    */
   get stateSpanMs(): number {
     return this.options.allowedLatenessMs + Math.max(0, ...this.retentionMs.values());
+  }
+
+  /** Signals shed by the storm limit so far (cheap, unlike stats()). */
+  get shed(): number {
+    return this.shedSignals;
   }
 
   /** The site's watermark: events older than this are late. Null before its first event. */
@@ -171,7 +188,7 @@ export class CorrelationEngine {
         pendingSignals += g.pending.length;
       }
     }
-    return { events: this.events, lateEvents: this.lateEvents, sites: this.newest.size, groups, signals, pendingSignals };
+    return { events: this.events, lateEvents: this.lateEvents, sites: this.newest.size, groups, signals, pendingSignals, shedSignals: this.shedSignals };
   }
 
   /** Gives a signal to a correlation: to its group, judged now, or held for the watermark. */
@@ -206,6 +223,10 @@ export class CorrelationEngine {
       byKey.set(groupKey, group);
       this.groupCount++;
     }
+    if (t < group.floor) {
+      this.shedSignals++;
+      return null;
+    }
     const valueOf = rule.valueGetters?.[ref];
     const value = valueOf ? valueOf(source) : undefined;
     const signal = newSignal(t, key, ref, value === undefined || value === null ? undefined : String(value), inner, innerSignals);
@@ -238,14 +259,17 @@ export class CorrelationEngine {
         if (out.signal.match) this.dirtyGroups.add(out.group as GroupWindow);
       }
     }
-    if (!rule.standalone) return;
-    const newMatch = (g: GroupWindow) => this.newMatch(g);
-    if (changes.appended) {
-      const change = group.matchAppended(signal, newMatch);
-      if (change) updates.push(this.toUpdate(group, change));
-    } else {
-      for (const change of group.rematch(newMatch, changes.from)) updates.push(this.toUpdate(group, change));
+    if (rule.standalone) {
+      const newMatch = (g: GroupWindow) => this.newMatch(g);
+      if (changes.appended) {
+        const change = group.matchAppended(signal, newMatch);
+        if (change) updates.push(this.toUpdate(group, change));
+      } else {
+        for (const change of group.rematch(newMatch, changes.from)) updates.push(this.toUpdate(group, change));
+      }
     }
+    // Last, once the positions above are used: the storm limit.
+    if (group.signals.length > this.maxGroupSignals) this.shedSignals += group.shed(this.maxGroupSignals);
   }
 
   private release(siteId: string, watermark: number, updates: MatchUpdate[]): void {

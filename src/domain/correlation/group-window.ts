@@ -37,6 +37,8 @@ export class GroupWindow {
   private readonly horizonMs: number;
   /** Newest satisfied signal: everything after it is not yet in a match. */
   private lastSatisfied: Signal | null = null;
+  /** Signals before this time were shed in a storm (shed()); later ones behind it are not taken. */
+  floor = -Infinity;
 
   constructor(
     readonly rule: CompiledCorrelationRule,
@@ -194,6 +196,50 @@ export class GroupWindow {
     return changes;
   }
 
+  /**
+   * Storm limit: when the group holds more than `max` signals, keeps 90 % of `max` (so this runs
+   * now and then, not on every signal): each referenced rule keeps its newest signals, the rules
+   * with few keep all of theirs and the crowded ones share the rest. So a lone fence breach is
+   * kept beside thousands of drone detections, and a temporal window still finds both. The
+   * floor rises to the newest signal dropped: signals behind it are no longer taken. Returns
+   * how many were dropped.
+   */
+  shed(max: number): number {
+    const signals = this.signals;
+    if (signals.length <= max) return 0;
+    const allowance = fairShares(this.rule.refs.length, signals, Math.floor(max * 0.9));
+    const kept: Signal[] = [];
+    let floor = this.floor;
+    for (let i = signals.length - 1; i >= 0; i--) {
+      const s = signals[i];
+      if (allowance[s.ref] > 0) {
+        allowance[s.ref]--;
+        kept.push(s);
+        continue;
+      }
+      floor = Math.max(floor, s.t);
+      if (s === this.lastSatisfied) this.lastSatisfied = null;
+      s.start = null;
+      s.outs = null;
+      s.claims = null;
+    }
+    const dropped = signals.length - kept.length;
+    kept.reverse();
+    // In place: chained consumers hold this very array as their inner signals.
+    signals.length = 0;
+    for (const s of kept) signals.push(s);
+    this.floor = floor;
+    for (let k = signals.length - 1; k >= 0 && !this.lastSatisfied; k--) if (signals[k].sat) this.lastSatisfied = signals[k];
+    // The window of the newest signal, counted again over what is left.
+    this.evaluator.reset();
+    const newest = signals[signals.length - 1].t;
+    let head = signals.length - 1;
+    while (head > 0 && signals[head - 1].t >= newest - this.horizonMs) head--;
+    this.head = head;
+    for (let k = head; k < signals.length; k++) this.evaluator.add(signals[k]);
+    return dropped;
+  }
+
   /** Drops signals older than `before`; true when nothing is left. */
   evict(before: number): boolean {
     const signals = this.signals;
@@ -214,4 +260,18 @@ export class GroupWindow {
     }
     return signals.length === 0 && this.pending.length === 0;
   }
+}
+
+/** How many signals each referenced rule may keep: up to `total`, rules with fewer than a fair share keep all. */
+function fairShares(refs: number, signals: readonly Signal[], total: number): number[] {
+  const counts = new Array<number>(refs).fill(0);
+  for (const s of signals) counts[s.ref]++;
+  const allowance = new Array<number>(refs).fill(0);
+  let left = total;
+  const order = counts.map((n, ref) => ({ n, ref })).sort((a, b) => a.n - b.n);
+  order.forEach(({ n, ref }, i) => {
+    allowance[ref] = Math.min(n, Math.floor(left / (order.length - i)));
+    left -= allowance[ref];
+  });
+  return allowance;
 }
