@@ -11,7 +11,7 @@ import { loadRules } from '../src/correlation/load-rules';
  * few past the allowed lateness. Prints events/s per chunk and the heap after each, so a long
  * run shows both the rate and that state stays bounded by the rule windows.
  *
- *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000]
+ *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000] [--max-signals 200000]
  */
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -27,6 +27,8 @@ const SITES = Array.from({ length: 20 }, (_, i) => `mine-${String(i + 1).padStar
 const EVENT_SPACING_MS = Number(arg('spacing-ms', '50'));
 /** The storm limit, as live correlation runs it (CORRELATION_MAX_GROUP_SIGNALS). */
 const MAX_GROUP_SIGNALS = Number(arg('max-group-signals', '2000'));
+/** The memory budget, as live correlation runs it (CORRELATION_MAX_SIGNALS). */
+const MAX_SIGNALS = Number(arg('max-signals', '200000'));
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -106,7 +108,7 @@ function heapMb(): number {
 function main(): void {
   const rules = loadRules(RULES_DIR);
   const outages = SITES.map((siteId) => ({ siteId, zone: 'north-fence', sensorId: 'cam-1', from: new Date(START), to: null }));
-  const engine = new CorrelationEngine(rules, { allowedLatenessMs: LATENESS_MS, context: contextFromOutages(outages), maxGroupSignals: MAX_GROUP_SIGNALS });
+  const engine = new CorrelationEngine(rules, { allowedLatenessMs: LATENESS_MS, context: contextFromOutages(outages), maxGroupSignals: MAX_GROUP_SIGNALS, maxSignals: MAX_SIGNALS });
   console.log(`rules-engine bench: ${rules.rules.length} rules from ${RULES_DIR}, ${TOTAL.toLocaleString()} events, ${SITES.length} sites, lateness 1h, node ${process.version}`);
   const heapStart = heapMb();
   console.log(`heap before: ${heapStart.toFixed(1)} MB`);

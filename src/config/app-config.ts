@@ -35,7 +35,7 @@ export interface AppConfig {
   /** Where the correlation rule files are read from at start. */
   rules: { dir: string };
   /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
-  correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number };
+  correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
   live: { resumeGraceMs: number };
   health: { heartbeatIntervalMs: number; checkIntervalMs: number; incidentSeverity: Severity };
   /** Browser origins allowed (CORS); empty: none. */
@@ -142,6 +142,7 @@ export function loadConfig(
       intervalMs: env.CORRELATOR_INTERVAL_MS,
       leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS,
       maxGroupSignals: env.CORRELATION_MAX_GROUP_SIGNALS,
+      maxSignals: env.CORRELATION_MAX_SIGNALS,
     },
     correlation: {
       gapMs: env.INCIDENT_GAP_MS,

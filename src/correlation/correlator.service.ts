@@ -145,6 +145,7 @@ export class CorrelatorService implements OnModuleDestroy {
     const engine = new CorrelationEngine(this.rules.ruleSet, {
       allowedLatenessMs: this.config.ingest.allowedLatenessMs,
       maxGroupSignals: this.config.correlator.maxGroupSignals,
+      maxSignals: this.config.correlator.maxSignals,
       context: { blindSensors: (siteId, zone, at) => this.context.blindSensors?.(siteId, zone, at) ?? [] },
     });
     const cursor = await correlatorStore.cursor(this.db.pool);

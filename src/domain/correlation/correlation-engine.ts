@@ -2,7 +2,7 @@ import type { Severity } from '../events/canonical-event.schema';
 import type { SiteEvent } from '../events/site-event';
 import { DEFAULT_SEVERITY } from '../incidents/fold-events';
 import type { CorrelationContext } from './blind-zones';
-import { GroupWindow, type GroupMatchChange } from './group-window';
+import { fairShares, GroupWindow, type GroupMatchChange } from './group-window';
 import { describeMatch } from './match-reason';
 import type { CompiledCorrelationRule, CompiledDetectionRule, RuleSet } from './rule-set';
 import { maxSeverity, raiseSeverity } from './severity';
@@ -27,6 +27,12 @@ export interface EngineOptions {
    * and the lateness. Default: no limit (a batch over a bounded set of events).
    */
   maxGroupSignals?: number;
+  /**
+   * Memory budget: most signals all groups hold together. Past it, the next sweep drops what
+   * is kept only for late events (the tolerated lateness shrinks to the rule windows) and
+   * refuses signals behind that (counted in stats().shedSignals). Default: no budget.
+   */
+  maxSignals?: number;
 }
 
 /**
@@ -100,6 +106,9 @@ export class CorrelationEngine {
   private groupCount = 0;
   private shedSignals = 0;
   private readonly maxGroupSignals: number;
+  private readonly maxSignals: number;
+  /** Per rule and site: signals before this time are refused, since the memory budget cut there. */
+  private readonly squeezedBefore = new Map<CompiledCorrelationRule, Map<string, number>>();
 
   constructor(
     readonly rules: RuleSet,
@@ -107,6 +116,7 @@ export class CorrelationEngine {
   ) {
     this.context = options.context ?? {};
     this.maxGroupSignals = options.maxGroupSignals ?? Infinity;
+    this.maxSignals = options.maxSignals ?? Infinity;
     for (const rule of [...rules.correlations].reverse()) {
       const downstream = Math.max(0, ...rule.consumers.map((c) => this.retentionMs.get(c.rule as CompiledCorrelationRule) ?? 0));
       this.retentionMs.set(rule, rule.horizonMs + downstream);
@@ -203,6 +213,10 @@ export class CorrelationEngine {
     innerSignals: readonly Signal[] | null,
     updates: MatchUpdate[],
   ): { signal: Signal; group: GroupWindow } | null {
+    if (t < (this.squeezedBefore.get(rule)?.get(siteId) ?? -Infinity)) {
+      this.shedSignals++;
+      return null;
+    }
     const getters = rule.groupGetters[ref];
     let groupKey = siteId;
     const parts: string[] = [];
@@ -331,16 +345,51 @@ export class CorrelationEngine {
     this.sinceSweep = 0;
     const lateness = this.options.allowedLatenessMs;
     if (!Number.isFinite(lateness)) return;
+    // Over the memory budget, what is kept only for late events goes: the lateness a group
+    // tolerates shrinks to its rule's windows, and signals behind that are refused (counted).
+    let held = 0;
+    if (Number.isFinite(this.maxSignals)) for (const byKey of this.groups.values()) for (const g of byKey.values()) held += g.signals.length;
+    const squeeze = held > this.maxSignals;
     for (const [rule, byKey] of this.groups) {
       const retention = this.retentionMs.get(rule)!;
+      if (squeeze) {
+        // Also for groups about to go: a later signal behind the cut finds no group, and must not start one.
+        const floors = this.squeezedBefore.get(rule) ?? new Map<string, number>();
+        for (const [siteId, newest] of this.newest) floors.set(siteId, Math.max(floors.get(siteId) ?? -Infinity, newest - retention));
+        this.squeezedBefore.set(rule, floors);
+      }
       for (const [key, group] of byKey) {
-        const before = this.newest.get(group.siteId)! - lateness - retention;
-        if (group.evict(before)) {
+        const newest = this.newest.get(group.siteId)!;
+        const before = newest - retention - (squeeze ? 0 : lateness);
+        const count = group.signals.length;
+        const empty = group.evict(before);
+        if (squeeze) {
+          this.shedSignals += count - group.signals.length;
+          group.floor = Math.max(group.floor, before);
+        }
+        if (empty) {
           byKey.delete(key);
           this.groupCount--;
         }
       }
     }
+    if (squeeze) this.shareBudget();
+  }
+
+  /**
+   * Still over the budget once only the windows are kept (a dense load fills the windows
+   * themselves): every group gets a fair share of 90 % of the budget (groups holding less keep
+   * all), and the larger ones shed their oldest signals down to it (GroupWindow.shed).
+   */
+  private shareBudget(): void {
+    const groups: GroupWindow[] = [];
+    for (const byKey of this.groups.values()) for (const g of byKey.values()) groups.push(g);
+    const sizes = groups.map((g) => g.signals.length);
+    if (sizes.reduce((a, b) => a + b, 0) <= this.maxSignals) return;
+    const shares = fairShares(sizes, Math.floor(this.maxSignals * 0.9));
+    groups.forEach((g, i) => {
+      if (sizes[i] > shares[i]) this.shedSignals += g.shed(shares[i], shares[i]);
+    });
   }
 }
 

@@ -204,10 +204,12 @@ export class GroupWindow {
    * floor rises to the newest signal dropped: signals behind it are no longer taken. Returns
    * how many were dropped.
    */
-  shed(max: number): number {
+  shed(max: number, keep = Math.floor(max * 0.9)): number {
     const signals = this.signals;
     if (signals.length <= max) return 0;
-    const allowance = fairShares(this.rule.refs.length, signals, Math.floor(max * 0.9));
+    const counts = new Array<number>(this.rule.refs.length).fill(0);
+    for (const s of signals) counts[s.ref]++;
+    const allowance = fairShares(counts, keep);
     const kept: Signal[] = [];
     let floor = this.floor;
     for (let i = signals.length - 1; i >= 0; i--) {
@@ -232,6 +234,8 @@ export class GroupWindow {
     for (let k = signals.length - 1; k >= 0 && !this.lastSatisfied; k--) if (signals[k].sat) this.lastSatisfied = signals[k];
     // The window of the newest signal, counted again over what is left.
     this.evaluator.reset();
+    this.head = 0;
+    if (signals.length === 0) return dropped;
     const newest = signals[signals.length - 1].t;
     let head = signals.length - 1;
     while (head > 0 && signals[head - 1].t >= newest - this.horizonMs) head--;
@@ -262,16 +266,17 @@ export class GroupWindow {
   }
 }
 
-/** How many signals each referenced rule may keep: up to `total`, rules with fewer than a fair share keep all. */
-function fairShares(refs: number, signals: readonly Signal[], total: number): number[] {
-  const counts = new Array<number>(refs).fill(0);
-  for (const s of signals) counts[s.ref]++;
-  const allowance = new Array<number>(refs).fill(0);
+/**
+ * Water-filling: shares of `total` for holders of `counts` items, each keeping at most its own
+ * count; those with less than an even share keep all, the rest split what is left evenly.
+ */
+export function fairShares(counts: readonly number[], total: number): number[] {
+  const allowance = new Array<number>(counts.length).fill(0);
   let left = total;
-  const order = counts.map((n, ref) => ({ n, ref })).sort((a, b) => a.n - b.n);
-  order.forEach(({ n, ref }, i) => {
-    allowance[ref] = Math.min(n, Math.floor(left / (order.length - i)));
-    left -= allowance[ref];
+  const order = counts.map((n, i) => ({ n, i })).sort((a, b) => a.n - b.n);
+  order.forEach(({ n, i }, k) => {
+    allowance[i] = Math.min(n, Math.floor(left / (order.length - k)));
+    left -= allowance[i];
   });
   return allowance;
 }

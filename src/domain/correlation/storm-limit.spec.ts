@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadRules } from '../../correlation/load-rules';
 import { collectMatches } from './correlate';
 import { CorrelationEngine, type MatchUpdate } from './correlation-engine';
+import { fairShares } from './group-window';
 import { aCyberEvent, aDroneEvent, aTheftEvent } from './fixtures/correlation-events';
 
 const defaults = loadRules(join(__dirname, '../../../rules'));
@@ -39,5 +40,55 @@ describe('the storm limit', () => {
     for (let i = 1; i <= 1000; i++) engine.push(aCyberEvent({ at: at(i * 100), site: 'tarkwa-2', key: `c${i}`, category: 'auth_failure' }));
     expect(engine.stats()).toMatchObject({ shedSignals: 0 });
     expect(engine.stats().signals).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('the memory budget', () => {
+  it('shrinks the lateness tolerated to the rule windows once the groups hold too much, and counts what it refuses', () => {
+    const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR, maxSignals: 5_000 });
+    // Port probes from 4,000 sources over 40 minutes: each kept an hour for late events.
+    for (let i = 0; i < 20_000; i++) {
+      engine.push(aCyberEvent({ at: at(i * 120), site: 'tarkwa-2', key: `p${i}`, srcIp: `10.1.${i % 16}.${i % 250}`, dstPort: 1000 + (i % 7) }));
+    }
+    const { signals, shedSignals } = engine.stats();
+    expect(signals).toBeLessThan(5_000 + 20_000 / 4); // at most one sweep's worth over the budget
+    expect(shedSignals).toBeGreaterThan(0);
+    // An event 30 minutes behind, within the lateness but beyond the port scan's minute: refused, counted.
+    const before = engine.stats().shedSignals;
+    const result = engine.push(aCyberEvent({ at: at(20_000 * 120 - 30 * 60_000), site: 'tarkwa-2', key: 'behind', srcIp: '10.1.0.0', dstPort: 1 }));
+    expect(result.late).toBe(false);
+    expect(engine.stats().shedSignals).toBe(before + 1);
+
+    // On time, correlation goes on: 20 ports from one source within a minute is still a scan.
+    const updates: MatchUpdate[] = [];
+    const now = 20_000 * 120;
+    for (let p = 0; p < 20; p++) {
+      updates.push(...engine.push(aCyberEvent({ at: at(now + p * 1000), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p })).updates);
+    }
+    expect(collectMatches(updates).map((m) => m.ruleId)).toContain('port-scan');
+  });
+});
+
+describe('the memory budget under a dense load', () => {
+  it('shares the budget among the groups when the windows alone hold too much, and still correlates', () => {
+    const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR, maxSignals: 5_000 });
+    const updates: MatchUpdate[] = [];
+    // 30,000 detections of 50 drone tracks in 5 minutes (100 a second): well within every window.
+    for (let i = 0; i < 30_000; i++) {
+      updates.push(...engine.push(aDroneEvent({ at: at(i * 10), site: 'kolwezi-1', key: `d${i}`, trackId: `trk-${i % 50}` })).updates);
+    }
+    const { signals, shedSignals } = engine.stats();
+    expect(signals).toBeLessThan(5_000 + 2_048 * 4); // the budget, plus at most a sweep's worth of new signals
+    expect(shedSignals).toBeGreaterThan(10_000);
+    const loitering = collectMatches(updates).filter((m) => m.ruleId === 'drone-loitering');
+    expect(new Set(loitering.map((m) => m.group['drone.trackId'])).size).toBe(50);
+  });
+});
+
+describe('fair shares', () => {
+  it('lets holders under an even share keep all, and splits the rest evenly', () => {
+    expect(fairShares([1, 500, 3000], 900)).toEqual([1, 449, 450]);
+    expect(fairShares([5, 5], 100)).toEqual([5, 5]);
+    expect(fairShares([10, 10, 10], 2)).toEqual([0, 1, 1]);
   });
 });
