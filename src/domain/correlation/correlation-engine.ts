@@ -77,6 +77,8 @@ export interface EngineStats {
 }
 
 const SWEEP_EVERY = 1024;
+/** What a group weighs in the memory budget, in signals (its window, evaluator and group values). */
+const GROUP_COST = 2;
 
 /**
  * The incremental correlation engine: push events one by one, in any order; get match updates.
@@ -103,6 +105,8 @@ export class CorrelationEngine {
   private events = 0;
   private lateEvents = 0;
   private sinceSweep = 0;
+  /** Groups after the last sweep: the next comes that many events later (groups made since do not put it off). */
+  private groupsAtSweep = 0;
   private groupCount = 0;
   private shedSignals = 0;
   private readonly maxGroupSignals: number;
@@ -175,7 +179,7 @@ export class CorrelationEngine {
     if (t > newest && this.pendingBySite.has(siteId)) this.release(siteId, t - this.options.allowedLatenessMs, updates);
     this.flushDirty(updates);
     // Sweeping costs one look per group: as often as that stays O(1) per event.
-    if (++this.sinceSweep >= Math.max(SWEEP_EVERY, this.groupCount)) this.sweep();
+    if (++this.sinceSweep >= Math.max(SWEEP_EVERY, this.groupsAtSweep)) this.sweep();
     return { late: false, updates };
   }
 
@@ -347,7 +351,7 @@ export class CorrelationEngine {
     if (!Number.isFinite(lateness)) return;
     // Over the memory budget, what is kept only for late events goes: the lateness a group
     // tolerates shrinks to its rule's windows, and signals behind that are refused (counted).
-    let held = 0;
+    let held = GROUP_COST * this.groupCount;
     if (Number.isFinite(this.maxSignals)) for (const byKey of this.groups.values()) for (const g of byKey.values()) held += g.signals.length;
     const squeeze = held > this.maxSignals;
     for (const [rule, byKey] of this.groups) {
@@ -374,21 +378,43 @@ export class CorrelationEngine {
       }
     }
     if (squeeze) this.shareBudget();
+    this.groupsAtSweep = this.groupCount;
   }
 
   /**
    * Still over the budget once only the windows are kept (a dense load fills the windows
-   * themselves): every group gets a fair share of 90 % of the budget (groups holding less keep
-   * all), and the larger ones shed their oldest signals down to it (GroupWindow.shed).
+   * themselves): first, if groups alone take more than half the budget, the least recently
+   * active ones go (a burst from thousands of sources); then every group gets a fair share of
+   * 90 % of what is left (groups holding less keep all), and the larger ones shed their oldest
+   * signals down to it (GroupWindow.shed).
    */
   private shareBudget(): void {
-    const groups: GroupWindow[] = [];
-    for (const byKey of this.groups.values()) for (const g of byKey.values()) groups.push(g);
-    const sizes = groups.map((g) => g.signals.length);
-    if (sizes.reduce((a, b) => a + b, 0) <= this.maxSignals) return;
-    const shares = fairShares(sizes, Math.floor(this.maxSignals * 0.9));
-    groups.forEach((g, i) => {
-      if (sizes[i] > shares[i]) this.shedSignals += g.shed(shares[i], shares[i]);
+    const all: { byKey: Map<string, GroupWindow>; key: string; group: GroupWindow }[] = [];
+    for (const byKey of this.groups.values()) for (const [key, group] of byKey) all.push({ byKey, key, group });
+    let signals = all.reduce((n, e) => n + e.group.signals.length, 0);
+    if (signals + GROUP_COST * all.length <= this.maxSignals) return;
+
+    const groupBudget = Math.floor(this.maxSignals / 2 / GROUP_COST);
+    let kept = all;
+    if (all.length > groupBudget) {
+      const newestOf = (g: GroupWindow) => g.signals[g.signals.length - 1]?.t ?? -Infinity;
+      const byActivity = all.filter((e) => e.group.pending.length === 0).sort((a, b) => newestOf(a.group) - newestOf(b.group));
+      const drop = new Set(byActivity.slice(0, all.length - groupBudget));
+      for (const e of drop) {
+        e.byKey.delete(e.key);
+        this.groupCount--;
+        this.shedSignals += e.group.signals.length;
+        signals -= e.group.signals.length;
+        e.group.evict(Infinity);
+      }
+      kept = all.filter((e) => !drop.has(e));
+    }
+    const room = this.maxSignals - GROUP_COST * kept.length;
+    if (signals <= room) return;
+    const sizes = kept.map((e) => e.group.signals.length);
+    const shares = fairShares(sizes, Math.floor(room * 0.9));
+    kept.forEach((e, i) => {
+      if (sizes[i] > shares[i]) this.shedSignals += e.group.shed(shares[i], shares[i]);
     });
   }
 }

@@ -85,6 +85,24 @@ describe('the memory budget under a dense load', () => {
   });
 });
 
+describe('the memory budget under a burst from many sources', () => {
+  it('lets the least recently active groups go when groups alone take half the budget', () => {
+    const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR, maxSignals: 5_000 });
+    // One probe each from 20,000 sources within 10 seconds: 20,000 port-scan groups, all in their window.
+    for (let i = 0; i < 20_000; i++) {
+      engine.push(aCyberEvent({ at: at(i / 2), site: 'tarkwa-2', key: `p${i}`, srcIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, dstPort: 443 }));
+    }
+    const { groups, shedSignals } = engine.stats();
+    expect(groups).toBeLessThan(5_000); // the budget's half for groups, plus what came in since the last sweep
+    expect(shedSignals).toBeGreaterThan(10_000);
+    const updates: MatchUpdate[] = [];
+    for (let p = 0; p < 20; p++) {
+      updates.push(...engine.push(aCyberEvent({ at: at(10_000 + p * 100), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p })).updates);
+    }
+    expect(collectMatches(updates).map((m) => m.ruleId)).toContain('port-scan');
+  });
+});
+
 describe('fair shares', () => {
   it('lets holders under an even share keep all, and splits the rest evenly', () => {
     expect(fairShares([1, 500, 3000], 900)).toEqual([1, 449, 450]);
