@@ -52,8 +52,8 @@ export const EnvSchema = z.object({
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
   /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */
   RULES_DIR: z.string().min(1).default('rules'),
-  /** How often live correlation looks for newly folded events when no fold has announced any, in ms. */
-  CORRELATOR_INTERVAL_MS: positiveInt.default(500),
+  /** How often live correlation takes the newly folded events, in ms: longer gathers more per transaction. */
+  CORRELATOR_INTERVAL_MS: positiveInt.default(250),
   /** Storm limit of live correlation: most signals one rule group holds (its oldest are shed past it). */
   CORRELATION_MAX_GROUP_SIGNALS: positiveInt.default(2_000),
   /** Memory budget of live correlation: most signals all rule groups hold; past it the lateness tolerated shrinks to the rule windows. */

@@ -7,7 +7,7 @@ import { contextFromOutages, CorrelationEngine, type CorrelationContext, type Ke
 import { foldMatches, ruleGroupKey, type MatchedEvent } from 'src/domain/correlation/match-incidents';
 import { siteEventFromRow } from 'src/events/site-event-row';
 import { incidentView } from 'src/incidents/incident.repository';
-import { appendLiveMessages, LIVE_CHANNEL } from 'src/live/live-log';
+import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
@@ -46,8 +46,6 @@ export class CorrelatorService implements OnModuleDestroy {
   private stopped = true;
   private loop?: Promise<void>;
   private wake?: () => void;
-  /** A fold committed since the current step began: step again at once. */
-  private nudged = false;
 
   constructor(
     private readonly db: Db,
@@ -73,7 +71,6 @@ export class CorrelatorService implements OnModuleDestroy {
   private async run(): Promise<void> {
     const { intervalMs, leaseRetryMs } = this.config.correlator;
     while (!this.stopped) {
-      this.nudged = false;
       let pause = intervalMs;
       try {
         if (!this.lease) {
@@ -87,7 +84,7 @@ export class CorrelatorService implements OnModuleDestroy {
         this.engine = undefined;
         pause = leaseRetryMs;
       }
-      if (pause > 0 && !this.stopped && !this.nudged) await new Promise<void>((resolve) => this.sleep(resolve, pause));
+      if (pause > 0 && !this.stopped) await new Promise<void>((resolve) => this.sleep(resolve, pause));
     }
   }
 
@@ -114,9 +111,6 @@ export class CorrelatorService implements OnModuleDestroy {
         await client.end();
         return false;
       }
-      // Every fold commit notifies the live channel: the correlator steps then, not a poll later.
-      client.on('notification', () => this.nudge());
-      await client.query(`LISTEN ${LIVE_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -126,11 +120,6 @@ export class CorrelatorService implements OnModuleDestroy {
     this.lease = client;
     this.logger.log('Took the correlation lease: this instance correlates');
     return true;
-  }
-
-  private nudge(): void {
-    this.nudged = true;
-    this.wake?.();
   }
 
   private loseLease(client: Client): void {
@@ -273,7 +262,7 @@ export class CorrelatorService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    this.nudge();
+    this.wake?.();
     await this.loop;
     await this.lease?.end().catch(() => undefined);
     this.lease = undefined;
