@@ -104,32 +104,37 @@ export const correlatorStore = {
     return new Map(rows.map((r) => [String(r.id), { siteId: r.site_id, kind: r.kind, ...(r.zone ? { zone: r.zone } : {}) }]));
   },
 
-  /**
-   * Under the fold's locks: the unresolved incidents (not rule incidents) the named events lie
-   * in, and the unresolved rule incidents of the given groups last seen since `since`, locked.
-   */
-  async lockContext(
-    tx: Queryable,
-    eventIds: readonly string[],
-    ruleGroups: { siteId: string; groupKey: string }[],
-    since: Date,
-  ): Promise<{ incidents: Incident[]; baseOf: Map<string, string> }> {
-    const links = await tx.query<{ event_id: string; incident_id: string }>(
+  /** The unresolved incident folding put each named event in (not a rule's), read without locks. */
+  async baseIncidentOf(tx: Queryable, eventIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await tx.query<{ event_id: string; incident_id: string }>(
       `SELECT l.event_id, l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
         WHERE l.event_id = ANY($1::bigint[]) AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')`,
       [eventIds],
     );
-    const baseOf = new Map(links.rows.map((r) => [String(r.event_id), r.incident_id]));
+    return new Map(rows.map((r) => [String(r.event_id), r.incident_id]));
+  },
+
+  /** The unresolved rule incidents of these groups ("site/group key" pairs) last seen since `since`, locked. */
+  async lockRuleIncidents(tx: Queryable, ruleGroups: { siteId: string; groupKey: string }[], since: Date): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
       `SELECT i.* FROM incidents i
-        WHERE i.id = ANY($1::uuid[])
-           OR (i.status <> 'resolved' AND i.last_seen_at >= $4
-               AND (i.site_id, i.group_key) IN (SELECT * FROM unnest($2::text[], $3::text[])))
+        WHERE i.status <> 'resolved' AND i.last_seen_at >= $3
+          AND (i.site_id, i.group_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
         ORDER BY i.id
         FOR UPDATE OF i`,
-      [[...new Set(baseOf.values())], ruleGroups.map((g) => g.siteId), ruleGroups.map((g) => g.groupKey), since],
+      [ruleGroups.map((g) => g.siteId), ruleGroups.map((g) => g.groupKey), since],
     );
-    return { incidents: rows.map(toIncident), baseOf };
+    return rows.map(toIncident);
+  },
+
+  /** These incidents, locked (or read without locks), in id order. */
+  async incidents(tx: Queryable, ids: readonly string[], { lock }: { lock: boolean }): Promise<Incident[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await tx.query<IncidentRow>(
+      `SELECT * FROM incidents WHERE id = ANY($1::uuid[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+      [ids],
+    );
+    return rows.map(toIncident);
   },
 
   /** Writes what matching changed: incidents opened and changed, links, timeline entries. */

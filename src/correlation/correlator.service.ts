@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { contextFromOutages, CorrelationEngine, type CorrelationContext, type KeyedSiteEvent, type MatchUpdate } from 'src/domain/correlation';
-import { foldMatches, ruleGroupKey, type MatchedEvent } from 'src/domain/correlation/match-incidents';
+import { foldMatches, isRuleIncident, ruleGroupKey, type MatchChange, type MatchedEvent } from 'src/domain/correlation/match-incidents';
+import type { Incident } from 'src/domain/incidents/incident';
 import { siteEventFromRow } from 'src/events/site-event-row';
 import { incidentView } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
@@ -218,25 +219,14 @@ export class CorrelatorService implements OnModuleDestroy {
     const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
     const known = named.length > 0 ? await correlatorStore.eventKinds(this.db.pool, named) : new Map();
     const sites = [...new Set(updates.map((u) => u.siteId))].sort();
-    // The fold's locks of every (site, kind) the matches name, in the fold's order: folding and
-    // correlating never hold an incident the other waits for.
-    const foldLocks = [...new Set([...known.values()].map((e) => `fold/${e.siteId}/${e.kind}`))].sort();
     const ruleGroups = updates.map((u) => ({ siteId: u.siteId, groupKey: ruleGroupKey(u.ruleId, u.group) }));
-
-    const changes = await this.db.transaction(async (tx) => {
-      if (!(await correlatorStore.advance(tx, from, to))) return null;
-      if (updates.length === 0) return [];
-      await tx.query(
-        'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
-        [foldLocks],
-      );
-      // A rule's incident can take a match only if it was last seen within the gap of it.
-      const since = new Date(Math.min(...updates.map((u) => u.firstAt.getTime())) - this.config.correlation.gapMs);
-      const { incidents, baseOf } = await correlatorStore.lockContext(tx, named, ruleGroups, since);
+    // A rule's incident can take a match only if it was last seen within the gap of it.
+    const since = new Date(Math.min(...updates.map((u) => u.firstAt.getTime())) - this.config.correlation.gapMs);
+    const now = this.clock.now();
+    const plan = (incidents: Incident[], baseOf: ReadonlyMap<string, string>) => {
       const events = new Map<string, MatchedEvent>();
       for (const [key, e] of known) events.set(key, { key, kind: e.kind, zone: e.zone, baseIncidentId: baseOf.get(key) });
-      const now = this.clock.now();
-      const changes = sites.flatMap((siteId) =>
+      return sites.flatMap((siteId) =>
         foldMatches(
           siteId,
           incidents.filter((i) => i.siteId === siteId),
@@ -245,9 +235,34 @@ export class CorrelatorService implements OnModuleDestroy {
           { gapMs: this.config.correlation.gapMs, now, newId: randomUUID },
         ),
       );
-      await correlatorStore.apply(tx, changes, now);
-      await appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
-      return changes;
+    };
+
+    const changes = await this.db.transaction(async (tx) => {
+      if (!(await correlatorStore.advance(tx, from, to))) return null;
+      if (updates.length === 0) return [];
+      // Rule incidents are written by the correlator alone (and by people, one at a time).
+      const ruleIncidents = await correlatorStore.lockRuleIncidents(tx, ruleGroups, since);
+      // Most matches open or grow a rule's incident; only one that escalates an incident folding
+      // opened needs that incident, and so the fold's lock of its group (taken as the fold takes
+      // them, in sorted order, before the row), so folding and correlating never wait on each other.
+      const baseOf = await correlatorStore.baseIncidentOf(tx, named);
+      const seen = await correlatorStore.incidents(tx, [...new Set(baseOf.values())], { lock: false });
+      const preview = plan([...ruleIncidents, ...seen], baseOf);
+      const escalating = preview.filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident)).map((c) => c.incident);
+      if (escalating.length === 0) return this.write(tx, preview, now);
+      const foldLocks = [...new Set(escalating.map((i) => `fold/${i.siteId}/${i.groupKey.split(':')[0]}`))].sort();
+      await tx.query(
+        'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
+        [foldLocks],
+      );
+      // Under those locks, read them again and plan again; only they may be escalated.
+      const locked = await correlatorStore.incidents(tx, escalating.map((i) => i.id), { lock: true });
+      const lockedIds = new Set(locked.map((i) => i.id));
+      const changes = plan([...ruleIncidents, ...locked, ...seen.filter((i) => !lockedIds.has(i.id))], baseOf);
+      if (changes.some((c) => c.type !== 'opened' && !isRuleIncident(c.incident) && !lockedIds.has(c.incident.id))) {
+        throw new Error('an incident to escalate changed before its lock was taken');
+      }
+      return this.write(tx, changes, now);
     });
     if (changes === null) return false;
     for (const change of changes) {
@@ -260,6 +275,13 @@ export class CorrelatorService implements OnModuleDestroy {
     return true;
   }
 
+  /** Writes the changes and their live messages; returns them. */
+  private async write(tx: PoolClient, changes: MatchChange[], now: Date): Promise<MatchChange[]> {
+    await correlatorStore.apply(tx, changes, now);
+    await appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
+    return changes;
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.wake?.();
@@ -268,3 +290,4 @@ export class CorrelatorService implements OnModuleDestroy {
     this.lease = undefined;
   }
 }
+
