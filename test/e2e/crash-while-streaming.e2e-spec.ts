@@ -5,6 +5,7 @@ import { MosquittoServer } from '../support/mosquitto-server';
 import { TestGateway } from '../support/mqtt-gateway';
 import { freePort, OreGuardProcess } from '../support/oreguard';
 import { createTestContext, type TestContext } from '../support/test-context';
+import { untilCorrelated } from '../support/correlated';
 import { waitFor } from '../support/wait-for';
 
 const TOTAL = 5000;
@@ -122,15 +123,7 @@ describe('OreGuard killed while a gateway streams', () => {
     // Live correlation, killed with the rest, applied every match exactly once: once it has
     // taken every event, each site has one drone-over-breach incident linking exactly its drone
     // and breach events (the stream lasts far less than the rule's 15 minutes).
-    await waitFor(
-      async () => {
-        const [row] = await ctx.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM events e, correlation_cursor c WHERE (e.ingest_xid, e.id) > (c.xid, c.event_id)`,
-        );
-        return row.n === 0;
-      },
-      { timeoutMs: 45_000, what: 'live correlation to take every event' },
-    );
+    await untilCorrelated(ctx.db);
     const coordinated = await ours<{ site_id: string; event_count: number; links: number; expected: number }>(
       `SELECT i.site_id, i.event_count,
               (SELECT count(*)::int FROM incident_events l WHERE l.incident_id = i.id) AS links,

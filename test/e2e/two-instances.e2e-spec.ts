@@ -5,6 +5,7 @@ import { MosquittoServer } from '../support/mosquitto-server';
 import { TestGateway } from '../support/mqtt-gateway';
 import { freePort, OreGuardProcess } from '../support/oreguard';
 import { createTestContext, type TestContext } from '../support/test-context';
+import { untilCorrelated } from '../support/correlated';
 import { waitFor } from '../support/wait-for';
 
 const TOTAL = 2000;
@@ -106,7 +107,9 @@ describe('two OreGuard instances sharing the stream', () => {
     expect(await metric(a, /^oreguard_incidents_opened_total\{[^}]*\} (\d+)$/)).toBe(0);
     expect(await metric(b, /^oreguard_incidents_opened_total\{[^}]*\} (\d+)$/)).toBeGreaterThan(0);
 
-    // A's console receives every message of every site's log, in order, with no gap.
+    // A's console receives every message of every site's log, in order, with no gap (the log
+    // read once correlation, which follows folding, has written its part too).
+    await untilCorrelated(ctx.db);
     const log = await ctx.db.query<{ site_id: string; seq: number; type: string; incident_id: string }>(
       'SELECT site_id, seq::int AS seq, type, incident_id FROM live_messages WHERE site_id = ANY($1) ORDER BY site_id, seq',
       [SITES],
