@@ -59,6 +59,18 @@ export const correlatorStore = {
   },
 
   /**
+   * Where a rebuild starts: `from`, or later if more than `most` events occurred since, at the
+   * time of the `most`-th newest (the engine's memory budget would shed the older ones anyway).
+   */
+  async historyStart(q: Queryable, from: Date, most: number): Promise<Date> {
+    const { rows } = await q.query<{ occurred_at: Date }>(
+      'SELECT occurred_at FROM events WHERE occurred_at >= $1 ORDER BY occurred_at DESC, id DESC OFFSET $2 LIMIT 1',
+      [from, most],
+    );
+    return rows[0]?.occurred_at ?? from;
+  },
+
+  /**
    * A page of the events up to the cursor that occurred since `from`, in event-time order, not
    * held back: what rebuilds the engine's state after a start or a failover.
    */

@@ -130,7 +130,10 @@ export class CorrelatorService implements OnModuleDestroy {
     if (!this.stopped) this.logger.warn('Lost the correlation lease');
   }
 
-  /** A fresh engine fed the stored events of its state span, up to the cursor, writing nothing. */
+  /**
+   * A fresh engine fed the stored events of its state span (at most CORRELATION_MAX_SIGNALS of
+   * the newest), up to the cursor, writing nothing.
+   */
   private async rebuild(): Promise<void> {
     const engine = new CorrelationEngine(this.rules.ruleSet, {
       allowedLatenessMs: this.config.ingest.allowedLatenessMs,
@@ -139,7 +142,9 @@ export class CorrelatorService implements OnModuleDestroy {
       context: { blindSensors: (siteId, zone, at) => this.context.blindSensors?.(siteId, zone, at) ?? [] },
     });
     const cursor = await correlatorStore.cursor(this.db.pool);
-    const from = new Date(this.clock.now().getTime() - engine.stateSpanMs);
+    const span = new Date(this.clock.now().getTime() - engine.stateSpanMs);
+    // After a busy hour the span can hold millions of events; no more than the budget is read.
+    const from = await correlatorStore.historyStart(this.db.pool, span, this.config.correlator.maxSignals);
     let after: { at: Date; id: string } | null = null;
     let replayed = 0;
     for (;;) {
