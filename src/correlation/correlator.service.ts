@@ -54,12 +54,12 @@ export class CorrelatorService implements OnModuleDestroy {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    metrics.onScrape(async () => metrics.correlationPending.set(await correlatorStore.pending(db.pool)));
-  }
+  ) {}
 
   start(): void {
     if (this.rules.ruleSet.rules.length === 0) return;
+    // Only where correlation runs: with no rules the cursor stays put and the count would be every event.
+    this.metrics.onScrape(async () => this.metrics.correlationPending.set(await correlatorStore.pending(this.db.pool)));
     this.stopped = false;
     this.loop = this.run();
   }
