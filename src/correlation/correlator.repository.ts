@@ -29,11 +29,17 @@ export const correlatorStore = {
     return { xid: rows[0].xid, eventId: rows[0].event_id };
   },
 
-  /** How many accepted events lie after the cursor. */
+  /**
+   * How many accepted events lie after the cursor. The cursor is read first and passed as
+   * values: only then does the planner see how few events lie after it and read them from
+   * the (ingest_xid, id) index instead of scanning the table.
+   */
   async pending(q: Queryable): Promise<number> {
+    const cursor = await correlatorStore.cursor(q);
     const { rows } = await q.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events e, correlation_cursor c
-        WHERE e.ingest_xid IS NOT NULL AND (e.ingest_xid, e.id) > (c.xid, c.event_id)`,
+      `SELECT count(*)::int AS n FROM events
+        WHERE ingest_xid IS NOT NULL AND (ingest_xid, id) > ($1::xid8, $2::bigint)`,
+      [cursor.xid, cursor.eventId],
     );
     return rows[0].n;
   },

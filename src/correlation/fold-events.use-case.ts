@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { Db, type Queryable } from 'src/database/db';
+import { Db, prepared, type Queryable } from 'src/database/db';
 import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
 import { trackKey, type DroneDetection, type DroneSighting } from 'src/domain/incidents/drone-tracks';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
@@ -90,10 +90,13 @@ export class FoldEventsUseCase {
       // sorted order. The groups are read in the same statement; the events are read again
       // below, under the locks, so what another worker folds meanwhile is seen as folded.
       const { rows: locked } = await tx.query<{ g: string }>(
-        `SELECT g, pg_advisory_xact_lock(hashtextextended(g, 0))
-           FROM (SELECT DISTINCT 'fold/' || site_id || '/' || kind AS g FROM events
-                  WHERE id = ANY($1) AND folded_at IS NULL ORDER BY 1) AS pending`,
-        [eventIds],
+        prepared(
+          'fold-lock',
+          `SELECT g, pg_advisory_xact_lock(hashtextextended(g, 0))
+             FROM (SELECT DISTINCT 'fold/' || site_id || '/' || kind AS g FROM events
+                    WHERE id = ANY($1) AND folded_at IS NULL ORDER BY 1) AS pending`,
+          [eventIds],
+        ),
       );
       if (locked.length === 0) return [];
       const groups = locked.map((r) => r.g);
@@ -102,29 +105,32 @@ export class FoldEventsUseCase {
       // jobs queue up behind a lock, the first one folds what the others carry, and theirs
       // become no-ops. This is what keeps folding cheap per event under load.
       const { rows } = await tx.query<EventRow>(
-        `WITH wanted AS (
-           SELECT split_part(g, '/', 2) AS site_id, split_part(g, '/', 3) AS kind FROM unnest($2::text[]) AS g
-         ),
-         own AS (
-           SELECT id FROM events WHERE id = ANY($1) AND folded_at IS NULL
-         ),
-         others AS (
-           SELECT e.id FROM events e JOIN wanted w ON w.site_id = e.site_id AND w.kind = e.kind
-            WHERE e.folded_at IS NULL AND e.fold_error IS NULL AND e.id <> ALL($1)
-            ORDER BY e.id LIMIT $3
-         )
-         SELECT id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
-                COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
-                CASE WHEN kind = 'drone' THEN jsonb_build_object(
-                  'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
-                  'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
-                  'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
-                  'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
-                END AS drone,
-                CASE WHEN site_id = ANY($4) THEN details END AS details
-           FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
-          ORDER BY id`,
-        [eventIds, groups, EXTRA_EVENTS_PER_JOB, [...siteHolds.keys()]],
+        prepared(
+          'fold-read',
+          `WITH wanted AS (
+             SELECT split_part(g, '/', 2) AS site_id, split_part(g, '/', 3) AS kind FROM unnest($2::text[]) AS g
+           ),
+           own AS (
+             SELECT id FROM events WHERE id = ANY($1) AND folded_at IS NULL
+           ),
+           others AS (
+             SELECT e.id FROM events e JOIN wanted w ON w.site_id = e.site_id AND w.kind = e.kind
+              WHERE e.folded_at IS NULL AND e.fold_error IS NULL AND e.id <> ALL($1)
+              ORDER BY e.id LIMIT $3
+           )
+           SELECT id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
+                  COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
+                  CASE WHEN kind = 'drone' THEN jsonb_build_object(
+                    'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
+                    'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
+                    'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
+                    'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
+                  END AS drone,
+                  CASE WHEN site_id = ANY($4) THEN details END AS details
+             FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
+            ORDER BY id`,
+          [eventIds, groups, EXTRA_EVENTS_PER_JOB, [...siteHolds.keys()]],
+        ),
       );
       if (rows.length === 0) return [];
       const now = this.clock.now();

@@ -1,7 +1,7 @@
 import { severityRank, type Kind, type Severity } from 'src/domain/events/canonical-event.schema';
 import type { DroneTrack } from 'src/domain/incidents/drone-tracks';
 import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/incident';
-import type { Queryable } from 'src/database/db';
+import { prepared, type Queryable } from 'src/database/db';
 import { sha256Hex } from 'src/audit/hash-chain';
 import { CHAIN_GENESIS, timelineCanonical } from 'src/domain/audit/canonical-json';
 
@@ -130,16 +130,19 @@ export const incidentWrites = {
    */
   async findActiveNear(tx: Queryable, groups: string[], from: Date, to: Date, gapMs: number): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
-      `SELECT i.* FROM incidents i
-         JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
-                 FROM unnest($1::text[]) AS g) wanted
-           ON wanted.site_id = i.site_id
-          AND (i.group_key = wanted.group_key OR starts_with(i.group_key, wanted.group_key || ':'))
-        WHERE i.status <> 'resolved'
-          AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-          AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
-        FOR UPDATE OF i`,
-      [groups, from, to, gapMs],
+      prepared(
+        'fold-active-near',
+        `SELECT i.* FROM incidents i
+           JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
+                   FROM unnest($1::text[]) AS g) wanted
+             ON wanted.site_id = i.site_id
+            AND (i.group_key = wanted.group_key OR starts_with(i.group_key, wanted.group_key || ':'))
+          WHERE i.status <> 'resolved'
+            AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+            AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+          FOR UPDATE OF i`,
+        [groups, from, to, gapMs],
+      ),
     );
     return rows.map(toIncident);
   },
@@ -147,12 +150,15 @@ export const incidentWrites = {
   /** The last entry (position and hash) of each of these incidents' timelines. */
   async chainHeads(tx: Queryable, incidentIds: string[]): Promise<Map<string, { seq: number; hash: string }>> {
     if (incidentIds.length === 0) return new Map();
+    // One index probe per incident (its newest entry), however long its timeline is.
     const { rows } = await tx.query<{ incident_id: string; chain_seq: number; hash: string }>(
-      // One index probe per incident (its newest entry), however long its timeline is.
-      `SELECT i.id AS incident_id, t.chain_seq, t.hash FROM unnest($1::uuid[]) AS i(id)
-         CROSS JOIN LATERAL (SELECT chain_seq, hash FROM incident_timeline
-                              WHERE incident_id = i.id ORDER BY chain_seq DESC LIMIT 1) t`,
-      [incidentIds],
+      prepared(
+        'fold-chain-heads',
+        `SELECT i.id AS incident_id, t.chain_seq, t.hash FROM unnest($1::uuid[]) AS i(id)
+           CROSS JOIN LATERAL (SELECT chain_seq, hash FROM incident_timeline
+                                WHERE incident_id = i.id ORDER BY chain_seq DESC LIMIT 1) t`,
+        [incidentIds],
+      ),
     );
     return new Map(rows.map((r) => [r.incident_id, { seq: r.chain_seq, hash: r.hash }]));
   },
@@ -172,13 +178,16 @@ export const incidentWrites = {
   ): Promise<Incident[]> {
     if (names.uasIds.length === 0 && names.trackKeys.length === 0) return [];
     const { rows } = await tx.query<IncidentRow>(
-      `SELECT i.* FROM incidents i
-        WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
-          AND ((i.track->'uasIds') ?| $2::text[] OR (i.track->'trackKeys') ?| $3::text[])
-          AND i.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
-          AND i.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
-        FOR UPDATE OF i`,
-      [siteIds, names.uasIds, names.trackKeys, from, to, gapMs],
+      prepared(
+        'fold-drone-named',
+        `SELECT i.* FROM incidents i
+          WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
+            AND ((i.track->'uasIds') ?| $2::text[] OR (i.track->'trackKeys') ?| $3::text[])
+            AND i.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
+            AND i.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
+          FOR UPDATE OF i`,
+        [siteIds, names.uasIds, names.trackKeys, from, to, gapMs],
+      ),
     );
     return rows.map(toIncident);
   },
@@ -189,11 +198,14 @@ export const incidentWrites = {
    */
   async findDroneTracksNear(tx: Queryable, siteIds: string[], from: Date, to: Date, except: string[]): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
-      `SELECT i.* FROM incidents i
-        WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
-          AND i.last_seen_at BETWEEN $2 AND $3 AND i.id <> ALL($4::uuid[])
-        FOR UPDATE OF i`,
-      [siteIds, from, to, except],
+      prepared(
+        'fold-drone-near',
+        `SELECT i.* FROM incidents i
+          WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
+            AND i.last_seen_at BETWEEN $2 AND $3 AND i.id <> ALL($4::uuid[])
+          FOR UPDATE OF i`,
+        [siteIds, from, to, except],
+      ),
     );
     return rows.map(toIncident);
   },
@@ -215,79 +227,82 @@ export const incidentWrites = {
   ): Promise<void> {
     const { opened, updated, links, timeline } = fold;
     await tx.query(
-      `WITH opened AS (
-         INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
-                                zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
-         SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status,
-                string_to_array(u.kinds, ','), string_to_array(u.rule_ids, ','),
-                CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-                u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
-                       $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
-                       $14::timestamptz[], $15::timestamptz[], $32::jsonb[])
-             AS u(id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones,
-                  event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
-       ),
-       updated AS (
-         UPDATE incidents i
-            SET severity = u.severity, severity_rank = u.severity_rank,
-                zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-                event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-                updated_at = u.updated_at, title = u.title, track = COALESCE(u.track, i.track)
-           FROM unnest($16::uuid[], $17::text[], $18::smallint[], $19::text[], $20::int[], $21::timestamptz[],
-                       $22::timestamptz[], $23::timestamptz[], $33::text[], $34::jsonb[])
-             AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at, title, track)
-          WHERE i.id = u.id
-       ),
-       linked AS (
-         INSERT INTO incident_events (incident_id, event_id)
-         SELECT * FROM unnest($24::uuid[], $25::bigint[]) ON CONFLICT DO NOTHING
-       ),
-       folded AS (
-         UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($25::bigint[])
-       )
-       INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
-       SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[], $35::int[],
-                            $36::text[], $37::text[])`,
-      [
-        opened.map((i) => i.id),
-        opened.map((i) => i.siteId),
-        opened.map((i) => i.groupKey),
-        opened.map((i) => i.title),
-        opened.map((i) => i.severity),
-        opened.map((i) => severityRank(i.severity)),
-        opened.map((i) => i.status),
-        opened.map((i) => i.kinds.join(',')),
-        opened.map((i) => i.ruleIds.join(',')),
-        opened.map((i) => i.zones.join(',')),
-        opened.map((i) => i.eventCount),
-        opened.map((i) => i.firstSeenAt),
-        opened.map((i) => i.lastSeenAt),
-        opened.map((i) => i.openedAt),
-        opened.map((i) => i.updatedAt),
-        updated.map((i) => i.id),
-        updated.map((i) => i.severity),
-        updated.map((i) => severityRank(i.severity)),
-        updated.map((i) => i.zones.join(',')),
-        updated.map((i) => i.eventCount),
-        updated.map((i) => i.firstSeenAt),
-        updated.map((i) => i.lastSeenAt),
-        updated.map((i) => i.updatedAt),
-        links.map((l) => l.incidentId),
-        links.map((l) => l.eventId),
-        fold.foldedAt,
-        timeline.map((e) => e.incidentId),
-        timeline.map((e) => e.at),
-        timeline.map((e) => e.actor),
-        timeline.map((e) => e.action),
-        timeline.map((e) => JSON.stringify(e.details)),
-        opened.map((i) => (i.track ? JSON.stringify(i.track) : null)),
-        updated.map((i) => i.title),
-        updated.map((i) => (i.track ? JSON.stringify(i.track) : null)),
-        timeline.map((e) => e.chainSeq),
-        timeline.map((e) => e.prevHash),
-        timeline.map((e) => e.hash),
-      ],
+      prepared(
+        'fold-apply',
+        `WITH opened AS (
+           INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
+                                  zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
+           SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status,
+                  string_to_array(u.kinds, ','), string_to_array(u.rule_ids, ','),
+                  CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
+                  u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
+                         $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
+                         $14::timestamptz[], $15::timestamptz[], $32::jsonb[])
+               AS u(id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones,
+                    event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
+         ),
+         updated AS (
+           UPDATE incidents i
+              SET severity = u.severity, severity_rank = u.severity_rank,
+                  zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
+                  event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+                  updated_at = u.updated_at, title = u.title, track = COALESCE(u.track, i.track)
+             FROM unnest($16::uuid[], $17::text[], $18::smallint[], $19::text[], $20::int[], $21::timestamptz[],
+                         $22::timestamptz[], $23::timestamptz[], $33::text[], $34::jsonb[])
+               AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at, title, track)
+            WHERE i.id = u.id
+         ),
+         linked AS (
+           INSERT INTO incident_events (incident_id, event_id)
+           SELECT * FROM unnest($24::uuid[], $25::bigint[]) ON CONFLICT DO NOTHING
+         ),
+         folded AS (
+           UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($25::bigint[])
+         )
+         INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
+         SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[], $35::int[],
+                              $36::text[], $37::text[])`,
+        [
+          opened.map((i) => i.id),
+          opened.map((i) => i.siteId),
+          opened.map((i) => i.groupKey),
+          opened.map((i) => i.title),
+          opened.map((i) => i.severity),
+          opened.map((i) => severityRank(i.severity)),
+          opened.map((i) => i.status),
+          opened.map((i) => i.kinds.join(',')),
+          opened.map((i) => i.ruleIds.join(',')),
+          opened.map((i) => i.zones.join(',')),
+          opened.map((i) => i.eventCount),
+          opened.map((i) => i.firstSeenAt),
+          opened.map((i) => i.lastSeenAt),
+          opened.map((i) => i.openedAt),
+          opened.map((i) => i.updatedAt),
+          updated.map((i) => i.id),
+          updated.map((i) => i.severity),
+          updated.map((i) => severityRank(i.severity)),
+          updated.map((i) => i.zones.join(',')),
+          updated.map((i) => i.eventCount),
+          updated.map((i) => i.firstSeenAt),
+          updated.map((i) => i.lastSeenAt),
+          updated.map((i) => i.updatedAt),
+          links.map((l) => l.incidentId),
+          links.map((l) => l.eventId),
+          fold.foldedAt,
+          timeline.map((e) => e.incidentId),
+          timeline.map((e) => e.at),
+          timeline.map((e) => e.actor),
+          timeline.map((e) => e.action),
+          timeline.map((e) => JSON.stringify(e.details)),
+          opened.map((i) => (i.track ? JSON.stringify(i.track) : null)),
+          updated.map((i) => i.title),
+          updated.map((i) => (i.track ? JSON.stringify(i.track) : null)),
+          timeline.map((e) => e.chainSeq),
+          timeline.map((e) => e.prevHash),
+          timeline.map((e) => e.hash),
+        ],
+      ),
     );
   },
 

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { prepared } from 'src/database/db';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
 import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
@@ -156,35 +157,38 @@ export async function storeBatch(
   let storedIds = new Map<string, number>();
   if (events.length > 0) {
     const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string }>(
-      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
-                           received_at, source, late, details, topic, raw_payload, remote_id)
-       SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
-              u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb
-         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
-                     $13::text[], $14::text[], $15::text[], $16::text[])
-           AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
-                source, late, details, topic, raw_payload, remote_id)
-       ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
-       RETURNING id, site_id, gateway_id, event_id`,
-      [
-        events.map((c) => c.event.siteId),
-        events.map((c) => c.event.gatewayId),
-        events.map((c) => c.event.eventId),
-        events.map((c) => c.event.sensorId),
-        events.map((c) => c.event.kind),
-        events.map((c) => c.event.severity ?? null),
-        events.map((c) => c.event.zone ?? null),
-        events.map((c) => c.event.seq ?? null),
-        events.map((c) => c.event.occurredAt),
-        events.map((c) => c.receivedAt),
-        events.map((c) => c.event.source),
-        events.map((c) => c.late),
-        events.map((c) => JSON.stringify(c.event.drone ?? c.event.cyber ?? c.event.theft ?? {})),
-        events.map((c) => c.topic),
-        events.map((c) => c.raw),
-        events.map((c) => (c.remoteId ? JSON.stringify(c.remoteId) : null)),
-      ],
+      prepared(
+        'ingest-events',
+        `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
+                             received_at, source, late, details, topic, raw_payload, remote_id)
+         SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
+                u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb
+           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
+                       $13::text[], $14::text[], $15::text[], $16::text[])
+             AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
+                  source, late, details, topic, raw_payload, remote_id)
+         ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
+         RETURNING id, site_id, gateway_id, event_id`,
+        [
+          events.map((c) => c.event.siteId),
+          events.map((c) => c.event.gatewayId),
+          events.map((c) => c.event.eventId),
+          events.map((c) => c.event.sensorId),
+          events.map((c) => c.event.kind),
+          events.map((c) => c.event.severity ?? null),
+          events.map((c) => c.event.zone ?? null),
+          events.map((c) => c.event.seq ?? null),
+          events.map((c) => c.event.occurredAt),
+          events.map((c) => c.receivedAt),
+          events.map((c) => c.event.source),
+          events.map((c) => c.late),
+          events.map((c) => JSON.stringify(c.event.drone ?? c.event.cyber ?? c.event.theft ?? {})),
+          events.map((c) => c.topic),
+          events.map((c) => c.raw),
+          events.map((c) => (c.remoteId ? JSON.stringify(c.remoteId) : null)),
+        ],
+      ),
     );
     storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
   }
@@ -323,9 +327,12 @@ async function lockGateways(tx: PoolClient, requests: readonly StoreRequest[]): 
   if (keys.size === 0) return;
   const list = [...keys].sort().map((k) => k.split('/') as [string, string]);
   await tx.query(
-    `SELECT 1 FROM gateways g JOIN unnest($1::text[], $2::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
-      ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g`,
-    [list.map((k) => k[0]), list.map((k) => k[1])],
+    prepared(
+      'ingest-lock-gateways',
+      `SELECT 1 FROM gateways g JOIN unnest($1::text[], $2::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
+        ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g`,
+      [list.map((k) => k[0]), list.map((k) => k[1])],
+    ),
   );
 }
 
@@ -338,28 +345,31 @@ async function recordSeqGaps(tx: PoolClient, events: readonly SiteEvent[]): Prom
   const withSeq = events.filter((e) => e.seq !== undefined);
   if (withSeq.length === 0) return new Map();
   const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string; from_seq: string; to_seq: string }>(
-    `WITH batch AS (
-       SELECT b.*, max(b.seq) OVER (PARTITION BY b.site_id, b.gateway_id ORDER BY b.ord
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_max
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS b(site_id, gateway_id, event_id, seq, ord)
-     ),
-     seen AS (
-       SELECT b.site_id, b.gateway_id, b.event_id, b.seq,
-              CASE WHEN g.last_seq IS NULL AND b.before_max IS NULL THEN NULL
-                   ELSE GREATEST(g.last_seq, b.before_max) END AS highest
-         FROM batch b JOIN gateways g ON g.site_id = b.site_id AND g.id = b.gateway_id
-     ),
-     gaps AS (
-       INSERT INTO gateway_seq_gaps (site_id, gateway_id, from_seq, to_seq, detected_at)
-       SELECT site_id, gateway_id, highest + 1, seq - 1, now() FROM seen WHERE seq > highest + 1
-     ),
-     moved AS (
-       UPDATE gateways g SET last_seq = GREATEST(g.last_seq, m.top)
-         FROM (SELECT site_id, gateway_id, max(seq) AS top FROM batch GROUP BY site_id, gateway_id) m
-        WHERE g.site_id = m.site_id AND g.id = m.gateway_id
-     )
-     SELECT site_id, gateway_id, event_id, highest + 1 AS from_seq, seq - 1 AS to_seq FROM seen WHERE seq > highest + 1`,
-    [withSeq.map((e) => e.siteId), withSeq.map((e) => e.gatewayId), withSeq.map((e) => e.eventId), withSeq.map((e) => e.seq)],
+    prepared(
+      'ingest-seq-gaps',
+      `WITH batch AS (
+         SELECT b.*, max(b.seq) OVER (PARTITION BY b.site_id, b.gateway_id ORDER BY b.ord
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_max
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS b(site_id, gateway_id, event_id, seq, ord)
+       ),
+       seen AS (
+         SELECT b.site_id, b.gateway_id, b.event_id, b.seq,
+                CASE WHEN g.last_seq IS NULL AND b.before_max IS NULL THEN NULL
+                     ELSE GREATEST(g.last_seq, b.before_max) END AS highest
+           FROM batch b JOIN gateways g ON g.site_id = b.site_id AND g.id = b.gateway_id
+       ),
+       gaps AS (
+         INSERT INTO gateway_seq_gaps (site_id, gateway_id, from_seq, to_seq, detected_at)
+         SELECT site_id, gateway_id, highest + 1, seq - 1, now() FROM seen WHERE seq > highest + 1
+       ),
+       moved AS (
+         UPDATE gateways g SET last_seq = GREATEST(g.last_seq, m.top)
+           FROM (SELECT site_id, gateway_id, max(seq) AS top FROM batch GROUP BY site_id, gateway_id) m
+          WHERE g.site_id = m.site_id AND g.id = m.gateway_id
+       )
+       SELECT site_id, gateway_id, event_id, highest + 1 AS from_seq, seq - 1 AS to_seq FROM seen WHERE seq > highest + 1`,
+      [withSeq.map((e) => e.siteId), withSeq.map((e) => e.gatewayId), withSeq.map((e) => e.eventId), withSeq.map((e) => e.seq)],
+    ),
   );
   return new Map(
     rows.map((r) => [

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { IncidentChangeType } from 'src/domain/incidents/incident';
 import type { IncidentView } from 'src/incidents/incident.repository';
-import type { Db } from 'src/database/db';
+import { prepared, type Db } from 'src/database/db';
 
 export const LIVE_CHANNEL = 'oreguard_live';
 
@@ -27,32 +27,35 @@ export async function appendLiveMessages(
   // One statement: draw each site's numbers (counter rows locked in site order), write the
   // messages numbered in the order given, and notify each site's last number.
   await tx.query(
-    `WITH m AS (
-       SELECT site_id, type, incident_id, payload,
-              row_number() OVER (PARTITION BY site_id ORDER BY ord) AS k,
-              count(*) OVER (PARTITION BY site_id) AS n
-         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY
-           AS t(site_id, type, incident_id, payload, ord)
-     ),
-     streams AS (
-       INSERT INTO site_streams (site_id, last_seq)
-       SELECT site_id, count(*) FROM unnest($1::text[]) AS s(site_id) GROUP BY site_id ORDER BY site_id
-       ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
-       RETURNING site_id, last_seq
-     ),
-     written AS (
-       INSERT INTO live_messages (site_id, seq, type, incident_id, payload)
-       SELECT m.site_id, streams.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
-         FROM m JOIN streams USING (site_id)
-     )
-     SELECT pg_notify($5, site_id || ':' || last_seq) FROM streams`,
-    [
-      messages.map((m) => m.incident.siteId),
-      messages.map((m) => m.type),
-      messages.map((m) => m.incident.id),
-      messages.map((m) => JSON.stringify(m.incident)),
-      LIVE_CHANNEL,
-    ],
+    prepared(
+      'live-append',
+      `WITH m AS (
+         SELECT site_id, type, incident_id, payload,
+                row_number() OVER (PARTITION BY site_id ORDER BY ord) AS k,
+                count(*) OVER (PARTITION BY site_id) AS n
+           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY
+             AS t(site_id, type, incident_id, payload, ord)
+       ),
+       streams AS (
+         INSERT INTO site_streams (site_id, last_seq)
+         SELECT site_id, count(*) FROM unnest($1::text[]) AS s(site_id) GROUP BY site_id ORDER BY site_id
+         ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
+         RETURNING site_id, last_seq
+       ),
+       written AS (
+         INSERT INTO live_messages (site_id, seq, type, incident_id, payload)
+         SELECT m.site_id, streams.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
+           FROM m JOIN streams USING (site_id)
+       )
+       SELECT pg_notify($5, site_id || ':' || last_seq) FROM streams`,
+      [
+        messages.map((m) => m.incident.siteId),
+        messages.map((m) => m.type),
+        messages.map((m) => m.incident.id),
+        messages.map((m) => JSON.stringify(m.incident)),
+        LIVE_CHANNEL,
+      ],
+    ),
   );
 }
 
@@ -71,14 +74,17 @@ export class LiveLogReader {
   /** For each (site, seq): the site's messages after that seq, in one query. */
   async afterEach(cursors: [string, number][], limitPerSite = 1000): Promise<Map<string, LiveMessage[]>> {
     const rows = await this.db.query<{ site_id: string; seq: string; type: IncidentChangeType; payload: IncidentView }>(
-      `SELECT m.site_id, m.seq, m.type, m.payload
-         FROM unnest($1::text[], $2::bigint[]) AS c(site_id, after)
-         CROSS JOIN LATERAL (
-           SELECT site_id, seq, type, payload FROM live_messages
-            WHERE site_id = c.site_id AND seq > c.after ORDER BY seq LIMIT $3
-         ) m
-        ORDER BY m.site_id, m.seq`,
-      [cursors.map((c) => c[0]), cursors.map((c) => c[1]), limitPerSite],
+      prepared(
+        'live-after-each',
+        `SELECT m.site_id, m.seq, m.type, m.payload
+           FROM unnest($1::text[], $2::bigint[]) AS c(site_id, after)
+           CROSS JOIN LATERAL (
+             SELECT site_id, seq, type, payload FROM live_messages
+              WHERE site_id = c.site_id AND seq > c.after ORDER BY seq LIMIT $3
+           ) m
+          ORDER BY m.site_id, m.seq`,
+        [cursors.map((c) => c[0]), cursors.map((c) => c[1]), limitPerSite],
+      ),
     );
     const bySite = new Map<string, LiveMessage[]>(cursors.map(([siteId]) => [siteId, []]));
     for (const r of rows) {

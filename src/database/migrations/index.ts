@@ -10,6 +10,7 @@ import { Silences1764750000000 } from './1764750000000-silences';
 import { BlindSpots1764760000000 } from './1764760000000-blind-spots';
 import { DroneTracks1764770000000 } from './1764770000000-drone-tracks';
 import { Correlator1764780000000 } from './1764780000000-correlator';
+import { FoldFailures1764790000000 } from './1764790000000-fold-failures';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   BlindSpots1764760000000,
   DroneTracks1764770000000,
   Correlator1764780000000,
+  FoldFailures1764790000000,
 ];
