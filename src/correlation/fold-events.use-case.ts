@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db, prepared, type Queryable } from 'src/database/db';
@@ -6,13 +7,27 @@ import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
 import { trackKey, type DroneDetection, type DroneSighting } from 'src/domain/incidents/drone-tracks';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
 import type { Incident } from 'src/domain/incidents/incident';
-import { heldBack, type Hold } from 'src/domain/silences/held-back';
+import { heldBack, type Hold, type SiteHolds } from 'src/domain/silences/held-back';
 import { chainTimeline, incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
 import { SilenceHoldsRepository } from 'src/silences/silence-holds.repository';
+
+/**
+ * What folding reads of an event ($2 of the statement: the sites that hold anything back,
+ * whose events' kind objects are read for the silences to match on).
+ */
+const FOLD_COLUMNS = `id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
+  COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
+  CASE WHEN kind = 'drone' THEN jsonb_build_object(
+    'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
+    'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
+    'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
+    'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
+  END AS drone,
+  CASE WHEN site_id = ANY($2) THEN details END AS details`;
 
 /** How many waiting events of its groups a job folds besides its own. */
 const EXTRA_EVENTS_PER_JOB = 5000;
@@ -81,7 +96,6 @@ export class FoldEventsUseCase {
     const sites =
       siteIds ??
       (await this.db.query<{ site_id: string }>('SELECT DISTINCT site_id FROM events WHERE id = ANY($1)', [eventIds])).map((r) => r.site_id);
-    const { gapMs, droneGate } = this.config.correlation;
     // Silences and authorized drones of these sites (cached); sites with none cost nothing more.
     const siteHolds = await this.holdsCache.forSites([...new Set(sites)]);
 
@@ -108,7 +122,7 @@ export class FoldEventsUseCase {
         prepared(
           'fold-read',
           `WITH wanted AS (
-             SELECT split_part(g, '/', 2) AS site_id, split_part(g, '/', 3) AS kind FROM unnest($2::text[]) AS g
+             SELECT split_part(g, '/', 2) AS site_id, split_part(g, '/', 3) AS kind FROM unnest($3::text[]) AS g
            ),
            own AS (
              SELECT id FROM events WHERE id = ANY($1) AND folded_at IS NULL
@@ -116,87 +130,124 @@ export class FoldEventsUseCase {
            others AS (
              SELECT e.id FROM events e JOIN wanted w ON w.site_id = e.site_id AND w.kind = e.kind
               WHERE e.folded_at IS NULL AND e.fold_error IS NULL AND e.id <> ALL($1)
-              ORDER BY e.id LIMIT $3
+              ORDER BY e.id LIMIT $4
            )
-           SELECT id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
-                  COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
-                  CASE WHEN kind = 'drone' THEN jsonb_build_object(
-                    'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
-                    'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
-                    'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
-                    'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
-                  END AS drone,
-                  CASE WHEN site_id = ANY($4) THEN details END AS details
+           SELECT ${FOLD_COLUMNS}
              FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
             ORDER BY id`,
-          [eventIds, groups, EXTRA_EVENTS_PER_JOB, [...siteHolds.keys()]],
+          [eventIds, [...siteHolds.keys()], groups, EXTRA_EVENTS_PER_JOB],
         ),
       );
-      if (rows.length === 0) return [];
       const now = this.clock.now();
-      // Held-back events are stored and linked to what held them, marked folded, and go no further:
-      // no incident, no live message.
-      const held: { eventId: number; hold: Hold }[] = [];
-      const folding = siteHolds.size === 0 ? rows : rows.filter((r) => {
-        const holds = siteHolds.get(r.site_id);
-        const hold = holds && heldBack(
-          { siteId: r.site_id, sensorId: r.sensor_id, kind: r.kind, zone: r.zone ?? undefined, occurredAt: r.occurred_at, details: r.details ?? {} },
-          holds,
-        );
-        if (hold) held.push({ eventId: Number(r.id), hold });
-        return !hold;
-      });
-      await this.holdsRepository.recordHolds(tx, held, now);
-      this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
-      if (folding.length === 0) return [];
-      const bySite = new Map<string, FoldableEvent[]>();
-      for (const r of folding) {
-        const list = bySite.get(r.site_id) ?? [];
-        list.push({
-          id: Number(r.id),
-          kind: r.kind,
-          occurredAt: r.occurred_at,
-          severity: r.severity ?? undefined,
-          zone: r.zone ?? undefined,
-          what: r.what ?? undefined,
-          ...(r.drone && { drone: droneSighting(r, r.drone) }),
-        });
-        bySite.set(r.site_id, list);
-      }
-      const times = folding.map((r) => r.occurred_at.getTime());
-      const from = new Date(Math.min(...times));
-      const to = new Date(Math.max(...times));
-      const active = await incidentWrites.findActiveNear(
-        tx,
-        [...new Set(folding.filter((r) => !r.drone).map((r) => `${r.site_id}/${r.kind}`))],
-        from,
-        to,
-        gapMs,
-      );
-      active.push(...(await this.droneTracksFor(tx, folding, from, to)));
-      const changes: IncidentChange[] = [];
-      for (const [siteId, events] of bySite) {
-        const siteActive = active.filter((i) => i.siteId === siteId);
-        changes.push(...foldEvents(siteId, siteActive, events, { gapMs, droneGate, now, newId: randomUUID }));
-      }
-
-      await incidentWrites.applyFold(tx, {
-        opened: changes.filter((c) => c.type === 'opened').map((c) => c.incident),
-        updated: changes.filter((c) => c.type !== 'opened').map((c) => c.incident),
-        links: changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId }))),
-        foldedAt: now,
-        timeline: chainTimeline(
-          changes.flatMap((c) => timelineEntries(c, now)),
-          await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
-        ),
-      });
-      await appendLiveMessages(
-        tx,
-        changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
-      );
-      return changes;
+      return this.foldRows(tx, rows, siteHolds, now, { markFolded: true });
     });
+    this.report(changes);
+  }
 
+  /**
+   * Folds events stored in this same transaction (an ingest batch's, storeBatch with foldedAt),
+   * so one commit makes them durable and puts them in their incidents. They are already
+   * marked folded and no other transaction can see them, so only their groups are locked: the
+   * incidents they may join are read under the locks.
+   */
+  async foldStored(tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date): Promise<() => void> {
+    const eventIds = [...eventsBySite.values()].flat();
+    const siteHolds = await this.holdsCache.forSites([...eventsBySite.keys()]);
+    await tx.query(
+      prepared(
+        'fold-lock-stored',
+        `SELECT pg_advisory_xact_lock(hashtextextended(g, 0))
+           FROM (SELECT DISTINCT 'fold/' || site_id || '/' || kind AS g FROM events WHERE id = ANY($1) ORDER BY 1) AS stored`,
+        [eventIds],
+      ),
+    );
+    const { rows } = await tx.query<EventRow>(
+      prepared('fold-read-stored', `SELECT ${FOLD_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`, [eventIds, [...siteHolds.keys()]]),
+    );
+    const changes = await this.foldRows(tx, rows, siteHolds, now, { markFolded: false });
+    return () => this.report(changes);
+  }
+
+  /**
+   * Folds the events read (held-back ones aside) into their incidents: the incident changes,
+   * links, timeline entries and live messages, in the caller's transaction, with the groups
+   * already locked. markFolded: whether the events are still to be marked folded.
+   */
+  private async foldRows(
+    tx: PoolClient,
+    rows: readonly EventRow[],
+    siteHolds: ReadonlyMap<string, SiteHolds>,
+    now: Date,
+    { markFolded }: { markFolded: boolean },
+  ): Promise<IncidentChange[]> {
+    if (rows.length === 0) return [];
+    const { gapMs, droneGate } = this.config.correlation;
+    // Held-back events are stored and linked to what held them, marked folded, and go no further:
+    // no incident, no live message.
+    const held: { eventId: number; hold: Hold }[] = [];
+    const folding = siteHolds.size === 0 ? rows : rows.filter((r) => {
+      const holds = siteHolds.get(r.site_id);
+      const hold = holds && heldBack(
+        { siteId: r.site_id, sensorId: r.sensor_id, kind: r.kind, zone: r.zone ?? undefined, occurredAt: r.occurred_at, details: r.details ?? {} },
+        holds,
+      );
+      if (hold) held.push({ eventId: Number(r.id), hold });
+      return !hold;
+    });
+    await this.holdsRepository.recordHolds(tx, held, now);
+    this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
+    if (folding.length === 0) return [];
+    const bySite = new Map<string, FoldableEvent[]>();
+    for (const r of folding) {
+      const list = bySite.get(r.site_id) ?? [];
+      list.push({
+        id: Number(r.id),
+        kind: r.kind,
+        occurredAt: r.occurred_at,
+        severity: r.severity ?? undefined,
+        zone: r.zone ?? undefined,
+        what: r.what ?? undefined,
+        ...(r.drone && { drone: droneSighting(r, r.drone) }),
+      });
+      bySite.set(r.site_id, list);
+    }
+    const times = folding.map((r) => r.occurred_at.getTime());
+    const from = new Date(Math.min(...times));
+    const to = new Date(Math.max(...times));
+    const active = await incidentWrites.findActiveNear(
+      tx,
+      [...new Set(folding.filter((r) => !r.drone).map((r) => `${r.site_id}/${r.kind}`))],
+      from,
+      to,
+      gapMs,
+    );
+    active.push(...(await this.droneTracksFor(tx, folding, from, to)));
+    const changes: IncidentChange[] = [];
+    for (const [siteId, events] of bySite) {
+      const siteActive = active.filter((i) => i.siteId === siteId);
+      changes.push(...foldEvents(siteId, siteActive, events, { gapMs, droneGate, now, newId: randomUUID }));
+    }
+
+    const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
+    await incidentWrites.applyFold(tx, {
+      opened: changes.filter((c) => c.type === 'opened').map((c) => c.incident),
+      updated: changes.filter((c) => c.type !== 'opened').map((c) => c.incident),
+      links,
+      markFolded: markFolded ? links.map((l) => l.eventId) : [],
+      foldedAt: now,
+      timeline: chainTimeline(
+        changes.flatMap((c) => timelineEntries(c, now)),
+        await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
+      ),
+    });
+    await appendLiveMessages(
+      tx,
+      changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
+    );
+    return changes;
+  }
+
+  private report(changes: readonly IncidentChange[]): void {
     for (const change of changes) {
       if (change.type !== 'opened') continue;
       this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] });

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
+import type { PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
+import { Clock } from 'src/platform/clock';
 import { bullConnection } from 'src/platform/redis-connection';
 import { FoldEventsUseCase } from './fold-events.use-case';
 import { FoldLanes } from './fold-lanes';
@@ -15,8 +17,9 @@ import { FOLD_QUEUE, type FoldJobData } from './fold.jobs';
 const IN_PROCESS_LIMIT = 2000;
 
 /**
- * Runs the folds of this instance: BullMQ jobs, and the events this instance's own ingest
- * has just committed (foldNow), both through the same lanes. A job that fails every attempt
+ * Runs the folds of this instance. Its own ingest's events are folded in the transaction that
+ * stores them (inlineFold). Otherwise, through the same lanes: BullMQ jobs, and events its
+ * ingest committed without folding them (foldNow). A job that fails every attempt
  * stays in the queue's failed set, and its events are marked with the error
  * (events.fold_error), so the dead letters are visible in PostgreSQL and in the metrics, and
  * the re-queue sweep leaves them alone.
@@ -34,6 +37,7 @@ export class FoldProcessor implements OnModuleDestroy {
     private readonly foldEvents: FoldEventsUseCase,
     private readonly foldQueue: FoldQueue,
     private readonly db: Db,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.lanes = new FoldLanes(config.correlation.foldLanes, (eventIds, siteIds) => this.foldEvents.execute(eventIds, siteIds));
@@ -48,6 +52,20 @@ export class FoldProcessor implements OnModuleDestroy {
     this.worker.on('error', (error) => this.logger.warn(`Worker connection: ${error.message}`));
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
   }
+
+  /**
+   * Folding in the ingest transaction (the ingest batcher's InlineFold): while this instance
+   * runs a worker and is not stopping, a batch's new events are folded in the transaction that
+   * stores them. One commit then makes an event durable and puts it in its incident, and there
+   * is no second transaction to mark it folded. A batch whose fold fails is stored without it,
+   * and its events come back here through foldNow or a job.
+   */
+  readonly inlineFold = {
+    enabled: (): boolean => Boolean(this.worker) && !this.stopping,
+    now: (): Date => this.clock.now(),
+    fold: (tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date) =>
+      this.foldEvents.foldStored(tx, eventsBySite, now),
+  };
 
   /**
    * Folds events this instance has just committed, by site, in-process: no round trip through

@@ -197,6 +197,7 @@ async function raise(
       opened: [],
       updated: [incident],
       links: [{ incidentId: incident.id, eventId: storedId }],
+      markFolded: [storedId],
       foldedAt: ctx.now,
       timeline: chainTimeline([entry(incident, 'events-joined')], await incidentWrites.chainHeads(tx, [incident.id])),
     });
@@ -208,6 +209,7 @@ async function raise(
     opened: [incident],
     updated: [],
     links: [{ incidentId: incident.id, eventId: storedId }],
+    markFolded: [storedId],
     foldedAt: ctx.now,
     timeline: chainTimeline([entry(incident, 'opened')], new Map()),
   });

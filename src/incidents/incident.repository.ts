@@ -212,7 +212,7 @@ export const incidentWrites = {
 
   /**
    * Writes one fold in a single statement: the incidents it opened, the ones it changed, the
-   * links from events to incidents, the events marked folded, and the timeline entries.
+   * links from events to incidents, the events marked folded (markFolded), and the timeline entries.
    * (Foreign keys are checked at the end of the statement, when the new incidents exist.)
    */
   async applyFold(
@@ -221,6 +221,8 @@ export const incidentWrites = {
       opened: Incident[];
       updated: Incident[];
       links: { incidentId: string; eventId: number }[];
+      /** Events to mark folded now (none when they were stored folded, in this transaction). */
+      markFolded: number[];
       foldedAt: Date;
       timeline: ChainedTimelineInsert[];
     },
@@ -258,7 +260,7 @@ export const incidentWrites = {
            SELECT * FROM unnest($24::uuid[], $25::bigint[]) ON CONFLICT DO NOTHING
          ),
          folded AS (
-           UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($25::bigint[])
+           UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($38::bigint[])
          )
          INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
          SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[], $35::int[],
@@ -301,6 +303,7 @@ export const incidentWrites = {
           timeline.map((e) => e.chainSeq),
           timeline.map((e) => e.prevHash),
           timeline.map((e) => e.hash),
+          fold.markFolded,
         ],
       ),
     );

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import { isDataError, type Db } from 'src/database/db';
 import type { HealthOptions } from 'src/health/health-changes';
-import { storeBatch, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
+import { storeBatch, storedEventsBySite, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 
 /** A message waiting to be made durable, and what to do once it is. */
 /** Where to confirm a message to its gateway (MQTT 5 request/response), when it asked. */
@@ -21,6 +22,21 @@ export interface PendingMessage {
 export interface BatchResult {
   batch: PendingMessage[];
   outcomes: StoreOutcome[];
+  /** The new events were folded into incidents in the batch's own transaction. */
+  foldedInline: boolean;
+}
+
+/**
+ * Folding a batch's new events in the batch's own transaction: one commit makes an event
+ * durable and puts it in its incident, with its live message.
+ */
+export interface InlineFold {
+  /** Whether to fold the next batch inline (this instance folds, and is not stopping). */
+  enabled(): boolean;
+  /** The time the events are folded at (stored as their folded_at). */
+  now(): Date;
+  /** Folds the new events in the transaction; returns what to do once it has committed. */
+  fold(tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date): Promise<() => void>;
 }
 
 /**
@@ -42,7 +58,7 @@ export class IngestBatcher {
   constructor(
     private readonly db: Db,
     private readonly registry: RegistryCache,
-    private readonly options: { batchSize: number; lingerMs: number; health?: HealthOptions },
+    private readonly options: { batchSize: number; lingerMs: number; health?: HealthOptions; inlineFold?: InlineFold },
     private readonly afterCommit: (result: BatchResult) => Promise<void>,
     private readonly onRetry: (error: unknown) => void,
     /** Sends a committed batch's acknowledgements, in order (the caller may coalesce the writes). */
@@ -88,29 +104,41 @@ export class IngestBatcher {
     while (this.pending.length > 0 && !this.stopping) {
       const batch = this.pending.splice(0, this.options.batchSize);
       this.writing = batch.length;
-      const outcomes = await this.writeUntilDone(batch);
+      const written = await this.writeUntilDone(batch);
       this.writing = 0;
-      if (!outcomes) {
+      if (!written) {
         this.pending.unshift(...batch);
         return;
       }
       this.ackAll(batch.map((message) => message.ack));
-      await this.afterCommit({ batch, outcomes }).catch((error: Error) =>
+      await this.afterCommit({ batch, ...written }).catch((error: Error) =>
         this.logger.error(`After-commit step failed (events are stored): ${error.message}`),
       );
     }
   }
 
-  /** Writes the batch, retrying while the database is unavailable; undefined if we stop first. */
-  private async writeUntilDone(batch: PendingMessage[]): Promise<StoreOutcome[] | undefined> {
+  /**
+   * Writes the batch, retrying while the database is unavailable; undefined if we stop first.
+   * If the batch fails with its fold inline, it is written again without: its events are then
+   * stored waiting to be folded, and folding them is the afterCommit step's (queued, retried,
+   * dead-lettered there). A fold never keeps an event from being stored.
+   */
+  private async writeUntilDone(batch: PendingMessage[]): Promise<Omit<BatchResult, 'batch'> | undefined> {
     let delay = 100;
     for (;;) {
       try {
         try {
-          return await this.write(batch);
+          if (this.options.inlineFold?.enabled()) {
+            try {
+              return { outcomes: await this.write(batch, this.options.inlineFold), foldedInline: true };
+            } catch (error) {
+              this.logger.warn(`Batch of ${batch.length} with its fold not committed, storing it to fold later: ${(error as Error).message}`);
+            }
+          }
+          return { outcomes: await this.write(batch), foldedInline: false };
         } catch (error) {
           if (!isDataError(error)) throw error;
-          return await this.writeOneByOne(batch);
+          return { outcomes: await this.writeOneByOne(batch), foldedInline: false };
         }
       } catch (error) {
         this.onRetry(error);
@@ -122,9 +150,18 @@ export class IngestBatcher {
     }
   }
 
-  private async write(batch: PendingMessage[]): Promise<StoreOutcome[]> {
-    const outcomes = await this.db.transaction((tx) => storeBatch(tx, batch.map((m) => m.request), this.registry, this.options.health));
+  private async write(batch: PendingMessage[], inlineFold?: InlineFold): Promise<StoreOutcome[]> {
+    const requests = batch.map((m) => m.request);
+    let afterFold: (() => void) | undefined;
+    const outcomes = await this.db.transaction(async (tx) => {
+      const foldedAt = inlineFold ? inlineFold.now() : null;
+      const outcomes = await storeBatch(tx, requests, this.registry, this.options.health, foldedAt);
+      const stored = storedEventsBySite(requests, outcomes);
+      if (inlineFold && foldedAt && stored.size > 0) afterFold = await inlineFold.fold(tx, stored, foldedAt);
+      return outcomes;
+    });
     this.registry.commit();
+    afterFold?.();
     return outcomes;
   }
 

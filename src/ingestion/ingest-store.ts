@@ -59,6 +59,23 @@ export type StoreOutcome =
   | { type: 'status'; health: HealthEffect[] }
   | { type: 'ignored' };
 
+/** The events a batch newly stored (not duplicates), by site: what is to be folded. */
+export function storedEventsBySite(requests: readonly StoreRequest[], outcomes: readonly StoreOutcome[]): Map<string, number[]> {
+  const bySite = new Map<string, number[]>();
+  const keep = (siteId: string, ids: number[]) => {
+    if (ids.length === 0) return;
+    const list = bySite.get(siteId) ?? [];
+    list.push(...ids);
+    bySite.set(siteId, list);
+  };
+  outcomes.forEach((outcome, i) => {
+    const request = requests[i];
+    if (outcome.type === 'stored' && request.type === 'event') keep(request.event.siteId, [outcome.id]);
+    if (outcome.type === 'remoteid' && request.type === 'remoteid') keep(request.report.siteId, outcome.storedIds);
+  });
+  return bySite;
+}
+
 /** The first 4 KiB of a rejected payload, as text PostgreSQL can hold. */
 export const REJECTED_PAYLOAD_BYTES = 4096;
 
@@ -93,12 +110,16 @@ type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
  * what is remembered of their transmitters, inserts the events (a redelivered one hits the
  * identity constraint and is reported as a duplicate), the rejected messages and status changes.
  * Returns an outcome per request, in order.
+ *
+ * foldedAt: the caller folds the new events in this same transaction, so they are stored as
+ * folded then; without it they are stored waiting to be folded.
  */
 export async function storeBatch(
   tx: PoolClient,
   requests: readonly StoreRequest[],
   registry: RegistryCache,
   health: HealthOptions = { severity: 'high', topicPrefix: '' },
+  foldedAt: Date | null = null,
 ): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(requests.length);
   await registry.ensure(tx, requests);
@@ -160,9 +181,9 @@ export async function storeBatch(
       prepared(
         'ingest-events',
         `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
-                             received_at, source, late, details, topic, raw_payload, remote_id)
+                             received_at, source, late, details, topic, raw_payload, remote_id, folded_at)
          SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
-                u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb
+                u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb, $17::timestamptz
            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                        $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
                        $13::text[], $14::text[], $15::text[], $16::text[])
@@ -187,6 +208,7 @@ export async function storeBatch(
           events.map((c) => c.topic),
           events.map((c) => c.raw),
           events.map((c) => (c.remoteId ? JSON.stringify(c.remoteId) : null)),
+          foldedAt,
         ],
       ),
     );

@@ -10,7 +10,7 @@ import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { GatewayKeyring } from './gateway-keyring';
 import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-batcher';
-import { RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
+import { RegistryCache, storedEventsBySite, type StoreOutcome, type StoreRequest } from './ingest-store';
 import { MqttInbox, type InboundMessage } from './mqtt-inbox';
 import { forgetTransmitters } from './remote-id-memory';
 import { logHealthEffects } from 'src/health/health-log';
@@ -58,6 +58,7 @@ export class IngestionService implements OnModuleDestroy {
         batchSize: this.config.ingest.batchSize,
         lingerMs: this.config.ingest.lingerMs,
         health: { severity: this.config.health.incidentSeverity, topicPrefix: this.config.mqtt.topicPrefix },
+        inlineFold: this.foldProcessor.inlineFold,
       },
       (result) => this.afterCommit(result),
       () => this.metrics.ingestBatchFailures.inc(),
@@ -204,24 +205,18 @@ export class IngestionService implements OnModuleDestroy {
     };
   }
 
-  private async afterCommit({ batch, outcomes }: BatchResult): Promise<void> {
+  private async afterCommit({ batch, outcomes, foldedInline }: BatchResult): Promise<void> {
     this.inbox?.resumeIntake();
-    const stored: number[] = [];
-    const bySite = new Map<string, number[]>();
-    const keep = (siteId: string, ids: number[]) => {
-      stored.push(...ids);
-      const list = bySite.get(siteId) ?? [];
-      list.push(...ids);
-      bySite.set(siteId, list);
-    };
     outcomes.forEach((outcome, i) => {
       const { request, confirmation } = batch[i];
       this.count(request, outcome);
-      if (outcome.type === 'stored' && request.type === 'event') keep(request.event.siteId, [outcome.id]);
-      if (outcome.type === 'remoteid' && request.type === 'remoteid') keep(request.report.siteId, outcome.storedIds);
       if (confirmation) this.confirm(confirmation, request, outcome);
     });
-    // Folded here and now when this instance runs a worker with room for them, else queued.
+    if (foldedInline) return;
+    // Not folded in the batch's transaction: folded here and now when this instance runs a
+    // worker with room for them, else queued.
+    const bySite = storedEventsBySite(batch.map((m) => m.request), outcomes);
+    const stored = [...bySite.values()].flat();
     if (stored.length > 0 && !this.foldProcessor.foldNow(bySite)) {
       // If Redis is down the events are still safe: the re-queue sweep picks them up.
       await this.foldQueue
