@@ -12,6 +12,7 @@ import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
+import { foldLockKey, lockFoldGroups } from './fold-locks';
 import { LoadedRules } from './loaded-rules';
 
 /** Events taken per step; a full step is followed at once by the next. */
@@ -255,11 +256,7 @@ export class CorrelatorService implements OnModuleDestroy {
       const preview = plan([...ruleIncidents, ...seen], baseOf);
       const escalating = preview.filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident)).map((c) => c.incident);
       if (escalating.length === 0) return this.write(tx, preview, now);
-      const foldLocks = [...new Set(escalating.map((i) => `fold/${i.siteId}/${i.groupKey.split(':')[0]}`))].sort();
-      await tx.query(
-        'SELECT pg_advisory_xact_lock(hashtextextended(g, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(g, n) ORDER BY n',
-        [foldLocks],
-      );
+      await lockFoldGroups(tx, escalating.map((i) => foldLockKey(i.siteId, i.groupKey.split(':')[0])));
       // Under those locks, read them again and plan again; only they may be escalated.
       const locked = await correlatorStore.incidents(tx, escalating.map((i) => i.id), { lock: true });
       const lockedIds = new Set(locked.map((i) => i.id));

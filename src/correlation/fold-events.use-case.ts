@@ -100,14 +100,14 @@ export class FoldEventsUseCase {
     const siteHolds = await this.holdsCache.forSites([...new Set(sites)]);
 
     const changes = await this.db.transaction(async (tx) => {
-      // One lock per (site, kind) of the events not folded yet, "fold/<site>/<kind>", taken in
+      // One lock per (site, kind) of the events not folded yet (fold-locks.ts), taken in
       // sorted order. The groups are read in the same statement; the events are read again
       // below, under the locks, so what another worker folds meanwhile is seen as folded.
       const { rows: locked } = await tx.query<{ g: string }>(
         prepared(
           'fold-lock',
           `SELECT g, pg_advisory_xact_lock(hashtextextended(g, 0))
-             FROM (SELECT DISTINCT 'fold/' || site_id || '/' || kind AS g FROM events
+             FROM (SELECT DISTINCT ('fold/' || site_id || '/' || kind) COLLATE "C" AS g FROM events
                     WHERE id = ANY($1) AND folded_at IS NULL ORDER BY 1) AS pending`,
           [eventIds],
         ),
@@ -147,20 +147,12 @@ export class FoldEventsUseCase {
   /**
    * Folds events stored in this same transaction (an ingest batch's, storeBatch with foldedAt),
    * so one commit makes them durable and puts them in their incidents. They are already
-   * marked folded and no other transaction can see them, so only their groups are locked: the
-   * incidents they may join are read under the locks.
+   * marked folded, and the caller took their groups' locks (lockFoldGroups) at the start of
+   * the transaction, so the incidents they may join are read under the locks.
    */
   async foldStored(tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date): Promise<() => void> {
     const eventIds = [...eventsBySite.values()].flat();
     const siteHolds = await this.holdsCache.forSites([...eventsBySite.keys()]);
-    await tx.query(
-      prepared(
-        'fold-lock-stored',
-        `SELECT pg_advisory_xact_lock(hashtextextended(g, 0))
-           FROM (SELECT DISTINCT 'fold/' || site_id || '/' || kind AS g FROM events WHERE id = ANY($1) ORDER BY 1) AS stored`,
-        [eventIds],
-      ),
-    );
     const { rows } = await tx.query<EventRow>(
       prepared('fold-read-stored', `SELECT ${FOLD_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`, [eventIds, [...siteHolds.keys()]]),
     );

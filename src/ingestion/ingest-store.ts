@@ -76,6 +76,17 @@ export function storedEventsBySite(requests: readonly StoreRequest[], outcomes: 
   return bySite;
 }
 
+/** The (site, kind) groups a batch's events may fall in: a Remote ID payload makes drone events. */
+export function foldGroupsOf(requests: readonly StoreRequest[]): { siteId: string; kind: string }[] {
+  const groups = new Map<string, { siteId: string; kind: string }>();
+  for (const r of requests) {
+    const group =
+      r.type === 'event' ? { siteId: r.event.siteId, kind: r.event.kind } : r.type === 'remoteid' ? { siteId: r.report.siteId, kind: 'drone' } : undefined;
+    if (group) groups.set(`${group.siteId}/${group.kind}`, group);
+  }
+  return [...groups.values()];
+}
+
 /** The first 4 KiB of a rejected payload, as text PostgreSQL can hold. */
 export const REJECTED_PAYLOAD_BYTES = 4096;
 
