@@ -9,7 +9,8 @@ import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/
 import type { Incident } from 'src/domain/incidents/incident';
 import { heldBack, type Hold, type SiteHolds } from 'src/domain/silences/held-back';
 import { chainTimeline, incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
-import { appendLiveMessages } from 'src/live/live-log';
+import { CommittedLive } from 'src/live/committed-live';
+import { appendLiveMessages, type LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
@@ -28,6 +29,14 @@ const FOLD_COLUMNS = `id, site_id, kind, occurred_at, received_at, severity, zon
     'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
   END AS drone,
   CASE WHEN site_id = ANY($2) THEN details END AS details`;
+
+/** What a fold wrote: the incident changes and their live messages. */
+interface Folded {
+  changes: IncidentChange[];
+  messages: LiveMessage[];
+}
+
+const NOTHING_FOLDED: Folded = { changes: [], messages: [] };
 
 /** How many waiting events of its groups a job folds besides its own. */
 const EXTRA_EVENTS_PER_JOB = 5000;
@@ -76,6 +85,7 @@ export class FoldEventsUseCase {
     private readonly metrics: Metrics,
     private readonly holdsCache: SilenceHoldsCache,
     private readonly holdsRepository: SilenceHoldsRepository,
+    private readonly committedLive: CommittedLive,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -99,7 +109,7 @@ export class FoldEventsUseCase {
     // Silences and authorized drones of these sites (cached); sites with none cost nothing more.
     const siteHolds = await this.holdsCache.forSites([...new Set(sites)]);
 
-    const changes = await this.db.transaction(async (tx) => {
+    const folded = await this.db.transaction(async (tx) => {
       // One lock per (site, kind) of the events not folded yet (fold-locks.ts), taken in
       // sorted order. The groups are read in the same statement; the events are read again
       // below, under the locks, so what another worker folds meanwhile is seen as folded.
@@ -112,7 +122,7 @@ export class FoldEventsUseCase {
           [eventIds],
         ),
       );
-      if (locked.length === 0) return [];
+      if (locked.length === 0) return NOTHING_FOLDED;
       const groups = locked.map((r) => r.g);
       // Under the locks: whatever another worker folded meanwhile is now visibly folded. Besides
       // the job's own events, take the groups' other waiting events too (oldest first): when
@@ -141,7 +151,7 @@ export class FoldEventsUseCase {
       const now = this.clock.now();
       return this.foldRows(tx, rows, siteHolds, now, { markFolded: true });
     });
-    this.report(changes);
+    this.afterCommit(folded);
   }
 
   /**
@@ -156,8 +166,8 @@ export class FoldEventsUseCase {
     const { rows } = await tx.query<EventRow>(
       prepared('fold-read-stored', `SELECT ${FOLD_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`, [eventIds, [...siteHolds.keys()]]),
     );
-    const changes = await this.foldRows(tx, rows, siteHolds, now, { markFolded: false });
-    return () => this.report(changes);
+    const folded = await this.foldRows(tx, rows, siteHolds, now, { markFolded: false });
+    return () => this.afterCommit(folded);
   }
 
   /**
@@ -171,8 +181,8 @@ export class FoldEventsUseCase {
     siteHolds: ReadonlyMap<string, SiteHolds>,
     now: Date,
     { markFolded }: { markFolded: boolean },
-  ): Promise<IncidentChange[]> {
-    if (rows.length === 0) return [];
+  ): Promise<Folded> {
+    if (rows.length === 0) return NOTHING_FOLDED;
     const { gapMs, droneGate } = this.config.correlation;
     // Held-back events are stored and linked to what held them, marked folded, and go no further:
     // no incident, no live message.
@@ -188,7 +198,7 @@ export class FoldEventsUseCase {
     });
     await this.holdsRepository.recordHolds(tx, held, now);
     this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
-    if (folding.length === 0) return [];
+    if (folding.length === 0) return NOTHING_FOLDED;
     const bySite = new Map<string, FoldableEvent[]>();
     for (const r of folding) {
       const list = bySite.get(r.site_id) ?? [];
@@ -232,14 +242,16 @@ export class FoldEventsUseCase {
         await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
       ),
     });
-    await appendLiveMessages(
+    const messages = await appendLiveMessages(
       tx,
       changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
     );
-    return changes;
+    return { changes, messages };
   }
 
-  private report(changes: readonly IncidentChange[]): void {
+  /** Once the fold has committed: its live messages to this process's sockets, its metrics and log. */
+  private afterCommit({ changes, messages }: Folded): void {
+    this.committedLive.committed(messages);
     for (const change of changes) {
       if (change.type !== 'opened') continue;
       this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] });

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { SESSION_REVOKED_CHANNEL } from 'src/auth/sessions.repository';
 import { USER_CHANGED_CHANNEL } from 'src/auth/users.repository';
+import { CommittedLive } from './committed-live';
 import { LIVE_CHANNEL, LiveLogReader, type LiveMessage } from './live-log';
 
 /** Most messages of one site read at once. */
@@ -17,7 +18,8 @@ const POLL_INTERVAL_MS = 1000;
  * safety net), so a message reaches every permitted client, whichever instance committed it
  * and whichever instance the client is connected to. It also passes on account changes and
  * revoked sessions, so every instance closes the sockets of a user who was disabled or
- * changed, or of a session that logged out.
+ * changed, or of a session that logged out. What this process commits itself is handed over
+ * in-process (CommittedLive) and needs no read, when it continues a site's stream exactly.
  */
 @Injectable()
 export class LiveDispatcher implements OnModuleDestroy {
@@ -35,6 +37,7 @@ export class LiveDispatcher implements OnModuleDestroy {
 
   constructor(
     private readonly log: LiveLogReader,
+    private readonly committedLive: CommittedLive,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,6 +50,7 @@ export class LiveDispatcher implements OnModuleDestroy {
     this.userChanged = userChanged;
     this.sessionRevoked = sessionRevoked;
     for (const [siteId, seq] of await this.log.latestSeqs()) this.positions.set(siteId, seq);
+    this.committedLive.listen((messages) => this.handOver(messages));
     await this.listen();
     this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
   }
@@ -63,8 +67,12 @@ export class LiveDispatcher implements OnModuleDestroy {
         if (n.payload) this.sessionRevoked(n.payload);
         return;
       }
-      const siteId = n.payload?.slice(0, n.payload.lastIndexOf(':'));
-      if (siteId) this.read(siteId);
+      const at = n.payload?.lastIndexOf(':') ?? -1;
+      if (at <= 0) return;
+      const siteId = n.payload!.slice(0, at);
+      // Already handed out (by this process's own hand-over): nothing to read.
+      if (Number(n.payload!.slice(at + 1)) <= (this.positions.get(siteId) ?? 0)) return;
+      this.read(siteId);
     });
     client.on('error', (error) => {
       this.logger.warn(`Live listener lost its connection: ${error.message}`);
@@ -91,6 +99,27 @@ export class LiveDispatcher implements OnModuleDestroy {
       }
     } catch (error) {
       this.logger.warn(`Live poll failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Messages this process has just committed, in each site's order. A site's run is handed out
+   * at once if it starts right after the last one handed out; a run that starts later (another
+   * transaction's messages come between, not yet seen) makes the site be read from the log, as
+   * a notification would; one already handed out is dropped.
+   */
+  private handOver(messages: readonly LiveMessage[]): void {
+    if (this.stopped) return;
+    const bySite = new Map<string, LiveMessage[]>();
+    for (const m of messages) bySite.set(m.siteId, [...(bySite.get(m.siteId) ?? []), m]);
+    for (const [siteId, run] of bySite) {
+      const position = this.positions.get(siteId) ?? 0;
+      if (run[0].seq === position + 1) {
+        this.positions.set(siteId, run[run.length - 1].seq);
+        this.subscriber(siteId, run);
+      } else if (run[run.length - 1].seq > position) {
+        this.read(siteId);
+      }
     }
   }
 
@@ -122,11 +151,14 @@ export class LiveDispatcher implements OnModuleDestroy {
         this.logger.warn(`Reading the live log failed (the poll retries): ${(error as Error).message}`);
         return;
       }
-      for (const [siteId, messages] of batches) {
+      for (const [siteId, read] of batches) {
+        if (read.length === READ_LIMIT) this.dirty.add(siteId);
+        // A hand-over while the log was being read may have handed out some of these already.
+        const position = this.positions.get(siteId) ?? 0;
+        const messages = read.filter((m) => m.seq > position);
         if (messages.length === 0) continue;
         this.positions.set(siteId, messages[messages.length - 1].seq);
         this.subscriber(siteId, messages);
-        if (messages.length === READ_LIMIT) this.dirty.add(siteId);
       }
     }
   }

@@ -18,15 +18,16 @@ export interface LiveMessage {
  * incident changes they describe. Each site's counter row stays locked until commit, so
  * numbers are drawn in commit order and with no gap (an aborted transaction gives its numbers
  * back). Counter rows are locked in site order, so transactions never deadlock on them.
+ * Returns the messages with their numbers (for CommittedLive, once committed).
  */
 export async function appendLiveMessages(
   tx: PoolClient,
   messages: { type: IncidentChangeType; incident: IncidentView }[],
-): Promise<void> {
-  if (messages.length === 0) return;
+): Promise<LiveMessage[]> {
+  if (messages.length === 0) return [];
   // One statement: draw each site's numbers (counter rows locked in site order), write the
   // messages numbered in the order given, and notify each site's last number.
-  await tx.query(
+  const { rows } = await tx.query<{ site_id: string; last_seq: string }>(
     prepared(
       'live-append',
       `WITH m AS (
@@ -47,7 +48,7 @@ export async function appendLiveMessages(
          SELECT m.site_id, streams.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
            FROM m JOIN streams USING (site_id)
        )
-       SELECT pg_notify($5, site_id || ':' || last_seq) FROM streams`,
+       SELECT site_id, last_seq, pg_notify($5, site_id || ':' || last_seq) FROM streams`,
       [
         messages.map((m) => m.incident.siteId),
         messages.map((m) => m.type),
@@ -57,6 +58,16 @@ export async function appendLiveMessages(
       ],
     ),
   );
+  // The k-th of a site's n messages here is numbered last_seq - n + k.
+  const last = new Map(rows.map((r) => [r.site_id, Number(r.last_seq)]));
+  const left = new Map<string, number>();
+  for (const m of messages) left.set(m.incident.siteId, (left.get(m.incident.siteId) ?? 0) + 1);
+  return messages.map((m) => {
+    const siteId = m.incident.siteId;
+    const n = left.get(siteId)!;
+    left.set(siteId, n - 1);
+    return { siteId, seq: last.get(siteId)! - n + 1, type: m.type, incident: m.incident };
+  });
 }
 
 /** Reading the log back: for live fan-out and for `resume`. */

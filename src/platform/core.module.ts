@@ -1,10 +1,14 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
+import { CommittedLive } from 'src/live/committed-live';
 import { Clock, SystemClock } from './clock';
 import { Metrics } from './metrics';
 
-/** What every feature uses: configuration, the database pool, the clock and the metrics. */
+/**
+ * What every feature uses: configuration, the database pool, the clock, the metrics, and the
+ * hand-over of committed live messages to this process's live dispatcher.
+ */
 @Global()
 @Module({})
 export class CoreModule implements OnApplicationShutdown {
@@ -18,8 +22,9 @@ export class CoreModule implements OnApplicationShutdown {
         { provide: Db, useFactory: () => new Db(config.database.url, config.database.poolSize) },
         { provide: Clock, useClass: SystemClock },
         Metrics,
+        CommittedLive,
       ],
-      exports: [APP_CONFIG, Db, Clock, Metrics],
+      exports: [APP_CONFIG, Db, Clock, Metrics, CommittedLive],
     };
   }
 
