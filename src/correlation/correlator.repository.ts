@@ -3,7 +3,6 @@ import type { SensorOutage } from 'src/domain/correlation';
 import type { MatchChange } from 'src/domain/correlation/match-incidents';
 import { outagesFromHealth, type HealthChange, type ZoneCoverage } from 'src/domain/correlation/outages';
 import type { Kind } from 'src/domain/events/canonical-event.schema';
-import { severityRank } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 import { chainTimeline, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
@@ -155,74 +154,14 @@ export const correlatorStore = {
     return rows.map(toIncident);
   },
 
-  /** Writes what matching changed: incidents opened and changed, links, timeline entries. */
+  /**
+   * Writes what matching changed, as a fold writes its changes (incidentWrites.applyFold, one
+   * statement): incidents opened and changed, links, and timeline entries hashed into their chains.
+   */
   async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<void> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
-    if (opened.length > 0) {
-      await tx.query(
-        `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
-                                zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at)
-         SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, 'open',
-                ARRAY(SELECT jsonb_array_elements_text(u.kinds)), ARRAY(SELECT jsonb_array_elements_text(u.rule_ids)),
-                ARRAY(SELECT jsonb_array_elements_text(u.zones)), u.event_count, u.first_seen_at, u.last_seen_at, $12, $12
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::jsonb[],
-                       $8::jsonb[], $9::jsonb[], $10::int[], $11::timestamptz[], $13::timestamptz[])
-             AS u(id, site_id, group_key, title, severity, severity_rank, kinds, rule_ids, zones, event_count,
-                  first_seen_at, last_seen_at)`,
-        [
-          opened.map((i) => i.id),
-          opened.map((i) => i.siteId),
-          opened.map((i) => i.groupKey),
-          opened.map((i) => i.title),
-          opened.map((i) => i.severity),
-          opened.map((i) => severityRank(i.severity)),
-          opened.map((i) => JSON.stringify(i.kinds)),
-          opened.map((i) => JSON.stringify(i.ruleIds)),
-          opened.map((i) => JSON.stringify(i.zones)),
-          opened.map((i) => i.eventCount),
-          opened.map((i) => i.firstSeenAt),
-          at,
-          opened.map((i) => i.lastSeenAt),
-        ],
-      );
-    }
-    if (changed.length > 0) {
-      await tx.query(
-        `UPDATE incidents i
-            SET title = u.title, severity = u.severity, severity_rank = u.severity_rank,
-                kinds = ARRAY(SELECT jsonb_array_elements_text(u.kinds)),
-                rule_ids = ARRAY(SELECT jsonb_array_elements_text(u.rule_ids)),
-                zones = ARRAY(SELECT jsonb_array_elements_text(u.zones)),
-                event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-                updated_at = $11
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::jsonb[], $7::jsonb[],
-                       $8::int[], $9::timestamptz[], $10::timestamptz[])
-             AS u(id, title, severity, severity_rank, kinds, rule_ids, zones, event_count, first_seen_at, last_seen_at)
-          WHERE i.id = u.id`,
-        [
-          changed.map((i) => i.id),
-          changed.map((i) => i.title),
-          changed.map((i) => i.severity),
-          changed.map((i) => severityRank(i.severity)),
-          changed.map((i) => JSON.stringify(i.kinds)),
-          changed.map((i) => JSON.stringify(i.ruleIds)),
-          changed.map((i) => JSON.stringify(i.zones)),
-          changed.map((i) => i.eventCount),
-          changed.map((i) => i.firstSeenAt),
-          changed.map((i) => i.lastSeenAt),
-          at,
-        ],
-      );
-    }
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
-    if (links.length > 0) {
-      await tx.query(
-        `INSERT INTO incident_events (incident_id, event_id)
-         SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING`,
-        [links.map((l) => l.incidentId), links.map((l) => l.eventId)],
-      );
-    }
     // Hashed here, as the fold does (the trigger only checks each entry continues its chain).
     const entries: TimelineEntry[] = changes.flatMap((c) => [
       ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
@@ -231,7 +170,14 @@ export const correlatorStore = {
         : []),
     ]);
     const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
-    await incidentWrites.addChainedTimeline(tx, chainTimeline(entries, heads));
+    await incidentWrites.applyFold(tx, {
+      opened,
+      updated: changed,
+      links,
+      markFolded: [],
+      foldedAt: at,
+      timeline: chainTimeline(entries, heads),
+    });
   },
 
   /**

@@ -211,8 +211,9 @@ export const incidentWrites = {
   },
 
   /**
-   * Writes one fold in a single statement: the incidents it opened, the ones it changed, the
-   * links from events to incidents, the events marked folded (markFolded), and the timeline entries.
+   * Writes one fold (or the correlator's matches) in a single statement: the incidents it opened,
+   * the ones it changed, the links from events to incidents, the events marked folded
+   * (markFolded), and the timeline entries. Kinds, rule ids and zones are identifiers (no commas).
    * (Foreign keys are checked at the end of the statement, when the new incidents exist.)
    */
   async applyFold(
@@ -247,12 +248,14 @@ export const incidentWrites = {
          updated AS (
            UPDATE incidents i
               SET severity = u.severity, severity_rank = u.severity_rank,
+                  kinds = string_to_array(u.kinds, ','), rule_ids = string_to_array(u.rule_ids, ','),
                   zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
                   event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
                   updated_at = u.updated_at, title = u.title, track = COALESCE(u.track, i.track)
              FROM unnest($16::uuid[], $17::text[], $18::smallint[], $19::text[], $20::int[], $21::timestamptz[],
-                         $22::timestamptz[], $23::timestamptz[], $33::text[], $34::jsonb[])
-               AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at, title, track)
+                         $22::timestamptz[], $23::timestamptz[], $33::text[], $34::jsonb[], $39::text[], $40::text[])
+               AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at, title, track,
+                    kinds, rule_ids)
             WHERE i.id = u.id
          ),
          linked AS (
@@ -304,6 +307,8 @@ export const incidentWrites = {
           timeline.map((e) => e.prevHash),
           timeline.map((e) => e.hash),
           fold.markFolded,
+          updated.map((i) => i.kinds.join(',')),
+          updated.map((i) => i.ruleIds.join(',')),
         ],
       ),
     );
@@ -324,25 +329,6 @@ export const incidentWrites = {
               reopened_at = CASE WHEN status = 'resolved' AND $2 = 'open' THEN $8 ELSE reopened_at END
         WHERE id = $1`,
       [i.id, i.status, i.acknowledgedAt, i.acknowledgedBy, i.assignee, i.resolvedAt, i.resolution, i.updatedAt],
-    );
-  },
-
-  /** Timeline entries already linked into their chains (chainTimeline, with heads read under the incidents' locks). */
-  async addChainedTimeline(tx: Queryable, entries: ChainedTimelineInsert[]): Promise<void> {
-    if (entries.length === 0) return;
-    await tx.query(
-      `INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::text[])`,
-      [
-        entries.map((e) => e.incidentId),
-        entries.map((e) => e.at),
-        entries.map((e) => e.actor),
-        entries.map((e) => e.action),
-        entries.map((e) => JSON.stringify(e.details)),
-        entries.map((e) => e.chainSeq),
-        entries.map((e) => e.prevHash),
-        entries.map((e) => e.hash),
-      ],
     );
   },
 
