@@ -21,6 +21,10 @@ export interface NewEventRow extends SiteEventRow {
   held: boolean;
 }
 
+/** Events after the cursor ($1, $2): what live correlation has still to take. */
+export const PENDING_COUNT = `SELECT count(*)::int AS n FROM events
+  WHERE ingest_xid IS NOT NULL AND (ingest_xid, id) > ($1::xid8, $2::bigint)`;
+
 /** The SQL of live correlation (correlator.service.ts). */
 export const correlatorStore = {
   async cursor(q: Queryable): Promise<CorrelationCursor> {
@@ -31,15 +35,12 @@ export const correlatorStore = {
   /**
    * How many accepted events lie after the cursor. The cursor is read first and passed as
    * values: only then does the planner see how few events lie after it and read them from
-   * the (ingest_xid, id) index instead of scanning the table.
+   * the (ingest_xid, id) index instead of scanning the table (run it in Db.withoutTableScans
+   * too: before the first analyze the planner has no idea how few they are).
    */
   async pending(q: Queryable): Promise<number> {
     const cursor = await correlatorStore.cursor(q);
-    const { rows } = await q.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events
-        WHERE ingest_xid IS NOT NULL AND (ingest_xid, id) > ($1::xid8, $2::bigint)`,
-      [cursor.xid, cursor.eventId],
-    );
+    const { rows } = await q.query<{ n: number }>(PENDING_COUNT, [cursor.xid, cursor.eventId]);
     return rows[0].n;
   },
 

@@ -60,7 +60,9 @@ export class CorrelatorService implements OnModuleDestroy {
   start(): void {
     if (this.rules.ruleSet.rules.length === 0) return;
     // Only where correlation runs: with no rules the cursor stays put and the count would be every event.
-    this.metrics.onScrape(async () => this.metrics.correlationPending.set(await correlatorStore.pending(this.db.pool)));
+    this.metrics.onScrape(async () =>
+      this.metrics.correlationPending.set(await this.db.withoutTableScans((tx) => correlatorStore.pending(tx))),
+    );
     this.stopped = false;
     this.loop = this.run();
   }

@@ -6,6 +6,9 @@ import { Metrics } from 'src/platform/metrics';
 import { bullConnection } from 'src/platform/redis-connection';
 import { FOLD_QUEUE, foldJobId, type FoldJobData } from './fold.jobs';
 
+/** The events whose fold failed every attempt (the dead letters); served by the events_fold_failed index. */
+export const DEAD_LETTER_COUNT = 'SELECT count(*) AS n FROM events WHERE fold_error IS NOT NULL';
+
 /** Producer side of the fold queue: used by ingestion and by the re-queue sweep. */
 @Injectable()
 export class FoldQueue implements OnApplicationShutdown {
@@ -29,8 +32,8 @@ export class FoldQueue implements OnApplicationShutdown {
       for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
     });
     metrics.onScrape(async () => {
-      const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE fold_error IS NOT NULL');
-      metrics.deadLettered.set(Number(row.n));
+      const { rows } = await db.withoutTableScans((tx) => tx.query<{ n: string }>(DEAD_LETTER_COUNT));
+      metrics.deadLettered.set(Number(rows[0].n));
     });
   }
 

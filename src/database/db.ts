@@ -41,6 +41,23 @@ export class Db {
     }
   }
 
+  /**
+   * Runs fn in a read-only transaction in which PostgreSQL may not scan a whole table when an
+   * index can answer: for the counts a metrics scrape makes every few seconds. Until
+   * autovacuum has first analyzed a table (a minute or more on a fresh or fast-growing one) the
+   * planner guesses that a filter such as `fold_error IS NOT NULL` keeps most rows, and reads
+   * every event to count none.
+   */
+  async withoutTableScans<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(
+      async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        return fn(tx);
+      },
+      { readOnly: true },
+    );
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -11,6 +11,7 @@ import { BlindSpots1764760000000 } from './1764760000000-blind-spots';
 import { DroneTracks1764770000000 } from './1764770000000-drone-tracks';
 import { Correlator1764780000000 } from './1764780000000-correlator';
 import { FoldFailures1764790000000 } from './1764790000000-fold-failures';
+import { GinPendingLists1764800000000 } from './1764800000000-gin-pending-lists';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   DroneTracks1764770000000,
   Correlator1764780000000,
   FoldFailures1764790000000,
+  GinPendingLists1764800000000,
 ];

@@ -1,0 +1,65 @@
+import { PENDING_COUNT, correlatorStore } from '../../src/correlation/correlator.repository';
+import { DEAD_LETTER_COUNT } from '../../src/correlation/fold-queue';
+import { createTestContext, type TestContext } from '../support/test-context';
+
+/**
+ * The counts a metrics scrape makes (dead letters, events correlation has still to take) must
+ * come from their indexes, not from reading every event, also on a table autovacuum has never
+ * analyzed: a fresh database, or the first minutes of a busy one. And the incidents' GIN
+ * indexes keep their pending lists small (migration 1764800000000).
+ */
+const EVENTS = 5000;
+
+describe('what a metrics scrape counts, on a table never analyzed', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await createTestContext('scrape-counts');
+    await ctx.db.query(`INSERT INTO sites (id, name) VALUES ('kolwezi-1', 'kolwezi-1')`);
+    await ctx.db.query(`INSERT INTO gateways (site_id, id) VALUES ('kolwezi-1', 'gw-1')`);
+    await ctx.db.query(
+      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, occurred_at, received_at, source, details, topic,
+                           raw_payload, folded_at)
+       SELECT 'kolwezi-1', 'gw-1', gen_random_uuid(), 'ids-1', 'cyber', now(), now(), 'canonical', '{}', 't', '{}',
+              CASE WHEN n % 1000 = 0 THEN NULL ELSE now() END
+         FROM generate_series(1, $1::int) AS n`,
+      [EVENTS],
+    );
+    await ctx.db.query(`UPDATE events SET fold_error = 'timeline: relation does not exist' WHERE folded_at IS NULL`);
+  });
+
+  afterAll(async () => {
+    await ctx?.dispose();
+  });
+
+  const planOf = async (sql: string, params: unknown[] = []) => {
+    const { rows } = await ctx.db.withoutTableScans((tx) => tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params));
+    return JSON.stringify(rows[0]['QUERY PLAN']);
+  };
+
+  it('counts the dead letters from their partial index', async () => {
+    const plan = await planOf(DEAD_LETTER_COUNT);
+    expect(plan).not.toContain('Seq Scan');
+    expect(plan).toContain('events_fold_failed');
+    const { rows } = await ctx.db.withoutTableScans((tx) => tx.query<{ n: string }>(DEAD_LETTER_COUNT));
+    expect(Number(rows[0].n)).toBe(EVENTS / 1000);
+  });
+
+  it('counts the events after the correlation cursor from the (ingest_xid, id) index', async () => {
+    const cursor = await correlatorStore.cursor(ctx.db.pool);
+    const plan = await planOf(PENDING_COUNT, [cursor.xid, cursor.eventId]);
+    expect(plan).not.toContain('Seq Scan');
+    expect(plan).toContain('events_ingest_xid');
+    expect(await ctx.db.withoutTableScans((tx) => correlatorStore.pending(tx))).toBe(EVENTS);
+  });
+
+  it('keeps the pending lists of the incidents GIN indexes at 64 kB', async () => {
+    const rows = await ctx.db.query<{ relname: string; reloptions: string[] | null }>(
+      `SELECT c.relname, c.reloptions FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_am a ON a.oid = c.relam
+        WHERE x.indrelid = 'incidents'::regclass AND a.amname = 'gin' ORDER BY c.relname`,
+    );
+    // incidents_title_trgm too, where the server has pg_trgm (this machine's has).
+    expect(rows.map((r) => r.relname)).toEqual(expect.arrayContaining(['incidents_rule_ids', 'incidents_zones']));
+    for (const row of rows) expect(row.reloptions).toContain('gin_pending_list_limit=64');
+  });
+});
