@@ -42,8 +42,12 @@ export const EnvSchema = z.object({
   MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(2000),
   /** Most events committed in one ingest transaction. */
   INGEST_BATCH_SIZE: positiveInt.default(500),
-  /** How long the first message of a batch may wait for others, in ms. */
-  INGEST_LINGER_MS: z.coerce.number().int().min(0).default(10),
+  /**
+   * How long the first message of a batch may wait for others, in ms. Short: under load the
+   * messages that arrive while a batch commits make the next batch anyway; this only gathers
+   * a burst that arrives while nothing is being written.
+   */
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).default(2),
   /** How far in the future an event's occurredAt may be, in ms. */
   EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
   /** Events that arrive later than this after they occurred are flagged late, in ms. */
