@@ -135,9 +135,9 @@ export const correlatorStore = {
   /** The unresolved rule incidents of these groups ("site/group key" pairs) last seen since `since`, locked. */
   async lockRuleIncidents(tx: Queryable, ruleGroups: { siteId: string; groupKey: string }[], since: Date): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
-      `SELECT i.* FROM incidents i
-        WHERE i.status <> 'resolved' AND i.last_seen_at >= $3
-          AND (i.site_id, i.group_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+      `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
+        WHERE i.status <> 'resolved' AND s.last_seen_at >= $3
+          AND (s.site_id, s.group_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
         ORDER BY i.id
         FOR UPDATE OF i`,
       [ruleGroups.map((g) => g.siteId), ruleGroups.map((g) => g.groupKey), since],

@@ -132,14 +132,15 @@ export const incidentWrites = {
     const { rows } = await tx.query<IncidentRow>(
       prepared(
         'fold-active-near',
-        `SELECT i.* FROM incidents i
+        `SELECT i.* FROM incident_spans s
            JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
                    FROM unnest($1::text[]) AS g) wanted
-             ON wanted.site_id = i.site_id
-            AND (i.group_key = wanted.group_key OR starts_with(i.group_key, wanted.group_key || ':'))
+             ON wanted.site_id = s.site_id
+            AND (s.group_key = wanted.group_key OR starts_with(s.group_key, wanted.group_key || ':'))
+           JOIN incidents i ON i.id = s.incident_id
           WHERE i.status <> 'resolved'
-            AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-            AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            AND s.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+            AND s.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
           FOR UPDATE OF i`,
         [groups, from, to, gapMs],
       ),
@@ -180,11 +181,11 @@ export const incidentWrites = {
     const { rows } = await tx.query<IncidentRow>(
       prepared(
         'fold-drone-named',
-        `SELECT i.* FROM incidents i
-          WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
+        `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
+          WHERE s.site_id = ANY($1) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
             AND ((i.track->'uasIds') ?| $2::text[] OR (i.track->'trackKeys') ?| $3::text[])
-            AND i.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
-            AND i.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
+            AND s.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
+            AND s.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
           FOR UPDATE OF i`,
         [siteIds, names.uasIds, names.trackKeys, from, to, gapMs],
       ),
@@ -200,9 +201,9 @@ export const incidentWrites = {
     const { rows } = await tx.query<IncidentRow>(
       prepared(
         'fold-drone-near',
-        `SELECT i.* FROM incidents i
-          WHERE i.site_id = ANY($1) AND i.status <> 'resolved' AND starts_with(i.group_key, 'drone:')
-            AND i.last_seen_at BETWEEN $2 AND $3 AND i.id <> ALL($4::uuid[])
+        `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
+          WHERE s.site_id = ANY($1) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
+            AND s.last_seen_at BETWEEN $2 AND $3 AND s.incident_id <> ALL($4::uuid[])
           FOR UPDATE OF i`,
         [siteIds, from, to, except],
       ),

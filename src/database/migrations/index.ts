@@ -12,6 +12,7 @@ import { DroneTracks1764770000000 } from './1764770000000-drone-tracks';
 import { Correlator1764780000000 } from './1764780000000-correlator';
 import { FoldFailures1764790000000 } from './1764790000000-fold-failures';
 import { GinPendingLists1764800000000 } from './1764800000000-gin-pending-lists';
+import { IncidentSpans1764810000000 } from './1764810000000-incident-spans';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   Correlator1764780000000,
   FoldFailures1764790000000,
   GinPendingLists1764800000000,
+  IncidentSpans1764810000000,
 ];
