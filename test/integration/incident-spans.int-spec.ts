@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import type { Incident } from '../../src/domain/incidents/incident';
 import { incidentWrites } from '../../src/incidents/incident.repository';
+import { anIncident } from '../factories/incidents';
 import { createTestContext, type TestContext } from '../support/test-context';
 
 /**
@@ -11,31 +11,6 @@ import { createTestContext, type TestContext } from '../support/test-context';
  */
 const SITE = 'kolwezi-1';
 const GAP_MS = 10 * 60_000;
-
-function anIncident(at: Date, overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: randomUUID(),
-    siteId: SITE,
-    groupKey: 'theft',
-    title: 'Theft activity at kolwezi-1',
-    severity: 'medium',
-    status: 'open',
-    kinds: ['theft'],
-    ruleIds: [],
-    zones: ['north-fence'],
-    eventCount: 1,
-    firstSeenAt: at,
-    lastSeenAt: at,
-    openedAt: at,
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    assignee: null,
-    resolvedAt: null,
-    resolution: null,
-    updatedAt: at,
-    ...overrides,
-  };
-}
 
 const NO_LINKS = { links: [], markFolded: [], timeline: [] };
 

@@ -1,35 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../src/config/app-config';
 import { CommittedLive } from '../../src/live/committed-live';
 import { LiveDispatcher } from '../../src/live/live-dispatcher';
 import { appendLiveMessages, LiveLogReader, type LiveMessage } from '../../src/live/live-log';
-import type { IncidentView } from '../../src/incidents/incident.repository';
+import { incidentView, type IncidentView } from '../../src/incidents/incident.repository';
+import { anIncident } from '../factories/incidents';
 import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
 const SITE = 'kolwezi-1';
 
 function aView(title: string): IncidentView {
-  const at = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    siteId: SITE,
-    title,
-    severity: 'low',
-    status: 'open',
-    kinds: ['theft'],
-    ruleIds: ['theft-activity'],
-    zones: [],
-    eventCount: 1,
-    firstSeenAt: at,
-    lastSeenAt: at,
-    openedAt: at,
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    assignee: null,
-    resolvedAt: null,
-    resolution: null,
-  };
+  return incidentView(anIncident(new Date(), { siteId: SITE, title, severity: 'low', ruleIds: ['theft-activity'], zones: [] }));
 }
 
 /**
