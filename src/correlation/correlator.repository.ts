@@ -136,7 +136,7 @@ export const correlatorStore = {
   async lockRuleIncidents(tx: Queryable, ruleGroups: { siteId: string; groupKey: string }[], since: Date): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
       `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
-        WHERE i.status <> 'resolved' AND s.last_seen_at >= $3
+        WHERE i.status <> 'resolved' AND s.seen_until >= $3 AND i.last_seen_at >= $3
           AND (s.site_id, s.group_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
         ORDER BY i.id
         FOR UPDATE OF i`,

@@ -139,8 +139,10 @@ export const incidentWrites = {
             AND (s.group_key = wanted.group_key OR starts_with(s.group_key, wanted.group_key || ':'))
            JOIN incidents i ON i.id = s.incident_id
           WHERE i.status <> 'resolved'
-            AND s.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-            AND s.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            AND s.seen_until >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+            AND s.seen_from <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+            AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
           FOR UPDATE OF i`,
         [groups, from, to, gapMs],
       ),
@@ -184,8 +186,10 @@ export const incidentWrites = {
         `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
           WHERE s.site_id = ANY($1) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
             AND ((i.track->'uasIds') ?| $2::text[] OR (i.track->'trackKeys') ?| $3::text[])
-            AND s.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
-            AND s.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
+            AND s.seen_until >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
+            AND s.seen_from <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
+            AND i.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
+            AND i.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
           FOR UPDATE OF i`,
         [siteIds, names.uasIds, names.trackKeys, from, to, gapMs],
       ),
@@ -203,7 +207,8 @@ export const incidentWrites = {
         'fold-drone-near',
         `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
           WHERE s.site_id = ANY($1) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
-            AND s.last_seen_at BETWEEN $2 AND $3 AND s.incident_id <> ALL($4::uuid[])
+            AND s.seen_until >= $2 AND s.seen_from <= $3
+            AND i.last_seen_at BETWEEN $2 AND $3 AND s.incident_id <> ALL($4::uuid[])
           FOR UPDATE OF i`,
         [siteIds, from, to, except],
       ),

@@ -52,9 +52,11 @@ export class IncidentsService {
     const filter = new SqlFilter();
     scopeToSites(filter, 'site_id', principal, query.siteId);
     addIncidentSearch(filter, query)
-      // Active in the window: served by incident_spans' index (incidents' own has no last_seen_at).
-      .add('id IN (SELECT incident_id FROM incident_spans WHERE first_seen_at <= ?)', query.to)
-      .add('id IN (SELECT incident_id FROM incident_spans WHERE last_seen_at >= ?)', query.from)
+      .add('first_seen_at <= ?', query.to)
+      .add('last_seen_at >= ?', query.from)
+      // The same, coarser (to the minute), from incident_spans' index: incidents' own has no last_seen_at.
+      .add('id IN (SELECT incident_id FROM incident_spans WHERE seen_from <= ?)', query.to)
+      .add('id IN (SELECT incident_id FROM incident_spans WHERE seen_until >= ?)', query.from)
       .before('opened_at', 'id', after, 'uuid');
     return this.db.query<IncidentRow>(
       `SELECT * FROM incidents ${filter.where} ORDER BY opened_at DESC, id DESC LIMIT ${filter.param(limit)}`,

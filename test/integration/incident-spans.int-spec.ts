@@ -5,9 +5,10 @@ import { anIncident } from '../factories/incidents';
 import { createTestContext, type TestContext } from '../support/test-context';
 
 /**
- * incident_spans (migration 1764810000000): the span of every incident, kept by triggers on
- * incidents whoever writes them, is what folding finds incidents by; and because incidents'
- * own indexes no longer hold last_seen_at, growing an incident is a HOT update.
+ * incident_spans (migration 1764810000000): the span of every incident rounded out to the
+ * minute, kept by triggers on incidents whoever writes them, is what folding finds incidents
+ * by; because incidents' own indexes no longer hold last_seen_at, growing an incident is a HOT
+ * update, and its span row changes at most once a minute.
  */
 const SITE = 'kolwezi-1';
 const GAP_MS = 10 * 60_000;
@@ -27,19 +28,24 @@ describe('incident spans', () => {
   });
 
   const spanOf = async (id: string) =>
-    (await ctx.db.query<{ first_seen_at: Date; last_seen_at: Date; group_key: string }>(
-      'SELECT first_seen_at, last_seen_at, group_key FROM incident_spans WHERE incident_id = $1',
+    (await ctx.db.query<{ seen_from: Date; seen_until: Date; group_key: string; xmin: string }>(
+      'SELECT seen_from, seen_until, group_key, xmin::text FROM incident_spans WHERE incident_id = $1',
       [id],
     ))[0];
+  const minute = (iso: string) => new Date(iso);
 
-  it('follows every incident written, by a fold or by plain SQL', async () => {
-    const at = new Date('2026-11-29T02:00:00.000Z');
+  it('follows every incident written, by a fold or by plain SQL, rounded out to the minute', async () => {
+    const at = new Date('2026-11-29T02:00:30.250Z');
     const folded = anIncident(at);
     await ctx.db.transaction((tx) => incidentWrites.applyFold(tx, { opened: [folded], updated: [], foldedAt: at, ...NO_LINKS }));
-    expect(await spanOf(folded.id)).toEqual({ first_seen_at: at, last_seen_at: at, group_key: 'theft' });
+    expect(await spanOf(folded.id)).toMatchObject({
+      seen_from: minute('2026-11-29T02:00:00Z'),
+      seen_until: minute('2026-11-29T02:01:00Z'),
+      group_key: 'theft',
+    });
 
-    const later = new Date(at.getTime() + 5 * 60_000);
-    const earlier = new Date(at.getTime() - 60_000);
+    const later = new Date('2026-11-29T02:05:00.000Z');
+    const earlier = new Date('2026-11-29T01:59:59.999Z');
     await ctx.db.transaction((tx) =>
       incidentWrites.applyFold(tx, {
         opened: [],
@@ -48,11 +54,15 @@ describe('incident spans', () => {
         ...NO_LINKS,
       }),
     );
-    expect(await spanOf(folded.id)).toEqual({ first_seen_at: earlier, last_seen_at: later, group_key: 'theft' });
+    // An event exactly on a minute still lies before seen_until.
+    expect(await spanOf(folded.id)).toMatchObject({
+      seen_from: minute('2026-11-29T01:59:00Z'),
+      seen_until: minute('2026-11-29T02:06:00Z'),
+    });
 
     // Any other writer: the triggers keep the span all the same.
     await ctx.db.query(`UPDATE incidents SET last_seen_at = last_seen_at + interval '1 hour' WHERE id = $1`, [folded.id]);
-    expect((await spanOf(folded.id)).last_seen_at).toEqual(new Date(later.getTime() + 3_600_000));
+    expect((await spanOf(folded.id)).seen_until).toEqual(minute('2026-11-29T03:06:00Z'));
     const plain = randomUUID();
     await ctx.db.query(
       `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
@@ -60,7 +70,24 @@ describe('incident spans', () => {
        VALUES ($1, $2, 'cyber', 'Port scan', 'high', 3, 'open', '{cyber}', '{}', 1, $3, $3, $3, $3)`,
       [plain, SITE, at],
     );
-    expect(await spanOf(plain)).toEqual({ first_seen_at: at, last_seen_at: at, group_key: 'cyber' });
+    expect(await spanOf(plain)).toMatchObject({ seen_from: minute('2026-11-29T02:00:00Z'), group_key: 'cyber' });
+  });
+
+  it('leaves the span row alone while an incident grows within the same minute', async () => {
+    const at = new Date('2026-11-29T04:00:01.000Z');
+    const incident = anIncident(at);
+    await ctx.db.transaction((tx) => incidentWrites.applyFold(tx, { opened: [incident], updated: [], foldedAt: at, ...NO_LINKS }));
+    const written = (await spanOf(incident.id)).xmin;
+    const grow = (lastSeenAt: Date) =>
+      ctx.db.transaction((tx) =>
+        incidentWrites.applyFold(tx, { opened: [], updated: [{ ...incident, lastSeenAt }], foldedAt: lastSeenAt, ...NO_LINKS }),
+      );
+    await grow(new Date('2026-11-29T04:00:30.000Z'));
+    await grow(new Date('2026-11-29T04:00:59.999Z'));
+    expect((await spanOf(incident.id)).xmin).toBe(written);
+    await grow(new Date('2026-11-29T04:01:00.000Z'));
+    expect(await spanOf(incident.id)).toMatchObject({ seen_until: minute('2026-11-29T04:02:00Z') });
+    expect((await spanOf(incident.id)).xmin).not.toBe(written);
   });
 
   it('finds the open incidents of a group within the gap, and only those', async () => {
@@ -69,8 +96,11 @@ describe('incident spans', () => {
     const old = anIncident(new Date(at.getTime() - 3 * GAP_MS), { groupKey: 'drone:uas-2', kinds: ['drone'] });
     const resolved = anIncident(at, { groupKey: 'drone:uas-3', kinds: ['drone'], status: 'resolved', resolvedAt: at });
     const otherKind = anIncident(at, { groupKey: 'cyber', kinds: ['cyber'] });
+    // Its span (to the minute, until 07:51) meets the window widened by the gap (from 07:51);
+    // its last event (07:50:30) does not: the exact check on the incident row leaves it out.
+    const justOutside = anIncident(new Date('2026-11-30T07:50:30.000Z'), { groupKey: 'drone:uas-4', kinds: ['drone'] });
     await ctx.db.transaction((tx) =>
-      incidentWrites.applyFold(tx, { opened: [near, old, resolved, otherKind], updated: [], foldedAt: at, ...NO_LINKS }),
+      incidentWrites.applyFold(tx, { opened: [near, old, resolved, otherKind, justOutside], updated: [], foldedAt: at, ...NO_LINKS }),
     );
     const found = await ctx.db.transaction((tx) =>
       incidentWrites.findActiveNear(tx, [`${SITE}/drone`], new Date(at.getTime() + 60_000), new Date(at.getTime() + 60_000), GAP_MS),
