@@ -1,4 +1,4 @@
-export const PHASES = ['throughput', 'latency', 'backlog', 'overload'] as const;
+export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 /** What one bench run does; `--quick` shrinks every number for a smoke run. */
@@ -20,8 +20,10 @@ export interface BenchConfig {
   overloadRate?: number;
   /** Used when the throughput phase did not run and no --overload-rate is given. */
   fallbackSustainedRate: number;
-  /** Targets from the issue. */
-  targets: { throughputPerSec: number; latencyP99Ms: number; rssGrowthMb: number };
+  /** Events pushed through the correlation engine alone in the engine phase. */
+  engineEvents: number;
+  /** Targets from the issues. */
+  targets: { throughputPerSec: number; latencyP99Ms: number; rssGrowthMb: number; engineEventsPerSec: number };
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile]
@@ -51,7 +53,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     backlogEvents: quick ? 5_000 : 100_000,
     overloadDurationMs: quick ? 5_000 : 20_000,
     fallbackSustainedRate: 3_500,
-    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, rssGrowthMb: 100 },
+    engineEvents: quick ? 200_000 : 1_000_000,
+    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, rssGrowthMb: 100, engineEventsPerSec: 50_000 },
   };
   const value = (i: number) => {
     const v = args[i + 1];

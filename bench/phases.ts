@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { BenchWorld } from './bench-world';
 import type { LoadGenerator, PublishResult } from './load';
 import type { BatchStats, Progress, Target } from './support/bench-db';
@@ -6,6 +9,9 @@ import type { PgActivitySummary } from './support/pg-activity';
 import type { QueueSummary } from './support/queue-watch';
 import type { ResourceSummary } from './support/proc-sampler';
 import { distribution, slope, type Distribution } from './support/stats';
+import type { EngineBenchResult } from './rules-engine.bench';
+
+const execFileAsync = promisify(execFile);
 
 export interface Resources {
   from: number;
@@ -341,6 +347,26 @@ async function waitBrokerHolds(w: BenchWorld, n: number): Promise<number> {
 
 function compact(series: readonly Progress[], from: number): [number, number, number][] {
   return series.map((p) => [p.t - from, p.stored, p.done]);
+}
+
+/**
+ * (e) The correlation engine alone, in-process on one core, through the default rule set
+ * (rules-engine.bench.ts, in a process of its own): events/s, and the heap after every 200,000
+ * events, which stays bounded by the rule windows however many go through.
+ */
+export async function engine(w: BenchWorld): Promise<EngineBenchResult> {
+  const projectRoot = join(__dirname, '..', '..');
+  const script = join(__dirname, 'rules-engine.bench.js');
+  const args = [script, '--events', String(w.config.engineEvents), '--rules', join(projectRoot, 'rules'), '--json'];
+  const { stdout } = await execFileAsync(process.execPath, args, { cwd: projectRoot, maxBuffer: 10 * 1024 * 1024 });
+  const line = stdout.split('\n').find((l) => l.startsWith('result: '));
+  if (!line) throw new Error(`the engine bench printed no result:\n${stdout.slice(-2000)}`);
+  const result = JSON.parse(line.slice('result: '.length)) as EngineBenchResult;
+  w.log(
+    `engine: ${result.events} events through ${result.rules} rules at ${result.eventsPerSec} events/s; ` +
+      `heap ${result.heapBeforeMb} → max ${result.heapMaxMb} MB`,
+  );
+  return result;
 }
 
 function settle(ms = 1000): Promise<void> {

@@ -2,6 +2,7 @@ import type { BenchConfig } from './bench-config';
 import type { BacklogRun, LatencyRun, OverloadRun, Resources, ThroughputRun } from './phases';
 import type { Target } from './support/bench-db';
 import type { Distribution } from './support/stats';
+import type { EngineBenchResult } from './rules-engine.bench';
 
 export interface BenchResults {
   runId: string;
@@ -15,6 +16,7 @@ export interface BenchResults {
   latency?: Partial<Record<Target, LatencyRun>>;
   backlog?: BacklogRun;
   overload?: OverloadRun;
+  engine?: EngineBenchResult;
   correctness: { rejectedEvents?: number; liveSeqFaults: number; liveMessages: number };
   errors: { phase: string; message: string }[];
   profile?: { dir: string; summaries: unknown[] };
@@ -98,6 +100,24 @@ export function renderReport(r: BenchResults): string {
       `${fmt(o.publish.offeredPerSec)}; ${fmt(o.maxLag)}; ${fmt(o.brokerMaxHeld)}; ${sec(o.drainAfterMs)}`,
       '',
       '',
+      '',
+    ]);
+  }
+  const e = r.engine;
+  if (e) {
+    rows.push([
+      `correlation engine alone, ${e.rules} default rules, one core (events/s, ${fmt(e.events)} events)`,
+      fmt(e.eventsPerSec),
+      '',
+      `≥ ${fmt(t.engineEventsPerSec)}`,
+      verdict(e.eventsPerSec >= t.engineEventsPerSec),
+    ]);
+    rows.push(['  per 100,000-event chunk: median / slowest (events/s)', `${fmt(e.chunkMedianPerSec)} / ${fmt(e.slowestChunkPerSec)}`, '', '', '']);
+    rows.push([
+      '  heap used before → highest after a chunk (MB, after a full GC)',
+      `${e.heapBeforeMb} → ${e.heapMaxMb}`,
+      '',
+      'bounded by the rule windows',
       '',
     ]);
   }

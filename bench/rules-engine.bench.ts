@@ -11,7 +11,10 @@ import { loadRules } from '../src/correlation/load-rules';
  * few past the allowed lateness. Prints events/s per chunk and the heap after each, so a long
  * run shows both the rate and that state stays bounded by the rule windows.
  *
- *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000] [--max-signals 100000]
+ *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000] [--max-signals 100000] [--json]
+ *
+ * `npm run bench` runs it as its engine phase; --json ends the output with one line
+ * `result: {...}` (EngineBenchResult) for it to read.
  */
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -117,6 +120,7 @@ function main(): void {
   let pushedMs = 0;
   let pushed = 0;
   const rates: number[] = [];
+  const heaps: number[] = [];
   for (let done = 0; done < TOTAL; done += CHUNK) {
     const chunk: KeyedSiteEvent[] = [];
     for (let i = 0; i < CHUNK; i++) chunk.push(makeEvent(done + i));
@@ -129,14 +133,43 @@ function main(): void {
     rates.push(rate);
     if ((done / CHUNK) % 2 === 1 || done + CHUNK >= TOTAL) {
       const s = engine.stats();
+      heaps.push(heapMb());
       console.log(
-        `${(done + CHUNK).toLocaleString().padStart(13)} | ${Math.round(rate).toLocaleString().padStart(14)} | ${heapMb().toFixed(1).padStart(7)} | ${String(s.groups).padStart(6)} | ${String(s.signals).padStart(12)} | ${String(s.lateEvents).padStart(4)} | ${updates}`,
+        `${(done + CHUNK).toLocaleString().padStart(13)} | ${Math.round(rate).toLocaleString().padStart(14)} | ${heaps[heaps.length - 1].toFixed(1).padStart(7)} | ${String(s.groups).padStart(6)} | ${String(s.signals).padStart(12)} | ${String(s.lateEvents).padStart(4)} | ${updates}`,
       );
     }
   }
   const sorted = [...rates].sort((a, b) => a - b);
-  console.log(`overall: ${Math.round(pushed / (pushedMs / 1000)).toLocaleString()} events/s (chunk median ${Math.round(sorted[Math.floor(sorted.length / 2)]).toLocaleString()}, slowest ${Math.round(sorted[0]).toLocaleString()})`);
-  console.log(`heap before ${heapStart.toFixed(1)} MB, after ${heapMb().toFixed(1)} MB`);
+  const result: EngineBenchResult = {
+    events: pushed,
+    rules: rules.rules.length,
+    eventsPerSec: Math.round(pushed / (pushedMs / 1000)),
+    chunkMedianPerSec: Math.round(sorted[Math.floor(sorted.length / 2)]),
+    slowestChunkPerSec: Math.round(sorted[0]),
+    heapBeforeMb: round1(heapStart),
+    heapMaxMb: round1(Math.max(...heaps)),
+    heapAfterMb: round1(heapMb()),
+  };
+  console.log(`overall: ${result.eventsPerSec.toLocaleString()} events/s (chunk median ${result.chunkMedianPerSec.toLocaleString()}, slowest ${result.slowestChunkPerSec.toLocaleString()})`);
+  console.log(`heap before ${result.heapBeforeMb} MB, highest after a chunk ${result.heapMaxMb} MB, after ${result.heapAfterMb} MB`);
+  if (args.includes('--json')) console.log(`result: ${JSON.stringify(result)}`);
+}
+
+/** What `--json` reports, for the engine phase of `npm run bench`. */
+export interface EngineBenchResult {
+  events: number;
+  rules: number;
+  eventsPerSec: number;
+  chunkMedianPerSec: number;
+  slowestChunkPerSec: number;
+  /** Heap used (after a full collection) before the first event, the most after any chunk, and at the end. */
+  heapBeforeMb: number;
+  heapMaxMb: number;
+  heapAfterMb: number;
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }
 
 main();
