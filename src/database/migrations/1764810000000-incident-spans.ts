@@ -18,8 +18,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * with dead entries either. Lookups use it as a coarse, indexed filter and check the exact
  * first_seen_at and last_seen_at on the incident rows they join.
  *
- * Triggers, not the writers, keep the spans (statement-level, over the transition tables): every
- * writer of incidents stays right without knowing of them, like the timeline's hash chain.
+ * Triggers, not the writers, keep the spans: every writer of incidents stays right without
+ * knowing of them, like the timeline's hash chain.
  */
 export class IncidentSpans1764810000000 implements MigrationInterface {
   name = 'IncidentSpans1764810000000';
@@ -55,29 +55,31 @@ export class IncidentSpans1764810000000 implements MigrationInterface {
       LANGUAGE plpgsql AS $$
       BEGIN
         INSERT INTO incident_spans (incident_id, site_id, group_key, seen_from, seen_until)
-        SELECT id, site_id, group_key, incident_span_from(first_seen_at), incident_span_until(last_seen_at) FROM new_incidents;
+        VALUES (NEW.id, NEW.site_id, NEW.group_key, incident_span_from(NEW.first_seen_at), incident_span_until(NEW.last_seen_at));
         RETURN NULL;
       END $$`);
     await q.query(`
       CREATE TRIGGER incident_spans_inserted AFTER INSERT ON incidents
-        REFERENCING NEW TABLE AS new_incidents FOR EACH STATEMENT EXECUTE FUNCTION incident_spans_inserted()`);
+        FOR EACH ROW EXECUTE FUNCTION incident_spans_inserted()`);
+    // Row by row, and only when a rounded bound moves (the WHEN clause, checked without calling
+    // the function): the usual fold, within the same minute, costs nothing here.
     await q.query(`
       CREATE FUNCTION incident_spans_updated() RETURNS trigger
       LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE incident_spans s
-           SET site_id = n.site_id, group_key = n.group_key, seen_from = n.seen_from, seen_until = n.seen_until
-          FROM (SELECT id, site_id, group_key, incident_span_from(first_seen_at) AS seen_from,
-                       incident_span_until(last_seen_at) AS seen_until
-                  FROM new_incidents) n
-         WHERE s.incident_id = n.id
-           AND (s.site_id, s.group_key, s.seen_from, s.seen_until)
-               IS DISTINCT FROM (n.site_id, n.group_key, n.seen_from, n.seen_until);
+        UPDATE incident_spans
+           SET site_id = NEW.site_id, group_key = NEW.group_key,
+               seen_from = incident_span_from(NEW.first_seen_at), seen_until = incident_span_until(NEW.last_seen_at)
+         WHERE incident_id = NEW.id;
         RETURN NULL;
       END $$`);
     await q.query(`
-      CREATE TRIGGER incident_spans_updated AFTER UPDATE ON incidents
-        REFERENCING NEW TABLE AS new_incidents FOR EACH STATEMENT EXECUTE FUNCTION incident_spans_updated()`);
+      CREATE TRIGGER incident_spans_updated AFTER UPDATE OF site_id, group_key, first_seen_at, last_seen_at ON incidents
+        FOR EACH ROW
+        WHEN (OLD.site_id IS DISTINCT FROM NEW.site_id OR OLD.group_key IS DISTINCT FROM NEW.group_key
+              OR incident_span_from(OLD.first_seen_at) IS DISTINCT FROM incident_span_from(NEW.first_seen_at)
+              OR incident_span_until(OLD.last_seen_at) IS DISTINCT FROM incident_span_until(NEW.last_seen_at))
+        EXECUTE FUNCTION incident_spans_updated()`);
 
     await q.query('DROP INDEX incidents_active_group');
     await q.query('DROP INDEX incidents_window');
