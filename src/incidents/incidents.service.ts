@@ -54,8 +54,8 @@ export class IncidentsService {
     addIncidentSearch(filter, query)
       .add('first_seen_at <= ?', query.to)
       .add('last_seen_at >= ?', query.from)
-      // The same, coarser (to the minute), from incident_spans' index: incidents' own has no last_seen_at.
-      .add('id IN (SELECT incident_id FROM incident_spans WHERE seen_from <= ?)', query.to)
+      // `from` again, coarser (to the minute), through incident_spans' index: incidents' own
+      // indexes hold no last_seen_at. (`to` keeps nearly every incident: no index would help.)
       .add('id IN (SELECT incident_id FROM incident_spans WHERE seen_until >= ?)', query.from)
       .before('opened_at', 'id', after, 'uuid');
     return this.db.query<IncidentRow>(

@@ -47,7 +47,7 @@ export class IncidentSpans1764810000000 implements MigrationInterface {
     // Folding and the correlator: a site's incidents seen lately, whatever their group (a kind's
     // group and its drone tracks are matched by prefix, which no index range could serve).
     await q.query('CREATE INDEX incident_spans_site_recent ON incident_spans (site_id, seen_until)');
-    // REST: incidents active in a window (from/to).
+    // REST: incidents still active after `from` (the list's and export's window filter).
     await q.query('CREATE INDEX incident_spans_window ON incident_spans (seen_until, seen_from)');
 
     await q.query(`
