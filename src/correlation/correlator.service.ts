@@ -294,4 +294,3 @@ export class CorrelatorService implements OnModuleDestroy {
     this.lease = undefined;
   }
 }
-

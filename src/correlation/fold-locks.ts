@@ -6,6 +6,10 @@ import { prepared, type Queryable } from 'src/database/db';
  * and the correlator when it escalates an incident that folding opened. Each takes its locks
  * before any incident or live-log row, in one order (byte order of the key, as JavaScript
  * sorts and as SQL's COLLATE "C" does), so they never deadlock on each other.
+ *
+ * FoldEventsUseCase.execute spells the same key in SQL ('fold/' || site_id || '/' || kind),
+ * to read a job's groups from its events and lock them in one statement; its fold-read
+ * splits the key back with split_part. A change to the key changes those too.
  */
 export function foldLockKey(siteId: string, kind: string): string {
   return `fold/${siteId}/${kind}`;

@@ -122,6 +122,29 @@ export function chainTimeline(
 }
 
 /** Incident reads and writes made inside a transaction. */
+/** Incidents as one array per column, for the unnest() parameters of applyFold. */
+function incidentColumns(incidents: readonly Incident[]) {
+  const column = <T>(value: (i: Incident) => T) => incidents.map(value);
+  return {
+    id: column((i) => i.id),
+    siteId: column((i) => i.siteId),
+    groupKey: column((i) => i.groupKey),
+    title: column((i) => i.title),
+    severity: column((i) => i.severity),
+    severityRank: column((i) => severityRank(i.severity)),
+    status: column((i) => i.status),
+    kinds: column((i) => i.kinds.join(',')),
+    ruleIds: column((i) => i.ruleIds.join(',')),
+    zones: column((i) => i.zones.join(',')),
+    eventCount: column((i) => i.eventCount),
+    firstSeenAt: column((i) => i.firstSeenAt),
+    lastSeenAt: column((i) => i.lastSeenAt),
+    openedAt: column((i) => i.openedAt),
+    updatedAt: column((i) => i.updatedAt),
+    track: column((i) => (i.track ? JSON.stringify(i.track) : null)),
+  };
+}
+
 export const incidentWrites = {
   /**
    * Unresolved incidents of the given "site/kind" groups whose span, widened by gapMs, meets [from, to].
@@ -234,7 +257,9 @@ export const incidentWrites = {
       timeline: ChainedTimelineInsert[];
     },
   ): Promise<void> {
-    const { opened, updated, links, timeline } = fold;
+    const { links, timeline } = fold;
+    const o = incidentColumns(fold.opened);
+    const u = incidentColumns(fold.updated);
     await tx.query(
       prepared(
         'fold-apply',
@@ -275,29 +300,29 @@ export const incidentWrites = {
          SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[], $35::int[],
                               $36::text[], $37::text[])`,
         [
-          opened.map((i) => i.id),
-          opened.map((i) => i.siteId),
-          opened.map((i) => i.groupKey),
-          opened.map((i) => i.title),
-          opened.map((i) => i.severity),
-          opened.map((i) => severityRank(i.severity)),
-          opened.map((i) => i.status),
-          opened.map((i) => i.kinds.join(',')),
-          opened.map((i) => i.ruleIds.join(',')),
-          opened.map((i) => i.zones.join(',')),
-          opened.map((i) => i.eventCount),
-          opened.map((i) => i.firstSeenAt),
-          opened.map((i) => i.lastSeenAt),
-          opened.map((i) => i.openedAt),
-          opened.map((i) => i.updatedAt),
-          updated.map((i) => i.id),
-          updated.map((i) => i.severity),
-          updated.map((i) => severityRank(i.severity)),
-          updated.map((i) => i.zones.join(',')),
-          updated.map((i) => i.eventCount),
-          updated.map((i) => i.firstSeenAt),
-          updated.map((i) => i.lastSeenAt),
-          updated.map((i) => i.updatedAt),
+          o.id,
+          o.siteId,
+          o.groupKey,
+          o.title,
+          o.severity,
+          o.severityRank,
+          o.status,
+          o.kinds,
+          o.ruleIds,
+          o.zones,
+          o.eventCount,
+          o.firstSeenAt,
+          o.lastSeenAt,
+          o.openedAt,
+          o.updatedAt,
+          u.id,
+          u.severity,
+          u.severityRank,
+          u.zones,
+          u.eventCount,
+          u.firstSeenAt,
+          u.lastSeenAt,
+          u.updatedAt,
           links.map((l) => l.incidentId),
           links.map((l) => l.eventId),
           fold.foldedAt,
@@ -306,15 +331,15 @@ export const incidentWrites = {
           timeline.map((e) => e.actor),
           timeline.map((e) => e.action),
           timeline.map((e) => JSON.stringify(e.details)),
-          opened.map((i) => (i.track ? JSON.stringify(i.track) : null)),
-          updated.map((i) => i.title),
-          updated.map((i) => (i.track ? JSON.stringify(i.track) : null)),
+          o.track,
+          u.title,
+          u.track,
           timeline.map((e) => e.chainSeq),
           timeline.map((e) => e.prevHash),
           timeline.map((e) => e.hash),
           fold.markFolded,
-          updated.map((i) => i.kinds.join(',')),
-          updated.map((i) => i.ruleIds.join(',')),
+          u.kinds,
+          u.ruleIds,
         ],
       ),
     );
