@@ -249,10 +249,7 @@ export class CorrelationEngine {
     const value = valueOf ? valueOf(source) : undefined;
     const signal = newSignal(t, key, ref, value === undefined || value === null ? undefined : String(value), inner, innerSignals);
     if (!rule.monotone) {
-      const pending = group.pending;
-      let p = pending.length;
-      while (p > 0 && compareSignals(pending[p - 1], signal) > 0) p--;
-      pending.splice(p, 0, signal);
+      group.hold(signal);
       let waiting = this.pendingBySite.get(siteId);
       if (!waiting) this.pendingBySite.set(siteId, (waiting = new Set()));
       waiting.add(group);
@@ -268,7 +265,10 @@ export class CorrelationEngine {
     for (const s of changes.newlySatisfied) {
       for (const { rule: consumer, ref } of rule.consumers) {
         const out = this.deliver(consumer as CompiledCorrelationRule, ref, group.siteId, s.t, s.key, group.values, s, group.signals, updates);
-        if (out) (s.outs ??= []).push(out);
+        if (!out) continue;
+        // A one-element array: V8 gives one filled by push room for 17, and most get one entry.
+        if (s.outs === null) s.outs = [out];
+        else s.outs.push(out);
       }
     }
     for (const s of changes.widened) {
@@ -294,7 +294,7 @@ export class CorrelationEngine {
     const waiting = this.pendingBySite.get(siteId);
     if (!waiting) return;
     for (const group of [...waiting]) {
-      while (group.pending.length > 0 && group.pending[0].t < watermark) this.judge(group, group.pending.shift()!, updates);
+      while (group.pending.length > 0 && group.pending[0].t < watermark) this.judge(group, group.takePending(), updates);
       if (group.pending.length === 0) waiting.delete(group);
     }
     if (waiting.size === 0) this.pendingBySite.delete(siteId);
@@ -441,7 +441,11 @@ function collectEvents(s: Signal, match: MatchState, keys: Set<string>, full: bo
     const x = signals[i];
     if (x.claims?.some((m) => resolveMatch(m) === match)) {
       if (!full) break;
-    } else (x.claims ??= []).push(match);
+    } else if (x.claims === null) {
+      x.claims = [match]; // one element, not push's room for 17: most signals join one match
+    } else {
+      x.claims.push(match);
+    }
     collectEvents(x, match, keys, full);
   }
 }

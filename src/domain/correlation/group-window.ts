@@ -29,9 +29,15 @@ export interface GroupMatchChange {
  * Holds only signals that a window of a future, not-late event could still reach.
  */
 export class GroupWindow {
-  readonly signals: Signal[] = [];
-  /** Signals of a non-monotone rule waiting for the watermark to pass them. */
-  readonly pending: Signal[] = [];
+  /**
+   * In event-time order. An empty group starts a fresh array with its next signal: V8 gives an
+   * array filled by push room for 17, and most groups (one per source address, say) never hold
+   * more than a signal or two. Chained consumers hold the array as their inner signals, so a
+   * non-empty one is only ever changed in place.
+   */
+  signals: Signal[] = [];
+  /** Signals of a non-monotone rule waiting for the watermark to pass them (hold, takePending). */
+  pending: readonly Signal[] = NO_SIGNALS;
   private head = 0;
   private readonly evaluator: WindowEvaluator;
   private readonly horizonMs: number;
@@ -53,7 +59,8 @@ export class GroupWindow {
   add(signal: Signal): VerdictChanges {
     const n = this.signals.length;
     if (n === 0 || compareSignals(this.signals[n - 1], signal) <= 0) {
-      this.signals.push(signal);
+      if (n === 0) this.signals = [signal];
+      else this.signals.push(signal);
       this.slideTo(signal.t);
       this.evaluator.add(signal);
       this.judge(signal);
@@ -63,6 +70,23 @@ export class GroupWindow {
     while (p > 0 && compareSignals(this.signals[p - 1], signal) > 0) p--;
     this.signals.splice(p, 0, signal);
     return this.replayFrom(p);
+  }
+
+  /** Holds a signal of a non-monotone rule, in event-time order, until the watermark passes it. */
+  hold(signal: Signal): void {
+    if (this.pending.length === 0) {
+      this.pending = [signal];
+      return;
+    }
+    const pending = this.pending as Signal[];
+    let p = pending.length;
+    while (p > 0 && compareSignals(pending[p - 1], signal) > 0) p--;
+    pending.splice(p, 0, signal);
+  }
+
+  /** The oldest held signal, taken out of pending. */
+  takePending(): Signal {
+    return (this.pending as Signal[]).shift()!;
   }
 
   /**
@@ -265,6 +289,8 @@ export class GroupWindow {
     return signals.length === 0 && this.pending.length === 0;
   }
 }
+
+const NO_SIGNALS: readonly Signal[] = Object.freeze([]);
 
 /**
  * Water-filling: shares of `total` for holders of `counts` items, each keeping at most its own

@@ -89,29 +89,52 @@ class DistinctKeyCountEvaluator implements WindowEvaluator {
   }
 }
 
-/** value_count: distinct values of the field; a signal without the field counts nothing. */
+/**
+ * value_count: distinct values of the field; a signal without the field counts nothing. The
+ * first value is counted inline and only further ones in a Map: most groups (one per source
+ * address, say) see a single value, and a Map costs some 250 bytes even when nearly empty.
+ * A value is counted in one place only: inline while `first` holds it, else in `others`.
+ */
 class ValueCountEvaluator implements WindowEvaluator {
-  private readonly values = new Map<string, number>();
+  private first: string | undefined = undefined;
+  private firstCount = 0;
+  private others: Map<string, number> | null = null;
   constructor(private readonly bounds: CountCondition) {}
   add(s: Signal): void {
     const v = s.value;
-    if (v !== undefined) this.values.set(v, (this.values.get(v) ?? 0) + 1);
+    if (v === undefined) return;
+    if (this.firstCount > 0 && v === this.first) {
+      this.firstCount++;
+    } else if (this.others?.has(v)) {
+      this.others.set(v, this.others.get(v)! + 1);
+    } else if (this.firstCount === 0) {
+      this.first = v;
+      this.firstCount = 1;
+    } else {
+      (this.others ??= new Map()).set(v, 1);
+    }
   }
   remove(s: Signal): void {
     const v = s.value;
     if (v === undefined) return;
-    const n = this.values.get(v)! - 1;
-    if (n === 0) this.values.delete(v);
-    else this.values.set(v, n);
+    if (this.firstCount > 0 && v === this.first) {
+      if (--this.firstCount === 0) this.first = undefined;
+      return;
+    }
+    const n = this.others!.get(v)! - 1;
+    if (n === 0) this.others!.delete(v);
+    else this.others!.set(v, n);
   }
   satisfied(): boolean {
-    return meets(this.bounds, this.values.size);
+    return meets(this.bounds, (this.firstCount > 0 ? 1 : 0) + (this.others?.size ?? 0));
   }
   start(head: Signal): Signal {
     return head;
   }
   reset(): void {
-    this.values.clear();
+    this.first = undefined;
+    this.firstCount = 0;
+    this.others = null;
   }
 }
 
