@@ -3,8 +3,7 @@ import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db, prepared, type Queryable } from 'src/database/db';
-import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
-import { trackKey, type DroneDetection, type DroneSighting } from 'src/domain/incidents/drone-tracks';
+import { trackKey, type DroneSighting } from 'src/domain/incidents/drone-tracks';
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
 import type { Incident } from 'src/domain/incidents/incident';
 import { heldBack, type Hold, type SiteHolds } from 'src/domain/silences/held-back';
@@ -15,20 +14,10 @@ import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
 import { SilenceHoldsRepository } from 'src/silences/silence-holds.repository';
+import { foldColumns, type FoldRow } from './fold-row';
 
-/**
- * What folding reads of an event ($2 of the statement: the sites that hold anything back,
- * whose events' kind objects are read for the silences to match on).
- */
-const FOLD_COLUMNS = `id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
-  COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
-  CASE WHEN kind = 'drone' THEN jsonb_build_object(
-    'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
-    'lat', details->'position'->'lat', 'lon', details->'position'->'lon', 'altM', details->'position'->'altM',
-    'spoofSpeed', remote_id->'possibleSpoof'->'impliedSpeedMps',
-    'spoofFix', remote_id ? 'possibleSpoof', 'suspectSince', remote_id->'trackSuspectSince')
-  END AS drone,
-  CASE WHEN site_id = ANY($2) THEN details END AS details`;
+/** A fold's read of events ($2 of fold-read: the sites that hold anything back, whose kind objects are read). */
+const FOLD_READ_COLUMNS = foldColumns('CASE WHEN site_id = ANY($2) THEN details END');
 
 /** What a fold wrote: the incident changes and their live messages. */
 interface Folded {
@@ -40,33 +29,6 @@ const NOTHING_FOLDED: Folded = { changes: [], messages: [] };
 
 /** How many waiting events of its groups a job folds besides its own. */
 const EXTRA_EVENTS_PER_JOB = 5000;
-
-interface EventRow {
-  id: string;
-  site_id: string;
-  kind: Kind;
-  occurred_at: Date;
-  received_at: Date;
-  severity: Severity | null;
-  zone: string | null;
-  what: string | null;
-  /** Drone events only (null otherwise): the fields tracking needs, not the whole details. */
-  gateway_id: string;
-  sensor_id: string;
-  drone: {
-    detection: DroneDetection;
-    uasId: string | null;
-    trackId: string | null;
-    lat: number;
-    lon: number;
-    altM: number | null;
-    spoofSpeed: number | null;
-    spoofFix: boolean;
-    suspectSince: string | null;
-  } | null;
-  /** The kind object, read only for sites that hold anything back. */
-  details: Record<string, unknown> | null;
-}
 
 /**
  * Folds stored events into incidents in one transaction per lane round (fold-lanes.ts). An advisory lock per
@@ -128,7 +90,7 @@ export class FoldEventsUseCase {
       // the job's own events, take the groups' other waiting events too (oldest first): when
       // jobs queue up behind a lock, the first one folds what the others carry, and theirs
       // become no-ops. This is what keeps folding cheap per event under load.
-      const { rows } = await tx.query<EventRow>(
+      const { rows } = await tx.query<FoldRow>(
         prepared(
           'fold-read',
           `WITH wanted AS (
@@ -142,7 +104,7 @@ export class FoldEventsUseCase {
               WHERE e.folded_at IS NULL AND e.fold_error IS NULL AND e.id <> ALL($1)
               ORDER BY e.id LIMIT $4
            )
-           SELECT ${FOLD_COLUMNS}
+           SELECT ${FOLD_READ_COLUMNS}
              FROM events WHERE id IN (SELECT id FROM own UNION SELECT id FROM others)
             ORDER BY id`,
           [eventIds, [...siteHolds.keys()], groups, EXTRA_EVENTS_PER_JOB],
@@ -155,18 +117,15 @@ export class FoldEventsUseCase {
   }
 
   /**
-   * Folds events stored in this same transaction (an ingest batch's, storeBatch with foldedAt),
-   * so one commit makes them durable and puts them in their incidents. They are already
-   * marked folded, and the caller took their groups' locks (lockFoldGroups) at the start of
-   * the transaction, so the incidents they may join are read under the locks.
+   * Folds events stored in this same transaction (an ingest batch's: storeBatch with `inline`,
+   * whose INSERT returned them as `rows`), so one commit makes them durable and puts them in
+   * their incidents. They are already marked folded, and storeBatch took their groups' locks
+   * first thing in the transaction, so the incidents they may join are read under the locks.
    */
-  async foldStored(tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date): Promise<() => void> {
-    const eventIds = [...eventsBySite.values()].flat();
-    const siteHolds = await this.holdsCache.forSites([...eventsBySite.keys()]);
-    const { rows } = await tx.query<EventRow>(
-      prepared('fold-read-stored', `SELECT ${FOLD_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`, [eventIds, [...siteHolds.keys()]]),
-    );
-    const folded = await this.foldRows(tx, rows, siteHolds, now, { markFolded: false });
+  async foldStored(tx: PoolClient, rows: readonly FoldRow[], now: Date): Promise<() => void> {
+    const siteHolds = await this.holdsCache.forSites([...new Set(rows.map((r) => r.site_id))]);
+    const inOrder = [...rows].sort((a, b) => Number(a.id) - Number(b.id)); // as a fold reads them
+    const folded = await this.foldRows(tx, inOrder, siteHolds, now, { markFolded: false });
     return () => this.afterCommit(folded);
   }
 
@@ -177,7 +136,7 @@ export class FoldEventsUseCase {
    */
   private async foldRows(
     tx: PoolClient,
-    rows: readonly EventRow[],
+    rows: readonly FoldRow[],
     siteHolds: ReadonlyMap<string, SiteHolds>,
     now: Date,
     { markFolded }: { markFolded: boolean },
@@ -216,14 +175,7 @@ export class FoldEventsUseCase {
     const times = folding.map((r) => r.occurred_at.getTime());
     const from = new Date(Math.min(...times));
     const to = new Date(Math.max(...times));
-    const active = await incidentWrites.findActiveNear(
-      tx,
-      [...new Set(folding.filter((r) => !r.drone).map((r) => `${r.site_id}/${r.kind}`))],
-      from,
-      to,
-      gapMs,
-    );
-    active.push(...(await this.droneTracksFor(tx, folding, from, to)));
+    const active = await this.candidatesFor(tx, folding, from, to);
     const changes: IncidentChange[] = [];
     for (const [siteId, events] of bySite) {
       const siteActive = active.filter((i) => i.siteId === siteId);
@@ -262,19 +214,27 @@ export class FoldEventsUseCase {
   }
 
   /**
-   * The drone tracks this fold's drone detections may join: those that name one of their
-   * identities, and, only when some detection is named by none, those within the gate of it
-   * in time (drone-tracks.ts decides among them). A site's other tracks are not read.
+   * The incidents this fold's events may join, locked: the open incidents of their (site, kind)
+   * groups, and, for drone detections, the tracks that name one of their identities; only when
+   * some detection is named by none, also the tracks within the gate of it in time
+   * (drone-tracks.ts decides among them). A site's other tracks are not read.
    */
-  private async droneTracksFor(tx: Queryable, rows: readonly EventRow[], from: Date, to: Date): Promise<Incident[]> {
-    const drones = rows.filter((r) => r.drone);
-    if (drones.length === 0) return [];
+  private async candidatesFor(tx: Queryable, rows: readonly FoldRow[], from: Date, to: Date): Promise<Incident[]> {
     const { gapMs, droneGate } = this.config.correlation;
+    const drones = rows.filter((r) => r.drone);
     const identities = drones.map((r) => ({ r, ...identityOf(r) }));
-    const uasIds = [...new Set(identities.flatMap((d) => (d.uasId ? [d.uasId] : [])))];
-    const trackKeys = [...new Set(identities.flatMap((d) => (d.trackKey ? [d.trackKey] : [])))];
-    const sites = [...new Set(drones.map((r) => r.site_id))];
-    const named = await incidentWrites.findDroneTracksNamed(tx, sites, { uasIds, trackKeys }, from, to, gapMs);
+    const { active, named } = await incidentWrites.findFoldCandidates(
+      tx,
+      [...new Set(rows.filter((r) => !r.drone).map((r) => `${r.site_id}/${r.kind}`))],
+      {
+        siteIds: [...new Set(drones.map((r) => r.site_id))],
+        uasIds: [...new Set(identities.flatMap((d) => (d.uasId ? [d.uasId] : [])))],
+        trackKeys: [...new Set(identities.flatMap((d) => (d.trackKey ? [d.trackKey] : [])))],
+      },
+      from,
+      to,
+      gapMs,
+    );
     const isNamed = (d: (typeof identities)[number]) =>
       named.some(
         (i) =>
@@ -282,7 +242,7 @@ export class FoldEventsUseCase {
           ((d.uasId !== undefined && i.track!.uasIds.includes(d.uasId)) || (d.trackKey !== undefined && i.track!.trackKeys.includes(d.trackKey))),
       );
     const unnamed = identities.filter((d) => !isNamed(d));
-    if (unnamed.length === 0) return named;
+    if (unnamed.length === 0) return [...active, ...named];
     const times = unnamed.map((d) => d.r.occurred_at.getTime());
     const near = await incidentWrites.findDroneTracksNear(
       tx,
@@ -291,11 +251,11 @@ export class FoldEventsUseCase {
       new Date(Math.max(...times) + droneGate.ms),
       named.map((i) => i.id),
     );
-    return [...named, ...near];
+    return [...active, ...named, ...near];
   }
 }
 
-function identityOf(r: EventRow): { uasId?: string; trackKey?: string } {
+function identityOf(r: FoldRow): { uasId?: string; trackKey?: string } {
   const d = r.drone!;
   return {
     ...(d.uasId !== null && { uasId: d.uasId }),
@@ -303,7 +263,7 @@ function identityOf(r: EventRow): { uasId?: string; trackKey?: string } {
   };
 }
 
-function droneSighting(r: EventRow, d: NonNullable<EventRow['drone']>): DroneSighting {
+function droneSighting(r: FoldRow, d: NonNullable<FoldRow['drone']>): DroneSighting {
   const spoofed = d.spoofFix || d.suspectSince !== null;
   return {
     detection: d.detection,

@@ -2,10 +2,11 @@ import { prepared, type Queryable } from 'src/database/db';
 
 /**
  * Folding a site's events of one kind is serialised by a transaction-level advisory lock on
- * "fold/<site>/<kind>": the fold's own rounds, an ingest batch that folds its events inline,
- * and the correlator when it escalates an incident that folding opened. Each takes its locks
- * before any incident or live-log row, in one order (byte order of the key, as JavaScript
- * sorts and as SQL's COLLATE "C" does), so they never deadlock on each other.
+ * "fold/<site>/<kind>": the fold's own rounds, an ingest batch that folds its events inline
+ * (storeBatch takes them with the batch's gateway locks, in its first statement), and the
+ * correlator when it escalates an incident that folding opened. Each takes its locks before
+ * any incident or live-log row, in one order (byte order of the key, as JavaScript sorts and
+ * as SQL's COLLATE "C" does), so they never deadlock on each other.
  *
  * FoldEventsUseCase.execute spells the same key in SQL ('fold/' || site_id || '/' || kind),
  * to read a job's groups from its events and lock them in one statement; its fold-read

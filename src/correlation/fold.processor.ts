@@ -6,7 +6,8 @@ import { Db } from 'src/database/db';
 import { Clock } from 'src/platform/clock';
 import { bullConnection } from 'src/platform/redis-connection';
 import { FoldEventsUseCase } from './fold-events.use-case';
-import { foldLockKey, lockFoldGroups } from './fold-locks';
+import { foldLockKey } from './fold-locks';
+import type { FoldRow } from './fold-row';
 import { FoldLanes } from './fold-lanes';
 import { FoldQueue } from './fold-queue';
 import { FOLD_QUEUE, type FoldJobData } from './fold.jobs';
@@ -64,10 +65,8 @@ export class FoldProcessor implements OnModuleDestroy {
   readonly inlineFold = {
     enabled: (): boolean => Boolean(this.worker) && !this.stopping,
     now: (): Date => this.clock.now(),
-    lock: (tx: PoolClient, groups: readonly { siteId: string; kind: string }[]) =>
-      lockFoldGroups(tx, groups.map((g) => foldLockKey(g.siteId, g.kind))),
-    fold: (tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date) =>
-      this.foldEvents.foldStored(tx, eventsBySite, now),
+    lockKeys: (groups: readonly { siteId: string; kind: string }[]) => groups.map((g) => foldLockKey(g.siteId, g.kind)),
+    fold: (tx: PoolClient, rows: readonly FoldRow[], now: Date) => this.foldEvents.foldStored(tx, rows, now),
   };
 
   /**

@@ -147,30 +147,58 @@ function incidentColumns(incidents: readonly Incident[]) {
 
 export const incidentWrites = {
   /**
-   * Unresolved incidents of the given "site/kind" groups whose span, widened by gapMs, meets [from, to].
-   * A kind's group also takes in its sub-groups ("drone" → "drone:<track>"), so a site's active
-   * drone tracks come back with their stored track state.
+   * What a fold's events may join, locked, in one statement. The gap widens [from, to] both ways;
+   * an incident is found through its span (incident_spans) and checked on its own first and
+   * last event times.
+   * - active: unresolved incidents of the "site/kind" groups (a kind's group also takes in its
+   *   sub-groups, "drone" → "drone:<track>", so a site's drone tracks come with their state);
+   * - named: the active drone tracks of these sites that carry one of the identities (Remote ID
+   *   uasIds, detector track keys "gateway/sensor/trackId"). Only these can claim a named
+   *   detection, so a fold never reads a site's other tracks.
    */
-  async findActiveNear(tx: Queryable, groups: string[], from: Date, to: Date, gapMs: number): Promise<Incident[]> {
-    const { rows } = await tx.query<IncidentRow>(
+  async findFoldCandidates(
+    tx: Queryable,
+    groups: string[],
+    drones: { siteIds: string[]; uasIds: string[]; trackKeys: string[] },
+    from: Date,
+    to: Date,
+    gapMs: number,
+  ): Promise<{ active: Incident[]; named: Incident[] }> {
+    if (groups.length === 0 && (drones.siteIds.length === 0 || drones.uasIds.length + drones.trackKeys.length === 0)) {
+      return { active: [], named: [] };
+    }
+    const { rows } = await tx.query<IncidentRow & { named: boolean }>(
       prepared(
-        'fold-active-near',
-        `SELECT i.* FROM incident_spans s
-           JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
-                   FROM unnest($1::text[]) AS g) wanted
-             ON wanted.site_id = s.site_id
-            AND (s.group_key = wanted.group_key OR starts_with(s.group_key, wanted.group_key || ':'))
-           JOIN incidents i ON i.id = s.incident_id
-          WHERE i.status <> 'resolved'
-            AND s.seen_until >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-            AND s.seen_from <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
-            AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-            AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
-          FOR UPDATE OF i`,
-        [groups, from, to, gapMs],
+        'fold-candidates',
+        `WITH active AS (
+           SELECT i.* FROM incident_spans s
+             JOIN (SELECT split_part(g, '/', 1) AS site_id, split_part(g, '/', 2) AS group_key
+                     FROM unnest($1::text[]) AS g) wanted
+               ON wanted.site_id = s.site_id
+              AND (s.group_key = wanted.group_key OR starts_with(s.group_key, wanted.group_key || ':'))
+             JOIN incidents i ON i.id = s.incident_id
+            WHERE i.status <> 'resolved'
+              AND s.seen_until >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+              AND s.seen_from <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+              AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+              AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            FOR UPDATE OF i
+         ),
+         named AS (
+           SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
+            WHERE s.site_id = ANY($5) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
+              AND ((i.track->'uasIds') ?| $6::text[] OR (i.track->'trackKeys') ?| $7::text[])
+              AND s.seen_until >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+              AND s.seen_from <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+              AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
+              AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            FOR UPDATE OF i
+         )
+         SELECT false AS named, * FROM active UNION ALL SELECT true AS named, * FROM named`,
+        [groups, from, to, gapMs, drones.siteIds, drones.uasIds, drones.trackKeys],
       ),
     );
-    return rows.map(toIncident);
+    return { active: rows.filter((r) => !r.named).map(toIncident), named: rows.filter((r) => r.named).map(toIncident) };
   },
 
   /** The last entry (position and hash) of each of these incidents' timelines. */
@@ -187,37 +215,6 @@ export const incidentWrites = {
       ),
     );
     return new Map(rows.map((r) => [r.incident_id, { seq: r.chain_seq, hash: r.hash }]));
-  },
-
-  /**
-   * Active drone tracks of these sites that carry one of the identities (Remote ID uasIds,
-   * detector track keys "gateway/sensor/trackId"), with their span, widened by gapMs, meeting
-   * [from, to]. Only these can claim a named detection, so a fold never reads a site's other tracks.
-   */
-  async findDroneTracksNamed(
-    tx: Queryable,
-    siteIds: string[],
-    names: { uasIds: string[]; trackKeys: string[] },
-    from: Date,
-    to: Date,
-    gapMs: number,
-  ): Promise<Incident[]> {
-    if (names.uasIds.length === 0 && names.trackKeys.length === 0) return [];
-    const { rows } = await tx.query<IncidentRow>(
-      prepared(
-        'fold-drone-named',
-        `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
-          WHERE s.site_id = ANY($1) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
-            AND ((i.track->'uasIds') ?| $2::text[] OR (i.track->'trackKeys') ?| $3::text[])
-            AND s.seen_until >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
-            AND s.seen_from <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
-            AND i.last_seen_at >= $4::timestamptz - make_interval(secs => $6::double precision / 1000)
-            AND i.first_seen_at <= $5::timestamptz + make_interval(secs => $6::double precision / 1000)
-          FOR UPDATE OF i`,
-        [siteIds, names.uasIds, names.trackKeys, from, to, gapMs],
-      ),
-    );
-    return rows.map(toIncident);
   },
 
   /**

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { isDataError, type Db } from 'src/database/db';
 import type { HealthOptions } from 'src/health/health-changes';
-import { foldGroupsOf, storeBatch, storedEventsBySite, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
+import type { FoldRow } from 'src/correlation/fold-row';
+import { foldGroupsOf, storeBatch, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 
 /** A message waiting to be made durable, and what to do once it is. */
 /** Where to confirm a message to its gateway (MQTT 5 request/response), when it asked. */
@@ -35,13 +36,10 @@ export interface InlineFold {
   enabled(): boolean;
   /** The time the events are folded at (stored as their folded_at). */
   now(): Date;
-  /**
-   * Takes the fold locks of the batch's (site, kind) groups, first thing in its transaction:
-   * before the batch touches any incident or live-log row, as every fold does.
-   */
-  lock(tx: PoolClient, groups: readonly { siteId: string; kind: string }[]): Promise<void>;
-  /** Folds the new events in the transaction; returns what to do once it has committed. */
-  fold(tx: PoolClient, eventsBySite: ReadonlyMap<string, readonly number[]>, now: Date): Promise<() => void>;
+  /** The fold lock keys of the batch's (site, kind) groups: storeBatch takes them first thing. */
+  lockKeys(groups: readonly { siteId: string; kind: string }[]): string[];
+  /** Folds the new events (as the INSERT returned them) in the transaction; returns what to do once it has committed. */
+  fold(tx: PoolClient, rows: readonly FoldRow[], now: Date): Promise<() => void>;
 }
 
 /**
@@ -159,11 +157,9 @@ export class IngestBatcher {
     const requests = batch.map((m) => m.request);
     let afterFold: (() => void) | undefined;
     const outcomes = await this.db.transaction(async (tx) => {
-      const foldedAt = inlineFold ? inlineFold.now() : null;
-      if (inlineFold) await inlineFold.lock(tx, foldGroupsOf(requests));
-      const outcomes = await storeBatch(tx, requests, this.registry, this.options.health, foldedAt);
-      const stored = storedEventsBySite(requests, outcomes);
-      if (inlineFold && foldedAt && stored.size > 0) afterFold = await inlineFold.fold(tx, stored, foldedAt);
+      const inline = inlineFold && { foldedAt: inlineFold.now(), lockKeys: inlineFold.lockKeys(foldGroupsOf(requests)) };
+      const { outcomes, folding } = await storeBatch(tx, requests, this.registry, this.options.health, inline);
+      if (inlineFold && inline && folding.length > 0) afterFold = await inlineFold.fold(tx, folding, inline.foldedAt);
       return outcomes;
     });
     this.registry.commit();

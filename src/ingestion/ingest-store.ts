@@ -5,6 +5,7 @@ import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
 import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
 import { applyStatusReport, type HealthEffect, type HealthOptions, type PendingLive } from 'src/health/health-changes';
+import { foldColumns, type FoldRow } from 'src/correlation/fold-row';
 import { appendLiveMessages } from 'src/live/live-log';
 import { assembleRemoteIdBatch } from './remote-id-memory';
 
@@ -109,32 +110,69 @@ interface EventRow {
   remoteId?: RemoteIdEventMetadata;
 }
 
+/**
+ * The batch's events in one INSERT; the first copy of a key wins, and a key already stored
+ * (a redelivery) is left alone. $17: folded_at, set when the batch folds them inline.
+ */
+const INSERT_EVENTS = `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
+                             received_at, source, late, details, topic, raw_payload, remote_id, folded_at)
+         SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
+                u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb, $17::timestamptz
+           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
+                       $13::text[], $14::text[], $15::text[], $16::text[])
+             AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
+                  source, late, details, topic, raw_payload, remote_id)
+         ON CONFLICT ON CONSTRAINT events_identity DO NOTHING`;
+
+/** Returns the ids of the events it stored. */
+const INSERT_EVENTS_RETURNING_IDS = `${INSERT_EVENTS} RETURNING id, site_id, gateway_id, event_id`;
+
+/** Returns the events it stored as folding reads them, for a batch folded inline: no read after. */
+const INSERT_EVENTS_RETURNING_FOLD_ROWS = `${INSERT_EVENTS} RETURNING event_id, ${foldColumns('details')}`;
+
 export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
 export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
 
 type EventRequest = Extract<StoreRequest, { type: 'event' }>;
 type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
 
+/** A batch whose new events the caller folds in the same transaction. */
+export interface InlineFoldStore {
+  /** Stored as the events' folded_at. */
+  foldedAt: Date;
+  /** The fold locks of the batch's groups (fold-locks.ts), taken first thing. */
+  lockKeys: readonly string[];
+}
+
+export interface StoredBatch {
+  /** One per request, in order. */
+  outcomes: StoreOutcome[];
+  /** With `inline`: the events newly stored, as folding reads them. */
+  folding: FoldRow[];
+}
+
 /**
  * Writes one batch of ingested messages in the caller's transaction: registers sites,
  * gateways and sensors seen for the first time, assembles Remote ID payloads into events with
  * what is remembered of their transmitters, inserts the events (a redelivered one hits the
  * identity constraint and is reported as a duplicate), the rejected messages and status changes.
- * Returns an outcome per request, in order.
  *
- * foldedAt: the caller folds the new events in this same transaction, so they are stored as
- * folded then; without it they are stored waiting to be folded.
+ * inline: the caller folds the new events in this same transaction. Their fold locks are taken
+ * first thing (before any incident or live-log row, as every fold takes them), they are stored
+ * as folded, and the INSERT returns them as folding reads them, so nothing is read back.
+ * Without it they are stored waiting to be folded.
  */
 export async function storeBatch(
   tx: PoolClient,
   requests: readonly StoreRequest[],
   registry: RegistryCache,
   health: HealthOptions = { severity: 'high', topicPrefix: '' },
-  foldedAt: Date | null = null,
-): Promise<StoreOutcome[]> {
+  inline?: InlineFoldStore,
+): Promise<StoredBatch> {
   const outcomes: StoreOutcome[] = new Array(requests.length);
+  await lockFoldGroupsAndGateways(tx, inline?.lockKeys ?? [], requests);
   await registry.ensure(tx, requests);
-  await lockGateways(tx, requests);
 
   // Signed events first: a replay (its id seen before with other bytes, or too late) is refused.
   const firstIndexByKey = new Map<string, number>();
@@ -178,7 +216,7 @@ export async function storeBatch(
     }
   });
 
-  // Events: one INSERT for the batch; the first copy of a key within the batch wins.
+  // Events: one INSERT for the batch (INSERT_EVENTS).
   const firstKeys = new Set<string>();
   const events = candidates.filter((c) => {
     const key = eventKey(c.event);
@@ -187,21 +225,12 @@ export async function storeBatch(
     return true;
   });
   let storedIds = new Map<string, number>();
+  let folding: FoldRow[] = [];
   if (events.length > 0) {
-    const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string }>(
+    const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string } & Partial<FoldRow>>(
       prepared(
-        'ingest-events',
-        `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
-                             received_at, source, late, details, topic, raw_payload, remote_id, folded_at)
-         SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
-                u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb, $17::timestamptz
-           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
-                       $13::text[], $14::text[], $15::text[], $16::text[])
-             AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
-                  source, late, details, topic, raw_payload, remote_id)
-         ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
-         RETURNING id, site_id, gateway_id, event_id`,
+        inline ? 'ingest-events-folding' : 'ingest-events',
+        inline ? INSERT_EVENTS_RETURNING_FOLD_ROWS : INSERT_EVENTS_RETURNING_IDS,
         [
           events.map((c) => c.event.siteId),
           events.map((c) => c.event.gatewayId),
@@ -219,11 +248,12 @@ export async function storeBatch(
           events.map((c) => c.topic),
           events.map((c) => c.raw),
           events.map((c) => (c.remoteId ? JSON.stringify(c.remoteId) : null)),
-          foldedAt,
+          inline?.foldedAt ?? null,
         ],
       ),
     );
     storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
+    if (inline) folding = rows as FoldRow[];
   }
   const stored = events.filter((c) => storedIds.has(eventKey(c.event)));
   await registry.learnZones(tx, stored.map((c) => c.event));
@@ -295,7 +325,7 @@ export async function storeBatch(
     }
   }
   await appendLiveMessages(tx, live);
-  return outcomes;
+  return { outcomes, folding };
 }
 
 /**
@@ -347,24 +377,37 @@ function asRejected(r: EventRequest, reason: string): RejectedRequest {
 }
 
 /**
- * Locks, in one sorted statement, the gateways whose status or seq this batch changes, so
- * concurrent batches (shared subscriptions) and the heartbeat check never deadlock on them.
- * FOR NO KEY UPDATE leaves events' foreign-key checks on the gateway unblocked.
+ * The batch's locks, first thing in its transaction and in one statement:
+ * - the fold locks of its groups when it folds inline (fold-locks.ts: sorted, before any
+ *   incident or live-log row, as every fold takes them);
+ * - then, sorted, the gateways whose status or seq it changes, so concurrent batches (shared
+ *   subscriptions) and the heartbeat check never deadlock on them. FOR NO KEY UPDATE leaves
+ *   events' foreign-key checks on the gateway unblocked. A gateway this batch registers is
+ *   not in the table yet: its own uncommitted row keeps other batches off it.
+ * The gateways are locked in a LATERAL subquery that reads the fold locks' count, so the fold
+ * locks are always taken, and taken before any gateway (the count is one row even with none).
  */
-async function lockGateways(tx: PoolClient, requests: readonly StoreRequest[]): Promise<void> {
+async function lockFoldGroupsAndGateways(tx: PoolClient, foldLocks: readonly string[], requests: readonly StoreRequest[]): Promise<void> {
   const keys = new Set<string>();
   for (const r of requests) {
     if (r.type === 'status') keys.add(`${r.siteId}/${r.gatewayId}`);
     if (r.type === 'event' && r.event.seq !== undefined) keys.add(`${r.event.siteId}/${r.event.gatewayId}`);
   }
-  if (keys.size === 0) return;
-  const list = [...keys].sort().map((k) => k.split('/') as [string, string]);
+  const sortedFoldLocks = [...new Set(foldLocks)].sort();
+  if (keys.size === 0 && sortedFoldLocks.length === 0) return;
+  const gateways = [...keys].sort().map((k) => k.split('/') as [string, string]);
   await tx.query(
     prepared(
-      'ingest-lock-gateways',
-      `SELECT 1 FROM gateways g JOIN unnest($1::text[], $2::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
-        ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g`,
-      [list.map((k) => k[0]), list.map((k) => k[1])],
+      'ingest-lock',
+      `SELECT count(*) FROM (
+         SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n FROM unnest($1::text[]) AS k
+       ) fold_locks,
+       LATERAL (
+         SELECT 1 FROM gateways g JOIN unnest($2::text[], $3::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
+          WHERE fold_locks.n >= 0
+          ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g
+       ) gateways`,
+      [sortedFoldLocks, gateways.map((k) => k[0]), gateways.map((k) => k[1])],
     ),
   );
 }

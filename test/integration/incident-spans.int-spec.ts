@@ -11,6 +11,7 @@ import { createTestContext, type TestContext } from '../support/test-context';
  * update, and its span row changes at most once a minute.
  */
 const SITE = 'kolwezi-1';
+const NO_DRONES = { siteIds: [], uasIds: [], trackKeys: [] };
 const GAP_MS = 10 * 60_000;
 
 const NO_LINKS = { links: [], markFolded: [], timeline: [] };
@@ -103,9 +104,38 @@ describe('incident spans', () => {
       incidentWrites.applyFold(tx, { opened: [near, old, resolved, otherKind, justOutside], updated: [], foldedAt: at, ...NO_LINKS }),
     );
     const found = await ctx.db.transaction((tx) =>
-      incidentWrites.findActiveNear(tx, [`${SITE}/drone`], new Date(at.getTime() + 60_000), new Date(at.getTime() + 60_000), GAP_MS),
+      incidentWrites.findFoldCandidates(tx, [`${SITE}/drone`], NO_DRONES, new Date(at.getTime() + 60_000), new Date(at.getTime() + 60_000), GAP_MS),
     );
-    expect(found.map((i) => i.id)).toEqual([near.id]);
+    expect(found).toEqual({ active: [expect.objectContaining({ id: near.id })], named: [] });
+  });
+
+  it('finds, in the same statement, only the drone tracks that carry one of the identities', async () => {
+    const at = new Date('2026-11-30T12:00:00.000Z');
+    const track = (uasIds: string[], trackKeys: string[]) => ({
+      uasIds,
+      trackKeys,
+      last: { lat: -10.7, lon: 25.5, at: at.toISOString(), detection: 'radar' as const, gatewayId: 'gw-1', sensorId: 'radar-1', eventId: 1 },
+      remoteIdSeen: uasIds.length > 0,
+    });
+    const byUas = anIncident(at, { groupKey: 'drone:uas-a', kinds: ['drone'], track: track(['uas-a'], []) });
+    const byTrack = anIncident(at, { groupKey: 'drone:gw-1/radar-1/t7', kinds: ['drone'], track: track([], ['gw-1/radar-1/t7']) });
+    const unnamed = anIncident(at, { groupKey: 'drone:uas-b', kinds: ['drone'], track: track(['uas-b'], []) });
+    const theft = anIncident(at, { groupKey: 'theft' });
+    await ctx.db.transaction((tx) =>
+      incidentWrites.applyFold(tx, { opened: [byUas, byTrack, unnamed, theft], updated: [], foldedAt: at, ...NO_LINKS }),
+    );
+    const found = await ctx.db.transaction((tx) =>
+      incidentWrites.findFoldCandidates(
+        tx,
+        [`${SITE}/theft`],
+        { siteIds: [SITE], uasIds: ['uas-a'], trackKeys: ['gw-1/radar-1/t7'] },
+        at,
+        at,
+        GAP_MS,
+      ),
+    );
+    expect(found.active.map((i) => i.id)).toEqual([theft.id]);
+    expect(found.named.map((i) => i.id).sort()).toEqual([byUas.id, byTrack.id].sort());
   });
 
   it('grows an incident with a HOT update: none of incidents indexes is written', async () => {

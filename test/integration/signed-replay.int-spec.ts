@@ -32,7 +32,7 @@ describe('storing signed events', () => {
 
   const store = (requests: StoreRequest[]) =>
     ctx.db.transaction(async (tx) => {
-      const outcomes = await storeBatch(tx, requests, registry);
+      const { outcomes } = await storeBatch(tx, requests, registry);
       registry.commit();
       return outcomes;
     });
