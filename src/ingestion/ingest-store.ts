@@ -112,18 +112,43 @@ interface EventRow {
 
 /**
  * The batch's events in one INSERT; the first copy of a key wins, and a key already stored
- * (a redelivery) is left alone. $17: folded_at, set when the batch folds them inline.
+ * (a redelivery) is left alone. $1: the events as one JSON array (eventRecords), which
+ * JSON.stringify writes natively: as arrays of text, the raw payloads and kind objects would
+ * be escaped element by element in JavaScript. $2: folded_at, set when the batch folds them inline.
  */
 const INSERT_EVENTS = `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
                              received_at, source, late, details, topic, raw_payload, remote_id, folded_at)
          SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
-                u.received_at, u.source, u.late, u.details::jsonb, u.topic, u.raw_payload, u.remote_id::jsonb, $17::timestamptz
-           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::boolean[],
-                       $13::text[], $14::text[], $15::text[], $16::text[])
-             AS u(site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at,
-                  source, late, details, topic, raw_payload, remote_id)
+                u.received_at, u.source, u.late, u.details, u.topic, u.raw_payload, u.remote_id, $2::timestamptz
+           FROM json_to_recordset($1::json)
+             AS u(site_id text, gateway_id text, event_id uuid, sensor_id text, kind text, severity text, zone text,
+                  seq bigint, occurred_at timestamptz, received_at timestamptz, source text, late boolean,
+                  details jsonb, topic text, raw_payload text, remote_id jsonb)
          ON CONFLICT ON CONSTRAINT events_identity DO NOTHING`;
+
+/** The events as INSERT_EVENTS reads them ($1), one object each, in order. */
+function eventRecords(events: readonly EventRow[]): string {
+  return JSON.stringify(
+    events.map((c) => ({
+      site_id: c.event.siteId,
+      gateway_id: c.event.gatewayId,
+      event_id: c.event.eventId,
+      sensor_id: c.event.sensorId,
+      kind: c.event.kind,
+      severity: c.event.severity ?? null,
+      zone: c.event.zone ?? null,
+      seq: c.event.seq ?? null,
+      occurred_at: c.event.occurredAt,
+      received_at: c.receivedAt,
+      source: c.event.source,
+      late: c.late,
+      details: c.event.drone ?? c.event.cyber ?? c.event.theft ?? {},
+      topic: c.topic,
+      raw_payload: c.raw,
+      remote_id: c.remoteId ?? null,
+    })),
+  );
+}
 
 /** Returns the ids of the events it stored. */
 const INSERT_EVENTS_RETURNING_IDS = `${INSERT_EVENTS} RETURNING id, site_id, gateway_id, event_id`;
@@ -231,25 +256,7 @@ export async function storeBatch(
       prepared(
         inline ? 'ingest-events-folding' : 'ingest-events',
         inline ? INSERT_EVENTS_RETURNING_FOLD_ROWS : INSERT_EVENTS_RETURNING_IDS,
-        [
-          events.map((c) => c.event.siteId),
-          events.map((c) => c.event.gatewayId),
-          events.map((c) => c.event.eventId),
-          events.map((c) => c.event.sensorId),
-          events.map((c) => c.event.kind),
-          events.map((c) => c.event.severity ?? null),
-          events.map((c) => c.event.zone ?? null),
-          events.map((c) => c.event.seq ?? null),
-          events.map((c) => c.event.occurredAt),
-          events.map((c) => c.receivedAt),
-          events.map((c) => c.event.source),
-          events.map((c) => c.late),
-          events.map((c) => JSON.stringify(c.event.drone ?? c.event.cyber ?? c.event.theft ?? {})),
-          events.map((c) => c.topic),
-          events.map((c) => c.raw),
-          events.map((c) => (c.remoteId ? JSON.stringify(c.remoteId) : null)),
-          inline?.foldedAt ?? null,
-        ],
+        [eventRecords(events), inline?.foldedAt ?? null],
       ),
     );
     storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));

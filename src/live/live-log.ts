@@ -26,7 +26,8 @@ export async function appendLiveMessages(
 ): Promise<LiveMessage[]> {
   if (messages.length === 0) return [];
   // One statement: draw each site's numbers (counter rows locked in site order), write the
-  // messages numbered in the order given, and notify each site's last number.
+  // messages numbered in the order given, and notify each site's last number. The messages go
+  // as one JSON array, which JSON.stringify writes natively (not escaped element by element).
   const { rows } = await tx.query<{ site_id: string; last_seq: string }>(
     prepared(
       'live-append',
@@ -34,12 +35,12 @@ export async function appendLiveMessages(
          SELECT site_id, type, incident_id, payload,
                 row_number() OVER (PARTITION BY site_id ORDER BY ord) AS k,
                 count(*) OVER (PARTITION BY site_id) AS n
-           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY
-             AS t(site_id, type, incident_id, payload, ord)
+           FROM ROWS FROM (json_to_recordset($1::json) AS (site_id text, type text, incident_id uuid, payload jsonb))
+             WITH ORDINALITY AS t(site_id, type, incident_id, payload, ord)
        ),
        streams AS (
          INSERT INTO site_streams (site_id, last_seq)
-         SELECT site_id, count(*) FROM unnest($1::text[]) AS s(site_id) GROUP BY site_id ORDER BY site_id
+         SELECT site_id, count(*) FROM m GROUP BY site_id ORDER BY site_id
          ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
          RETURNING site_id, last_seq
        ),
@@ -48,12 +49,9 @@ export async function appendLiveMessages(
          SELECT m.site_id, streams.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
            FROM m JOIN streams USING (site_id)
        )
-       SELECT site_id, last_seq, pg_notify($5, site_id || ':' || last_seq) FROM streams`,
+       SELECT site_id, last_seq, pg_notify($2, site_id || ':' || last_seq) FROM streams`,
       [
-        messages.map((m) => m.incident.siteId),
-        messages.map((m) => m.type),
-        messages.map((m) => m.incident.id),
-        messages.map((m) => JSON.stringify(m.incident)),
+        JSON.stringify(messages.map((m) => ({ site_id: m.incident.siteId, type: m.type, incident_id: m.incident.id, payload: m.incident }))),
         LIVE_CHANNEL,
       ],
     ),

@@ -9,6 +9,26 @@ describe('the canonical form of a chained entry', () => {
     expect(canonicalJson({ '\u{1F600}': 1, '\uE000': 2 })).toBe('{"\uE000":2,"\u{1F600}":1}');
   });
 
+  it('orders any keys as their UTF-8 bytes compare, prefixes first', () => {
+    // Characters from each range where UTF-16 and UTF-8 orders could part: ASCII, below the
+    // surrogates, from U+E000 up, and above U+FFFF (a surrogate pair in UTF-16).
+    const alphabet = ['a', 'b', 'Z', '\u00e9', '\u4e2d', '\ud7ff', '\ue000', '\uffee', '\u{10000}', '\u{1F600}'];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 200; round++) {
+      const keys = new Set<string>();
+      while (keys.size < 6) {
+        let key = '';
+        for (let n = 1 + Math.floor(random() * 3); n > 0; n--) key += alphabet[Math.floor(random() * alphabet.length)];
+        keys.add(key);
+      }
+      const object = Object.fromEntries([...keys].map((k) => [k, 0]));
+      const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8')));
+      // No key is integer-like, so parsing keeps the order in which canonicalJson wrote them.
+      expect(Object.keys(JSON.parse(canonicalJson(object)))).toEqual(byBytes);
+    }
+  });
+
   it('escapes strings as JSON.stringify does', () => {
     expect(canonicalJson('a"b\\c\n\t\u0001é')).toBe('"a\\"b\\\\c\\n\\t\\u0001é"');
   });
