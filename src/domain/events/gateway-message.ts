@@ -152,14 +152,22 @@ function formatDuration(ms: number): string {
  * Text with a NUL character (`\u0000`) passes JSON and the schemas but cannot be stored
  * (PostgreSQL text refuses it): report the field that carries one.
  */
-function findNulCharacter(value: unknown, rootName = 'payload', path: string[] = []): string | null {
-  if (typeof value === 'string') {
-    return value.includes('\u0000') ? `${path.length ? path.join('.') : rootName}: must not contain the NUL character (\\u0000)` : null;
-  }
+function findNulCharacter(value: unknown, rootName = 'payload'): string | null {
+  const path = nulPath(value);
+  return path === null ? null : `${path.length ? path.join('.') : rootName}: must not contain the NUL character (\\u0000)`;
+}
+
+/** The path to the first text holding a NUL character, or null; built only when one is found (this runs for every event). */
+function nulPath(value: unknown): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? [] : null;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = findNulCharacter(inner, rootName, [...path, key]);
-      if (found) return found;
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const path = nulPath(object[key]);
+      if (path) {
+        path.unshift(key);
+        return path;
+      }
     }
   }
   return null;
