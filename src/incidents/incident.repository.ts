@@ -121,30 +121,36 @@ export function chainTimeline(
   });
 }
 
-/** Incident reads and writes made inside a transaction. */
-/** Incidents as one array per column, for the unnest() parameters of applyFold. */
-function incidentColumns(incidents: readonly Incident[]) {
-  const column = <T>(value: (i: Incident) => T) => incidents.map(value);
-  return {
-    id: column((i) => i.id),
-    siteId: column((i) => i.siteId),
-    groupKey: column((i) => i.groupKey),
-    title: column((i) => i.title),
-    severity: column((i) => i.severity),
-    severityRank: column((i) => severityRank(i.severity)),
-    status: column((i) => i.status),
-    kinds: column((i) => i.kinds.join(',')),
-    ruleIds: column((i) => i.ruleIds.join(',')),
-    zones: column((i) => i.zones.join(',')),
-    eventCount: column((i) => i.eventCount),
-    firstSeenAt: column((i) => i.firstSeenAt),
-    lastSeenAt: column((i) => i.lastSeenAt),
-    openedAt: column((i) => i.openedAt),
-    updatedAt: column((i) => i.updatedAt),
-    track: column((i) => (i.track ? JSON.stringify(i.track) : null)),
-  };
+/** Incidents as applyFold's statement reads them: one JSON array of rows (json_to_recordset). */
+function incidentRecords(incidents: readonly Incident[]): string {
+  return JSON.stringify(
+    incidents.map((i) => ({
+      id: i.id,
+      site_id: i.siteId,
+      group_key: i.groupKey,
+      title: i.title,
+      severity: i.severity,
+      severity_rank: severityRank(i.severity),
+      status: i.status,
+      kinds: i.kinds,
+      rule_ids: i.ruleIds,
+      zones: i.zones,
+      event_count: i.eventCount,
+      first_seen_at: i.firstSeenAt,
+      last_seen_at: i.lastSeenAt,
+      opened_at: i.openedAt,
+      updated_at: i.updatedAt,
+      track: i.track ?? null,
+    })),
+  );
 }
 
+/** The columns of incidentRecords' rows, as json_to_recordset declares them. */
+const INCIDENT_RECORD = `id uuid, site_id text, group_key text, title text, severity text, severity_rank smallint, status text,
+  kinds text[], rule_ids text[], zones text[], event_count int, first_seen_at timestamptz, last_seen_at timestamptz,
+  opened_at timestamptz, updated_at timestamptz, track jsonb`;
+
+/** Incident reads and writes made inside a transaction. */
 export const incidentWrites = {
   /**
    * What a fold's events may join, locked, in one statement. The gap widens [from, to] both ways;
@@ -255,88 +261,57 @@ export const incidentWrites = {
     },
   ): Promise<void> {
     const { links, timeline } = fold;
-    const o = incidentColumns(fold.opened);
-    const u = incidentColumns(fold.updated);
+    // Each set of rows goes as one JSON array, which JSON.stringify writes natively; as arrays
+    // of text, node-postgres would escape every title, track and timeline detail in JavaScript.
     await tx.query(
       prepared(
         'fold-apply',
         `WITH opened AS (
            INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
                                   zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
-           SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status,
-                  string_to_array(u.kinds, ','), string_to_array(u.rule_ids, ','),
-                  CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-                  u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
-                         $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
-                         $14::timestamptz[], $15::timestamptz[], $32::jsonb[])
-               AS u(id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones,
-                    event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
+           SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status, u.kinds, u.rule_ids,
+                  u.zones, u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
+             FROM json_to_recordset($1::json) AS u(${INCIDENT_RECORD})
          ),
          updated AS (
            UPDATE incidents i
-              SET severity = u.severity, severity_rank = u.severity_rank,
-                  kinds = string_to_array(u.kinds, ','), rule_ids = string_to_array(u.rule_ids, ','),
-                  zones = CASE WHEN u.zones = '' THEN '{}'::text[] ELSE string_to_array(u.zones, ',') END,
-                  event_count = u.event_count, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-                  updated_at = u.updated_at, title = u.title, track = COALESCE(u.track, i.track)
-             FROM unnest($16::uuid[], $17::text[], $18::smallint[], $19::text[], $20::int[], $21::timestamptz[],
-                         $22::timestamptz[], $23::timestamptz[], $33::text[], $34::jsonb[], $39::text[], $40::text[])
-               AS u(id, severity, severity_rank, zones, event_count, first_seen_at, last_seen_at, updated_at, title, track,
-                    kinds, rule_ids)
+              SET severity = u.severity, severity_rank = u.severity_rank, kinds = u.kinds, rule_ids = u.rule_ids,
+                  zones = u.zones, event_count = u.event_count, first_seen_at = u.first_seen_at,
+                  last_seen_at = u.last_seen_at, updated_at = u.updated_at, title = u.title,
+                  track = COALESCE(u.track, i.track)
+             FROM json_to_recordset($2::json) AS u(${INCIDENT_RECORD})
             WHERE i.id = u.id
          ),
          linked AS (
            INSERT INTO incident_events (incident_id, event_id)
-           SELECT * FROM unnest($24::uuid[], $25::bigint[]) ON CONFLICT DO NOTHING
+           SELECT * FROM unnest($3::uuid[], $4::bigint[]) ON CONFLICT DO NOTHING
          ),
          folded AS (
-           UPDATE events SET folded_at = $26, fold_error = NULL WHERE id = ANY($38::bigint[])
+           UPDATE events SET folded_at = $5, fold_error = NULL WHERE id = ANY($6::bigint[])
          )
          INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
-         SELECT * FROM unnest($27::uuid[], $28::timestamptz[], $29::text[], $30::text[], $31::jsonb[], $35::int[],
-                              $36::text[], $37::text[])`,
+         SELECT t.incident_id, t.at, t.actor, t.action, t.details, t.chain_seq, t.prev_hash, t.hash
+           FROM json_to_recordset($7::json) AS t(incident_id uuid, at timestamptz, actor text, action text, details jsonb,
+                                                 chain_seq int, prev_hash text, hash text)`,
         [
-          o.id,
-          o.siteId,
-          o.groupKey,
-          o.title,
-          o.severity,
-          o.severityRank,
-          o.status,
-          o.kinds,
-          o.ruleIds,
-          o.zones,
-          o.eventCount,
-          o.firstSeenAt,
-          o.lastSeenAt,
-          o.openedAt,
-          o.updatedAt,
-          u.id,
-          u.severity,
-          u.severityRank,
-          u.zones,
-          u.eventCount,
-          u.firstSeenAt,
-          u.lastSeenAt,
-          u.updatedAt,
+          incidentRecords(fold.opened),
+          incidentRecords(fold.updated),
           links.map((l) => l.incidentId),
           links.map((l) => l.eventId),
           fold.foldedAt,
-          timeline.map((e) => e.incidentId),
-          timeline.map((e) => e.at),
-          timeline.map((e) => e.actor),
-          timeline.map((e) => e.action),
-          timeline.map((e) => JSON.stringify(e.details)),
-          o.track,
-          u.title,
-          u.track,
-          timeline.map((e) => e.chainSeq),
-          timeline.map((e) => e.prevHash),
-          timeline.map((e) => e.hash),
           fold.markFolded,
-          u.kinds,
-          u.ruleIds,
+          JSON.stringify(
+            timeline.map((e) => ({
+              incident_id: e.incidentId,
+              at: e.at,
+              actor: e.actor,
+              action: e.action,
+              details: e.details,
+              chain_seq: e.chainSeq,
+              prev_hash: e.prevHash,
+              hash: e.hash,
+            })),
+          ),
         ],
       ),
     );
