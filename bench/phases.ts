@@ -53,7 +53,8 @@ export interface LatencyRun {
   /** OreGuard: publish to the message of a correlation rule's incident naming the event. */
   correlated?: Distribution;
   socketMessages: number;
-  /** Per event, from the database: publish to committed, publish to folded. */
+  /** Per event, from the database (BatchStats): publish to received, to its transaction, to folded. */
+  toReceived?: Distribution;
   toStored?: Distribution;
   toDone?: Distribution;
   resources: Resources;
@@ -175,6 +176,7 @@ export async function latency(w: BenchWorld): Promise<Partial<Record<Target, Lat
       socket: distribution(latencies),
       ...(correlated && { correlated: distribution(correlated) }),
       socketMessages: panel.received - receivedBefore,
+      toReceived: stats.toReceived,
       toStored: stats.toStored,
       toDone: stats.toDone,
       resources: resources(w, t0, seenDoneAt),

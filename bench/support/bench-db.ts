@@ -25,7 +25,12 @@ export interface BatchStats {
   lastStoredAt: number;
   /** OreGuard: newest folded_at; reference: newest inserted_at. */
   lastDoneAt: number;
-  /** Per event, publish (occurredAt) to committed / to folded, ms. */
+  /**
+   * Per event, ms from publish (occurredAt) to: received (OreGuard's received_at, as its MQTT
+   * client took the message); stored (OreGuard: stored_at, when its batch's transaction began;
+   * reference: its INSERT); done (OreGuard: folded_at, for a batch folded inline the same moment).
+   */
+  toReceived?: Distribution;
   toStored?: Distribution;
   toDone?: Distribution;
 }
@@ -103,6 +108,7 @@ export class BenchDb {
              FROM (SELECT extract(epoch FROM ${col} - occurred_at) * 1000 AS ms FROM ${table} WHERE id > $1) x`,
           [afterId],
         );
+      if (target === 'oreguard') stats.toReceived = toDistribution((await q('received_at')).rows[0]);
       stats.toStored = toDistribution((await q(storedCol)).rows[0]);
       stats.toDone = toDistribution((await q(doneCol)).rows[0]);
     }
