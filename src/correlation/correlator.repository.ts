@@ -5,7 +5,7 @@ import { outagesFromHealth, type HealthChange, type ZoneCoverage } from 'src/dom
 import type { Kind } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
-import { chainTimeline, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
+import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
 
 /** Where live correlation has read up to: the (ingest_xid, id) of the last event it took. */
 export interface CorrelationCursor {
@@ -159,6 +159,7 @@ export const correlatorStore = {
    * Writes what matching changed, as a fold writes its changes (incidentWrites.applyFold, one
    * statement): incidents opened and changed, links, and timeline entries hashed into their chains.
    */
+  /** Writes the matches' incident changes and their live messages (one statement after the chain heads). */
   async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<void> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
@@ -171,14 +172,11 @@ export const correlatorStore = {
         : []),
     ]);
     const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
-    await incidentWrites.applyFold(tx, {
-      opened,
-      updated: changed,
-      links,
-      markFolded: [],
-      foldedAt: at,
-      timeline: chainTimeline(entries, heads),
-    });
+    await incidentWrites.applyFold(
+      tx,
+      { opened, updated: changed, links, markFolded: [], foldedAt: at, timeline: chainTimeline(entries, heads) },
+      changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
+    );
   },
 
   /**

@@ -7,8 +7,6 @@ import { contextFromOutages, CorrelationEngine, type CorrelationContext, type Ke
 import { foldMatches, isRuleIncident, ruleGroupKey, type MatchChange, type MatchedEvent } from 'src/domain/correlation/match-incidents';
 import type { Incident } from 'src/domain/incidents/incident';
 import { siteEventFromRow } from 'src/events/site-event-row';
-import { incidentView } from 'src/incidents/incident.repository';
-import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
@@ -282,7 +280,6 @@ export class CorrelatorService implements OnModuleDestroy {
   /** Writes the changes and their live messages; returns them. */
   private async write(tx: PoolClient, changes: MatchChange[], now: Date): Promise<MatchChange[]> {
     await correlatorStore.apply(tx, changes, now);
-    await appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
     return changes;
   }
 

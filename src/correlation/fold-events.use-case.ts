@@ -9,7 +9,7 @@ import type { Incident } from 'src/domain/incidents/incident';
 import { heldBack, type Hold, type SiteHolds } from 'src/domain/silences/held-back';
 import { chainTimeline, incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { CommittedLive } from 'src/live/committed-live';
-import { appendLiveMessages, type LiveMessage } from 'src/live/live-log';
+import type { LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
@@ -183,19 +183,19 @@ export class FoldEventsUseCase {
     }
 
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
-    await incidentWrites.applyFold(tx, {
-      opened: changes.filter((c) => c.type === 'opened').map((c) => c.incident),
-      updated: changes.filter((c) => c.type !== 'opened').map((c) => c.incident),
-      links,
-      markFolded: markFolded ? links.map((l) => l.eventId) : [],
-      foldedAt: now,
-      timeline: chainTimeline(
-        changes.flatMap((c) => timelineEntries(c, now)),
-        await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
-      ),
-    });
-    const messages = await appendLiveMessages(
+    const messages = await incidentWrites.applyFold(
       tx,
+      {
+        opened: changes.filter((c) => c.type === 'opened').map((c) => c.incident),
+        updated: changes.filter((c) => c.type !== 'opened').map((c) => c.incident),
+        links,
+        markFolded: markFolded ? links.map((l) => l.eventId) : [],
+        foldedAt: now,
+        timeline: chainTimeline(
+          changes.flatMap((c) => timelineEntries(c, now)),
+          await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
+        ),
+      },
       changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
     );
     return { changes, messages };

@@ -4,6 +4,7 @@ import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/
 import { prepared, type Queryable } from 'src/database/db';
 import { sha256Hex } from 'src/audit/hash-chain';
 import { CHAIN_GENESIS, timelineCanonical } from 'src/domain/audit/canonical-json';
+import { liveAppendParams, liveAppendSql, numberedLiveMessages, type LiveAppendRow, type LiveMessage, type NewLiveMessage } from 'src/live/live-log';
 
 export interface IncidentRow {
   id: string;
@@ -150,6 +151,53 @@ const INCIDENT_RECORD = `id uuid, site_id text, group_key text, title text, seve
   kinds text[], rule_ids text[], zones text[], event_count int, first_seen_at timestamptz, last_seen_at timestamptz,
   opened_at timestamptz, updated_at timestamptz, track jsonb`;
 
+/**
+ * What applyFold writes, as CTEs: the incidents a fold opened and changed, the links from events
+ * to incidents, the events marked folded. Each set of rows goes as one JSON array
+ * (json_to_recordset), which JSON.stringify writes natively; as arrays of text, node-postgres
+ * would escape every title, track and timeline detail in JavaScript.
+ */
+const FOLD_APPLY_CTES = `opened AS (
+           INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
+                                  zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
+           SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status, u.kinds, u.rule_ids,
+                  u.zones, u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
+             FROM json_to_recordset($1::json) AS u(${INCIDENT_RECORD})
+         ),
+         updated AS (
+           UPDATE incidents i
+              SET severity = u.severity, severity_rank = u.severity_rank, kinds = u.kinds, rule_ids = u.rule_ids,
+                  zones = u.zones, event_count = u.event_count, first_seen_at = u.first_seen_at,
+                  last_seen_at = u.last_seen_at, updated_at = u.updated_at, title = u.title,
+                  track = COALESCE(u.track, i.track)
+             FROM json_to_recordset($2::json) AS u(${INCIDENT_RECORD})
+            WHERE i.id = u.id
+         ),
+         linked AS (
+           INSERT INTO incident_events (incident_id, event_id)
+           SELECT * FROM unnest($3::uuid[], $4::bigint[]) ON CONFLICT DO NOTHING
+         ),
+         folded AS (
+           UPDATE events SET folded_at = $5, fold_error = NULL WHERE id = ANY($6::bigint[])
+         )`;
+
+/** ...and the timeline entries, chained by the writer (chainTimeline). */
+const FOLD_APPLY_TIMELINE = `INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
+         SELECT t.incident_id, t.at, t.actor, t.action, t.details, t.chain_seq, t.prev_hash, t.hash
+           FROM json_to_recordset($7::json) AS t(incident_id uuid, at timestamptz, actor text, action text, details jsonb,
+                                                 chain_seq int, prev_hash text, hash text)`;
+
+/**
+ * The same with the changes' live messages appended in the statement: one round trip fewer for
+ * every fold and correlation step. The incidents it changes are already locked by then (their
+ * reads are FOR UPDATE), so where PostgreSQL runs the counter rows' lock among the CTEs
+ * does not matter.
+ */
+const FOLD_APPLY_LIVE = (() => {
+  const live = liveAppendSql(8);
+  return `WITH ${FOLD_APPLY_CTES}, timeline AS (${FOLD_APPLY_TIMELINE}), ${live.ctes} ${live.select}`;
+})();
+
 /** Incident reads and writes made inside a transaction. */
 export const incidentWrites = {
   /**
@@ -245,7 +293,8 @@ export const incidentWrites = {
   /**
    * Writes one fold (or the correlator's matches) in a single statement: the incidents it opened,
    * the ones it changed, the links from events to incidents, the events marked folded
-   * (markFolded), and the timeline entries. Kinds, rule ids and zones are identifiers (no commas).
+   * (markFolded), the timeline entries, and the changes' live messages when given (returned
+   * with their numbers). The incidents it changes must already be locked by the caller.
    * (Foreign keys are checked at the end of the statement, when the new incidents exist.)
    */
   async applyFold(
@@ -259,62 +308,38 @@ export const incidentWrites = {
       foldedAt: Date;
       timeline: ChainedTimelineInsert[];
     },
-  ): Promise<void> {
+    /** Live messages of the changes, appended in the same statement (liveAppendSql); returned numbered. */
+    live: readonly NewLiveMessage[] = [],
+  ): Promise<LiveMessage[]> {
     const { links, timeline } = fold;
-    // Each set of rows goes as one JSON array, which JSON.stringify writes natively; as arrays
-    // of text, node-postgres would escape every title, track and timeline detail in JavaScript.
-    await tx.query(
-      prepared(
-        'fold-apply',
-        `WITH opened AS (
-           INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids,
-                                  zones, event_count, first_seen_at, last_seen_at, opened_at, updated_at, track)
-           SELECT u.id, u.site_id, u.group_key, u.title, u.severity, u.severity_rank, u.status, u.kinds, u.rule_ids,
-                  u.zones, u.event_count, u.first_seen_at, u.last_seen_at, u.opened_at, u.updated_at, u.track
-             FROM json_to_recordset($1::json) AS u(${INCIDENT_RECORD})
-         ),
-         updated AS (
-           UPDATE incidents i
-              SET severity = u.severity, severity_rank = u.severity_rank, kinds = u.kinds, rule_ids = u.rule_ids,
-                  zones = u.zones, event_count = u.event_count, first_seen_at = u.first_seen_at,
-                  last_seen_at = u.last_seen_at, updated_at = u.updated_at, title = u.title,
-                  track = COALESCE(u.track, i.track)
-             FROM json_to_recordset($2::json) AS u(${INCIDENT_RECORD})
-            WHERE i.id = u.id
-         ),
-         linked AS (
-           INSERT INTO incident_events (incident_id, event_id)
-           SELECT * FROM unnest($3::uuid[], $4::bigint[]) ON CONFLICT DO NOTHING
-         ),
-         folded AS (
-           UPDATE events SET folded_at = $5, fold_error = NULL WHERE id = ANY($6::bigint[])
-         )
-         INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
-         SELECT t.incident_id, t.at, t.actor, t.action, t.details, t.chain_seq, t.prev_hash, t.hash
-           FROM json_to_recordset($7::json) AS t(incident_id uuid, at timestamptz, actor text, action text, details jsonb,
-                                                 chain_seq int, prev_hash text, hash text)`,
-        [
-          incidentRecords(fold.opened),
-          incidentRecords(fold.updated),
-          links.map((l) => l.incidentId),
-          links.map((l) => l.eventId),
-          fold.foldedAt,
-          fold.markFolded,
-          JSON.stringify(
-            timeline.map((e) => ({
-              incident_id: e.incidentId,
-              at: e.at,
-              actor: e.actor,
-              action: e.action,
-              details: e.details,
-              chain_seq: e.chainSeq,
-              prev_hash: e.prevHash,
-              hash: e.hash,
-            })),
-          ),
-        ],
+    const params = [
+      incidentRecords(fold.opened),
+      incidentRecords(fold.updated),
+      links.map((l) => l.incidentId),
+      links.map((l) => l.eventId),
+      fold.foldedAt,
+      fold.markFolded,
+      JSON.stringify(
+        timeline.map((e) => ({
+          incident_id: e.incidentId,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          details: e.details,
+          chain_seq: e.chainSeq,
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
       ),
+    ];
+    if (live.length === 0) {
+      await tx.query(prepared('fold-apply', `WITH ${FOLD_APPLY_CTES} ${FOLD_APPLY_TIMELINE}`, params));
+      return [];
+    }
+    const { rows } = await tx.query<LiveAppendRow>(
+      prepared('fold-apply-live', FOLD_APPLY_LIVE, [...params, ...liveAppendParams(live)]),
     );
+    return numberedLiveMessages(live, rows);
   },
 
   /** The incident, locked for the rest of the transaction. */

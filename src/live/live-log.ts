@@ -13,6 +13,12 @@ export interface LiveMessage {
   incident: IncidentView;
 }
 
+/** A message to append: what happened to an incident, and the incident as it now is. */
+export interface NewLiveMessage {
+  type: IncidentChangeType;
+  incident: IncidentView;
+}
+
 /**
  * The per-site live message log. Messages are appended in the same transaction as the
  * incident changes they describe. Each site's counter row stays locked until commit, so
@@ -20,43 +26,62 @@ export interface LiveMessage {
  * back). Counter rows are locked in site order, so transactions never deadlock on them.
  * Returns the messages with their numbers (for CommittedLive, once committed).
  */
-export async function appendLiveMessages(
-  tx: PoolClient,
-  messages: { type: IncidentChangeType; incident: IncidentView }[],
-): Promise<LiveMessage[]> {
+export async function appendLiveMessages(tx: PoolClient, messages: NewLiveMessage[]): Promise<LiveMessage[]> {
   if (messages.length === 0) return [];
-  // One statement: draw each site's numbers (counter rows locked in site order), write the
-  // messages numbered in the order given, and notify each site's last number. The messages go
-  // as one JSON array, which JSON.stringify writes natively (not escaped element by element).
-  const { rows } = await tx.query<{ site_id: string; last_seq: string }>(
-    prepared(
-      'live-append',
-      `WITH m AS (
+  const { ctes, select } = liveAppendSql(1);
+  const { rows } = await tx.query<LiveAppendRow>(prepared('live-append', `WITH ${ctes} ${select}`, liveAppendParams(messages)));
+  return numberedLiveMessages(messages, rows);
+}
+
+/** What liveAppendSql's SELECT returns: each site's last number. */
+export interface LiveAppendRow {
+  site_id: string;
+  last_seq: string;
+}
+
+/**
+ * The parts of a statement that appends live messages, so a writer can put them in its own
+ * statement (applyFold does): CTEs that draw each site's numbers (counter rows locked in site
+ * order) and write the messages numbered in the order given, and the SELECT that notifies and
+ * returns each site's last number. Parameters from $first: liveAppendParams.
+ */
+export function liveAppendSql(first: number): { ctes: string; select: string } {
+  return {
+    ctes: `live_in AS (
          SELECT site_id, type, incident_id, payload,
                 row_number() OVER (PARTITION BY site_id ORDER BY ord) AS k,
                 count(*) OVER (PARTITION BY site_id) AS n
-           FROM ROWS FROM (json_to_recordset($1::json) AS (site_id text, type text, incident_id uuid, payload jsonb))
+           FROM ROWS FROM (json_to_recordset($${first}::json) AS (site_id text, type text, incident_id uuid, payload jsonb))
              WITH ORDINALITY AS t(site_id, type, incident_id, payload, ord)
        ),
-       streams AS (
+       live_streams AS (
          INSERT INTO site_streams (site_id, last_seq)
-         SELECT site_id, count(*) FROM m GROUP BY site_id ORDER BY site_id
+         SELECT site_id, count(*) FROM live_in GROUP BY site_id ORDER BY site_id
          ON CONFLICT (site_id) DO UPDATE SET last_seq = site_streams.last_seq + EXCLUDED.last_seq
          RETURNING site_id, last_seq
        ),
-       written AS (
+       live_written AS (
          INSERT INTO live_messages (site_id, seq, type, incident_id, payload)
-         SELECT m.site_id, streams.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
-           FROM m JOIN streams USING (site_id)
-       )
-       SELECT site_id, last_seq, pg_notify($2, site_id || ':' || last_seq) FROM streams`,
-      [
-        JSON.stringify(messages.map((m) => ({ site_id: m.incident.siteId, type: m.type, incident_id: m.incident.id, payload: m.incident }))),
-        LIVE_CHANNEL,
-      ],
-    ),
-  );
-  // The k-th of a site's n messages here is numbered last_seq - n + k.
+         SELECT m.site_id, s.last_seq - m.n + m.k, m.type, m.incident_id, m.payload
+           FROM live_in m JOIN live_streams s USING (site_id)
+       )`,
+    select: `SELECT site_id, last_seq, pg_notify($${first + 1}, site_id || ':' || last_seq) FROM live_streams`,
+  };
+}
+
+/**
+ * liveAppendSql's two parameters: the messages as one JSON array (which JSON.stringify writes
+ * natively, not escaped element by element), and the channel notified.
+ */
+export function liveAppendParams(messages: readonly NewLiveMessage[]): [string, string] {
+  return [
+    JSON.stringify(messages.map((m) => ({ site_id: m.incident.siteId, type: m.type, incident_id: m.incident.id, payload: m.incident }))),
+    LIVE_CHANNEL,
+  ];
+}
+
+/** The messages with the numbers the statement drew: the k-th of a site's n is last_seq - n + k. */
+export function numberedLiveMessages(messages: readonly NewLiveMessage[], rows: readonly LiveAppendRow[]): LiveMessage[] {
   const last = new Map(rows.map((r) => [r.site_id, Number(r.last_seq)]));
   const left = new Map<string, number>();
   for (const m of messages) left.set(m.incident.siteId, (left.get(m.incident.siteId) ?? 0) + 1);
