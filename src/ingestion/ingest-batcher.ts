@@ -135,7 +135,7 @@ export class IngestBatcher {
             try {
               return { outcomes: await this.write(batch, this.options.inlineFold), foldedInline: true };
             } catch (error) {
-              this.logger.warn(`Batch of ${batch.length} with its fold not committed, storing it to fold later: ${(error as Error).message}`);
+              this.logger.warn(`Batch of ${batch.length} not committed with its fold (${(error as Error).message}); trying it without, to fold later`);
             }
           }
           return { outcomes: await this.write(batch), foldedInline: false };
