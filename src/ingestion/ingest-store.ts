@@ -150,11 +150,57 @@ function eventRecords(events: readonly EventRow[]): string {
   );
 }
 
+/**
+ * INSERT_EVENTS, and in the same statement the gaps in each gateway's seq: a newly stored
+ * event whose seq is more than one past the highest seen from its gateway (before it, in
+ * arrival order, which is the order of the new ids) marks a gap; a lower one (late, out of
+ * order) is not one. The gateway's highest seq moves on; a gateway's first seq is no gap.
+ * Returns the stored events (`returning`, plus their seq) with the gap each marks, if any.
+ */
+function insertEventsAndGaps(returning: string): string {
+  return `WITH ins AS (${INSERT_EVENTS} RETURNING ${returning}, seq),
+       seq_batch AS (
+         SELECT site_id, gateway_id, event_id, seq,
+                max(seq) OVER (PARTITION BY site_id, gateway_id ORDER BY id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_max
+           FROM ins WHERE seq IS NOT NULL
+       ),
+       seq_seen AS (
+         SELECT b.site_id, b.gateway_id, b.event_id, b.seq,
+                CASE WHEN g.last_seq IS NULL AND b.before_max IS NULL THEN NULL
+                     ELSE GREATEST(g.last_seq, b.before_max) END AS highest
+           FROM seq_batch b JOIN gateways g ON g.site_id = b.site_id AND g.id = b.gateway_id
+       ),
+       seq_gaps AS (
+         INSERT INTO gateway_seq_gaps (site_id, gateway_id, from_seq, to_seq, detected_at)
+         SELECT site_id, gateway_id, highest + 1, seq - 1, now() FROM seq_seen WHERE seq > highest + 1
+       ),
+       seq_moved AS (
+         UPDATE gateways g SET last_seq = GREATEST(g.last_seq, m.top)
+           FROM (SELECT site_id, gateway_id, max(seq) AS top FROM seq_batch GROUP BY site_id, gateway_id) m
+          WHERE g.site_id = m.site_id AND g.id = m.gateway_id
+       )
+       SELECT ins.*, gap.highest + 1 AS gap_from, gap.seq - 1 AS gap_to
+         FROM ins LEFT JOIN seq_seen gap
+           ON gap.site_id = ins.site_id AND gap.gateway_id = ins.gateway_id AND gap.event_id = ins.event_id
+          AND gap.seq > gap.highest + 1`;
+}
+
+/** A stored event as insertEventsAndGaps returns it (for a batch folded inline, also a FoldRow). */
+interface StoredEventRow {
+  id: string;
+  site_id: string;
+  gateway_id: string;
+  event_id: string;
+  gap_from: string | null;
+  gap_to: string | null;
+}
+
 /** Returns the ids of the events it stored. */
-const INSERT_EVENTS_RETURNING_IDS = `${INSERT_EVENTS} RETURNING id, site_id, gateway_id, event_id`;
+const INSERT_EVENTS_RETURNING_IDS = insertEventsAndGaps('id, site_id, gateway_id, event_id');
 
 /** Returns the events it stored as folding reads them, for a batch folded inline: no read after. */
-const INSERT_EVENTS_RETURNING_FOLD_ROWS = `${INSERT_EVENTS} RETURNING event_id, ${foldColumns('details')}`;
+const INSERT_EVENTS_RETURNING_FOLD_ROWS = insertEventsAndGaps(`event_id, ${foldColumns('details')}`);
 
 export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
 export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
@@ -249,22 +295,28 @@ export async function storeBatch(
     firstKeys.add(key);
     return true;
   });
-  let storedIds = new Map<string, number>();
+  const storedIds = new Map<string, number>();
+  const gaps = new Map<string, SeqGap>();
   let folding: FoldRow[] = [];
   if (events.length > 0) {
-    const { rows } = await tx.query<{ id: string; site_id: string; gateway_id: string; event_id: string } & Partial<FoldRow>>(
+    const { rows } = await tx.query<StoredEventRow>(
       prepared(
         inline ? 'ingest-events-folding' : 'ingest-events',
         inline ? INSERT_EVENTS_RETURNING_FOLD_ROWS : INSERT_EVENTS_RETURNING_IDS,
         [eventRecords(events), inline?.foldedAt ?? null],
       ),
     );
-    storedIds = new Map(rows.map((row) => [`${row.site_id}/${row.gateway_id}/${row.event_id}`, Number(row.id)]));
-    if (inline) folding = rows as FoldRow[];
+    for (const row of rows) {
+      const key = `${row.site_id}/${row.gateway_id}/${row.event_id}`;
+      storedIds.set(key, Number(row.id));
+      if (row.gap_from !== null) {
+        gaps.set(key, { siteId: row.site_id, gatewayId: row.gateway_id, fromSeq: Number(row.gap_from), toSeq: Number(row.gap_to) });
+      }
+    }
+    if (inline) folding = rows as unknown as FoldRow[];
   }
   const stored = events.filter((c) => storedIds.has(eventKey(c.event)));
   await registry.learnZones(tx, stored.map((c) => c.event));
-  const gaps = await recordSeqGaps(tx, stored.map((c) => c.event));
   // A key stored by this INSERT belongs to the first candidate that carried it; later copies are duplicates.
   const owner = new Map(events.map((c) => [eventKey(c.event), c]));
   const storedBy = (c: EventRow) => (owner.get(eventKey(c.event)) === c ? storedIds.get(eventKey(c.event)) : undefined);
@@ -416,49 +468,6 @@ async function lockFoldGroupsAndGateways(tx: PoolClient, foldLocks: readonly str
        ) gateways`,
       [sortedFoldLocks, gateways.map((k) => k[0]), gateways.map((k) => k[1])],
     ),
-  );
-}
-
-/**
- * One statement per batch: a newly stored event whose seq is more than one past the highest
- * seen from its gateway (before it, in arrival order) marks a gap; a lower one (late, out of
- * order) is not one. The gateway's highest seq moves on. A gateway's first seq is no gap.
- */
-async function recordSeqGaps(tx: PoolClient, events: readonly SiteEvent[]): Promise<Map<string, SeqGap>> {
-  const withSeq = events.filter((e) => e.seq !== undefined);
-  if (withSeq.length === 0) return new Map();
-  const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string; from_seq: string; to_seq: string }>(
-    prepared(
-      'ingest-seq-gaps',
-      `WITH batch AS (
-         SELECT b.*, max(b.seq) OVER (PARTITION BY b.site_id, b.gateway_id ORDER BY b.ord
-                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_max
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS b(site_id, gateway_id, event_id, seq, ord)
-       ),
-       seen AS (
-         SELECT b.site_id, b.gateway_id, b.event_id, b.seq,
-                CASE WHEN g.last_seq IS NULL AND b.before_max IS NULL THEN NULL
-                     ELSE GREATEST(g.last_seq, b.before_max) END AS highest
-           FROM batch b JOIN gateways g ON g.site_id = b.site_id AND g.id = b.gateway_id
-       ),
-       gaps AS (
-         INSERT INTO gateway_seq_gaps (site_id, gateway_id, from_seq, to_seq, detected_at)
-         SELECT site_id, gateway_id, highest + 1, seq - 1, now() FROM seen WHERE seq > highest + 1
-       ),
-       moved AS (
-         UPDATE gateways g SET last_seq = GREATEST(g.last_seq, m.top)
-           FROM (SELECT site_id, gateway_id, max(seq) AS top FROM batch GROUP BY site_id, gateway_id) m
-          WHERE g.site_id = m.site_id AND g.id = m.gateway_id
-       )
-       SELECT site_id, gateway_id, event_id, highest + 1 AS from_seq, seq - 1 AS to_seq FROM seen WHERE seq > highest + 1`,
-      [withSeq.map((e) => e.siteId), withSeq.map((e) => e.gatewayId), withSeq.map((e) => e.eventId), withSeq.map((e) => e.seq)],
-    ),
-  );
-  return new Map(
-    rows.map((r) => [
-      `${r.site_id}/${r.gateway_id}/${r.event_id}`,
-      { siteId: r.site_id, gatewayId: r.gateway_id, fromSeq: Number(r.from_seq), toSeq: Number(r.to_seq) },
-    ]),
   );
 }
 
