@@ -157,9 +157,9 @@ export const correlatorStore = {
 
   /**
    * Writes what matching changed, as a fold writes its changes (incidentWrites.applyFold, one
-   * statement): incidents opened and changed, links, and timeline entries hashed into their chains.
+   * statement after the chain heads): incidents opened and changed, links, timeline entries
+   * hashed into their chains, and the changes' live messages.
    */
-  /** Writes the matches' incident changes and their live messages (one statement after the chain heads). */
   async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<void> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);

@@ -221,6 +221,9 @@ export const incidentWrites = {
     if (groups.length === 0 && (drones.siteIds.length === 0 || drones.uasIds.length + drones.trackKeys.length === 0)) {
       return { active: [], named: [] };
     }
+    // The window widened by the gap both ways; an incident meets it when its span (coarse, to
+    // the minute, through incident_spans' index) and its own first and last events (exact) do.
+    const meets = `s.seen_until >= $2 AND s.seen_from <= $3 AND i.last_seen_at >= $2 AND i.first_seen_at <= $3`;
     const { rows } = await tx.query<IncidentRow & { named: boolean }>(
       prepared(
         'fold-candidates',
@@ -231,25 +234,25 @@ export const incidentWrites = {
                ON wanted.site_id = s.site_id
               AND (s.group_key = wanted.group_key OR starts_with(s.group_key, wanted.group_key || ':'))
              JOIN incidents i ON i.id = s.incident_id
-            WHERE i.status <> 'resolved'
-              AND s.seen_until >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-              AND s.seen_from <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
-              AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-              AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            WHERE i.status <> 'resolved' AND ${meets}
             FOR UPDATE OF i
          ),
          named AS (
            SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
-            WHERE s.site_id = ANY($5) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
-              AND ((i.track->'uasIds') ?| $6::text[] OR (i.track->'trackKeys') ?| $7::text[])
-              AND s.seen_until >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-              AND s.seen_from <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
-              AND i.last_seen_at >= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
-              AND i.first_seen_at <= $3::timestamptz + make_interval(secs => $4::double precision / 1000)
+            WHERE s.site_id = ANY($4) AND starts_with(s.group_key, 'drone:') AND i.status <> 'resolved'
+              AND ((i.track->'uasIds') ?| $5::text[] OR (i.track->'trackKeys') ?| $6::text[])
+              AND ${meets}
             FOR UPDATE OF i
          )
          SELECT false AS named, * FROM active UNION ALL SELECT true AS named, * FROM named`,
-        [groups, from, to, gapMs, drones.siteIds, drones.uasIds, drones.trackKeys],
+        [
+          groups,
+          new Date(from.getTime() - gapMs),
+          new Date(to.getTime() + gapMs),
+          drones.siteIds,
+          drones.uasIds,
+          drones.trackKeys,
+        ],
       ),
     );
     return { active: rows.filter((r) => !r.named).map(toIncident), named: rows.filter((r) => r.named).map(toIncident) };
