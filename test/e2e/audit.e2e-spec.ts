@@ -6,8 +6,7 @@ import { promisify } from 'node:util';
 import { aTheftEvent } from '../factories/events';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'dist', 'scripts', 'verify-evidence.js');
@@ -26,14 +25,13 @@ async function offlineCheck(dir: string, name: string, bundle: unknown): Promise
 }
 
 describe('evidence-grade history', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('audit');
   let admin: string;
   let incidentId: string;
   let dir: string;
 
   const call = async (token: string | undefined, method: string, path: string, body?: object) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -44,33 +42,29 @@ describe('evidence-grade history', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'oreguard-evidence-'));
-    ctx = await createTestContext('audit');
-    oreguard = await startInProcess(ctx.env());
-    admin = await login(oreguard.baseUrl);
-    const gateway = await TestGateway.connect(ctx.topicPrefix, 'tarkwa-2', 'gw-1');
+    admin = await login(og.oreguard.baseUrl);
+    const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'tarkwa-2', 'gw-1');
     await gateway.publish(aTheftEvent());
-    const [row] = await waitFor(() => ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
+    const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
     incidentId = row.id;
     // A second breach joins the incident: the fold writes an "events-joined" entry.
     await gateway.publish(aTheftEvent({ theft: { category: 'tamper', description: 'Camera covered' } }));
     await gateway.close();
     await waitFor(() =>
-      ctx.db.query<{ event_count: number }>('SELECT event_count FROM incidents WHERE id = $1', [incidentId]).then((r) => r[0]?.event_count === 2),
+      og.ctx.db.query<{ event_count: number }>('SELECT event_count FROM incidents WHERE id = $1', [incidentId]).then((r) => r[0]?.event_count === 2),
     );
     expect((await call(admin, 'POST', `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
     expect((await call(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Guards dispatched to the north fence' })).status).toBe(200);
   });
 
   afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('chains the timeline written by folds and lifecycle actions, and verifies it intact', async () => {
     const verify = await call(admin, 'GET', `/incidents/${incidentId}/verify`);
     expect(verify).toMatchObject({ status: 200, body: { intact: true, entries: 4, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
-    const rows = await ctx.db.query<{ action: string; chain_seq: number }>(
+    const rows = await og.ctx.db.query<{ action: string; chain_seq: number }>(
       'SELECT action, chain_seq FROM incident_timeline WHERE incident_id = $1 ORDER BY chain_seq',
       [incidentId],
     );
@@ -146,7 +140,7 @@ describe('evidence-grade history', () => {
   });
 
   it('shows an operator of another site nothing of the incident, and no audit record', async () => {
-    const operator = await login(oreguard.baseUrl, 'op-far', 'another-password');
+    const operator = await login(og.oreguard.baseUrl, 'op-far', 'another-password');
     for (const [path, status] of [
       [`/incidents/${incidentId}/verify`, 404],
       [`/incidents/${incidentId}/evidence`, 404],
@@ -161,11 +155,11 @@ describe('evidence-grade history', () => {
   });
 
   it('reports the first broken entry when the database owner gets past the guard and alters a row', async () => {
-    const [noted] = await ctx.db.query<{ id: string }>(
+    const [noted] = await og.ctx.db.query<{ id: string }>(
       `SELECT id FROM incident_timeline WHERE incident_id = $1 AND action = 'acknowledged'`,
       [incidentId],
     );
-    await ctx.db.transaction(async (tx) => {
+    await og.ctx.db.transaction(async (tx) => {
       await tx.query('ALTER TABLE incident_timeline DISABLE TRIGGER incident_timeline_append_only');
       await tx.query(`UPDATE incident_timeline SET actor = 'someone-else' WHERE id = $1`, [noted.id]);
       await tx.query('ALTER TABLE incident_timeline ENABLE TRIGGER incident_timeline_append_only');
@@ -178,9 +172,9 @@ describe('evidence-grade history', () => {
     expect(bundle.chainProof).toMatchObject({ intact: false, firstBroken: { id: noted.id } });
     expect((await offlineCheck(dir, 'tampered.json', bundle)).code).toBe(1);
 
-    const [created] = await ctx.db.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'user.created'`);
-    const [deleted] = await ctx.db.query<{ id: string; seq: string }>(`SELECT id, seq FROM audit_log WHERE action = 'user.updated'`);
-    await ctx.db.transaction(async (tx) => {
+    const [created] = await og.ctx.db.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'user.created'`);
+    const [deleted] = await og.ctx.db.query<{ id: string; seq: string }>(`SELECT id, seq FROM audit_log WHERE action = 'user.updated'`);
+    await og.ctx.db.transaction(async (tx) => {
       await tx.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
       await tx.query(`UPDATE audit_log SET details = details || '{"role": "admin"}' WHERE id = $1`, [created.id]);
       await tx.query('DELETE FROM audit_log WHERE id = $1', [deleted.id]);

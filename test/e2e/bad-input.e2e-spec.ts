@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
-import { untilIngesting } from '../support/ingest-ready';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -176,28 +174,24 @@ function goodEvent(i: number): Record<string, any> {
 }
 
 describe('bad input over MQTT: kept as rejected, counted, and nothing else disturbed', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('bad-input', { env: { INGEST_LINGER_MS: '5' }, untilIngesting: true });
   let gateway: TestGateway;
   let token: string;
   const goods: Record<string, any>[] = [];
   let rejected: { id: string; receivedAt: string; topic: string; reason: string; payload: string }[] = [];
 
   const api = async (path: string) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: (await res.json()) as any };
   };
-  const topicOf = (leaf: string) => `${ctx.topicPrefix}/${leaf}`;
+  const topicOf = (leaf: string) => `${og.ctx.topicPrefix}/${leaf}`;
   const storedAtSite = async () =>
-    Number((await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [SITE]))[0].n);
-  const rejectedCount = async () => Number((await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM rejected_events'))[0].n);
+    Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [SITE]))[0].n);
+  const rejectedCount = async () => Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM rejected_events'))[0].n);
 
   beforeAll(async () => {
-    ctx = await createTestContext('bad-input');
-    oreguard = await startInProcess(ctx.env({ INGEST_LINGER_MS: '5' }));
-    await untilIngesting(ctx.topicPrefix, ctx.db);
-    gateway = await TestGateway.connect(ctx.topicPrefix, SITE, GATEWAY);
-    token = await login(oreguard.baseUrl);
+    gateway = await og.gateway(SITE, GATEWAY);
+    token = await login(og.oreguard.baseUrl);
 
     // good, bad, good, bad, …, good; the U+0000 event among them.
     const publishGood = async () => {
@@ -223,12 +217,6 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
     rejected = (await api('/rejected-events?limit=500')).body.items;
   }, 60_000);
 
-  afterAll(async () => {
-    await gateway?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
-
   it(`sent ${badCases.length} distinct kinds of bad input, each between good events`, () => {
     expect(badCases.length).toBeGreaterThanOrEqual(22);
     expect(new Set(badCases.map((c) => c.name)).size).toBe(badCases.length);
@@ -236,7 +224,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
   });
 
   it('stores every good event once and folds it into an incident', async () => {
-    const rows = await ctx.db.query<{ event_id: string; folded: boolean; links: string }>(
+    const rows = await og.ctx.db.query<{ event_id: string; folded: boolean; links: string }>(
       `SELECT e.event_id, e.folded_at IS NOT NULL AS folded,
               (SELECT count(*) FROM incident_events ie WHERE ie.event_id = e.id) AS links
          FROM events e WHERE e.site_id = $1 AND e.event_id = ANY($2::uuid[])`,
@@ -245,7 +233,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
     expect(rows.map((r) => r.event_id).sort()).toEqual(goods.map((g) => g.eventId).sort());
     const unfolded = await waitFor(
       async () => {
-        const pending = await ctx.db.query(
+        const pending = await og.ctx.db.query(
           'SELECT event_id FROM events WHERE site_id = $1 AND event_id = ANY($2::uuid[]) AND folded_at IS NULL',
           [SITE, goods.map((g) => g.eventId)],
         );
@@ -254,7 +242,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
       { what: 'every good event folded' },
     );
     expect(unfolded).toEqual([]);
-    const links = await ctx.db.query<{ n: string }>(
+    const links = await og.ctx.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM incident_events ie JOIN events e ON e.id = ie.event_id
          JOIN incidents i ON i.id = ie.incident_id AND NOT starts_with(i.group_key, 'rule:')
         WHERE e.site_id = $1 AND e.event_id = ANY($2::uuid[])`,
@@ -280,7 +268,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
   });
 
   it('keeps only the first 4 KiB of the 1 MiB payload, and records its size', async () => {
-    const rows = await ctx.db.query<{ payload: string; payload_bytes: number }>(
+    const rows = await og.ctx.db.query<{ payload: string; payload_bytes: number }>(
       `SELECT payload, payload_bytes FROM rejected_events WHERE reason LIKE 'payload: 1048576 bytes%'`,
     );
     expect(rows).toHaveLength(1);
@@ -289,7 +277,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
   });
 
   it('keeps the event whose string holds U+0000, as stored or as rejected, without blocking the others', async () => {
-    const stored = await ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [nulEvent.eventId]);
+    const stored = await og.ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [nulEvent.eventId]);
     const kept = rejected.filter((r) => r.topic === topicOf(EVENTS) && r.payload === first4KiB(nulPayload));
     expect(stored.length + kept.length).toBe(1);
     if (kept.length === 1) expect(kept[0].reason).toMatch(/^(drone\.model|storage): /);
@@ -307,7 +295,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
   });
 
   it('counts the rejections in the metrics', async () => {
-    const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
+    const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     const counted = [...metrics.matchAll(/^oreguard_events_rejected_total\{reason="[^"]*"\} (\d+)$/gm)].reduce(
       (sum, m) => sum + Number(m[1]),
       0,
@@ -318,7 +306,7 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
   });
 
   it('shows rejected events to the admin only with a token', async () => {
-    const anonymous = await fetch(`${oreguard.baseUrl}/api/v1/rejected-events`);
+    const anonymous = await fetch(`${og.oreguard.baseUrl}/api/v1/rejected-events`);
     expect(anonymous.status).toBe(401);
   });
 });

@@ -1,24 +1,15 @@
 import { runCli } from '../support/cli';
 import { LiveClient, login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 /** The CLI as run on a production host: DATABASE_URL only, no JWT_SECRET. */
 describe('the administration CLI', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('cli');
   let cliEnv: Record<string, string>;
 
   beforeAll(async () => {
-    ctx = await createTestContext('cli');
-    oreguard = await startInProcess(ctx.env());
-    cliEnv = { NODE_ENV: 'production', DATABASE_URL: ctx.databaseUrl };
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
+    cliEnv = { NODE_ENV: 'production', DATABASE_URL: og.ctx.databaseUrl };
   });
 
   it('creates an operator whose password comes from standard input; the operator can log in and sees their sites only', async () => {
@@ -26,8 +17,8 @@ describe('the administration CLI', () => {
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(created.stdout).toMatch(/^Created op-north \(operator\) sites=kolwezi-1 id=[0-9a-f-]{36}\n$/);
 
-    const token = await login(oreguard.baseUrl, 'op-north', 'north-gate-password');
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/incidents?siteId=tarkwa-2`, { headers: { authorization: `Bearer ${token}` } });
+    const token = await login(og.oreguard.baseUrl, 'op-north', 'north-gate-password');
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/incidents?siteId=tarkwa-2`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(403);
 
     const listed = await runCli(['users:list'], cliEnv);
@@ -37,18 +28,18 @@ describe('the administration CLI', () => {
 
   it('disabling a user from the CLI closes their live socket at once and refuses their token', async () => {
     await runCli(['users:create', '--username', 'op-south', '--role', 'operator', '--sites', 'tarkwa-2', '--password-stdin'], cliEnv, 'south-gate-password');
-    const token = await login(oreguard.baseUrl, 'op-south', 'south-gate-password');
-    const live = await LiveClient.connect(oreguard.baseUrl, token);
+    const token = await login(og.oreguard.baseUrl, 'op-south', 'south-gate-password');
+    const live = await LiveClient.connect(og.oreguard.baseUrl, token);
     try {
       const disabled = await runCli(['users:disable', '--username', 'op-south'], cliEnv);
       expect(disabled).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Disabled/) });
       await waitFor(() => !live.socket.connected, { what: 'the disabled user’s socket to be closed' });
-      const res = await fetch(`${oreguard.baseUrl}/api/v1/sites`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${og.oreguard.baseUrl}/api/v1/sites`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
-      await expect(login(oreguard.baseUrl, 'op-south', 'south-gate-password')).rejects.toThrow(/401/);
+      await expect(login(og.oreguard.baseUrl, 'op-south', 'south-gate-password')).rejects.toThrow(/401/);
 
       expect((await runCli(['users:enable', '--username', 'op-south'], cliEnv)).code).toBe(0);
-      expect(await login(oreguard.baseUrl, 'op-south', 'south-gate-password')).toEqual(expect.any(String));
+      expect(await login(og.oreguard.baseUrl, 'op-south', 'south-gate-password')).toEqual(expect.any(String));
     } finally {
       live.close();
     }
@@ -56,12 +47,12 @@ describe('the administration CLI', () => {
 
   it('resets a password, ending the sessions that used the old one; changes role and sites', async () => {
     await runCli(['users:create', '--username', 'lead-east', '--role', 'lead', '--password-stdin'], cliEnv, 'east-lead-password');
-    const oldToken = await login(oreguard.baseUrl, 'lead-east', 'east-lead-password');
+    const oldToken = await login(og.oreguard.baseUrl, 'lead-east', 'east-lead-password');
 
     const reset = await runCli(['users:reset-password', '--username', 'lead-east', '--password-stdin'], cliEnv, 'a-new-east-password');
     expect(reset.code).toBe(0);
-    expect((await fetch(`${oreguard.baseUrl}/api/v1/sites`, { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
-    await login(oreguard.baseUrl, 'lead-east', 'a-new-east-password');
+    expect((await fetch(`${og.oreguard.baseUrl}/api/v1/sites`, { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
+    await login(og.oreguard.baseUrl, 'lead-east', 'a-new-east-password');
 
     expect((await runCli(['users:set-role', '--username', 'lead-east', '--role', 'operator'], cliEnv)).code).toBe(0);
     const sites = await runCli(['users:set-sites', '--username', 'lead-east', '--sites', 'kolwezi-1,tarkwa-2'], cliEnv);

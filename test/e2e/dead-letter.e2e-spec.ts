@@ -1,39 +1,27 @@
 import { Queue } from 'bullmq';
 import { FOLD_QUEUE } from '../../src/correlation/fold.jobs';
 import { aTheftEvent } from '../factories/events';
-import { untilIngesting } from '../support/ingest-ready';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { TEST_SERVICES } from '../support/services';
-import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
 describe('a fold job that keeps failing', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('dead-letter', { env: { JOB_ATTEMPTS: '2', REQUEUE_INTERVAL_MS: '300', REQUEUE_AFTER_MS: '0' }, untilIngesting: true });
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    ctx = await createTestContext('dead-letter');
-    oreguard = await startInProcess(ctx.env({ JOB_ATTEMPTS: '2', REQUEUE_INTERVAL_MS: '300', REQUEUE_AFTER_MS: '0' }));
-    await untilIngesting(ctx.topicPrefix, ctx.db);
-    gateway = await TestGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-1');
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
+    gateway = await og.gateway('kolwezi-1', 'gw-1');
   });
 
   it('is retried, then dead-lettered with its error, visible in the events and the metrics; the event stays stored', async () => {
     // Break folding for this database only: the timeline table is gone.
-    await ctx.db.query('ALTER TABLE incident_timeline RENAME TO incident_timeline_away');
+    await og.ctx.db.query('ALTER TABLE incident_timeline RENAME TO incident_timeline_away');
     const event = aTheftEvent();
     await gateway.publish(event);
 
     const rows = await waitFor(
-      () => ctx.db.query<{ fold_error: string | null; folded_at: Date | null }>(
+      () => og.ctx.db.query<{ fold_error: string | null; folded_at: Date | null }>(
         'SELECT fold_error, folded_at FROM events WHERE event_id = $1 AND fold_error IS NOT NULL',
         [event.eventId],
       ).then((rows) => (rows.length ? rows : undefined)),
@@ -43,13 +31,13 @@ describe('a fold job that keeps failing', () => {
     expect(row.folded_at).toBeNull();
     expect(row.fold_error).toMatch(/incident_timeline/);
 
-    const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
+    const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/^oreguard_events_dead_lettered 1$/m);
     expect(metrics).toMatch(/^oreguard_queue_jobs\{state="failed"\} [1-9]/m);
 
     // Once every job holding it has failed for good, the re-queue sweep (every 300 ms here)
     // leaves the dead letter alone: nothing folds it behind the operator's back.
-    const queue = new Queue(FOLD_QUEUE, { connection: { url: TEST_SERVICES.redisUrl }, prefix: ctx.queuePrefix });
+    const queue = new Queue(FOLD_QUEUE, { connection: { url: TEST_SERVICES.redisUrl }, prefix: og.ctx.queuePrefix });
     try {
       await waitFor(
         async () => {
@@ -61,9 +49,9 @@ describe('a fold job that keeps failing', () => {
     } finally {
       await queue.close();
     }
-    await ctx.db.query('ALTER TABLE incident_timeline_away RENAME TO incident_timeline');
+    await og.ctx.db.query('ALTER TABLE incident_timeline_away RENAME TO incident_timeline');
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const [after] = await ctx.db.query('SELECT folded_at FROM events WHERE event_id = $1', [event.eventId]);
+    const [after] = await og.ctx.db.query('SELECT folded_at FROM events WHERE event_id = $1', [event.eventId]);
     expect(after.folded_at).toBeNull();
   });
 });

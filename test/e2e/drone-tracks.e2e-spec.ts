@@ -1,8 +1,7 @@
 import { aDroneEvent } from '../factories/events';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 /** Over the tailings at Kolwezi, and a position this many metres north of it. */
@@ -14,29 +13,23 @@ const north = (m: number) => ({ lat: HERE.lat + m / 111_195, lon: HERE.lon });
  * picked up by a radar behind the second one; another drone, with no Remote ID, flies 5 km away.
  */
 describe('drone tracks, MQTT to one incident per drone', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('drone-tracks');
   let gw1: TestGateway;
   let gw2: TestGateway;
   let token: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('drone-tracks');
-    oreguard = await startInProcess(ctx.env());
-    gw1 = await TestGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-1');
-    gw2 = await TestGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-2');
-    token = await login(oreguard.baseUrl);
+    gw1 = await og.gateway('kolwezi-1', 'gw-1');
+    gw2 = await TestGateway.connect(og.ctx.topicPrefix, 'kolwezi-1', 'gw-2');
+    token = await login(og.oreguard.baseUrl);
   });
 
   afterAll(async () => {
-    await gw1?.close();
     await gw2?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
   });
 
   const api = async (path: string) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
     return (await res.json()) as any;
   };
 

@@ -2,37 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { aDroneEvent } from '../factories/events';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { restClient } from '../support/rest-client';
-import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
 describe('the site and gateway registry over REST', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('gateway-registry', { env: { GATEWAY_SECRET_KEY: randomBytes(32).toString('base64') } });
   let call: ReturnType<typeof restClient>;
   let admin: string;
   let lead: string;
   let operator: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('gateway-registry');
-    oreguard = await startInProcess(ctx.env({ GATEWAY_SECRET_KEY: randomBytes(32).toString('base64') }));
-    call = restClient(oreguard.baseUrl);
-    admin = await login(oreguard.baseUrl);
+    call = restClient(og.oreguard.baseUrl);
+    admin = await login(og.oreguard.baseUrl);
     for (const [username, role, siteIds] of [
       ['lead-1', 'lead', []],
       ['op-1', 'operator', ['kolwezi-1']],
     ] as const) {
       expect((await call(admin, 'POST', '/users', { username, password: 'long-enough-password', role, siteIds })).status).toBe(201);
     }
-    lead = await login(oreguard.baseUrl, 'lead-1', 'long-enough-password');
-    operator = await login(oreguard.baseUrl, 'op-1', 'long-enough-password');
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
+    lead = await login(og.oreguard.baseUrl, 'lead-1', 'long-enough-password');
+    operator = await login(og.oreguard.baseUrl, 'op-1', 'long-enough-password');
   });
 
   it('registers a site for an admin, once', async () => {
@@ -46,10 +37,10 @@ describe('the site and gateway registry over REST', () => {
   });
 
   it('lets an admin name a site that registered itself by publishing', async () => {
-    const gateway = await TestGateway.connect(ctx.topicPrefix, 'tarkwa-2', 'gw-1');
+    const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'tarkwa-2', 'gw-1');
     await gateway.publish(aDroneEvent());
     await gateway.close();
-    await waitFor(async () => (await ctx.db.query("SELECT 1 FROM sites WHERE id = 'tarkwa-2'")).length === 1);
+    await waitFor(async () => (await og.ctx.db.query("SELECT 1 FROM sites WHERE id = 'tarkwa-2'")).length === 1);
 
     const claimed = await call(admin, 'POST', '/sites', { id: 'tarkwa-2', name: 'Tarkwa ore yard', timeZone: 'Africa/Accra' });
     expect(claimed.status).toBe(201);
@@ -84,7 +75,7 @@ describe('the site and gateway registry over REST', () => {
     const kolwezi = sites.body.items.find((s: { id: string }) => s.id === 'kolwezi-1');
     expect(kolwezi.gateways).toEqual([expect.objectContaining({ id: 'gw-1', requireSigned: true, secretIssuedAt: expect.any(String) })]);
 
-    const [row] = await ctx.db.query<{ secret_ciphertext: string }>(
+    const [row] = await og.ctx.db.query<{ secret_ciphertext: string }>(
       "SELECT secret_ciphertext FROM gateways WHERE site_id = 'kolwezi-1' AND id = 'gw-1'",
     );
     expect(row.secret_ciphertext).toMatch(/^v1\./);
@@ -119,7 +110,7 @@ describe('the site and gateway registry over REST', () => {
       expect(res.status).toBe(403);
       expect(res.text).not.toMatch(/secret"/);
     }
-    expect(await ctx.db.query("SELECT 1 FROM sites WHERE id = 'mine-9' UNION ALL SELECT 1 FROM gateways WHERE id = 'gw-7'")).toEqual([]);
+    expect(await og.ctx.db.query("SELECT 1 FROM sites WHERE id = 'mine-9' UNION ALL SELECT 1 FROM gateways WHERE id = 'gw-7'")).toEqual([]);
   });
 
   it.each([
@@ -134,7 +125,7 @@ describe('the site and gateway registry over REST', () => {
   });
 
   it('documents the registry operations in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/sites'])).toContain('post');
     expect(doc.paths['/sites/{id}/gateways']).toHaveProperty('post');
     expect(doc.paths['/sites/{id}/gateways/{gatewayId}/secret']).toHaveProperty('post');

@@ -1,37 +1,28 @@
 import { io } from 'socket.io-client';
 import { login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 
 describe('what a browser from elsewhere gets', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('hardening', { env: { CORS_ORIGINS: 'https://console.oreguard.example' } });
   let token: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('hardening');
-    oreguard = await startInProcess(ctx.env({ CORS_ORIGINS: 'https://console.oreguard.example' }));
-    token = await login(oreguard.baseUrl);
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
+    token = await login(og.oreguard.baseUrl);
   });
 
   it('sends security headers and allows cross-origin calls from the configured origin only', async () => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/health/live`, { headers: { origin: 'https://evil.example' } });
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/health/live`, { headers: { origin: 'https://evil.example' } });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const allowed = await fetch(`${oreguard.baseUrl}/api/v1/health/live`, { headers: { origin: 'https://console.oreguard.example' } });
+    const allowed = await fetch(`${og.oreguard.baseUrl}/api/v1/health/live`, { headers: { origin: 'https://console.oreguard.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.oreguard.example');
   });
 
   it('refuses a /live socket opened from another origin, even with a valid token', async () => {
     const connect = (origin: string) =>
       new Promise<string>((resolve) => {
-        const socket = io(`${oreguard.baseUrl}/live`, {
+        const socket = io(`${og.oreguard.baseUrl}/live`, {
           auth: { token },
           transports: ['websocket'],
           extraHeaders: { origin },
@@ -49,7 +40,7 @@ describe('what a browser from elsewhere gets', () => {
   });
 
   it('answers an oversized body with 413 and no stack trace', async () => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/auth/login`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'x', password: 'y'.repeat(300_000) }),
@@ -61,7 +52,7 @@ describe('what a browser from elsewhere gets', () => {
   });
 
   const call = async (method: string, path: string, body?: string, contentType = 'application/json') => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
       body,
@@ -95,13 +86,13 @@ describe('what a browser from elsewhere gets', () => {
 
   it('hides a database failure behind a plain 500: no SQL, no stack trace', async () => {
     // Break this test's own database under the running server.
-    await ctx.db.query('ALTER TABLE incidents RENAME TO incidents_away');
+    await og.ctx.db.query('ALTER TABLE incidents RENAME TO incidents_away');
     try {
       const res = await call('GET', '/incidents');
       expect(res.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
       expect(res.text).not.toMatch(/incidents_away|relation|SELECT|\bat \S+ \(/);
     } finally {
-      await ctx.db.query('ALTER TABLE incidents_away RENAME TO incidents');
+      await og.ctx.db.query('ALTER TABLE incidents_away RENAME TO incidents');
     }
   });
 });

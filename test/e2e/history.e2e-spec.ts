@@ -1,23 +1,19 @@
 import { login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 
 const INCIDENTS = 100_000;
 
 /** Security leads' history: streamed exports of any size, and the statistics. */
 describe('incident history for security leads', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('history');
   let token: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('history');
-    oreguard = await startInProcess(ctx.env());
-    token = await login(oreguard.baseUrl);
-    await ctx.db.query("INSERT INTO sites (id, name) VALUES ('kolwezi-1', 'Kolwezi'), ('tarkwa-2', 'Tarkwa')");
+    token = await login(og.oreguard.baseUrl);
+    await og.ctx.db.query("INSERT INTO sites (id, name) VALUES ('kolwezi-1', 'Kolwezi'), ('tarkwa-2', 'Tarkwa')");
     // 100,000 incidents straight into the table: 1 in 10 at tarkwa-2, 1 in 4 acknowledged after 60 s,
     // 1 in 5 resolved after 600 s, and one whose title a spreadsheet would run as a formula.
-    await ctx.db.query(
+    await og.ctx.db.query(
       `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
                               first_seen_at, last_seen_at, opened_at, acknowledged_at, resolved_at, resolution, updated_at)
        SELECT gen_random_uuid(), CASE WHEN i % 10 = 0 THEN 'tarkwa-2' ELSE 'kolwezi-1' END, 'theft',
@@ -33,12 +29,7 @@ describe('incident history for security leads', () => {
     );
   });
 
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
-
-  const get = (path: string) => fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (path: string) => fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   it('streams all 100,000 incidents as NDJSON, newest first, each a whole incident', async () => {
     const res = await get('/incidents/export?format=ndjson');

@@ -1,34 +1,25 @@
 import { aTheftEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 describe('acting on an incident', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('lifecycle');
   let token: string;
   let incidentId: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('lifecycle');
-    oreguard = await startInProcess(ctx.env());
-    token = await login(oreguard.baseUrl);
-    const gateway = await TestGateway.connect(ctx.topicPrefix, 'tarkwa-2', 'gw-1');
+    token = await login(og.oreguard.baseUrl);
+    const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'tarkwa-2', 'gw-1');
     await gateway.publish(aTheftEvent());
     await gateway.close();
-    const [row] = await waitFor(() => ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
+    const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
     incidentId = row.id;
   });
 
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
-
   const post = async (action: string, body?: object) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/incidents/${incidentId}/${action}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/incidents/${incidentId}/${action}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body ? JSON.stringify(body) : undefined,
@@ -37,7 +28,7 @@ describe('acting on an incident', () => {
   };
 
   it('walks acknowledge, note, resolve and reopen, each on the timeline and pushed live; illegal steps get 409', async () => {
-    const live = await LiveClient.connect(oreguard.baseUrl, token, { resumeAfter: { 'tarkwa-2': 1 } });
+    const live = await LiveClient.connect(og.oreguard.baseUrl, token, { resumeAfter: { 'tarkwa-2': 1 } });
 
     expect(await post('acknowledge')).toMatchObject({ status: 200, body: { status: 'acknowledged', acknowledgedBy: 'admin' } });
     expect(await post('acknowledge')).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict' } });
@@ -51,7 +42,7 @@ describe('acting on an incident', () => {
     expect(await post('reopen')).toMatchObject({ status: 200, body: { status: 'open', resolution: null } });
     expect((await post('assign', { userId: '00000000-0000-4000-8000-000000000000' })).status).toBe(400);
 
-    const detail = await (await fetch(`${oreguard.baseUrl}/api/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${token}` } })).json() as any;
+    const detail = await (await fetch(`${og.oreguard.baseUrl}/api/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${token}` } })).json() as any;
     expect(detail.timeline.map((e: any) => [e.action, e.actor])).toEqual([
       ['opened', 'system'],
       ['acknowledged', 'admin'],
@@ -72,7 +63,7 @@ describe('acting on an incident', () => {
   });
 
   it('answers 404 for an incident that does not exist', async () => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/acknowledge`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/acknowledge`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });

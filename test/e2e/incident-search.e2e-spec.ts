@@ -1,6 +1,5 @@
 import { login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 
 const ASSIGNEE = '5d7e0f6a-1c2b-4e3d-9a8b-7c6d5e4f3a21';
 const at = (hhmm: string) => `2026-11-01T${hhmm}:00.000Z`;
@@ -20,19 +19,16 @@ const INCIDENTS = [
 ] as const;
 
 describe('searching incident history', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('incident-search', { env: { ESCALATE_AFTER: 'off' } });
   let lead: string;
   let operator: string;
   const names = new Map<string, string>();
 
   beforeAll(async () => {
-    ctx = await createTestContext('incident-search');
-    oreguard = await startInProcess(ctx.env({ ESCALATE_AFTER: 'off' }));
-    lead = await login(oreguard.baseUrl);
-    await ctx.db.query("INSERT INTO sites (id, name) VALUES ('site-a', 'A'), ('site-b', 'B')");
+    lead = await login(og.oreguard.baseUrl);
+    await og.ctx.db.query("INSERT INTO sites (id, name) VALUES ('site-a', 'A'), ('site-b', 'B')");
     for (const [name, site, kind, zones, rules, status, opened, acknowledged, resolved, resolution, assignee] of INCIDENTS) {
-      const [{ id }] = await ctx.db.query<{ id: string }>(
+      const [{ id }] = await og.ctx.db.query<{ id: string }>(
         `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones, event_count,
                                 first_seen_at, last_seen_at, opened_at, acknowledged_at, acknowledged_by, resolved_at, resolution,
                                 assignee, updated_at)
@@ -43,22 +39,17 @@ describe('searching incident history', () => {
       );
       names.set(id, name);
     }
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/users`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${lead}`, 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'op-a', password: 'operator-password', role: 'operator', siteIds: ['site-a'] }),
     });
     expect(res.status).toBe(201);
-    operator = await login(oreguard.baseUrl, 'op-a', 'operator-password');
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
+    operator = await login(og.oreguard.baseUrl, 'op-a', 'operator-password');
   });
 
   const get = (token: string, path: string) =>
-    fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   /** The incidents a list answers, by name, newest first. */
   const found = async (token: string, query: string) => {
@@ -139,7 +130,7 @@ describe('searching incident history', () => {
   });
 
   it('describes the new filters in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json()) as any;
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as any;
     const params = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name);
     const added = ['zone', 'ruleId', 'resolution', 'assignee', 'openedFrom', 'openedTo', 'acknowledgedFrom', 'acknowledgedTo', 'resolvedFrom', 'resolvedTo'];
     for (const path of ['/incidents', '/incidents/export', '/stats']) expect(params(path)).toEqual(expect.arrayContaining(added));

@@ -1,23 +1,11 @@
 import { login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 
 describe('logging in', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
-
-  beforeAll(async () => {
-    ctx = await createTestContext('login');
-    oreguard = await startInProcess(ctx.env({ LOGIN_MAX_FAILURES: '5', LOGIN_RATE_PER_MINUTE: '12' }));
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
+  const og = oreGuardForFile('login', { env: { LOGIN_MAX_FAILURES: '5', LOGIN_RATE_PER_MINUTE: '12' } });
 
   const attempt = async (username: string, password: string) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1/auth/login`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
@@ -26,8 +14,8 @@ describe('logging in', () => {
   };
 
   it('locks an account after a run of failures, even against the right password; then limits the address', async () => {
-    const admin = await login(oreguard.baseUrl); // attempt 1 from this address
-    const created = await fetch(`${oreguard.baseUrl}/api/v1/users`, {
+    const admin = await login(og.oreguard.baseUrl); // attempt 1 from this address
+    const created = await fetch(`${og.oreguard.baseUrl}/api/v1/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'lead-1', password: 'a-long-password', role: 'lead' }),

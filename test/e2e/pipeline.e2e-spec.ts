@@ -1,36 +1,26 @@
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 describe('the event pipeline, MQTT to incidents to live sockets', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('pipeline');
   let gateway: TestGateway;
   let token: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('pipeline');
-    oreguard = await startInProcess(ctx.env());
-    gateway = await TestGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-1');
-    token = await login(oreguard.baseUrl);
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
+    gateway = await og.gateway('kolwezi-1', 'gw-1');
+    token = await login(og.oreguard.baseUrl);
   });
 
   const api = async (path: string) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: (await res.json()) as any };
   };
 
   it('turns a drone, a cyber and a theft event into stored events, incidents and live messages', async () => {
-    const live = await LiveClient.connect(oreguard.baseUrl, token, { resumeAfter: {} });
+    const live = await LiveClient.connect(og.oreguard.baseUrl, token, { resumeAfter: {} });
     const drone = aDroneEvent({ occurredAt: '2026-11-29T03:12:44.120+01:00', severity: 'high' });
     const cyber = aCyberEvent();
     const theft = aTheftEvent();
@@ -86,21 +76,21 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
   it('stores an event published three times once, with one incident change', async () => {
     // At a site of its own, where no correlation rule can take it up: one change is the fold's.
     const event = aTheftEvent({ zone: 'ore-yard', theft: { category: 'material_loss', material: 'cobalt hydroxide', quantityKg: 400 } });
-    const before = await ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`);
-    const yard = await TestGateway.connect(ctx.topicPrefix, 'kolwezi-yard', 'gw-1');
+    const before = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`);
+    const yard = await TestGateway.connect(og.ctx.topicPrefix, 'kolwezi-yard', 'gw-1');
     for (let i = 0; i < 3; i++) await yard.publish(event);
     await yard.close();
     await waitFor(async () => {
-      const rows = await ctx.db.query('SELECT 1 FROM events WHERE event_id = $1 AND folded_at IS NOT NULL', [event.eventId]);
+      const rows = await og.ctx.db.query('SELECT 1 FROM events WHERE event_id = $1 AND folded_at IS NOT NULL', [event.eventId]);
       return rows.length === 1;
     });
     // Give the redeliveries every chance to do damage before counting.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const rows = await ctx.db.query('SELECT id FROM events WHERE event_id = $1', [event.eventId]);
+    const rows = await og.ctx.db.query('SELECT id FROM events WHERE event_id = $1', [event.eventId]);
     expect(rows).toHaveLength(1);
-    const links = await ctx.db.query('SELECT incident_id FROM incident_events WHERE event_id = $1', [rows[0].id]);
+    const links = await og.ctx.db.query('SELECT incident_id FROM incident_events WHERE event_id = $1', [rows[0].id]);
     expect(links).toHaveLength(1);
-    const after = await ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`);
+    const after = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`);
     expect(Number(after[0].n) - Number(before[0].n)).toBe(1);
   });
 
@@ -109,7 +99,7 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     const events = Array.from({ length: 30 }, (_, i) =>
       aCyberEvent({ occurredAt: new Date(base + i * 10_000).toISOString(), severity: i === 20 ? 'critical' : 'low' }),
     );
-    const storm = await TestGateway.connect(ctx.topicPrefix, 'tarkwa-2', 'gw-9');
+    const storm = await TestGateway.connect(og.ctx.topicPrefix, 'tarkwa-2', 'gw-9');
     for (const event of events) await storm.publish(event);
     await storm.close();
     const incidents = await waitFor(async () => {
@@ -149,19 +139,19 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(bad.body.message).toMatch(/^limit: /);
-    const anonymous = await fetch(`${oreguard.baseUrl}/api/v1/incidents`);
+    const anonymous = await fetch(`${og.oreguard.baseUrl}/api/v1/incidents`);
     expect(anonymous.status).toBe(401);
     const missing = await api('/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11');
     expect(missing.status).toBe(404);
   });
 
   it('reports readiness and serves metrics and the OpenAPI document', async () => {
-    const ready = await fetch(`${oreguard.baseUrl}/api/v1/health/ready`);
+    const ready = await fetch(`${og.oreguard.baseUrl}/api/v1/health/ready`);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', mqtt: 'up' } });
-    const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
+    const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/oreguard_events_accepted_total\{source="canonical"\} \d+/);
     expect(metrics).toMatch(/oreguard_events_rejected_total\{reason="drone"\} 1/);
-    const doc = (await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/incidents', '/events', '/rejected-events', '/auth/login']));
   });
 });

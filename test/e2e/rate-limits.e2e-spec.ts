@@ -1,7 +1,6 @@
 import { hashPassword } from '../../src/auth/password-hash';
 import { LiveClient, login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 const REST_PER_MINUTE = 5;
@@ -10,30 +9,17 @@ const WS_PER_MINUTE = 3;
 const ENOUGH_TO_EXCEED = (limit: number) => 2 * limit + 1;
 
 describe('rate limits', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
-
-  beforeAll(async () => {
-    ctx = await createTestContext('rate-limits');
-    oreguard = await startInProcess(
-      ctx.env({ RATE_LIMIT_REST_PER_MINUTE: String(REST_PER_MINUTE), RATE_LIMIT_WS_PER_MINUTE: String(WS_PER_MINUTE) }),
-    );
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
+  const og = oreGuardForFile('rate-limits', { env: { RATE_LIMIT_REST_PER_MINUTE: String(REST_PER_MINUTE), RATE_LIMIT_WS_PER_MINUTE: String(WS_PER_MINUTE) } });
 
   const get = (path: string, token?: string) =>
-    fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('answers a user over the REST limit with 429, Retry-After and the error shape; another user is not affected', async () => {
-    const admin = await login(oreguard.baseUrl);
-    await ctx.db.query(`INSERT INTO users (id, username, password_hash, role) VALUES (gen_random_uuid(), 'lead-2', $1, 'lead')`, [
+    const admin = await login(og.oreguard.baseUrl);
+    await og.ctx.db.query(`INSERT INTO users (id, username, password_hash, role) VALUES (gen_random_uuid(), 'lead-2', $1, 'lead')`, [
       await hashPassword('lead-password'),
     ]);
-    const lead = await login(oreguard.baseUrl, 'lead-2', 'lead-password');
+    const lead = await login(og.oreguard.baseUrl, 'lead-2', 'lead-password');
 
     const statuses: number[] = [];
     let refused: Response | undefined;
@@ -60,9 +46,9 @@ describe('rate limits', () => {
 
   it('counts the limit in Redis under QUEUE_PREFIX, so every instance shares it', async () => {
     const { default: Redis } = await import('ioredis');
-    const redis = new Redis(ctx.env().REDIS_URL);
+    const redis = new Redis(og.ctx.env().REDIS_URL);
     try {
-      const keys = await redis.keys(`${ctx.queuePrefix}:ratelimit:rest:user:*`);
+      const keys = await redis.keys(`${og.ctx.queuePrefix}:ratelimit:rest:user:*`);
       expect(keys.length).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
@@ -77,8 +63,8 @@ describe('rate limits', () => {
   });
 
   it('tells a socket that floods /live it is over the limit, refuses its messages, then disconnects it', async () => {
-    const token = await login(oreguard.baseUrl, 'lead-2', 'lead-password');
-    const client = await LiveClient.connect(oreguard.baseUrl, token);
+    const token = await login(og.oreguard.baseUrl, 'lead-2', 'lead-password');
+    const client = await LiveClient.connect(og.oreguard.baseUrl, token);
     const errors: { code: string; message: string; retryAfterS?: number }[] = [];
     client.socket.on('error', (e: (typeof errors)[number]) => errors.push(e));
     const replies: unknown[] = [];

@@ -7,8 +7,7 @@ import { runBacktest } from '../../src/rules/backtest.use-case';
 import { aCyberEvent, aTheftEvent } from '../factories/events';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 const SITE = 'kolwezi-1';
@@ -16,8 +15,7 @@ const ROOT = join(__dirname, '..', '..');
 const ruleFile = (name: string) => ({ name, text: readFileSync(join(ROOT, 'rules', name), 'utf8') });
 
 describe('rules backtest', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('rules_backtest');
   let gateway: TestGateway;
   let admin: string;
   let operator: string;
@@ -40,7 +38,7 @@ describe('rules backtest', () => {
   ];
 
   const call = async (token: string, method: string, path: string, body?: object) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -49,40 +47,32 @@ describe('rules backtest', () => {
   };
 
   const liveData = async () => ({
-    events: (await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM events'))[0].n,
-    incidents: await ctx.db.query('SELECT id, status, event_count, last_seen_at, updated_at FROM incidents ORDER BY id'),
+    events: (await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM events'))[0].n,
+    incidents: await og.ctx.db.query('SELECT id, status, event_count, last_seen_at, updated_at FROM incidents ORDER BY id'),
   });
 
   beforeAll(async () => {
-    ctx = await createTestContext('rules_backtest');
-    await ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ($1, 'Kolwezi', 'Africa/Lubumbashi')`, [SITE]);
-    oreguard = await startInProcess(ctx.env());
-    admin = await login(oreguard.baseUrl);
+    await og.ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ($1, 'Kolwezi', 'Africa/Lubumbashi')`, [SITE]);
+    admin = await login(og.oreguard.baseUrl);
     const created = await call(admin, 'POST', '/users', { username: 'op-kolwezi', password: 'operator-password', role: 'operator', siteIds: [SITE] });
     expect(created.status).toBe(201);
-    operator = await login(oreguard.baseUrl, 'op-kolwezi', 'operator-password');
-    gateway = await TestGateway.connect(ctx.topicPrefix, SITE, 'gw-1');
+    operator = await login(og.oreguard.baseUrl, 'op-kolwezi', 'operator-password');
+    gateway = await og.gateway(SITE, 'gw-1');
     const all = [...failures, ...noise];
     for (const event of all) await gateway.publish(event);
     const ids = all.map((e) => e.eventId);
     await waitFor(
       () =>
-        ctx.db
+        og.ctx.db
           .query<{ n: string }>('SELECT count(*) AS n FROM events WHERE event_id = ANY($1) AND folded_at IS NOT NULL', [ids])
           .then(([r]) => Number(r.n) === ids.length),
       { what: `${ids.length} events folded` },
     );
     // Live correlation has taken them up too (backtests below compare against a still database).
     await waitFor(
-      () => ctx.db.query(`SELECT 1 FROM incidents WHERE 'brute-force' = ANY(rule_ids)`).then((rows) => rows.length === 1),
+      () => og.ctx.db.query(`SELECT 1 FROM incidents WHERE 'brute-force' = ANY(rule_ids)`).then((rows) => rows.length === 1),
       { what: 'the live brute-force escalation' },
     );
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
   });
 
   it('lists the loaded rules to leads, not to operators', async () => {
@@ -103,25 +93,25 @@ describe('rules backtest', () => {
     const bruteForce = res.body.wouldOpen.filter((m: any) => m.ruleId === 'brute-force');
     expect(bruteForce).toHaveLength(1);
     expect(bruteForce[0]).toMatchObject({ group: { 'cyber.srcIp': '10.20.0.99' }, eventCount: 10, severity: 'high' });
-    const keys = await ctx.db.query<{ id: string }>('SELECT id::text AS id FROM events WHERE event_id = ANY($1) ORDER BY id', [
+    const keys = await og.ctx.db.query<{ id: string }>('SELECT id::text AS id FROM events WHERE event_id = ANY($1) ORDER BY id', [
       failures.map((e) => e.eventId),
     ]);
     expect([...bruteForce[0].eventKeys].sort()).toEqual(keys.map((k) => k.id).sort());
     expect(res.body.byRule['brute-force'].wouldOpen).toBe(1);
 
-    const incidents = await ctx.db.query<{ id: string }>('SELECT id FROM incidents WHERE site_id = $1 ORDER BY first_seen_at, id', [SITE]);
+    const incidents = await og.ctx.db.query<{ id: string }>('SELECT id FROM incidents WHERE site_id = $1 ORDER BY first_seen_at, id', [SITE]);
     expect(incidents.length).toBeGreaterThan(0);
     expect(res.body.existing.map((i: any) => i.id)).toEqual(incidents.map((i) => i.id));
     expect(await liveData()).toEqual(before);
 
     // Read in small pages, the replay is the same: no event lost or doubled at a page boundary.
-    const paged = await runBacktest(ctx.db, loadRules(join(ROOT, 'rules')), { siteId: SITE, from: new Date(from), to: new Date(to) }, 3);
+    const paged = await runBacktest(og.ctx.db, loadRules(join(ROOT, 'rules')), { siteId: SITE, from: new Date(from), to: new Date(to) }, 3);
     expect(paged).toEqual(res.body);
 
-    const doc = (await (await fetch(`${oreguard.baseUrl}/docs/openapi.json`)).json()) as any;
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as any;
     expect(Object.keys(doc.paths['/rules/backtest'])).toEqual(['post']);
 
-    const audit = await ctx.db.query<{ details: any }>(`SELECT details FROM audit_log WHERE action = 'rules.backtest'`);
+    const audit = await og.ctx.db.query<{ details: any }>(`SELECT details FROM audit_log WHERE action = 'rules.backtest'`);
     expect(audit.at(-1)?.details).toMatchObject({ siteId: SITE, from, to, candidateFiles: null });
   });
 
@@ -170,7 +160,7 @@ describe('rules backtest', () => {
         new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
           const child = spawn(process.execPath, [join(ROOT, 'dist', 'scripts', 'rules-backtest.js'), ...args], {
             cwd: dir,
-            env: { PATH: process.env.PATH ?? '', DATABASE_URL: ctx.databaseUrl },
+            env: { PATH: process.env.PATH ?? '', DATABASE_URL: og.ctx.databaseUrl },
           });
           let stdout = '';
           let stderr = '';
@@ -211,9 +201,9 @@ describe('rules backtest', () => {
   });
   it("judges a breach by the site's health history: a camera covering the fence was offline", async () => {
     // The camera covers north-fence and reported a fault a minute before the breach (start + 20 s).
-    await ctx.db.query(`INSERT INTO sensors (site_id, id, gateway_id) VALUES ($1, 'cam-2', 'gw-1')`, [SITE]);
-    await ctx.db.query(`INSERT INTO sensor_zones (site_id, sensor_id, zone, source) VALUES ($1, 'cam-2', 'north-fence', 'admin')`, [SITE]);
-    await ctx.db.query(
+    await og.ctx.db.query(`INSERT INTO sensors (site_id, id, gateway_id) VALUES ($1, 'cam-2', 'gw-1')`, [SITE]);
+    await og.ctx.db.query(`INSERT INTO sensor_zones (site_id, sensor_id, zone, source) VALUES ($1, 'cam-2', 'north-fence', 'admin')`, [SITE]);
+    await og.ctx.db.query(
       `INSERT INTO sensor_health_changes (site_id, gateway_id, subject_type, subject_id, state, at, reason)
        VALUES ($1, 'gw-1', 'sensor', 'cam-2', 'fault', $2, 'test: lens covered')`,
       [SITE, new Date(start - 60_000)],

@@ -1,6 +1,5 @@
 import { LiveClient } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 interface Tokens {
@@ -10,21 +9,10 @@ interface Tokens {
 }
 
 describe('sessions: refresh, logout and revocation', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
-
-  beforeAll(async () => {
-    ctx = await createTestContext('sessions');
-    oreguard = await startInProcess(ctx.env());
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
+  const og = oreGuardForFile('sessions');
 
   const call = async (method: string, path: string, { token, body }: { token?: string; body?: object } = {}) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -43,7 +31,7 @@ describe('sessions: refresh, logout and revocation', () => {
   it('gives a refresh token at login and stores only its hash', async () => {
     const tokens = await logIn();
     expect(tokens).toMatchObject({ accessToken: expect.any(String), expiresIn: 3600, refreshToken: expect.any(String) });
-    const stored = await ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens');
+    const stored = await og.ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens');
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.map((r) => r.token_hash)).not.toContain(tokens.refreshToken);
   });
@@ -82,8 +70,8 @@ describe('sessions: refresh, logout and revocation', () => {
   it('logs out: the next request with that session is 401, its live socket is closed, other sessions go on', async () => {
     const mine = await logIn();
     const other = await logIn();
-    const live = await LiveClient.connect(oreguard.baseUrl, mine.accessToken);
-    const otherLive = await LiveClient.connect(oreguard.baseUrl, other.accessToken);
+    const live = await LiveClient.connect(og.oreguard.baseUrl, mine.accessToken);
+    const otherLive = await LiveClient.connect(og.oreguard.baseUrl, other.accessToken);
     try {
       expect(await call('POST', '/auth/logout', { token: mine.accessToken })).toMatchObject({ status: 204 });
 
@@ -94,7 +82,7 @@ describe('sessions: refresh, logout and revocation', () => {
       expect((await refresh(mine.refreshToken)).status).toBe(401);
       await waitFor(() => !live.socket.connected, { what: 'the logged-out session’s socket to be closed' });
       // A new socket with the logged-out token is refused at the handshake.
-      await expect(LiveClient.connect(oreguard.baseUrl, mine.accessToken)).rejects.toThrow(/unauthorized/);
+      await expect(LiveClient.connect(og.oreguard.baseUrl, mine.accessToken)).rejects.toThrow(/unauthorized/);
 
       expect(await whoCanList(other.accessToken)).toBe(200);
       expect(otherLive.socket.connected).toBe(true);
@@ -112,7 +100,7 @@ describe('sessions: refresh, logout and revocation', () => {
     });
     expect(created.status).toBe(201);
     const lead = await logIn('lead-7', 'first-password');
-    const live = await LiveClient.connect(oreguard.baseUrl, lead.accessToken);
+    const live = await LiveClient.connect(og.oreguard.baseUrl, lead.accessToken);
     try {
       const changed = await call('PATCH', `/users/${created.body.id}`, { token: admin.accessToken, body: { password: 'second-password' } });
       expect(changed.status).toBe(200);

@@ -3,10 +3,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { signPayload } from '../../src/domain/events/event-signature';
 import { aDroneEvent, aTheftEvent } from '../factories/events';
 import { login } from '../support/live-client';
-import { startInProcess } from '../support/oreguard';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { restClient } from '../support/rest-client';
 import { TEST_SERVICES } from '../support/services';
-import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
 interface Answer {
@@ -20,8 +19,7 @@ interface Answer {
  * with MQTT 5, `oreguard-sig: sha256=<hmac>` over the exact payload, and asks for confirmations.
  */
 describe('a gateway that must sign its events', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('signed-events', { env: { GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'), EVENT_ALLOWED_LATENESS_MS: '3600000' } });
   let client: MqttClient;
   let secret: string;
   const answers = new Map<string, Answer>();
@@ -29,17 +27,15 @@ describe('a gateway that must sign its events', () => {
   let acks: string;
 
   beforeAll(async () => {
-    ctx = await createTestContext('signed-events');
-    oreguard = await startInProcess(ctx.env({ GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'), EVENT_ALLOWED_LATENESS_MS: '3600000' }));
-    const call = restClient(oreguard.baseUrl);
-    const admin = await login(oreguard.baseUrl);
+    const call = restClient(og.oreguard.baseUrl);
+    const admin = await login(og.oreguard.baseUrl);
     expect((await call(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Kolwezi', timeZone: 'Africa/Lubumbashi' })).status).toBe(201);
     const gateway = await call(admin, 'POST', '/sites/kolwezi-1/gateways', { id: 'gw-signed', requireSigned: true });
     expect(gateway.status).toBe(201);
     secret = gateway.body.secret;
 
-    topic = `${ctx.topicPrefix}/sites/kolwezi-1/gateways/gw-signed/events`;
-    acks = `${ctx.topicPrefix}/sites/kolwezi-1/gateways/gw-signed/acks`;
+    topic = `${og.ctx.topicPrefix}/sites/kolwezi-1/gateways/gw-signed/events`;
+    acks = `${og.ctx.topicPrefix}/sites/kolwezi-1/gateways/gw-signed/acks`;
     client = await mqtt.connectAsync(TEST_SERVICES.mqttUrl, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
     client.on('message', (_topic, payload, packet) => {
       const tag = packet.properties?.correlationData?.toString();
@@ -50,8 +46,6 @@ describe('a gateway that must sign its events', () => {
 
   afterAll(async () => {
     await client?.endAsync();
-    await oreguard?.close();
-    await ctx?.dispose();
   });
 
   /** Publishes the exact bytes with the given signature (none: unsigned) and waits for OreGuard's answer. */
@@ -70,11 +64,11 @@ describe('a gateway that must sign its events', () => {
 
   const signed = (payload: string) => send(payload, signPayload(Buffer.from(payload), secret));
   const rejectedReasons = async (eventId: string) =>
-    (await ctx.db.query<{ reason: string }>('SELECT reason FROM rejected_events WHERE payload LIKE $1 ORDER BY id', [`%${eventId}%`])).map(
+    (await og.ctx.db.query<{ reason: string }>('SELECT reason FROM rejected_events WHERE payload LIKE $1 ORDER BY id', [`%${eventId}%`])).map(
       (r) => r.reason,
     );
   const storedCount = async (eventId: string) =>
-    (await ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId])).length;
+    (await og.ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId])).length;
 
   it('stores a correctly signed event', async () => {
     const event = aDroneEvent();
@@ -114,7 +108,7 @@ describe('a gateway that must sign its events', () => {
       eventId: original.eventId,
       reason: 'eventId: already seen (replay)',
     });
-    const [row] = await ctx.db.query<{ severity: string }>('SELECT severity FROM events WHERE event_id = $1', [original.eventId]);
+    const [row] = await og.ctx.db.query<{ severity: string }>('SELECT severity FROM events WHERE event_id = $1', [original.eventId]);
     expect(row.severity).toBe(original.severity);
     expect(await rejectedReasons(original.eventId)).toEqual(['eventId: already seen (replay)']);
   });

@@ -1,21 +1,19 @@
 import { aDroneEvent, aTheftEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 const SITE = 'kolwezi-1';
 
 describe('silences and authorized drones', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('silences');
   let gateway: TestGateway;
   let admin: string;
   let operator: string;
 
   const call = async (token: string, method: string, path: string, body?: object) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -29,7 +27,7 @@ describe('silences and authorized drones', () => {
     const ids = events.map((e) => e.eventId);
     await waitFor(
       () =>
-        ctx.db
+        og.ctx.db
           .query<{ n: string }>('SELECT count(*) AS n FROM events WHERE event_id = ANY($1) AND folded_at IS NOT NULL', [ids])
           .then(([r]) => Number(r.n) === ids.length),
       { what: `${ids.length} events folded` },
@@ -38,29 +36,21 @@ describe('silences and authorized drones', () => {
 
   /** The incidents the event is linked to: all of them, or only those folding opened (no rule's). */
   const incidentsOf = (eventId: string, { foldedOnly = false } = {}) =>
-    ctx.db.query<{ incident_id: string }>(
+    og.ctx.db.query<{ incident_id: string }>(
       `SELECT ie.incident_id FROM incident_events ie JOIN events e ON e.id = ie.event_id JOIN incidents i ON i.id = ie.incident_id
         WHERE e.event_id = $1 AND (NOT $2 OR NOT starts_with(i.group_key, 'rule:'))`,
       [eventId, foldedOnly],
     );
 
-  const liveCount = async () => Number((await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM live_messages'))[0].n);
+  const liveCount = async () => Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM live_messages'))[0].n);
 
   beforeAll(async () => {
-    ctx = await createTestContext('silences');
-    await ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ($1, 'Kolwezi', 'Africa/Lubumbashi')`, [SITE]);
-    oreguard = await startInProcess(ctx.env());
-    admin = await login(oreguard.baseUrl);
+    await og.ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ($1, 'Kolwezi', 'Africa/Lubumbashi')`, [SITE]);
+    admin = await login(og.oreguard.baseUrl);
     const created = await call(admin, 'POST', '/users', { username: 'op-kolwezi', password: 'operator-password', role: 'operator', siteIds: [SITE] });
     expect(created.status).toBe(201);
-    operator = await login(oreguard.baseUrl, 'op-kolwezi', 'operator-password');
-    gateway = await TestGateway.connect(ctx.topicPrefix, SITE, 'gw-1');
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
+    operator = await login(og.oreguard.baseUrl, 'op-kolwezi', 'operator-password');
+    gateway = await og.gateway(SITE, 'gw-1');
   });
 
   const fenceWorks = {
@@ -99,20 +89,20 @@ describe('silences and authorized drones', () => {
     // Operators see their own site's silences (read only).
     expect((await call(operator, 'GET', `/silences?siteId=${SITE}`)).body.items.map((s: any) => s.id)).toEqual([silenceId]);
 
-    const live = await LiveClient.connect(oreguard.baseUrl, admin, { resumeAfter: { [SITE]: 0 } });
+    const live = await LiveClient.connect(og.oreguard.baseUrl, admin, { resumeAfter: { [SITE]: 0 } });
     const first = aTheftEvent({ occurredAt: new Date(Date.now() - 60_000).toISOString() });
     const second = aTheftEvent({ occurredAt: new Date(Date.now() - 30_000).toISOString() });
     await publishAndFold(first, second);
 
     // Stored, linked to the silence, and nothing else: no incident, no live message.
-    const holds = await ctx.db.query<{ event_id: string; silence_id: string }>(
+    const holds = await og.ctx.db.query<{ event_id: string; silence_id: string }>(
       'SELECT e.event_id, h.silence_id FROM event_holds h JOIN events e ON e.id = h.event_id ORDER BY e.occurred_at',
     );
     expect(holds).toEqual([
       { event_id: first.eventId, silence_id: silenceId },
       { event_id: second.eventId, silence_id: silenceId },
     ]);
-    expect(await ctx.db.query('SELECT id FROM incidents')).toHaveLength(0);
+    expect(await og.ctx.db.query('SELECT id FROM incidents')).toHaveLength(0);
     expect(await liveCount()).toBe(0);
 
     const elsewhere = aTheftEvent({ zone: 'ore-yard', theft: { category: 'material_loss', material: 'cobalt hydroxide' } });
@@ -136,10 +126,10 @@ describe('silences and authorized drones', () => {
     const after = aTheftEvent();
     await publishAndFold(after);
     expect(await incidentsOf(after.eventId)).toHaveLength(1);
-    expect(await ctx.db.query('SELECT 1 FROM event_holds h JOIN events e ON e.id = h.event_id WHERE e.event_id = $1', [after.eventId])).toEqual([]);
+    expect(await og.ctx.db.query('SELECT 1 FROM event_holds h JOIN events e ON e.id = h.event_id WHERE e.event_id = $1', [after.eventId])).toEqual([]);
     live.close();
 
-    const audit = await ctx.db.query<{ action: string; target: string }>(
+    const audit = await og.ctx.db.query<{ action: string; target: string }>(
       "SELECT action, target FROM audit_log WHERE action LIKE 'silence.%' ORDER BY seq",
     );
     expect(audit).toEqual([
@@ -156,7 +146,7 @@ describe('silences and authorized drones', () => {
     const ours = aDroneEvent({ drone: { detection: 'remote_id', uasId: '1596F3BCD5OREGUARD', position: { lat: -10.71, lon: 25.46 } } });
     await publishAndFold(ours);
     expect(await incidentsOf(ours.eventId)).toEqual([]);
-    expect(await ctx.db.query("SELECT id FROM incidents WHERE 'drone' = ANY(kinds)")).toEqual([]);
+    expect(await og.ctx.db.query("SELECT id FROM incidents WHERE 'drone' = ANY(kinds)")).toEqual([]);
 
     const stranger = aDroneEvent({ drone: { detection: 'remote_id', uasId: 'UNKNOWN-DJI-4471', position: { lat: -10.71, lon: 25.46 } } });
     await publishAndFold(stranger);

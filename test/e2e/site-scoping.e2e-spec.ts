@@ -1,13 +1,11 @@
 import { aCyberEvent, aTheftEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 describe('an operator of one site, everywhere', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('site-scoping');
   let admin: string;
   let operator: string;
   let operatorId: string;
@@ -16,7 +14,7 @@ describe('an operator of one site, everywhere', () => {
   let silenceOfB: string;
 
   const call = async (token: string, method: string, path: string, body?: object) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, {
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -27,19 +25,17 @@ describe('an operator of one site, everywhere', () => {
   };
 
   beforeAll(async () => {
-    ctx = await createTestContext('site-scoping');
-    oreguard = await startInProcess(ctx.env());
-    admin = await login(oreguard.baseUrl);
+    admin = await login(og.oreguard.baseUrl);
     for (const [site, event] of [
       ['site-a', aTheftEvent()],
       ['site-b', aCyberEvent()],
     ] as const) {
-      const gateway = await TestGateway.connect(ctx.topicPrefix, site, 'gw-1');
+      const gateway = await TestGateway.connect(og.ctx.topicPrefix, site, 'gw-1');
       await gateway.publish(event);
       await gateway.close();
     }
     const rows = await waitFor(() =>
-      ctx.db
+      og.ctx.db
         .query<{ id: string; site_id: string; title: string }>('SELECT id, site_id, title FROM incidents')
         .then((r) => (r.length === 2 ? r : undefined)),
     );
@@ -47,7 +43,7 @@ describe('an operator of one site, everywhere', () => {
     const created = await call(admin, 'POST', '/users', { username: 'op-a', password: 'operator-password', role: 'operator', siteIds: ['site-a'] });
     expect(created.status).toBe(201);
     operatorId = created.body.id;
-    operator = await login(oreguard.baseUrl, 'op-a', 'operator-password');
+    operator = await login(og.oreguard.baseUrl, 'op-a', 'operator-password');
     // Site-b has a silence and an authorized drone of its own, for the walk below.
     const silence = await call(admin, 'POST', '/silences', {
       siteId: 'site-b',
@@ -57,11 +53,6 @@ describe('an operator of one site, everywhere', () => {
     expect(silence.status).toBe(201);
     silenceOfB = silence.body.id;
     expect((await call(admin, 'POST', '/authorized-drones', { siteId: 'site-b', uasId: 'UAS-B-SURVEY', label: 'survey' })).status).toBe(201);
-  });
-
-  afterAll(async () => {
-    await oreguard?.close();
-    await ctx?.dispose();
   });
 
   it.each([
@@ -142,25 +133,25 @@ describe('an operator of one site, everywhere', () => {
   });
 
   it('streams and resumes only site-a to the operator socket', async () => {
-    const live = await LiveClient.connect(oreguard.baseUrl, operator);
+    const live = await LiveClient.connect(og.oreguard.baseUrl, operator);
     expect(await live.resume({ 'site-a': 0, 'site-b': 0 })).toEqual({ ok: true, sites: ['site-a'] });
     await waitFor(() => live.forSite('site-a').length >= 1, { what: "site-a's history" });
-    const gateway = await TestGateway.connect(ctx.topicPrefix, 'site-b', 'gw-1');
+    const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'site-b', 'gw-1');
     await gateway.publish(aCyberEvent({ occurredAt: new Date(Date.now() - 3 * 3600_000).toISOString() }));
     await gateway.close();
-    await waitFor(async () => (await ctx.db.query("SELECT 1 FROM live_messages WHERE site_id = 'site-b' AND seq = 2")).length === 1);
+    await waitFor(async () => (await og.ctx.db.query("SELECT 1 FROM live_messages WHERE site_id = 'site-b' AND seq = 2")).length === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(live.messages.every((m) => m.siteId === 'site-a')).toBe(true);
     live.close();
   });
 
   it('stops a disabled operator at once: the next request and the live socket are refused', async () => {
-    const live = await LiveClient.connect(oreguard.baseUrl, operator);
+    const live = await LiveClient.connect(og.oreguard.baseUrl, operator);
     const disconnected = new Promise<string>((resolve) => live.socket.once('disconnect', (reason) => resolve(reason)));
     expect((await call(admin, 'PATCH', `/users/${operatorId}`, { disabled: true })).body).toMatchObject({ disabled: true });
     expect((await call(operator, 'GET', '/incidents')).status).toBe(401);
     expect(await disconnected).toBe('io server disconnect');
-    await expect(LiveClient.connect(oreguard.baseUrl, operator)).rejects.toThrow(/unauthorized/);
-    await expect(login(oreguard.baseUrl, 'op-a', 'operator-password')).rejects.toThrow(/401/);
+    await expect(LiveClient.connect(og.oreguard.baseUrl, operator)).rejects.toThrow(/unauthorized/);
+    await expect(login(og.oreguard.baseUrl, 'op-a', 'operator-password')).rejects.toThrow(/401/);
   });
 });

@@ -9,11 +9,9 @@ import {
   STREAM_ALERT_SEVERITY_3,
   TROJAN_ALERT_UTC,
 } from '../../src/domain/events/fixtures/suricata-records';
-import { untilIngesting } from '../support/ingest-ready';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
-import { startInProcess } from '../support/oreguard';
-import { createTestContext, type TestContext } from '../support/test-context';
+import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
 /** Suricata 7 EVE records, one per MQTT message, as an IDS sensor behind a gateway writes them. */
@@ -140,30 +138,26 @@ const ALERTS: Array<[string, string, Record<string, unknown>]> = [
 const NON_ALERTS = [FLOW_RECORD, STATS_RECORD, DNS_RECORD];
 
 describe('Suricata EVE records over MQTT', () => {
-  let ctx: TestContext;
-  let oreguard: Awaited<ReturnType<typeof startInProcess>>;
+  const og = oreGuardForFile('suricata', { untilIngesting: true });
   let gateway: TestGateway;
   let token: string;
   let events: any[] = [];
 
   const api = async (path: string) => {
-    const res = await fetch(`${oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     return (await res.json()) as any;
   };
   const metric = async (pattern: RegExp) => {
-    const text = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
+    const text = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     const match = pattern.exec(text);
     return match ? Number(match[1]) : 0;
   };
   const eventsOf = (signatureId: number) => events.filter((e) => e.cyber?.signatureId === signatureId);
 
   beforeAll(async () => {
-    ctx = await createTestContext('suricata');
-    oreguard = await startInProcess(ctx.env());
-    await untilIngesting(ctx.topicPrefix, ctx.db);
-    gateway = await TestGateway.connect(ctx.topicPrefix, SITE, GATEWAY);
-    token = await login(oreguard.baseUrl);
+    gateway = await og.gateway(SITE, GATEWAY);
+    token = await login(og.oreguard.baseUrl);
 
     // Non-alert records in between the alerts, as a sensor's EVE stream mixes them;
     // the first alert again at the end (a gateway re-sending after a timeout).
@@ -190,12 +184,6 @@ describe('Suricata EVE records over MQTT', () => {
     events = (await api(`/events?siteId=${SITE}&limit=100`)).items;
   }, 60_000);
 
-  afterAll(async () => {
-    await gateway?.close();
-    await oreguard?.close();
-    await ctx?.dispose();
-  });
-
   it.each(ALERTS)('turns an alert (%s) into a cyber event', (_name, line, expected) => {
     const record = JSON.parse(line) as { alert: { signature_id: number } };
     const [event] = eventsOf(record.alert.signature_id);
@@ -218,22 +206,22 @@ describe('Suricata EVE records over MQTT', () => {
   it('stores one event per alert and nothing for flow, stats and dns records', async () => {
     expect(events).toHaveLength(ALERTS.length);
     expect(events.every((e) => e.source === 'suricata' && e.kind === 'cyber')).toBe(true);
-    const rows = await ctx.db.query('SELECT event_id FROM events WHERE site_id = $1', [SITE]);
+    const rows = await og.ctx.db.query('SELECT event_id FROM events WHERE site_id = $1', [SITE]);
     expect(rows).toHaveLength(ALERTS.length);
     expect(await metric(/^oreguard_events_accepted_total\{source="suricata"\} (\d+)$/m)).toBe(ALERTS.length);
     expect(await metric(/^oreguard_mqtt_messages_received_total\{route="ignored"\} (\d+)$/m)).toBe(NON_ALERTS.length);
   });
 
   it('does not reject the records that are not alerts', async () => {
-    expect(await ctx.db.query('SELECT reason FROM rejected_events')).toEqual([]);
+    expect(await og.ctx.db.query('SELECT reason FROM rejected_events')).toEqual([]);
     expect((await api('/rejected-events')).items).toEqual([]);
   });
 
   it('stores the same alert record published twice as one event', async () => {
     expect(eventsOf(2009582)).toHaveLength(1);
-    const rows = await ctx.db.query('SELECT id FROM events WHERE site_id = $1 AND event_id = $2', [SITE, eventsOf(2009582)[0].eventId]);
+    const rows = await og.ctx.db.query('SELECT id FROM events WHERE site_id = $1 AND event_id = $2', [SITE, eventsOf(2009582)[0].eventId]);
     expect(rows).toHaveLength(1);
-    const links = await ctx.db.query('SELECT incident_id FROM incident_events WHERE event_id = $1', [rows[0].id]);
+    const links = await og.ctx.db.query('SELECT incident_id FROM incident_events WHERE event_id = $1', [rows[0].id]);
     expect(links).toHaveLength(1);
   });
 
@@ -241,7 +229,7 @@ describe('Suricata EVE records over MQTT', () => {
     await gateway.publish(SCAN_ALERT_PLUS_0100, 'suricata/ids-ot-2');
     const both = (await waitFor(
       async () => {
-        const rows = await ctx.db.query<{ event_id: string; sensor_id: string }>(
+        const rows = await og.ctx.db.query<{ event_id: string; sensor_id: string }>(
           `SELECT event_id, sensor_id FROM events WHERE site_id = $1 AND details->>'signatureId' = '2009582' ORDER BY sensor_id`,
           [SITE],
         );
