@@ -23,17 +23,19 @@ export interface BenchConfig {
   /** Events pushed through the correlation engine alone in the engine phase. */
   engineEvents: number;
   /** Targets from the issues. */
-  targets: { throughputPerSec: number; latencyP99Ms: number; rssGrowthMb: number; engineEventsPerSec: number };
+  targets: { throughputPerSec: number; latencyP99Ms: number; latencyRate: number; rssGrowthMb: number; engineEventsPerSec: number };
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile]
-                        [--events N] [--backlog N] [--overload-rate N] [--duration S]
+                        [--events N] [--backlog N] [--latency-rate N] [--overload-rate N] [--duration S]
   --quick            small numbers, for a smoke run (about a minute)
   --phases           which phases to run, comma-separated (default: all)
   --no-reference     skip the reference loop
   --profile          run OreGuard with --cpu-prof and summarise where its CPU went
   --events N         events offered in the throughput phase
   --backlog N        events queued while OreGuard is stopped
+  --latency-rate N   events/s offered in the latency phase (default 1,000, the target's rate; at
+                     any other rate the latency row gets no PASS or FAIL)
   --overload-rate N  events/s offered in the overload phase (default: 2 x measured sustained rate)
   --duration S       seconds of the latency and overload phases`;
 
@@ -54,7 +56,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     overloadDurationMs: quick ? 5_000 : 20_000,
     fallbackSustainedRate: 3_500,
     engineEvents: quick ? 200_000 : 1_000_000,
-    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, rssGrowthMb: 100, engineEventsPerSec: 50_000 },
+    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, latencyRate: 1_000, rssGrowthMb: 100, engineEventsPerSec: 50_000 },
   };
   const value = (i: number) => {
     const v = args[i + 1];
@@ -89,6 +91,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--backlog':
         config.backlogEvents = Math.round(positive(i++));
+        break;
+      case '--latency-rate':
+        config.latencyRate = positive(i++);
         break;
       case '--overload-rate':
         config.overloadRate = positive(i++);

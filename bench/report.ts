@@ -48,12 +48,14 @@ export function renderReport(r: BenchResults): string {
   const lr = r.latency?.reference;
   if (lo || lr) {
     const pass = lo?.socket ? lo.socket.p99 < t.latencyP99Ms : false;
+    // The target holds at its own rate: offered at another, the figures are for comparison only.
+    const atTargetRate = r.config.latencyRate === t.latencyRate;
     rows.push([
       `latency publish → socket p50/p95/p99 (ms) at ${fmt(r.config.latencyRate)}/s, ${r.config.sockets} sockets`,
       pct(lo?.socket),
       pct(lr?.socket),
-      `p99 < ${t.latencyP99Ms} ms`,
-      verdict(pass),
+      `p99 < ${t.latencyP99Ms} ms` + (atTargetRate ? '' : ` at ${fmt(t.latencyRate)}/s, not this rate`),
+      atTargetRate ? verdict(pass) : '',
     ]);
     rows.push(['  publish → correlation rule incident on socket p50/p95/p99 (ms)', pct(lo?.correlated), '', '', '']);
     rows.push(['  per event publish → received by OreGuard p50/p95/p99 (ms, db)', pct(lo?.toReceived), '', '', '']);
