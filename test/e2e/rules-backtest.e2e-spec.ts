@@ -37,14 +37,7 @@ describe('rules backtest', () => {
     }),
   ];
 
-  const call = async (token: string, method: string, path: string, body?: object) => {
-    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = og.rest;
 
   const liveData = async () => ({
     events: (await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM events'))[0].n,

@@ -12,14 +12,7 @@ describe('silences and authorized drones', () => {
   let admin: string;
   let operator: string;
 
-  const call = async (token: string, method: string, path: string, body?: object) => {
-    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const call = og.rest;
 
   /** Publishes the events and waits until the worker has folded (or held back) every one. */
   const publishAndFold = async (...events: { eventId: string }[]) => {

@@ -13,16 +13,7 @@ describe('an operator of one site, everywhere', () => {
   let titleOfB: string;
   let silenceOfB: string;
 
-  const call = async (token: string, method: string, path: string, body?: object) => {
-    const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    const json = res.headers.get('content-type')?.includes("application/json");
-    return { status: res.status, body: json && text ? JSON.parse(text) : undefined, text };
-  };
+  const call = og.rest;
 
   beforeAll(async () => {
     admin = await login(og.oreguard.baseUrl);

@@ -1,6 +1,7 @@
 import { untilIngesting } from './ingest-ready';
 import { TestGateway } from './mqtt-gateway';
 import { startInProcess } from './oreguard';
+import { restClient } from './rest-client';
 import { createTestContext, type TestContext } from './test-context';
 
 type Running = Awaited<ReturnType<typeof startInProcess>>;
@@ -11,6 +12,8 @@ export interface FileOreGuard {
   readonly oreguard: Running;
   /** A gateway publishing into this context; closed after the file's tests. */
   gateway(siteId: string, gatewayId?: string): Promise<TestGateway>;
+  /** A REST call to this OreGuard (rest-client.ts). */
+  rest: ReturnType<typeof restClient>;
 }
 
 /**
@@ -56,5 +59,6 @@ export function oreGuardForFile(label: string, options: { env?: Record<string, s
       gateways.push(gateway);
       return gateway;
     },
+    rest: (token, method, path, body) => restClient(started(oreguard).baseUrl)(token, method, path, body),
   };
 }
