@@ -13,21 +13,16 @@ import {
   type HealthTransition,
 } from 'src/domain/health/gateway-health';
 import { healthGroupKey, joinHealthIncident, openHealthIncident, tamperDescription } from 'src/domain/health/health-incident';
-import type { Incident, IncidentChangeType } from 'src/domain/incidents/incident';
+import type { Incident } from 'src/domain/incidents/incident';
 import { transitions as lifecycle } from 'src/domain/incidents/transitions';
-import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type IncidentView } from 'src/incidents/incident.repository';
+import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow } from 'src/incidents/incident.repository';
+import type { NewLiveMessage } from 'src/live/live-log';
 
 export interface HealthOptions {
   /** Severity of a sensor-health incident. */
   severity: Severity;
   /** MQTT topic prefix: a tamper event names the status topic it came from. */
   topicPrefix: string;
-}
-
-/** A live message to append once the transaction's other writes are done (see appendLiveMessages). */
-export interface PendingLive {
-  type: IncidentChangeType;
-  incident: IncidentView;
 }
 
 /** What a health change did, for the log line after commit. */
@@ -61,12 +56,14 @@ export async function lockGatewayHealth(tx: Queryable, siteId: string, gatewayId
 /**
  * Applies one status report of a gateway (its row locked by the caller's batch): the new
  * states, then what each change sets off. A stale or redelivered report changes nothing.
+ * The changes' live messages go into `live`, for the caller to append once its other writes
+ * are done (appendLiveMessages).
  */
 export async function applyStatusReport(
   tx: Queryable,
   report: { siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string },
   options: HealthOptions,
-  live: PendingLive[],
+  live: NewLiveMessage[],
 ): Promise<HealthEffect[]> {
   const { siteId, gatewayId, status } = report;
   const current = await lockGatewayHealth(tx, siteId, gatewayId);
@@ -125,7 +122,7 @@ export async function applyHealthTransitions(
   siteId: string,
   gatewayId: string,
   transitions: readonly HealthTransition[],
-  ctx: HealthOptions & { now: Date; raw: string; live: PendingLive[] },
+  ctx: HealthOptions & { now: Date; raw: string; live: NewLiveMessage[] },
 ): Promise<HealthEffect[]> {
   if (transitions.length === 0) return [];
   await tx.query(
@@ -155,7 +152,7 @@ async function raise(
   siteId: string,
   gatewayId: string,
   t: HealthTransition,
-  ctx: HealthOptions & { now: Date; raw: string; live: PendingLive[] },
+  ctx: HealthOptions & { now: Date; raw: string; live: NewLiveMessage[] },
 ): Promise<HealthEffect> {
   const zones = await zonesCovered(tx, siteId, gatewayId, t);
   // Derived from what changed and when: a redelivered report cannot store it twice.
@@ -223,7 +220,7 @@ async function recover(
   siteId: string,
   gatewayId: string,
   t: HealthTransition,
-  ctx: { now: Date; live: PendingLive[] },
+  ctx: { now: Date; live: NewLiveMessage[] },
 ): Promise<HealthEffect> {
   const active = await lockActive(tx, siteId, healthGroupKey(t.subject));
   if (!active) return { siteId, gatewayId, transition: t, effect: 'recorded' };

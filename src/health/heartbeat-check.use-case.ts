@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { MISSED_HEARTBEATS, observeSilence } from 'src/domain/health/gateway-health';
-import { appendLiveMessages } from 'src/live/live-log';
+import { appendLiveMessages, type NewLiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
-import { applyHealthTransitions, lockGatewayHealth, type HealthEffect, type PendingLive } from './health-changes';
+import { applyHealthTransitions, lockGatewayHealth, type HealthEffect } from './health-changes';
 import { logHealthEffects } from './health-log';
 
 /** Gateways taken offline in one transaction. */
@@ -51,7 +51,7 @@ export class HeartbeatCheckUseCase {
           FOR NO KEY UPDATE SKIP LOCKED`,
         [now, MISSED_HEARTBEATS * intervalMs, BATCH],
       );
-      const live: PendingLive[] = [];
+      const live: NewLiveMessage[] = [];
       const all: HealthEffect[][] = [];
       for (const row of rows) {
         const current = await lockGatewayHealth(tx, row.site_id, row.id);

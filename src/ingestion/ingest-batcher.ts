@@ -5,7 +5,6 @@ import type { HealthOptions } from 'src/health/health-changes';
 import type { FoldRow } from 'src/correlation/fold-row';
 import { foldGroupsOf, storeBatch, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 
-/** A message waiting to be made durable, and what to do once it is. */
 /** Where to confirm a message to its gateway (MQTT 5 request/response), when it asked. */
 export interface Confirmation {
   topic: string;
@@ -13,6 +12,7 @@ export interface Confirmation {
   eventId?: string;
 }
 
+/** A message waiting to be made durable, and what to do once it is. */
 export interface PendingMessage {
   request: StoreRequest;
   confirmation?: Confirmation;

@@ -4,9 +4,9 @@ import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
 import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
 import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
-import { applyStatusReport, type HealthEffect, type HealthOptions, type PendingLive } from 'src/health/health-changes';
+import { applyStatusReport, type HealthEffect, type HealthOptions } from 'src/health/health-changes';
 import { foldColumns, type FoldRow } from 'src/correlation/fold-row';
-import { appendLiveMessages } from 'src/live/live-log';
+import { appendLiveMessages, type NewLiveMessage } from 'src/live/live-log';
 import { assembleRemoteIdBatch } from './remote-id-memory';
 
 /** What one MQTT message asks the store to keep. */
@@ -375,7 +375,7 @@ export async function storeBatch(
 
   // Statuses in arrival order (each is ordered by its own `at` as well); their live messages
   // are appended once, so site counters are locked in site order like every other writer.
-  const live: PendingLive[] = [];
+  const live: NewLiveMessage[] = [];
   for (const [index, r] of requests.entries()) {
     if (r.type === 'status') {
       outcomes[index] = { type: 'status', health: await applyStatusReport(tx, r, health, live) };
