@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { Queryable } from 'src/database/db';
 import type { SensorOutage } from 'src/domain/correlation';
 import type { MatchChange } from 'src/domain/correlation/match-incidents';
@@ -6,6 +7,7 @@ import type { Kind } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
+import { appendLiveMessages } from 'src/live/live-log';
 
 /** Where live correlation has read up to: the (ingest_xid, id) of the last event it took. */
 export interface CorrelationCursor {
@@ -156,11 +158,17 @@ export const correlatorStore = {
   },
 
   /**
-   * Writes what matching changed, as a fold writes its changes (incidentWrites.applyFold, one
-   * statement after the chain heads): incidents opened and changed, links, timeline entries
-   * hashed into their chains, and the changes' live messages.
+   * Writes what matching changed, as a fold writes its changes (incidentWrites.applyFold, after
+   * the chain heads): incidents opened and changed, links, timeline entries hashed into their
+   * chains; then the changes' live messages, in a statement of their own and last.
+   *
+   * Appending a live message locks its site's counter row until commit, and a step touches
+   * nearly every site. In the writing statement that lock would be held while the links and
+   * timeline are written, and the ingest pipeline, whose every transaction appends to those
+   * counters, would wait for all of it; appended last, it is held only for the append and
+   * the commit. The step pays one round trip more; the events waiting to be stored do not.
    */
-  async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<void> {
+  async apply(tx: PoolClient, changes: readonly MatchChange[], at: Date): Promise<void> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
@@ -172,11 +180,8 @@ export const correlatorStore = {
         : []),
     ]);
     const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
-    await incidentWrites.applyFold(
-      tx,
-      { opened, updated: changed, links, markFolded: [], foldedAt: at, timeline: chainTimeline(entries, heads) },
-      changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
-    );
+    await incidentWrites.applyFold(tx, { opened, updated: changed, links, markFolded: [], foldedAt: at, timeline: chainTimeline(entries, heads) });
+    await appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
   },
 
   /**

@@ -189,9 +189,9 @@ const FOLD_APPLY_TIMELINE = `INSERT INTO incident_timeline (incident_id, at, act
 
 /**
  * The same with the changes' live messages appended in the statement: one round trip fewer for
- * every fold and correlation step. The incidents it changes are already locked by then (their
- * reads are FOR UPDATE), so where PostgreSQL runs the counter rows' lock among the CTEs
- * does not matter.
+ * every fold. The incidents it changes are already locked by then (their reads are FOR UPDATE),
+ * so where PostgreSQL runs the counter rows' lock among the CTEs does not matter to them; the
+ * fold's transaction commits right after this statement, so the counters are not held long.
  */
 const FOLD_APPLY_LIVE = (() => {
   const live = liveAppendSql(8);
