@@ -112,6 +112,7 @@ export class BenchWorld {
         ...(this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : []),
         ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ],
+      process.env.BENCH_OREGUARD_OUTPUT,
     );
     this.cleanup.add('stop OreGuard', () => this.oreguard.stop());
     this.sampler.track('oreguard', () => this.oreguard.process.pid);
@@ -258,7 +259,8 @@ async function deleteRedisKeys(prefix: string): Promise<number> {
 
 /**
  * BENCH_ENV_<NAME>=value in the bench's environment sets <NAME> for OreGuard, and
- * BENCH_NODE_ARGS adds node flags: for trying a tuning.
+ * BENCH_NODE_ARGS adds node flags: for trying a tuning. BENCH_OREGUARD_OUTPUT=<file> appends
+ * what OreGuard prints to that file (with BENCH_NODE_ARGS=--trace-gc-nvp, V8's line per GC).
  */
 function tuningOverrides(): Record<string, string> {
   const overrides: Record<string, string> = {};

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
@@ -8,12 +9,15 @@ export class OreGuardUnderTest {
   startedAt = 0;
   readyAt = 0;
 
+  /** outputFile: where to append everything OreGuard writes (its logs, and V8's traces with --trace-gc-nvp). */
   constructor(
     distDir: string,
     readonly env: Record<string, string>,
     nodeArgs: string[] = [],
+    outputFile?: string,
   ) {
-    this.process = new ManagedProcess('oreguard', process.execPath, [...nodeArgs, join(distDir, 'src', 'main.js')], env);
+    const keep = outputFile ? (chunk: string) => appendFileSync(outputFile, chunk) : undefined;
+    this.process = new ManagedProcess('oreguard', process.execPath, [...nodeArgs, join(distDir, 'src', 'main.js')], env, keep);
   }
 
   get baseUrl(): string {
