@@ -7,7 +7,7 @@ import type { Kind } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
-import { appendLiveMessages } from 'src/live/live-log';
+import { appendLiveMessages, type LiveMessage } from 'src/live/live-log';
 
 /** Where live correlation has read up to: the (ingest_xid, id) of the last event it took. */
 export interface CorrelationCursor {
@@ -167,8 +167,9 @@ export const correlatorStore = {
    * timeline are written, and the ingest pipeline, whose every transaction appends to those
    * counters, would wait for all of it; appended last, it is held only for the append and
    * the commit. The step pays one round trip more; the events waiting to be stored do not.
+   * Returns the live messages, numbered (for CommittedLive, once committed).
    */
-  async apply(tx: PoolClient, changes: readonly MatchChange[], at: Date): Promise<void> {
+  async apply(tx: PoolClient, changes: readonly MatchChange[], at: Date): Promise<LiveMessage[]> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
@@ -181,7 +182,7 @@ export const correlatorStore = {
     ]);
     const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
     await incidentWrites.applyFold(tx, { opened, updated: changed, links, markFolded: [], foldedAt: at, timeline: chainTimeline(entries, heads) });
-    await appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
+    return appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
   },
 
   /**

@@ -7,6 +7,8 @@ import { contextFromOutages, CorrelationEngine, type CorrelationContext, type Ke
 import { foldMatches, isRuleIncident, ruleGroupKey, type MatchChange, type MatchedEvent } from 'src/domain/correlation/match-incidents';
 import type { Incident } from 'src/domain/incidents/incident';
 import { siteEventFromRow } from 'src/events/site-event-row';
+import { CommittedLive } from 'src/live/committed-live';
+import type { LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
@@ -19,6 +21,14 @@ const BATCH_SIZE = 2000;
 const HISTORY_PAGE = 5000;
 /** The session lock that makes one correlator of all instances the live one. */
 const LEASE_KEY = 'oreguard/correlator';
+
+/** What a step wrote: its incident changes and their live messages, numbered. */
+interface Written {
+  changes: MatchChange[];
+  messages: LiveMessage[];
+}
+
+const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
 
 /**
  * Live correlation: runs the rule set (RULES_DIR) over accepted events and opens or escalates
@@ -52,6 +62,7 @@ export class CorrelatorService implements OnModuleDestroy {
     private readonly rules: LoadedRules,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly committedLive: CommittedLive,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -243,9 +254,9 @@ export class CorrelatorService implements OnModuleDestroy {
       );
     };
 
-    const changes = await this.db.transaction(async (tx) => {
+    const written = await this.db.transaction(async (tx) => {
       if (!(await correlatorStore.advance(tx, from, to))) return null;
-      if (updates.length === 0) return [];
+      if (updates.length === 0) return NOTHING_WRITTEN;
       // Rule incidents are written by the correlator alone (and by people, one at a time).
       const ruleIncidents = await correlatorStore.lockRuleIncidents(tx, ruleGroups, since);
       // Most matches open or grow a rule's incident; only one that escalates an incident folding
@@ -266,8 +277,10 @@ export class CorrelatorService implements OnModuleDestroy {
       }
       return this.write(tx, changes, now);
     });
-    if (changes === null) return false;
-    for (const change of changes) {
+    if (written === null) return false;
+    // Committed: this instance's sockets get the messages without a read back from the log.
+    this.committedLive.committed(written.messages);
+    for (const change of written.changes) {
       if (change.type === 'opened') this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] ?? 'unknown' });
       if (change.type !== 'updated') {
         this.logger.log(`${change.type === 'opened' ? 'Opened' : 'Escalated'} incident ${change.incident.id} at ${change.incident.siteId} (${change.incident.ruleIds.join(', ')})`);
@@ -277,10 +290,9 @@ export class CorrelatorService implements OnModuleDestroy {
     return true;
   }
 
-  /** Writes the changes and their live messages; returns them. */
-  private async write(tx: PoolClient, changes: MatchChange[], now: Date): Promise<MatchChange[]> {
-    await correlatorStore.apply(tx, changes, now);
-    return changes;
+  /** Writes the changes and their live messages; returns both. */
+  private async write(tx: PoolClient, changes: MatchChange[], now: Date): Promise<Written> {
+    return { changes, messages: await correlatorStore.apply(tx, changes, now) };
   }
 
   async onModuleDestroy(): Promise<void> {
