@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import type { Queryable } from 'src/database/db';
 import type { SensorOutage } from 'src/domain/correlation';
 import type { MatchChange } from 'src/domain/correlation/match-incidents';
@@ -169,7 +168,7 @@ export const correlatorStore = {
    * the commit. The step pays one round trip more; the events waiting to be stored do not.
    * Returns the live messages, numbered (for CommittedLive, once committed).
    */
-  async apply(tx: PoolClient, changes: readonly MatchChange[], at: Date): Promise<LiveMessage[]> {
+  async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<LiveMessage[]> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));

@@ -1,7 +1,6 @@
-import type { PoolClient } from 'pg';
 import type { IncidentChangeType } from 'src/domain/incidents/incident';
 import type { IncidentView } from 'src/incidents/incident.repository';
-import { prepared, type Db } from 'src/database/db';
+import { prepared, type Db, type Queryable } from 'src/database/db';
 
 export const LIVE_CHANNEL = 'oreguard_live';
 
@@ -26,7 +25,7 @@ export interface NewLiveMessage {
  * back). Counter rows are locked in site order, so transactions never deadlock on them.
  * Returns the messages with their numbers (for CommittedLive, once committed).
  */
-export async function appendLiveMessages(tx: PoolClient, messages: NewLiveMessage[]): Promise<LiveMessage[]> {
+export async function appendLiveMessages(tx: Queryable, messages: NewLiveMessage[]): Promise<LiveMessage[]> {
   if (messages.length === 0) return [];
   const { ctes, select } = liveAppendSql(1);
   const { rows } = await tx.query<LiveAppendRow>(prepared('live-append', `WITH ${ctes} ${select}`, liveAppendParams(messages)));

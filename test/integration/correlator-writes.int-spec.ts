@@ -1,4 +1,5 @@
-import type { PoolClient, QueryConfig } from 'pg';
+import type { QueryConfig } from 'pg';
+import type { Queryable } from '../../src/database/db';
 import { correlatorStore } from '../../src/correlation/correlator.repository';
 import type { MatchChange } from '../../src/domain/correlation/match-incidents';
 import { incidentView } from '../../src/incidents/incident.repository';
@@ -53,7 +54,7 @@ describe('correlator writes', () => {
         }
         return result;
       },
-    } as unknown as PoolClient;
+    } as Queryable;
 
     try {
       await client.query('BEGIN');
