@@ -72,6 +72,12 @@ export class CorrelatorService implements OnModuleDestroy {
     this.metrics.onScrape(async () =>
       this.metrics.correlationPending.set(await this.db.withoutTableScans((tx) => correlatorStore.pending(tx))),
     );
+    // What the engine holds, to watch that its memory stays within the budget (zero where another instance correlates).
+    this.metrics.onScrape(async () => {
+      const state = this.engine?.stats();
+      this.metrics.correlationStateSignals.set(state?.signals ?? 0);
+      this.metrics.correlationStateGroups.set(state?.groups ?? 0);
+    });
     this.stopped = false;
     this.loop = this.run();
   }

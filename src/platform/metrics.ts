@@ -73,6 +73,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly correlationStateSignals = new Gauge({
+    name: 'oreguard_correlation_state_signals',
+    help: 'Rule signals the live correlation engine of this instance holds (at most CORRELATION_MAX_SIGNALS with its groups)',
+    registers: [this.registry],
+  });
+
+  readonly correlationStateGroups = new Gauge({
+    name: 'oreguard_correlation_state_groups',
+    help: 'Rule groups (rule, site, group-by values) the live correlation engine of this instance holds',
+    registers: [this.registry],
+  });
+
   readonly correlationPending = new Gauge({
     name: 'oreguard_correlation_pending_events',
     help: 'Accepted events live correlation has not taken yet (waiting for folding, or for the correlator)',

@@ -111,6 +111,10 @@ describe('live correlation with the default rules', () => {
     const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/^oreguard_rule_matches_total\{rule="brute-force"\} [1-9]/m);
     expect(metrics).toMatch(/^oreguard_correlation_pending_events 0$/m);
+    // The engine still holds the failures (their window has not passed), in at least the brute-force group.
+    const held = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(held('oreguard_correlation_state_signals')).toBeGreaterThanOrEqual(11);
+    expect(held('oreguard_correlation_state_groups')).toBeGreaterThanOrEqual(1);
     await stop(oreguard);
   });
 
