@@ -186,6 +186,7 @@ export function renderReport(r: BenchResults): string {
           x.queue ? `${fmt(x.queue.ingestJobsSeen)} / ${fmt(x.queue.requeueJobsSeen)}` : '',
           i ? `${i.heapUsedMaxMb} / ${i.heapTotalMaxMb} / ${i.externalMaxMb}` : '',
           i ? String(i.loopLagP99MaxMs) : '',
+          i ? `${fmt(i.engineSignalsMax)} / ${fmt(i.engineGroupsMax)}` : '',
         ];
       });
     if (pgRows.length) {
@@ -201,6 +202,7 @@ export function renderReport(r: BenchResults): string {
             'jobs seen ingest/requeue',
             'heap used/total, external MB',
             'loop lag p99 ms',
+            'engine signals/groups held (max)',
           ],
           pgRows,
         ),

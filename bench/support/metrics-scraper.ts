@@ -9,6 +9,9 @@ export interface InternalsSummary {
   externalMaxMb: number;
   /** Event loop delay p99 (max over scrapes), ms. */
   loopLagP99MaxMs: number;
+  /** Rule signals and groups the correlation engine held (max): its share of the heap. */
+  engineSignalsMax: number;
+  engineGroupsMax: number;
 }
 
 interface Sample {
@@ -18,14 +21,16 @@ interface Sample {
   heapTotal: number;
   external: number;
   lagP99: number;
+  engineSignals: number;
+  engineGroups: number;
 }
 
 const MB = 1024 * 1024;
 
 /**
  * Scrapes OreGuard's Prometheus endpoint every interval (public, like a Prometheus server
- * would): the fold queue depth and the process's heap and event loop, which explain the
- * throughput, latency and RSS figures.
+ * would): the fold queue depth, the process's heap and event loop, and what the correlation
+ * engine holds, which explain the throughput, latency and RSS figures.
  */
 export class MetricsScraper {
   private readonly samples: Sample[] = [];
@@ -60,6 +65,8 @@ export class MetricsScraper {
         heapTotal: value(/^oreguard_process_nodejs_heap_size_total_bytes (\S+)$/m) / MB,
         external: value(/^oreguard_process_nodejs_external_memory_bytes (\S+)$/m) / MB,
         lagP99: value(/^oreguard_process_nodejs_eventloop_lag_p99_seconds (\S+)$/m) * 1000,
+        engineSignals: value(/^oreguard_correlation_state_signals (\S+)$/m),
+        engineGroups: value(/^oreguard_correlation_state_groups (\S+)$/m),
       });
     } catch {
       // OreGuard restarting or busy: a missed scrape
@@ -80,6 +87,8 @@ export class MetricsScraper {
       heapTotalMaxMb: max((s) => s.heapTotal),
       externalMaxMb: max((s) => s.external),
       loopLagP99MaxMs: max((s) => s.lagP99),
+      engineSignalsMax: max((s) => s.engineSignals),
+      engineGroupsMax: max((s) => s.engineGroups),
     };
   }
 }
