@@ -74,9 +74,9 @@ export class CorrelatorService implements OnModuleDestroy {
     );
     // What the engine holds, to watch that its memory stays within the budget (zero where another instance correlates).
     this.metrics.onScrape(async () => {
-      const state = this.engine?.stats();
-      this.metrics.correlationStateSignals.set(state?.signals ?? 0);
-      this.metrics.correlationStateGroups.set(state?.groups ?? 0);
+      const held = this.engine?.held;
+      this.metrics.correlationStateSignals.set(held?.signals ?? 0);
+      this.metrics.correlationStateGroups.set(held?.groups ?? 0);
     });
     this.stopped = false;
     this.loop = this.run();

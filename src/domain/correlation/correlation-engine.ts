@@ -108,6 +108,8 @@ export class CorrelationEngine {
   /** Groups after the last sweep: the next comes that many events later (groups made since do not put it off). */
   private groupsAtSweep = 0;
   private groupCount = 0;
+  /** Signals the groups hold (not those pending), kept as they change: see `held`. */
+  private signalCount = 0;
   private shedSignals = 0;
   private readonly maxGroupSignals: number;
   private readonly maxSignals: number;
@@ -141,6 +143,11 @@ export class CorrelationEngine {
   /** Signals shed by the storm limit so far (cheap, unlike stats()). */
   get shed(): number {
     return this.shedSignals;
+  }
+
+  /** The groups and signals stats() counts, without its look at every group: for every metrics scrape. */
+  get held(): { groups: number; signals: number } {
+    return { groups: this.groupCount, signals: this.signalCount };
   }
 
   /** The site's watermark: events older than this are late. Null before its first event. */
@@ -262,6 +269,7 @@ export class CorrelationEngine {
   private judge(group: GroupWindow, signal: Signal, updates: MatchUpdate[]): void {
     const rule = group.rule;
     const changes = group.add(signal);
+    this.signalCount++;
     for (const s of changes.newlySatisfied) {
       for (const { rule: consumer, ref } of rule.consumers) {
         const out = this.deliver(consumer as CompiledCorrelationRule, ref, group.siteId, s.t, s.key, group.values, s, group.signals, updates);
@@ -287,7 +295,7 @@ export class CorrelationEngine {
       }
     }
     // Last, once the positions above are used: the storm limit.
-    if (group.signals.length > this.maxGroupSignals) this.shedSignals += group.shed(this.maxGroupSignals);
+    if (group.signals.length > this.maxGroupSignals) this.shedFrom(group, this.maxGroupSignals);
   }
 
   private release(siteId: string, watermark: number, updates: MatchUpdate[]): void {
@@ -351,9 +359,7 @@ export class CorrelationEngine {
     if (!Number.isFinite(lateness)) return;
     // Over the memory budget, what is kept only for late events goes: the lateness a group
     // tolerates shrinks to its rule's windows, and signals behind that are refused (counted).
-    let held = GROUP_COST * this.groupCount;
-    if (Number.isFinite(this.maxSignals)) for (const byKey of this.groups.values()) for (const g of byKey.values()) held += g.signals.length;
-    const squeeze = held > this.maxSignals;
+    const squeeze = GROUP_COST * this.groupCount + this.signalCount > this.maxSignals;
     for (const [rule, byKey] of this.groups) {
       const retention = this.retentionMs.get(rule)!;
       if (squeeze) {
@@ -367,8 +373,10 @@ export class CorrelationEngine {
         const before = newest - retention - (squeeze ? 0 : lateness);
         const count = group.signals.length;
         const empty = group.evict(before);
+        const evicted = count - group.signals.length;
+        this.signalCount -= evicted;
         if (squeeze) {
-          this.shedSignals += count - group.signals.length;
+          this.shedSignals += evicted;
           group.floor = Math.max(group.floor, before);
         }
         if (empty) {
@@ -404,6 +412,7 @@ export class CorrelationEngine {
         e.byKey.delete(e.key);
         this.groupCount--;
         this.shedSignals += e.group.signals.length;
+        this.signalCount -= e.group.signals.length;
         signals -= e.group.signals.length;
         e.group.evict(Infinity);
       }
@@ -414,8 +423,15 @@ export class CorrelationEngine {
     const sizes = kept.map((e) => e.group.signals.length);
     const shares = fairShares(sizes, Math.floor(room * 0.9));
     kept.forEach((e, i) => {
-      if (sizes[i] > shares[i]) this.shedSignals += e.group.shed(shares[i], shares[i]);
+      if (sizes[i] > shares[i]) this.shedFrom(e.group, shares[i], shares[i]);
     });
+  }
+
+  /** Sheds a group's oldest signals down to `keep` (GroupWindow.shed), and counts them. */
+  private shedFrom(group: GroupWindow, max: number, keep?: number): void {
+    const dropped = group.shed(max, keep);
+    this.shedSignals += dropped;
+    this.signalCount -= dropped;
   }
 }
 

@@ -8,6 +8,11 @@ import { aCyberEvent, aDroneEvent, aTheftEvent } from './fixtures/correlation-ev
 const defaults = loadRules(join(__dirname, '../../../rules'));
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(Date.parse('2026-11-29T02:00:00Z') + ms).toISOString().slice(11, 23);
+/** The counts the engine keeps as it goes (for metrics) agree with a look at every group. */
+const expectHeldCounted = (engine: CorrelationEngine) => {
+  const { groups, signals } = engine.stats();
+  expect(engine.held).toEqual({ groups, signals });
+};
 
 describe('the storm limit', () => {
   it('bounds what one group holds, keeps the storm one match, and refuses signals behind what it shed', () => {
@@ -19,6 +24,7 @@ describe('the storm limit', () => {
       updates.push(...engine.push(aDroneEvent({ at: at(i * 120), site: 'kolwezi-1', key: `d${i}` })).updates);
       // Every group stays within the limit.
       if (i % 500 === 0) expect(engine.stats().signals).toBeLessThanOrEqual(200 * 3);
+      if (i % 500 === 0) expectHeldCounted(engine);
     }
     const stats = engine.stats();
     expect(stats.shedSignals).toBeGreaterThan(4000);
@@ -33,6 +39,7 @@ describe('the storm limit', () => {
     const before = engine.stats().shedSignals;
     engine.push(aDroneEvent({ at: at(60_000), site: 'kolwezi-1', key: 'late' }));
     expect(engine.stats().shedSignals).toBeGreaterThan(before);
+    expectHeldCounted(engine);
   });
 
   it('without a limit, holds every signal the windows and lateness reach', () => {
@@ -40,6 +47,7 @@ describe('the storm limit', () => {
     for (let i = 1; i <= 1000; i++) engine.push(aCyberEvent({ at: at(i * 100), site: 'tarkwa-2', key: `c${i}`, category: 'auth_failure' }));
     expect(engine.stats()).toMatchObject({ shedSignals: 0 });
     expect(engine.stats().signals).toBeGreaterThanOrEqual(1000);
+    expectHeldCounted(engine);
   });
 });
 
@@ -49,6 +57,7 @@ describe('the memory budget', () => {
     // Port probes from 4,000 sources over 40 minutes: each kept an hour for late events.
     for (let i = 0; i < 20_000; i++) {
       engine.push(aCyberEvent({ at: at(i * 120), site: 'tarkwa-2', key: `p${i}`, srcIp: `10.1.${i % 16}.${i % 250}`, dstPort: 1000 + (i % 7) }));
+      if (i % 1000 === 0) expectHeldCounted(engine);
     }
     const { signals, shedSignals } = engine.stats();
     expect(signals).toBeLessThan(5_000 + 20_000 / 4); // at most one sweep's worth over the budget
@@ -66,6 +75,7 @@ describe('the memory budget', () => {
       updates.push(...engine.push(aCyberEvent({ at: at(now + p * 1000), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p })).updates);
     }
     expect(collectMatches(updates).map((m) => m.ruleId)).toContain('port-scan');
+    expectHeldCounted(engine);
   });
 });
 
@@ -76,12 +86,14 @@ describe('the memory budget under a dense load', () => {
     // 30,000 detections of 50 drone tracks in 5 minutes (100 a second): well within every window.
     for (let i = 0; i < 30_000; i++) {
       updates.push(...engine.push(aDroneEvent({ at: at(i * 10), site: 'kolwezi-1', key: `d${i}`, trackId: `trk-${i % 50}` })).updates);
+      if (i % 1000 === 0) expectHeldCounted(engine);
     }
     const { signals, shedSignals } = engine.stats();
     expect(signals).toBeLessThan(5_000 + 2_048 * 4); // the budget, plus at most a sweep's worth of new signals
     expect(shedSignals).toBeGreaterThan(10_000);
     const loitering = collectMatches(updates).filter((m) => m.ruleId === 'drone-loitering');
     expect(new Set(loitering.map((m) => m.group['drone.trackId'])).size).toBe(50);
+    expectHeldCounted(engine);
   });
 });
 
@@ -91,6 +103,7 @@ describe('the memory budget under a burst from many sources', () => {
     // One probe each from 20,000 sources within 10 seconds: 20,000 port-scan groups, all in their window.
     for (let i = 0; i < 20_000; i++) {
       engine.push(aCyberEvent({ at: at(i / 2), site: 'tarkwa-2', key: `p${i}`, srcIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, dstPort: 443 }));
+      if (i % 1000 === 0) expectHeldCounted(engine);
     }
     const { groups, shedSignals } = engine.stats();
     expect(groups).toBeLessThan(5_000); // the budget's half for groups, plus what came in since the last sweep
@@ -100,6 +113,7 @@ describe('the memory budget under a burst from many sources', () => {
       updates.push(...engine.push(aCyberEvent({ at: at(10_000 + p * 100), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p })).updates);
     }
     expect(collectMatches(updates).map((m) => m.ruleId)).toContain('port-scan');
+    expectHeldCounted(engine);
   });
 });
 
