@@ -11,7 +11,7 @@ import { loadRules } from '../src/correlation/load-rules';
  * few past the allowed lateness. Prints events/s per chunk and the heap after each, so a long
  * run shows both the rate and that state stays bounded by the rule windows.
  *
- *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000] [--max-signals 100000] [--json]
+ *   npm run build && node dist/bench/rules-engine.bench.js [--events 2000000] [--rules rules] [--spacing-ms 50] [--max-group-signals 2000] [--max-signals 50000] [--json]
  *
  * `npm run bench` runs it as its engine phase; --json ends the output with one line
  * `result: {...}` (EngineBenchResult) for it to read.
@@ -31,7 +31,7 @@ const EVENT_SPACING_MS = Number(arg('spacing-ms', '50'));
 /** The storm limit, as live correlation runs it (CORRELATION_MAX_GROUP_SIGNALS). */
 const MAX_GROUP_SIGNALS = Number(arg('max-group-signals', '2000'));
 /** The memory budget, as live correlation runs it (CORRELATION_MAX_SIGNALS). */
-const MAX_SIGNALS = Number(arg('max-signals', '100000'));
+const MAX_SIGNALS = Number(arg('max-signals', '50000'));
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

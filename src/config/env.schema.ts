@@ -61,7 +61,7 @@ export const EnvSchema = z.object({
   /** Storm limit of live correlation: most signals one rule group holds (its oldest are shed past it). */
   CORRELATION_MAX_GROUP_SIGNALS: positiveInt.default(2_000),
   /** Memory budget of live correlation: most signals all rule groups hold; past it the lateness tolerated shrinks to the rule windows. */
-  CORRELATION_MAX_SIGNALS: positiveInt.default(100_000),
+  CORRELATION_MAX_SIGNALS: positiveInt.default(50_000),
   /** How often an instance not correlating tries to take over live correlation, in ms. */
   CORRELATOR_LEASE_RETRY_MS: positiveInt.default(2_000),
   /** Drone detections without a shared uasId or trackId are the same drone within this distance of its track's last position, in m. */

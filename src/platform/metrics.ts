@@ -75,7 +75,7 @@ export class Metrics {
 
   readonly correlationStateSignals = new Gauge({
     name: 'oreguard_correlation_state_signals',
-    help: 'Rule signals the live correlation engine of this instance holds (at most CORRELATION_MAX_SIGNALS with its groups)',
+    help: 'Rule signals the live correlation engine of this instance holds (CORRELATION_MAX_SIGNALS budgets them and its groups)',
     registers: [this.registry],
   });
 
