@@ -72,7 +72,7 @@ export class CorrelatorService implements OnModuleDestroy {
     this.metrics.onScrape(async () =>
       this.metrics.correlationPending.set(await this.db.withoutTableScans((tx) => correlatorStore.pending(tx))),
     );
-    // What the engine holds, to watch that its memory stays within the budget (zero where another instance correlates).
+    // What the engine holds, to watch its memory against CORRELATION_MAX_SIGNALS (zero where another instance correlates).
     this.metrics.onScrape(async () => {
       const held = this.engine?.held;
       this.metrics.correlationStateSignals.set(held?.signals ?? 0);
