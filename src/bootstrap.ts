@@ -10,6 +10,7 @@ import { CorrelatorService } from './correlation/correlator.service';
 import { FoldProcessor } from './correlation/fold.processor';
 import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
+import { waitForDatabase } from './database/wait-for-database';
 import { EscalationCheckService } from './escalation/escalation-check.service';
 import { HeartbeatCheckService } from './health/heartbeat-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -33,6 +34,8 @@ export interface RunningOreGuard {
 export async function startOreGuard(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<RunningOreGuard> {
   const log = new Logger('OreGuard');
   Logger.overrideLogger(logger);
+  // A PostgreSQL not there yet (a stack starting together, a server restarting) is waited for.
+  await waitForDatabase(config.database.url, logger);
   if (config.migrateOnStart) {
     const applied = await migrateDatabase(config.database.url);
     if (applied.length) log.log(`Applied migrations: ${applied.join(', ')}`);

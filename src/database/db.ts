@@ -1,4 +1,5 @@
-import { Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import { Logger } from '@nestjs/common';
+import { Pool, type ClientBase, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 
 export type Queryable = Pick<PoolClient, 'query'>;
 
@@ -7,18 +8,40 @@ export type Queryable = Pick<PoolClient, 'query'>;
  * the hot paths speak SQL through this pool so batches stay one statement each.
  */
 export class Db {
+  private readonly logger = new Logger('PostgreSQL');
   readonly pool: Pool;
+  /** When the last connection was lost, while no query has succeeded since: PostgreSQL is away. */
+  private lostAt?: number;
 
   constructor(url: string, max: number) {
     // JIT compiling pays off for long analytic queries, not for OreGuard's many short ones: a
     // statement whose estimate crosses jit_above_cost would spend 100 ms or more compiling.
-    this.pool = new Pool({ connectionString: url, max, application_name: 'oreguard', options: '-c jit=off' });
-    // An idle client that loses its server must not crash the process; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    this.pool = new Pool({
+      connectionString: url,
+      max,
+      application_name: 'oreguard',
+      options: '-c jit=off',
+      // A server that vanished without closing its connections is noticed by TCP keepalive.
+      keepAlive: true,
+    });
+    // pg-pool listens for errors only on idle clients and drops that listener at checkout, so a
+    // client that loses its server in the middle of a transaction would emit an unhandled 'error'
+    // and end the process. Every client gets a listener of its own for its whole life: the query
+    // in flight fails (and its caller retries), the client is discarded on release.
+    this.pool.on('connect', (client) => keepErrorsHandled(client, (error) => this.lost(error)));
+    this.pool.on('error', (error) => this.lost(error));
+  }
+
+  /** Logs the first lost connection of an outage (not each of the pool's clients). */
+  private lost(error: Error): void {
+    if (this.lostAt !== undefined) return;
+    this.lostAt = Date.now();
+    this.logger.warn(`Lost a connection to PostgreSQL (${error.message}); retrying until it answers again`);
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string | QueryConfig, params?: unknown[]): Promise<R[]> {
     const result = typeof text === 'string' ? await this.pool.query<R>(text, params as unknown[]) : await this.pool.query<R>(text);
+    this.answered();
     return result.rows;
   }
 
@@ -28,17 +51,28 @@ export class Db {
    */
   async transaction<T>(fn: (tx: PoolClient) => Promise<T>, { readOnly = false } = {}): Promise<T> {
     const client = await this.pool.connect();
+    // A client whose ROLLBACK fails has lost its server: released with that error, it is
+    // discarded rather than handed to the next caller.
+    let broken: Error | undefined;
     try {
       await client.query(readOnly ? 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
+      this.answered();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
+  }
+
+  /** A query succeeded: if PostgreSQL had been away, say that it is back. */
+  private answered(): void {
+    if (this.lostAt === undefined) return;
+    this.logger.log(`PostgreSQL answers again, ${((Date.now() - this.lostAt) / 1000).toFixed(1)} s after a connection was lost`);
+    this.lostAt = undefined;
   }
 
   /**
@@ -70,6 +104,15 @@ export class Db {
  */
 export function prepared(name: string, text: string, values: unknown[]): QueryConfig {
   return { name, text, values };
+}
+
+/**
+ * Gives a client (of the pool, or one held for LISTEN, a lease or a lock) an 'error' listener
+ * for its whole life. Without one, a server that goes away while the client is in use ends
+ * the process with an unhandled 'error' event. The listener runs once per lost connection.
+ */
+export function keepErrorsHandled(client: ClientBase, onError: (error: Error) => void = () => undefined): void {
+  client.on('error', onError);
 }
 
 /** PostgreSQL error classes that say the data, not the connection, was at fault. */

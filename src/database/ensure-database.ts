@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { keepErrorsHandled } from './db';
 
 /** Creates the database named in `url` if it does not exist yet; safe when several instances race. */
 export async function ensureDatabase(url: string): Promise<void> {
@@ -8,6 +9,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
+  keepErrorsHandled(client);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

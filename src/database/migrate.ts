@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { createDataSource } from './data-source';
+import { keepErrorsHandled } from './db';
 import { ensureDatabase } from './ensure-database';
 
 /** Arbitrary key of the session lock that lets one instance migrate at a time. */
@@ -12,6 +13,7 @@ const MIGRATION_LOCK_KEY = 734_118_205;
 export async function migrateDatabase(url: string): Promise<string[]> {
   await ensureDatabase(url);
   const lock = new Client({ connectionString: url });
+  keepErrorsHandled(lock);
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

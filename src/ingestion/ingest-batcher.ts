@@ -5,6 +5,12 @@ import type { HealthOptions } from 'src/health/health-changes';
 import type { FoldRow } from 'src/correlation/fold-row';
 import { foldGroupsOf, storeBatch, type RegistryCache, type StoreOutcome, type StoreRequest } from './ingest-store';
 
+/**
+ * Longest wait between two tries of a batch PostgreSQL did not take, in ms: once it is back,
+ * confirmations resume within about this long.
+ */
+const RETRY_DELAY_MAX_MS = 1_000;
+
 /** Where to confirm a message to its gateway (MQTT 5 request/response), when it asked. */
 export interface Confirmation {
   topic: string;
@@ -148,7 +154,7 @@ export class IngestBatcher {
         this.logger.warn(`Ingest batch of ${batch.length} not committed, retrying in ${delay} ms: ${(error as Error).message}`);
         if (this.stopping) return undefined;
         await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
+        delay = Math.min(delay * 2, RETRY_DELAY_MAX_MS);
       }
     }
   }

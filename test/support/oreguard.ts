@@ -25,6 +25,12 @@ export class OreGuardProcess {
     return `http://127.0.0.1:${this.env.PORT}`;
   }
 
+  /** Whether the process has ended (or was never started). */
+  get exited(): boolean {
+    const child = this.child;
+    return !child || child.exitCode !== null || child.signalCode !== null;
+  }
+
   async start(): Promise<void> {
     const main = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
     const child = spawn(process.execPath, [main], {
