@@ -20,7 +20,7 @@ export interface AppConfig {
     sharedGroup?: string;
     receiveMaximum: number;
   };
-  ingest: { batchSize: number; lingerMs: number; maxFutureMs: number; allowedLatenessMs: number };
+  ingest: { batchSize: number; lingerMs: number; enqueueTimeoutMs: number; maxFutureMs: number; allowedLatenessMs: number };
   remoteId: { memoryTtlMs: number; maxTransmitters: number; maxSpeedMps: number };
   correlation: {
     gapMs: number;
@@ -129,6 +129,7 @@ export function loadConfig(
     ingest: {
       batchSize: env.INGEST_BATCH_SIZE,
       lingerMs: env.INGEST_LINGER_MS,
+      enqueueTimeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
       maxFutureMs: env.EVENT_MAX_FUTURE_MS,
       allowedLatenessMs: env.EVENT_ALLOWED_LATENESS_MS,
     },

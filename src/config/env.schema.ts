@@ -48,6 +48,11 @@ export const EnvSchema = z.object({
    * a burst that arrives while nothing is being written.
    */
   INGEST_LINGER_MS: z.coerce.number().int().min(0).default(2),
+  /**
+   * Longest an ingest batch waits for Redis to take its fold job, in ms; while Redis is away it
+   * does not wait at all. Events not queued stay stored and unfolded, and the re-queue sweep folds them.
+   */
+  INGEST_ENQUEUE_TIMEOUT_MS: positiveInt.default(500),
   /** How far in the future an event's occurredAt may be, in ms. */
   EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
   /** Events that arrive later than this after they occurred are flagged late, in ms. */

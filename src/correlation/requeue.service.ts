@@ -3,6 +3,9 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { FoldQueue } from './fold-queue';
 
+/** Longest one page of a sweep waits for Redis, in ms; the next sweep tries again. */
+const REQUEUE_ENQUEUE_TIMEOUT_MS = 10_000;
+
 /**
  * The queue carries work, PostgreSQL the state: events stored but not yet folded are put back
  * on the queue at start and periodically, so a job lost with Redis never loses an event.
@@ -22,6 +25,8 @@ export class RequeueService implements OnModuleDestroy {
 
   start(): void {
     void this.sweep(0);
+    // What ingest could not queue while Redis was away is queued as soon as it is back.
+    this.queue.whenBack(() => void this.sweep(0));
     this.timer = setInterval(() => void this.sweep(this.config.correlation.requeueAfterMs), this.config.correlation.requeueIntervalMs);
   }
 
@@ -49,7 +54,7 @@ export class RequeueService implements OnModuleDestroy {
       );
       if (rows.length === 0) break;
       const ids = rows.map((r) => Number(r.id));
-      await this.queue.enqueue('requeue', ids);
+      await this.queue.enqueue('requeue', ids, { timeoutMs: REQUEUE_ENQUEUE_TIMEOUT_MS });
       total += ids.length;
       afterId = ids[ids.length - 1];
     }

@@ -30,6 +30,8 @@ export class IngestionService implements OnModuleDestroy {
   private inbox?: MqttInbox;
   private batcher?: IngestBatcher;
   private pruneTimer?: NodeJS.Timeout;
+  /** Events stored but not queued to fold since Redis went away or slowed (0 while all is queued). */
+  private deferredToSweep = 0;
 
   constructor(
     private readonly db: Db,
@@ -217,11 +219,28 @@ export class IngestionService implements OnModuleDestroy {
     // worker with room for them, else queued.
     const bySite = storedEventsBySite(batch.map((m) => m.request), outcomes);
     const stored = [...bySite.values()].flat();
-    if (stored.length > 0 && !this.foldProcessor.foldNow(bySite)) {
-      // If Redis is down the events are still safe: the re-queue sweep picks them up.
-      await this.foldQueue
-        .enqueue('ingest', stored)
-        .catch((error: Error) => this.logger.warn(`Could not queue ${stored.length} events to fold: ${error.message}`));
+    if (stored.length > 0 && !this.foldProcessor.foldNow(bySite)) await this.queueToFold(stored);
+  }
+
+  /**
+   * Queues committed events to fold, waiting for Redis at most INGEST_ENQUEUE_TIMEOUT_MS and not
+   * at all while it is away: ingest never waits on Redis. Events not queued are safe in
+   * PostgreSQL, stored and not yet folded; the re-queue sweep of a worker queues them (at
+   * once when Redis returns). One line is logged when that starts and one when it ends.
+   */
+  private async queueToFold(eventIds: number[]): Promise<void> {
+    try {
+      await this.foldQueue.enqueue('ingest', eventIds, { timeoutMs: this.config.ingest.enqueueTimeoutMs });
+      if (this.deferredToSweep > 0) {
+        this.logger.log(`Queuing events to fold again; ${this.deferredToSweep} stored meanwhile are left to the re-queue sweep`);
+        this.deferredToSweep = 0;
+      }
+    } catch (error) {
+      this.metrics.foldEnqueueDeferred.inc(eventIds.length);
+      if (this.deferredToSweep === 0) {
+        this.logger.warn(`Could not queue events to fold (${(error as Error).message}): ingest goes on, the re-queue sweep folds them`);
+      }
+      this.deferredToSweep += eventIds.length;
     }
   }
 

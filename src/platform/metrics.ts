@@ -55,6 +55,11 @@ export class Metrics {
     help: 'Ingest transactions that failed and were retried (acknowledgements withheld meanwhile)',
     registers: [this.registry],
   });
+  readonly foldEnqueueDeferred = new Counter({
+    name: 'oreguard_fold_enqueue_deferred_total',
+    help: 'Stored events not queued to fold because Redis was away or slow; the re-queue sweep folds them',
+    registers: [this.registry],
+  });
   readonly processingLatency = new Histogram({
     name: 'oreguard_event_processing_seconds',
     help: 'Time from an event reaching OreGuard to its incident change being committed',
@@ -142,7 +147,18 @@ export class Metrics {
   }
 
   async render(): Promise<string> {
-    await Promise.allSettled(this.collectors.map((c) => c()));
+    // A collector whose source is away (PostgreSQL, Redis) leaves its gauges as they were
+    // rather than hold the scrape.
+    await Promise.allSettled(this.collectors.map((c) => withinScrape(c())));
     return this.registry.metrics();
   }
+}
+
+/** How long a collector may take before the scrape goes on without it, in ms. */
+const COLLECTOR_TIMEOUT_MS = 2_000;
+
+function withinScrape(collecting: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, COLLECTOR_TIMEOUT_MS)));
+  return Promise.race([collecting, timeout]).finally(() => clearTimeout(timer));
 }
