@@ -43,7 +43,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', context: 'OreGuard', msg: `Start-up failed: ${error.message}`, stack: error.stack })}\n`);
-  process.exit(1);
-});
+/** The last word of a process that cannot go on: one JSON line saying why, then a non-zero exit. */
+function fatal(what: string, error: unknown, code: number): never {
+  const e = error instanceof Error ? error : new Error(String(error));
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', context: 'OreGuard', msg: `${what}: ${e.message}`, stack: e.stack })}\n`);
+  process.exit(code);
+}
+
+// A server going away is handled where it is used (OreGuard waits for it); anything that still
+// escapes is a fault of OreGuard's own: say so in one line and exit, for the supervisor to restart.
+process.on('uncaughtException', (error) => fatal('Unexpected error, exiting', error, 70)); // EX_SOFTWARE
+process.on('unhandledRejection', (error) => fatal('Unexpected error, exiting', error, 70));
+
+main().catch((error: Error) => fatal('Start-up failed', error, 1));
