@@ -12,6 +12,9 @@ import { FoldLanes } from './fold-lanes';
 import { FoldQueue } from './fold-queue';
 import { FOLD_QUEUE, type FoldJobData } from './fold.jobs';
 
+/** How long closing the worker may take with Redis away, in ms. */
+const FORCED_CLOSE_MS = 1_000;
+
 /**
  * Events an instance's lanes may hold before its own ingest queues new events instead of
  * folding them in-process: under a backlog, the queue (Redis) holds the work, not memory.
@@ -51,7 +54,10 @@ export class FoldProcessor implements OnModuleDestroy {
       prefix: this.config.redis.prefix,
       concurrency: this.config.correlation.workerConcurrency,
     });
-    this.worker.on('error', (error) => this.logger.warn(`Worker connection: ${error.message}`));
+    // While Redis is away the fold queue says so once, and once more when it is back.
+    this.worker.on('error', (error) => {
+      if (this.foldQueue.available) this.logger.warn(`Worker connection: ${error.message}`);
+    });
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
   }
 
@@ -114,6 +120,23 @@ export class FoldProcessor implements OnModuleDestroy {
     // Waits for jobs and in-process folds in progress; jobs not started stay in the queue for
     // the next worker, and what ingest commits from now on is queued.
     this.stopping = true;
-    await Promise.all([this.worker?.close(), ...this.inProcess]);
+    await Promise.all([this.closeWorker(), ...this.inProcess]);
+  }
+
+  /**
+   * With Redis there, closing waits for the jobs in progress. With Redis away it would wait for
+   * Redis: the worker is closed without waiting, since the events of its jobs are in PostgreSQL,
+   * unfolded, and the re-queue sweep folds them.
+   */
+  private async closeWorker(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    if (this.foldQueue.available) return worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      worker.close(true).catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, FORCED_CLOSE_MS))),
+    ]).finally(() => clearTimeout(timer));
+    await worker.disconnect().catch(() => undefined);
   }
 }
