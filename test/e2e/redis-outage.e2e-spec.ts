@@ -111,4 +111,13 @@ describe('Redis dies under an ingest-only instance', () => {
         `${await deferred()} events left to the re-queue sweep, ${stream.sent.length} in all\n`,
     );
   }, 120_000);
+
+  it('stops promptly on SIGTERM while Redis is away', async () => {
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    const [ingestCode, workerCode] = await Promise.all([ingest.stop('SIGTERM'), worker.stop('SIGTERM')]);
+    expect({ ingestCode, workerCode }).toEqual({ ingestCode: 0, workerCode: 0 });
+    expect(Date.now() - started).toBeLessThan(8_000); // the grace is 15 s: it was all used before
+  }, 30_000);
 });
