@@ -62,6 +62,8 @@ export class IngestBatcher {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private stopping = false;
+  /** Stopping: what is pending is still written, but a failed write is not retried. */
+  private finishing = false;
   private writing = 0;
 
   constructor(
@@ -95,7 +97,12 @@ export class IngestBatcher {
     await this.draining;
   }
 
+  /**
+   * Writes what it holds and stops. A batch PostgreSQL cannot take now is given up rather than
+   * retried: it was never acknowledged, so the broker delivers it again to the next session.
+   */
   async stop(): Promise<void> {
+    this.finishing = true;
     await this.flush();
     this.stopping = true;
   }
@@ -116,7 +123,11 @@ export class IngestBatcher {
       const written = await this.writeUntilDone(batch);
       this.writing = 0;
       if (!written) {
-        this.pending.unshift(...batch);
+        // Stopping, and PostgreSQL cannot take it: none of it is acknowledged, so the broker
+        // delivers it again to the next session. Nothing more is tried.
+        const left = batch.length + this.pending.length;
+        this.pending = [];
+        this.logger.warn(`Stopping with ${left} messages not committed: the broker delivers them again`);
         return;
       }
       this.ackAll(batch.map((message) => message.ack));
@@ -152,7 +163,7 @@ export class IngestBatcher {
       } catch (error) {
         this.onRetry(error);
         this.logger.warn(`Ingest batch of ${batch.length} not committed, retrying in ${delay} ms: ${(error as Error).message}`);
-        if (this.stopping) return undefined;
+        if (this.stopping || this.finishing) return undefined;
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_DELAY_MAX_MS);
       }

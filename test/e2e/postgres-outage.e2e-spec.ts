@@ -25,6 +25,8 @@ describe('PostgreSQL crashes while gateways stream', () => {
   let oreguard: OreGuardProcess;
   let db: Db;
   const gateways: ConfirmingGateway[] = [];
+  /** Events the first test sent (and saw stored). */
+  let sentBefore = 0;
   const prefix = `test/pg-outage-${process.pid}`;
   const queuePrefix = `test-pg-outage-${process.pid}`;
 
@@ -123,15 +125,22 @@ describe('PostgreSQL crashes while gateways stream', () => {
     expect(oreguard.output).toContain('Lost a connection to PostgreSQL');
     expect(oreguard.output).toContain('PostgreSQL answers again');
     expect(oreguard.output).not.toContain(PASSWORD);
+    sentBefore = stream.sent.length;
     process.stdout.write(
       `postgres outage: ${stream.sent.length} sent, ${stream.confirmed} confirmed, down ${((backAt - crashedAt) / 1000).toFixed(1)} s, ` +
         `confirming again ${resumedAfterMs} ms after PostgreSQL answered, ${gateways.reduce((n, g) => n + g.resends, 0)} resends\n`,
     );
   }, 120_000);
 
-  it('waits at start-up for a PostgreSQL that is not there yet, naming where it looks and never the password', async () => {
-    await oreguard.stop('SIGTERM');
+  it('stops promptly on SIGTERM with PostgreSQL away, then at start-up waits for it, naming where it looks but never the password', async () => {
     postgres.stop('immediate');
+    const stream = new EventStream(gateways, RATE / 2);
+    stream.start();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const stopping = Date.now();
+    expect(await oreguard.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(8_000); // its grace is 15 s
+
     oreguard.output = '';
     const starting = oreguard.start();
     await waitFor(() => /PostgreSQL at 127\.0\.0\.1:\d+, database oreguard_outage is not answering/.test(oreguard.output), {
@@ -145,5 +154,11 @@ describe('PostgreSQL crashes while gateways stream', () => {
     expect((await ready()).status).toBe(200);
     expect(oreguard.output.match(/is not answering/g)!.length).toBeGreaterThanOrEqual(2);
     expect(oreguard.output).not.toContain(PASSWORD);
+
+    // What was sent while it was away or stopping is confirmed and stored once after all.
+    stream.stop();
+    await Promise.all(gateways.map((g) => g.waitAllConfirmed(30_000)));
+    const [row] = await db.query<{ n: number; distinct_ids: number }>('SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct_ids FROM events');
+    expect(row).toEqual({ n: sentBefore + stream.sent.length, distinct_ids: sentBefore + stream.sent.length });
   }, 90_000);
 });
