@@ -55,6 +55,11 @@ export class Metrics {
     help: 'Ingest transactions that failed and were retried (acknowledgements withheld meanwhile)',
     registers: [this.registry],
   });
+  readonly ingestSlotsHeld = new Gauge({
+    name: 'oreguard_ingest_slots_held',
+    help: 'Ingest slots (shared-group MQTT sessions) this instance runs; 0 without a shared group',
+    registers: [this.registry],
+  });
   readonly processingLatency = new Histogram({
     name: 'oreguard_event_processing_seconds',
     help: 'Time from an event reaching OreGuard to its incident change being committed',
