@@ -39,9 +39,8 @@ describe('an instance killed for good while two share the stream', () => {
     ctx = await createTestContext('slot-takeover');
     broker = new MosquittoServer(await freePort());
     await broker.start();
-    const shared = { MQTT_URL: broker.url, MQTT_SHARED_GROUP: 'oreguard', MQTT_INGEST_SLOTS: String(SLOTS) };
-    a = new OreGuardProcess(ctx.env({ ...shared, MQTT_CLIENT_ID: `${ctx.name}-a`, PORT: String(await freePort()) }));
-    b = new OreGuardProcess(ctx.env({ ...shared, MQTT_CLIENT_ID: `${ctx.name}-b`, PORT: String(await freePort()) }));
+    a = new OreGuardProcess(ctx.env({ ...shared(), MQTT_CLIENT_ID: `${ctx.name}-a`, PORT: String(await freePort()) }));
+    b = new OreGuardProcess(ctx.env({ ...shared(), MQTT_CLIENT_ID: `${ctx.name}-b`, PORT: String(await freePort()) }));
     // One after the other: both start on a fresh database and would race to create the admin.
     await a.start();
     await b.start();
@@ -57,6 +56,7 @@ describe('an instance killed for good while two share the stream', () => {
     await ctx?.dispose();
   });
 
+  const shared = () => ({ MQTT_URL: broker.url, MQTT_SHARED_GROUP: 'oreguard', MQTT_INGEST_SLOTS: String(SLOTS) });
   const ours = <R extends QueryResultRow>(sql: string) => ctx.db.query<R>(sql, [PROBE_SITE]);
   const storedCount = async () => (await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1'))[0].n;
   const slotsHeld = async (instance: OreGuardProcess) => {
@@ -176,4 +176,35 @@ describe('an instance killed for good while two share the stream', () => {
     expect(counts.n).toBe(sent.length);
     expect(b.output).toMatch(/Lost the ingest slot leases \(.*\): dropped 8 slots/);
   }, 30_000);
+
+  it('gives a newly started instance its share, and hands every slot over on SIGTERM with nothing lost', async () => {
+    // A comes back: B hands back half of its slots gracefully, while a gateway streams.
+    a = new OreGuardProcess(ctx.env({ ...shared(), MQTT_CLIENT_ID: `${ctx.name}-a`, PORT: String(await freePort()) }));
+    const gateway = gateways[1];
+    const sent: string[] = [];
+    const publishes: Promise<void>[] = [];
+    const stream = async (count: number, from: number) => {
+      for (let i = 0; i < count; i++) {
+        const event = aCyberEvent({ seq: from + i });
+        sent.push(event.eventId);
+        publishes.push(gateway.publish(event));
+        if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 20)); // pacing
+      }
+    };
+    await Promise.all([a.start(), stream(500, 200_000)]);
+    expect([await slotsHeld(a), await slotsHeld(b)]).toEqual([SLOTS / 2, SLOTS / 2]);
+
+    // B stops gracefully mid-stream: A runs every slot soon after, and B exits cleanly.
+    const stopping = b.stop('SIGTERM');
+    await stream(500, 300_000);
+    expect(await stopping).toBe(0);
+    await Promise.all(publishes);
+    await waitFor(async () => (await slotsHeld(a)) === SLOTS, { timeoutMs: 5000, what: 'A to run every slot' });
+    await waitFor(
+      async () => (await ctx.db.query<{ n: number }>('SELECT count(DISTINCT event_id)::int AS n FROM events WHERE event_id = ANY($1)', [sent]))[0].n === sent.length,
+      { timeoutMs: TAKEOVER_BOUND_MS, what: 'every event sent around the hand-overs to be stored' },
+    );
+    const [counts] = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1)', [sent]);
+    expect(counts.n).toBe(sent.length);
+  }, 60_000);
 });
