@@ -161,10 +161,7 @@ export class IngestSlots {
   private async check(): Promise<void> {
     const lease = this.lease ?? (await this.join());
     if (!lease) return;
-    const { rows } = await withTimeout(
-      lease.client.query<{ slot: number; pid: number }>(STATE_SQL, [lease.key]),
-      Math.max(5000, 3 * this.options.checkMs),
-    );
+    const { rows } = await lease.client.query<{ slot: number; pid: number }>(STATE_SQL, [lease.key]);
     if (this.lease !== lease || this.stopped) return;
     const holders = new Map(rows.filter((r) => r.slot > 0).map((r) => [r.slot, r.pid]));
     const members = rows.filter((r) => r.slot === 0).length;
@@ -188,6 +185,9 @@ export class IngestSlots {
       connectionString: this.options.databaseUrl,
       application_name: `oreguard-ingest ${this.options.instance}`.slice(0, 63),
       keepAlive: true,
+      // A server that stops answering must not hold the loop: the lease is then given up (see run).
+      connectionTimeoutMillis: 5000,
+      query_timeout: Math.max(5000, 3 * this.options.checkMs),
     });
     let markLost!: () => void;
     const lost = new Promise<void>((resolve) => (markLost = resolve));
@@ -295,10 +295,4 @@ export class IngestSlots {
     });
     this.recheck = false;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
