@@ -18,6 +18,9 @@ export interface AppConfig {
     topicPrefix: string;
     clientId: string;
     sharedGroup?: string;
+    /** Ingest slots of the shared group (0 or no group: this instance's own session). */
+    slots: number;
+    slotCheckMs: number;
     receiveMaximum: number;
   };
   ingest: { batchSize: number; lingerMs: number; enqueueTimeoutMs: number; maxFutureMs: number; allowedLatenessMs: number };
@@ -124,6 +127,8 @@ export function loadConfig(
       topicPrefix: env.MQTT_TOPIC_PREFIX,
       clientId: env.MQTT_CLIENT_ID ?? `oreguard-${hostname()}`,
       sharedGroup: env.MQTT_SHARED_GROUP,
+      slots: env.MQTT_SHARED_GROUP ? env.MQTT_INGEST_SLOTS : 0,
+      slotCheckMs: env.MQTT_SLOT_CHECK_MS,
       receiveMaximum: env.MQTT_RECEIVE_MAXIMUM,
     },
     ingest: {

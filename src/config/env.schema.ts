@@ -38,6 +38,15 @@ export const EnvSchema = z.object({
   MQTT_CLIENT_ID: z.string().min(1).max(128).optional(),
   /** When set, subscribe as $share/<group>/… so instances split the stream. */
   MQTT_SHARED_GROUP: z.string().regex(/^[^/#+]+$/).optional(),
+  /**
+   * With MQTT_SHARED_GROUP: how many ingest slots (persistent sessions oreguard-<group>-slot-<n>)
+   * the group's instances split between them; a dead instance's slots are taken over by the
+   * others. Run at most this many instances that ingest. 0: no slots, each instance subscribes
+   * with a session of its own (MQTT_CLIENT_ID), whose share waits while it is down.
+   */
+  MQTT_INGEST_SLOTS: z.coerce.number().int().min(0).max(256).default(8),
+  /** How often an instance checks the slots' leases (takes free ones, hands back surplus), in ms. */
+  MQTT_SLOT_CHECK_MS: positiveInt.default(1000),
   /** Messages the broker may send before OreGuard acknowledges them (MQTT 5 receive maximum). */
   MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(2000),
   /** Most events committed in one ingest transaction. */

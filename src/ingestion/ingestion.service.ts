@@ -11,6 +11,7 @@ import { Metrics } from 'src/platform/metrics';
 import { GatewayKeyring } from './gateway-keyring';
 import { IngestBatcher, type BatchResult, type Confirmation } from './ingest-batcher';
 import { RegistryCache, storedEventsBySite, type StoreOutcome, type StoreRequest } from './ingest-store';
+import { IngestSlots } from './ingest-slots';
 import { MqttInbox, type InboundMessage } from './mqtt-inbox';
 import { forgetTransmitters } from './remote-id-memory';
 import { logHealthEffects } from 'src/health/health-log';
@@ -27,7 +28,8 @@ const REMOTE_ID_PRUNE_INTERVAL_MS = 60_000;
 export class IngestionService implements OnModuleDestroy {
   private readonly logger = new Logger(IngestionService.name);
   private readonly registry = new RegistryCache();
-  private inbox?: MqttInbox;
+  /** Where messages come from: this instance's own session, or its share of the group's ingest slots. */
+  private inbox?: Pick<MqttInbox, 'connected' | 'start' | 'corked' | 'resumeIntake' | 'publish' | 'stopAccepting' | 'close'>;
   private batcher?: IngestBatcher;
   private pruneTimer?: NodeJS.Timeout;
   /** Events stored but not queued to fold since Redis went away or slowed (0 while all is queued). */
@@ -68,23 +70,37 @@ export class IngestionService implements OnModuleDestroy {
     );
     const { mqtt } = this.config;
     const filter = `${mqtt.topicPrefix}/#`;
-    this.inbox = new MqttInbox(
-      {
-        url: mqtt.url,
-        username: mqtt.username,
-        password: mqtt.password,
-        clientId: mqtt.clientId,
-        filters: [mqtt.sharedGroup ? `$share/${mqtt.sharedGroup}/${filter}` : filter],
-        shared: Boolean(mqtt.sharedGroup),
-        receiveMaximum: mqtt.receiveMaximum,
-      },
-      (message) => this.receive(message),
-      () => (this.batcher?.size ?? 0) >= mqtt.receiveMaximum,
-    );
+    const inbox = (clientId: string) =>
+      new MqttInbox(
+        {
+          url: mqtt.url,
+          username: mqtt.username,
+          password: mqtt.password,
+          clientId,
+          filters: [mqtt.sharedGroup ? `$share/${mqtt.sharedGroup}/${filter}` : filter],
+          shared: Boolean(mqtt.sharedGroup),
+          receiveMaximum: mqtt.receiveMaximum,
+        },
+        (message) => this.receive(message),
+        () => (this.batcher?.size ?? 0) >= mqtt.receiveMaximum,
+      );
+    this.inbox =
+      mqtt.sharedGroup && mqtt.slots > 0
+        ? new IngestSlots({
+            databaseUrl: this.config.database.url,
+            group: mqtt.sharedGroup,
+            slots: mqtt.slots,
+            checkMs: mqtt.slotCheckMs,
+            instance: mqtt.clientId,
+            inbox,
+            onHeld: (held) => this.metrics.ingestSlotsHeld.set(held),
+          })
+        : inbox(mqtt.clientId);
     this.pruneTimer = setInterval(() => void this.pruneRemoteIdMemory(), REMOTE_ID_PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
     if (!(await this.inbox.start())) {
-      this.logger.warn(`Not subscribed to ${mqtt.url} yet; still trying (readiness reports mqtt down until then)`);
+      const what = this.inbox instanceof IngestSlots ? `with its share of the ${mqtt.slots} ingest slots to ${mqtt.url}` : `to ${mqtt.url}`;
+      this.logger.warn(`Not subscribed ${what} yet; still trying (readiness reports mqtt down until then)`);
     }
   }
 

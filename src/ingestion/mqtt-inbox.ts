@@ -45,6 +45,9 @@ export class MqttInbox {
   /** The held mqtt.js callback while OreGuard has too much waiting to be made durable. */
   private heldIntake?: () => void;
   private firstSubscription?: () => void;
+  /** Messages handed on and not yet acknowledged (or given up), and who waits for none to be left. */
+  private unsettled = 0;
+  private whenSettled?: () => void;
 
   constructor(
     private readonly options: InboxOptions,
@@ -89,7 +92,7 @@ export class MqttInbox {
       this.receive(packet as IPublishPacket);
       // Brokers do not all keep to the receive maximum. Holding the callback stops mqtt.js
       // reading the socket, so TCP pushes back and the broker keeps the rest: memory stays bounded.
-      if (this.backedUp()) this.heldIntake = () => callback(DEFERRED);
+      if (this.accepting && this.backedUp()) this.heldIntake = () => callback(DEFERRED);
       else callback(DEFERRED);
     };
     client.on('connect', (connack) => {
@@ -121,12 +124,19 @@ export class MqttInbox {
     if (!this.accepting) return; // never acknowledged: the broker keeps it for the next session
     const connection = this.connection;
     const { messageId, qos } = packet;
+    let settled = false;
+    this.unsettled += 1;
     const message: InboundMessage = {
       topic: packet.topic,
       payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
       properties: packet.properties,
       receivedAt: new Date(),
       ack: () => {
+        if (!settled) {
+          settled = true;
+          this.unsettled -= 1;
+          if (this.unsettled === 0) this.whenSettled?.();
+        }
         if (qos === 0 || messageId === undefined) return;
         if (connection !== this.connection || !this.client?.connected) return; // redelivered on the new one
         this.sendPuback(messageId);
@@ -174,12 +184,54 @@ export class MqttInbox {
   /** Stops taking messages (those not acknowledged stay with the broker) and disconnects. */
   stopAccepting(): void {
     this.accepting = false;
+    const release = this.heldIntake;
+    this.heldIntake = undefined;
+    release?.(); // what it reads now is dropped unacknowledged, and redelivered to the next session
   }
 
-  async close(): Promise<void> {
+  /**
+   * Drops the connection at once and for good (no reconnection, nothing more acknowledged):
+   * for a slot whose lease is lost, which another instance may take over any moment. What was
+   * not acknowledged is redelivered to the next holder of the session.
+   */
+  abort(): void {
+    this.accepting = false;
+    this.heldIntake = undefined;
+    const client = this.client;
+    if (!client) return;
+    client.options.reconnectPeriod = 0; // mqtt.js may otherwise schedule one more attempt as the socket closes
+    client.end(true);
+    client.stream?.destroy(); // also when a clean end was already under way and is taking too long
+  }
+
+  /**
+   * Resolves true once every message handed on has been acknowledged (typically after
+   * stopAccepting, before close), or false after waitMs or when `giveUp` settles first.
+   */
+  async settled(waitMs: number, giveUp?: Promise<unknown>): Promise<boolean> {
+    if (this.unsettled === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      new Promise<boolean>((resolve) => (this.whenSettled = () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+      ...(giveUp ? [giveUp.then(() => false)] : []),
+    ]);
+    clearTimeout(timer);
+    this.whenSettled = undefined;
+    return done;
+  }
+
+  /** Disconnects cleanly (DISCONNECT once what it published is acknowledged), at most waitMs, then drops the connection. */
+  async close(waitMs = 5000): Promise<void> {
     this.accepting = false;
     const client = this.client;
     if (!client) return;
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    client.options.reconnectPeriod = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([ended, late]);
+    clearTimeout(timer);
+    if (!client.disconnected) this.abort();
   }
 }

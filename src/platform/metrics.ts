@@ -60,6 +60,11 @@ export class Metrics {
     help: 'Stored events not queued to fold because Redis was away or slow; the re-queue sweep folds them',
     registers: [this.registry],
   });
+  readonly ingestSlotsHeld = new Gauge({
+    name: 'oreguard_ingest_slots_held',
+    help: 'Ingest slots (shared-group MQTT sessions) this instance runs; 0 without a shared group',
+    registers: [this.registry],
+  });
   readonly processingLatency = new Histogram({
     name: 'oreguard_event_processing_seconds',
     help: 'Time from an event reaching OreGuard to its incident change being committed',
