@@ -12,6 +12,7 @@ import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
 import { EscalationCheckService } from './escalation/escalation-check.service';
 import { HeartbeatCheckService } from './health/heartbeat-check.service';
+import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { bodyErrors } from './platform/body-errors';
 import { HttpErrorFilter } from './platform/http-error.filter';
@@ -70,6 +71,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     app.get(RequeueService).start();
     app.get(EscalationCheckService).start();
     app.get(HeartbeatCheckService).start();
+    app.get(SeqGapCheckService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();
   log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);
