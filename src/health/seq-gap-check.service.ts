@@ -5,7 +5,7 @@ import { SeqGapCheckUseCase } from './seq-gap-check.use-case';
 
 /**
  * Runs the seq gap check in the worker role every SEQ_GAP_CHECK_INTERVAL_MS, like the
- * heartbeat check: PostgreSQL holds the ranges and the check locks their gateways, so every
+ * heartbeat check: PostgreSQL holds the ranges and the check locks those it reports, so every
  * worker instance may run it. A gap is reported between SEQ_GAP_GRACE_MS and one check
  * interval more after it opened.
  */

@@ -156,7 +156,9 @@ export const SEQ_RESET_DROP = 1000;
  * (gateway_seq_gaps), from the batch's newly stored seqs (a redelivery stores nothing, so
  * changes nothing):
  * - a seq inside an open range of the gateway's epoch fills it: the range shrinks, splits or
- *   goes (seq_hit: the pieces between its filled numbers keep its opened_at and reported_at);
+ *   goes (seq_hit: the pieces between its filled numbers keep its opened_at, and its
+ *   reported_at as the DELETE found it: the gap check may have just reported it, which this
+ *   statement's snapshot does not show, and its row lock orders the two);
  * - seqs past the highest (gateways.last_seq) move it on, each jump opening a range
  *   [before + 1, seq - 1], reported by the gap check only if still open after the grace window;
  * - a seq at or below the highest in no open range changes nothing (a number seen before, or
@@ -193,18 +195,19 @@ function insertEventsAndGaps(returning: string): string {
                      ELSE i.gap_id IS NULL AND i.seq < i.last_seq - ${SEQ_RESET_DROP} END
        ),
        seq_hit AS (
-         SELECT x.id, x.site_id, x.gateway_id, x.epoch, x.from_seq, x.to_seq, x.opened_at, x.reported_at, i.seq,
+         SELECT x.id, x.site_id, x.gateway_id, x.epoch, x.from_seq, x.to_seq, x.opened_at, i.seq,
                 lag(i.seq) OVER w AS prev, lead(i.seq) OVER w AS next
            FROM seq_in i JOIN gateway_seq_gaps x ON x.id = i.gap_id
          WINDOW w AS (PARTITION BY x.id ORDER BY i.seq)
        ),
-       seq_filled AS (DELETE FROM gateway_seq_gaps x WHERE x.id IN (SELECT id FROM seq_hit)),
+       seq_filled AS (DELETE FROM gateway_seq_gaps x WHERE x.id IN (SELECT id FROM seq_hit) RETURNING x.id, x.reported_at),
+       seq_pieces AS (SELECT h.*, f.reported_at FROM seq_hit h JOIN seq_filled f ON f.id = h.id),
        seq_opened AS (
          INSERT INTO gateway_seq_gaps (site_id, gateway_id, epoch, from_seq, to_seq, opened_at, reported_at)
          SELECT site_id, gateway_id, epoch, COALESCE(prev + 1, from_seq), seq - 1, opened_at, reported_at
-           FROM seq_hit WHERE COALESCE(prev + 1, from_seq) < seq
+           FROM seq_pieces WHERE COALESCE(prev + 1, from_seq) < seq
          UNION ALL
-         SELECT site_id, gateway_id, epoch, seq + 1, to_seq, opened_at, reported_at FROM seq_hit WHERE next IS NULL AND seq < to_seq
+         SELECT site_id, gateway_id, epoch, seq + 1, to_seq, opened_at, reported_at FROM seq_pieces WHERE next IS NULL AND seq < to_seq
          UNION ALL
          SELECT site_id, gateway_id, epoch, before + 1, seq - 1, now(), NULL FROM seq_track WHERE seq > before + 1
        ),
@@ -214,7 +217,7 @@ function insertEventsAndGaps(returning: string): string {
           WHERE g.site_id = m.site_id AND g.id = m.gateway_id
        )
        SELECT ins.*, late.seq IS NOT NULL AS seq_recovered
-         FROM ins LEFT JOIN seq_hit late
+         FROM ins LEFT JOIN seq_pieces late
            ON late.site_id = ins.site_id AND late.gateway_id = ins.gateway_id AND late.seq = ins.seq
           AND late.reported_at IS NOT NULL`;
 }

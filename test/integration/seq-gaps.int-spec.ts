@@ -161,6 +161,45 @@ describe('gateway seq gaps', () => {
     expect(await ranges('gw-hole')).toEqual([[11, 12, 'reported'], [14, 15, 'reported']]);
   });
 
+  it('reports a range once, whether the check or an ingest batch filling it locks it first', async () => {
+    await check(GRACE_MS * 10); // what earlier tests left open, out of the way
+    await store(events('gw-race', [...run(1, 10), 21]));
+    expect(await ranges('gw-race')).toEqual([[11, 20]]);
+
+    // An ingest batch fills 15 and, before it commits, the check runs: it skips the range the
+    // batch holds and cannot see the pieces yet. Once committed, the pieces are reported.
+    const metrics = new Metrics();
+    await ctx.db.transaction(async (tx) => {
+      await storeBatch(tx, events('gw-race', [15]), registry);
+      registry.commit();
+      expect(await check(GRACE_MS + 10_000, metrics)).toBe(0);
+    });
+    expect(await ranges('gw-race')).toEqual([[11, 14], [16, 20]]);
+    expect(await check(GRACE_MS + 10_000, metrics)).toBe(2);
+    expect(await counter(metrics, 'oreguard_gateway_seq_missing_total')).toBe(9);
+
+    // The other way: the check holds 11..14 (reporting it again, as if just reported), and an
+    // ingest batch filling 12 waits for it, then keeps "reported" on the pieces it leaves:
+    // they are not reported twice, and 12 counts as recovered.
+    await ctx.db.query(`UPDATE gateway_seq_gaps SET reported_at = NULL WHERE gateway_id = 'gw-race' AND from_seq = 11`);
+    const checkDb = new Db(ctx.databaseUrl, 1);
+    pools.push(checkDb);
+    let filling: Promise<StoreOutcome[]> | undefined;
+    await checkDb.transaction(async (tx) => {
+      await tx.query(`UPDATE gateway_seq_gaps SET reported_at = now() WHERE gateway_id = 'gw-race' AND from_seq = 11`);
+      filling = store(events('gw-race', [12]));
+      // The batch is waiting on the range's row lock.
+      for (let i = 0; i < 50; i++) {
+        const [waiting] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`).then((r) => r.rows);
+        if (waiting.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    expect((await filling!).map(kind)).toEqual(['recovered']);
+    expect(await ranges('gw-race')).toEqual([[11, 11, 'reported'], [13, 14, 'reported'], [16, 20, 'reported']]);
+    expect(await check(GRACE_MS + 10_000, metrics)).toBe(0);
+  });
+
   it('splits a range where late arrivals land inside it, keeping when it opened', async () => {
     await store(events('gw-split-range', [...run(1, 10), 20]));
     const opened = await openedAt('gw-split-range');
