@@ -13,6 +13,7 @@ import { migrateDatabase } from './database/migrate';
 import { waitForDatabase } from './database/wait-for-database';
 import { EscalationCheckService } from './escalation/escalation-check.service';
 import { HeartbeatCheckService } from './health/heartbeat-check.service';
+import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { bodyErrors } from './platform/body-errors';
 import { HttpErrorFilter } from './platform/http-error.filter';
@@ -73,6 +74,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     app.get(RequeueService).start();
     app.get(EscalationCheckService).start();
     app.get(HeartbeatCheckService).start();
+    app.get(SeqGapCheckService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();
   log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);

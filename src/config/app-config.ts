@@ -40,7 +40,13 @@ export interface AppConfig {
   /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
   correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
   live: { resumeGraceMs: number };
-  health: { heartbeatIntervalMs: number; checkIntervalMs: number; incidentSeverity: Severity };
+  health: {
+    heartbeatIntervalMs: number;
+    checkIntervalMs: number;
+    incidentSeverity: Severity;
+    /** A seq gap is reported once open this long; the check runs every checkIntervalMs. */
+    seqGaps: { graceMs: number; checkIntervalMs: number };
+  };
   /** Browser origins allowed (CORS); empty: none. */
   corsOrigins: string[];
   auth: {
@@ -165,6 +171,7 @@ export function loadConfig(
       heartbeatIntervalMs: env.GATEWAY_HEARTBEAT_INTERVAL_MS,
       checkIntervalMs: env.HEARTBEAT_CHECK_INTERVAL_MS,
       incidentSeverity: env.SENSOR_HEALTH_SEVERITY,
+      seqGaps: { graceMs: env.SEQ_GAP_GRACE_MS, checkIntervalMs: env.SEQ_GAP_CHECK_INTERVAL_MS },
     },
     corsOrigins: env.CORS_ORIGINS ?? [],
     auth: {

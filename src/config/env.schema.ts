@@ -106,6 +106,16 @@ export const EnvSchema = z.object({
   GATEWAY_HEARTBEAT_INTERVAL_MS: positiveInt.default(60_000),
   /** How often the worker looks for gateways that fell silent, in ms. */
   HEARTBEAT_CHECK_INTERVAL_MS: positiveInt.default(10_000),
+  /**
+   * How long a range of a gateway's seq never stored may stay open before it is reported as
+   * events lost, in ms. Numbers arriving late close it first: another instance's batch (ms),
+   * the broker's redelivery after OreGuard reconnects, or the gateway's resend of what a
+   * restarted broker lost (its restart, the gateway's reconnect and its resend timeout, then
+   * the backlog). Two minutes cover a broker restart of ~30 s with a 30 s resend timeout.
+   */
+  SEQ_GAP_GRACE_MS: positiveInt.default(120_000),
+  /** How often the worker reports seq gaps open longer than SEQ_GAP_GRACE_MS, in ms. */
+  SEQ_GAP_CHECK_INTERVAL_MS: positiveInt.default(10_000),
   /** Severity of the incident opened when a gateway or sensor goes offline or faulty. */
   SENSOR_HEALTH_SEVERITY: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
   /** How long a new socket waits for its resume request before live messages start, in ms. */

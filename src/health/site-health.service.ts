@@ -6,8 +6,22 @@ import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { CoverageRepository } from './coverage.repository';
 
-/** How many of a gateway's most recent seq gaps the listing shows. */
+/** How many of a gateway's most recent seq gaps (and of its pending ranges) the listing shows. */
 const RECENT_GAPS = 20;
+
+interface GapRange {
+  fromSeq: number;
+  toSeq: number;
+  detectedAt: string;
+  reportedAt?: string;
+}
+
+const gapRange = (g: GapRange) => ({
+  fromSeq: Number(g.fromSeq),
+  toSeq: Number(g.toSeq),
+  detectedAt: new Date(g.detectedAt).toISOString(),
+  ...(g.reportedAt !== undefined && { reportedAt: new Date(g.reportedAt).toISOString() }),
+});
 
 /** Gateways' health and lost events, blind zones, and the admin's say on sensor coverage. */
 @Injectable()
@@ -19,6 +33,11 @@ export class SiteHealthService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Each gateway's health and seq gaps: `count`, `missing` and `recent` are the gaps reported
+   * (open past SEQ_GAP_GRACE_MS: events lost); `pending` the ranges still open within it,
+   * which late arrivals may yet fill.
+   */
   async gateways(principal: Principal, siteId: string) {
     await this.requireSite(principal, siteId);
     const rows = await this.db.query<{
@@ -30,15 +49,27 @@ export class SiteHealthService {
       last_seq: string | null;
       gap_count: string;
       missing: string | null;
-      recent: { fromSeq: number; toSeq: number; detectedAt: string }[];
+      recent: GapRange[];
+      pending_count: string;
+      pending_missing: string | null;
+      pending: GapRange[];
     }>(
-      `SELECT g.id, g.state, g.state_at, g.state_reason, g.last_heard_at, g.last_seq,
-              (SELECT count(*) FROM gateway_seq_gaps x WHERE x.site_id = g.site_id AND x.gateway_id = g.id) AS gap_count,
-              (SELECT sum(x.to_seq - x.from_seq + 1) FROM gateway_seq_gaps x WHERE x.site_id = g.site_id AND x.gateway_id = g.id) AS missing,
-              COALESCE((SELECT json_agg(json_build_object('fromSeq', r.from_seq, 'toSeq', r.to_seq, 'detectedAt', r.detected_at) ORDER BY r.id DESC)
-                          FROM (SELECT * FROM gateway_seq_gaps x WHERE x.site_id = g.site_id AND x.gateway_id = g.id
-                                 ORDER BY x.id DESC LIMIT $2) r), '[]') AS recent
-         FROM gateways g WHERE g.site_id = $1 ORDER BY g.id`,
+      `SELECT g.id, g.state, g.state_at, g.state_reason, g.last_heard_at, g.last_seq, s.*,
+              COALESCE((SELECT json_agg(json_build_object('fromSeq', r.from_seq, 'toSeq', r.to_seq, 'detectedAt', r.opened_at,
+                                                          'reportedAt', r.reported_at) ORDER BY r.reported_at DESC, r.from_seq DESC)
+                          FROM (SELECT * FROM gateway_seq_gaps x WHERE x.site_id = g.site_id AND x.gateway_id = g.id AND x.reported_at IS NOT NULL
+                                 ORDER BY x.reported_at DESC, x.from_seq DESC LIMIT $2) r), '[]') AS recent,
+              COALESCE((SELECT json_agg(json_build_object('fromSeq', r.from_seq, 'toSeq', r.to_seq, 'detectedAt', r.opened_at)
+                                        ORDER BY r.opened_at, r.from_seq)
+                          FROM (SELECT * FROM gateway_seq_gaps x WHERE x.site_id = g.site_id AND x.gateway_id = g.id AND x.reported_at IS NULL
+                                 ORDER BY x.opened_at, x.from_seq LIMIT $2) r), '[]') AS pending
+         FROM gateways g,
+              LATERAL (SELECT count(*) FILTER (WHERE x.reported_at IS NOT NULL) AS gap_count,
+                              sum(x.to_seq - x.from_seq + 1) FILTER (WHERE x.reported_at IS NOT NULL) AS missing,
+                              count(*) FILTER (WHERE x.reported_at IS NULL) AS pending_count,
+                              sum(x.to_seq - x.from_seq + 1) FILTER (WHERE x.reported_at IS NULL) AS pending_missing
+                         FROM gateway_seq_gaps x WHERE x.site_id = g.site_id AND x.gateway_id = g.id) s
+        WHERE g.site_id = $1 ORDER BY g.id`,
       [siteId, RECENT_GAPS],
     );
     return {
@@ -52,7 +83,8 @@ export class SiteHealthService {
         seqGaps: {
           count: Number(r.gap_count),
           missing: Number(r.missing ?? 0),
-          recent: r.recent.map((g) => ({ fromSeq: Number(g.fromSeq), toSeq: Number(g.toSeq), detectedAt: new Date(g.detectedAt).toISOString() })),
+          recent: r.recent.map(gapRange),
+          pending: { count: Number(r.pending_count), missing: Number(r.pending_missing ?? 0), ranges: r.pending.map(gapRange) },
         },
       })),
     };

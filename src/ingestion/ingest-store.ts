@@ -42,16 +42,9 @@ export type StoreRequest =
     }
   | { type: 'ignored'; reason: string };
 
-/** A jump in a gateway's seq: the numbers never seen. */
-export interface SeqGap {
-  siteId: string;
-  gatewayId: string;
-  fromSeq: number;
-  toSeq: number;
-}
-
 export type StoreOutcome =
-  | { type: 'stored'; id: number; gap?: SeqGap }
+  /** recovered: its seq was in a gap already reported (an event thought lost arrived late). */
+  | { type: 'stored'; id: number; recovered?: true }
   /** A Remote ID payload: the ids of the events it made (in order) and of those newly stored. */
   | { type: 'remoteid'; eventIds: string[]; storedIds: number[]; possibleSpoofs: string[] }
   | { type: 'duplicate' }
@@ -151,39 +144,82 @@ function eventRecords(events: readonly EventRow[]): string {
 }
 
 /**
- * INSERT_EVENTS, and in the same statement the gaps in each gateway's seq: a newly stored
- * event whose seq is more than one past the highest seen from its gateway (before it, in
- * arrival order, which is the order of the new ids) marks a gap; a lower one (late, out of
- * order) is not one. The gateway's highest seq moves on; a gateway's first seq is no gap.
- * Returns the stored events (`returning`, plus their seq) with the gap each marks, if any.
+ * A newly stored seq more than this below its gateway's highest, and in no open range, is the
+ * gateway's counter starting again (a restart), not a late arrival: a late arrival lands in an
+ * open range, or (in a gateway's first moments, while its first events are split between
+ * instances) just below its first seq, never this far.
+ */
+export const SEQ_RESET_DROP = 1000;
+
+/**
+ * INSERT_EVENTS, and in the same statement the ranges of each gateway's seq never stored
+ * (gateway_seq_gaps), from the batch's newly stored seqs (a redelivery stores nothing, so
+ * changes nothing):
+ * - a seq inside an open range of the gateway's epoch fills it: the range shrinks, splits or
+ *   goes (seq_hit: the pieces between its filled numbers keep its opened_at, and its
+ *   reported_at as the DELETE found it: the gap check may have just reported it, which this
+ *   statement's snapshot does not show, and its row lock orders the two);
+ * - seqs past the highest (gateways.last_seq) move it on, each jump opening a range
+ *   [before + 1, seq - 1], reported by the gap check only if still open after the grace window;
+ * - a seq at or below the highest in no open range changes nothing (a number seen before, or
+ *   one below a gateway's first), unless it is more than SEQ_RESET_DROP below: then the
+ *   counter restarted (seq_reset), the far seqs start a new epoch with the lowest as its
+ *   baseline (no gap before it), and the old epoch's open ranges stay to be reported.
+ * Batches of one gateway are serialised by its row lock (lockFoldGroupsAndGateways), so this
+ * statement's snapshot holds every seq stored before it. A gateway's first seq is no gap.
+ * Returns the stored events (`returning`) and whether each filled a range already reported.
  */
 function insertEventsAndGaps(returning: string): string {
   return `WITH ins AS (${INSERT_EVENTS} RETURNING ${returning}, seq),
-       seq_batch AS (
-         SELECT site_id, gateway_id, event_id, seq,
-                max(seq) OVER (PARTITION BY site_id, gateway_id ORDER BY id
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_max
-           FROM ins WHERE seq IS NOT NULL
+       seq_new AS (SELECT DISTINCT site_id, gateway_id, seq FROM ins WHERE seq IS NOT NULL),
+       seq_in AS (
+         SELECT n.site_id, n.gateway_id, n.seq, g.last_seq, g.seq_epoch, r.id AS gap_id
+           FROM seq_new n
+           JOIN gateways g ON g.site_id = n.site_id AND g.id = n.gateway_id
+           LEFT JOIN LATERAL (
+             SELECT x.id, x.from_seq FROM gateway_seq_gaps x
+              WHERE n.seq <= g.last_seq AND x.site_id = n.site_id AND x.gateway_id = n.gateway_id
+                AND x.epoch = g.seq_epoch AND x.to_seq >= n.seq
+              ORDER BY x.to_seq LIMIT 1
+           ) r ON r.from_seq <= n.seq
        ),
-       seq_seen AS (
-         SELECT b.site_id, b.gateway_id, b.event_id, b.seq,
-                CASE WHEN g.last_seq IS NULL AND b.before_max IS NULL THEN NULL
-                     ELSE GREATEST(g.last_seq, b.before_max) END AS highest
-           FROM seq_batch b JOIN gateways g ON g.site_id = b.site_id AND g.id = b.gateway_id
+       seq_reset AS (
+         SELECT DISTINCT site_id, gateway_id FROM seq_in WHERE gap_id IS NULL AND seq < last_seq - ${SEQ_RESET_DROP}
        ),
-       seq_gaps AS (
-         INSERT INTO gateway_seq_gaps (site_id, gateway_id, from_seq, to_seq, detected_at)
-         SELECT site_id, gateway_id, highest + 1, seq - 1, now() FROM seq_seen WHERE seq > highest + 1
+       seq_track AS (
+         SELECT i.site_id, i.gateway_id, i.seq, i.seq_epoch + (r.site_id IS NOT NULL)::int AS epoch,
+                COALESCE(lag(i.seq) OVER (PARTITION BY i.site_id, i.gateway_id ORDER BY i.seq),
+                         CASE WHEN r.site_id IS NULL THEN i.last_seq END) AS before
+           FROM seq_in i LEFT JOIN seq_reset r ON r.site_id = i.site_id AND r.gateway_id = i.gateway_id
+          WHERE CASE WHEN r.site_id IS NULL THEN i.last_seq IS NULL OR i.seq > i.last_seq
+                     ELSE i.gap_id IS NULL AND i.seq < i.last_seq - ${SEQ_RESET_DROP} END
+       ),
+       seq_hit AS (
+         SELECT x.id, x.site_id, x.gateway_id, x.epoch, x.from_seq, x.to_seq, x.opened_at, i.seq,
+                lag(i.seq) OVER w AS prev, lead(i.seq) OVER w AS next
+           FROM seq_in i JOIN gateway_seq_gaps x ON x.id = i.gap_id
+         WINDOW w AS (PARTITION BY x.id ORDER BY i.seq)
+       ),
+       seq_filled AS (DELETE FROM gateway_seq_gaps x WHERE x.id IN (SELECT id FROM seq_hit) RETURNING x.id, x.reported_at),
+       seq_pieces AS (SELECT h.*, f.reported_at FROM seq_hit h JOIN seq_filled f ON f.id = h.id),
+       seq_opened AS (
+         INSERT INTO gateway_seq_gaps (site_id, gateway_id, epoch, from_seq, to_seq, opened_at, reported_at)
+         SELECT site_id, gateway_id, epoch, COALESCE(prev + 1, from_seq), seq - 1, opened_at, reported_at
+           FROM seq_pieces WHERE COALESCE(prev + 1, from_seq) < seq
+         UNION ALL
+         SELECT site_id, gateway_id, epoch, seq + 1, to_seq, opened_at, reported_at FROM seq_pieces WHERE next IS NULL AND seq < to_seq
+         UNION ALL
+         SELECT site_id, gateway_id, epoch, before + 1, seq - 1, now(), NULL FROM seq_track WHERE seq > before + 1
        ),
        seq_moved AS (
-         UPDATE gateways g SET last_seq = GREATEST(g.last_seq, m.top)
-           FROM (SELECT site_id, gateway_id, max(seq) AS top FROM seq_batch GROUP BY site_id, gateway_id) m
+         UPDATE gateways g SET last_seq = m.top, seq_epoch = m.epoch
+           FROM (SELECT site_id, gateway_id, max(seq) AS top, max(epoch) AS epoch FROM seq_track GROUP BY site_id, gateway_id) m
           WHERE g.site_id = m.site_id AND g.id = m.gateway_id
        )
-       SELECT ins.*, gap.highest + 1 AS gap_from, gap.seq - 1 AS gap_to
-         FROM ins LEFT JOIN seq_seen gap
-           ON gap.site_id = ins.site_id AND gap.gateway_id = ins.gateway_id AND gap.event_id = ins.event_id
-          AND gap.seq > gap.highest + 1`;
+       SELECT ins.*, late.seq IS NOT NULL AS seq_recovered
+         FROM ins LEFT JOIN seq_pieces late
+           ON late.site_id = ins.site_id AND late.gateway_id = ins.gateway_id AND late.seq = ins.seq
+          AND late.reported_at IS NOT NULL`;
 }
 
 /** A stored event as insertEventsAndGaps returns it (for a batch folded inline, also a FoldRow). */
@@ -192,8 +228,8 @@ interface StoredEventRow {
   site_id: string;
   gateway_id: string;
   event_id: string;
-  gap_from: string | null;
-  gap_to: string | null;
+  seq: string | null;
+  seq_recovered: boolean;
 }
 
 /** Returns the ids of the events it stored. */
@@ -242,8 +278,9 @@ export async function storeBatch(
   inline?: InlineFoldStore,
 ): Promise<StoredBatch> {
   const outcomes: StoreOutcome[] = new Array(requests.length);
-  await lockFoldGroupsAndGateways(tx, inline?.lockKeys ?? [], requests);
+  const unlocked = await lockFoldGroupsAndGateways(tx, inline?.lockKeys ?? [], requests);
   await registry.ensure(tx, requests);
+  if (unlocked.length > 0) await lockGateways(tx, unlocked);
 
   // Signed events first: a replay (its id seen before with other bytes, or too late) is refused.
   const firstIndexByKey = new Map<string, number>();
@@ -296,7 +333,7 @@ export async function storeBatch(
     return true;
   });
   const storedIds = new Map<string, number>();
-  const gaps = new Map<string, SeqGap>();
+  const recovered = new Set<string>();
   let folding: FoldRow[] = [];
   if (events.length > 0) {
     const { rows } = await tx.query<StoredEventRow>(
@@ -309,9 +346,7 @@ export async function storeBatch(
     for (const row of rows) {
       const key = `${row.site_id}/${row.gateway_id}/${row.event_id}`;
       storedIds.set(key, Number(row.id));
-      if (row.gap_from !== null) {
-        gaps.set(key, { siteId: row.site_id, gatewayId: row.gateway_id, fromSeq: Number(row.gap_from), toSeq: Number(row.gap_to) });
-      }
+      if (row.seq_recovered) recovered.add(key);
     }
     if (inline) folding = rows as unknown as FoldRow[];
   }
@@ -326,8 +361,8 @@ export async function storeBatch(
     const candidate = byRequest.get(index)?.[0];
     if (!candidate) continue; // a replay verdict was given above
     const id = storedBy(candidate);
-    const gap = gaps.get(eventKey(r.event));
-    outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id, ...(gap && { gap }) };
+    outcomes[index] =
+      id === undefined ? { type: 'duplicate' } : { type: 'stored', id, ...(recovered.has(eventKey(r.event)) && { recovered: true as const }) };
   }
   remoteIdRequests.forEach(({ index }, i) => {
     const mine = byRequest.get(index) ?? [];
@@ -445,29 +480,51 @@ function asRejected(r: EventRequest, reason: string): RejectedRequest {
  *   not in the table yet: its own uncommitted row keeps other batches off it.
  * The gateways are locked in a LATERAL subquery that reads the fold locks' count, so the fold
  * locks are always taken, and taken before any gateway (the count is one row even with none).
+ * Returns the gateways it found no row for (not registered yet), for lockGateways.
  */
-async function lockFoldGroupsAndGateways(tx: PoolClient, foldLocks: readonly string[], requests: readonly StoreRequest[]): Promise<void> {
+async function lockFoldGroupsAndGateways(
+  tx: PoolClient,
+  foldLocks: readonly string[],
+  requests: readonly StoreRequest[],
+): Promise<[string, string][]> {
   const keys = new Set<string>();
   for (const r of requests) {
     if (r.type === 'status') keys.add(`${r.siteId}/${r.gatewayId}`);
     if (r.type === 'event' && r.event.seq !== undefined) keys.add(`${r.event.siteId}/${r.event.gatewayId}`);
   }
   const sortedFoldLocks = [...new Set(foldLocks)].sort();
-  if (keys.size === 0 && sortedFoldLocks.length === 0) return;
+  if (keys.size === 0 && sortedFoldLocks.length === 0) return [];
   const gateways = [...keys].sort().map((k) => k.split('/') as [string, string]);
-  await tx.query(
+  const { rows } = await tx.query<{ site_id: string | null; id: string | null }>(
     prepared(
       'ingest-lock',
-      `SELECT count(*) FROM (
+      `SELECT gateways.site_id, gateways.id FROM (
          SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n FROM unnest($1::text[]) AS k
        ) fold_locks,
        LATERAL (
-         SELECT 1 FROM gateways g JOIN unnest($2::text[], $3::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
+         SELECT g.site_id, g.id FROM gateways g JOIN unnest($2::text[], $3::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
           WHERE fold_locks.n >= 0
           ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g
        ) gateways`,
       [sortedFoldLocks, gateways.map((k) => k[0]), gateways.map((k) => k[1])],
     ),
+  );
+  if (rows.length === gateways.length) return [];
+  const locked = new Set(rows.map((r) => `${r.site_id}/${r.id}`));
+  return gateways.filter(([siteId, id]) => !locked.has(`${siteId}/${id}`));
+}
+
+/**
+ * Locks gateways lockFoldGroupsAndGateways found no row for, once registered. One this batch
+ * registered is its own already; one another batch registered meanwhile (this batch's INSERT
+ * waited for it to commit) is not, and its seq must not be read unlocked. Only on a gateway's
+ * first sight; sorted like every gateway lock.
+ */
+async function lockGateways(tx: PoolClient, gateways: readonly [string, string][]): Promise<void> {
+  await tx.query(
+    `SELECT 1 FROM gateways g JOIN unnest($1::text[], $2::text[]) AS k(site_id, id) ON g.site_id = k.site_id AND g.id = k.id
+      ORDER BY g.site_id, g.id FOR NO KEY UPDATE OF g`,
+    [gateways.map((k) => k[0]), gateways.map((k) => k[1])],
   );
 }
 

@@ -230,6 +230,7 @@ export class IngestionService implements OnModuleDestroy {
       this.count(request, outcome);
       if (confirmation) this.confirm(confirmation, request, outcome);
     });
+    this.logRecovered(batch.map((m) => m.request), outcomes);
     if (foldedInline) return;
     // Not folded in the batch's transaction: folded here and now when this instance runs a
     // worker with room for them, else queued.
@@ -264,12 +265,7 @@ export class IngestionService implements OnModuleDestroy {
     if (outcome.type === 'stored' && request.type === 'event') {
       this.metrics.eventsAccepted.inc({ source: request.event.source });
       if (request.late) this.metrics.eventsLate.inc();
-      if (outcome.gap) {
-        const { siteId, gatewayId, fromSeq, toSeq } = outcome.gap;
-        this.metrics.seqGaps.inc();
-        this.metrics.seqMissing.inc(toSeq - fromSeq + 1);
-        this.logger.warn(`Gateway ${gatewayId} at ${siteId} skipped seq ${fromSeq}..${toSeq}: events lost before the broker`);
-      }
+      if (outcome.recovered) this.metrics.seqRecovered.inc();
     } else if (outcome.type === 'status') {
       logHealthEffects(this.logger, this.metrics, outcome.health);
     } else if (outcome.type === 'remoteid') {
@@ -285,6 +281,28 @@ export class IngestionService implements OnModuleDestroy {
       const reason = outcome.reason ?? (request.type === 'rejected' ? request.reason : 'unknown');
       this.metrics.eventsRejected.inc({ reason: reasonLabel(reason) });
       if (outcome.reason) this.logger.warn(`Rejected message on ${request.type === 'event' ? request.topic : '?'}: ${outcome.reason}`);
+    }
+  }
+
+  /**
+   * Events whose seq was in a gap already reported (seq-gap-check.use-case.ts) arrived late
+   * after all: once a batch per gateway, with the seqs they span.
+   */
+  private logRecovered(requests: readonly StoreRequest[], outcomes: readonly StoreOutcome[]): void {
+    const byGateway = new Map<string, { siteId: string; gatewayId: string; seqs: number[] }>();
+    outcomes.forEach((outcome, i) => {
+      const request = requests[i];
+      if (outcome.type !== 'stored' || !outcome.recovered || request.type !== 'event' || request.event.seq === undefined) return;
+      const { siteId, gatewayId, seq } = request.event;
+      const key = `${siteId}/${gatewayId}`;
+      const entry = byGateway.get(key) ?? { siteId, gatewayId, seqs: [] };
+      entry.seqs.push(seq);
+      byGateway.set(key, entry);
+    });
+    for (const { siteId, gatewayId, seqs } of byGateway.values()) {
+      this.logger.warn(
+        `Gateway ${gatewayId} at ${siteId}: ${seqs.length} events reported lost arrived late (seq ${Math.min(...seqs)}..${Math.max(...seqs)})`,
+      );
     }
   }
 

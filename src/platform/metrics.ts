@@ -36,12 +36,17 @@ export class Metrics {
   });
   readonly seqGaps = new Counter({
     name: 'oreguard_gateway_seq_gaps_total',
-    help: "Jumps in a gateway's seq (events lost between sensor and broker)",
+    help: "Ranges of a gateway's seq never stored, reported once open past SEQ_GAP_GRACE_MS (events lost between sensor and broker)",
     registers: [this.registry],
   });
   readonly seqMissing = new Counter({
     name: 'oreguard_gateway_seq_missing_total',
-    help: 'Seq numbers skipped by those jumps',
+    help: 'Seq numbers in those ranges when reported',
+    registers: [this.registry],
+  });
+  readonly seqRecovered = new Counter({
+    name: 'oreguard_gateway_seq_recovered_total',
+    help: 'Events stored after their seq was reported missing (counted in oreguard_gateway_seq_missing_total): lost after all only if never stored',
     registers: [this.registry],
   });
   readonly healthChanges = new Counter({

@@ -352,7 +352,7 @@ export function openApiDocument() {
       '/sites/{id}/gateways': {
         get: {
           summary:
-            "A site's gateways: state (online|offline), stateReason, lastHeardAt, lastSeq, and seqGaps {count, missing, recent: [{fromSeq, toSeq, detectedAt}]} (events lost between sensor and broker)",
+            "A site's gateways: state (online|offline), stateReason, lastHeardAt, lastSeq, and seqGaps {count, missing, recent: [{fromSeq, toSeq, detectedAt, reportedAt}], pending: {count, missing, ranges: [{fromSeq, toSeq, detectedAt}]}}: ranges of the gateway's seq never stored, reported once open past SEQ_GAP_GRACE_MS (events lost between sensor and broker; count, missing and recent), or still pending within it (late arrivals may fill them)",
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('Gateways'), 404: errorResponse, ...errors },

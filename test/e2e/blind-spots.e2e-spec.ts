@@ -66,14 +66,15 @@ describe('blind spots', () => {
     live = await LiveClient.connect(oreguard.baseUrl, admin, { resumeAfter: { [SITE]: 0 } });
     gateway = await TestGateway.connect(ctx.topicPrefix, SITE, 'gw-1');
 
-    // Coverage is learned from events; seq 1, 2, 5 is a gap (3..4); the late 3 is not another.
+    // Coverage is learned from events; seq 1, 2, 5 leaves 3..4 unstored, the late 3 fills its
+    // part: 4 stays pending (not reported, so not missing) within the grace window.
     for (const seq of [1, 2, 5, 3]) await gateway.publish(aDroneEvent({ sensorId: 'rf-mast-2', zone: 'tailings-east', seq }));
     await waitFor(() => ctx.db.query('SELECT 1 FROM events WHERE seq = 3').then((r) => r.length === 1), { what: 'the four events' });
     const gateways = await call(admin, 'GET', `/sites/${SITE}/gateways`);
     expect(gateways.body.items[0]).toMatchObject({
       gatewayId: 'gw-1',
       lastSeq: 5,
-      seqGaps: { count: 1, missing: 2, recent: [{ fromSeq: 3, toSeq: 4 }] },
+      seqGaps: { count: 0, missing: 0, recent: [], pending: { count: 1, missing: 1, ranges: [{ fromSeq: 4, toSeq: 4 }] } },
     });
 
     // Online with its sensor ok: nothing raised. Then the sensor faults.

@@ -89,5 +89,8 @@ describe('the broker killed while a confirming gateway streams', () => {
     expect(counts).toEqual({ n: TOTAL, distinct_ids: TOTAL });
     const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE event_id <> $1', [probe.eventId]);
     expect(new Set(stored.map((r) => r.event_id))).toEqual(new Set(sent));
+    // The resends arrived after newer events, and filled every range of seq they had opened.
+    expect(await ctx.db.query('SELECT from_seq, to_seq FROM gateway_seq_gaps')).toEqual([]);
+    expect(await ctx.db.query(`SELECT last_seq::int FROM gateways WHERE id = 'gw-1'`)).toEqual([{ last_seq: TOTAL }]);
   }, 120_000);
 });
