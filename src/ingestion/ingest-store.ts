@@ -30,6 +30,8 @@ export type StoreRequest =
       raw: string;
       receivedAt: Date;
       assembly: AssemblyOptions & { allowedLatenessMs: number };
+      /** Signed by a gateway that must sign: a fix new to OreGuard that is late makes the payload a replay. */
+      signed?: boolean;
     }
   | {
       type: 'rejected';
@@ -204,8 +206,11 @@ const INSERT_EVENTS_RETURNING_FOLD_ROWS = insertEventsAndGaps(`event_id, ${foldC
 
 export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
 export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
+/** A signed Remote ID payload without a fix (only what the transmitter said of itself), heard too long ago. */
+export const REPLAYED_LATE_REPORT_REASON = 'receivedAt: older than the allowed lateness (replay)';
 
 type EventRequest = Extract<StoreRequest, { type: 'event' }>;
+type RemoteIdRequest = Extract<StoreRequest, { type: 'remoteid' }>;
 type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
 
 /** A batch whose new events the caller folds in the same transaction. */
@@ -268,8 +273,11 @@ export async function storeBatch(
     else if (verdict) refused.push({ index, r: asRejected(r, verdict) });
   }
 
-  // Remote ID payloads become events here, with what is remembered of their transmitters.
-  const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' ? [{ r, index }] : []));
+  // Remote ID payloads become events here, with what is remembered of their transmitters;
+  // a signed one that is a replay is refused before it touches that memory.
+  const remoteIdReplays = await findRemoteIdReplays(tx, requests);
+  for (const [index, reason] of remoteIdReplays) refused.push({ index, r: asRejected(requests[index] as RemoteIdRequest, reason) });
+  const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' && !remoteIdReplays.has(index) ? [{ r, index }] : []));
   const remoteIdDrafts = remoteIdRequests.length
     ? await assembleRemoteIdBatch(tx, remoteIdRequests.map(({ r }) => r.report), remoteIdRequests[0]!.r.assembly)
     : [];
@@ -338,10 +346,10 @@ export async function storeBatch(
       possibleSpoofs: remoteIdDrafts[i]!.filter((d) => d.remoteId.possibleSpoof).map((d) => d.event.eventId),
     };
   });
-  // A later copy in the same batch: a duplicate of the first, unless signed with other bytes (a replay).
+  // A later copy in the same batch: a duplicate of the first, unless signed with other bytes or on another topic (a replay).
   for (const { index, r, first } of laterCopies) {
-    const original = requests[first] as EventRequest;
-    if (r.signed && r.raw !== original.raw) {
+    const firstCopy = requests[first] as EventRequest;
+    if (r.signed && (r.raw !== firstCopy.raw || r.topic !== firstCopy.topic)) {
       refused.push({ index, r: asRejected(r, REPLAYED_ID_REASON) });
     } else {
       const verdict = replays.get(first);
@@ -388,11 +396,12 @@ export async function storeBatch(
 }
 
 /**
- * Replay rules for signed events (contract §1, "Signed events"), by index: an event id already
- * stored with other bytes is a replay; with the same bytes it is the broker or the gateway
- * delivering again what was committed (at least once), so a duplicate: nothing is lost and
- * the gateway's resend is answered as harmless. An event new to OreGuard that occurred longer
- * ago than the allowed lateness is a replay too. Unsigned events skip this (no query).
+ * Replay rules for signed events, canonical or Suricata (contract §1, "Signed events"), by
+ * index: an event id already stored with other bytes (or from another topic) is a replay; with
+ * the same bytes on the same topic it is the broker or the gateway delivering again what was
+ * committed (at least once), so a duplicate: nothing is lost and the gateway's resend is
+ * answered as harmless. An event new to OreGuard that occurred longer ago than the allowed
+ * lateness is a replay too. Unsigned events skip this (no query).
  */
 async function findReplays(
   tx: PoolClient,
@@ -402,8 +411,8 @@ async function findReplays(
   const signed = candidates.filter(({ r }) => r.signed);
   if (signed.length === 0) return verdicts;
   const { rows } = await tx.query<{ i: number; same: boolean }>(
-    `SELECT u.i, e.raw_payload = u.raw AS same
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(i, site_id, gateway_id, event_id, raw)
+    `SELECT u.i, e.raw_payload = u.raw AND e.topic = u.topic AS same
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS u(i, site_id, gateway_id, event_id, raw, topic)
        JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
     [
       signed.map(({ index }) => index),
@@ -411,6 +420,7 @@ async function findReplays(
       signed.map(({ r }) => r.event.gatewayId),
       signed.map(({ r }) => r.event.eventId),
       signed.map(({ r }) => r.raw),
+      signed.map(({ r }) => r.topic),
     ],
   );
   const seen = new Map(rows.map((row) => [row.i, row.same]));
@@ -423,12 +433,49 @@ async function findReplays(
   return verdicts;
 }
 
-function asRejected(r: EventRequest, reason: string): RejectedRequest {
+/**
+ * Replay rules for signed Remote ID payloads, by index. A fix's event id is derived from its
+ * own message bytes and time, so a fix already stored is that fix heard again (a redelivery, or
+ * a second receiver of the same gateway), never other content under its id: a duplicate. A fix
+ * new to OreGuard that occurred longer ago than the allowed lateness makes the payload a replay,
+ * as does a payload without a fix received longer ago than that. Unsigned payloads skip this.
+ */
+async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreRequest[]): Promise<Map<number, string>> {
+  const verdicts = new Map<number, string>();
+  const signed = requests.flatMap((r, index) => (r.type === 'remoteid' && r.signed ? [{ r, index }] : []));
+  if (signed.length === 0) return verdicts;
+  const fixes = signed.flatMap(({ r }) => r.report.fixes.map((fix) => ({ siteId: r.report.siteId, gatewayId: r.report.gatewayId, eventId: fix.eventId })));
+  const known = new Set<string>();
+  if (fixes.length > 0) {
+    const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string }>(
+      `SELECT e.site_id, e.gateway_id, e.event_id
+         FROM unnest($1::text[], $2::text[], $3::uuid[]) AS u(site_id, gateway_id, event_id)
+         JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
+      [fixes.map((f) => f.siteId), fixes.map((f) => f.gatewayId), fixes.map((f) => f.eventId)],
+    );
+    for (const row of rows) known.add(`${row.site_id}/${row.gateway_id}/${row.event_id}`);
+  }
+  for (const { r, index } of signed) {
+    const { report } = r;
+    const late = (at: Date) => r.receivedAt.getTime() - at.getTime() > r.assembly.allowedLatenessMs;
+    if (report.fixes.length === 0) {
+      if (late(report.receivedAt)) verdicts.set(index, REPLAYED_LATE_REPORT_REASON);
+      continue;
+    }
+    const stale = report.fixes.find((fix) => !known.has(`${report.siteId}/${report.gatewayId}/${fix.eventId}`) && late(fix.occurredAt));
+    if (stale) verdicts.set(index, `${stale.path}: Location time ${stale.occurredAt.toISOString()} older than the allowed lateness (replay)`);
+  }
+  return verdicts;
+}
+
+/** A request the store refuses (a replay), as the rejected message it is kept as. */
+function asRejected(r: EventRequest | RemoteIdRequest, reason: string): RejectedRequest {
+  const source = r.type === 'event' ? r.event : r.report;
   return {
     type: 'rejected',
     topic: r.topic,
-    siteId: r.event.siteId,
-    gatewayId: r.event.gatewayId,
+    siteId: source.siteId,
+    gatewayId: source.gatewayId,
     reason,
     payload: Buffer.from(r.raw, 'utf8'),
     receivedAt: r.receivedAt,
