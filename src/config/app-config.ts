@@ -20,7 +20,14 @@ export interface AppConfig {
     sharedGroup?: string;
     receiveMaximum: number;
   };
-  ingest: { batchSize: number; lingerMs: number; maxFutureMs: number; allowedLatenessMs: number };
+  ingest: {
+    batchSize: number;
+    lingerMs: number;
+    maxFutureMs: number;
+    allowedLatenessMs: number;
+    /** Refuse messages from sites and gateways no admin registered (INGEST_REQUIRE_REGISTERED). */
+    requireRegistered: boolean;
+  };
   remoteId: { memoryTtlMs: number; maxTransmitters: number; maxSpeedMps: number };
   correlation: {
     gapMs: number;
@@ -131,6 +138,7 @@ export function loadConfig(
       lingerMs: env.INGEST_LINGER_MS,
       maxFutureMs: env.EVENT_MAX_FUTURE_MS,
       allowedLatenessMs: env.EVENT_ALLOWED_LATENESS_MS,
+      requireRegistered: env.INGEST_REQUIRE_REGISTERED ?? env.NODE_ENV === 'production',
     },
     remoteId: {
       memoryTtlMs: env.REMOTE_ID_MEMORY_TTL_MS,

@@ -48,6 +48,13 @@ export const EnvSchema = z.object({
    * a burst that arrives while nothing is being written.
    */
   INGEST_LINGER_MS: z.coerce.number().int().min(0).default(2),
+  /**
+   * Refuse what unregistered sources send: events, Suricata and Remote ID messages and statuses
+   * from a site no admin registered, or from a gateway never issued a secret, are kept as
+   * rejected events naming it, instead of registering the site or gateway on the fly.
+   * Default true when NODE_ENV is production, false otherwise.
+   */
+  INGEST_REQUIRE_REGISTERED: bool.optional(),
   /** How far in the future an event's occurredAt may be, in ms. */
   EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
   /** Events that arrive later than this after they occurred are flagged late, in ms. */

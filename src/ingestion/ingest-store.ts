@@ -21,7 +21,7 @@ export type StoreRequest =
       /** Signed by a gateway that must sign: a replay (event id seen with other bytes, or late) is rejected. */
       signed?: boolean;
     }
-  | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
+  | { type: 'status'; topic: string; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
   /** A Remote ID payload: assembled with the transmitter's memory in the same transaction, zero or more events. */
   | {
       type: 'remoteid';
@@ -211,6 +211,7 @@ export const REPLAYED_LATE_REPORT_REASON = 'receivedAt: older than the allowed l
 
 type EventRequest = Extract<StoreRequest, { type: 'event' }>;
 type RemoteIdRequest = Extract<StoreRequest, { type: 'remoteid' }>;
+type StatusRequest = Extract<StoreRequest, { type: 'status' }>;
 type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
 
 /** A batch whose new events the caller folds in the same transaction. */
@@ -248,7 +249,15 @@ export async function storeBatch(
 ): Promise<StoredBatch> {
   const outcomes: StoreOutcome[] = new Array(requests.length);
   await lockFoldGroupsAndGateways(tx, inline?.lockKeys ?? [], requests);
-  await registry.ensure(tx, requests);
+  // With registration required, what an unregistered site or gateway sent is kept as rejected.
+  const original = requests;
+  const unregistered = await registry.ensure(tx, requests);
+  if (unregistered.size > 0) {
+    requests = requests.map((r, index) => {
+      const reason = unregistered.get(index);
+      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status') ? r : asRejected(r, reason);
+    });
+  }
 
   // Signed events first: a replay (its id seen before with other bytes, or too late) is refused.
   const firstIndexByKey = new Map<string, number>();
@@ -377,7 +386,7 @@ export async function storeBatch(
       ],
     );
     for (const { index, r } of rejected) {
-      outcomes[index] = requests[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
+      outcomes[index] = original[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
     }
   }
 
@@ -468,9 +477,14 @@ async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreReque
   return verdicts;
 }
 
-/** A request the store refuses (a replay), as the rejected message it is kept as. */
-function asRejected(r: EventRequest | RemoteIdRequest, reason: string): RejectedRequest {
-  const source = r.type === 'event' ? r.event : r.report;
+/** The site and gateway a request to store comes from (not a rejected or ignored one). */
+function sourceOf(r: StoreRequest): { siteId: string; gatewayId: string } | undefined {
+  return r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' ? r : undefined;
+}
+
+/** A request the store refuses (a replay, an unregistered source), as the rejected message it is kept as. */
+function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest, reason: string): RejectedRequest {
+  const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r;
   return {
     type: 'rejected',
     topic: r.topic,
@@ -519,11 +533,21 @@ async function lockFoldGroupsAndGateways(tx: PoolClient, foldLocks: readonly str
 }
 
 /**
- * Sites, gateways and sensors register themselves on first sight. The cache remembers what
- * is known to exist so the hot path skips the registry once a source has been seen.
+ * Sites, gateways and sensors register themselves on first sight, unless `requireRegistered`:
+ * then what a site or gateway no admin registered sends is refused (and new sensors of a
+ * registered gateway still register themselves). The cache remembers what is known to exist
+ * (and, with `requireRegistered`, to be registered) so the hot path skips the registry once a
+ * source has been seen; an unregistered one is looked up again at its next message, so a
+ * registration made anywhere applies at once.
  */
 export class RegistryCache {
   private readonly known = new Set<string>();
+  readonly requireRegistered: boolean;
+
+  constructor({ requireRegistered = false }: { requireRegistered?: boolean } = {}) {
+    this.requireRegistered = requireRegistered;
+  }
+
   private readonly networks = new Map<string, 'ot' | 'it'>();
   /** "site/sensor/zone" already in sensor_zones: the hot path writes only new ones. */
   private readonly zones = new Set<string>();
@@ -565,13 +589,21 @@ export class RegistryCache {
     this.stagedZones = [...fresh.keys()];
   }
 
-  async ensure(tx: PoolClient, requests: readonly StoreRequest[]): Promise<void> {
+  /**
+   * Registers the sites, gateways and sensors of the batch seen for the first time; with
+   * `requireRegistered`, returns instead (by index) the requests from an unregistered site or
+   * gateway, with the reason naming it, and registers nothing for them.
+   */
+  async ensure(tx: PoolClient, requests: readonly StoreRequest[]): Promise<Map<number, string>> {
     this.stagedZones = [];
+    this.staged = [];
+    const unregistered = this.requireRegistered ? await this.findUnregistered(tx, requests) : new Map<number, string>();
     const sites = new Set<string>();
     const gateways = new Map<string, [string, string]>();
     const sensors = new Map<string, [string, string, string]>();
-    for (const r of requests) {
-      const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' ? r : undefined;
+    for (const [index, r] of requests.entries()) {
+      if (unregistered.has(index)) continue;
+      const source = sourceOf(r);
       const site = source?.siteId;
       const gateway = source?.gatewayId;
       if (!site || !gateway) continue;
@@ -605,10 +637,49 @@ export class RegistryCache {
     }
     // Remembered only once committed; see commit().
     this.staged = [
+      ...this.staged,
       ...[...sites].map((s) => `s:${s}`),
       ...[...gateways.keys()].map((g) => `g:${g}`),
       ...[...sensors.keys()].map((s) => `n:${s}`),
     ];
+    return unregistered;
+  }
+
+  /**
+   * The requests (by index) whose site no admin registered (`registered_at`) or whose gateway
+   * was never issued a secret: one lookup for the gateways not yet known to be registered.
+   */
+  private async findUnregistered(tx: PoolClient, requests: readonly StoreRequest[]): Promise<Map<number, string>> {
+    const unknown = new Map<string, [string, string]>();
+    for (const r of requests) {
+      const source = sourceOf(r);
+      if (source && !this.known.has(`r:${source.siteId}/${source.gatewayId}`)) {
+        unknown.set(`${source.siteId}/${source.gatewayId}`, [source.siteId, source.gatewayId]);
+      }
+    }
+    const verdicts = new Map<number, string>();
+    if (unknown.size === 0) return verdicts;
+    const list = [...unknown.values()];
+    const { rows } = await tx.query<{ site_id: string; gateway_id: string; site_registered: boolean; gateway_registered: boolean }>(
+      `SELECT k.site_id, k.gateway_id, s.registered_at IS NOT NULL AS site_registered, g.secret_issued_at IS NOT NULL AS gateway_registered
+         FROM unnest($1::text[], $2::text[]) AS k(site_id, gateway_id)
+         LEFT JOIN sites s ON s.id = k.site_id
+         LEFT JOIN gateways g ON g.site_id = k.site_id AND g.id = k.gateway_id`,
+      [list.map((g) => g[0]), list.map((g) => g[1])],
+    );
+    const reasons = new Map<string, string>();
+    for (const row of rows) {
+      const key = `${row.site_id}/${row.gateway_id}`;
+      if (!row.site_registered) reasons.set(key, `site: ${row.site_id} is not registered (INGEST_REQUIRE_REGISTERED)`);
+      else if (!row.gateway_registered) reasons.set(key, `gateway: ${row.gateway_id} is not registered at site ${row.site_id} (INGEST_REQUIRE_REGISTERED)`);
+      else this.staged.push(`r:${key}`, `s:${row.site_id}`, `g:${key}`);
+    }
+    requests.forEach((r, index) => {
+      const source = sourceOf(r);
+      const reason = source && reasons.get(`${source.siteId}/${source.gatewayId}`);
+      if (reason) verdicts.set(index, reason);
+    });
+    return verdicts;
   }
 
   private staged: string[] = [];

@@ -26,7 +26,7 @@ const REMOTE_ID_PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class IngestionService implements OnModuleDestroy {
   private readonly logger = new Logger(IngestionService.name);
-  private readonly registry = new RegistryCache();
+  private readonly registry: RegistryCache;
   private inbox?: MqttInbox;
   private batcher?: IngestBatcher;
   private pruneTimer?: NodeJS.Timeout;
@@ -39,7 +39,9 @@ export class IngestionService implements OnModuleDestroy {
     private readonly metrics: Metrics,
     private readonly keyring: GatewayKeyring,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.registry = new RegistryCache({ requireRegistered: config.ingest.requireRegistered });
+  }
 
   get connected(): boolean {
     return this.inbox?.connected ?? false;
@@ -188,6 +190,7 @@ export class IngestionService implements OnModuleDestroy {
       case 'status':
         return {
           type: 'status',
+          topic: message.topic,
           siteId: parsed.siteId,
           gatewayId: parsed.gatewayId,
           status: parsed.status,

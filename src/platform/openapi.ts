@@ -343,7 +343,8 @@ export function openApiDocument() {
       '/sites': {
         get: { summary: 'The sites the caller may see, with their gateways', security: bearer, responses: { 200: json('Sites'), ...errors } },
         post: {
-          summary: 'Register a site (admins); a site first seen on MQTT may be claimed once (named, given its time zone)',
+          summary:
+            'Register a site (admins); a site first seen on MQTT may be claimed once (named, given its time zone). With INGEST_REQUIRE_REGISTERED (default in production) only registered sites and gateways are ingested',
           security: bearer,
           requestBody: { content: { 'application/json': { schema: z.toJSONSchema(CreateSiteSchema, { io: 'input', unrepresentable: 'any' }) } } },
           responses: { 201: json('The site'), 409: errorResponse, ...errors },
