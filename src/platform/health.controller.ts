@@ -24,7 +24,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when PostgreSQL and Redis answer and, where this instance ingests, MQTT is connected. */
+  /**
+   * Ready when PostgreSQL and Redis answer, an admin account exists (someone can register sites,
+   * gateways and users) and, where this instance ingests, MQTT is connected.
+   */
   @Get('health/ready')
   async ready(@Res({ passthrough: true }) res: Response) {
     const checks: Record<string, string> = {};
@@ -32,6 +35,16 @@ export class HealthController {
       .query('SELECT 1')
       .then(() => 'up')
       .catch((e: Error) => `down: ${e.message}`);
+    if (checks.postgres === 'up') {
+      checks.admin = await this.db
+        .query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin') AS present`)
+        .then(([row]) =>
+          row?.present
+            ? 'up'
+            : 'missing: no admin account yet (set OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD, or run users:create --role admin with the CLI)',
+        )
+        .catch((e: Error) => `down: ${e.message}`);
+    }
     checks.redis = await withTimeout(this.foldQueue.queue.getJobCounts('waiting'), 2000)
       .then(() => 'up')
       .catch((e: Error) => `down: ${e.message}`);

@@ -430,7 +430,13 @@ export function openApiDocument() {
       ...silencePaths(),
       ...rulePaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
-      '/health/ready': { get: { summary: 'Readiness: PostgreSQL, Redis and (ingest role) MQTT', responses: { 200: json('Ready'), 503: json('Not ready') } } },
+      '/health/ready': {
+        get: {
+          summary:
+            'Readiness: PostgreSQL, an admin account (the bootstrap admin), Redis and (ingest role) MQTT; 503 names what is down or missing in checks',
+          responses: { 200: json('Ready'), 503: json('Not ready') },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },
     },
   };
