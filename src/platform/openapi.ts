@@ -65,7 +65,10 @@ const gatewayCredentials = {
   properties: {
     siteId: { type: 'string' },
     gatewayId: { type: 'string' },
-    requireSigned: { type: 'boolean' },
+    requireSigned: {
+      type: 'boolean',
+      description: 'its events, Suricata and Remote ID messages must carry oreguard-sig "v2 sha256=<hex>": HMAC-SHA256 of the topic, a newline and the payload',
+    },
     secret: { type: 'string', description: '64 hex digits; the HMAC-SHA256 key of oreguard-sig, as written' },
     mqttUsername: { type: 'string', description: '{siteId}.{gatewayId}' },
     mqttPassword: { type: 'string', description: 'HMAC-SHA256(secret, "oreguard-mqtt-password"), hex' },
