@@ -542,16 +542,15 @@ async function lockFoldGroupsAndGateways(tx: PoolClient, foldLocks: readonly str
  */
 export class RegistryCache {
   private readonly known = new Set<string>();
+  private readonly networks = new Map<string, 'ot' | 'it'>();
+  /** "site/sensor/zone" already in sensor_zones: the hot path writes only new ones. */
+  private readonly zones = new Set<string>();
+  private stagedZones: string[] = [];
   readonly requireRegistered: boolean;
 
   constructor({ requireRegistered = false }: { requireRegistered?: boolean } = {}) {
     this.requireRegistered = requireRegistered;
   }
-
-  private readonly networks = new Map<string, 'ot' | 'it'>();
-  /** "site/sensor/zone" already in sensor_zones: the hot path writes only new ones. */
-  private readonly zones = new Set<string>();
-  private stagedZones: string[] = [];
 
   network(siteId: string, sensorId: string): 'ot' | 'it' | undefined {
     return this.networks.get(`${siteId}/${sensorId}`);

@@ -272,7 +272,7 @@ export class IngestionService implements OnModuleDestroy {
     } else if (outcome.type === 'rejected') {
       const reason = outcome.reason ?? (request.type === 'rejected' ? request.reason : 'unknown');
       this.metrics.eventsRejected.inc({ reason: reasonLabel(reason) });
-      if (outcome.reason) this.logger.warn(`Rejected message on ${request.type === 'event' ? request.topic : '?'}: ${outcome.reason}`);
+      if (outcome.reason) this.logger.warn(`Rejected message on ${'topic' in request ? request.topic : '?'}: ${outcome.reason}`);
     }
   }
 
