@@ -106,6 +106,8 @@ export class BenchWorld {
         OREGUARD_ADMIN_USERNAME: ADMIN.username,
         OREGUARD_ADMIN_PASSWORD: ADMIN.password,
         LOG_LEVEL: 'warn',
+        // The load generator publishes for sites and gateways nobody registers: let them register themselves.
+        INGEST_REQUIRE_REGISTERED: 'false',
         ...tuningOverrides(),
       },
       [

@@ -2,7 +2,7 @@
  * Plays a realistic scenario through the real broker, as a site's gateways would publish it:
  *
  *   npm run simulate -- night-breach-under-drone [--url mqtt://localhost:1883] [--prefix oreguard/v1]
- *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm]
+ *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …]
  *   npm run simulate -- --list
  *
  * Runs from dist/ (after `npm run build` or `npm start`). Prints one line per publish and a
@@ -14,7 +14,7 @@ import { isIdentifier } from 'src/domain/events/identifiers';
 import { describeSummary, runScenario } from './simulator/run-scenario';
 import { findScenario, SCENARIOS } from './simulator/scenarios';
 
-const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] | --list';
+const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …] | --list';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       'time-zone': { type: 'string', default: 'Africa/Lubumbashi' },
       speed: { type: 'string', default: '10' },
       confirm: { type: 'boolean', default: false },
+      secret: { type: 'string', multiple: true, default: [] },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -41,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
   const speed = Number(values.speed);
   if (!Number.isFinite(speed) || speed < 1) return out(`--speed must be a number of at least 1 (got ${values.speed})`, 1);
   if (!isIdentifier(values.site)) return out(`--site must match ^[a-z0-9][a-z0-9_-]{0,63}$ (got ${values.site})`, 1);
+  const secrets: Record<string, string> = {};
+  for (const given of values.secret) {
+    const [gatewayId, secret] = [given.slice(0, given.indexOf('=')), given.slice(given.indexOf('=') + 1)];
+    if (!given.includes('=') || !isIdentifier(gatewayId) || secret === '') {
+      return out('--secret must be <gatewayId>=<secret>, the secret OreGuard showed when the gateway was created', 1);
+    }
+    secrets[gatewayId] = secret;
+  }
   try {
     new Intl.DateTimeFormat('en', { timeZone: values['time-zone'] });
   } catch {
@@ -54,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     timeZone: values['time-zone'],
     speed,
     confirm: values.confirm,
+    secrets,
     log: (line) => out(line),
   });
   out(describeSummary(summary, values.confirm));

@@ -15,6 +15,8 @@ export interface RunOptions {
   /** How many times faster than real time the scenario plays. */
   speed: number;
   confirm?: boolean;
+  /** Secrets of the gateways that must sign, by gateway id: their event-bearing messages are signed. */
+  secrets?: Readonly<Record<string, string>>;
   publishTimeoutMs?: number;
   /** How long to wait at the end for outstanding confirmations. */
   confirmTimeoutMs?: number;
@@ -77,6 +79,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
         confirm: options.confirm ?? false,
         onConfirmation,
+        secret: options.secrets?.[g.gatewayId],
       }),
     ]),
   );

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { SIGNATURE_PROPERTY, signMessage } from 'src/domain/events/event-signature';
 import type { PlannedMessage } from './scenario-plan';
 
 export type ConfirmationStatus = 'stored' | 'duplicate' | 'rejected';
@@ -18,6 +19,8 @@ export interface GatewayLinkOptions {
   /** Ask OreGuard for end-to-end confirmations (MQTT 5 response topic) and report them. */
   confirm: boolean;
   onConfirmation: (message: PlannedMessage, confirmation: Confirmation) => void;
+  /** The gateway's secret, when it must sign: every event-bearing message (not status) carries `oreguard-sig` (v2). */
+  secret?: string;
 }
 
 interface Pending {
@@ -102,11 +105,19 @@ export class SimulatedGateway {
   private async send({ message, correlation }: Pending): Promise<void> {
     const client = this.client;
     if (!client) throw new Error(`${this.options.gatewayId} is not connected`);
+    const properties: IClientPublishOptions['properties'] = {
+      ...(correlation && { responseTopic: this.acksTopic, correlationData: Buffer.from(correlation) }),
+      ...(this.options.secret &&
+        message.role !== 'status' && {
+          // Over the exact topic and payload bytes sent (contract §1, "Signed events").
+          userProperties: { [SIGNATURE_PROPERTY]: signMessage(message.topic, Buffer.from(message.payload), this.options.secret) },
+        }),
+    };
     await this.withTimeout(
       client.publishAsync(message.topic, message.payload, {
         qos: 1,
         retain: message.retain,
-        ...(correlation && { properties: { responseTopic: this.acksTopic, correlationData: Buffer.from(correlation) } }),
+        ...(Object.keys(properties).length > 0 && { properties }),
       }),
       `PUBACK for ${message.shortTopic}`,
     );

@@ -48,6 +48,15 @@ describe('loadConfig', () => {
     expect(config.migrateOnStart).toBe(true);
   });
 
+  it('requires registered sites and gateways by default in production only, and takes INGEST_REQUIRE_REGISTERED over either', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, GATEWAY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') };
+    expect(loadConfig(production).ingest.requireRegistered).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).ingest.requireRegistered).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test' }).ingest.requireRegistered).toBe(false);
+    expect(loadConfig({ ...production, INGEST_REQUIRE_REGISTERED: 'false' }).ingest.requireRegistered).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', INGEST_REQUIRE_REGISTERED: 'true' }).ingest.requireRegistered).toBe(true);
+  });
+
   it('takes every variable of the contract table as given', () => {
     const config = loadConfig({
       PORT: '8080',

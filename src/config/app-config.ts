@@ -23,7 +23,15 @@ export interface AppConfig {
     slotCheckMs: number;
     receiveMaximum: number;
   };
-  ingest: { batchSize: number; lingerMs: number; enqueueTimeoutMs: number; maxFutureMs: number; allowedLatenessMs: number };
+  ingest: {
+    batchSize: number;
+    lingerMs: number;
+    enqueueTimeoutMs: number;
+    maxFutureMs: number;
+    allowedLatenessMs: number;
+    /** Refuse messages from sites and gateways no admin registered (INGEST_REQUIRE_REGISTERED). */
+    requireRegistered: boolean;
+  };
   remoteId: { memoryTtlMs: number; maxTransmitters: number; maxSpeedMps: number };
   correlation: {
     gapMs: number;
@@ -143,6 +151,7 @@ export function loadConfig(
       enqueueTimeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
       maxFutureMs: env.EVENT_MAX_FUTURE_MS,
       allowedLatenessMs: env.EVENT_ALLOWED_LATENESS_MS,
+      requireRegistered: env.INGEST_REQUIRE_REGISTERED ?? env.NODE_ENV === 'production',
     },
     remoteId: {
       memoryTtlMs: env.REMOTE_ID_MEMORY_TTL_MS,

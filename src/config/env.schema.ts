@@ -62,6 +62,13 @@ export const EnvSchema = z.object({
    * does not wait at all. Events not queued stay stored and unfolded, and the re-queue sweep folds them.
    */
   INGEST_ENQUEUE_TIMEOUT_MS: positiveInt.default(500),
+  /**
+   * Refuse what unregistered sources send: events, Suricata and Remote ID messages and statuses
+   * from a site no admin registered, or from a gateway never issued a secret, are kept as
+   * rejected events naming it, instead of registering the site or gateway on the fly.
+   * Default true when NODE_ENV is production, false otherwise.
+   */
+  INGEST_REQUIRE_REGISTERED: bool.optional(),
   /** How far in the future an event's occurredAt may be, in ms. */
   EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
   /** Events that arrive later than this after they occurred are flagged late, in ms. */

@@ -21,7 +21,7 @@ export type StoreRequest =
       /** Signed by a gateway that must sign: a replay (event id seen with other bytes, or late) is rejected. */
       signed?: boolean;
     }
-  | { type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
+  | { type: 'status'; topic: string; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
   /** A Remote ID payload: assembled with the transmitter's memory in the same transaction, zero or more events. */
   | {
       type: 'remoteid';
@@ -30,6 +30,8 @@ export type StoreRequest =
       raw: string;
       receivedAt: Date;
       assembly: AssemblyOptions & { allowedLatenessMs: number };
+      /** Signed by a gateway that must sign: a fix new to OreGuard that is late makes the payload a replay. */
+      signed?: boolean;
     }
   | {
       type: 'rejected';
@@ -240,8 +242,12 @@ const INSERT_EVENTS_RETURNING_FOLD_ROWS = insertEventsAndGaps(`event_id, ${foldC
 
 export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
 export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
+/** A signed Remote ID payload without a fix (only what the transmitter said of itself), heard too long ago. */
+export const REPLAYED_LATE_REPORT_REASON = 'receivedAt: older than the allowed lateness (replay)';
 
 type EventRequest = Extract<StoreRequest, { type: 'event' }>;
+type RemoteIdRequest = Extract<StoreRequest, { type: 'remoteid' }>;
+type StatusRequest = Extract<StoreRequest, { type: 'status' }>;
 type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
 
 /** A batch whose new events the caller folds in the same transaction. */
@@ -279,8 +285,16 @@ export async function storeBatch(
 ): Promise<StoredBatch> {
   const outcomes: StoreOutcome[] = new Array(requests.length);
   const unlocked = await lockFoldGroupsAndGateways(tx, inline?.lockKeys ?? [], requests);
-  await registry.ensure(tx, requests);
+  // With registration required, what an unregistered site or gateway sent is kept as rejected.
+  const original = requests;
+  const unregistered = await registry.ensure(tx, requests);
   if (unlocked.length > 0) await lockGateways(tx, unlocked);
+  if (unregistered.size > 0) {
+    requests = requests.map((r, index) => {
+      const reason = unregistered.get(index);
+      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status') ? r : asRejected(r, reason);
+    });
+  }
 
   // Signed events first: a replay (its id seen before with other bytes, or too late) is refused.
   const firstIndexByKey = new Map<string, number>();
@@ -305,8 +319,11 @@ export async function storeBatch(
     else if (verdict) refused.push({ index, r: asRejected(r, verdict) });
   }
 
-  // Remote ID payloads become events here, with what is remembered of their transmitters.
-  const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' ? [{ r, index }] : []));
+  // Remote ID payloads become events here, with what is remembered of their transmitters;
+  // a signed one that is a replay is refused before it touches that memory.
+  const remoteIdReplays = await findRemoteIdReplays(tx, requests);
+  for (const [index, reason] of remoteIdReplays) refused.push({ index, r: asRejected(requests[index] as RemoteIdRequest, reason) });
+  const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' && !remoteIdReplays.has(index) ? [{ r, index }] : []));
   const remoteIdDrafts = remoteIdRequests.length
     ? await assembleRemoteIdBatch(tx, remoteIdRequests.map(({ r }) => r.report), remoteIdRequests[0]!.r.assembly)
     : [];
@@ -373,10 +390,10 @@ export async function storeBatch(
       possibleSpoofs: remoteIdDrafts[i]!.filter((d) => d.remoteId.possibleSpoof).map((d) => d.event.eventId),
     };
   });
-  // A later copy in the same batch: a duplicate of the first, unless signed with other bytes (a replay).
+  // A later copy in the same batch: a duplicate of the first, unless signed with other bytes or on another topic (a replay).
   for (const { index, r, first } of laterCopies) {
-    const original = requests[first] as EventRequest;
-    if (r.signed && r.raw !== original.raw) {
+    const firstCopy = requests[first] as EventRequest;
+    if (r.signed && (r.raw !== firstCopy.raw || r.topic !== firstCopy.topic)) {
       refused.push({ index, r: asRejected(r, REPLAYED_ID_REASON) });
     } else {
       const verdict = replays.get(first);
@@ -404,7 +421,7 @@ export async function storeBatch(
       ],
     );
     for (const { index, r } of rejected) {
-      outcomes[index] = requests[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
+      outcomes[index] = original[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
     }
   }
 
@@ -423,11 +440,12 @@ export async function storeBatch(
 }
 
 /**
- * Replay rules for signed events (contract §1, "Signed events"), by index: an event id already
- * stored with other bytes is a replay; with the same bytes it is the broker or the gateway
- * delivering again what was committed (at least once), so a duplicate: nothing is lost and
- * the gateway's resend is answered as harmless. An event new to OreGuard that occurred longer
- * ago than the allowed lateness is a replay too. Unsigned events skip this (no query).
+ * Replay rules for signed events, canonical or Suricata (contract §1, "Signed events"), by
+ * index: an event id already stored with other bytes (or from another topic) is a replay; with
+ * the same bytes on the same topic it is the broker or the gateway delivering again what was
+ * committed (at least once), so a duplicate: nothing is lost and the gateway's resend is
+ * answered as harmless. An event new to OreGuard that occurred longer ago than the allowed
+ * lateness is a replay too. Unsigned events skip this (no query).
  */
 async function findReplays(
   tx: PoolClient,
@@ -437,8 +455,8 @@ async function findReplays(
   const signed = candidates.filter(({ r }) => r.signed);
   if (signed.length === 0) return verdicts;
   const { rows } = await tx.query<{ i: number; same: boolean }>(
-    `SELECT u.i, e.raw_payload = u.raw AS same
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(i, site_id, gateway_id, event_id, raw)
+    `SELECT u.i, e.raw_payload = u.raw AND e.topic = u.topic AS same
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS u(i, site_id, gateway_id, event_id, raw, topic)
        JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
     [
       signed.map(({ index }) => index),
@@ -446,6 +464,7 @@ async function findReplays(
       signed.map(({ r }) => r.event.gatewayId),
       signed.map(({ r }) => r.event.eventId),
       signed.map(({ r }) => r.raw),
+      signed.map(({ r }) => r.topic),
     ],
   );
   const seen = new Map(rows.map((row) => [row.i, row.same]));
@@ -458,12 +477,54 @@ async function findReplays(
   return verdicts;
 }
 
-function asRejected(r: EventRequest, reason: string): RejectedRequest {
+/**
+ * Replay rules for signed Remote ID payloads, by index. A fix's event id is derived from its
+ * own message bytes and time, so a fix already stored is that fix heard again (a redelivery, or
+ * a second receiver of the same gateway), never other content under its id: a duplicate. A fix
+ * new to OreGuard that occurred longer ago than the allowed lateness makes the payload a replay,
+ * as does a payload without a fix received longer ago than that. Unsigned payloads skip this.
+ */
+async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreRequest[]): Promise<Map<number, string>> {
+  const verdicts = new Map<number, string>();
+  const signed = requests.flatMap((r, index) => (r.type === 'remoteid' && r.signed ? [{ r, index }] : []));
+  if (signed.length === 0) return verdicts;
+  const fixes = signed.flatMap(({ r }) => r.report.fixes.map((fix) => ({ siteId: r.report.siteId, gatewayId: r.report.gatewayId, eventId: fix.eventId })));
+  const known = new Set<string>();
+  if (fixes.length > 0) {
+    const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string }>(
+      `SELECT e.site_id, e.gateway_id, e.event_id
+         FROM unnest($1::text[], $2::text[], $3::uuid[]) AS u(site_id, gateway_id, event_id)
+         JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
+      [fixes.map((f) => f.siteId), fixes.map((f) => f.gatewayId), fixes.map((f) => f.eventId)],
+    );
+    for (const row of rows) known.add(`${row.site_id}/${row.gateway_id}/${row.event_id}`);
+  }
+  for (const { r, index } of signed) {
+    const { report } = r;
+    const late = (at: Date) => r.receivedAt.getTime() - at.getTime() > r.assembly.allowedLatenessMs;
+    if (report.fixes.length === 0) {
+      if (late(report.receivedAt)) verdicts.set(index, REPLAYED_LATE_REPORT_REASON);
+      continue;
+    }
+    const stale = report.fixes.find((fix) => !known.has(`${report.siteId}/${report.gatewayId}/${fix.eventId}`) && late(fix.occurredAt));
+    if (stale) verdicts.set(index, `${stale.path}: Location time ${stale.occurredAt.toISOString()} older than the allowed lateness (replay)`);
+  }
+  return verdicts;
+}
+
+/** The site and gateway a request to store comes from (not a rejected or ignored one). */
+function sourceOf(r: StoreRequest): { siteId: string; gatewayId: string } | undefined {
+  return r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' ? r : undefined;
+}
+
+/** A request the store refuses (a replay, an unregistered source), as the rejected message it is kept as. */
+function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest, reason: string): RejectedRequest {
+  const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r;
   return {
     type: 'rejected',
     topic: r.topic,
-    siteId: r.event.siteId,
-    gatewayId: r.event.gatewayId,
+    siteId: source.siteId,
+    gatewayId: source.gatewayId,
     reason,
     payload: Buffer.from(r.raw, 'utf8'),
     receivedAt: r.receivedAt,
@@ -529,8 +590,12 @@ async function lockGateways(tx: PoolClient, gateways: readonly [string, string][
 }
 
 /**
- * Sites, gateways and sensors register themselves on first sight. The cache remembers what
- * is known to exist so the hot path skips the registry once a source has been seen.
+ * Sites, gateways and sensors register themselves on first sight, unless `requireRegistered`:
+ * then what a site or gateway no admin registered sends is refused (and new sensors of a
+ * registered gateway still register themselves). The cache remembers what is known to exist
+ * (and, with `requireRegistered`, to be registered) so the hot path skips the registry once a
+ * source has been seen; an unregistered one is looked up again at its next message, so a
+ * registration made anywhere applies at once.
  */
 export class RegistryCache {
   private readonly known = new Set<string>();
@@ -538,6 +603,11 @@ export class RegistryCache {
   /** "site/sensor/zone" already in sensor_zones: the hot path writes only new ones. */
   private readonly zones = new Set<string>();
   private stagedZones: string[] = [];
+  readonly requireRegistered: boolean;
+
+  constructor({ requireRegistered = false }: { requireRegistered?: boolean } = {}) {
+    this.requireRegistered = requireRegistered;
+  }
 
   network(siteId: string, sensorId: string): 'ot' | 'it' | undefined {
     return this.networks.get(`${siteId}/${sensorId}`);
@@ -575,13 +645,21 @@ export class RegistryCache {
     this.stagedZones = [...fresh.keys()];
   }
 
-  async ensure(tx: PoolClient, requests: readonly StoreRequest[]): Promise<void> {
+  /**
+   * Registers the sites, gateways and sensors of the batch seen for the first time; with
+   * `requireRegistered`, returns instead (by index) the requests from an unregistered site or
+   * gateway, with the reason naming it, and registers nothing for them.
+   */
+  async ensure(tx: PoolClient, requests: readonly StoreRequest[]): Promise<Map<number, string>> {
     this.stagedZones = [];
+    this.staged = [];
+    const unregistered = this.requireRegistered ? await this.findUnregistered(tx, requests) : new Map<number, string>();
     const sites = new Set<string>();
     const gateways = new Map<string, [string, string]>();
     const sensors = new Map<string, [string, string, string]>();
-    for (const r of requests) {
-      const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' ? r : undefined;
+    for (const [index, r] of requests.entries()) {
+      if (unregistered.has(index)) continue;
+      const source = sourceOf(r);
       const site = source?.siteId;
       const gateway = source?.gatewayId;
       if (!site || !gateway) continue;
@@ -615,10 +693,49 @@ export class RegistryCache {
     }
     // Remembered only once committed; see commit().
     this.staged = [
+      ...this.staged,
       ...[...sites].map((s) => `s:${s}`),
       ...[...gateways.keys()].map((g) => `g:${g}`),
       ...[...sensors.keys()].map((s) => `n:${s}`),
     ];
+    return unregistered;
+  }
+
+  /**
+   * The requests (by index) whose site no admin registered (`registered_at`) or whose gateway
+   * was never issued a secret: one lookup for the gateways not yet known to be registered.
+   */
+  private async findUnregistered(tx: PoolClient, requests: readonly StoreRequest[]): Promise<Map<number, string>> {
+    const unknown = new Map<string, [string, string]>();
+    for (const r of requests) {
+      const source = sourceOf(r);
+      if (source && !this.known.has(`r:${source.siteId}/${source.gatewayId}`)) {
+        unknown.set(`${source.siteId}/${source.gatewayId}`, [source.siteId, source.gatewayId]);
+      }
+    }
+    const verdicts = new Map<number, string>();
+    if (unknown.size === 0) return verdicts;
+    const list = [...unknown.values()];
+    const { rows } = await tx.query<{ site_id: string; gateway_id: string; site_registered: boolean; gateway_registered: boolean }>(
+      `SELECT k.site_id, k.gateway_id, s.registered_at IS NOT NULL AS site_registered, g.secret_issued_at IS NOT NULL AS gateway_registered
+         FROM unnest($1::text[], $2::text[]) AS k(site_id, gateway_id)
+         LEFT JOIN sites s ON s.id = k.site_id
+         LEFT JOIN gateways g ON g.site_id = k.site_id AND g.id = k.gateway_id`,
+      [list.map((g) => g[0]), list.map((g) => g[1])],
+    );
+    const reasons = new Map<string, string>();
+    for (const row of rows) {
+      const key = `${row.site_id}/${row.gateway_id}`;
+      if (!row.site_registered) reasons.set(key, `site: ${row.site_id} is not registered (INGEST_REQUIRE_REGISTERED)`);
+      else if (!row.gateway_registered) reasons.set(key, `gateway: ${row.gateway_id} is not registered at site ${row.site_id} (INGEST_REQUIRE_REGISTERED)`);
+      else this.staged.push(`r:${key}`, `s:${row.site_id}`, `g:${key}`);
+    }
+    requests.forEach((r, index) => {
+      const source = sourceOf(r);
+      const reason = source && reasons.get(`${source.siteId}/${source.gatewayId}`);
+      if (reason) verdicts.set(index, reason);
+    });
+    return verdicts;
   }
 
   private staged: string[] = [];

@@ -5,7 +5,7 @@ import { FoldProcessor } from 'src/correlation/fold.processor';
 import { Db } from 'src/database/db';
 import { checkSignature } from 'src/domain/events/event-signature';
 import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
-import { acksTopic, type TopicRoute } from 'src/domain/events/topic';
+import { acksTopic, parseTopic, type TopicRoute } from 'src/domain/events/topic';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { GatewayKeyring } from './gateway-keyring';
@@ -27,7 +27,7 @@ const REMOTE_ID_PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class IngestionService implements OnModuleDestroy {
   private readonly logger = new Logger(IngestionService.name);
-  private readonly registry = new RegistryCache();
+  private readonly registry: RegistryCache;
   /** Where messages come from: this instance's own session, or its share of the group's ingest slots. */
   private inbox?: Pick<MqttInbox, 'connected' | 'start' | 'corked' | 'resumeIntake' | 'publish' | 'stopAccepting' | 'close'>;
   private batcher?: IngestBatcher;
@@ -43,7 +43,9 @@ export class IngestionService implements OnModuleDestroy {
     private readonly metrics: Metrics,
     private readonly keyring: GatewayKeyring,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.registry = new RegistryCache({ requireRegistered: config.ingest.requireRegistered });
+  }
 
   get connected(): boolean {
     return this.inbox?.connected ?? false;
@@ -121,15 +123,16 @@ export class IngestionService implements OnModuleDestroy {
   }
 
   /**
-   * From a gateway that must sign, an event message (whatever its content) without a valid
-   * `oreguard-sig` is rejected for that; a signed event goes on with the replay rules on.
+   * From a gateway that must sign, a message on an event-bearing topic (events, suricata,
+   * remoteid; not status), whatever its content, without a valid `oreguard-sig` over its topic
+   * and payload is rejected for that; a signed one goes on with the replay rules on.
    */
   private authenticate(message: InboundMessage, parsed: ParsedMessage): { ok: true; signed: boolean } | { ok: false; rejected: StoreRequest } {
-    const source = parsed.ok ? (parsed.type === 'event' ? parsed.event : undefined) : eventTopicRoute(parsed.route);
+    const source = this.eventBearingSource(message.topic, parsed);
     const key = source && this.keyring.signingKey(source.siteId, source.gatewayId);
     if (!source || !key) return { ok: true, signed: false };
     const check = key.secret
-      ? checkSignature(message.payload, message.properties?.userProperties, key.secret)
+      ? checkSignature(message.topic, message.payload, message.properties?.userProperties, key.secret)
       : { ok: false as const, reason: 'oreguard-sig: this gateway has no readable secret to check it with' };
     if (check.ok) return { ok: true, signed: true };
     return {
@@ -144,6 +147,24 @@ export class IngestionService implements OnModuleDestroy {
         receivedAt: message.receivedAt,
       },
     };
+  }
+
+  /** The site and gateway of a message on an event-bearing topic; undefined for status, acks and topics that fit no pattern. */
+  private eventBearingSource(topic: string, parsed: ParsedMessage): { siteId: string; gatewayId: string } | undefined {
+    if (!parsed.ok) return eventTopicRoute(parsed.route);
+    switch (parsed.type) {
+      case 'event':
+        return parsed.event;
+      case 'remoteid':
+        return parsed.report;
+      case 'status':
+        return undefined;
+      case 'ignored': {
+        // A Suricata record that is not an alert is dropped, but from a gateway that must sign it is checked all the same.
+        const route = parseTopic(this.config.mqtt.topicPrefix, topic);
+        return route.ok ? eventTopicRoute(route.route) : undefined;
+      }
+    }
   }
 
   private toRequest(message: InboundMessage, parsed: ParsedMessage, signed: boolean): StoreRequest {
@@ -177,6 +198,7 @@ export class IngestionService implements OnModuleDestroy {
           topic: message.topic,
           raw: message.payload.toString('utf8'),
           receivedAt,
+          signed,
           assembly: {
             memoryTtlMs: this.config.remoteId.memoryTtlMs,
             maxSpeedMps: this.config.remoteId.maxSpeedMps,
@@ -186,6 +208,7 @@ export class IngestionService implements OnModuleDestroy {
       case 'status':
         return {
           type: 'status',
+          topic: message.topic,
           siteId: parsed.siteId,
           gatewayId: parsed.gatewayId,
           status: parsed.status,
@@ -280,7 +303,7 @@ export class IngestionService implements OnModuleDestroy {
     } else if (outcome.type === 'rejected') {
       const reason = outcome.reason ?? (request.type === 'rejected' ? request.reason : 'unknown');
       this.metrics.eventsRejected.inc({ reason: reasonLabel(reason) });
-      if (outcome.reason) this.logger.warn(`Rejected message on ${request.type === 'event' ? request.topic : '?'}: ${outcome.reason}`);
+      if (outcome.reason) this.logger.warn(`Rejected message on ${'topic' in request ? request.topic : '?'}: ${outcome.reason}`);
     }
   }
 

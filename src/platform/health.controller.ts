@@ -28,8 +28,9 @@ export class HealthController {
   }
 
   /**
-   * Ready when PostgreSQL and Redis answer and, where this instance ingests, MQTT is connected;
-   * 503 otherwise, naming what is down. Each check answers within two seconds.
+   * Ready when PostgreSQL and Redis answer, an admin account exists (someone can register sites,
+   * gateways and users) and, where this instance ingests, MQTT is connected; 503 otherwise,
+   * naming what is down. Each check answers within two seconds.
    */
   @Get('health/ready')
   async ready(@Res({ passthrough: true }) res: Response) {
@@ -37,6 +38,16 @@ export class HealthController {
     checks.postgres = await withTimeout(this.db.query('SELECT 1'), CHECK_TIMEOUT_MS)
       .then(() => 'up')
       .catch((e: Error) => `down: ${e.message || (e as { code?: string }).code}`);
+    if (checks.postgres === 'up') {
+      checks.admin = await this.db
+        .query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin') AS present`)
+        .then(([row]) =>
+          row?.present
+            ? 'up'
+            : 'missing: no admin account yet (set OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD, or run users:create --role admin with the CLI)',
+        )
+        .catch((e: Error) => `down: ${e.message}`);
+    }
     checks.redis = this.foldQueue.available ? 'up' : `down: not connected (${this.foldQueue.status})`;
     if (this.config.roles.has('ingest')) {
       checks.mqtt = this.ingestion.connected ? 'up' : 'down: not connected to the broker';

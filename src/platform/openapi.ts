@@ -65,7 +65,10 @@ const gatewayCredentials = {
   properties: {
     siteId: { type: 'string' },
     gatewayId: { type: 'string' },
-    requireSigned: { type: 'boolean' },
+    requireSigned: {
+      type: 'boolean',
+      description: 'its events, Suricata and Remote ID messages must carry oreguard-sig "v2 sha256=<hex>": HMAC-SHA256 of the topic, a newline and the payload',
+    },
     secret: { type: 'string', description: '64 hex digits; the HMAC-SHA256 key of oreguard-sig, as written' },
     mqttUsername: { type: 'string', description: '{siteId}.{gatewayId}' },
     mqttPassword: { type: 'string', description: 'HMAC-SHA256(secret, "oreguard-mqtt-password"), hex' },
@@ -343,7 +346,8 @@ export function openApiDocument() {
       '/sites': {
         get: { summary: 'The sites the caller may see, with their gateways', security: bearer, responses: { 200: json('Sites'), ...errors } },
         post: {
-          summary: 'Register a site (admins); a site first seen on MQTT may be claimed once (named, given its time zone)',
+          summary:
+            'Register a site (admins); a site first seen on MQTT may be claimed once (named, given its time zone). With INGEST_REQUIRE_REGISTERED (default in production) only registered sites and gateways are ingested',
           security: bearer,
           requestBody: { content: { 'application/json': { schema: z.toJSONSchema(CreateSiteSchema, { io: 'input', unrepresentable: 'any' }) } } },
           responses: { 201: json('The site'), 409: errorResponse, ...errors },
@@ -429,7 +433,13 @@ export function openApiDocument() {
       ...silencePaths(),
       ...rulePaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
-      '/health/ready': { get: { summary: 'Readiness: PostgreSQL, Redis and (ingest role) MQTT', responses: { 200: json('Ready'), 503: json('Not ready') } } },
+      '/health/ready': {
+        get: {
+          summary:
+            'Readiness: PostgreSQL, an admin account (the bootstrap admin), Redis and (ingest role) MQTT; 503 names what is down or missing in checks',
+          responses: { 200: json('Ready'), 503: json('Not ready') },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },
     },
   };

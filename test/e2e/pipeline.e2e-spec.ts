@@ -147,7 +147,7 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
 
   it('reports readiness and serves metrics and the OpenAPI document', async () => {
     const ready = await fetch(`${og.oreguard.baseUrl}/api/v1/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', mqtt: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' } });
     const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/oreguard_events_accepted_total\{source="canonical"\} \d+/);
     expect(metrics).toMatch(/oreguard_events_rejected_total\{reason="drone"\} 1/);

@@ -4,6 +4,7 @@ import { findScenario } from '../../scripts/simulator/scenarios';
 import { untilIngesting } from '../support/ingest-ready';
 import { login } from '../support/live-client';
 import { startInProcess } from '../support/oreguard';
+import { restClient } from '../support/rest-client';
 import { TEST_SERVICES } from '../support/services';
 import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
@@ -174,5 +175,31 @@ describe('simulator scenarios through OreGuard', () => {
       return items.some((i) => i.resolution === 'true_positive') ? items : undefined;
     }, { what: "the yard gateway's health incident, resolved" });
     expect(health[health.length - 1].title).toMatch(/offline/);
+  });
+
+  it('signs what its gateways must sign: Suricata and Remote ID scenarios on signing gateways are stored, none rejected', async () => {
+    const call = restClient(oreguard!.baseUrl);
+    expect((await call(token, 'POST', '/sites', { id: 'sim-signed', name: 'Signed gateways', timeZone: ZONE })).status).toBe(201);
+    const scenarios = ['ot-scan-then-tamper', 'remote-id-stream'].map((name) => findScenario(name)!);
+    const secrets: Record<string, string> = {};
+    for (const g of scenarios.flatMap((scenario) => scenario.gateways)) {
+      if (secrets[g.gatewayId]) continue;
+      const created = await call(token, 'POST', '/sites/sim-signed/gateways', { id: g.gatewayId, requireSigned: true });
+      expect(created.status).toBe(201);
+      secrets[g.gatewayId] = created.body.secret;
+      retainedTopics.push(`${ctx.topicPrefix}/sites/sim-signed/gateways/${g.gatewayId}/status`);
+    }
+    for (const scenario of scenarios) {
+      const summary = await runScenario(scenario, { url: TEST_SERVICES.mqttUrl, prefix: ctx.topicPrefix, siteId: 'sim-signed', timeZone: ZONE, speed: SPEED, confirm: true, secrets });
+      const c = summary.confirmations;
+      expect({ scenario: scenario.name, rejected: c.rejected, missing: c.missing, rejections: summary.rejections }).toEqual({
+        scenario: scenario.name,
+        rejected: 0,
+        missing: 0,
+        rejections: [],
+      });
+      expect(c.stored).toBeGreaterThan(0);
+    }
+    expect((await api('/rejected-events?limit=10')).items).toEqual([]);
   });
 });
