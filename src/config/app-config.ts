@@ -59,6 +59,8 @@ export interface AppConfig {
   /** Requests per minute: per user (or address) on REST, per socket on /live. */
   rateLimits: { restPerMinute: number; wsPerMinute: number };
   requestBodyLimitBytes: number;
+  /** Bearer token the metrics scrape must present; undefined: open. Never logged. */
+  metricsToken?: string;
   logLevel: Env['LOG_LEVEL'];
   heapGrowingPercent: number;
   shutdownGraceMs: number;
@@ -78,7 +80,7 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 
 /** A configured value as an error may show it: secrets never, credentials in URLs masked. */
 function shownValue(name: string, value: string): string {
-  if (/SECRET|PASSWORD|KEY/.test(name)) return `a value of ${value.length} characters`;
+  if (/SECRET|PASSWORD|KEY|TOKEN/.test(name)) return `a value of ${value.length} characters`;
   return `"${value.slice(0, 80).replace(/\/\/[^/@\s]*@/, '//***@')}"`;
 }
 
@@ -180,6 +182,7 @@ export function loadConfig(
     },
     rateLimits: { restPerMinute: env.RATE_LIMIT_REST_PER_MINUTE, wsPerMinute: env.RATE_LIMIT_WS_PER_MINUTE },
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
+    metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
     heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

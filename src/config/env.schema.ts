@@ -122,6 +122,11 @@ export const EnvSchema = z.object({
   RATE_LIMIT_WS_PER_MINUTE: positiveInt.default(120),
   /** Largest JSON request body accepted, in bytes; larger ones get 413. */
   REQUEST_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  /**
+   * When set, GET /api/v1/metrics requires `Authorization: Bearer <this token>` (compared in
+   * constant time); unset, the scrape is open, for a port only Prometheus can reach.
+   */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** Failed logins in a row that lock an account. */
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   /** How long a locked account stays locked, in ms. */

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { prepared } from 'src/database/db';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
+import type { RejectionKind } from 'src/domain/events/rejection-kind';
 import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
 import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
@@ -36,6 +37,8 @@ export type StoreRequest =
       topic: string;
       siteId?: string;
       gatewayId?: string;
+      /** What failed, from a closed set (the metrics label); `reason` says it in a sentence. */
+      kind: RejectionKind;
       reason: string;
       payload: Buffer;
       receivedAt: Date;
@@ -55,8 +58,8 @@ export type StoreOutcome =
   /** A Remote ID payload: the ids of the events it made (in order) and of those newly stored. */
   | { type: 'remoteid'; eventIds: string[]; storedIds: number[]; possibleSpoofs: string[] }
   | { type: 'duplicate' }
-  /** `reason` when the store itself refused it (a replay); otherwise the request's own reason. */
-  | { type: 'rejected'; reason?: string }
+  /** `reason` and `kind` when the store itself refused it (a replay); otherwise the request's own. */
+  | { type: 'rejected'; reason?: string; kind?: RejectionKind }
   | { type: 'status'; health: HealthEffect[] }
   | { type: 'ignored' };
 
@@ -369,7 +372,7 @@ export async function storeBatch(
       ],
     );
     for (const { index, r } of rejected) {
-      outcomes[index] = requests[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
+      outcomes[index] = requests[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason, kind: r.kind };
     }
   }
 
@@ -429,6 +432,7 @@ function asRejected(r: EventRequest, reason: string): RejectedRequest {
     topic: r.topic,
     siteId: r.event.siteId,
     gatewayId: r.event.gatewayId,
+    kind: 'replay',
     reason,
     payload: Buffer.from(r.raw, 'utf8'),
     receivedAt: r.receivedAt,

@@ -110,7 +110,10 @@ export function openApiDocument() {
     },
     servers: [{ url: '/api/v1' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for the metrics scrape only' },
+      },
       schemas: {
         Error: {
           type: 'object',
@@ -430,7 +433,16 @@ export function openApiDocument() {
       ...rulePaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
       '/health/ready': { get: { summary: 'Readiness: PostgreSQL, Redis and (ingest role) MQTT', responses: { 200: json('Ready'), 503: json('Not ready') } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics; when METRICS_TOKEN is set, only with Authorization: Bearer <METRICS_TOKEN>',
+          security: [{}, { metricsToken: [] }],
+          responses: {
+            200: { description: 'Prometheus text format', content: { 'text/plain': {} } },
+            401: { ...errorResponse, description: 'METRICS_TOKEN is set and the request does not carry it' },
+          },
+        },
+      },
     },
   };
 }
