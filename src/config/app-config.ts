@@ -45,8 +45,15 @@ export interface AppConfig {
     jwtSecretGenerated: boolean;
     expiresInS: number;
     refreshExpiresInS: number;
-    maxFailures: number;
-    lockMs: number;
+    /** Failed-login throttle (login-throttles.repository.ts): free failures per username and address, and per username. */
+    loginThrottle: {
+      addressFailures: number;
+      accountFailures: number;
+      baseMs: number;
+      maxMs: number;
+      memoryMs: number;
+      knownAddressMs: number;
+    };
     loginRatePerMinute: number;
     bootstrapAdmin?: { username: string; password: string };
   };
@@ -168,8 +175,14 @@ export function loadConfig(
       jwtSecretGenerated: !env.JWT_SECRET,
       expiresInS: env.JWT_EXPIRES_IN_S,
       refreshExpiresInS: env.REFRESH_TOKEN_EXPIRES_IN_S,
-      maxFailures: env.LOGIN_MAX_FAILURES,
-      lockMs: env.LOGIN_LOCK_MS,
+      loginThrottle: {
+        addressFailures: env.LOGIN_MAX_FAILURES,
+        accountFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+        baseMs: env.LOGIN_BACKOFF_BASE_MS,
+        maxMs: env.LOGIN_BACKOFF_MAX_MS,
+        memoryMs: env.LOGIN_FAILURE_MEMORY_MS,
+        knownAddressMs: env.LOGIN_KNOWN_ADDRESS_MS,
+      },
       loginRatePerMinute: env.LOGIN_RATE_PER_MINUTE,
       bootstrapAdmin:
         env.OREGUARD_ADMIN_USERNAME && env.OREGUARD_ADMIN_PASSWORD

@@ -20,6 +20,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       statusCode = ERROR_STATUS[exception.code];
       message = exception.message;
       details = exception.details;
+      const retryAfterS = (details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+      if (statusCode === 429 && typeof retryAfterS === 'number' && !response.headersSent) response.setHeader('Retry-After', String(retryAfterS));
     } else if (exception instanceof HttpException) {
       statusCode = exception.getStatus();
       const body = exception.getResponse();

@@ -218,9 +218,14 @@ export function openApiDocument() {
           responses: {
             200: json('Tokens', tokens),
             400: errorResponse,
-            401: errorResponse,
             413: errorResponse,
-            429: { ...errorResponse, description: 'Account locked after failed logins, or too many attempts from this address' },
+            401: { ...errorResponse, description: 'Invalid username or password: the same answer whether or not the username exists' },
+            429: {
+              ...errorResponse,
+              description:
+                'Throttled after failed logins for this username (from this address, or from every address but the ones the user logged in from), or too many attempts from this address (LOGIN_RATE_PER_MINUTE); the same for names that exist or not. The account is never locked',
+              headers: { 'Retry-After': { description: 'Seconds to wait (also details.retryAfterS)', schema: { type: 'integer' } } },
+            },
           },
         },
       },
@@ -418,6 +423,45 @@ export function openApiDocument() {
           security: bearer,
           requestBody: { content: { 'application/json': { schema: z.toJSONSchema(CreateUserSchema, { io: 'input' }) } } },
           responses: { 201: json('The user'), 409: errorResponse, ...errors },
+        },
+      },
+      '/users/login-throttles': {
+        get: {
+          summary:
+            'Failed-login throttles (admins): every username tried, existing or not, per client address and from every address (address null), with its failures and until when it must wait',
+          security: bearer,
+          responses: {
+            200: json('Throttles, most recent first (at most 500)', {
+              type: 'object',
+              properties: {
+                items: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      username: { type: 'string' },
+                      address: { type: ['string', 'null'], description: 'null: the count over every address' },
+                      failures: { type: 'integer' },
+                      lastFailureAt: { type: ['string', 'null'], format: 'date-time' },
+                      blockedUntil: { type: ['string', 'null'], format: 'date-time' },
+                    },
+                  },
+                },
+              },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/users/login-throttles/{username}': {
+        delete: {
+          summary: "Clear a username's failed logins and waits, from every address (admins); audited as auth.login-throttle-cleared",
+          security: bearer,
+          parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } }],
+          responses: {
+            200: json('What was cleared', { type: 'object', properties: { username: { type: 'string' }, cleared: { type: 'integer' } } }),
+            ...errors,
+          },
         },
       },
       '/users/{id}': {

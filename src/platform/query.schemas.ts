@@ -104,8 +104,12 @@ export const NoBodySchema = z.strictObject({}).optional();
 
 export const RefreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(200) });
 
+const LoginUsernameSchema = z.string().min(1).max(64);
+/** A username as tried at login (any text up to 64 characters), as a path parameter. */
+export const LoginUsernameParamSchema = LoginUsernameSchema;
+
 export const LoginSchema = z.strictObject({
-  username: z.string().min(1).max(64),
+  username: LoginUsernameSchema,
   password: z.string().min(1).max(256),
 });
 
