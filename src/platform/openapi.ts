@@ -40,7 +40,8 @@ const rateLimited = {
   description: 'Over RATE_LIMIT_REST_PER_MINUTE (per user, or per address without a token)',
   headers: { 'Retry-After': { description: 'Seconds until the window ends', schema: { type: 'integer' } } },
 };
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 429: rateLimited };
+const unsupportedMedia = { ...errorResponse, description: 'A body in another charset than UTF-8, or with a Content-Encoding other than gzip, deflate or br' };
+const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 415: unsupportedMedia, 429: rateLimited };
 const tokens = {
   type: 'object',
   properties: {
@@ -118,6 +119,7 @@ export function openApiDocument() {
         Error: {
           type: 'object',
           required: ['statusCode', 'error', 'message'],
+          description: 'Every error. A 400 names the field first in message (`text: must not contain the NUL character or a lone UTF-16 surrogate`); text fields refuse NUL and lone surrogates, cursors are accepted only as issued',
           properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, details: {} },
         },
         Incident: {
@@ -219,6 +221,7 @@ export function openApiDocument() {
             200: json('Tokens', tokens),
             400: errorResponse,
             413: errorResponse,
+            415: unsupportedMedia,
             401: { ...errorResponse, description: 'Invalid username or password: the same answer whether or not the username exists' },
             429: {
               ...errorResponse,
