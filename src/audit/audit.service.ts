@@ -90,7 +90,7 @@ export class AuditService {
       .add('at <= ?', query.to)
       .add('actor = ?', query.actor)
       .add('action = ?', query.action)
-      .before('at', 'id', query.cursor ? decodeCursor(query.cursor) : undefined, 'bigint');
+      .before('at', 'id', query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined, 'bigint');
     const rows = await this.db.query<AuditRow>(
       `SELECT * FROM audit_log ${filter.where} ORDER BY at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,

@@ -24,8 +24,10 @@ export class AuthController {
   @HttpCode(200)
   login(@Body() body: unknown, @Ip() address: string) {
     const now = this.clock.now();
-    if (!this.limiter.allow(address, now.getTime())) {
-      throw new ApplicationError('auth.too-many-attempts', 'Too many login attempts from this address; wait a minute');
+    const allowance = this.limiter.allow(address, now.getTime());
+    if (!allowance.allowed) {
+      const retryAfterS = Math.max(1, Math.ceil(allowance.retryAfterMs / 1000));
+      throw new ApplicationError('auth.too-many-attempts', `Too many login attempts from this address; try again in ${retryAfterS} s`, { retryAfterS });
     }
     const { username, password } = parseRequest(LoginSchema, body, 'body');
     return this.auth.login(username, password, now, address);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { LoginThrottlesRepository } from './login-throttles.repository';
 import { SessionsRepository } from './sessions.repository';
 import { UserAccountsService } from './user-accounts.service';
 import { UsersController } from './users.controller';
@@ -9,7 +10,7 @@ import { UsersRepository } from './users.repository';
 
 @Module({
   controllers: [AuthController, UsersController],
-  providers: [UsersRepository, SessionsRepository, UserAccountsService, AuthService, AuthGuard],
+  providers: [UsersRepository, SessionsRepository, LoginThrottlesRepository, UserAccountsService, AuthService, AuthGuard],
   exports: [AuthService, AuthGuard, UsersRepository],
 })
 export class AuthModule {}

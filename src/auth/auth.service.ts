@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes } from 'node:crypto';
 import { AuditService } from 'src/audit/audit.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { backoffDelayMs, retryAfterSeconds } from 'src/domain/auth/login-backoff';
 import { ApplicationError } from 'src/platform/application-error';
+import { Clock } from 'src/platform/clock';
+import { LoginThrottlesRepository } from './login-throttles.repository';
 import { hashPassword, verifyPassword } from './password-hash';
 import type { Principal } from './principal';
 import { SessionsRepository, type RefreshRefusal } from './sessions.repository';
@@ -35,22 +38,37 @@ const REFUSAL_MESSAGE: Record<RefreshRefusal, string> = {
   reused: 'refreshToken: already used; the session is revoked in case it was stolen. Log in again',
 };
 
+/** How often stale login throttles are deleted. */
+const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
+
 /** Refresh tokens are 256 random bits, so a fast hash is enough to keep the stored form useless. */
 const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const newRefreshToken = () => randomBytes(32).toString('base64url');
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuthService.name);
   private readonly jwt: JwtService;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
+    private readonly throttles: LoginThrottlesRepository,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.jwt = new JwtService({ secret: config.auth.jwtSecret });
+  }
+
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => void this.pruneThrottles(), THROTTLE_PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
   }
 
   /** Creates the bootstrap admin from the environment if no user exists yet. */
@@ -66,33 +84,51 @@ export class AuthService {
     }
   }
 
-  /** Checks the password (with lockout) and opens a session; every attempt goes into the audit record. */
+  /**
+   * Checks the password and opens a session; every attempt goes into the audit record.
+   * Failures slow the guesser down (per username and address, and per username from every
+   * address but the user's known ones) and never lock the account. A name that exists and
+   * one that does not go through the same steps, queries and hashing, and get the same
+   * answers: 401 for a failure, 429 with Retry-After while throttled.
+   */
   async login(username: string, password: string, now: Date, ip?: string): Promise<IssuedTokens> {
+    const policy = this.config.auth.loginThrottle;
+    const address = ip ?? 'unknown';
+    const name = username.slice(0, 64);
+    const knownSince = new Date(now.getTime() - policy.knownAddressMs);
+    const blockedUntil = await this.throttles.blockedUntil(username, address, now, knownSince);
+    if (blockedUntil) {
+      const retryAfterS = retryAfterSeconds(blockedUntil, now);
+      this.logger.warn(`Throttled a login for ${JSON.stringify(name)} from ${address} (${retryAfterS} s to wait)`);
+      await this.audit.record({ actor: { username: name }, action: 'auth.login-throttled', details: { retryAfterS }, ip });
+      throw new ApplicationError('auth.too-many-attempts', `Too many failed logins: try again in ${retryAfterS} s`, { retryAfterS });
+    }
     const user = await this.users.findByUsername(username);
-    const failed = async (reason: 'locked' | 'unknown-user' | 'wrong-password' | 'disabled') => {
+    const valid = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
+    if (!user || !valid || user.disabled) {
+      const reason = !user ? 'unknown-user' : !valid ? 'wrong-password' : 'disabled';
+      const failures = await this.throttles.recordFailure(username, address, now, new Date(now.getTime() - policy.memoryMs));
+      const addressWaitMs = backoffDelayMs(failures.address, { freeFailures: policy.addressFailures, baseMs: policy.baseMs, maxMs: policy.maxMs });
+      const accountWaitMs = backoffDelayMs(failures.account, { freeFailures: policy.accountFailures, baseMs: policy.baseMs, maxMs: policy.maxMs });
+      if (addressWaitMs > 0) await this.throttles.block(username, address, new Date(now.getTime() + addressWaitMs));
+      if (accountWaitMs > 0) await this.throttles.block(username, undefined, new Date(now.getTime() + accountWaitMs));
+      this.logger.warn(`Failed login for ${JSON.stringify(name)} from ${address}`);
       await this.audit.record({
-        actor: { userId: user?.id, username: username.slice(0, 64) },
+        actor: { userId: user?.id, username: name },
         action: 'auth.login-failed',
         target: user?.id,
-        details: { reason },
+        details: {
+          reason,
+          failuresFromAddress: failures.address,
+          failuresFromAll: failures.account,
+          ...(addressWaitMs > 0 && { addressWaitS: Math.ceil(addressWaitMs / 1000) }),
+          ...(accountWaitMs > 0 && { allAddressesWaitS: Math.ceil(accountWaitMs / 1000) }),
+        },
         ip,
       });
-    };
-    if (user?.lockedUntil && user.lockedUntil > now) {
-      await failed('locked');
-      throw new ApplicationError('auth.too-many-attempts', 'Too many failed logins: the account is locked for a while');
-    }
-    const valid = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
-    if (user && !valid) {
-      const { maxFailures, lockMs } = this.config.auth;
-      await this.users.recordFailedLogin(user.id, maxFailures, new Date(now.getTime() + lockMs));
-    }
-    if (!user || !valid || user.disabled) {
-      this.logger.warn(`Failed login for ${JSON.stringify(username.slice(0, 64))}`);
-      await failed(!user ? 'unknown-user' : !valid ? 'wrong-password' : 'disabled');
       throw new ApplicationError('auth.invalid-credentials', 'Invalid username or password');
     }
-    await this.users.recordSuccessfulLogin(user.id);
+    await this.throttles.recordSuccess(username, address, now);
     const refreshToken = newRefreshToken();
     const sessionId = await this.sessions.open(user.id, hashRefreshToken(refreshToken), this.refreshExpiry(now));
     await this.audit.record({ actor: { userId: user.id, username: user.username }, action: 'auth.login', target: user.id, ip });
@@ -159,6 +195,16 @@ export class AuthService {
     const claims: TokenClaims = { sub: user.id, tv: user.tokenVersion, sid: sessionId };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn });
     return { accessToken, expiresIn, refreshToken, refreshExpiresIn: this.config.auth.refreshExpiresInS };
+  }
+
+  private async pruneThrottles(): Promise<void> {
+    const now = this.clock.now();
+    const { memoryMs, knownAddressMs } = this.config.auth.loginThrottle;
+    try {
+      await this.throttles.prune(now, new Date(now.getTime() - memoryMs), new Date(now.getTime() - knownAddressMs));
+    } catch (error) {
+      this.logger.warn(`Could not prune login throttles: ${(error as Error).message}`);
+    }
   }
 
   private refreshExpiry(now: Date): Date {

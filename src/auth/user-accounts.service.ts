@@ -3,8 +3,12 @@ import type { z } from 'zod';
 import { AuditService, type AuditActor } from 'src/audit/audit.service';
 import { ApplicationError } from 'src/platform/application-error';
 import type { CreateUserSchema, UpdateUserSchema } from 'src/platform/query.schemas';
+import { LoginThrottlesRepository, type LoginThrottle } from './login-throttles.repository';
 import { hashPassword } from './password-hash';
 import { UsersRepository, type User } from './users.repository';
+
+/** Most throttles one listing shows (the most recent). */
+const MAX_THROTTLES_LISTED = 500;
 
 export type CreateUserInput = z.infer<typeof CreateUserSchema>;
 export type UpdateUserInput = z.infer<typeof UpdateUserSchema>;
@@ -19,6 +23,7 @@ export class UserAccountsService {
   constructor(
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly throttles: LoginThrottlesRepository,
   ) {}
 
   async create(input: CreateUserInput, actor: AuditActor, ip?: string): Promise<User> {
@@ -58,5 +63,17 @@ export class UserAccountsService {
 
   list(): Promise<User[]> {
     return this.users.list();
+  }
+
+  /** Usernames (existing or not) with failed logins counted, per address and from every address; most recent first. */
+  loginThrottles(): Promise<LoginThrottle[]> {
+    return this.throttles.list(new Date(0), MAX_THROTTLES_LISTED);
+  }
+
+  /** Forgets a username's failed logins and lifts its waits, from every address; audited. */
+  async clearLoginThrottles(username: string, actor: AuditActor, ip?: string): Promise<{ username: string; cleared: number }> {
+    const cleared = await this.throttles.clear(username);
+    await this.audit.record({ actor, action: 'auth.login-throttle-cleared', details: { username, cleared }, ip });
+    return { username, cleared };
   }
 }

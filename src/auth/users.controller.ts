@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApplicationError } from 'src/platform/application-error';
-import { CreateUserSchema, NoQuerySchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
+import { CreateUserSchema, LoginUsernameParamSchema, NoQuerySchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
 import { AuthGuard, type AuthedRequest } from './auth.guard';
 import type { Principal } from './principal';
 import { UserAccountsService } from './user-accounts.service';
+import { loginThrottleView } from './login-throttles.repository';
 import { userView } from './users.repository';
 
 function requireAdmin(principal: Principal): void {
@@ -22,6 +23,22 @@ export class UsersController {
     requireAdmin(req.principal);
     parseRequest(NoQuerySchema, query, 'query');
     return { items: (await this.accounts.list()).map(userView) };
+  }
+
+  /** Failed-login throttles: usernames tried (existing or not), per address and from every address. */
+  @Get('login-throttles')
+  async loginThrottles(@Req() req: AuthedRequest, @Query() query: unknown) {
+    requireAdmin(req.principal);
+    parseRequest(NoQuerySchema, query, 'query');
+    return { items: (await this.accounts.loginThrottles()).map(loginThrottleView) };
+  }
+
+  /** Forgets a username's failed logins and lifts its waits, from every address. */
+  @Delete('login-throttles/:username')
+  async clearLoginThrottles(@Req() req: AuthedRequest, @Param('username') username: string) {
+    requireAdmin(req.principal);
+    const name = parseRequest(LoginUsernameParamSchema, username, 'params');
+    return this.accounts.clearLoginThrottles(name, req.principal, req.ip);
   }
 
   @Post()

@@ -12,7 +12,6 @@ export interface User {
   siteIds: string[];
   disabled: boolean;
   tokenVersion: number;
-  lockedUntil: Date | null;
   createdAt: Date;
 }
 
@@ -24,7 +23,6 @@ interface UserRow {
   site_ids: string[];
   disabled: boolean;
   token_version: number;
-  locked_until: Date | null;
   created_at: Date;
 }
 
@@ -36,7 +34,6 @@ const toUser = (r: UserRow): User => ({
   siteIds: r.site_ids,
   disabled: r.disabled,
   tokenVersion: r.token_version,
-  lockedUntil: r.locked_until,
   createdAt: r.created_at,
 });
 
@@ -83,20 +80,6 @@ export class UsersRepository {
 
   async list(): Promise<User[]> {
     return (await this.db.query<UserRow>('SELECT * FROM users ORDER BY username')).map(toUser);
-  }
-
-  /** Counts a failed login; the maxFailures-th in a row locks the account until lockUntil. */
-  async recordFailedLogin(id: string, maxFailures: number, lockUntil: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-                        locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
-        WHERE id = $1`,
-      [id, maxFailures, lockUntil],
-    );
-  }
-
-  async recordSuccessfulLogin(id: string): Promise<void> {
-    await this.db.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)', [id]);
   }
 
   /** Creates the user only if no user exists at all; returns whether it did. */

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { AuditService } from 'src/audit/audit.service';
+import { LoginThrottlesRepository, type LoginThrottle } from 'src/auth/login-throttles.repository';
 import { UserAccountsService, type UpdateUserInput } from 'src/auth/user-accounts.service';
 import { UsersRepository, type User } from 'src/auth/users.repository';
 import { SystemClock } from 'src/platform/clock';
@@ -14,7 +15,9 @@ import { passwordFrom } from './password-input';
 const OPTION_OF = { username: '--username', password: 'password', role: '--role', siteIds: '--sites', disabled: '--disabled' };
 
 function withAccounts<T>(fn: (accounts: UserAccountsService) => Promise<T>): Promise<T> {
-  return withDatabase((db) => fn(new UserAccountsService(new UsersRepository(db), new AuditService(db, new SystemClock()))));
+  return withDatabase((db) =>
+    fn(new UserAccountsService(new UsersRepository(db), new AuditService(db, new SystemClock()), new LoginThrottlesRepository(db))),
+  );
 }
 
 /** Who the audit record names for a change made from the CLI: the operating-system user. */
@@ -23,6 +26,11 @@ const CLI_ACTOR = { username: `cli:${userInfo().username}` };
 function describeUser(user: User): string {
   const sites = user.role === 'operator' ? ` sites=${user.siteIds.join(',') || '(none)'}` : '';
   return `${user.username} (${user.role}${user.disabled ? ', disabled' : ''})${sites} id=${user.id}`;
+}
+
+function describeThrottle(t: LoginThrottle): string {
+  const blocked = t.blockedUntil && t.blockedUntil > new Date() ? ` waiting until ${t.blockedUntil.toISOString()}` : '';
+  return `${t.username} from ${t.address ?? 'every address'}: ${t.failures} failed${blocked} (last ${t.lastFailureAt?.toISOString() ?? '-'})`;
 }
 
 /**
@@ -83,6 +91,26 @@ export const userCommands: CliCommand[] = [
       const users = await withAccounts((accounts) => accounts.list());
       for (const user of users) out.line(describeUser(user));
       if (users.length === 0) out.line('No users yet');
+    },
+  },
+  {
+    name: 'users:login-throttles',
+    usage: 'users:login-throttles',
+    async run(args, out) {
+      parseOptions(args, {});
+      const throttles = await withAccounts((accounts) => accounts.loginThrottles());
+      for (const throttle of throttles) out.line(describeThrottle(throttle));
+      if (throttles.length === 0) out.line('No failed logins counted');
+    },
+  },
+  {
+    name: 'users:clear-login-throttle',
+    usage: 'users:clear-login-throttle --username <name>   (any name tried, existing or not)',
+    async run(args, out) {
+      const values = parseOptions(args, { username: { type: 'string' } });
+      const username = requireOption(values.username, 'username');
+      const { cleared } = await withAccounts((accounts) => accounts.clearLoginThrottles(username, CLI_ACTOR));
+      out.line(`Cleared ${cleared} login throttle${cleared === 1 ? '' : 's'} of ${username}`);
     },
   },
   changeCommand(

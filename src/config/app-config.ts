@@ -62,8 +62,15 @@ export interface AppConfig {
     jwtSecretGenerated: boolean;
     expiresInS: number;
     refreshExpiresInS: number;
-    maxFailures: number;
-    lockMs: number;
+    /** Failed-login throttle (login-throttles.repository.ts): free failures per username and address, and per username. */
+    loginThrottle: {
+      addressFailures: number;
+      accountFailures: number;
+      baseMs: number;
+      maxMs: number;
+      memoryMs: number;
+      knownAddressMs: number;
+    };
     loginRatePerMinute: number;
     bootstrapAdmin?: { username: string; password: string };
   };
@@ -76,6 +83,8 @@ export interface AppConfig {
   /** Requests per minute: per user (or address) on REST, per socket on /live. */
   rateLimits: { restPerMinute: number; wsPerMinute: number };
   requestBodyLimitBytes: number;
+  /** Bearer token the metrics scrape must present; undefined: open. Never logged. */
+  metricsToken?: string;
   logLevel: Env['LOG_LEVEL'];
   heapGrowingPercent: number;
   shutdownGraceMs: number;
@@ -95,7 +104,7 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 
 /** A configured value as an error may show it: secrets never, credentials in URLs masked. */
 function shownValue(name: string, value: string): string {
-  if (/SECRET|PASSWORD|KEY/.test(name)) return `a value of ${value.length} characters`;
+  if (/SECRET|PASSWORD|KEY|TOKEN/.test(name)) return `a value of ${value.length} characters`;
   return `"${value.slice(0, 80).replace(/\/\/[^/@\s]*@/, '//***@')}"`;
 }
 
@@ -188,8 +197,14 @@ export function loadConfig(
       jwtSecretGenerated: !env.JWT_SECRET,
       expiresInS: env.JWT_EXPIRES_IN_S,
       refreshExpiresInS: env.REFRESH_TOKEN_EXPIRES_IN_S,
-      maxFailures: env.LOGIN_MAX_FAILURES,
-      lockMs: env.LOGIN_LOCK_MS,
+      loginThrottle: {
+        addressFailures: env.LOGIN_MAX_FAILURES,
+        accountFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+        baseMs: env.LOGIN_BACKOFF_BASE_MS,
+        maxMs: env.LOGIN_BACKOFF_MAX_MS,
+        memoryMs: env.LOGIN_FAILURE_MEMORY_MS,
+        knownAddressMs: env.LOGIN_KNOWN_ADDRESS_MS,
+      },
       loginRatePerMinute: env.LOGIN_RATE_PER_MINUTE,
       bootstrapAdmin:
         env.OREGUARD_ADMIN_USERNAME && env.OREGUARD_ADMIN_PASSWORD
@@ -202,6 +217,7 @@ export function loadConfig(
     },
     rateLimits: { restPerMinute: env.RATE_LIMIT_REST_PER_MINUTE, wsPerMinute: env.RATE_LIMIT_WS_PER_MINUTE },
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
+    metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
     heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

@@ -153,10 +153,26 @@ export const EnvSchema = z.object({
   RATE_LIMIT_WS_PER_MINUTE: positiveInt.default(120),
   /** Largest JSON request body accepted, in bytes; larger ones get 413. */
   REQUEST_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
-  /** Failed logins in a row that lock an account. */
+  /**
+   * When set, GET /api/v1/metrics requires `Authorization: Bearer <this token>` (compared in
+   * constant time); unset, the scrape is open, for a port only Prometheus can reach.
+   */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * Failed logins in a row for one username from one client address before each further one
+   * makes that address wait (LOGIN_BACKOFF_BASE_MS, doubling). Known and unknown usernames alike.
+   */
   LOGIN_MAX_FAILURES: positiveInt.default(5),
-  /** How long a locked account stays locked, in ms. */
-  LOGIN_LOCK_MS: positiveInt.default(15 * 60_000),
+  /** Failed logins in a row for one username from all addresses together before every address but the user's known ones must wait. */
+  LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(50),
+  /** The first wait a throttled username (and address) gets, in ms; it doubles with each further failure. */
+  LOGIN_BACKOFF_BASE_MS: positiveInt.default(1000),
+  /** The longest wait, in ms. */
+  LOGIN_BACKOFF_MAX_MS: positiveInt.default(15 * 60_000),
+  /** A run of failures is forgotten when its last failure is older than this, in ms. */
+  LOGIN_FAILURE_MEMORY_MS: positiveInt.default(24 * 3600_000),
+  /** An address a user logged in from within this long is known: the all-addresses wait does not apply there, in ms. */
+  LOGIN_KNOWN_ADDRESS_MS: positiveInt.default(30 * 24 * 3600_000),
   /** Login attempts one client address may make per minute. */
   LOGIN_RATE_PER_MINUTE: positiveInt.default(20),
   /** Bootstrap admin account, created if no user exists yet. */

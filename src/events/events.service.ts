@@ -23,7 +23,7 @@ export class EventsService {
       .add('e.severity = ANY(?)', query.severity && SEVERITIES.slice(SEVERITIES.indexOf(query.severity)))
       .add('e.occurred_at >= ?', query.from)
       .add('e.occurred_at <= ?', query.to)
-      .before('e.occurred_at', 'e.id', query.cursor ? decodeCursor(query.cursor) : undefined, 'bigint');
+      .before('e.occurred_at', 'e.id', query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined, 'bigint');
     const rows = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e ${filter.where}
         ORDER BY e.occurred_at DESC, e.id DESC LIMIT ${filter.param(query.limit + 1)}`,
@@ -43,7 +43,7 @@ export class EventsService {
       .add('site_id = ?', query.siteId)
       .add('received_at >= ?', query.from)
       .add('received_at <= ?', query.to)
-      .before('received_at', 'id', query.cursor ? decodeCursor(query.cursor) : undefined, 'bigint');
+      .before('received_at', 'id', query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined, 'bigint');
     const rows = await this.db.query<{ id: string; received_at: Date; topic: string; reason: string; payload: string }>(
       `SELECT id, received_at, topic, reason, payload FROM rejected_events ${filter.where}
         ORDER BY received_at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,

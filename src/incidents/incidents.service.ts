@@ -22,7 +22,7 @@ export class IncidentsService {
   constructor(private readonly db: Db) {}
 
   async list(principal: Principal, query: IncidentQuery) {
-    const rows = await this.page(principal, query, query.cursor ? decodeCursor(query.cursor) : undefined, query.limit + 1);
+    const rows = await this.page(principal, query, query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined, query.limit + 1);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {

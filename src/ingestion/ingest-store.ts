@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { prepared } from 'src/database/db';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
+import type { RejectionKind } from 'src/domain/events/rejection-kind';
 import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
 import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
@@ -38,6 +39,8 @@ export type StoreRequest =
       topic: string;
       siteId?: string;
       gatewayId?: string;
+      /** What failed, from a closed set (the metrics label); `reason` says it in a sentence. */
+      kind: RejectionKind;
       reason: string;
       payload: Buffer;
       receivedAt: Date;
@@ -50,8 +53,8 @@ export type StoreOutcome =
   /** A Remote ID payload: the ids of the events it made (in order) and of those newly stored. */
   | { type: 'remoteid'; eventIds: string[]; storedIds: number[]; possibleSpoofs: string[] }
   | { type: 'duplicate' }
-  /** `reason` when the store itself refused it (a replay); otherwise the request's own reason. */
-  | { type: 'rejected'; reason?: string }
+  /** `reason` and `kind` when the store itself refused it (a replay); otherwise the request's own. */
+  | { type: 'rejected'; reason?: string; kind?: RejectionKind }
   | { type: 'status'; health: HealthEffect[] }
   | { type: 'ignored' };
 
@@ -292,7 +295,7 @@ export async function storeBatch(
   if (unregistered.size > 0) {
     requests = requests.map((r, index) => {
       const reason = unregistered.get(index);
-      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status') ? r : asRejected(r, reason);
+      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status') ? r : asRejected(r, reason, 'unregistered');
     });
   }
 
@@ -421,7 +424,7 @@ export async function storeBatch(
       ],
     );
     for (const { index, r } of rejected) {
-      outcomes[index] = original[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason };
+      outcomes[index] = original[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason, kind: r.kind };
     }
   }
 
@@ -518,13 +521,14 @@ function sourceOf(r: StoreRequest): { siteId: string; gatewayId: string } | unde
 }
 
 /** A request the store refuses (a replay, an unregistered source), as the rejected message it is kept as. */
-function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest, reason: string): RejectedRequest {
+function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest, reason: string, kind: RejectionKind = 'replay'): RejectedRequest {
   const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r;
   return {
     type: 'rejected',
     topic: r.topic,
     siteId: source.siteId,
     gatewayId: source.gatewayId,
+    kind,
     reason,
     payload: Buffer.from(r.raw, 'utf8'),
     receivedAt: r.receivedAt,

@@ -142,6 +142,7 @@ export class IngestionService implements OnModuleDestroy {
         topic: message.topic,
         siteId: source.siteId,
         gatewayId: source.gatewayId,
+        kind: 'signature',
         reason: check.reason,
         payload: message.payload,
         receivedAt: message.receivedAt,
@@ -175,6 +176,7 @@ export class IngestionService implements OnModuleDestroy {
         topic: message.topic,
         siteId: parsed.route?.siteId,
         gatewayId: parsed.route?.gatewayId,
+        kind: parsed.kind,
         reason: parsed.reason,
         payload: message.payload,
         receivedAt,
@@ -301,8 +303,7 @@ export class IngestionService implements OnModuleDestroy {
     } else if (outcome.type === 'duplicate') {
       this.metrics.eventsDuplicate.inc();
     } else if (outcome.type === 'rejected') {
-      const reason = outcome.reason ?? (request.type === 'rejected' ? request.reason : 'unknown');
-      this.metrics.eventsRejected.inc({ reason: reasonLabel(reason) });
+      this.metrics.rejected(outcome.kind ?? (request.type === 'rejected' ? request.kind : 'internal'));
       if (outcome.reason) this.logger.warn(`Rejected message on ${'topic' in request ? request.topic : '?'}: ${outcome.reason}`);
     }
   }
@@ -374,9 +375,4 @@ function eventTopicRoute(route: TopicRoute | undefined): TopicRoute | undefined 
 function routeLabel(parsed: ParsedMessage): string {
   if (!parsed.ok) return 'rejected';
   return parsed.type === 'event' ? parsed.event.source : parsed.type;
-}
-
-/** The field at fault, cut to its first segment so the label set stays small. */
-function reasonLabel(reason: string): string {
-  return reason.split(':')[0].split(/[.[\s]/)[0].slice(0, 40) || 'unknown';
 }

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   'incident.invalid-transition': 409,
   'resource.conflict': 409,
   'request.too-large': 413,
+  'request.unsupported-media': 415,
   'auth.too-many-attempts': 429,
   'request.rate-limited': 429,
 } as const;

@@ -1,10 +1,12 @@
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, HttpCode, Inject, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { Db } from 'src/database/db';
 import { FoldQueue } from 'src/correlation/fold-queue';
 import { IngestionService } from 'src/ingestion/ingestion.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { ApplicationError } from './application-error';
 import { Metrics } from './metrics';
+import { metricsTokenAccepted } from './metrics-token';
 import { NoRateLimit } from './no-rate-limit.decorator';
 
 /** Longest a readiness check waits for its answer, in ms. */
@@ -60,7 +62,12 @@ export class HealthController {
   @Get('metrics')
   @HttpCode(200)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  metricsText() {
+  metricsText(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const token = this.config.metricsToken;
+    if (token && !metricsTokenAccepted(req.headers.authorization, token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new ApplicationError('auth.unauthenticated', 'authorization: the metrics scrape needs the METRICS_TOKEN bearer token');
+    }
     return this.metrics.render();
   }
 

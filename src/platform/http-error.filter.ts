@@ -20,6 +20,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       statusCode = ERROR_STATUS[exception.code];
       message = exception.message;
       details = exception.details;
+      const retryAfterS = (details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+      if (statusCode === 429 && typeof retryAfterS === 'number' && !response.headersSent) response.setHeader('Retry-After', String(retryAfterS));
     } else if (exception instanceof HttpException) {
       statusCode = exception.getStatus();
       const body = exception.getResponse();
@@ -30,6 +32,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     } else if ((exception as { type?: string })?.type === 'entity.too.large') {
       statusCode = 413;
       message = 'body: too large';
+    } else if (isClientError(exception)) {
+      // Refused by Express itself before any handler (a path that does not decode, …): the
+      // client's fault, so a 4xx without a stack, logged as a warning.
+      statusCode = exception.status === 413 || exception.status === 415 ? exception.status : 400;
+      message = exception.status === 413 ? 'body: too large' : exception.status === 415 ? 'content-type: not supported' : 'request: could not be read';
+      this.logger.warn(`Refused a request Express could not read: ${String(exception.message).slice(0, 200)}`);
     } else {
       this.logger.error(exception instanceof Error ? exception : String(exception));
     }
@@ -45,4 +53,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       ...(details === undefined ? {} : { details }),
     });
   }
+}
+
+/** An http-errors style error (Express, body-parser) with a 4xx status meant for the client. */
+function isClientError(exception: unknown): exception is { status: number; message?: unknown } {
+  const status = (exception as { status?: unknown })?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { REJECTION_KINDS, type RejectionKind } from 'src/domain/events/rejection-kind';
 
-/** OreGuard's Prometheus metrics, in a registry of its own (served at /api/v1/metrics). */
+/**
+ * OreGuard's Prometheus metrics, in a registry of its own (served at /api/v1/metrics).
+ * Every label takes its values from a fixed set, never from what a client or gateway sent
+ * (README, "Metrics"): `route` and `source` the topic types and event sources, `reason` the
+ * rejection kinds (REJECTION_KINDS), `subject` and `state` the health schema's enums, `kind` the
+ * event kinds, `state` the queue's job states, `rule` the ids of the rules loaded at start.
+ */
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
@@ -23,9 +30,9 @@ export class Metrics {
     help: 'Events received again and recognised as already stored',
     registers: [this.registry],
   });
-  readonly eventsRejected = new Counter({
+  private readonly eventsRejected = new Counter({
     name: 'oreguard_events_rejected_total',
-    help: 'Messages kept as rejected events, by the field at fault',
+    help: `Messages kept as rejected events, by kind of failure (${REJECTION_KINDS.join(', ')})`,
     labelNames: ['reason'],
     registers: [this.registry],
   });
@@ -146,6 +153,13 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'oreguard_process_' });
+    // Every rejection kind is shown from the start, at 0, so the full set is visible and fixed.
+    for (const kind of REJECTION_KINDS) this.eventsRejected.inc({ reason: kind }, 0);
+  }
+
+  /** The only way to count a rejection: its label is one of the closed set. */
+  rejected(kind: RejectionKind): void {
+    this.eventsRejected.inc({ reason: kind });
   }
 
   onScrape(collector: () => Promise<void>): void {

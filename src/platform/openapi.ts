@@ -40,7 +40,8 @@ const rateLimited = {
   description: 'Over RATE_LIMIT_REST_PER_MINUTE (per user, or per address without a token)',
   headers: { 'Retry-After': { description: 'Seconds until the window ends', schema: { type: 'integer' } } },
 };
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 429: rateLimited };
+const unsupportedMedia = { ...errorResponse, description: 'A body in another charset than UTF-8, or with a Content-Encoding other than gzip, deflate or br' };
+const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 415: unsupportedMedia, 429: rateLimited };
 const tokens = {
   type: 'object',
   properties: {
@@ -113,11 +114,15 @@ export function openApiDocument() {
     },
     servers: [{ url: '/api/v1' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for the metrics scrape only' },
+      },
       schemas: {
         Error: {
           type: 'object',
           required: ['statusCode', 'error', 'message'],
+          description: 'Every error. A 400 names the field first in message (`text: must not contain the NUL character or a lone UTF-16 surrogate`); text fields refuse NUL and lone surrogates, cursors are accepted only as issued',
           properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, details: {} },
         },
         Incident: {
@@ -218,9 +223,15 @@ export function openApiDocument() {
           responses: {
             200: json('Tokens', tokens),
             400: errorResponse,
-            401: errorResponse,
             413: errorResponse,
-            429: { ...errorResponse, description: 'Account locked after failed logins, or too many attempts from this address' },
+            415: unsupportedMedia,
+            401: { ...errorResponse, description: 'Invalid username or password: the same answer whether or not the username exists' },
+            429: {
+              ...errorResponse,
+              description:
+                'Throttled after failed logins for this username (from this address, or from every address but the ones the user logged in from), or too many attempts from this address (LOGIN_RATE_PER_MINUTE); the same for names that exist or not. The account is never locked',
+              headers: { 'Retry-After': { description: 'Seconds to wait (also details.retryAfterS)', schema: { type: 'integer' } } },
+            },
           },
         },
       },
@@ -421,6 +432,45 @@ export function openApiDocument() {
           responses: { 201: json('The user'), 409: errorResponse, ...errors },
         },
       },
+      '/users/login-throttles': {
+        get: {
+          summary:
+            'Failed-login throttles (admins): every username tried, existing or not, per client address and from every address (address null), with its failures and until when it must wait',
+          security: bearer,
+          responses: {
+            200: json('Throttles, most recent first (at most 500)', {
+              type: 'object',
+              properties: {
+                items: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      username: { type: 'string' },
+                      address: { type: ['string', 'null'], description: 'null: the count over every address' },
+                      failures: { type: 'integer' },
+                      lastFailureAt: { type: ['string', 'null'], format: 'date-time' },
+                      blockedUntil: { type: ['string', 'null'], format: 'date-time' },
+                    },
+                  },
+                },
+              },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/users/login-throttles/{username}': {
+        delete: {
+          summary: "Clear a username's failed logins and waits, from every address (admins); audited as auth.login-throttle-cleared",
+          security: bearer,
+          parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } }],
+          responses: {
+            200: json('What was cleared', { type: 'object', properties: { username: { type: 'string' }, cleared: { type: 'integer' } } }),
+            ...errors,
+          },
+        },
+      },
       '/users/{id}': {
         patch: {
           summary: "Change an account (admins); its tokens and live sockets stop working at once",
@@ -440,7 +490,16 @@ export function openApiDocument() {
           responses: { 200: json('Ready'), 503: json('Not ready') },
         },
       },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics; when METRICS_TOKEN is set, only with Authorization: Bearer <METRICS_TOKEN>',
+          security: [{}, { metricsToken: [] }],
+          responses: {
+            200: { description: 'Prometheus text format', content: { 'text/plain': {} } },
+            401: { ...errorResponse, description: 'METRICS_TOKEN is set and the request does not carry it' },
+          },
+        },
+      },
     },
   };
 }

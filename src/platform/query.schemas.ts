@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from 'src/domain/storable-text';
 import { KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.schema';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
 
@@ -9,7 +10,7 @@ export const TimeParamSchema = z.iso
 
 export const PageSchema = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: storableText().max(200).optional(),
 };
 
 /** Lifecycle time ranges of the incident search: `<name>From` ≤ time ≤ `<name>To`, both optional. */
@@ -33,7 +34,7 @@ const incidentSearch = {
   resolution: z.enum(['true_positive', 'false_positive', 'duplicate']).optional(),
   /** The assigned user's id. */
   assignee: z.guid().optional(),
-  q: z.string().min(1).max(200).optional(),
+  q: storableText().min(1).max(200).optional(),
   ...lifecycleRanges,
 };
 
@@ -102,24 +103,28 @@ export const NoQuerySchema = z.strictObject({});
 /** For actions that take no body: absent, or an empty object. */
 export const NoBodySchema = z.strictObject({}).optional();
 
-export const RefreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+export const RefreshSchema = z.strictObject({ refreshToken: storableText().min(1).max(200) });
+
+const LoginUsernameSchema = storableText().min(1).max(64);
+/** A username as tried at login (any text up to 64 characters), as a path parameter. */
+export const LoginUsernameParamSchema = LoginUsernameSchema;
 
 export const LoginSchema = z.strictObject({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: LoginUsernameSchema,
+  password: storableText().min(1).max(256),
 });
 
 export const AssignSchema = z.strictObject({ userId: z.guid() });
-export const NoteSchema = z.strictObject({ text: z.string().trim().min(1).max(4000) });
+export const NoteSchema = z.strictObject({ text: storableText().trim().min(1).max(4000) });
 export const ResolveSchema = z.strictObject({
   resolution: z.enum(['true_positive', 'false_positive', 'duplicate']),
-  note: z.string().trim().min(1).max(4000).optional(),
+  note: storableText().trim().min(1).max(4000).optional(),
 });
 
-const PasswordSchema = z.string().min(10, 'at least 10 characters').max(256);
+const PasswordSchema = storableText().min(10, 'at least 10 characters').max(256);
 const RoleSchema = z.enum(['operator', 'lead', 'admin']);
 export const CreateUserSchema = z.strictObject({
-  username: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64'),
+  username: storableText().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64'),
   password: PasswordSchema,
   role: RoleSchema,
   siteIds: z.array(IdentifierSchema).max(1000).default([]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from 'src/domain/storable-text';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
 import { TimeParamSchema } from 'src/platform/query.schemas';
 
@@ -12,7 +13,7 @@ export const BacktestBodySchema = z
     from: TimeParamSchema,
     to: TimeParamSchema,
     rules: z
-      .array(z.strictObject({ name: z.string().trim().min(1).max(200), text: z.string().max(256 * 1024) }))
+      .array(z.strictObject({ name: storableText().trim().min(1).max(200), text: storableText().max(256 * 1024) }))
       .min(1)
       .max(100)
       .optional(),

@@ -11,7 +11,7 @@ export async function listHeldEvents(db: Db, holdCondition: string, param: unkno
   const params: unknown[] = [param];
   let keyset = '';
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeCursor(query.cursor, 'bigint');
     params.push(cursor.at, cursor.id);
     keyset = `AND (e.occurred_at, e.id) < ($2::timestamptz, $3::bigint)`;
   }

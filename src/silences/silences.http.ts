@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from 'src/domain/storable-text';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
 import { PageSchema, TimeParamSchema } from 'src/platform/query.schemas';
 
@@ -17,12 +18,12 @@ export const HeldQuerySchema = z.strictObject(PageSchema);
 export type HeldQuery = z.infer<typeof HeldQuerySchema>;
 
 /** As a drone's Remote ID Basic ID gives it: a serial number or a registration. */
-export const UasIdSchema = z.string().trim().min(1).max(64);
+export const UasIdSchema = storableText().trim().min(1).max(64);
 
 export const AuthorizedDroneSpecSchema = z.strictObject({
   siteId: IdentifierSchema,
   uasId: UasIdSchema,
-  label: z.string().trim().min(1).max(200),
+  label: storableText().trim().min(1).max(200),
 });
 export type AuthorizedDroneSpec = z.infer<typeof AuthorizedDroneSpecSchema>;
 

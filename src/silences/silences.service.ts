@@ -113,7 +113,7 @@ export class SilencesService {
     } else if (!query.includeExpired) {
       filter.add('s.deleted_at IS NULL AND (s.ends_at IS NULL OR s.ends_at > ?)', this.clock.now());
     }
-    filter.before('s.created_at', 's.id', query.cursor ? decodeCursor(query.cursor) : undefined, 'uuid');
+    filter.before('s.created_at', 's.id', query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined, 'uuid');
     const rows = await this.db.query<SilenceRow & { time_zone: string }>(
       `SELECT s.*, t.time_zone FROM silences s JOIN sites t ON t.id = s.site_id ${filter.where}
         ORDER BY s.created_at DESC, s.id DESC LIMIT ${filter.param(query.limit + 1)}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from 'src/domain/storable-text';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
 
 /** An IANA zone name the runtime knows (Africa/Lubumbashi, UTC, …). */
@@ -13,8 +14,8 @@ export function isTimeZone(value: string): boolean {
 
 export const CreateSiteSchema = z.strictObject({
   id: IdentifierSchema,
-  name: z.string().trim().min(1).max(200),
-  timeZone: z.string().max(64).refine(isTimeZone, 'not an IANA time zone (e.g. Africa/Lubumbashi)'),
+  name: storableText().trim().min(1).max(200),
+  timeZone: storableText().max(64).refine(isTimeZone, 'not an IANA time zone (e.g. Africa/Lubumbashi)'),
 });
 
 export const CreateGatewaySchema = z.strictObject({

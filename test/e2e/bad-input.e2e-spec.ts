@@ -302,7 +302,9 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
     );
     expect(counted).toBe(await rejectedCount());
     expect(metrics).toMatch(/^oreguard_events_rejected_total\{reason="topic"\} 4$/m);
-    expect(metrics).toMatch(/^oreguard_events_rejected_total\{reason="payload"\} 8$/m);
+    expect(metrics).toMatch(/^oreguard_events_rejected_total\{reason="json"\} 6$/m);
+    expect(metrics).toMatch(/^oreguard_events_rejected_total\{reason="size"\} 1$/m);
+    expect(metrics).toMatch(/^oreguard_events_rejected_total\{reason="encoding"\} 1$/m);
   });
 
   it('shows rejected events to the admin only with a token', async () => {

@@ -59,6 +59,20 @@ describe('the administration CLI', () => {
     expect(sites).toMatchObject({ code: 0, stdout: expect.stringContaining('lead-east (operator) sites=kolwezi-1,tarkwa-2') });
   });
 
+  it('lists the login throttles of any name tried and clears one, in the audit record', async () => {
+    for (let i = 0; i < 5; i++) await expect(login(og.oreguard.baseUrl, 'ghost', 'not-the-password')).rejects.toThrow(/401/);
+    const listed = await runCli(['users:login-throttles'], cliEnv);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ghost from \S*127\.0\.0\.1: 5 failed/m);
+    expect(listed.stdout).toMatch(/^ghost from every address: 5 failed/m);
+
+    const cleared = await runCli(['users:clear-login-throttle', '--username', 'ghost'], cliEnv);
+    expect(cleared).toMatchObject({ code: 0, stdout: 'Cleared 2 login throttles of ghost\n' });
+    expect((await runCli(['users:login-throttles'], cliEnv)).stdout).not.toMatch(/^ghost/m);
+    const audit = await og.ctx.db.query(`SELECT actor, details FROM audit_log WHERE action = 'auth.login-throttle-cleared'`);
+    expect(audit).toEqual([{ actor: expect.stringMatching(/^cli:/), details: { username: 'ghost', cleared: 2 } }]);
+  });
+
   it('allows --password for scripts, with a warning', async () => {
     const created = await runCli(['users:create', '--username', 'scripted', '--role', 'lead', '--password', 'scripted-password'], cliEnv);
     expect(created.code).toBe(0);

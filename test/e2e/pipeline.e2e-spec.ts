@@ -150,7 +150,7 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' } });
     const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/oreguard_events_accepted_total\{source="canonical"\} \d+/);
-    expect(metrics).toMatch(/oreguard_events_rejected_total\{reason="drone"\} 1/);
+    expect(metrics).toMatch(/oreguard_events_rejected_total\{reason="schema"\} 1/);
     const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/incidents', '/events', '/rejected-events', '/auth/login']));
   });

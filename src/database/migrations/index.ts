@@ -14,6 +14,7 @@ import { FoldFailures1764790000000 } from './1764790000000-fold-failures';
 import { GinPendingLists1764800000000 } from './1764800000000-gin-pending-lists';
 import { IncidentSpans1764810000000 } from './1764810000000-incident-spans';
 import { SeqGapRanges1764825000000 } from './1764825000000-seq-gap-ranges';
+import { LoginThrottle1764835000000 } from './1764835000000-login-throttle';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   GinPendingLists1764800000000,
   IncidentSpans1764810000000,
   SeqGapRanges1764825000000,
+  LoginThrottle1764835000000,
 ];

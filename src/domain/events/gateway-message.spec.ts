@@ -321,7 +321,7 @@ describe('parseGatewayMessage never throws', () => {
   it('returns a result for a failing sensor registry lookup', () => {
     const result = parse(SCAN_ALERT_PLUS_0100, SURICATA, { ...options, sensorNetwork: () => { throw new Error('registry down'); } });
 
-    expect(result).toEqual({ ok: false, reason: 'payload: could not be parsed (registry down)' });
+    expect(result).toEqual({ ok: false, kind: 'internal', reason: 'payload: could not be parsed (registry down)' });
   });
 
   it('returns a result for thousands of mangled payloads', () => {
@@ -358,5 +358,29 @@ describe('text PostgreSQL cannot store', () => {
       maxFutureMs: 300_000,
     });
     expect(parsed).toMatchObject({ ok: false, reason: 'drone.model: must not contain the NUL character (\\u0000)' });
+  });
+});
+
+describe('parseGatewayMessage: the kind of a rejection, from a closed set', () => {
+  const kindOf = (payload: unknown, topic = EVENTS) => {
+    const result = parse(payload, topic);
+    if (result.ok) throw new Error(`expected a rejection, got ${JSON.stringify(result)}`);
+    return result.kind;
+  };
+
+  it('names where the rejection was made, whatever the payload said', () => {
+    expect(kindOf(aDronePayload(), `${PREFIX}/sites/kolwezi-1/gateways/gw-east/nonsense`)).toBe('topic');
+    expect(kindOf(new Uint8Array(MAX_PAYLOAD_BYTES + 1))).toBe('size');
+    expect(kindOf(new Uint8Array([0x7b, 0xff, 0x7d]))).toBe('encoding');
+    expect(kindOf(toBytes('[1]'))).toBe('json');
+    expect(kindOf(edit(aDronePayload(), (p) => (p.seq = 'x')))).toBe('schema');
+    expect(kindOf(edit(aDronePayload(), (p) => (p.occurredAt = '2030-01-01T00:00:00Z')))).toBe('future');
+    expect(kindOf(edit(aDronePayload(), (p) => (p.drone.model = 'a\u0000b')))).toBe('nul');
+    expect(kindOf(edit(aDronePayload(), (p) => (p.cyber = aCyberPayload().cyber)))).toBe('unknown_field');
+  });
+
+  it('gives every unknown field the same kind, so a flood of new names adds no metric series', () => {
+    const kinds = new Set(Array.from({ length: 50 }, (_, i) => kindOf({ ...aDronePayload(), [`field${i}`]: i })));
+    expect([...kinds]).toEqual(['unknown_field']);
   });
 });

@@ -10,6 +10,7 @@ import type { SiteEvent } from './site-event';
 import { suricataToEvent } from './suricata-record';
 import type { TopicRoute } from './topic';
 import { parseTopic } from './topic';
+import { schemaRejectionKind, type RejectionKind } from './rejection-kind';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
@@ -30,6 +31,9 @@ export type ParsedMessage =
   | { ok: true; type: 'remoteid'; report: RemoteIdReport }
   | {
       ok: false;
+      /** What failed, from a closed set (the metrics label). */
+      kind: RejectionKind;
+      /** A sentence naming the field and the fault. */
       reason: string;
       /** The topic's site and gateway, when the topic itself was fine (to answer on its acks topic). */
       route?: TopicRoute;
@@ -49,16 +53,17 @@ export function parseGatewayMessage(prefix: string, topic: string, payload: Uint
     return parse(prefix, topic, payload, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: `payload: could not be parsed (${message.slice(0, 200)})` };
+    return { ok: false, kind: 'internal', reason: `payload: could not be parsed (${message.slice(0, 200)})` };
   }
 }
 
 function parse(prefix: string, topic: string, payload: Uint8Array, options: ParseOptions): ParsedMessage {
   const parsedTopic = parseTopic(prefix, topic);
-  if (!parsedTopic.ok) return parsedTopic;
+  if (!parsedTopic.ok) return { ok: false, kind: 'topic', reason: parsedTopic.reason };
   const { route } = parsedTopic;
-  const reject = (reason: string, eventId?: string): ParsedMessage => ({
+  const reject = (kind: RejectionKind, reason: string, eventId?: string): ParsedMessage => ({
     ok: false,
+    kind,
     reason,
     route,
     ...(eventId !== undefined && { eventId }),
@@ -66,7 +71,7 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
 
   if (route.type === 'acks') return { ok: true, type: 'ignored', reason: "acks: OreGuard's own replies" };
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-    return reject(`payload: ${payload.byteLength} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit`);
+    return reject('size', `payload: ${payload.byteLength} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit`);
   }
   if (route.type === 'status' && payload.byteLength === 0) {
     // A zero-byte retained publish is how a retained status is cleared: not bad input.
@@ -74,45 +79,49 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
   }
 
   const json = decodeJsonObject(payload);
-  if (!json.ok) return reject(json.reason);
+  if (!json.ok) return reject(json.kind, json.reason);
   const body = json.value;
 
   switch (route.type) {
     case 'events': {
       const result = CanonicalEventSchema.safeParse(body);
       const eventId = readableEventId(body);
-      if (!result.success) return reject(kindMismatch(body) ?? describeFirstIssue(result.error, body), eventId);
+      if (!result.success) {
+        const mismatch = kindMismatch(body);
+        if (mismatch) return reject('unknown_field', mismatch, eventId);
+        return reject(schemaRejectionKind(result.error), describeFirstIssue(result.error, body), eventId);
+      }
       const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
-      if (tooLate) return reject(tooLate, eventId);
+      if (tooLate) return reject('future', tooLate, eventId);
       const nul = findNulCharacter(body);
-      if (nul) return reject(nul, eventId);
+      if (nul) return reject('nul', nul, eventId);
       return { ok: true, type: 'event', event: fromCanonical(route, result.data) };
     }
     case 'suricata': {
       const sensorId = route.sensorId as string;
       const network = options.sensorNetwork?.(route.siteId, route.gatewayId, sensorId) ?? 'ot';
       const result = suricataToEvent(body, { siteId: route.siteId, gatewayId: route.gatewayId, sensorId, network });
-      if (!result.ok) return reject(result.reason);
+      if (!result.ok) return reject(result.kind, result.reason);
       if ('ignored' in result) return { ok: true, type: 'ignored', reason: `suricata: event_type ${JSON.stringify(result.ignored)} is not an alert` };
       const tooLate = checkNotInFuture('timestamp', body['timestamp'], result.event.occurredAt, options);
-      if (tooLate) return reject(tooLate, result.event.eventId);
+      if (tooLate) return reject('future', tooLate, result.event.eventId);
       const nul = findNulCharacter(result.event, 'suricata record');
-      if (nul) return reject(nul, result.event.eventId);
+      if (nul) return reject('nul', nul, result.event.eventId);
       return { ok: true, type: 'event', event: result.event };
     }
     case 'remoteid': {
       const result = readRemoteIdReport({ siteId: route.siteId, gatewayId: route.gatewayId, sensorId: route.sensorId as string }, body);
-      if (!result.ok) return reject(result.reason);
+      if (!result.ok) return reject(result.kind, result.reason);
       const { report } = result;
       const tooLate =
         checkNotInFuture('receivedAt', body['receivedAt'], report.receivedAt, options) ??
         report.fixes.map((fix) => checkNotInFuture(`${fix.path}: Location timestamp`, fix.message.tenthsAfterHour, fix.occurredAt, options)).find(Boolean);
-      if (tooLate) return reject(tooLate);
+      if (tooLate) return reject('future', tooLate);
       return { ok: true, type: 'remoteid', report };
     }
     case 'status': {
       const result = GatewayStatusSchema.safeParse(body);
-      if (!result.success) return reject(describeFirstIssue(result.error, body));
+      if (!result.success) return reject(schemaRejectionKind(result.error), describeFirstIssue(result.error, body));
       return { ok: true, type: 'status', siteId: route.siteId, gatewayId: route.gatewayId, status: result.data };
     }
   }

@@ -3,6 +3,7 @@ import type { Network, Severity } from './canonical-event.schema';
 import { PortSchema } from './canonical-event.schema';
 import { describeFirstIssue } from './describe-issue';
 import { parseEventTime } from './event-time';
+import { schemaRejectionKind, type RejectionKind } from './rejection-kind';
 import { IpAddressSchema } from './ip-address';
 import type { SiteEvent } from './site-event';
 import { cyberCategoryFromSuricata } from './suricata-category';
@@ -19,7 +20,7 @@ export interface SuricataContext {
 export type SuricataResult =
   | { ok: true; event: SiteEvent }
   | { ok: true; ignored: string /* the event_type */ }
-  | { ok: false; reason: string };
+  | { ok: false; kind: Extract<RejectionKind, 'schema' | 'unknown_field'>; reason: string };
 
 const EventTypeSchema = z.object({ event_type: z.string().min(1).max(64) });
 
@@ -56,14 +57,14 @@ export type SuricataAlertRecord = z.infer<typeof SuricataAlertRecordSchema>;
 /** One EVE record as the IDS wrote it: an `alert` becomes a cyber event, any other type is ignored. */
 export function suricataToEvent(record: unknown, ctx: SuricataContext): SuricataResult {
   const typed = EventTypeSchema.safeParse(record);
-  if (!typed.success) return { ok: false, reason: describeFirstIssue(typed.error, record) };
+  if (!typed.success) return { ok: false, kind: schemaRejectionKind(typed.error), reason: describeFirstIssue(typed.error, record) };
   if (typed.data.event_type !== 'alert') return { ok: true, ignored: typed.data.event_type };
 
   const parsed = SuricataAlertRecordSchema.safeParse(record);
-  if (!parsed.success) return { ok: false, reason: describeFirstIssue(parsed.error, record) };
+  if (!parsed.success) return { ok: false, kind: schemaRejectionKind(parsed.error), reason: describeFirstIssue(parsed.error, record) };
   const alert = parsed.data;
   const occurredAt = parseEventTime(alert.timestamp);
-  if (!occurredAt) return { ok: false, reason: `timestamp: cannot be read` };
+  if (!occurredAt) return { ok: false, kind: 'schema', reason: `timestamp: cannot be read` };
 
   return {
     ok: true,

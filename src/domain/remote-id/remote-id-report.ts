@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeFirstIssue } from '../events/describe-issue';
+import { schemaRejectionKind, type RejectionKind } from '../events/rejection-kind';
 import { OREGUARD_NAMESPACE, uuidV5 } from '../events/uuid-v5';
 import { ZonedTimeSchema } from '../events/zoned-time.schema';
 import { fixTimeNear } from './fix-time';
@@ -59,7 +60,9 @@ export interface RemoteIdReport extends RemoteIdRoute {
   fixes: RemoteIdFix[];
 }
 
-export type ReportResult = { ok: true; report: RemoteIdReport } | { ok: false; reason: string };
+export type ReportResult =
+  | { ok: true; report: RemoteIdReport }
+  | { ok: false; kind: Extract<RejectionKind, 'schema' | 'unknown_field' | 'remote_id'>; reason: string };
 
 /**
  * Decodes a `remoteid` payload. Any message that cannot be decoded makes the whole payload
@@ -68,14 +71,14 @@ export type ReportResult = { ok: true; report: RemoteIdReport } | { ok: false; r
  */
 export function readRemoteIdReport(route: RemoteIdRoute, body: unknown): ReportResult {
   const parsed = RemoteIdPayloadSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, reason: describeFirstIssue(parsed.error, body) };
+  if (!parsed.success) return { ok: false, kind: schemaRejectionKind(parsed.error), reason: describeFirstIssue(parsed.error, body) };
   const payload = parsed.data;
 
   const sightings: RemoteIdSighting[] = [];
   for (const [index, hex] of payload.messages.entries()) {
     const path = `messages[${index}]`;
     const decoded = decodeRemoteIdMessage(fromHex(hex));
-    if (!decoded.ok) return { ok: false, reason: `${path}${decoded.at}: ${decoded.reason}` };
+    if (!decoded.ok) return { ok: false, kind: 'remote_id', reason: `${path}${decoded.at}: ${decoded.reason}` };
     const { message } = decoded;
     if (message.type !== 'message_pack') {
       sightings.push({ path, hex: hex.toLowerCase(), message });

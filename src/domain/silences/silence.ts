@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../storable-text';
 import { KindSchema, type Kind } from '../events/canonical-event.schema';
 import { IdentifierSchema } from '../events/identifiers';
 import { WeeklyRecurrenceSchema, type WeeklyRecurrence } from './weekly-window';
@@ -6,7 +7,7 @@ import { WeeklyRecurrenceSchema, type WeeklyRecurrence } from './weekly-window';
 /** A canonical field path: the kind object, then its fields (`cyber.signatureId`, `drone.position.altM`). */
 export const FIELD_PATH_PATTERN = /^(drone|cyber|theft)(\.[A-Za-z][A-Za-z0-9]{0,63}){1,3}$/;
 
-const MatchValueSchema = z.union([z.string().min(1).max(500), z.number(), z.boolean()]);
+const MatchValueSchema = z.union([storableText().min(1).max(500), z.number(), z.boolean()]);
 export type MatchValue = z.infer<typeof MatchValueSchema>;
 
 /** Field path → the value, or any of the values, it must have. */
@@ -36,7 +37,7 @@ export const SilenceSpecSchema = z
     startsAt: InstantSchema.optional(),
     endsAt: InstantSchema.optional(),
     recurrence: WeeklyRecurrenceSchema.optional(),
-    reason: z.string().trim().min(1).max(2000),
+    reason: storableText().trim().min(1).max(2000),
   })
   .superRefine((s, ctx) => {
     if (!s.endsAt && !s.recurrence) {
