@@ -47,7 +47,7 @@ describe('storing signed events', () => {
     const outcomes = await store([request(event), request(event), request({ ...event, severity: 'critical' })]);
 
     expect(outcomes.map((o) => o.type)).toEqual(['stored', 'duplicate', 'rejected']);
-    expect(outcomes[2]).toEqual({ type: 'rejected', reason: 'eventId: already seen (replay)' });
+    expect(outcomes[2]).toEqual({ type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' });
     expect(await ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [event.eventId])).toHaveLength(1);
   });
 
@@ -57,7 +57,7 @@ describe('storing signed events', () => {
 
     expect(await store([request(event, { late: true })])).toEqual([{ type: 'duplicate' }]);
     expect(await store([request(event, { bytes: `${JSON.stringify(event)} ` })])).toEqual([
-      { type: 'rejected', reason: 'eventId: already seen (replay)' },
+      { type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' },
     ]);
   });
 
@@ -66,7 +66,7 @@ describe('storing signed events', () => {
     const unsigned = aDroneEvent();
     const outcomes = await store([request(signed, { late: true }), request(unsigned, { late: true, signed: false })]);
 
-    expect(outcomes[0]).toEqual({ type: 'rejected', reason: 'occurredAt: older than the allowed lateness (replay)' });
+    expect(outcomes[0]).toEqual({ type: 'rejected', reason: 'occurredAt: older than the allowed lateness (replay)', kind: 'replay' });
     expect(outcomes[1].type).toBe('stored');
     const rejected = await ctx.db.query<{ reason: string; gateway_id: string }>(
       'SELECT reason, gateway_id FROM rejected_events WHERE payload LIKE $1',
@@ -86,9 +86,9 @@ describe('storing signed events', () => {
     const elsewhere = 't/sites/kolwezi-1/gateways/gw-1/suricata/ids-s2';
     expect(await store([request(event), request(event, { topic: elsewhere })])).toEqual([
       expect.objectContaining({ type: 'stored' }),
-      { type: 'rejected', reason: 'eventId: already seen (replay)' },
+      { type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' },
     ]);
-    expect(await store([request(event, { topic: elsewhere })])).toEqual([{ type: 'rejected', reason: 'eventId: already seen (replay)' }]);
+    expect(await store([request(event, { topic: elsewhere })])).toEqual([{ type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' }]);
   });
 
   describe('Remote ID payloads', () => {
@@ -129,6 +129,7 @@ describe('storing signed events', () => {
       expect(outcomes[0]).toEqual({
         type: 'rejected',
         reason: expect.stringMatching(/^messages\[0\]: Location time \S+ older than the allowed lateness \(replay\)$/),
+        kind: 'replay',
       });
       expect(outcomes[1]).toMatchObject({ type: 'remoteid', storedIds: [expect.any(Number)] });
       const rejected = await ctx.db.query<{ topic: string; gateway_id: string }>(
@@ -141,7 +142,7 @@ describe('storing signed events', () => {
 
     it('rejects a signed payload without a fix received longer ago than the allowed lateness', async () => {
       expect(await store([remoteId('aa:00:00:00:02:01', hoursAgo(2), { fix: false })])).toEqual([
-        { type: 'rejected', reason: 'receivedAt: older than the allowed lateness (replay)' },
+        { type: 'rejected', reason: 'receivedAt: older than the allowed lateness (replay)', kind: 'replay' },
       ]);
       expect(await store([remoteId('aa:00:00:00:02:02', new Date(), { fix: false })])).toEqual([
         { type: 'remoteid', eventIds: [], storedIds: [], possibleSpoofs: [] },

@@ -93,10 +93,10 @@ describe('storing what unregistered sites and gateways send', () => {
 
     const siteReason = 'site: ghost-1 is not registered (INGEST_REQUIRE_REGISTERED)';
     expect(outcomes).toEqual([
-      { type: 'rejected', reason: siteReason },
-      { type: 'rejected', reason: siteReason },
-      { type: 'rejected', reason: siteReason },
-      { type: 'rejected', reason: siteReason },
+      { type: 'rejected', reason: siteReason, kind: 'unregistered' },
+      { type: 'rejected', reason: siteReason, kind: 'unregistered' },
+      { type: 'rejected', reason: siteReason, kind: 'unregistered' },
+      { type: 'rejected', reason: siteReason, kind: 'unregistered' },
     ]);
     const kept = await ctx.db.query<{ topic: string; site_id: string; gateway_id: string; reason: string }>(
       `SELECT topic, site_id, gateway_id, reason FROM rejected_events WHERE site_id = 'ghost-1' ORDER BY id`,
@@ -117,8 +117,8 @@ describe('storing what unregistered sites and gateways send', () => {
     const registry = new RegistryCache({ requireRegistered: true });
     await registerSite('kolwezi-1');
     expect(await store(registry, [eventFrom('kolwezi-1', 'gw-rogue'), statusFrom('kolwezi-1', 'gw-rogue')])).toEqual([
-      { type: 'rejected', reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)' },
-      { type: 'rejected', reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)' },
+      { type: 'rejected', reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)', kind: 'unregistered' },
+      { type: 'rejected', reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)', kind: 'unregistered' },
     ]);
     expect(await ctx.db.query(`SELECT 1 FROM gateways WHERE id = 'gw-rogue'`)).toEqual([]);
 
@@ -142,7 +142,7 @@ describe('storing what unregistered sites and gateways send', () => {
 
     const registry = new RegistryCache({ requireRegistered: true });
     expect(await store(registry, [eventFrom('tarkwa-2', 'gw-1')])).toEqual([
-      { type: 'rejected', reason: 'site: tarkwa-2 is not registered (INGEST_REQUIRE_REGISTERED)' },
+      { type: 'rejected', reason: 'site: tarkwa-2 is not registered (INGEST_REQUIRE_REGISTERED)', kind: 'unregistered' },
     ]);
   });
 });
