@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { CheckpointSweepService } from './audit/checkpoint-sweep.service';
+import { EvidenceKeyStore } from './audit/evidence-keys';
 import { AuthService } from './auth/auth.service';
 import type { AppConfig } from './config/app-config';
 import { CorrelatorService } from './correlation/correlator.service';
@@ -67,12 +69,16 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   }
 
   await app.get(AuthService).bootstrapAdmin();
+  // The evidence key: the configured one registered, or the kept one opened (made on first start).
+  const evidenceKey = await app.get(EvidenceKeyStore).ensureCurrent(new Date());
+  log.log(`Evidence key ${evidenceKey.signer.keyId}${evidenceKey.made ? ' made (the previous one, if any, retired)' : ''}`);
   if (config.roles.has('worker')) {
     app.get(FoldProcessor).start();
     app.get(CorrelatorService).start();
     app.get(RequeueService).start();
     app.get(EscalationCheckService).start();
     app.get(HeartbeatCheckService).start();
+    app.get(CheckpointSweepService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();
   log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);

@@ -13,6 +13,7 @@ import { Correlator1764780000000 } from './1764780000000-correlator';
 import { FoldFailures1764790000000 } from './1764790000000-fold-failures';
 import { GinPendingLists1764800000000 } from './1764800000000-gin-pending-lists';
 import { IncidentSpans1764810000000 } from './1764810000000-incident-spans';
+import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   FoldFailures1764790000000,
   GinPendingLists1764800000000,
   IncidentSpans1764810000000,
+  EvidenceSigning1764900000000,
 ];
