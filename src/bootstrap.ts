@@ -69,9 +69,11 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   }
 
   await app.get(AuthService).bootstrapAdmin();
-  // The evidence key: the configured one registered, or the kept one opened (made on first start).
-  const evidenceKey = await app.get(EvidenceKeyStore).ensureCurrent(new Date());
-  log.log(`Evidence key ${evidenceKey.signer.keyId}${evidenceKey.made ? ' made (the previous one, if any, retired)' : ''}`);
+  if (config.roles.has('api') || config.roles.has('worker')) {
+    // The evidence key, for bundles and checkpoints: the configured one registered, or the kept one opened (made on first start).
+    const evidenceKey = await app.get(EvidenceKeyStore).ensureCurrent(new Date());
+    log.log(`Evidence key ${evidenceKey.signer.keyId}${evidenceKey.made ? ' made' : ''}`);
+  }
   if (config.roles.has('worker')) {
     app.get(FoldProcessor).start();
     app.get(CorrelatorService).start();

@@ -68,7 +68,7 @@ export class ChainCheckpoints {
   /** Signs and stores a checkpoint of one chain's head (one already there under this key is returned). */
   async write(chain: string, seq: number, headHash: string, signer?: EvidenceSigner): Promise<Checkpoint> {
     const key = signer ?? (await this.keys.signer());
-    const [written] = await this.insert([{ chain, seq, headHash }], key, this.clock.now());
+    const [written] = await this.insert([{ chain, seq, headHash }], key, this.clock.now(), 'bundle');
     if (written) return written;
     const rows = await this.db.query<CheckpointRow>('SELECT * FROM chain_checkpoints WHERE chain = $1 AND seq = $2 AND key_id = $3', [
       chain,
@@ -80,8 +80,9 @@ export class ChainCheckpoints {
 
   /**
    * Checkpoints every chain whose head is past its latest checkpoint: the audit log, and the
-   * incident timelines with entries since the last sweep (the incident_timeline (at) index
-   * finds them). One sweep at a time across instances. Returns how many were written.
+   * incident timelines with entries since the last sweep's checkpoints, less an overlap (the
+   * incident_timeline (at) index finds them; a bundle's checkpoint does not move that mark).
+   * One sweep at a time across instances. Returns how many were written.
    */
   async sweep(): Promise<number> {
     const signer = await this.keys.signer();
@@ -97,11 +98,11 @@ export class ChainCheckpoints {
         [AUDIT_CHAIN],
       );
       if (audit[0] && (audit[0].cp === null || Number(audit[0].cp) < Number(audit[0].seq))) {
-        written += (await this.insert([{ chain: AUDIT_CHAIN, seq: Number(audit[0].seq), headHash: audit[0].hash }], signer, now, tx)).length;
+        written += (await this.insert([{ chain: AUDIT_CHAIN, seq: Number(audit[0].seq), headHash: audit[0].hash }], signer, now, 'sweep', tx)).length;
       }
 
       const { rows: since } = await tx.query<{ at: Date | null }>(
-        `SELECT max(at) AS at FROM chain_checkpoints WHERE starts_with(chain, 'incident/')`,
+        `SELECT max(at) AS at FROM chain_checkpoints WHERE written_by = 'sweep' AND starts_with(chain, 'incident/')`,
       );
       const from = since[0].at ? new Date(since[0].at.getTime() - SWEEP_OVERLAP_MS) : new Date(0);
       const { rows: heads } = await tx.query<{ incident_id: string; chain_seq: number; hash: string }>(
@@ -114,7 +115,7 @@ export class ChainCheckpoints {
       );
       for (let i = 0; i < heads.length; i += SWEEP_BATCH) {
         const batch = heads.slice(i, i + SWEEP_BATCH).map((h) => ({ chain: `incident/${h.incident_id}`, seq: h.chain_seq, headHash: h.hash }));
-        written += (await this.insert(batch, signer, now, tx)).length;
+        written += (await this.insert(batch, signer, now, 'sweep', tx)).length;
       }
       if (written > 0) this.logger.debug(`Signed ${written} chain checkpoints under evidence key ${signer.keyId}`);
       return written;
@@ -125,6 +126,7 @@ export class ChainCheckpoints {
     heads: { chain: string; seq: number; headHash: string }[],
     signer: EvidenceSigner,
     now: Date,
+    writtenBy: 'sweep' | 'bundle',
     q: Queryable = this.db.pool,
   ): Promise<Checkpoint[]> {
     const at = now.toISOString();
@@ -135,11 +137,13 @@ export class ChainCheckpoints {
       at,
       key_id: signer.keyId,
       signature: signText(signer.privateKey, checkpointCanonical({ ...h, at, keyId: signer.keyId })),
+      written_by: writtenBy,
     }));
     const { rows } = await q.query<CheckpointRow>(
-      `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature)
-       SELECT c.chain, c.seq, c.head_hash, c.at, c.key_id, c.signature
-         FROM json_to_recordset($1::json) AS c(chain text, seq bigint, head_hash text, at timestamptz, key_id text, signature text)
+      `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature, written_by)
+       SELECT c.chain, c.seq, c.head_hash, c.at, c.key_id, c.signature, c.written_by
+         FROM json_to_recordset($1::json) AS c(chain text, seq bigint, head_hash text, at timestamptz, key_id text, signature text,
+                                               written_by text)
        ON CONFLICT (chain, seq, key_id) DO NOTHING
        RETURNING *`,
       [JSON.stringify(signed)],

@@ -184,8 +184,16 @@ describe('forged evidence bundles', () => {
   });
 
   it('reports the newest timeline entries deleted past the triggers, once a checkpoint covers them', async () => {
+    // A fifth entry, which only the worker's periodic sweep checkpoints (no bundle is made).
+    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Fence patched' })).status).toBe(200);
+    await waitFor(
+      async () =>
+        (await og.ctx.db.query(`SELECT 1 FROM chain_checkpoints WHERE chain = $1 AND seq = 5 AND written_by = 'sweep'`, [`incident/${incidentId}`]))
+          .length > 0,
+      { what: 'a swept checkpoint of the incident timeline' },
+    );
     const { body: before } = await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`);
-    expect(before).toMatchObject({ intact: true, entries: 4, checkpoint: { seq: 4 } });
+    expect(before).toMatchObject({ intact: true, entries: 5, checkpoint: { seq: 5 } });
     await og.ctx.db.transaction(async (tx) => {
       await tx.query('SET LOCAL session_replication_role = replica');
       await tx.query('DELETE FROM incident_timeline WHERE incident_id = $1 AND chain_seq >= 3', [incidentId]);
@@ -194,7 +202,7 @@ describe('forged evidence bundles', () => {
     expect(body).toMatchObject({
       intact: false,
       entries: 2,
-      firstBroken: { seq: 4, reason: expect.stringMatching(/^the chain ends at position 2, but checkpoint \d+ of .* records 4 entries .*: entries 3 to 4 are missing/) },
+      firstBroken: { seq: 5, reason: expect.stringMatching(/^the chain ends at position 2, but checkpoint \d+ of .* records 5 entries .*: entries 3 to 5 are missing/) },
     });
   });
 

@@ -158,7 +158,7 @@ describe('the hash chains in PostgreSQL', () => {
     const keyId = 'ab'.repeat(32);
     await ctx.db.query(`INSERT INTO evidence_keys (key_id, public_key) VALUES ($1, 'pem')`, [keyId]);
     await ctx.db.query(
-      `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature) VALUES ('audit', 1, $1, now(), $2, 'sig')`,
+      `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature, written_by) VALUES ('audit', 1, $1, now(), $2, 'sig', 'sweep')`,
       ['0'.repeat(64), keyId],
     );
     await expect(ctx.db.query(`UPDATE chain_checkpoints SET seq = 9`)).rejects.toThrow(/chain_checkpoints is append-only: UPDATE refused/);

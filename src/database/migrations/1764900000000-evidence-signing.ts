@@ -43,6 +43,8 @@ export class EvidenceSigning1764900000000 implements MigrationInterface {
         at         timestamptz NOT NULL,
         key_id     text NOT NULL REFERENCES evidence_keys (key_id),
         signature  text NOT NULL,
+        -- The periodic sweep, or an evidence bundle: the sweep takes up from its own last checkpoint.
+        written_by text NOT NULL CHECK (written_by IN ('sweep', 'bundle')),
         UNIQUE (chain, seq, key_id)
       )`);
     await q.query(`CREATE INDEX chain_checkpoints_latest ON chain_checkpoints (chain, seq DESC)`);
