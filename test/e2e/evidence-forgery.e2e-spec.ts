@@ -226,4 +226,20 @@ describe('forged evidence bundles', () => {
       firstBroken: { seq, reason: expect.stringMatching(new RegExp(`entries ${seq - 1} to ${seq} are missing`)) },
     });
   });
+
+  it('reports a checkpoint that the evidence key did not sign', async () => {
+    const forger = aSigner();
+    const [key] = (await evidenceKeys()).body.items;
+    const head = { chain: 'audit', seq: 999, headHash: 'f'.repeat(64), at: new Date().toISOString(), keyId: key.keyId };
+    await og.ctx.db.query(
+      `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature, written_by) VALUES ($1, $2, $3, $4, $5, $6, 'sweep')`,
+      [head.chain, head.seq, head.headHash, head.at, head.keyId, signText(forger.privateKey, checkpointCanonical(head))],
+    );
+    const { body } = await og.rest(admin, 'GET', '/audit/verify');
+    expect(body).toMatchObject({
+      intact: false,
+      checkpoint: { seq: 999 },
+      firstBroken: { reason: expect.stringMatching(new RegExp(`does not verify under evidence key ${key.keyId}: it was not signed by OreGuard`)) },
+    });
+  });
 });
