@@ -195,6 +195,11 @@ describe('checking an evidence bundle offline', () => {
     expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^events\[0\] .*no timeline entry binds this event/) });
   });
 
+  it('finds an event the timeline bound left out of the bundle', () => {
+    const result = checkEvidenceBundle(reSigned((b) => b.events.splice(0, 1), OREGUARD), TRUST);
+    expect(result).toEqual({ ok: false, fault: `timeline entry 100 binds event tarkwa-2/gw-1/${PAYLOAD.eventId}, which the bundle leaves out` });
+  });
+
   it('refuses an unsigned bundle, and one whose change was not signed', () => {
     const { signature: _, ...unsigned } = aBundle();
     expect(checkEvidenceBundle(unsigned, TRUST)).toEqual({ ok: false, fault: expect.stringMatching(/^signature: the bundle is not signed/) });

@@ -164,7 +164,8 @@ export type EvidenceCheck =
 /**
  * Checks a bundle offline: its shape; every timeline hash and link and the stated chain proof;
  * the checkpoint (its chain, its position and hash in the timeline, its signature); that every
- * event is one a timeline entry bound, with the hash of its raw payload; each event against the
+ * event is one a timeline entry bound, with the hash of its raw payload, and that no event the
+ * timeline bound is left out; each event against the
  * raw payload it was derived from (re-parsed exactly as ingestion parsed it); the bundle hash;
  * and the signature, under the key the checker trusts. Returns the first fault found.
  */
@@ -245,6 +246,11 @@ export function checkEvidenceBundle(input: unknown, trust: EvidenceTrust): Evide
     }
     if (typeof outcome === 'string') return fail(`events[${i}] (${event.eventId}): ${outcome}`);
     checked += 1;
+  }
+
+  const shown = new Set(bundle.events.map(eventKey));
+  for (const [key, binding] of bound) {
+    if (!shown.has(key)) return fail(`timeline entry ${binding.entry} binds event ${key}, which the bundle leaves out`);
   }
 
   const expected = bundleHash(input as Record<string, unknown>);
