@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit/audit.controller';
+import { EvidenceKeysController } from './audit/evidence-keys.controller';
 import { AuthModule } from './auth/auth.module';
 import { RateLimitModule } from './auth/rate-limit.module';
 import { EventsController } from './events/events.controller';
@@ -36,6 +37,7 @@ import { SilencesService } from './silences/silences.service';
     SitesController,
     HealthController,
     AuditController,
+    EvidenceKeysController,
     SilencesController,
     AuthorizedDronesController,
     SiteHealthController,

@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { CheckpointSweepService } from './audit/checkpoint-sweep.service';
+import { EvidenceKeyStore } from './audit/evidence-keys';
 import { AuthService } from './auth/auth.service';
 import type { AppConfig } from './config/app-config';
 import { CorrelatorService } from './correlation/correlator.service';
@@ -68,6 +70,11 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   }
 
   await app.get(AuthService).bootstrapAdmin();
+  if (config.roles.has('api') || config.roles.has('worker')) {
+    // The evidence key, for bundles and checkpoints: the configured one registered, or the kept one opened (made on first start).
+    const evidenceKey = await app.get(EvidenceKeyStore).ensureCurrent(new Date());
+    log.log(`Evidence key ${evidenceKey.signer.keyId}${evidenceKey.made ? ' made' : ''}`);
+  }
   if (config.roles.has('worker')) {
     app.get(FoldProcessor).start();
     app.get(CorrelatorService).start();
@@ -75,6 +82,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     app.get(EscalationCheckService).start();
     app.get(HeartbeatCheckService).start();
     app.get(SeqGapCheckService).start();
+    app.get(CheckpointSweepService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();
   log.log(`OreGuard started (roles: ${[...config.roles].join(', ')}${port !== undefined ? `, port ${port}` : ''})`);

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { Principal } from 'src/auth/principal';
 import { Db, type Queryable } from 'src/database/db';
 import { auditCanonical, type AuditLink } from 'src/domain/audit/canonical-json';
@@ -6,7 +6,9 @@ import { Clock } from 'src/platform/clock';
 import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import { SqlFilter } from 'src/platform/sql-filter';
 import type { AuditQuery } from './audit.http';
+import { ChainCheckpoints } from './chain-checkpoints';
 import { verifyChain, type ChainReport } from './chain-report';
+import { AUDIT_CHAIN } from './evidence-signing';
 
 /** Who did it: a signed-in user, a name given at login, or OreGuard itself. */
 export type AuditActor = Pick<Principal, 'userId' | 'username'> | { userId?: undefined; username: string } | 'system';
@@ -64,6 +66,8 @@ export class AuditService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** For verify (the server has it; the CLI, which only records, does not). */
+    @Optional() private readonly checkpoints?: ChainCheckpoints,
   ) {}
 
   /** Appends an entry, in `tx` when given (then it commits or rolls back with the action). */
@@ -103,12 +107,17 @@ export class AuditService {
     };
   }
 
-  /** Recomputes the whole chain, page by page: intact, or the first broken entry and why. */
-  verify(): Promise<ChainReport> {
+  /**
+   * Recomputes the whole chain, page by page, and holds it to its latest signed checkpoint:
+   * intact, or the first broken entry (or the entries missing) and why.
+   */
+  async verify(): Promise<ChainReport> {
+    const checkpoint = await this.checkpoints?.latest(this.db.pool, AUDIT_CHAIN);
     return verifyChain<AuditLink & { id: string; hash: string }>(
       async (afterSeq, limit) =>
         (await this.db.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).map(toLink),
       auditCanonical,
+      checkpoint,
     );
   }
 }

@@ -4,6 +4,7 @@ import { ConfigError } from 'src/config/app-config';
 import { ApplicationError } from 'src/platform/application-error';
 import type { CliCommand, CliOutput } from './cli-command';
 import { CliUsageError, EXIT } from './cli-error';
+import { evidenceCommands } from './evidence-commands';
 import { siteCommands } from './site-commands';
 import { userCommands } from './user-commands';
 
@@ -11,7 +12,7 @@ import { userCommands } from './user-commands';
 Logger.overrideLogger(['error']);
 
 /** Every command the CLI knows; a feature adds its list here. */
-const commands: readonly CliCommand[] = [...userCommands, ...siteCommands];
+const commands: readonly CliCommand[] = [...userCommands, ...siteCommands, ...evidenceCommands];
 
 function help(out: CliOutput): void {
   out.line('OreGuard administration: npm run cli -- <command> [options]');

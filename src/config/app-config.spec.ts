@@ -1,4 +1,7 @@
-import { hostname } from 'node:os';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 /** The error loadConfig throws for this environment (fails the test if it does not throw). */
@@ -192,6 +195,34 @@ describe('loadConfig', () => {
 
     expect(message).toMatch(/^Invalid configuration: GATEWAY_SECRET_KEY: 32 bytes, base64-encoded \(got a value of \d+ characters\)$/);
     expect(message).not.toContain(key);
+  });
+
+  describe('the evidence signing key', () => {
+    const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+    it('is kept in the database when none is given, and taken as given or from its file', () => {
+      expect(loadConfig({}).evidence).toEqual({ signingKeyPem: undefined, checkpointIntervalMs: 60_000 });
+      expect(loadConfig({ EVIDENCE_SIGNING_KEY: ed25519 }).evidence.signingKeyPem).toBe(ed25519);
+      const dir = mkdtempSync(join(tmpdir(), 'oreguard-key-'));
+      try {
+        writeFileSync(join(dir, 'key.pem'), ed25519);
+        expect(loadConfig({ EVIDENCE_SIGNING_KEY_FILE: join(dir, 'key.pem') }).evidence.signingKeyPem).toBe(ed25519);
+        expect(configErrorFor({ EVIDENCE_SIGNING_KEY_FILE: join(dir, 'missing.pem') }).message).toBe(
+          'Invalid configuration: EVIDENCE_SIGNING_KEY_FILE: cannot read it (ENOENT)',
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a key that is not an Ed25519 private key, or two keys, without showing them', () => {
+      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: rsa }).message).toBe('Invalid configuration: EVIDENCE_SIGNING_KEY: an Ed25519 key is needed (got rsa)');
+      const broken = configErrorFor({ EVIDENCE_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----' }).message;
+      expect(broken).toBe('Invalid configuration: EVIDENCE_SIGNING_KEY: not a PEM private key');
+      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: 'secret text' }).message).toMatch(/^Invalid configuration: EVIDENCE_SIGNING_KEY: a PEM PKCS#8 private key \(got a value of \d+ characters\)$/);
+      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: ed25519, EVIDENCE_SIGNING_KEY_FILE: '/k.pem' }).message).toMatch(/set one, not both/);
+    });
   });
 
   it('refuses an admin username without a password', () => {

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
@@ -80,6 +81,11 @@ export interface AppConfig {
     /** True when GATEWAY_SECRET_KEY was unset and the development key is in use. */
     secretKeyIsDevelopmentKey: boolean;
   };
+  evidence: {
+    /** EVIDENCE_SIGNING_KEY (or its file's content), a PEM Ed25519 private key; never logged. Unset: a kept generated key. */
+    signingKeyPem?: string;
+    checkpointIntervalMs: number;
+  };
   /** Requests per minute: per user (or address) on REST, per socket on /live. */
   rateLimits: { restPerMinute: number; wsPerMinute: number };
   requestBodyLimitBytes: number;
@@ -137,6 +143,7 @@ export function loadConfig(
       'Invalid configuration: OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD must be set together',
     );
   }
+  const signingKeyPem = evidenceSigningKey(env);
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -215,6 +222,7 @@ export function loadConfig(
       secretKey: env.GATEWAY_SECRET_KEY ? Buffer.from(env.GATEWAY_SECRET_KEY, 'base64') : DEVELOPMENT_GATEWAY_KEY,
       secretKeyIsDevelopmentKey: !env.GATEWAY_SECRET_KEY,
     },
+    evidence: { signingKeyPem, checkpointIntervalMs: env.EVIDENCE_CHECKPOINT_INTERVAL_MS },
     rateLimits: { restPerMinute: env.RATE_LIMIT_REST_PER_MINUTE, wsPerMinute: env.RATE_LIMIT_WS_PER_MINUTE },
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     metricsToken: env.METRICS_TOKEN,
@@ -223,4 +231,29 @@ export function loadConfig(
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     migrateOnStart: env.MIGRATE_ON_START,
   };
+}
+
+/** EVIDENCE_SIGNING_KEY, or read from EVIDENCE_SIGNING_KEY_FILE; checked to be an Ed25519 private key. */
+function evidenceSigningKey(env: Env): string | undefined {
+  if (env.EVIDENCE_SIGNING_KEY && env.EVIDENCE_SIGNING_KEY_FILE) {
+    throw new ConfigError('Invalid configuration: EVIDENCE_SIGNING_KEY and EVIDENCE_SIGNING_KEY_FILE: set one, not both');
+  }
+  let pem = env.EVIDENCE_SIGNING_KEY;
+  const name = pem ? 'EVIDENCE_SIGNING_KEY' : 'EVIDENCE_SIGNING_KEY_FILE';
+  if (env.EVIDENCE_SIGNING_KEY_FILE) {
+    try {
+      pem = readFileSync(env.EVIDENCE_SIGNING_KEY_FILE, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: EVIDENCE_SIGNING_KEY_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (pem === undefined) return undefined;
+  let type: string | undefined;
+  try {
+    type = createPrivateKey(pem).asymmetricKeyType;
+  } catch {
+    throw new ConfigError(`Invalid configuration: ${name}: not a PEM private key`);
+  }
+  if (type !== 'ed25519') throw new ConfigError(`Invalid configuration: ${name}: an Ed25519 key is needed (got ${type ?? 'unknown'})`);
+  return pem;
 }

@@ -143,6 +143,18 @@ export const EnvSchema = z.object({
     .string()
     .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, '32 bytes, base64-encoded')
     .optional(),
+  /**
+   * Ed25519 private key that signs evidence bundles and chain checkpoints: PEM, PKCS#8
+   * (`openssl genpkey -algorithm ed25519`). Unset (and no EVIDENCE_SIGNING_KEY_FILE): OreGuard
+   * makes a key on first start and keeps it in the database, sealed under GATEWAY_SECRET_KEY,
+   * so every instance signs with the same key. A new key retires the old one, which stays
+   * listed (GET /evidence/keys) so what it signed stays verifiable.
+   */
+  EVIDENCE_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'a PEM PKCS#8 private key' }).optional(),
+  /** A file holding EVIDENCE_SIGNING_KEY (read at start); not both. */
+  EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** How often the worker signs a checkpoint of every chain (incident timelines, audit log) that moved, in ms. */
+  EVIDENCE_CHECKPOINT_INTERVAL_MS: positiveInt.default(60_000),
   /** Access token lifetime in seconds. */
   JWT_EXPIRES_IN_S: positiveInt.default(3600),
   /** A session (its refresh token) ends this long after it was last refreshed, in seconds. */

@@ -5,6 +5,7 @@ import { outagesFromHealth, type HealthChange, type ZoneCoverage } from 'src/dom
 import type { Kind } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
+import { bindEvents, boundEvent, PAYLOAD_SHA256_SQL, type BindableRow } from 'src/incidents/event-binding';
 import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
 import { appendLiveMessages, type LiveMessage } from 'src/live/live-log';
 
@@ -172,13 +173,27 @@ export const correlatorStore = {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
+    // The events matched, with their payload hashes, for the entries that bind them into the
+    // incidents' chains (event-binding.ts): one read for the whole step.
+    const matched = links.length === 0 ? [] : (await tx.query<BindableRow>(
+      `SELECT id, event_id, site_id, gateway_id, ${PAYLOAD_SHA256_SQL()} AS payload_sha256 FROM events WHERE id = ANY($1::bigint[])`,
+      [[...new Set(links.map((l) => l.eventId))]],
+    )).rows;
+    const bound = new Map(matched.map((r) => [Number(r.id), boundEvent(r)]));
     // Hashed here, as the fold does (the trigger only checks each entry continues its chain).
-    const entries: TimelineEntry[] = changes.flatMap((c) => [
-      ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
-      ...(c.type === 'escalated'
-        ? [{ incidentId: c.incident.id, at, actor: 'system', action: 'escalated', details: { from: c.previousSeverity, to: c.incident.severity } }]
-        : []),
-    ]);
+    const entries: TimelineEntry[] = changes.flatMap((c) =>
+      bindEvents(
+        [
+          ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
+          ...(c.type === 'escalated'
+            ? [{ incidentId: c.incident.id, at, actor: 'system', action: 'escalated', details: { from: c.previousSeverity, to: c.incident.severity } }]
+            : []),
+        ],
+        0,
+        c.eventIds,
+        bound,
+      ),
+    );
     const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
     await incidentWrites.applyFold(tx, { opened, updated: changed, links, markFolded: [], foldedAt: at, timeline: chainTimeline(entries, heads) });
     return appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));

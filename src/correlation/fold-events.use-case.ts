@@ -7,6 +7,7 @@ import { trackKey, type DroneSighting } from 'src/domain/incidents/drone-tracks'
 import { foldEvents, type FoldableEvent, type IncidentChange } from 'src/domain/incidents/fold-events';
 import type { Incident } from 'src/domain/incidents/incident';
 import { heldBack, type Hold, type SiteHolds } from 'src/domain/silences/held-back';
+import { bindEvents, boundEvent, type BoundEvent } from 'src/incidents/event-binding';
 import { chainTimeline, incidentView, incidentWrites, type TimelineEntry } from 'src/incidents/incident.repository';
 import { CommittedLive } from 'src/live/committed-live';
 import type { LiveMessage } from 'src/live/live-log';
@@ -183,6 +184,7 @@ export class FoldEventsUseCase {
     }
 
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
+    const bound = new Map(folding.map((r) => [Number(r.id), boundEvent(r)]));
     const messages = await incidentWrites.applyFold(
       tx,
       {
@@ -192,7 +194,7 @@ export class FoldEventsUseCase {
         markFolded: markFolded ? links.map((l) => l.eventId) : [],
         foldedAt: now,
         timeline: chainTimeline(
-          changes.flatMap((c) => timelineEntries(c, now)),
+          changes.flatMap((c) => timelineEntries(c, now, bound)),
           await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
         ),
       },
@@ -278,11 +280,16 @@ function droneSighting(r: FoldRow, d: NonNullable<FoldRow['drone']>): DroneSight
   };
 }
 
-function timelineEntries(change: IncidentChange, at: Date): TimelineEntry[] {
+/**
+ * The change's timeline entries; the one saying the events joined binds them, with their
+ * payload hashes, into the incident's chain (event-binding.ts).
+ */
+function timelineEntries(change: IncidentChange, at: Date, bound: ReadonlyMap<number, BoundEvent>): TimelineEntry[] {
   const base = { incidentId: change.incident.id, at, actor: 'system' };
-  const entries: TimelineEntry[] = [];
+  let entries: TimelineEntry[] = [];
   // A change that only links a track to another joins no events: nothing to say but the link.
-  if (change.type === 'opened' || change.eventIds.length > 0) {
+  const joins = change.type === 'opened' || change.eventIds.length > 0;
+  if (joins) {
     entries.push({
       ...base,
       action: change.type === 'opened' ? 'opened' : 'events-joined',
@@ -293,5 +300,6 @@ function timelineEntries(change: IncidentChange, at: Date): TimelineEntry[] {
   if (change.type === 'escalated') {
     entries.push({ ...base, action: 'escalated', details: { from: change.previousSeverity, to: change.incident.severity } });
   }
+  if (joins) entries = bindEvents(entries, 0, change.eventIds, bound);
   return entries;
 }

@@ -1,14 +1,17 @@
 import type { Kind, Severity } from 'src/domain/events/canonical-event.schema';
 import type { DroneDetection } from 'src/domain/incidents/drone-tracks';
+import { PAYLOAD_SHA256_SQL } from 'src/incidents/event-binding';
 
 /**
  * What folding reads of an event, as SQL over the `events` columns: a fold's own read
  * (fold-read), and the ingest INSERT's RETURNING when a batch is folded in its own transaction.
  * `details` is the SQL for the kind object: silences match on it, so a fold's read names only
- * the sites that hold anything back.
+ * the sites that hold anything back. The raw payload's hash is computed in the same statement,
+ * for the timeline entry that binds the event into its incident's chain (event-binding.ts).
  */
 export function foldColumns(details: string): string {
-  return `id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
+  return `id, event_id, site_id, kind, occurred_at, received_at, severity, zone, gateway_id, sensor_id,
+  ${PAYLOAD_SHA256_SQL()} AS payload_sha256,
   COALESCE(details->>'signature', details->>'category', details->>'detection') AS what,
   CASE WHEN kind = 'drone' THEN jsonb_build_object(
     'detection', details->'detection', 'uasId', details->'uasId', 'trackId', details->'trackId',
@@ -22,6 +25,8 @@ export function foldColumns(details: string): string {
 /** An event as folding reads it (foldColumns). */
 export interface FoldRow {
   id: string;
+  /** The gateway's event id. */
+  event_id: string;
   site_id: string;
   kind: Kind;
   occurred_at: Date;
@@ -43,6 +48,8 @@ export interface FoldRow {
     spoofFix: boolean;
     suspectSince: string | null;
   } | null;
+  /** SHA-256 of the stored raw payload (event-binding.ts). */
+  payload_sha256: string;
   /** The kind object, where it was read (null otherwise). */
   details: Record<string, unknown> | null;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sha256Hex } from 'src/audit/hash-chain';
 import type { Queryable } from 'src/database/db';
 import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
@@ -15,6 +16,7 @@ import {
 import { healthGroupKey, joinHealthIncident, openHealthIncident, tamperDescription } from 'src/domain/health/health-incident';
 import type { Incident } from 'src/domain/incidents/incident';
 import { transitions as lifecycle } from 'src/domain/incidents/transitions';
+import type { BoundEvent } from 'src/incidents/event-binding';
 import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow } from 'src/incidents/incident.repository';
 import type { NewLiveMessage } from 'src/live/live-log';
 
@@ -179,13 +181,20 @@ async function raise(
   );
   if (!rows[0]) return { siteId, gatewayId, transition: t, effect: 'recorded' };
   const storedId = Number(rows[0].id);
+  const bound: BoundEvent = { id: storedId, eventId, siteId, gatewayId, payloadSha256: sha256Hex(ctx.raw) };
   const active = await lockActive(tx, siteId, healthGroupKey(t.subject));
   const entry = (incident: Incident, action: string) => ({
     incidentId: incident.id,
     at: ctx.now,
     actor: 'system',
     action,
-    details: { eventIds: [storedId], eventCount: 1, health: { subject: t.subject, from: t.from, to: t.to, reason: t.reason } },
+    details: {
+      eventIds: [storedId],
+      eventCount: 1,
+      health: { subject: t.subject, from: t.from, to: t.to, reason: t.reason },
+      // The status report it was written from, bound into the chain (event-binding.ts).
+      events: [bound],
+    },
   });
   // The tamper event is folded here, into its sensor-health incident (applyFold marks it folded).
   if (active) {

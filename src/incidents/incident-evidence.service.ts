@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from 'src/audit/audit.service';
+import { ChainCheckpoints } from 'src/audit/chain-checkpoints';
 import type { ChainReport } from 'src/audit/chain-report';
-import { CANONICAL_FORM, EVIDENCE_FORMAT, sealBundle, timelineProof, type EvidenceBundle } from 'src/audit/evidence-bundle';
+import { CANONICAL_FORM, EVIDENCE_FORMAT, sealBundle, timelineProof, type EvidenceBundle, type UnsealedBundle } from 'src/audit/evidence-bundle';
+import { EvidenceKeyStore } from 'src/audit/evidence-keys';
+import { incidentChain } from 'src/audit/evidence-signing';
 import { canSeeSite, type Principal } from 'src/auth/principal';
 import { Db, type Queryable } from 'src/database/db';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
@@ -20,20 +23,25 @@ export class IncidentEvidenceService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly keys: EvidenceKeyStore,
+    private readonly checkpoints: ChainCheckpoints,
   ) {}
 
   async verify(principal: Principal, incidentId: string): Promise<ChainReport> {
     await this.visibleIncident(this.db.pool, principal, incidentId);
-    return verifyTimeline(this.db.pool, incidentId);
+    const checkpoint = await this.checkpoints.latest(this.db.pool, incidentChain(incidentId));
+    return verifyTimeline(this.db.pool, incidentId, checkpoint);
   }
 
   /**
-   * The bundle, read in one snapshot so incident, events and timeline agree; its making is
-   * recorded in the audit log with the chain head and bundle hash, which anchors both in the
-   * global chain.
+   * The bundle, read in one snapshot so incident, events and timeline agree, then signed with
+   * the evidence key together with a checkpoint of the timeline's head (written now, with the
+   * same key); its making is recorded in the audit log with the chain head and bundle hash,
+   * which anchors both in the global chain.
    */
   async evidence(principal: Principal, incidentId: string, ip: string | undefined): Promise<EvidenceBundle> {
-    const bundle = await this.db.transaction(async (tx) => {
+    const signer = await this.keys.signer();
+    const unsigned = await this.db.transaction(async (tx): Promise<Omit<UnsealedBundle, 'checkpoint'>> => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const incident = await this.visibleIncident(tx, principal, incidentId);
       const { rows: events } = await tx.query<EventRow & { topic: string; raw_payload: string }>(
@@ -48,7 +56,7 @@ export class IncidentEvidenceService {
         if (page.length < BUNDLE_TIMELINE_PAGE) break;
         after = page[page.length - 1].seq;
       }
-      return sealBundle({
+      return {
         format: EVIDENCE_FORMAT,
         generatedAt: this.clock.now().toISOString(),
         generatedBy: principal.username,
@@ -57,8 +65,11 @@ export class IncidentEvidenceService {
         events: events.map((e) => ({ ...eventView(e), topic: e.topic, rawPayload: e.raw_payload })),
         timeline,
         chainProof: timelineProof(timeline),
-      });
+      };
     });
+    const proof = unsigned.chainProof;
+    const checkpoint = await this.checkpoints.write(incidentChain(incidentId), proof.entries, proof.headHash, signer);
+    const bundle = sealBundle({ ...unsigned, checkpoint }, signer);
     await this.audit.record({
       actor: principal,
       action: 'evidence.exported',
@@ -68,6 +79,7 @@ export class IncidentEvidenceService {
         timelineEntries: bundle.chainProof.entries,
         headHash: bundle.chainProof.headHash,
         intact: bundle.chainProof.intact,
+        keyId: bundle.signing.keyId,
       },
       ip,
     });

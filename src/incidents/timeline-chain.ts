@@ -1,6 +1,6 @@
 import type { Queryable } from 'src/database/db';
 import { timelineCanonical, type TimelineLink } from 'src/domain/audit/canonical-json';
-import { verifyChain, type ChainReport } from 'src/audit/chain-report';
+import { verifyChain, type ChainReport, type CheckedCheckpoint } from 'src/audit/chain-report';
 
 interface TimelineRow {
   id: string;
@@ -41,7 +41,10 @@ export async function timelinePage(db: Queryable, incidentId: string, afterSeq: 
   return rows.map(toEntry);
 }
 
-/** Recomputes an incident's timeline chain: intact, or its first broken entry and why. */
-export function verifyTimeline(db: Queryable, incidentId: string): Promise<ChainReport> {
-  return verifyChain<ChainedTimelineEntry>((after, limit) => timelinePage(db, incidentId, after, limit), timelineCanonical);
+/**
+ * Recomputes an incident's timeline chain and holds it to its latest checkpoint (read before
+ * the chain): intact, or its first broken entry (or the entries missing) and why.
+ */
+export function verifyTimeline(db: Queryable, incidentId: string, checkpoint?: CheckedCheckpoint): Promise<ChainReport> {
+  return verifyChain<ChainedTimelineEntry>((after, limit) => timelinePage(db, incidentId, after, limit), timelineCanonical, checkpoint);
 }

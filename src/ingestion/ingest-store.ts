@@ -241,7 +241,7 @@ interface StoredEventRow {
 const INSERT_EVENTS_RETURNING_IDS = insertEventsAndGaps('id, site_id, gateway_id, event_id');
 
 /** Returns the events it stored as folding reads them, for a batch folded inline: no read after. */
-const INSERT_EVENTS_RETURNING_FOLD_ROWS = insertEventsAndGaps(`event_id, ${foldColumns('details')}`);
+const INSERT_EVENTS_RETURNING_FOLD_ROWS = insertEventsAndGaps(foldColumns('details'));
 
 export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
 export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';

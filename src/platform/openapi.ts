@@ -119,6 +119,44 @@ export function openApiDocument() {
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for the metrics scrape only' },
       },
       schemas: {
+        ChainReport: {
+          type: 'object',
+          required: ['intact', 'entries', 'checkpoint'],
+          properties: {
+            intact: { type: 'boolean' },
+            entries: { type: 'integer', description: 'Entries that held before any fault' },
+            headHash: { type: 'string', description: 'Intact only: the hash of the last entry' },
+            firstBroken: {
+              type: 'object',
+              description: 'Broken only: the first entry that does not hold (id "checkpoint:<id>" when entries are missing from the head)',
+              properties: { id: { type: 'string' }, seq: { type: 'integer' }, reason: { type: 'string' } },
+            },
+            checkpoint: {
+              type: ['object', 'null'],
+              description: 'The latest signed checkpoint the chain was held to (null: none yet)',
+              properties: {
+                id: { type: 'integer' },
+                seq: { type: 'integer' },
+                headHash: { type: 'string' },
+                at: { type: 'string', format: 'date-time' },
+                keyId: { type: 'string' },
+              },
+            },
+          },
+        },
+        EvidenceKey: {
+          type: 'object',
+          properties: {
+            keyId: { type: 'string', description: 'The fingerprint: lowercase hex SHA-256 of the 32-byte raw Ed25519 public key' },
+            fingerprint: { type: 'string' },
+            algorithm: { type: 'string', enum: ['Ed25519'] },
+            publicKey: { type: 'string', description: 'PEM (SPKI)' },
+            origin: { type: 'string', enum: ['generated', 'configured'] },
+            createdAt: { type: 'string', format: 'date-time' },
+            retiredAt: { type: ['string', 'null'], format: 'date-time' },
+            current: { type: 'boolean' },
+          },
+        },
         Error: {
           type: 'object',
           required: ['statusCode', 'error', 'message'],
@@ -286,20 +324,37 @@ export function openApiDocument() {
       },
       '/incidents/{id}/verify': {
         get: {
-          summary: "Recompute the incident's timeline hash chain: {intact: true, entries, headHash} or {intact: false, entries, firstBroken: {id, seq, reason}}",
+          summary:
+            "Recompute the incident's timeline hash chain and hold it to its latest signed checkpoint: {intact: true, entries, headHash, checkpoint} " +
+            'or {intact: false, entries, firstBroken: {id, seq, reason}, checkpoint}; entries deleted from the head show as missing ' +
+            '(firstBroken.id "checkpoint:<id>")',
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-          responses: { 200: json('The chain check'), 404: errorResponse, ...errors },
+          responses: { 200: json('The chain check', { $ref: '#/components/schemas/ChainReport' }), 404: errorResponse, ...errors },
         },
       },
       '/incidents/{id}/evidence': {
         get: {
           summary:
-            'The evidence bundle: incident, events (normalised, raw payload, topic, receivedAt), timeline with hashes, canonical form, ' +
-            'chain proof and bundle hash; check it offline with `npm run evidence:verify -- bundle.json`. Recorded in the audit log',
+            'The evidence bundle (format oreguard-evidence/2): incident, events (normalised, raw payload, topic, receivedAt), timeline with ' +
+            'hashes (each entry that adds events binds them by the SHA-256 of their raw payload, details.events), canonical form, chain proof, ' +
+            'a signed checkpoint of the timeline head (written now), the signing key (signing: {algorithm, keyId, publicKey}), bundle hash ' +
+            'and Ed25519 signature; check it offline with `npm run evidence:verify -- bundle.json --key <public key from /evidence/keys>` ' +
+            '(or `--fingerprint <keyId>`). Recorded in the audit log',
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { 200: json('The bundle'), 404: errorResponse, ...errors },
+        },
+      },
+      '/evidence/keys': {
+        get: {
+          summary:
+            'The evidence public keys, current and retired, newest first (no token needed: public keys, for whoever checks a bundle; ' +
+            'pin the fingerprint out of band)',
+          responses: {
+            200: json('The keys', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/EvidenceKey' } } } }),
+            429: rateLimited,
+          },
         },
       },
       '/audit': {
@@ -312,9 +367,11 @@ export function openApiDocument() {
       },
       '/audit/verify': {
         get: {
-          summary: "Recompute the audit record's hash chain (leads and admins): intact, or the first broken entry and why",
+          summary:
+            "Recompute the audit record's hash chain (leads and admins) and hold it to its latest signed checkpoint: intact, or the first " +
+            'broken entry (or the entries missing from its head) and why',
           security: bearer,
-          responses: { 200: json('The chain check'), ...errors },
+          responses: { 200: json('The chain check', { $ref: '#/components/schemas/ChainReport' }), ...errors },
         },
       },
       '/incidents/export': {

@@ -11,12 +11,15 @@ import { waitFor } from '../support/wait-for';
 
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'dist', 'scripts', 'verify-evidence.js');
 
-/** Runs the built offline checker (npm run evidence:verify) on a bundle written to a file. */
+/** The evidence key's fingerprint, as GET /evidence/keys serves it (set before the tests). */
+let trusted: string;
+
+/** Runs the built offline checker (npm run evidence:verify) on a bundle written to a file, trusting OreGuard's key. */
 async function offlineCheck(dir: string, name: string, bundle: unknown): Promise<{ code: number; out: string }> {
   const file = join(dir, name);
   writeFileSync(file, JSON.stringify(bundle, null, 2));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, file]);
+    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, file, '--fingerprint', trusted]);
     return { code: 0, out: stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; message: string };
@@ -43,6 +46,7 @@ describe('evidence-grade history', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'oreguard-evidence-'));
     admin = await login(og.oreguard.baseUrl);
+    trusted = (await call(undefined, 'GET', '/evidence/keys')).body.items[0].fingerprint;
     const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'tarkwa-2', 'gw-1');
     await gateway.publish(aTheftEvent());
     const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
@@ -84,7 +88,7 @@ describe('evidence-grade history', () => {
     expect(JSON.parse(bundle.events[0].rawPayload)).toMatchObject({ eventId: bundle.events[0].eventId });
 
     const good = await offlineCheck(dir, 'good.json', bundle);
-    expect(good).toEqual({ code: 0, out: expect.stringMatching(/^OK .*4 timeline entries .*2 events match their raw payloads/) });
+    expect(good).toEqual({ code: 0, out: expect.stringMatching(/^OK .*signed by evidence key .*4 timeline entries .*2 events match their raw payloads/) });
 
     const altered = structuredClone(bundle);
     altered.timeline[3].details.text = 'Nothing to see';

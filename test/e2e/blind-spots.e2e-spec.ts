@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { checkEvidenceBundle } from '../../src/audit/evidence-bundle';
 import { aDroneEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
@@ -101,6 +102,10 @@ describe('blind spots', () => {
     const detail = await call(admin, 'GET', `/incidents/${opened.incident.id}`);
     expect(detail.body.timeline.map((e: any) => e.action)).toEqual(['opened', 'resolved']);
     expect(detail.body.events).toHaveLength(1);
+    // The tamper event OreGuard wrote from the status report is bound into the chain by that report's hash.
+    const bundle = await call(admin, 'GET', `/incidents/${opened.incident.id}/evidence`);
+    const keys = await call(admin, 'GET', '/evidence/keys');
+    expect(checkEvidenceBundle(bundle.body, { publicKey: keys.body.items[0].publicKey })).toMatchObject({ ok: true, eventsNotDerivable: 1 });
     expect((await call(admin, 'GET', `/sites/${SITE}/blind-zones`)).body.zones).toEqual([]);
     // At a time inside the fault, the zone was blind; before it, not.
     expect((await call(admin, 'GET', `/sites/${SITE}/blind-zones?at=${encodeURIComponent(at(2.5))}`)).body.zones).toEqual(['tailings-east']);

@@ -1,3 +1,4 @@
+import { checkEvidenceBundle } from '../../src/audit/evidence-bundle';
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
@@ -70,6 +71,10 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
       { what: 'a correlation incident announced' },
     );
     expect(correlated.incident).toMatchObject({ ruleIds: ['ot-cyber-then-theft'], severity: 'critical', kinds: ['cyber', 'theft'], eventCount: 2 });
+    // The rule's incident binds the events it links into its own chain: its bundle checks out.
+    const bundle = await api(`/incidents/${correlated.incident.id}/evidence`);
+    const keys = await api('/evidence/keys');
+    expect(checkEvidenceBundle(bundle.body, { publicKey: keys.body.items[0].publicKey })).toMatchObject({ ok: true, eventsChecked: 2 });
     live.close();
   });
 

@@ -2,7 +2,9 @@ import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { createDataSource } from '../../src/database/data-source';
 import { AuditChains1764700000000 } from '../../src/database/migrations/1764700000000-audit-chains';
+import { EvidenceSigning1764900000000 } from '../../src/database/migrations/1764900000000-evidence-signing';
 import { auditCanonical, CHAIN_GENESIS, timelineCanonical } from '../../src/domain/audit/canonical-json';
+import { sha256Hex } from '../../src/audit/hash-chain';
 import { chainTimeline, incidentWrites } from '../../src/incidents/incident.repository';
 import { verifyTimeline } from '../../src/incidents/timeline-chain';
 import { createTestContext, type TestContext } from '../support/test-context';
@@ -97,7 +99,7 @@ describe('the hash chains in PostgreSQL', () => {
     } finally {
       await Promise.all(writers.map((c) => c.end()));
     }
-    expect(await verifyTimeline(ctx.db.pool, incidentId)).toEqual({ intact: true, entries: 135, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await verifyTimeline(ctx.db.pool, incidentId)).toEqual({ intact: true, entries: 135, headHash: expect.stringMatching(/^[0-9a-f]{64}$/), checkpoint: null });
   });
 
   it('takes entries the writer chained itself (as the fold does) only when they continue the chain', async () => {
@@ -152,14 +154,41 @@ describe('the hash chains in PostgreSQL', () => {
     await ctx.db.query('UPDATE events SET folded_at = now(), fold_error = NULL WHERE id = $1', [event.id]);
   });
 
-  it('chains the timeline an existing database already holds when the migration runs', async () => {
+  it('keeps checkpoints append-only, and of an evidence key only when it retired', async () => {
+    const keyId = 'ab'.repeat(32);
+    await ctx.db.query(`INSERT INTO evidence_keys (key_id, public_key) VALUES ($1, 'pem')`, [keyId]);
+    await ctx.db.query(
+      `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature, written_by) VALUES ('audit', 1, $1, now(), $2, 'sig', 'sweep')`,
+      ['0'.repeat(64), keyId],
+    );
+    await expect(ctx.db.query(`UPDATE chain_checkpoints SET seq = 9`)).rejects.toThrow(/chain_checkpoints is append-only: UPDATE refused/);
+    await expect(ctx.db.query(`DELETE FROM chain_checkpoints`)).rejects.toThrow(/chain_checkpoints is append-only: DELETE refused/);
+    await expect(ctx.db.query(`TRUNCATE chain_checkpoints`)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    await expect(ctx.db.query(`UPDATE evidence_keys SET public_key = 'other'`)).rejects.toThrow(/evidence_keys is append-only: UPDATE refused/);
+    await expect(ctx.db.query(`DELETE FROM evidence_keys WHERE key_id = $1`, [keyId])).rejects.toThrow(/DELETE refused/);
+    await ctx.db.query(`UPDATE evidence_keys SET retired_at = now() WHERE key_id = $1`, [keyId]);
+  });
+
+  it('chains the timeline an existing database already holds when the migration runs, binding its events', async () => {
     const incidentA = await anIncident();
     const incidentB = await anIncident();
+    const incidentC = await anIncident();
+    await ctx.db.query(`INSERT INTO gateways (site_id, id) VALUES ('kolwezi-1', 'gw-1') ON CONFLICT DO NOTHING`);
+    const raw = '{"eventId": "x", "zone": "north-fence é"}';
+    const [event] = await ctx.db.query<{ id: string; event_id: string }>(
+      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, occurred_at, received_at, source, details, topic, raw_payload)
+       VALUES ('kolwezi-1', 'gw-1', $1, 's-1', 'theft', now(), now(), 'canonical', '{}', 't', $2) RETURNING id, event_id`,
+      [randomUUID(), raw],
+    );
+    await ctx.db.query('INSERT INTO incident_events (incident_id, event_id) VALUES ($1, $2)', [incidentC, event.id]);
     const source = createDataSource(ctx.databaseUrl);
     await source.initialize();
     const runner = source.createQueryRunner();
     try {
       const migration = new AuditChains1764700000000();
+      // The evidence signing migration builds on the chains' guard: out first, back in last.
+      const signing = new EvidenceSigning1764900000000();
+      await signing.down(runner);
       await migration.down(runner);
       await runner.query(
         `INSERT INTO incident_timeline (incident_id, at, actor, action, details) VALUES
@@ -169,12 +198,26 @@ describe('the hash chains in PostgreSQL', () => {
         [incidentA, incidentB],
       );
       await migration.up(runner);
+      await signing.up(runner);
     } finally {
       await runner.release();
       await source.destroy();
     }
     expect(await verifyTimeline(ctx.db.pool, incidentA)).toMatchObject({ intact: true, entries: 2 });
     expect(await verifyTimeline(ctx.db.pool, incidentB)).toMatchObject({ intact: true, entries: 1 });
+    // An event linked before payload hashes existed is bound by an entry of its own.
+    const [recorded] = await ctx.db.query<{ chain_seq: number; details: object }>(
+      `SELECT chain_seq, details FROM incident_timeline WHERE incident_id = $1 AND action = 'events-recorded'`,
+      [incidentC],
+    );
+    expect(recorded).toEqual({
+      chain_seq: 1,
+      details: {
+        eventCount: 1,
+        events: [{ id: Number(event.id), eventId: event.event_id, siteId: 'kolwezi-1', gatewayId: 'gw-1', payloadSha256: sha256Hex(raw) }],
+      },
+    });
+    expect(await verifyTimeline(ctx.db.pool, incidentC)).toMatchObject({ intact: true, entries: 1 });
     // New entries continue the backfilled chain.
     await ctx.db.query(`INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'lead-1', 'acknowledged')`, [incidentA]);
     expect(await verifyTimeline(ctx.db.pool, incidentA)).toMatchObject({ intact: true, entries: 3 });

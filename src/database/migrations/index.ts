@@ -15,6 +15,7 @@ import { GinPendingLists1764800000000 } from './1764800000000-gin-pending-lists'
 import { IncidentSpans1764810000000 } from './1764810000000-incident-spans';
 import { SeqGapRanges1764825000000 } from './1764825000000-seq-gap-ranges';
 import { LoginThrottle1764835000000 } from './1764835000000-login-throttle';
+import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   IncidentSpans1764810000000,
   SeqGapRanges1764825000000,
   LoginThrottle1764835000000,
+  EvidenceSigning1764900000000,
 ];

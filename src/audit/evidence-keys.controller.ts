@@ -1,0 +1,19 @@
+import { Controller, Get } from '@nestjs/common';
+import { EvidenceKeyStore } from './evidence-keys';
+
+/**
+ * The evidence public keys, current and retired, with their fingerprints: what a checker of an
+ * evidence bundle verifies its signature with. Public, like any public key: whoever holds a
+ * bundle (a court, an insurer, an auditor) may need the key without an OreGuard account, and
+ * nothing here helps forge a signature. The trust comes from comparing the fingerprint with one
+ * obtained out of band (pinned), not from this route (still rate-limited like all of REST).
+ */
+@Controller('evidence')
+export class EvidenceKeysController {
+  constructor(private readonly keys: EvidenceKeyStore) {}
+
+  @Get('keys')
+  async list() {
+    return { items: await this.keys.list() };
+  }
+}
