@@ -2,6 +2,7 @@ import { Db } from '../../src/database/db';
 import { ConfirmingGateway } from '../support/confirming-gateway';
 import { EventStream } from '../support/event-stream';
 import { MosquittoServer } from '../support/mosquitto-server';
+import { LiveClient, login } from '../support/live-client';
 import { freePort, OreGuardProcess } from '../support/oreguard';
 import { PostgresServer } from '../support/postgres-server';
 import { TEST_SERVICES } from '../support/services';
@@ -27,6 +28,19 @@ describe('PostgreSQL crashes while gateways stream', () => {
   const gateways: ConfirmingGateway[] = [];
   /** Events the first test sent (and saw stored). */
   let sentBefore = 0;
+  /** An operator console watching both sites throughout: it must miss and repeat nothing. */
+  let live: LiveClient | undefined;
+  const SITES = ['kolwezi-1', 'tarkwa-2'];
+
+  /** Each site's live messages as the console got them are exactly 1..the site's last seq in the log. */
+  const expectGapFreeLive = async (client: LiveClient, earlier: Record<string, number[]> = {}) => {
+    for (const site of SITES) {
+      const [{ last }] = await db.query<{ last: number }>('SELECT coalesce(max(seq), 0)::int AS last FROM live_messages WHERE site_id = $1', [site]);
+      await waitFor(() => client.lastSeq(site) === last, { timeoutMs: 15_000, what: `the console at seq ${last} of ${site}` });
+      const seqs = [...(earlier[site] ?? []), ...client.forSite(site).map((m) => m.seq)];
+      expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    }
+  };
   const prefix = `test/pg-outage-${process.pid}`;
   const queuePrefix = `test-pg-outage-${process.pid}`;
 
@@ -55,6 +69,7 @@ describe('PostgreSQL crashes while gateways stream', () => {
   }, 90_000);
 
   afterAll(async () => {
+    live?.close();
     for (const gateway of gateways) await gateway.close().catch(() => undefined);
     await oreguard?.stop('SIGKILL');
     await db?.close().catch(() => undefined);
@@ -70,7 +85,8 @@ describe('PostgreSQL crashes while gateways stream', () => {
   };
 
   it('keeps running, stops confirming, and within 5 s of its return confirms and stores every event once', async () => {
-    for (const site of ['kolwezi-1', 'tarkwa-2']) {
+    live = await LiveClient.connect(oreguard.baseUrl, await login(oreguard.baseUrl), { resumeAfter: Object.fromEntries(SITES.map((s) => [s, 0])) });
+    for (const site of SITES) {
       for (const gw of ['gw-1', 'gw-2']) gateways.push(await ConfirmingGateway.connect(prefix, site, gw, { url: broker.url, resendAfterMs: 3000 }));
     }
     const stream = new EventStream(gateways, RATE);
@@ -122,6 +138,8 @@ describe('PostgreSQL crashes while gateways stream', () => {
           GROUP BY e.id) per_event GROUP BY links`,
     );
     expect(links).toEqual([{ links: 1, n: stream.sent.length }]);
+    // The console connected throughout got every live message of both sites once, in order.
+    await expectGapFreeLive(live);
     expect(oreguard.output).toContain('Lost a connection to PostgreSQL');
     expect(oreguard.output).toContain('PostgreSQL answers again');
     expect(oreguard.output).not.toContain(PASSWORD);
@@ -133,6 +151,8 @@ describe('PostgreSQL crashes while gateways stream', () => {
   }, 120_000);
 
   it('stops promptly on SIGTERM with PostgreSQL away, then at start-up waits for it, naming where it looks but never the password', async () => {
+    const before = Object.fromEntries(SITES.map((site) => [site, live!.forSite(site).map((m) => m.seq)]));
+    live!.close();
     postgres.stop('immediate');
     const stream = new EventStream(gateways, RATE / 2);
     stream.start();
@@ -160,5 +180,13 @@ describe('PostgreSQL crashes while gateways stream', () => {
     await Promise.all(gateways.map((g) => g.waitAllConfirmed(30_000)));
     const [row] = await db.query<{ n: number; distinct_ids: number }>('SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct_ids FROM events');
     expect(row).toEqual({ n: sentBefore + stream.sent.length, distinct_ids: sentBefore + stream.sent.length });
+    // A console that resumes after the restart from where it was gets the rest, once each.
+    const resumeAfter = Object.fromEntries(SITES.map((site) => [site, before[site].at(-1) ?? 0]));
+    live = await LiveClient.connect(oreguard.baseUrl, await login(oreguard.baseUrl), { resumeAfter });
+    await waitFor(async () => (await db.query('SELECT 1 FROM events WHERE folded_at IS NULL LIMIT 1')).length === 0, {
+      timeoutMs: 20_000,
+      what: 'every event folded',
+    });
+    await expectGapFreeLive(live, before);
   }, 90_000);
 });
