@@ -1,14 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { login } from '../support/live-client';
+import { PROMTOOL } from '../support/promtool';
 import { freePort, OreGuardProcess } from '../support/oreguard';
 import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
 type LogLine = Record<string, unknown> & { level: string; msg: string };
-
-/** Whether promtool (Debian package prometheus; .ci/run installs it) is on the PATH. */
-export const PROMTOOL = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 
 /**
  * What an operator reads: one JSON line per request with its route pattern, status, duration,
