@@ -59,6 +59,20 @@ describe('logs and metrics of a running OreGuard', () => {
     expect(oreguard.output.toLowerCase()).not.toContain('authorization');
   });
 
+  it('gives the lines logged while serving a request its request id, a request with a body too', async () => {
+    const res = await fetch(`${oreguard.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'bad-login-1' },
+      body: JSON.stringify({ username: 'admin', password: 'not-the-password' }),
+    });
+    expect(res.status).toBe(401);
+    await waitFor(() => accessLines().some((line) => line.reqId === 'bad-login-1'), { what: 'the access-log line' });
+    expect(lines().filter((line) => line.reqId === 'bad-login-1' && line.context === 'AuthService')).toEqual([
+      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^Failed login/) }),
+    ]);
+    expect(oreguard.output).not.toContain('not-the-password');
+  });
+
   it('makes a request id where the client sent none or one that is not plain, and logs unknown paths under one route', async () => {
     for (const offered of [undefined, 'has spaces and "quotes"', 'x'.repeat(129)]) {
       const res = await fetch(`${oreguard.baseUrl}/api/v1/no-such-thing/${randomUUID()}?token=query-secret`, {
