@@ -17,9 +17,11 @@ import { EscalationCheckService } from './escalation/escalation-check.service';
 import { HeartbeatCheckService } from './health/heartbeat-check.service';
 import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
+import { accessLog } from './platform/access-log';
 import { bodyErrors } from './platform/body-errors';
 import { HttpErrorFilter } from './platform/http-error.filter';
 import { JsonLogger } from './platform/json-logger';
+import { Metrics } from './platform/metrics';
 import { openApiDocument } from './platform/openapi';
 
 export interface RunningOreGuard {
@@ -49,6 +51,8 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   if (config.roles.has('api')) {
     // JSON bodies only (no form or text parsers), up to REQUEST_BODY_LIMIT_BYTES; larger ones get 413.
     const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+    // First in line: the request id, then one access-log line and one duration observation per request.
+    http.use(accessLog(logger, http.get(Metrics)));
     http.useBodyParser('json', { limit: config.requestBodyLimitBytes });
     http.use(bodyErrors);
     // Security headers everywhere but /docs, whose UI needs inline scripts and styles.

@@ -61,10 +61,10 @@ export class MetricsScraper {
       this.samples.push({
         t: Date.now(),
         waiting: value(/^oreguard_queue_jobs\{state="waiting"\} (\S+)$/m) + (value(/^oreguard_queue_jobs\{state="prioritized"\} (\S+)$/m) || 0),
-        heapUsed: value(/^oreguard_process_nodejs_heap_size_used_bytes (\S+)$/m) / MB,
-        heapTotal: value(/^oreguard_process_nodejs_heap_size_total_bytes (\S+)$/m) / MB,
-        external: value(/^oreguard_process_nodejs_external_memory_bytes (\S+)$/m) / MB,
-        lagP99: value(/^oreguard_process_nodejs_eventloop_lag_p99_seconds (\S+)$/m) * 1000,
+        heapUsed: value(/^nodejs_heap_size_used_bytes (\S+)$/m) / MB,
+        heapTotal: value(/^nodejs_heap_size_total_bytes (\S+)$/m) / MB,
+        external: value(/^nodejs_external_memory_bytes (\S+)$/m) / MB,
+        lagP99: value(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m) * 1000,
         engineSignals: value(/^oreguard_correlation_state_signals (\S+)$/m),
         engineGroups: value(/^oreguard_correlation_state_groups (\S+)$/m),
       });

@@ -92,6 +92,8 @@ export interface AppConfig {
   /** Bearer token the metrics scrape must present; undefined: open. Never logged. */
   metricsToken?: string;
   logLevel: Env['LOG_LEVEL'];
+  /** OREGUARD_BUILD_COMMIT: the commit label of oreguard_build_info. */
+  buildCommit?: string;
   heapGrowingPercent: number;
   shutdownGraceMs: number;
   migrateOnStart: boolean;
@@ -227,6 +229,7 @@ export function loadConfig(
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
+    buildCommit: env.OREGUARD_BUILD_COMMIT,
     heapGrowingPercent: env.HEAP_GROWING_PERCENT,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     migrateOnStart: env.MIGRATE_ON_START,

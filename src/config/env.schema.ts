@@ -194,6 +194,8 @@ export const EnvSchema = z.object({
   HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(50),
   /** Minimum level of log lines: debug, info, warn, error. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** The commit OreGuard was built from, shown as the commit label of oreguard_build_info; unset: unknown. */
+  OREGUARD_BUILD_COMMIT: z.string().regex(/^[0-9A-Za-z._-]{1,64}$/, 'up to 64 letters, digits, . _ -').optional(),
   /** Longest a graceful shutdown may take before the process exits anyway, in ms. */
   SHUTDOWN_GRACE_MS: positiveInt.default(15_000),
   /** Run pending migrations on start. */

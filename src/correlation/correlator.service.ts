@@ -77,6 +77,7 @@ export class CorrelatorService implements OnModuleDestroy {
       const held = this.engine?.held;
       this.metrics.correlationStateSignals.set(held?.signals ?? 0);
       this.metrics.correlationStateGroups.set(held?.groups ?? 0);
+      this.metrics.correlatorLeaseHeld.set(this.live ? 1 : 0);
     });
     this.stopped = false;
     this.loop = this.run();
@@ -289,7 +290,12 @@ export class CorrelatorService implements OnModuleDestroy {
     for (const change of written.changes) {
       if (change.type === 'opened') this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] ?? 'unknown' });
       if (change.type !== 'updated') {
-        this.logger.log(`${change.type === 'opened' ? 'Opened' : 'Escalated'} incident ${change.incident.id} at ${change.incident.siteId} (${change.incident.ruleIds.join(', ')})`);
+        this.logger.log({
+          msg: `${change.type === 'opened' ? 'Opened' : 'Escalated'} incident`,
+          incidentId: change.incident.id,
+          siteId: change.incident.siteId,
+          rules: change.incident.ruleIds,
+        });
       }
     }
     for (const u of updates) this.metrics.ruleMatches.inc({ rule: u.ruleId });

@@ -209,9 +209,7 @@ export class FoldEventsUseCase {
     for (const change of changes) {
       if (change.type !== 'opened') continue;
       this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] });
-      this.logger.log(
-        `Opened incident ${change.incident.id} at ${change.incident.siteId} (${change.incident.ruleIds.join(', ')})`,
-      );
+      this.logger.log({ msg: 'Opened incident', incidentId: change.incident.id, siteId: change.incident.siteId, rules: change.incident.ruleIds });
     }
   }
 

@@ -104,10 +104,14 @@ export class FoldProcessor implements OnModuleDestroy {
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
     if (job.attemptsMade < attempts) {
-      this.logger.warn(`Fold job ${job.id} failed (attempt ${job.attemptsMade} of ${attempts}): ${error.message}`);
+      this.logger.warn({
+        msg: `Fold job failed (attempt ${job.attemptsMade} of ${attempts}): ${error.message}`,
+        jobId: job.id,
+        eventCount: job.data.eventIds.length,
+      });
       return;
     }
-    this.logger.error(`Fold job ${job.id} dead-lettered after ${attempts} attempts: ${error.message}`);
+    this.logger.error({ msg: `Fold job dead-lettered after ${attempts} attempts: ${error.message}`, jobId: job.id, eventIds: job.data.eventIds });
     await this.db
       .query('UPDATE events SET fold_error = $2 WHERE id = ANY($1) AND folded_at IS NULL', [
         job.data.eventIds,

@@ -36,9 +36,11 @@ export class EscalateIncidentsUseCase {
     for (;;) {
       const escalated = await this.batch();
       for (const { incident, decision } of escalated) {
-        this.logger.log(
-          `Escalated incident ${incident.id} at ${incident.siteId} from ${decision.from} to ${decision.to} (${decision.reason})`,
-        );
+        this.logger.log({
+          msg: `Escalated incident from ${decision.from} to ${decision.to} (${decision.reason})`,
+          incidentId: incident.id,
+          siteId: incident.siteId,
+        });
       }
       total += escalated.length;
       if (escalated.length < BATCH) return total;

@@ -6,8 +6,10 @@ import type { HealthEffect } from './health-changes';
 export function logHealthEffects(logger: Logger, metrics: Metrics, effects: readonly HealthEffect[]): void {
   for (const { siteId, gatewayId, transition: t, incidentId, effect } of effects) {
     metrics.healthChanges.inc({ subject: t.subject.type, state: t.to });
-    const what = `${t.subject.type === 'gateway' ? 'Gateway' : 'Sensor'} ${t.subject.id} (gateway ${gatewayId}) at ${siteId} ${t.from ?? 'unknown'} → ${t.to} (${t.reason})`;
-    if (effect === 'recorded' || effect === 'resolved') logger.log(effect === 'resolved' ? `${what}: resolved sensor-health incident ${incidentId}` : what);
-    else logger.warn(`${what}: ${effect} sensor-health incident ${incidentId}`);
+    const what = `${t.subject.type === 'gateway' ? 'Gateway' : 'Sensor'} ${t.from ?? 'unknown'} → ${t.to} (${t.reason})`;
+    const fields = { siteId, gatewayId, ...(t.subject.type === 'sensor' ? { sensorId: t.subject.id } : {}), ...(incidentId ? { incidentId } : {}) };
+    if (effect === 'recorded') logger.log({ msg: what, ...fields });
+    else if (effect === 'resolved') logger.log({ msg: `${what}: resolved sensor-health incident`, ...fields });
+    else logger.warn({ msg: `${what}: ${effect} sensor-health incident`, ...fields });
   }
 }

@@ -40,7 +40,7 @@ export class GatewayKeyring {
       const id = `${siteId}/${gatewayId}`;
       if (this.unreadable.has(id)) return;
       this.unreadable.add(id);
-      this.logger.error(`The secret of gateway ${id} does not decrypt under GATEWAY_SECRET_KEY; its signed events are rejected`);
+      this.logger.error({ msg: 'The secret of a gateway does not decrypt under GATEWAY_SECRET_KEY; its signed events are rejected', siteId, gatewayId });
     });
     this.keys = new Map(keys.map((k) => [`${k.siteId}/${k.gatewayId}`, k]));
   }

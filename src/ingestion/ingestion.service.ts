@@ -45,6 +45,10 @@ export class IngestionService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.registry = new RegistryCache({ requireRegistered: config.ingest.requireRegistered });
+    metrics.onScrape(async () => {
+      metrics.mqttConnected.set(this.connected ? 1 : 0);
+      metrics.ingestHeld.set(this.batcher?.size ?? 0);
+    });
   }
 
   get connected(): boolean {
@@ -116,7 +120,7 @@ export class IngestionService implements OnModuleDestroy {
     const authenticity = this.authenticate(message, parsed);
     const request = authenticity.ok ? this.toRequest(message, parsed, authenticity.signed) : authenticity.rejected;
     if (request.type === 'rejected') {
-      this.logger.warn(`Rejected message on ${message.topic}: ${request.reason}`);
+      this.logger.warn({ msg: `Rejected message: ${request.reason}`, ...this.topicFields(message.topic), kind: request.kind });
     }
     const confirmation = this.confirmationFor(message, parsed);
     this.batcher!.add({ request, confirmation, ack: message.ack });
@@ -298,13 +302,15 @@ export class IngestionService implements OnModuleDestroy {
       const duplicates = outcome.eventIds.length - outcome.storedIds.length;
       if (duplicates > 0) this.metrics.eventsDuplicate.inc(duplicates);
       for (const eventId of outcome.possibleSpoofs) {
-        this.logger.warn(`Remote ID fix ${eventId} implies an impossible speed: track marked possibly spoofed`);
+        this.logger.warn({ msg: 'Remote ID fix implies an impossible speed: track marked possibly spoofed', eventId });
       }
     } else if (outcome.type === 'duplicate') {
       this.metrics.eventsDuplicate.inc();
     } else if (outcome.type === 'rejected') {
       this.metrics.rejected(outcome.kind ?? (request.type === 'rejected' ? request.kind : 'internal'));
-      if (outcome.reason) this.logger.warn(`Rejected message on ${'topic' in request ? request.topic : '?'}: ${outcome.reason}`);
+      if (outcome.reason) {
+        this.logger.warn({ msg: `Rejected message: ${outcome.reason}`, ...('topic' in request ? this.topicFields(request.topic) : {}), kind: outcome.kind });
+      }
     }
   }
 
@@ -344,7 +350,16 @@ export class IngestionService implements OnModuleDestroy {
         qos: 1,
         properties: confirmation.correlationData ? { correlationData: confirmation.correlationData } : {},
       })
-      .catch((error: Error) => this.logger.warn(`Could not confirm to ${confirmation.topic}: ${error.message}`));
+      .catch((error: Error) =>
+        this.logger.warn({ msg: `Could not confirm: ${error.message}`, ...this.topicFields(confirmation.topic), eventId: confirmation.eventId }),
+      );
+  }
+
+  /** A topic for the log: itself (bounded), and its site and gateway as fields when it names them. */
+  private topicFields(topic: string): { topic: string; siteId?: string; gatewayId?: string } {
+    const parsed = parseTopic(this.config.mqtt.topicPrefix, topic);
+    const bounded = topic.length > 300 ? `${topic.slice(0, 300)}…` : topic;
+    return parsed.ok ? { topic: bounded, siteId: parsed.route.siteId, gatewayId: parsed.route.gatewayId } : { topic: bounded };
   }
 
   private async pruneRemoteIdMemory(): Promise<void> {

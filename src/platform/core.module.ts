@@ -19,9 +19,17 @@ export class CoreModule implements OnApplicationShutdown {
       module: CoreModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: Db, useFactory: () => new Db(config.database.url, config.database.poolSize) },
+        { provide: Metrics, useFactory: () => new Metrics({ commit: config.buildCommit }) },
+        {
+          provide: Db,
+          useFactory: (metrics: Metrics) => {
+            const db = new Db(config.database.url, config.database.poolSize);
+            metrics.watchPool(db.pool);
+            return db;
+          },
+          inject: [Metrics],
+        },
         { provide: Clock, useClass: SystemClock },
-        Metrics,
         CommittedLive,
       ],
       exports: [APP_CONFIG, Db, Clock, Metrics, CommittedLive],

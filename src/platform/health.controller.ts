@@ -11,6 +11,8 @@ import { NoRateLimit } from './no-rate-limit.decorator';
 
 /** Longest a readiness check waits for its answer, in ms. */
 const CHECK_TIMEOUT_MS = 2_000;
+/** Within the scrape's own limit for a collector (metrics.ts), so a PostgreSQL away shows as 0. */
+const SCRAPE_CHECK_TIMEOUT_MS = 1_500;
 
 /** Probes and the metrics scrape are exempt from the rate limit. */
 @Controller()
@@ -22,7 +24,18 @@ export class HealthController {
     private readonly foldQueue: FoldQueue,
     private readonly ingestion: IngestionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    // The same checks as readiness, as gauges an alert can watch.
+    metrics.onScrape(async () => {
+      const postgres = await withTimeout(this.db.query('SELECT 1'), SCRAPE_CHECK_TIMEOUT_MS).then(
+        () => 1,
+        () => 0,
+      );
+      metrics.dependencyUp.set({ dependency: 'postgres' }, postgres);
+      metrics.dependencyUp.set({ dependency: 'redis' }, this.foldQueue.available ? 1 : 0);
+      if (this.config.roles.has('ingest')) metrics.dependencyUp.set({ dependency: 'mqtt' }, this.ingestion.connected ? 1 : 0);
+    });
+  }
 
   @Get('health/live')
   live() {

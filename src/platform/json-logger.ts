@@ -1,14 +1,39 @@
 import type { LoggerService } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino from 'pino';
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-type Level = keyof typeof LEVELS;
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/** What every line logged while serving a request carries: its request id. */
+export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
 /**
- * Structured logs: one JSON object per line on stdout, for Nest's own messages and ours.
- * Fields: time, level, context (the class that logged), msg, and err/stack for errors.
+ * Nest's start-up chatter (a line per module and per route mapped) is logged at debug: at info
+ * a start shows what OreGuard itself says.
+ */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController']);
+
+/**
+ * Structured logs through pino: one JSON object per line on stdout, for Nest's own messages and
+ * ours. Fields: level (debug, info, warn, error), time, context (the class that logged), msg,
+ * reqId while serving a request, stack for errors, and whatever fields a caller passes:
+ * `logger.warn({ msg: 'Fold job failed', eventId, siteId })` keeps ids searchable as fields.
  */
 export class JsonLogger implements LoggerService {
-  constructor(private readonly minLevel: Level = 'info') {}
+  readonly pino: pino.Logger;
+
+  constructor(minLevel: Level = 'info', destination: pino.DestinationStream = pino.destination({ fd: 1, sync: true })) {
+    this.pino = pino(
+      {
+        level: minLevel,
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label === 'fatal' ? 'error' : label === 'trace' ? 'debug' : label }) },
+        mixin: () => requestContext.getStore() ?? {},
+      },
+      destination,
+    );
+  }
 
   log(message: unknown, ...rest: unknown[]): void {
     this.write('info', message, rest);
@@ -30,24 +55,28 @@ export class JsonLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, rest: unknown[]): void {
-    if (LEVELS[level] < LEVELS[this.minLevel]) return;
     // Nest passes the context as the last string argument, and an error's stack before it.
     const args = [...rest];
     const context = typeof args[args.length - 1] === 'string' ? (args.pop() as string) : undefined;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, context };
+    if (level === 'info' && context && START_UP_CONTEXTS.has(context)) level = 'debug';
+    if (!this.pino.isLevelEnabled(level)) return;
+    const entry: Record<string, unknown> = { context };
+    let msg: string | undefined;
     if (message instanceof Error) {
-      entry.msg = message.message;
+      msg = message.message;
       entry.stack = message.stack;
     } else if (typeof message === 'object' && message !== null) {
-      Object.assign(entry, message);
+      const { msg: text, ...fields } = message as { msg?: unknown };
+      Object.assign(entry, fields);
+      if (text !== undefined) msg = String(text);
     } else {
-      entry.msg = String(message);
+      msg = String(message);
     }
     for (const arg of args) {
       if (arg instanceof Error) entry.stack = arg.stack;
       else if (typeof arg === 'string') entry.stack = arg;
       else if (arg !== undefined) entry.detail = arg;
     }
-    process.stdout.write(JSON.stringify(entry) + '\n');
+    this.pino[level](entry, msg);
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REJECTION_KINDS, type RejectionKind } from 'src/domain/events/rejection-kind';
 
@@ -7,7 +9,11 @@ import { REJECTION_KINDS, type RejectionKind } from 'src/domain/events/rejection
  * Every label takes its values from a fixed set, never from what a client or gateway sent
  * (README, "Metrics"): `route` and `source` the topic types and event sources, `reason` the
  * rejection kinds (REJECTION_KINDS), `subject` and `state` the health schema's enums, `kind` the
- * event kinds, `state` the queue's job states, `rule` the ids of the rules loaded at start.
+ * event kinds, `state` the queue's job states, `rule` the ids of the rules loaded at start;
+ * `method`, `route` and `status_class` of HTTP requests come from the methods Express knows, the
+ * route patterns the code declares ("unmatched" for any other path) and 1xx…5xx.
+ * Node's default process metrics keep their standard names (process_*, nodejs_*) so stock
+ * Node.js dashboards work.
  */
 @Injectable()
 export class Metrics {
@@ -148,11 +154,65 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests served, by method, route pattern ("unmatched" for paths no route declares) and status class',
+    labelNames: ['method', 'route', 'status_class'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly pgPoolClients = new Gauge({
+    name: 'oreguard_pg_pool_clients',
+    help: "Connections in this instance's PostgreSQL pool, by state (idle, busy); DATABASE_POOL_SIZE at most",
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly pgPoolWaiting = new Gauge({
+    name: 'oreguard_pg_pool_waiting_requests',
+    help: 'Queries and transactions waiting for a free connection of the PostgreSQL pool',
+    registers: [this.registry],
+  });
+  readonly mqttConnected = new Gauge({
+    name: 'oreguard_mqtt_connected',
+    help: 'Whether this instance is connected and subscribed to the MQTT broker (1) or not (0); 0 where it does not ingest',
+    registers: [this.registry],
+  });
+  readonly ingestHeld = new Gauge({
+    name: 'oreguard_ingest_messages_held',
+    help: 'MQTT messages received and not yet committed (held in the ingest batcher, unacknowledged)',
+    registers: [this.registry],
+  });
+  readonly correlatorLeaseHeld = new Gauge({
+    name: 'oreguard_correlator_lease_held',
+    help: 'Whether this instance holds the correlation lease and correlates (1) or not (0)',
+    registers: [this.registry],
+  });
+  readonly dependencyUp = new Gauge({
+    name: 'oreguard_dependency_up',
+    help: 'Whether a dependency answers this instance (1) or not (0): postgres, redis, and mqtt where it ingests',
+    labelNames: ['dependency'],
+    registers: [this.registry],
+  });
+  private readonly buildInfo = new Gauge({
+    name: 'oreguard_build_info',
+    help: 'Always 1; labels name the OreGuard version, the commit it was built from (OREGUARD_BUILD_COMMIT, else unknown) and the Node.js version',
+    labelNames: ['version', 'commit', 'node'],
+    registers: [this.registry],
+  });
+
   /** Called before each scrape to refresh gauges that are read from elsewhere. */
   private readonly collectors: (() => Promise<void>)[] = [];
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'oreguard_process_' });
+  constructor(build: { commit?: string } = {}) {
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters, which `promtool check metrics` refuses; nodejs_active_handles,
+    // nodejs_active_requests and nodejs_active_resources (by type) hold the same numbers.
+    for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
+    this.buildInfo.set({ version: OREGUARD_VERSION, commit: build.commit ?? 'unknown', node: process.versions.node }, 1);
+    this.correlatorLeaseHeld.set(0);
+    this.mqttConnected.set(0);
+    this.ingestHeld.set(0);
+    this.pgPoolWaiting.set(0);
     // Every rejection kind is shown from the start, at 0, so the full set is visible and fixed.
     for (const kind of REJECTION_KINDS) this.eventsRejected.inc({ reason: kind }, 0);
   }
@@ -166,6 +226,23 @@ export class Metrics {
     this.collectors.push(collector);
   }
 
+  /** One HTTP request served, as its response finished. */
+  httpServed(method: string, route: string | undefined, status: number, seconds: number): void {
+    this.httpDuration.observe(
+      { method: HTTP_METHODS.has(method) ? method : 'OTHER', route: route ?? 'unmatched', status_class: `${Math.trunc(status / 100)}xx` },
+      seconds,
+    );
+  }
+
+  /** The pool's connections, read at each scrape. */
+  watchPool(pool: { totalCount: number; idleCount: number; waitingCount: number }): void {
+    this.onScrape(async () => {
+      this.pgPoolClients.set({ state: 'idle' }, pool.idleCount);
+      this.pgPoolClients.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+      this.pgPoolWaiting.set(pool.waitingCount);
+    });
+  }
+
   foldLatency(latenciesMs: number[]): void {
     for (const ms of latenciesMs) this.processingLatency.observe(ms / 1000);
   }
@@ -177,6 +254,21 @@ export class Metrics {
     return this.registry.metrics();
   }
 }
+
+const GAUGES_NAMED_AS_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** OreGuard's version: that of the package.json above this file (in the source tree and in dist/). */
+const OREGUARD_VERSION = ((): string => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'oreguard' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+})();
 
 /** How long a collector may take before the scrape goes on without it, in ms. */
 const COLLECTOR_TIMEOUT_MS = 2_000;

@@ -110,7 +110,7 @@ export function openApiDocument() {
       title: 'OreGuard',
       version: '1',
       description:
-        'Security incident monitoring for critical-mineral sites. Live incident messages are on the socket.io namespace /live (see README). JSON bodies over REQUEST_BODY_LIMIT_BYTES get 413; health and metrics are never rate limited.',
+        'Security incident monitoring for critical-mineral sites. Live incident messages are on the socket.io namespace /live (see README). JSON bodies over REQUEST_BODY_LIMIT_BYTES get 413; health and metrics are never rate limited. Every response carries X-Request-Id: the request\'s own when it sent a plain one (1 to 128 letters, digits, . _ : -), else a new UUID; the access log and every line logged while serving it carry the same id.',
     },
     servers: [{ url: '/api/v1' }],
     components: {
