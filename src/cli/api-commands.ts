@@ -52,7 +52,7 @@ function describeIncident(i: any): string {
 }
 
 function describeSilence(s: any): string {
-  const scope = [s.zone && `zone=${s.zone}`, s.sensorId && `sensor=${s.sensorId}`, s.kind && `kind=${s.kind}`, s.match && `match=${JSON.stringify(s.match)}`]
+  const scope = [s.zone && `zone=${s.zone}`, s.sensorId && `sensor=${s.sensorId}`, s.kind && `kind=${s.kind}`, s.match && Object.keys(s.match).length > 0 && `match=${JSON.stringify(s.match)}`]
     .filter(Boolean)
     .join(' ');
   return `${s.id}  ${s.siteId}  ${s.startsAt ?? '-'} → ${s.endsAt ?? '(recurring)'}${s.expiredAt ? ` expired=${s.expiredAt}` : ''}  ${scope || 'whole site'}  "${s.reason}" by ${s.createdBy ?? '-'}`;
