@@ -108,5 +108,7 @@ describe('a fold job that keeps failing', () => {
     expect(audit).toEqual([{ actor: 'admin', details: { retried: 1, ids: [id] } }]);
     // Nothing left to retry: a second retry of the site retries nothing.
     expect((await og.rest(admin, 'POST', '/dead-letters/retry', { siteId: 'kolwezi-1' })).body).toEqual({ retried: 0, ids: [], queued: false });
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/dead-letters', '/dead-letters/retry']));
   });
 });
