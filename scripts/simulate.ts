@@ -2,8 +2,12 @@
  * Plays a realistic scenario through the real broker, as a site's gateways would publish it:
  *
  *   npm run simulate -- night-breach-under-drone [--url mqtt://localhost:1883] [--prefix oreguard/v1]
- *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …]
+ *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …]
  *   npm run simulate -- --list
+ *
+ * Scenarios are played in the present: event times end about now (start now at speed 1), so
+ * OreGuard takes them as live events and correlates them; --at chooses when the first event
+ * happens instead. A night scenario run by day is still told at night (its lines say 02:10 local).
  *
  * Runs from dist/ (after `npm run build` or `npm start`). Prints one line per publish and a
  * summary; exits 1 if the broker refuses, a publish is not acknowledged in time, or (with
@@ -12,9 +16,10 @@
 import { parseArgs } from 'node:util';
 import { isIdentifier } from 'src/domain/events/identifiers';
 import { describeSummary, runScenario } from './simulator/run-scenario';
+import { playOrigin } from './simulator/scenario-clock';
 import { findScenario, SCENARIOS } from './simulator/scenarios';
 
-const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …] | --list';
+const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] | --list';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -26,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
       site: { type: 'string', default: 'kolwezi-1' },
       'time-zone': { type: 'string', default: 'Africa/Lubumbashi' },
       speed: { type: 'string', default: '10' },
+      at: { type: 'string' },
       confirm: { type: 'boolean', default: false },
       secret: { type: 'string', multiple: true, default: [] },
       list: { type: 'boolean', default: false },
@@ -42,6 +48,13 @@ async function main(argv: string[]): Promise<number> {
   const speed = Number(values.speed);
   if (!Number.isFinite(speed) || speed < 1) return out(`--speed must be a number of at least 1 (got ${values.speed})`, 1);
   if (!isIdentifier(values.site)) return out(`--site must match ^[a-z0-9][a-z0-9_-]{0,63}$ (got ${values.site})`, 1);
+  const at = values.at === undefined ? undefined : new Date(values.at);
+  if (at && (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\dT/.test(values.at!))) return out(`--at must be an ISO time such as 2026-12-05T02:10:00+02:00 (got ${values.at})`, 1);
+  // Played `speed` times faster, the story runs ahead of the wall clock: its last event must not be in the future.
+  const latest = playOrigin(scenario.durationMs, speed, new Date());
+  if (at && at.getTime() > latest.getTime() + 60_000) {
+    return out(`--at must be ${latest.toISOString()} or earlier at ${speed}× speed: OreGuard refuses events from the future`, 1);
+  }
   const secrets: Record<string, string> = {};
   for (const given of values.secret) {
     const [gatewayId, secret] = [given.slice(0, given.indexOf('=')), given.slice(given.indexOf('=') + 1)];
@@ -62,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     siteId: values.site,
     timeZone: values['time-zone'],
     speed,
+    at,
     confirm: values.confirm,
     secrets,
     log: (line) => out(line),

@@ -13,6 +13,8 @@ import { StatsController } from './incidents/stats.controller';
 import { StatsService } from './incidents/stats.service';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { CorrelationModule } from './correlation/correlation.module';
+import { DeadLettersController } from './correlation/dead-letters.controller';
+import { DeadLettersService } from './correlation/dead-letters.service';
 import { LiveModule } from './live/live.module';
 import { HealthController } from './platform/health.controller';
 import { SiteHealthController } from './health/site-health.controller';
@@ -42,6 +44,7 @@ import { SilencesService } from './silences/silences.service';
     AuthorizedDronesController,
     SiteHealthController,
     RulesController,
+    DeadLettersController,
   ],
   providers: [
     IncidentsService,
@@ -54,6 +57,7 @@ import { SilencesService } from './silences/silences.service';
     AuthorizedDronesService,
     SiteHealthService,
     RulesService,
+    DeadLettersService,
   ],
 })
 export class ApiModule {}

@@ -1,7 +1,6 @@
 import type { Scenario } from './scenario';
 import type { PlannedAction, PlannedMessage } from './scenario-plan';
 import { planScenario } from './scenario-plan';
-import { formatInZone } from './scenario-clock';
 import type { Confirmation, ConfirmationStatus } from './simulated-gateway';
 import { SimulatedGateway } from './simulated-gateway';
 
@@ -14,6 +13,8 @@ export interface RunOptions {
   timeZone: string;
   /** How many times faster than real time the scenario plays. */
   speed: number;
+  /** When its first event happens (--at); default: in the present, ending about now (starting now at speed 1). */
+  at?: Date;
   confirm?: boolean;
   /** Secrets of the gateways that must sign, by gateway id: their event-bearing messages are signed. */
   secrets?: Readonly<Record<string, string>>;
@@ -49,7 +50,7 @@ export interface RunSummary {
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
   const log = options.log ?? (() => undefined);
   const start = Date.now();
-  const { actions, clock } = planScenario(scenario, { prefix: options.prefix, siteId: options.siteId, timeZone: options.timeZone, speed: options.speed, now: new Date(start) });
+  const { actions, clock } = planScenario(scenario, { prefix: options.prefix, siteId: options.siteId, timeZone: options.timeZone, speed: options.speed, now: new Date(start), at: options.at });
   const summary: RunSummary = {
     scenario: scenario.name,
     stored: 0,
@@ -61,7 +62,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     firstEventAt: clock.local(0),
     lastEventAt: clock.local(scenario.durationMs),
   };
-  const stamp = (at: number) => formatInZone(clock.instant(at), options.timeZone).slice(11, 19);
+  // Lines are stamped with the story's local time (02:14:05 for a night scenario run by day).
+  const stamp = (at: number) => clock.story(at);
   const line = (at: number, where: string, text: string) => log(`${stamp(at)}  ${where.padEnd(26)} ${text}`);
   const onConfirmation = (message: PlannedMessage, c: Confirmation) => {
     summary.confirmations[c.status] += 1;
@@ -90,7 +92,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   const closing: Extract<PlannedAction, { type: 'close' }>[] = [];
   log(`${scenario.name}: ${scenario.summary}`);
-  log(`site ${options.siteId} (${options.timeZone}), scenario clock ${clock.local(0)} → ${clock.local(scenario.durationMs)}, ${options.speed}× speed, ${options.url} ${options.prefix}`);
+  const story = clock.storyOrigin.getTime() === clock.origin.getTime() ? '' : `; the story is told at ${clock.story(0)} local, and the lines below say so`;
+  log(`site ${options.siteId} (${options.timeZone}), event times ${clock.local(0)} → ${clock.local(scenario.durationMs)}${story}, ${options.speed}× speed, ${options.url} ${options.prefix}`);
   try {
     for (const action of actions) {
       await sleep(start + action.at / options.speed - Date.now());

@@ -2,12 +2,22 @@
  * The scenario's own clock: instants are `origin + at`, written as the site's gateways would
  * write them (canonical events in the site's local offset, Suricata in UTC `+0000` with
  * microseconds, Remote ID Locations as tenths of a second after the hour).
+ *
+ * `storyOrigin` is when the story says it happens (a night scenario at 02:10 local), for the
+ * narrative only: event times are played from `origin`, in the present, so that OreGuard takes
+ * them as live events rather than late ones.
  */
 export class ScenarioClock {
   constructor(
     readonly origin: Date,
     readonly timeZone: string,
+    readonly storyOrigin: Date = origin,
   ) {}
+
+  /** The story's local time of day at scenario time `at`: `02:14:05`. */
+  story(at: number): string {
+    return formatInZone(new Date(this.storyOrigin.getTime() + at), this.timeZone).slice(11, 19);
+  }
 
   instant(at: number): Date {
     return new Date(this.origin.getTime() + at);
@@ -67,12 +77,25 @@ const NIGHT_END = 4 * 60; // 04:00
 const NIGHT_PLACE = 2 * 60 + 10; // 02:10, when a night scenario is moved to last night
 
 /**
- * Where a scenario's clock starts. Its events must never be in the future when published (OreGuard
- * refuses events more than 5 minutes ahead), and played `speed` times faster the story runs ahead
- * of the wall clock, so it starts `durationMs × (1 − 1/speed)` before now: at speed 1 it is live,
- * faster it is a recent replay whose last event is about now. A night scenario that would not
- * fall between 20:00 and 04:00 local is moved to the previous 02:10 local (its events arrive late).
+ * Where a scenario's events start, unless --at says otherwise. They must never be in the future
+ * when published (OreGuard refuses events more than 5 minutes ahead), and played `speed` times
+ * faster the story runs ahead of the wall clock, so it starts `durationMs × (1 − 1/speed)` before
+ * now: at speed 1 it is live, faster it is a recent replay whose last event is about now.
  */
+export function playOrigin(durationMs: number, speed: number, now: Date): Date {
+  return new Date(now.getTime() - Math.ceil(durationMs * (1 - 1 / speed)));
+}
+
+/**
+ * When the story happens, for the narrative: played from `origin`, a `night` scenario that would
+ * not fall between 20:00 and 04:00 local is told at the previous 02:10 local. Only the story's
+ * clock moves; its events keep their times in the present.
+ */
+export function storyOrigin(when: 'recent' | 'night', durationMs: number, origin: Date, timeZone: string): Date {
+  return scenarioOrigin(when, durationMs, 1, origin, timeZone);
+}
+
+/** The story's origin for a scenario started at `now` (see storyOrigin). */
 export function scenarioOrigin(when: 'recent' | 'night', durationMs: number, speed: number, now: Date, timeZone: string): Date {
   const recent = new Date(now.getTime() - Math.ceil(durationMs * (1 - 1 / speed)));
   if (when === 'recent') return recent;

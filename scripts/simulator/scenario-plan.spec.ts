@@ -7,7 +7,7 @@ import { findScenario, SCENARIOS } from './scenarios';
 const PREFIX = 'oreguard/v1';
 const SITE = 'kolwezi-1';
 const ZONE = 'Africa/Lubumbashi';
-/** Midday in Kolwezi (UTC+2): a night scenario must move to last night. */
+/** Midday in Kolwezi (UTC+2): a night scenario is told at night, but played now. */
 const NOON = new Date('2026-11-29T10:00:00.000Z');
 
 function plan(name: string, speed = 10, now = NOON) {
@@ -47,14 +47,25 @@ describe('simulator scenarios', () => {
     }
   });
 
-  it('places the night breach at night in the site time zone, even when run at noon', () => {
+  it('plays the night breach in the present, even at noon, and tells it at night in the site time zone', () => {
     const { clock, scenario } = plan('night-breach-under-drone');
+    // Event times: the last about now (at 10× the story runs ahead of the wall clock), none late.
+    expect(clock.instant(scenario.durationMs).getTime()).toBeLessThanOrEqual(NOON.getTime() + scenario.durationMs / 10);
+    expect(clock.instant(scenario.durationMs).getTime()).toBeGreaterThan(NOON.getTime());
+    expect(clock.origin.getTime()).toBeGreaterThan(NOON.getTime() - scenario.durationMs);
+    // The story: at night, from 02:10 local.
+    expect(clock.story(0)).toBe('02:10:00');
     for (const at of [0, scenario.durationMs]) {
-      const minute = localMinuteOfDay(clock.instant(at), ZONE);
+      const minute = localMinuteOfDay(new Date(clock.storyOrigin.getTime() + at), ZONE);
       expect(minute < 4 * 60 || minute >= 20 * 60).toBe(true);
     }
-    expect(clock.instant(scenario.durationMs).getTime()).toBeLessThan(NOON.getTime());
-    expect(clock.local(0)).toMatch(/^2026-11-29T02:10:00\.000\+02:00$/);
+  });
+
+  it('starts the scenario at --at when given', () => {
+    const at = new Date('2026-11-29T09:00:00.000Z');
+    const { clock } = planScenario(findScenario('ot-scan-then-tamper')!, { prefix: PREFIX, siteId: SITE, timeZone: ZONE, speed: 10, now: NOON, at });
+    expect(clock.local(0)).toBe('2026-11-29T11:00:00.000+02:00');
+    expect(clock.story(0)).toBe('11:00:00');
   });
 
   it('keeps a drone track id and moves it no faster than a drone flies between radar fixes', () => {

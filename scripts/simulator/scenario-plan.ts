@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeRemoteIdHex } from 'src/domain/remote-id/remote-id-encoder';
 import type { EventDraft, Scenario, ScenarioStep } from './scenario';
-import { ScenarioClock, scenarioOrigin } from './scenario-clock';
+import { playOrigin, ScenarioClock, storyOrigin } from './scenario-clock';
 
 export interface PlanOptions {
   prefix: string;
@@ -10,6 +10,8 @@ export interface PlanOptions {
   speed: number;
   /** The wall-clock moment the run starts. */
   now: Date;
+  /** When the scenario's first event happens (--at); default: so that it ends about now, or starts now at speed 1. */
+  at?: Date;
   /** Scenario time between status heartbeats of a connected gateway. */
   heartbeatMs?: number;
 }
@@ -55,7 +57,8 @@ const DEFAULT_HEARTBEAT_MS = 60_000;
  * fresh event ids.
  */
 export function planScenario(scenario: Scenario, options: PlanOptions): ScenarioPlan {
-  const clock = new ScenarioClock(scenarioOrigin(scenario.when, scenario.durationMs, options.speed, options.now, options.timeZone), options.timeZone);
+  const origin = options.at ?? playOrigin(scenario.durationMs, options.speed, options.now);
+  const clock = new ScenarioClock(origin, options.timeZone, storyOrigin(scenario.when, scenario.durationMs, origin, options.timeZone));
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const base = `${options.prefix.replace(/\/+$/, '')}/sites/${options.siteId}/gateways`;
   const topicOf = (gatewayId: string, leaf: string) => ({ topic: `${base}/${gatewayId}/${leaf}`, shortTopic: `${gatewayId}/${leaf}` });

@@ -5,7 +5,9 @@ export const EXIT = {
   usage: 64,
   /** The input was refused: a field check, a taken username, no such user. */
   refused: 65,
-  /** The database could not be reached. */
+  /** The API refused the credentials or the action (401, 403). */
+  noperm: 77,
+  /** The database (or the API) could not be reached. */
   unavailable: 69,
   /** Anything unexpected. */
   software: 70,

@@ -2,7 +2,7 @@ import { EvidenceKeyStore } from 'src/audit/evidence-keys';
 import { loadConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { SecretBox } from 'src/sites/secret-box';
-import type { CliCommand } from './cli-command';
+import { emit, type CliCommand } from './cli-command';
 
 /** Runs fn with the evidence key store of the configured database (DATABASE_URL, GATEWAY_SECRET_KEY), then closes it. */
 async function withKeys<T>(fn: (keys: EvidenceKeyStore, configured: boolean) => Promise<T>): Promise<T> {
@@ -23,9 +23,11 @@ export const evidenceCommands: CliCommand[] = [
     usage: 'evidence:keys   the evidence signing keys, newest first: fingerprint, origin, created, retired',
     async run(_args, out) {
       const keys = await withKeys((store) => store.list());
-      for (const k of keys) {
-        out.line(`${k.fingerprint} ${k.origin} created=${k.createdAt} ${k.current ? 'current' : `retired=${k.retiredAt}`}`);
-      }
+      emit(out, { items: keys }, () => {
+        for (const k of keys) {
+          out.line(`${k.fingerprint} ${k.origin} created=${k.createdAt} ${k.current ? 'current' : `retired=${k.retiredAt}`}`);
+        }
+      });
     },
   },
   {
@@ -36,7 +38,9 @@ export const evidenceCommands: CliCommand[] = [
         if (configured) throw new Error('EVIDENCE_SIGNING_KEY is set: rotate by configuring another key on every instance');
         return store.rotate(new Date());
       });
-      out.line(`Evidence key ${rotated.current.keyId} is current${rotated.retired ? `; ${rotated.retired} retired` : ''}`);
+      emit(out, { current: rotated.current.keyId, retired: rotated.retired ?? null }, () =>
+        out.line(`Evidence key ${rotated.current.keyId} is current${rotated.retired ? `; ${rotated.retired} retired` : ''}`),
+      );
     },
   },
 ];

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError } from 'src/config/app-config';
 import { ApplicationError } from 'src/platform/application-error';
+import { ApiRefusedError, ApiUnavailableError } from './api-client';
+import { apiCommands } from './api-commands';
 import type { CliCommand, CliOutput } from './cli-command';
 import { CliUsageError, EXIT } from './cli-error';
 import { evidenceCommands } from './evidence-commands';
@@ -12,11 +14,14 @@ import { userCommands } from './user-commands';
 Logger.overrideLogger(['error']);
 
 /** Every command the CLI knows; a feature adds its list here. */
-const commands: readonly CliCommand[] = [...userCommands, ...siteCommands, ...evidenceCommands];
+const commands: readonly CliCommand[] = [...userCommands, ...siteCommands, ...evidenceCommands, ...apiCommands];
 
 function help(out: CliOutput): void {
   out.line('OreGuard administration: npm run cli -- <command> [options]');
-  out.line('Uses DATABASE_URL (as the server does). Passwords are read from standard input with --password-stdin.');
+  out.line('Accounts, sites, gateways:create and evidence use DATABASE_URL (as the server does); passwords are read from standard input with --password-stdin.');
+  out.line('Incidents, silences, rules, gateway health and dead letters call the REST API at OREGUARD_URL (or --url) with OREGUARD_TOKEN,');
+  out.line('or as OREGUARD_USERNAME / OREGUARD_PASSWORD, so they are audited and pushed live as that user.');
+  out.line('Every command takes --json: its result as one JSON document on stdout.');
   out.line('');
   for (const command of commands) out.line(`  ${command.usage}`);
   out.line('  help');
@@ -30,7 +35,8 @@ function isConnectionError(error: unknown): boolean {
 
 /** Runs one command line; returns the exit code. Messages for people go to stderr, results to stdout. */
 export async function runCli(argv: readonly string[], out: CliOutput, err: CliOutput): Promise<number> {
-  const [name, ...args] = argv;
+  const json = argv.includes('--json');
+  const [name, ...args] = argv.filter((a) => a !== '--json');
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     help(out);
     return name ? EXIT.ok : EXIT.usage;
@@ -41,7 +47,7 @@ export async function runCli(argv: readonly string[], out: CliOutput, err: CliOu
     return EXIT.usage;
   }
   try {
-    await command.run(args, out);
+    await command.run(args, { line: (text) => out.line(text), json });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CliUsageError) {
@@ -52,6 +58,14 @@ export async function runCli(argv: readonly string[], out: CliOutput, err: CliOu
     if (error instanceof ApplicationError) {
       err.line(`${name}: ${error.message}`);
       return EXIT.refused;
+    }
+    if (error instanceof ApiUnavailableError) {
+      err.line(`${name}: ${error.message}`);
+      return EXIT.unavailable;
+    }
+    if (error instanceof ApiRefusedError) {
+      err.line(`${name}: OreGuard refused: ${error.message}`);
+      return error.status === 401 || error.status === 403 ? EXIT.noperm : error.status >= 500 ? EXIT.unavailable : EXIT.refused;
     }
     if (error instanceof ConfigError) {
       err.line(error.message);

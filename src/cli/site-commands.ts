@@ -3,7 +3,7 @@ import { Db } from 'src/database/db';
 import { SecretBox } from 'src/sites/secret-box';
 import { SiteRegistry } from 'src/sites/site-registry';
 import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
-import type { CliCommand } from './cli-command';
+import { emit, type CliCommand } from './cli-command';
 
 /** Runs fn with a registry on the configured database (DATABASE_URL, GATEWAY_SECRET_KEY), then closes it. */
 async function withRegistry<T>(fn: (registry: SiteRegistry) => Promise<T>): Promise<T> {
@@ -32,7 +32,9 @@ export const siteCommands: CliCommand[] = [
       const input = parsed(CreateSiteSchema.safeParse({ id, name, timeZone }));
       const result = await withRegistry((registry) => registry.createSite(input));
       if (!result.ok) throw new Error(`id: site ${input.id} is already registered`);
-      out.line(`${result.claimed ? 'Claimed' : 'Registered'} site ${result.site.id} (${result.site.name}, ${result.site.timeZone})`);
+      emit(out, { ...result.site, claimed: result.claimed }, () =>
+        out.line(`${result.claimed ? 'Claimed' : 'Registered'} site ${result.site.id} (${result.site.name}, ${result.site.timeZone})`),
+      );
     },
   },
   {
@@ -40,9 +42,11 @@ export const siteCommands: CliCommand[] = [
     usage: 'sites:list   every site, registered or first seen on MQTT, with its gateway count',
     async run(_args, out) {
       const sites = await withRegistry((registry) => registry.listSites());
-      for (const s of sites) {
-        out.line(`${s.id}\t${s.name}\t${s.timeZone}\t${s.registered ? 'registered' : 'seen on MQTT'}\t${s.gateways} gateway(s)`);
-      }
+      emit(out, { items: sites }, () => {
+        for (const s of sites) {
+          out.line(`${s.id}\t${s.name}\t${s.timeZone}\t${s.registered ? 'registered' : 'seen on MQTT'}\t${s.gateways} gateway(s)`);
+        }
+      });
     },
   },
   {
@@ -59,6 +63,7 @@ export const siteCommands: CliCommand[] = [
         );
       }
       const c = result.credentials;
+      if (out.json) return emit(out, c, () => undefined);
       out.line(`Created gateway ${c.siteId}/${c.gatewayId} (signed events ${c.requireSigned ? 'required' : 'optional'})`);
       out.line(`secret        ${c.secret}`);
       out.line(`mqttUsername  ${c.mqttUsername}`);

@@ -5,7 +5,7 @@ import { UserAccountsService, type UpdateUserInput } from 'src/auth/user-account
 import { UsersRepository, type User } from 'src/auth/users.repository';
 import { SystemClock } from 'src/platform/clock';
 import { CreateUserSchema, UpdateUserSchema } from 'src/platform/query.schemas';
-import type { CliCommand, CliOutput } from './cli-command';
+import { emit, type CliCommand, type CliOutput } from './cli-command';
 import { withDatabase } from './cli-database';
 import { CliUsageError } from './cli-error';
 import { listOption, parseCliInput, parseOptions, requireOption } from './cli-options';
@@ -26,6 +26,11 @@ const CLI_ACTOR = { username: `cli:${userInfo().username}` };
 function describeUser(user: User): string {
   const sites = user.role === 'operator' ? ` sites=${user.siteIds.join(',') || '(none)'}` : '';
   return `${user.username} (${user.role}${user.disabled ? ', disabled' : ''})${sites} id=${user.id}`;
+}
+
+/** A user as --json shows it: never the password hash or token version. */
+function userJson(user: User) {
+  return { id: user.id, username: user.username, role: user.role, siteIds: user.siteIds, disabled: user.disabled, createdAt: user.createdAt };
 }
 
 function describeThrottle(t: LoginThrottle): string {
@@ -52,7 +57,7 @@ function changeCommand(
       const username = requireOption(values.username as string | undefined, 'username');
       const input = parseCliInput(UpdateUserSchema, await changes(values), OPTION_OF) as UpdateUserInput;
       const user = await withAccounts(async (accounts) => accounts.update((await accounts.byUsername(username)).id, input, CLI_ACTOR));
-      out.line(`${done}: ${describeUser(user)}`);
+      emit(out, userJson(user), () => out.line(`${done}: ${describeUser(user)}`));
     },
   };
 }
@@ -80,7 +85,7 @@ export const userCommands: CliCommand[] = [
         OPTION_OF,
       );
       const user = await withAccounts((accounts) => accounts.create(input, CLI_ACTOR));
-      out.line(`Created ${describeUser(user)}`);
+      emit(out, userJson(user), () => out.line(`Created ${describeUser(user)}`));
     },
   },
   {
@@ -89,8 +94,10 @@ export const userCommands: CliCommand[] = [
     async run(args, out) {
       parseOptions(args, {});
       const users = await withAccounts((accounts) => accounts.list());
-      for (const user of users) out.line(describeUser(user));
-      if (users.length === 0) out.line('No users yet');
+      emit(out, { items: users.map(userJson) }, () => {
+        for (const user of users) out.line(describeUser(user));
+        if (users.length === 0) out.line('No users yet');
+      });
     },
   },
   {
@@ -99,8 +106,10 @@ export const userCommands: CliCommand[] = [
     async run(args, out) {
       parseOptions(args, {});
       const throttles = await withAccounts((accounts) => accounts.loginThrottles());
-      for (const throttle of throttles) out.line(describeThrottle(throttle));
-      if (throttles.length === 0) out.line('No failed logins counted');
+      emit(out, { items: throttles }, () => {
+        for (const throttle of throttles) out.line(describeThrottle(throttle));
+        if (throttles.length === 0) out.line('No failed logins counted');
+      });
     },
   },
   {
@@ -110,7 +119,7 @@ export const userCommands: CliCommand[] = [
       const values = parseOptions(args, { username: { type: 'string' } });
       const username = requireOption(values.username, 'username');
       const { cleared } = await withAccounts((accounts) => accounts.clearLoginThrottles(username, CLI_ACTOR));
-      out.line(`Cleared ${cleared} login throttle${cleared === 1 ? '' : 's'} of ${username}`);
+      emit(out, { username, cleared }, () => out.line(`Cleared ${cleared} login throttle${cleared === 1 ? '' : 's'} of ${username}`));
     },
   },
   changeCommand(

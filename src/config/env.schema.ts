@@ -203,3 +203,19 @@ export const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * What the CLI's API commands read (src/cli/api-client.ts): where OreGuard's REST API is and who
+ * calls it. The server itself reads none of these.
+ */
+export const CliEnvSchema = z.object({
+  /** Base URL of OreGuard for the CLI's API commands (overridden by --url). */
+  OREGUARD_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  /** An access token for the CLI's API commands (as POST /auth/login returns); else it logs in with the two below. */
+  OREGUARD_TOKEN: z.string().min(1).optional(),
+  /** The account the CLI's API commands log in as, when OREGUARD_TOKEN is not set. */
+  OREGUARD_USERNAME: z.string().min(1).max(64).optional(),
+  OREGUARD_PASSWORD: z.string().min(1).optional(),
+});
+
+export type CliEnv = z.infer<typeof CliEnvSchema>;

@@ -97,7 +97,7 @@ export class FoldQueue implements OnApplicationShutdown {
    * at once while Redis is not connected, and a timeout error if Redis takes longer than
    * `timeoutMs` to take them (they may still be queued: folding twice is a no-op).
    */
-  async enqueue(origin: 'ingest' | 'requeue', eventIds: readonly number[], { chunkSize = 500, timeoutMs = 0 } = {}): Promise<void> {
+  async enqueue(origin: 'ingest' | 'requeue' | 'retry', eventIds: readonly number[], { chunkSize = 500, timeoutMs = 0 } = {}): Promise<void> {
     const jobs = [];
     for (let i = 0; i < eventIds.length; i += chunkSize) {
       const chunk = eventIds.slice(i, i + chunkSize);

@@ -11,7 +11,7 @@ export interface FoldJobData {
 }
 
 /** One id per set of events, so enqueuing the same set again while it waits is a no-op. */
-export function foldJobId(origin: 'ingest' | 'requeue', eventIds: readonly number[]): string {
+export function foldJobId(origin: 'ingest' | 'requeue' | 'retry', eventIds: readonly number[]): string {
   let min = Infinity;
   let max = -Infinity;
   for (const id of eventIds) {

@@ -16,6 +16,7 @@ import {
 } from './query.schemas';
 import { AuditQuerySchema } from 'src/audit/audit.http';
 import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
+import { deadLetterPaths } from 'src/correlation/dead-letters.openapi';
 import { rulePaths } from 'src/rules/rules.openapi';
 import { silencePaths } from 'src/silences/silences.openapi';
 
@@ -539,6 +540,7 @@ export function openApiDocument() {
       },
       ...silencePaths(),
       ...rulePaths(),
+      ...deadLetterPaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
       '/health/ready': {
         get: {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { AuditQuerySchema } from '../../src/audit/audit.http';
+import { DeadLetterQuerySchema, DeadLetterRetrySchema } from '../../src/correlation/dead-letters.http';
 import { BlindZonesQuerySchema, SetSensorZonesSchema } from '../../src/health/site-health.http';
 import {
   AssignSchema,
@@ -161,6 +162,7 @@ describe('every request schema, fed hostile values', () => {
     'GET /silences/{id}/held': { method: 'GET', path: () => `/silences/${silenceId}/held`, schema: HeldQuerySchema, valid: () => ({}), part: 'query', runs: 8 },
     'GET /authorized-drones': { method: 'GET', path: () => '/authorized-drones', schema: AuthorizedDroneQuerySchema, valid: () => ({ siteId: SITE }), part: 'query', runs: 8 },
     'GET /authorized-drones/{uasId}/held': { method: 'GET', path: () => '/authorized-drones/SN-1/held', schema: DroneHeldQuerySchema, valid: () => ({ siteId: SITE }), part: 'query', runs: 8 },
+    'GET /dead-letters': { method: 'GET', path: () => '/dead-letters', schema: DeadLetterQuerySchema, valid: () => ({ siteId: SITE }), part: 'query', runs: 8 },
     'GET /sites/{id}/blind-zones': { method: 'GET', path: () => `/sites/${SITE}/blind-zones`, schema: BlindZonesQuerySchema, valid: () => ({}), part: 'query', runs: 8 },
     'POST /incidents/{id}/notes': { method: 'POST', path: () => `/incidents/${incidentId}/notes`, schema: NoteSchema, valid: () => ({ text: 'seen on CCTV' }), part: 'body', runs: 20 },
     'POST /incidents/{id}/resolve': { method: 'POST', path: () => `/incidents/${incidentId}/resolve`, schema: ResolveSchema, valid: () => ({ resolution: 'false_positive', note: 'ours' }), part: 'body', runs: 10 },
@@ -185,6 +187,8 @@ describe('every request schema, fed hostile values', () => {
       part: 'body',
       runs: 10,
     },
+    'POST /dead-letters/retry': { method: 'POST', path: () => '/dead-letters/retry', schema: DeadLetterRetrySchema.options[0], valid: () => ({ ids: [1] }), part: 'body', runs: 8 },
+    'POST /dead-letters/retry (a site)': { method: 'POST', path: () => '/dead-letters/retry', schema: DeadLetterRetrySchema.options[1], valid: () => ({ siteId: SITE }), part: 'body', runs: 8 },
     'POST /users': { method: 'POST', path: () => '/users', schema: CreateUserSchema, valid: () => ({ username: 'new-1', password: 'a-long-password', role: 'lead' }), part: 'body', runs: 8 },
     'PATCH /users/{id}': { method: 'PATCH', path: () => `/users/${userId}`, schema: UpdateUserSchema, valid: () => ({ role: 'operator' }), part: 'body', runs: 8 },
     'POST /auth/login': { method: 'POST', path: () => '/auth/login', schema: LoginSchema, valid: () => ({ username: 'admin', password: 'wrong' }), part: 'body', runs: 8 },

@@ -177,6 +177,26 @@ describe('simulator scenarios through OreGuard', () => {
     expect(health[health.length - 1].title).toMatch(/offline/);
   });
 
+  it('plays a night scenario run by day in the present: no event is late, and its rule incident opens', async () => {
+    // A zone where it is about noon now: the story is told at 02:10 local, the events happen now.
+    const offsetHours = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
+    const dayZone = offsetHours === 0 ? 'Etc/UTC' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
+    const scenario = findScenario('night-breach-under-drone')!;
+    for (const g of scenario.gateways) retainedTopics.push(`${ctx.topicPrefix}/sites/sim-day/gateways/${g.gatewayId}/status`);
+    const lines: string[] = [];
+    const summary = await runScenario(scenario, { url: TEST_SERVICES.mqttUrl, prefix: ctx.topicPrefix, siteId: 'sim-day', timeZone: dayZone, speed: SPEED, confirm: true, log: (l) => lines.push(l) });
+    expect(summary.confirmations).toMatchObject({ rejected: 0, missing: 0 });
+    expect(lines[1]).toContain('the story is told at 02:10:00 local');
+    expect(lines.some((l) => l.startsWith('02:1'))).toBe(true);
+    const events = await waitFor(async () => {
+      const items = await eventsOf('sim-day');
+      return items.length === summary.stored ? items : undefined;
+    }, { what: 'every daytime night-breach event stored' });
+    expect(events.filter((e) => e.late)).toEqual([]);
+    const coordinated = await ruleIncident('sim-day', 'coordinated-intrusion');
+    expect(coordinated).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'] });
+  });
+
   it('signs what its gateways must sign: Suricata and Remote ID scenarios on signing gateways are stored, none rejected', async () => {
     const call = restClient(oreguard!.baseUrl);
     expect((await call(token, 'POST', '/sites', { id: 'sim-signed', name: 'Signed gateways', timeZone: ZONE })).status).toBe(201);

@@ -1,0 +1,23 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
+import { parseRequest } from 'src/platform/zod-request';
+import { DeadLetterQuerySchema, DeadLetterRetrySchema } from './dead-letters.http';
+import { DeadLettersService } from './dead-letters.service';
+
+/** Admins list the dead-lettered folds and retry them once the cause is fixed. */
+@Controller('dead-letters')
+@UseGuards(AuthGuard)
+export class DeadLettersController {
+  constructor(private readonly deadLetters: DeadLettersService) {}
+
+  @Get()
+  list(@Req() req: AuthedRequest, @Query() query: unknown) {
+    return this.deadLetters.list(req.principal, parseRequest(DeadLetterQuerySchema, query, 'query'));
+  }
+
+  @Post('retry')
+  @HttpCode(200)
+  retry(@Req() req: AuthedRequest, @Body() body: unknown) {
+    return this.deadLetters.retry(req.principal, parseRequest(DeadLetterRetrySchema, body, 'body'), req.ip);
+  }
+}
