@@ -46,7 +46,8 @@ export interface AppConfig {
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
   /** Where the correlation rule files are read from at start. */
-  rules: { dir: string };
+  /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
+  rules: { dir: string; allowEmpty: boolean };
   /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
   correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
   live: { resumeGraceMs: number };
@@ -175,7 +176,7 @@ export function loadConfig(
       maxTransmitters: env.REMOTE_ID_MAX_TRANSMITTERS,
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
-    rules: { dir: env.RULES_DIR },
+    rules: { dir: env.RULES_DIR, allowEmpty: env.RULES_ALLOW_EMPTY },
     correlator: {
       intervalMs: env.CORRELATOR_INTERVAL_MS,
       leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS,

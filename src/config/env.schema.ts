@@ -220,6 +220,8 @@ export const EnvSchema = z.object({
   GATEWAY_SECRET_KEY_FILE: z.string().min(1).optional(),
   /** A file holding OREGUARD_ADMIN_PASSWORD; not both. */
   OREGUARD_ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
+  /** Start with no correlation rule when RULES_DIR holds none (otherwise OreGuard refuses to start). */
+  RULES_ALLOW_EMPTY: bool.default(false),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
