@@ -93,7 +93,8 @@ function optionsFrom(args: readonly string[]): { outDir: string; owner?: { uid: 
 if (require.main === module) {
   (async () => {
     const { outDir, owner } = optionsFrom(process.argv.slice(2));
-    const result = await writeMosquittoAuthFiles(loadConfig(), outDir, { owner });
+    // It signs no token: JWT_SECRET is not needed, even in production.
+    const result = await writeMosquittoAuthFiles(loadConfig(process.env, { requireJwtSecret: false }), outDir, { owner });
     process.stdout.write(`Wrote ${result.configFile}: ${result.gateways.length} gateway account(s)\n`);
     if (result.skipped.length) {
       process.stdout.write(`No broker account (no readable secret): ${result.skipped.join(', ')}\n`);
