@@ -50,7 +50,8 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     await ctx?.dispose();
     const admin = new Client({ connectionString: `${TEST_SERVICES.postgresUrl}/postgres` });
     await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.query(`DROP ROLE IF EXISTS ${role}_old`).finally(() => admin.end());
   });
 
   it('runs ingest (one slot), folding, correlation and its audit as that role', async () => {
@@ -127,5 +128,28 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     expect(await asRuntime('CREATE TABLE planted (id int)')).toMatch(/permission denied for schema public/);
     // The owner may (this is what the runtime role must not be).
     expect(await ctx.db.transaction(async (tx) => (await tx.query('SET LOCAL session_replication_role = replica')).command)).toBe('SET');
+  });
+
+  it("takes from an earlier deployment's role what it owned (it migrated before the roles were split), and refuses a superuser", async () => {
+    const old = `${role}_old`;
+    await ctx.db.query(`CREATE ROLE ${old} LOGIN`);
+    await ctx.db.query(`ALTER TABLE audit_log OWNER TO ${old}`);
+    const url = new URL(ctx.databaseUrl);
+    url.username = old;
+    expect(await migrateDatabase(ctx.databaseUrl, { runtimeUrl: url.toString() })).toEqual([`handed what ${old} owned to postgres`]);
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const refused = await client.query('ALTER TABLE audit_log DISABLE TRIGGER ALL').then(
+        () => 'done',
+        (error: Error) => error.message,
+      );
+      expect(refused).toMatch(/must be owner of table audit_log/);
+    } finally {
+      await client.end();
+    }
+
+    await ctx.db.query(`ALTER ROLE ${old} SUPERUSER`);
+    await expect(migrateDatabase(ctx.databaseUrl, { runtimeUrl: url.toString() })).rejects.toThrow(/a superuser: OreGuard must run as a role that owns nothing/);
   });
 });
