@@ -2,7 +2,7 @@
  * Plays a realistic scenario through the real broker, as a site's gateways would publish it:
  *
  *   npm run simulate -- night-breach-under-drone [--url mqtt://localhost:1883] [--prefix oreguard/v1]
- *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …]
+ *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login]
  *   npm run simulate -- --list
  *
  * Runs from dist/ (after `npm run build` or `npm start`). Prints one line per publish and a
@@ -14,7 +14,7 @@ import { isIdentifier } from 'src/domain/events/identifiers';
 import { describeSummary, runScenario } from './simulator/run-scenario';
 import { findScenario, SCENARIOS } from './simulator/scenarios';
 
-const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …] | --list';
+const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login] | --list';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       speed: { type: 'string', default: '10' },
       confirm: { type: 'boolean', default: false },
       secret: { type: 'string', multiple: true, default: [] },
+      'broker-login': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     speed,
     confirm: values.confirm,
     secrets,
+    brokerLogin: values['broker-login'],
     log: (line) => out(line),
   });
   out(describeSummary(summary, values.confirm));
