@@ -1,4 +1,7 @@
-# OreGuard: build, then a slim runtime image.
+# OreGuard: build, then a slim runtime image. Besides the server (the default command), it runs
+# every documented command from dist/: npm run cli -- …, npm run db:migrate, npm run
+# gateways:mosquitto, npm run evidence:verify, npm run rules:backtest, npm run migration:run
+# (test/deploy/docker-image.spec.ts rebuilds it from its COPY lines and checks each one).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -2,7 +2,7 @@
  * Plays a realistic scenario through the real broker, as a site's gateways would publish it:
  *
  *   npm run simulate -- night-breach-under-drone [--url mqtt://localhost:1883] [--prefix oreguard/v1]
- *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …]
+ *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login]
  *   npm run simulate -- --list
  *
  * Scenarios are played in the present: event times end about now (start now at speed 1), so
@@ -19,7 +19,7 @@ import { describeSummary, runScenario } from './simulator/run-scenario';
 import { playOrigin } from './simulator/scenario-clock';
 import { findScenario, SCENARIOS } from './simulator/scenarios';
 
-const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] | --list';
+const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login] | --list';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       at: { type: 'string' },
       confirm: { type: 'boolean', default: false },
       secret: { type: 'string', multiple: true, default: [] },
+      'broker-login': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     at,
     confirm: values.confirm,
     secrets,
+    brokerLogin: values['broker-login'],
     log: (line) => out(line),
   });
   out(describeSummary(summary, values.confirm));

@@ -40,10 +40,12 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   const log = new Logger('OreGuard');
   Logger.overrideLogger(logger);
   // A PostgreSQL not there yet (a stack starting together, a server restarting) is waited for.
-  await waitForDatabase(config.database.url, logger);
+  // Migrating, the owner's URL is the one to wait for: the runtime role may not exist yet.
+  const { url, migrationUrl = url } = config.database;
+  await waitForDatabase(config.migrateOnStart ? migrationUrl : url, logger);
   if (config.migrateOnStart) {
-    const applied = await migrateDatabase(config.database.url);
-    if (applied.length) log.log(`Applied migrations: ${applied.join(', ')}`);
+    const applied = await migrateDatabase(migrationUrl, { runtimeUrl: url });
+    if (applied.length) log.log(`Migrated: ${applied.join(', ')}`);
   }
 
   let app: INestApplicationContext;

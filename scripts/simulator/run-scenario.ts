@@ -18,6 +18,8 @@ export interface RunOptions {
   confirm?: boolean;
   /** Secrets of the gateways that must sign, by gateway id: their event-bearing messages are signed. */
   secrets?: Readonly<Record<string, string>>;
+  /** Each gateway logs in to the broker as its own account (needs every gateway's secret): for a locked-down broker. */
+  brokerLogin?: boolean;
   publishTimeoutMs?: number;
   /** How long to wait at the end for outstanding confirmations. */
   confirmTimeoutMs?: number;
@@ -82,6 +84,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         confirm: options.confirm ?? false,
         onConfirmation,
         secret: options.secrets?.[g.gatewayId],
+        brokerLogin: options.brokerLogin,
       }),
     ]),
   );

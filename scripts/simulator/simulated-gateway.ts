@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { SIGNATURE_PROPERTY, signMessage } from 'src/domain/events/event-signature';
+import { mqttPasswordFor, mqttUsername } from 'src/sites/gateway-credentials';
 import type { PlannedMessage } from './scenario-plan';
 
 export type ConfirmationStatus = 'stored' | 'duplicate' | 'rejected';
@@ -21,6 +22,11 @@ export interface GatewayLinkOptions {
   onConfirmation: (message: PlannedMessage, confirmation: Confirmation) => void;
   /** The gateway's secret, when it must sign: every event-bearing message (not status) carries `oreguard-sig` (v2). */
   secret?: string;
+  /**
+   * Log in to a locked-down broker as the gateway's own account: username and client id
+   * `{site}.{gateway}`, the password derived from `secret` (as `npm run gateways:mosquitto` writes it).
+   */
+  brokerLogin?: boolean;
 }
 
 interface Pending {
@@ -40,8 +46,17 @@ export class SimulatedGateway {
   private counter = 0;
   private readonly clientId: string;
 
+  private readonly login?: { username: string; password: string };
+
   constructor(private readonly options: GatewayLinkOptions) {
-    this.clientId = `oreguard-sim-${options.siteId}-${options.gatewayId}-${randomBytes(3).toString('hex')}`;
+    if (options.brokerLogin) {
+      if (!options.secret) throw new Error(`Gateway ${options.gatewayId}: a broker login needs its secret (--secret ${options.gatewayId}=…)`);
+      // The broker binds the account to this one client id.
+      this.login = { username: mqttUsername(options.siteId, options.gatewayId), password: mqttPasswordFor(options.secret) };
+      this.clientId = this.login.username;
+    } else {
+      this.clientId = `oreguard-sim-${options.siteId}-${options.gatewayId}-${randomBytes(3).toString('hex')}`;
+    }
   }
 
   get acksTopic(): string {
@@ -57,6 +72,7 @@ export class SimulatedGateway {
     const client = await mqtt.connectAsync(this.options.url, {
       protocolVersion: 5,
       clientId: this.clientId,
+      ...this.login,
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: this.options.publishTimeoutMs,

@@ -225,6 +225,30 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads secrets from <NAME>_FILE (Docker secrets), checked as if set, never both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oreguard-secrets-'));
+    try {
+      writeFileSync(join(dir, 'jwt'), `${SECRET}\n`);
+      writeFileSync(join(dir, 'db'), 'postgres://oreguard:s3cret@db:5432/oreguard\n');
+      writeFileSync(join(dir, 'owner'), 'postgres://owner:0wner@db:5432/oreguard');
+      writeFileSync(join(dir, 'short'), 'too short\n');
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET_FILE: join(dir, 'jwt'),
+        GATEWAY_SECRET_KEY: GATEWAY_KEY,
+        DATABASE_URL_FILE: join(dir, 'db'),
+        DATABASE_MIGRATION_URL_FILE: join(dir, 'owner'),
+      });
+      expect(config.auth.jwtSecret).toBe(SECRET);
+      expect(config.database).toMatchObject({ url: 'postgres://oreguard:s3cret@db:5432/oreguard', migrationUrl: 'postgres://owner:0wner@db:5432/oreguard' });
+      expect(configErrorFor({ JWT_SECRET_FILE: join(dir, 'short') }).message).toMatch(/^Invalid configuration: JWT_SECRET: at least 32 characters \(got a value/);
+      expect(configErrorFor({ MQTT_PASSWORD_FILE: join(dir, 'missing') }).message).toBe('Invalid configuration: MQTT_PASSWORD_FILE: cannot read it (ENOENT)');
+      expect(configErrorFor({ MQTT_PASSWORD: 'x', MQTT_PASSWORD_FILE: join(dir, 'jwt') }).message).toMatch(/MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an admin username without a password', () => {
     expect(configErrorFor({ OREGUARD_ADMIN_USERNAME: 'admin' }).message).toMatch(
       /^Invalid configuration: OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD must be set together$/,

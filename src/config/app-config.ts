@@ -10,7 +10,8 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   port: number;
   roles: ReadonlySet<'api' | 'ingest' | 'worker'>;
-  database: { url: string; poolSize: number };
+  /** `migrationUrl`: the schema owner's, for the migrate step; unset: `url`'s role migrates. */
+  database: { url: string; migrationUrl?: string; poolSize: number };
   redis: { url: string; prefix: string };
   mqtt: {
     url: string;
@@ -45,7 +46,8 @@ export interface AppConfig {
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
   /** Where the correlation rule files are read from at start. */
-  rules: { dir: string };
+  /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
+  rules: { dir: string; allowEmpty: boolean };
   /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
   correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
   live: { resumeGraceMs: number };
@@ -125,7 +127,7 @@ export function loadConfig(
   source: NodeJS.ProcessEnv = process.env,
   { requireJwtSecret = true, requireGatewayKey = true } = {},
 ): AppConfig {
-  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const raw = secretsFromFiles(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>);
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -150,7 +152,7 @@ export function loadConfig(
     env: env.NODE_ENV,
     port: env.PORT,
     roles: new Set(env.OREGUARD_ROLES),
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    database: { url: env.DATABASE_URL, migrationUrl: env.DATABASE_MIGRATION_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
     mqtt: {
       url: env.MQTT_URL,
@@ -176,7 +178,7 @@ export function loadConfig(
       maxTransmitters: env.REMOTE_ID_MAX_TRANSMITTERS,
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
-    rules: { dir: env.RULES_DIR },
+    rules: { dir: env.RULES_DIR, allowEmpty: env.RULES_ALLOW_EMPTY },
     correlator: {
       intervalMs: env.CORRELATOR_INTERVAL_MS,
       leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS,
@@ -234,6 +236,25 @@ export function loadConfig(
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     migrateOnStart: env.MIGRATE_ON_START,
   };
+}
+
+/** Secrets that may be given as a file's content instead (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
+const FILE_SECRETS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'MQTT_PASSWORD', 'JWT_SECRET', 'GATEWAY_SECRET_KEY', 'OREGUARD_ADMIN_PASSWORD'] as const;
+
+/** The environment with each `<NAME>_FILE` read into `<NAME>` (one trailing newline dropped), checked as if set directly. */
+function secretsFromFiles(raw: Record<string, string>): Record<string, string> {
+  const env = { ...raw };
+  for (const name of FILE_SECRETS) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined) throw new ConfigError(`Invalid configuration: ${name} and ${name}_FILE: set one, not both`);
+    try {
+      env[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: ${name}_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return env;
 }
 
 /** EVIDENCE_SIGNING_KEY, or read from EVIDENCE_SIGNING_KEY_FILE; checked to be an Ed25519 private key. */

@@ -20,8 +20,18 @@ export const EnvSchema = z.object({
     .default('api,ingest,worker')
     .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['api', 'ingest', 'worker'])).min(1)),
-  /** PostgreSQL; the database is created if missing and migrated on start. */
+  /**
+   * PostgreSQL, as the role OreGuard runs as; the database is created if missing and migrated
+   * on start (as DATABASE_MIGRATION_URL's role when that is set).
+   */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@localhost:5432/oreguard'),
+  /**
+   * PostgreSQL as the role that owns the schema and runs the migrations (and may create roles).
+   * When set, the migrate step (on start, or `npm run db:migrate`) runs as it and sets up
+   * DATABASE_URL's role to own nothing: created if missing, a member of oreguard_runtime. Unset:
+   * DATABASE_URL's role migrates and runs (a development machine's superuser).
+   */
+  DATABASE_MIGRATION_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Connections in this process's PostgreSQL pool. */
   DATABASE_POOL_SIZE: positiveInt.default(20),
   /** Redis for BullMQ. */
@@ -200,6 +210,20 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(15_000),
   /** Run pending migrations on start. */
   MIGRATE_ON_START: bool.default(true),
+  /** A file holding DATABASE_URL (Docker or Kubernetes secrets; read at start, a trailing newline dropped); not both. */
+  DATABASE_URL_FILE: z.string().min(1).optional(),
+  /** A file holding DATABASE_MIGRATION_URL; not both. */
+  DATABASE_MIGRATION_URL_FILE: z.string().min(1).optional(),
+  /** A file holding MQTT_PASSWORD; not both. */
+  MQTT_PASSWORD_FILE: z.string().min(1).optional(),
+  /** A file holding JWT_SECRET; not both. */
+  JWT_SECRET_FILE: z.string().min(1).optional(),
+  /** A file holding GATEWAY_SECRET_KEY; not both. */
+  GATEWAY_SECRET_KEY_FILE: z.string().min(1).optional(),
+  /** A file holding OREGUARD_ADMIN_PASSWORD; not both. */
+  OREGUARD_ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
+  /** Start with no correlation rule when RULES_DIR holds none (otherwise OreGuard refuses to start). */
+  RULES_ALLOW_EMPTY: bool.default(false),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

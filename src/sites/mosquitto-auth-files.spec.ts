@@ -1,5 +1,5 @@
 import { pbkdf2Sync } from 'node:crypto';
-import { mosquittoAclFile, mosquittoPasswordFile, mosquittoPasswordHash } from './mosquitto-auth-files';
+import { mosquittoDynsecConfig, mosquittoPasswordHash } from './mosquitto-auth-files';
 
 describe('mosquittoPasswordHash', () => {
   it('matches what mosquitto_passwd 2.0 wrote for the same password and salt', () => {
@@ -23,38 +23,52 @@ describe('mosquittoPasswordHash', () => {
   });
 });
 
-describe('mosquittoPasswordFile', () => {
-  it('writes one username:hash line per account and no password', () => {
-    const file = mosquittoPasswordFile([
-      { username: 'oreguard', password: 'service-password' },
-      { username: 'kolwezi-1.gw-1', password: 'gateway-password' },
+describe('mosquittoDynsecConfig', () => {
+  const gateways = [
+    { username: 'kolwezi-1.gw-1', password: 'gateway-password-1', siteId: 'kolwezi-1', gatewayId: 'gw-1' },
+    { username: 'tarkwa-2.gw-9', password: 'gateway-password-9', siteId: 'tarkwa-2', gatewayId: 'gw-9' },
+  ];
+  const config = mosquittoDynsecConfig('oreguard/v1', { username: 'oreguard', password: 'service-password' }, gateways);
+
+  it('binds each gateway to its own client id and leaves the service account unbound (its slots share it)', () => {
+    expect(config.clients.map((c) => [c.username, c.clientid])).toEqual([
+      ['oreguard', undefined],
+      ['kolwezi-1.gw-1', 'kolwezi-1.gw-1'],
+      ['tarkwa-2.gw-9', 'tarkwa-2.gw-9'],
     ]);
-
-    expect(file).toMatch(/^oreguard:\$7\$101\$[^$]+\$[^$]+\nkolwezi-1\.gw-1:\$7\$101\$[^$]+\$[^$]+\n$/);
-    expect(file).not.toContain('password');
   });
 
-  it('refuses a username that would break the file', () => {
-    expect(() => mosquittoPasswordFile([{ username: 'a:b', password: 'x' }])).toThrow('cannot go in a password file');
+  it('keeps PBKDF2-SHA512 hashes, salted afresh, and no password', () => {
+    const [service, gw1] = config.clients;
+    expect(Buffer.from(gw1.salt, 'base64')).toHaveLength(12);
+    expect(gw1.salt).not.toBe(service.salt);
+    expect(Buffer.from(gw1.password, 'base64')).toEqual(pbkdf2Sync('gateway-password-1', Buffer.from(gw1.salt, 'base64'), 101, 64, 'sha512'));
+    expect(JSON.stringify(config)).not.toMatch(/service-password|gateway-password/);
   });
-});
 
-describe('mosquittoAclFile', () => {
   it('lets each gateway write under its own topics and read its own acks only; the service reads all and writes acks', () => {
-    const acl = mosquittoAclFile('oreguard/v1', 'oreguard', [
-      { username: 'kolwezi-1.gw-1', siteId: 'kolwezi-1', gatewayId: 'gw-1' },
-      { username: 'tarkwa-2.gw-9', siteId: 'tarkwa-2', gatewayId: 'gw-9' },
+    const aclsOf = (username: string) => {
+      const rolename = config.clients.find((c) => c.username === username)!.roles[0].rolename;
+      return config.roles.find((r) => r.rolename === rolename)!.acls.map((a) => `${a.acltype} ${a.topic}`);
+    };
+    expect(aclsOf('oreguard')).toEqual([
+      'subscribePattern oreguard/v1/#',
+      'subscribePattern $share/+/oreguard/v1/#',
+      'publishClientReceive oreguard/v1/#',
+      'publishClientSend oreguard/v1/sites/+/gateways/+/acks',
+      'subscribeLiteral $SYS/broker/uptime',
+      'publishClientReceive $SYS/broker/uptime',
     ]);
-
-    const blocks = acl.split('\n\n').slice(1).map((b) => b.trim());
-    expect(blocks).toEqual([
-      'user oreguard\ntopic read oreguard/v1/#\ntopic write oreguard/v1/sites/+/gateways/+/acks',
-      'user kolwezi-1.gw-1\ntopic write oreguard/v1/sites/kolwezi-1/gateways/gw-1/#\ntopic read oreguard/v1/sites/kolwezi-1/gateways/gw-1/acks',
-      'user tarkwa-2.gw-9\ntopic write oreguard/v1/sites/tarkwa-2/gateways/gw-9/#\ntopic read oreguard/v1/sites/tarkwa-2/gateways/gw-9/acks',
+    expect(aclsOf('tarkwa-2.gw-9')).toEqual([
+      'publishClientSend oreguard/v1/sites/tarkwa-2/gateways/gw-9/#',
+      'subscribeLiteral oreguard/v1/sites/tarkwa-2/gateways/gw-9/acks',
+      'publishClientReceive oreguard/v1/sites/tarkwa-2/gateways/gw-9/acks',
     ]);
+    expect(config.defaultACLAccess).toEqual({ publishClientSend: false, publishClientReceive: false, subscribe: false, unsubscribe: true });
   });
 
-  it('refuses a prefix with a wildcard', () => {
-    expect(() => mosquittoAclFile('oreguard/#', 'oreguard', [])).toThrow('wildcard');
+  it('refuses a prefix with a wildcard, and one username twice', () => {
+    expect(() => mosquittoDynsecConfig('oreguard/#', { username: 'o', password: 'p' }, [])).toThrow('wildcard');
+    expect(() => mosquittoDynsecConfig('oreguard/v1', { username: 'o', password: 'p' }, [{ ...gateways[0], username: 'o' }])).toThrow('twice');
   });
 });

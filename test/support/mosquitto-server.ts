@@ -5,10 +5,17 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { waitFor } from './wait-for';
 
+/** Where Debian installs the dynamic security plugin (the shipped conf names the Docker image's path). */
+const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+
 /**
  * A Mosquitto of the test's own, on its own port, with the production configuration the
  * project ships (docker/mosquitto.conf) and a persistence folder of its own. For tests that
  * queue more than Debian's default 1,000 messages, or that kill the broker.
+ *
+ * Without `auth` it is the shipped configuration made anonymous for the test (the plugin lines
+ * dropped, `allow_anonymous true`); with it, the shipped configuration as it is, its plugin
+ * reading the given dynamic security file.
  */
 export class MosquittoServer {
   private child?: ChildProcess;
@@ -17,8 +24,8 @@ export class MosquittoServer {
 
   constructor(
     readonly port: number,
-    /** A locked-down broker: these lines are added (e.g. password_file, acl_file), anonymous clients refused, and the readiness probe logs in. */
-    private readonly auth?: { config: string[]; probe: { username: string; password: string } },
+    /** The shipped, locked-down broker: accounts from this dynamic security file; the readiness probe logs in. */
+    private readonly auth?: { dynsecFile: string; probe: { username: string; password: string } },
   ) {}
 
   get url(): string {
@@ -27,10 +34,16 @@ export class MosquittoServer {
 
   async start(): Promise<void> {
     const shipped = readFileSync(join(__dirname, '..', '..', 'docker', 'mosquitto.conf'), 'utf8');
-    const conf = shipped
+    const located = shipped
       .replace(/^listener .*$/m, `listener ${this.port} 127.0.0.1`)
-      .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
-      .replace(/^allow_anonymous .*$/m, this.auth ? ['allow_anonymous false', ...this.auth.config].join('\n') : '$&');
+      .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`);
+    const conf = this.auth
+      ? located
+          .replace(/^plugin .*$/m, `plugin ${DYNSEC_PLUGIN}`)
+          .replace(/^plugin_opt_config_file .*$/m, `plugin_opt_config_file ${this.auth.dynsecFile}`)
+          // Started as root, Mosquitto drops to its own user, which cannot read a mode-600 file of root's.
+          .concat(process.getuid?.() === 0 ? 'user root\n' : '')
+      : located.replace(/^plugin.*\n/gm, '').replace(/^allow_anonymous .*$/m, 'allow_anonymous true');
     const confPath = join(this.dir, 'mosquitto.conf');
     writeFileSync(confPath, conf);
     const child = spawn('mosquitto', ['-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
