@@ -117,7 +117,7 @@ export class Board {
   async loadSnapshot(): Promise<void> {
     this.touchedDuringSnapshot = new Set();
     try {
-      this.sites = await this.api.request<Site[]>('GET', '/sites');
+      this.sites = (await this.api.request<{ items: Site[] }>('GET', '/sites')).items;
       const incidents: Incident[] = [];
       for (const status of ['open', 'acknowledged']) {
         let cursor: string | null = null;

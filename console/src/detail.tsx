@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api, Session } from './api';
 import type { Board } from './board';
+import { SiteMapView } from './site-map';
 import type { IncidentDetail, IncidentEvent, TimelineEntry } from './types';
 
 /**
@@ -140,6 +141,8 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
           Resolve
         </button>
       </form>
+      <h3>Site map</h3>
+      <SiteMapView api={api} detail={detail} />
       <h3>Timeline</h3>
       <ol aria-label="Timeline" class="timeline">
         {detail.timeline.map((entry, i) => (

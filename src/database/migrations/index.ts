@@ -16,6 +16,7 @@ import { IncidentSpans1764810000000 } from './1764810000000-incident-spans';
 import { SeqGapRanges1764825000000 } from './1764825000000-seq-gap-ranges';
 import { LoginThrottle1764835000000 } from './1764835000000-login-throttle';
 import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
+import { SiteMaps1764920000000 } from './1764920000000-site-maps';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   SeqGapRanges1764825000000,
   LoginThrottle1764835000000,
   EvidenceSigning1764900000000,
+  SiteMaps1764920000000,
 ];
