@@ -4,6 +4,7 @@ import { Api, type Session } from './api';
 import { Board } from './board';
 import { IncidentDetailView } from './detail';
 import { SignIn } from './sign-in';
+import { SitePanel } from './site-panel';
 import type { Incident } from './types';
 
 const api = new Api();
@@ -98,6 +99,7 @@ function Console({ session }: { session: Session }) {
             Open incidents <span class="count">({incidents.length})</span>
           </h2>
           <IncidentList incidents={incidents} selected={selected} />
+          <SitePanel api={api} sites={board.sites} />
         </section>
         {selected && (
           <IncidentDetailView

@@ -126,6 +126,36 @@ describe('the site map', () => {
     await page.getByRole('img', { name: /zones of this incident: north-fence/ }).waitFor({ timeout: 5000 });
   });
 
+  it('explains a quiet board: gateways and sensors with their health, blind zones, silences and authorized drones', async () => {
+    const silence = await og.rest(admin, 'POST', '/silences', {
+      siteId: SITE,
+      zone: 'north-fence',
+      reason: 'Fence maintenance crew on site',
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    expect(silence.status).toBe(201);
+    expect((await og.rest(admin, 'POST', '/authorized-drones', { siteId: SITE, uasId: 'UAS-SURVEY-1', label: 'survey drone' })).status).toBe(201);
+    await gateway.publish({ state: 'online', at: new Date().toISOString(), sensors: [{ sensorId: 'rf-mast-2', state: 'fault' }] }, 'status', { retain: true });
+    await waitFor(async () => (await og.ctx.db.query("SELECT 1 FROM sensors WHERE id = 'rf-mast-2' AND state = 'fault'")).length === 1, {
+      what: 'the sensor fault stored',
+    });
+
+    const page = await openConsole(browser, og.oreguard.baseUrl, 'map-op', PASSWORD);
+    const site = page.getByRole('region', { name: `Site ${SITE}` });
+    await site.getByRole('list', { name: 'Sensors' }).getByRole('listitem').filter({ hasText: /rf-mast-2.*fault.*tailings-east/ }).waitFor({ timeout: 5000 });
+    await site.getByText(/Blind now:.*tailings-east/).waitFor();
+    await site.getByRole('list', { name: 'Gateways' }).getByRole('listitem').filter({ hasText: 'gw-1: online' }).waitFor();
+    await site.getByRole('list', { name: 'Silences in force' }).getByRole('listitem').filter({ hasText: 'zone north-fence: Fence maintenance crew on site' }).waitFor();
+    await site.getByRole('list', { name: 'Authorized drones' }).getByRole('listitem').filter({ hasText: 'UAS-SURVEY-1 (survey drone)' }).waitFor();
+    // Another site's operator sees only their own site.
+    const otherPage = await openConsole(browser, og.oreguard.baseUrl, 'map-other', PASSWORD);
+    await otherPage.getByRole('region', { name: `Site ${OTHER}` }).getByRole('list', { name: 'Gateways' }).waitFor({ timeout: 5000 });
+    expect(await otherPage.getByRole('region', { name: `Site ${SITE}` }).count()).toBe(0);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await otherPage.context().close();
+    await page.context().close();
+  });
+
   it('leaves the rest of the detail in place for a site with no map', async () => {
     const page = await openConsole(browser, og.oreguard.baseUrl, 'map-other', PASSWORD);
     await boardItems(page, OTHER).first().getByRole('link').click();
