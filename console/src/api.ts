@@ -100,6 +100,27 @@ export class Api {
     }
   }
 
+  /** Fetches a file with the bearer token and hands it to the browser as a download. */
+  async download(path: string, filename: string): Promise<Blob> {
+    for (let attempt = 0; ; attempt++) {
+      const session = this.session;
+      if (!session) throw new ApiError(401, 'Signed out');
+      const res = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${session.accessToken}` } });
+      if (res.status === 401 && attempt === 0 && (await this.refresh())) continue;
+      if (!res.ok) throw new ApiError(res.status, await errorText(res));
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      return blob;
+    }
+  }
+
   private keep(pair: { accessToken: string; refreshToken: string }, username: string): Session {
     const session = { accessToken: pair.accessToken, refreshToken: pair.refreshToken, username, userId: subject(pair.accessToken) };
     this.session = session;

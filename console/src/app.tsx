@@ -3,6 +3,7 @@ import { Alerts } from './alerts';
 import { Api, type Session } from './api';
 import { Board } from './board';
 import { IncidentDetailView } from './detail';
+import { HistoryView } from './history';
 import { SignIn } from './sign-in';
 import { SitePanel } from './site-panel';
 import type { Incident } from './types';
@@ -34,12 +35,16 @@ function Console({ session }: { session: Session }) {
   const board = useMemo(() => new Board(api), []);
   const [, setVersion] = useState(0);
   const [selected, setSelected] = useState<string | null>(selectedFromHash());
+  const [history, setHistory] = useState(location.hash === '#/history');
   const [muted, setMuted] = useState(alerts.muted);
 
   useEffect(() => {
     const offChange = board.subscribe(() => setVersion((v) => v + 1));
     const offMessage = board.onMessage((m) => alerts.onMessage(m));
-    const onHash = () => setSelected(selectedFromHash());
+    const onHash = () => {
+      setSelected(selectedFromHash());
+      setHistory(location.hash === '#/history');
+    };
     window.addEventListener('hashchange', onHash);
     board.start();
     return () => {
@@ -59,6 +64,14 @@ function Console({ session }: { session: Session }) {
     <div class="console">
       <header class="bar">
         <h1>OreGuard</h1>
+        <nav class="nav" aria-label="Views">
+          <a href="#/" aria-current={history ? undefined : 'page'}>
+            Board
+          </a>
+          <a href="#/history" aria-current={history ? 'page' : undefined}>
+            History
+          </a>
+        </nav>
         <ConnectionState board={board} />
         <span class="user">Signed in as {session.username}</span>
         <button
@@ -93,6 +106,11 @@ function Console({ session }: { session: Session }) {
           {board.error}
         </p>
       )}
+      {history ? (
+        <main>
+          <HistoryView api={api} sites={board.sites} />
+        </main>
+      ) : (
       <main class="layout">
         <section class="board" aria-labelledby="board-heading">
           <h2 id="board-heading">
@@ -114,6 +132,7 @@ function Console({ session }: { session: Session }) {
           />
         )}
       </main>
+      )}
     </div>
   );
 }

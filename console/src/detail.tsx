@@ -141,6 +141,7 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
           Resolve
         </button>
       </form>
+      <Evidence api={api} id={id} />
       <h3>Site map</h3>
       <SiteMapView api={api} detail={detail} />
       <h3>Timeline</h3>
@@ -198,4 +199,40 @@ function summary(details: Record<string, unknown>): string {
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(', ')
     .slice(0, 300);
+}
+
+type ChainReport =
+  | { intact: true; entries: number; checkpoint: { signatureValid?: boolean } | null }
+  | { intact: false; entries: number; firstBroken: { reason: string } };
+
+/** The evidence bundle, downloaded, and the hash-chain check of the timeline it rests on. */
+function Evidence({ api, id }: { api: Api; id: string }) {
+  const [report, setReport] = useState<string>('');
+  const [busy, setBusy] = useState(false);
+  const verify = async () => {
+    const r = await api.request<ChainReport>('GET', `/incidents/${id}/verify`);
+    return r.intact ? `Timeline verified: its hash chain of ${r.entries} entries is intact.` : `Timeline does NOT verify: ${r.firstBroken.reason}`;
+  };
+  const run = async (download: boolean) => {
+    setBusy(true);
+    try {
+      if (download) await api.download(`/incidents/${id}/evidence`, `incident-${id}-evidence.json`);
+      setReport((download ? 'Evidence bundle downloaded. ' : '') + (await verify()));
+    } catch (err) {
+      setReport(`Failed: ${(err as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="evidence">
+      <button type="button" disabled={busy} onClick={() => void run(false)}>
+        Verify timeline
+      </button>{' '}
+      <button type="button" disabled={busy} onClick={() => void run(true)}>
+        Download evidence
+      </button>
+      {report && <p role="status">{report}</p>}
+    </div>
+  );
 }

@@ -170,6 +170,36 @@ describe('the operator console', () => {
     expect(row.status).toBe('open');
   });
 
+  it("gives leads the history with the REST filters, its export, the stats as charts, and a verified evidence bundle", async () => {
+    const page = await openConsole(browser, og.oreguard.baseUrl, 'admin', 'admin-password');
+    pages.push(page);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'History' }).click();
+    await page.getByLabel('Site').selectOption(SITE_A);
+    await page.getByLabel('Title contains').fill('gate-');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('table', { name: /Search results/ });
+    await results.getByRole('row').filter({ hasText: 'gate-actions' }).waitFor({ timeout: 5000 });
+    const [countA] = await og.ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE site_id = $1 AND title LIKE '%gate-%'", [SITE_A]);
+    expect(await results.getByRole('row').count()).toBe(countA.n + 1); // and the header row
+    expect(await results.getByText(SITE_B).count()).toBe(0);
+    await page.getByRole('list', { name: 'By site' }).getByRole('listitem').filter({ hasText: `${SITE_A}${countA.n}` }).waitFor();
+    expect(await page.getByRole('region', { name: 'Statistics' }).innerText()).toMatch(
+      new RegExp(`${countA.n} incidents · mean time to acknowledge (\\d+ s|n/a) · mean time to resolve (\\d+ s|n/a)`),
+    );
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('incidents.csv');
+    const csv = require('node:fs').readFileSync(await download.path(), 'utf8') as string;
+    expect(csv.trim().split('\n')).toHaveLength(countA.n + 1);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await results.getByRole('link', { name: /gate-actions/ }).click();
+    const [bundle] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download evidence' }).click()]);
+    expect(bundle.suggestedFilename()).toMatch(/^incident-.*-evidence\.json$/);
+    expect(JSON.parse(require('node:fs').readFileSync(await bundle.path(), 'utf8'))).toMatchObject({ incident: { title: expect.stringContaining('gate-actions') } });
+    await page.getByRole('status').filter({ hasText: /Timeline verified: its hash chain of \d+ entries is intact/ }).waitFor({ timeout: 5000 });
+  });
+
   it('brings the sign-in back, with the reason, when the session ends', async () => {
     const page = await open('op-gone');
     const admin = await login(og.oreguard.baseUrl);
