@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Api } from './api';
+import { SeqTracker } from './seq-tracker';
 import { SEVERITY_RANK, type Incident, type LiveMessage, type Site } from './types';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -23,7 +24,7 @@ type Listener = () => void;
 export class Board {
   readonly incidents = new Map<string, Incident>();
   /** The last seq applied, per site. */
-  readonly seqs = new Map<string, number>();
+  readonly seqs = new SeqTracker();
   readonly gaps: Gap[] = [];
   sites: Site[] = [];
   connection: Connection = 'connecting';
@@ -101,7 +102,7 @@ export class Board {
     const socket = this.socket!;
     // Sites already followed resume after their last seq; the others start from now, and the
     // snapshot below (read after this point) gives their state.
-    const after = Object.fromEntries(this.seqs);
+    const after = this.seqs.resumeAfter();
     try {
       const ack = (await socket.timeout(10_000).emitWithAck('resume', { after })) as { ok: boolean; error?: string };
       if (!ack.ok) this.error = `Resume refused: ${ack.error ?? 'unknown reason'}`;
@@ -141,16 +142,15 @@ export class Board {
   }
 
   private apply(message: LiveMessage): void {
-    const last = this.seqs.get(message.siteId);
-    if (last !== undefined && message.seq <= last) {
+    const verdict = this.seqs.accept(message.siteId, message.seq);
+    if (verdict.kind === 'repeat') {
       this.repeats += 1; // already applied: never twice
       return;
     }
-    if (last !== undefined && message.seq > last + 1) {
-      this.gaps.push({ siteId: message.siteId, from: last + 1, to: message.seq - 1, at: new Date().toISOString() });
+    if (verdict.kind === 'gap') {
+      this.gaps.push({ siteId: message.siteId, from: verdict.from, to: verdict.to, at: new Date().toISOString() });
       void this.loadSnapshot(); // what can be had again: the current state
     }
-    this.seqs.set(message.siteId, message.seq);
     this.applied += 1;
     this.incidents.set(message.incident.id, message.incident);
     this.touchedDuringSnapshot?.add(message.incident.id);
