@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api, Session } from './api';
 import type { Board } from './board';
 import { SiteMapView } from './site-map';
@@ -16,6 +16,15 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState('');
   const [resolution, setResolution] = useState('true_positive');
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focused = useRef(false);
+  // Opened from the board: keyboard focus moves to the incident (once, not on each live update).
+  useEffect(() => {
+    if (detail && !focused.current && heading.current) {
+      focused.current = true;
+      heading.current.focus();
+    }
+  }, [detail]);
 
   const load = async () => {
     try {
@@ -60,7 +69,9 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
   return (
     <section class="detail" aria-labelledby="detail-title">
       <header>
-        <h2 id="detail-title">{detail.title}</h2>
+        <h2 id="detail-title" ref={heading} tabIndex={-1}>
+          {detail.title}
+        </h2>
         <button type="button" onClick={props.onClose}>
           Close detail
         </button>
