@@ -33,6 +33,7 @@ export class Board {
   applied = 0;
   repeats = 0;
   private socket?: Socket;
+  private redraw?: ReturnType<typeof setTimeout>;
   private listeners = new Set<Listener>();
   private messageListeners = new Set<(m: LiveMessage) => void>();
   /** Incidents changed live while a snapshot was being read: their live state wins. */
@@ -164,7 +165,16 @@ export class Board {
     this.changed();
   }
 
+  /**
+   * Tells the view, at most once per frame's worth of time: a burst of messages (a resume after
+   * a long drop, a busy site) is drawn once, not once per message. A timer, not an animation
+   * frame, so that a console in a background tab still updates its title.
+   */
   private changed(): void {
-    for (const listener of this.listeners) listener();
+    if (this.redraw !== undefined) return;
+    this.redraw = setTimeout(() => {
+      this.redraw = undefined;
+      for (const listener of this.listeners) listener();
+    }, 16);
   }
 }
