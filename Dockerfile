@@ -10,7 +10,8 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY bench ./bench
-RUN npx nest build && npm prune --omit=dev
+COPY console ./console
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

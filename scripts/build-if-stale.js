@@ -9,7 +9,7 @@ const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = requi
 const { join, relative } = require('node:path');
 
 /** What a build reads: the folders tsconfig.build.json compiles, and the files that steer it. */
-const SOURCE_DIRS = ['src', 'scripts', 'bench'];
+const SOURCE_DIRS = ['src', 'scripts', 'bench', 'console'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json'];
 const STAMP = join('dist', '.build-stamp');
 

@@ -22,6 +22,7 @@ import { HealthModule } from './health/health.module';
 import { SiteHealthService } from './health/site-health.service';
 import { RulesController } from './rules/rules.controller';
 import { RulesService } from './rules/rules.service';
+import { SiteMapsService } from './sites/site-maps.service';
 import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
 import { AuthorizedDronesController } from './silences/authorized-drones.controller';
@@ -52,6 +53,7 @@ import { SilencesService } from './silences/silences.service';
     StatsService,
     EventsService,
     SitesService,
+    SiteMapsService,
     IncidentEvidenceService,
     SilencesService,
     AuthorizedDronesService,

@@ -19,6 +19,7 @@ import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { accessLog } from './platform/access-log';
 import { bodyErrors } from './platform/body-errors';
+import { serveConsole } from './platform/console-static';
 import { HttpErrorFilter } from './platform/http-error.filter';
 import { JsonLogger } from './platform/json-logger';
 import { Metrics } from './platform/metrics';
@@ -62,6 +63,9 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     http.use((req: { path: string }, res: unknown, next: () => void) =>
       req.path.startsWith('/docs') ? next() : (headers as (req: unknown, res: unknown, next: () => void) => void)(req, res, next),
     );
+    // The operator console (dist/console) at `/`, never shadowing /api/v1, /docs or socket.io.
+    // helmet's default CSP fits it: its own scripts and styles, and /live on the same origin.
+    for (const handler of serveConsole()) http.use(handler);
     http.enableCors({ origin: config.corsOrigins, credentials: false, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
     http.setGlobalPrefix('api/v1');
     http.useGlobalFilters(new HttpErrorFilter());

@@ -48,6 +48,16 @@ const MAX_TIMER_MS = 2_147_483_647;
  * write each; with messages fanned out to every socket, those writes were the live path's main
  * cost. Holding the TCP socket corked for the flush lets the frames leave together.
  */
+/** Whether a browser's Origin is the origin of the request itself (same scheme-less host and port). */
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 function coalesceWrites(socket: Socket): void {
   const conn = socket.conn;
   conn.on('flush', () => {
@@ -83,9 +93,11 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     // Browsers may open /live only from the configured origins (CORS_ORIGINS); WebSockets are
     // not covered by CORS, so the Origin header is checked at the handshake. Clients that send
     // no Origin (consoles, services) are not browsers and pass to the token check.
+    // The console OreGuard serves itself is on the same origin as /live: always allowed.
     namespace.server.engine.opts.allowRequest = (req, callback) => {
       const origin = req.headers.origin;
-      callback(origin && !this.config.corsOrigins.includes(origin) ? 'origin not allowed' : null, !origin || this.config.corsOrigins.includes(origin));
+      const allowed = !origin || this.config.corsOrigins.includes(origin) || isSameOrigin(origin, req.headers.host);
+      callback(allowed ? null : 'origin not allowed', allowed);
     };
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown })?.token;

@@ -43,6 +43,35 @@ const rateLimited = {
 };
 const unsupportedMedia = { ...errorResponse, description: 'A body in another charset than UTF-8, or with a Content-Encoding other than gzip, deflate or br' };
 const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 415: unsupportedMedia, 429: rateLimited };
+/** The site map's shape, for the document (SiteMapSchema checks each feature by its kind). */
+const position = { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 3, description: '[lon, lat] or [lon, lat, alt], WGS 84' };
+const polygon = { type: 'object', required: ['type', 'coordinates'], properties: { type: { const: 'Polygon' }, coordinates: { type: 'array', items: { type: 'array', items: position, minItems: 4 } } } };
+const siteMapJsonSchema = {
+  type: 'object',
+  required: ['type', 'features'],
+  properties: {
+    type: { const: 'FeatureCollection' },
+    features: {
+      type: 'array',
+      maxItems: 500,
+      items: {
+        oneOf: [
+          { type: 'object', required: ['type', 'geometry', 'properties'], properties: { type: { const: 'Feature' }, geometry: polygon, properties: { type: 'object', required: ['kind'], properties: { kind: { const: 'perimeter' } } } } },
+          { type: 'object', required: ['type', 'geometry', 'properties'], properties: { type: { const: 'Feature' }, geometry: polygon, properties: { type: 'object', required: ['kind', 'zone'], properties: { kind: { const: 'zone' }, zone: { type: 'string' } } } } },
+          {
+            type: 'object',
+            required: ['type', 'geometry', 'properties'],
+            properties: {
+              type: { const: 'Feature' },
+              geometry: { type: 'object', required: ['type', 'coordinates'], properties: { type: { const: 'Point' }, coordinates: position } },
+              properties: { type: 'object', required: ['kind', 'sensorId'], properties: { kind: { const: 'sensor' }, sensorId: { type: 'string' } } },
+            },
+          },
+        ],
+      },
+    },
+  },
+};
 const tokens = {
   type: 'object',
   properties: {
@@ -456,6 +485,22 @@ export function openApiDocument() {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('Sensors'), 404: errorResponse, ...errors },
+        },
+      },
+      '/sites/{id}/map': {
+        get: {
+          summary: "The site's map: a GeoJSON FeatureCollection (WGS 84) of perimeter, zone and sensor features; 404 when none is set",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('The map'), 404: errorResponse, ...errors },
+        },
+        put: {
+          summary:
+            'Set the site map (admins; audited as site.map-set): a FeatureCollection whose features have properties.kind perimeter (Polygon), zone (Polygon, properties.zone) or sensor (Point, properties.sensorId); positions [lon, lat] in WGS 84, rings closed, at most 500 features; other properties are kept',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { content: { 'application/json': { schema: siteMapJsonSchema } } },
+          responses: { 200: json('The map as stored'), 404: errorResponse, ...errors },
         },
       },
       '/sites/{id}/blind-zones': {

@@ -1,15 +1,20 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { IdentifierSchema } from 'src/domain/events/identifiers';
+import { SiteMapSchema } from 'src/domain/sites/site-map.schema';
 import { NoQuerySchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
 import { CreateGatewaySchema, CreateSiteSchema } from './sites.http';
+import { SiteMapsService } from './site-maps.service';
 import { SitesService } from './sites.service';
 
 @Controller('sites')
 @UseGuards(AuthGuard)
 export class SitesController {
-  constructor(private readonly sites: SitesService) {}
+  constructor(
+    private readonly sites: SitesService,
+    private readonly maps: SiteMapsService,
+  ) {}
 
   @Get()
   list(@Req() req: AuthedRequest, @Query() query: unknown) {
@@ -26,6 +31,18 @@ export class SitesController {
   sensors(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
     parseRequest(NoQuerySchema, query, 'query');
     return this.sites.sensors(req.principal, parseRequest(IdentifierSchema, id, 'params'));
+  }
+
+  @Get(':id/map')
+  map(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
+    parseRequest(NoQuerySchema, query, 'query');
+    return this.maps.get(req.principal, parseRequest(IdentifierSchema, id, 'params'));
+  }
+
+  @Put(':id/map')
+  setMap(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown, @Ip() ip: string) {
+    const siteId = parseRequest(IdentifierSchema, id, 'params');
+    return this.maps.put(req.principal, siteId, () => parseRequest(SiteMapSchema, body, 'body'), ip);
   }
 
   @Post(':id/gateways')

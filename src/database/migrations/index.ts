@@ -17,6 +17,7 @@ import { SeqGapRanges1764825000000 } from './1764825000000-seq-gap-ranges';
 import { LoginThrottle1764835000000 } from './1764835000000-login-throttle';
 import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
 import { RuntimeRole1764910000000 } from './1764910000000-runtime-role';
+import { SiteMaps1764920000000 } from './1764920000000-site-maps';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   LoginThrottle1764835000000,
   EvidenceSigning1764900000000,
   RuntimeRole1764910000000,
+  SiteMaps1764920000000,
 ];

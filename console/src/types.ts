@@ -1,0 +1,63 @@
+/** The shapes of the public contract (../shared/contract.md §2, §3) the console reads. */
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export type Status = 'open' | 'acknowledged' | 'resolved';
+
+export interface Incident {
+  id: string;
+  siteId: string;
+  title: string;
+  severity: Severity;
+  status: Status;
+  kinds: string[];
+  ruleIds: string[];
+  eventCount: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  openedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  assignee: string | null;
+  resolvedAt: string | null;
+  resolution: string | null;
+  reason?: string;
+  [k: string]: unknown;
+}
+
+export interface IncidentEvent {
+  eventId: string;
+  sensorId: string;
+  kind: string;
+  occurredAt: string;
+  severity?: Severity;
+  zone?: string;
+  siteId: string;
+  gatewayId: string;
+  [k: string]: unknown;
+}
+
+export interface TimelineEntry {
+  at: string;
+  actor: string | null;
+  action: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface IncidentDetail extends Incident {
+  events: IncidentEvent[];
+  timeline: TimelineEntry[];
+}
+
+export interface LiveMessage {
+  siteId: string;
+  seq: number;
+  type: string;
+  incident: Incident;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  [k: string]: unknown;
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
