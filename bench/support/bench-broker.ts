@@ -10,8 +10,9 @@ import { waitFor } from './wait-for';
  * The bench's own Mosquitto, on its own port, with the configuration the project ships
  * (docker/mosquitto.conf: no cap on queued messages, persistence) and a persistence folder of
  * its own. The machine's broker keeps Debian's defaults (1,000 queued messages per client),
- * which the backlog phase would overflow. One line is added: `sys_interval 1`, so the bench can
- * read how many messages the broker holds ($SYS/broker/store/messages/count).
+ * which the backlog phase would overflow. Its authentication is left out (anonymous clients on
+ * loopback), and one line is added: `sys_interval 1`, so the bench can read how many messages
+ * the broker holds ($SYS/broker/store/messages/count).
  */
 export class BenchBroker {
   readonly process: ManagedProcess;
@@ -19,9 +20,13 @@ export class BenchBroker {
 
   constructor(readonly port: number) {
     const shipped = readFileSync(join(repoRoot(), 'docker', 'mosquitto.conf'), 'utf8');
+    // The shipped queueing and persistence, without its authentication (the bench's clients are
+    // its own, on loopback): the dynamic security plugin lines go and anonymous clients may connect.
     const conf = shipped
       .replace(/^listener .*$/m, `listener ${port} 127.0.0.1`)
       .replace(/^persistence_location .*$/m, `persistence_location ${this.dir}/`)
+      .replace(/^plugin.*\n/gm, '')
+      .replace(/^allow_anonymous .*$/m, 'allow_anonymous true')
       .concat('\n# Added by the bench: $SYS statistics every second.\nsys_interval 1\n');
     const confPath = join(this.dir, 'mosquitto.conf');
     writeFileSync(confPath, conf);
