@@ -3,6 +3,7 @@ import { gzip, percentEncode, rawRequest, type RawAnswer } from '../support/host
 import { login } from '../support/live-client';
 import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
+import { errorLinesOfFile } from '../support/error-lines';
 
 const SITE = 'kolwezi-1';
 const NUL = 'north\u0000fence';
@@ -18,15 +19,9 @@ describe('hostile input at the REST edge', () => {
   const og = oreGuardForFile('hostile-input', { untilIngesting: true });
   let admin: string;
   let incidentId: string;
-  const errorLines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
+  const errorLines = errorLinesOfFile();
 
   beforeAll(async () => {
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (text.includes('"level":"error"')) errorLines.push(text);
-      return write(chunk, ...rest);
-    }) as typeof process.stdout.write;
     admin = await login(og.oreguard.baseUrl);
     const gateway = await og.gateway(SITE);
     const event = aDroneEvent();
@@ -38,9 +33,6 @@ describe('hostile input at the REST edge', () => {
       );
       return rows[0]?.id;
     }, { what: 'an incident to act on' });
-  });
-  afterAll(() => {
-    process.stdout.write = write;
   });
 
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
