@@ -17,6 +17,7 @@ import {
   StatsQuerySchema,
   UpdateUserSchema,
 } from '../../src/platform/query.schemas';
+import { SiteMapSchema } from '../../src/domain/sites/site-map.schema';
 import { BacktestBodySchema } from '../../src/rules/rules.http';
 import { SilenceSpecSchema } from '../../src/domain/silences/silence';
 import {
@@ -32,6 +33,7 @@ import { percentEncode, rawRequest } from '../support/hostile-request';
 import { login } from '../support/live-client';
 import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
+import { errorLinesOfFile } from '../support/error-lines';
 
 const SITE = 'kolwezi-1';
 
@@ -114,16 +116,10 @@ describe('every request schema, fed hostile values', () => {
   let incidentId: string;
   let silenceId: string;
   let userId: string;
-  const errorLines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
+  const errorLines = errorLinesOfFile();
   const statuses: number[] = [];
 
   beforeAll(async () => {
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (text.includes('"level":"error"')) errorLines.push(text);
-      return write(chunk, ...rest);
-    }) as typeof process.stdout.write;
     admin = await login(og.oreguard.baseUrl);
     const gateway = await og.gateway(SITE);
     const event = aDroneEvent();
@@ -146,9 +142,6 @@ describe('every request schema, fed hostile values', () => {
     silenceId = (await send('POST', '/silences', { siteId: SITE, endsAt: '2099-01-01T00:00:00Z', reason: 'maintenance' })).id;
     userId = (await send('POST', '/users', { username: 'target-1', password: 'a-long-password', role: 'operator', siteIds: [SITE] })).id;
     await send('POST', '/authorized-drones', { siteId: SITE, uasId: 'SN-1', label: 'ours' });
-  });
-  afterAll(() => {
-    process.stdout.write = write;
   });
 
   const routes: Record<string, Route> = {
@@ -178,6 +171,17 @@ describe('every request schema, fed hostile values', () => {
     'POST /authorized-drones': { method: 'POST', path: () => '/authorized-drones', schema: AuthorizedDroneSpecSchema, valid: () => ({ siteId: SITE, uasId: 'SN-2', label: 'survey' }), part: 'body', runs: 12 },
     'POST /sites': { method: 'POST', path: () => '/sites', schema: CreateSiteSchema, valid: () => ({ id: 'tarkwa-2', name: 'Tarkwa', timeZone: 'Africa/Accra' }), part: 'body', runs: 12 },
     'POST /sites/{id}/gateways': { method: 'POST', path: () => `/sites/${SITE}/gateways`, schema: CreateGatewaySchema, valid: () => ({ id: 'gw-9' }), part: 'body', runs: 8 },
+    'PUT /sites/{id}/map': {
+      method: 'PUT',
+      path: () => `/sites/${SITE}/map`,
+      schema: SiteMapSchema,
+      valid: () => ({
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', properties: { kind: 'sensor', sensorId: 'rf-mast-2' }, geometry: { type: 'Point', coordinates: [25.4663, -10.7148] } }],
+      }),
+      part: 'body',
+      runs: 12,
+    },
     'PUT /sites/{id}/sensors/{sensorId}/zones': { method: 'PUT', path: () => `/sites/${SITE}/sensors/rf-mast-2/zones`, schema: SetSensorZonesSchema, valid: () => ({ zones: ['pit'] }), part: 'body', runs: 8 },
     'POST /rules/backtest': {
       method: 'POST',
