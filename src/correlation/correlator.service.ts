@@ -14,6 +14,7 @@ import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
 import { foldLockKey, lockFoldGroups } from './fold-locks';
 import { LoadedRules } from './loaded-rules';
+import { WakeablePause } from 'src/platform/wakeable-pause';
 
 /** Events taken per step; a full step is followed at once by the next. */
 const BATCH_SIZE = 2000;
@@ -55,7 +56,7 @@ export class CorrelatorService implements OnModuleDestroy {
   private context: CorrelationContext = {};
   private stopped = true;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly idle = new WakeablePause();
 
   constructor(
     private readonly db: Db,
@@ -104,20 +105,8 @@ export class CorrelatorService implements OnModuleDestroy {
         this.engine = undefined;
         pause = leaseRetryMs;
       }
-      if (pause > 0 && !this.stopped) await new Promise<void>((resolve) => this.sleep(resolve, pause));
+      if (pause > 0 && !this.stopped) await this.idle.wait(pause);
     }
-  }
-
-  private sleep(resolve: () => void, ms: number): void {
-    const timer = setTimeout(() => {
-      this.wake = undefined;
-      resolve();
-    }, ms);
-    this.wake = () => {
-      clearTimeout(timer);
-      this.wake = undefined;
-      resolve();
-    };
   }
 
   /** Tries the lease on a connection of its own; holding it lasts as long as that session. */
@@ -309,7 +298,7 @@ export class CorrelatorService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.idle.wake();
     await this.loop;
     await this.lease?.end().catch(() => undefined);
     this.lease = undefined;

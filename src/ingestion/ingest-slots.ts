@@ -3,6 +3,7 @@ import type { IClientPublishOptions } from 'mqtt';
 import { Client } from 'pg';
 import type { MqttInbox } from './mqtt-inbox';
 import { planSlots, slotClientId } from './slot-plan';
+import { WakeablePause } from 'src/platform/wakeable-pause';
 
 export interface IngestSlotsOptions {
   databaseUrl: string;
@@ -70,8 +71,7 @@ export class IngestSlots {
   /** Every slot was held by some instance at the last check. */
   private allHeld = false;
   private onSettled?: () => void;
-  private recheck = false;
-  private wake?: () => void;
+  private readonly pause = new WakeablePause();
   private joinFailing = false;
 
   constructor(private readonly options: IngestSlotsOptions) {}
@@ -153,7 +153,7 @@ export class IngestSlots {
         const lease = this.lease;
         if (lease) this.loseLease(lease, (error as Error).message);
       }
-      await this.sleep(this.options.checkMs);
+      if (!this.stopped) await this.pause.wait(this.options.checkMs);
     }
   }
 
@@ -273,26 +273,6 @@ export class IngestSlots {
   }
 
   private wakeUp(): void {
-    this.recheck = true;
-    this.wake?.();
-  }
-
-  private async sleep(ms: number): Promise<void> {
-    if (this.recheck || this.stopped) {
-      this.recheck = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-    this.recheck = false;
+    this.pause.wake();
   }
 }
