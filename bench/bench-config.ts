@@ -1,4 +1,4 @@
-export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine'] as const;
+export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine', 'console'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 /** What one bench run does; `--quick` shrinks every number for a smoke run. */
@@ -14,6 +14,8 @@ export interface BenchConfig {
   throughputEvents: number;
   latencyRate: number;
   latencyDurationMs: number;
+  /** How long the console phase publishes (at latencyRate). */
+  consoleDurationMs: number;
   backlogEvents: number;
   overloadDurationMs: number;
   /** Offered rate in the overload phase; default twice the sustained rate measured. */
@@ -37,7 +39,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] 
   --latency-rate N   events/s offered in the latency phase (default 1,000, the target's rate; at
                      any other rate the latency row gets no PASS or FAIL)
   --overload-rate N  events/s offered in the overload phase (default: 2 x measured sustained rate)
-  --duration S       seconds of the latency and overload phases`;
+  --duration S       seconds of the latency, overload and console phases`;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   const args = [...argv];
@@ -52,6 +54,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     throughputEvents: quick ? 5_000 : 60_000,
     latencyRate: 1_000,
     latencyDurationMs: quick ? 5_000 : 20_000,
+    consoleDurationMs: quick ? 5_000 : 20_000,
     backlogEvents: quick ? 5_000 : 100_000,
     overloadDurationMs: quick ? 5_000 : 20_000,
     fallbackSustainedRate: 3_500,
@@ -99,7 +102,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         config.overloadRate = positive(i++);
         break;
       case '--duration':
-        config.latencyDurationMs = config.overloadDurationMs = Math.round(positive(i++) * 1000);
+        config.latencyDurationMs = config.overloadDurationMs = config.consoleDurationMs = Math.round(positive(i++) * 1000);
         break;
       case '--help':
       case '-h':

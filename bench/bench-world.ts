@@ -23,7 +23,8 @@ const FOLDED_RULE_IDS = new Set(['drone-activity', 'cyber-activity', 'theft-acti
 
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 const REDIS = 'redis://127.0.0.1:6379';
-const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
+/** The account the bench signs in with: the bootstrap admin it gives OreGuard. */
+export const BENCH_ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
 
 /**
  * Everything one bench run sets up, each piece its own: a database, a Redis key prefix, MQTT
@@ -103,8 +104,8 @@ export class BenchWorld {
         MQTT_TOPIC_PREFIX: this.ogPrefix,
         MQTT_CLIENT_ID: `oreguard-bench-${this.runId}`,
         JWT_SECRET: randomBytes(32).toString('hex'),
-        OREGUARD_ADMIN_USERNAME: ADMIN.username,
-        OREGUARD_ADMIN_PASSWORD: ADMIN.password,
+        OREGUARD_ADMIN_USERNAME: BENCH_ADMIN.username,
+        OREGUARD_ADMIN_PASSWORD: BENCH_ADMIN.password,
         LOG_LEVEL: 'warn',
         // The load generator publishes for sites and gateways nobody registers: let them register themselves.
         INGEST_REQUIRE_REGISTERED: 'false',
@@ -137,7 +138,7 @@ export class BenchWorld {
     this.queueWatch = new QueueWatch(REDIS, `${this.redisPrefix}:fold:wait`);
     this.queueWatch.start(1000);
     this.cleanup.add('stop the queue watch', () => this.queueWatch?.stop());
-    this.token = await this.oreguard.login(ADMIN.username, ADMIN.password);
+    this.token = await this.oreguard.login(BENCH_ADMIN.username, BENCH_ADMIN.password);
     await this.connectOreGuardPanel();
 
     this.ogLoad = await LoadGenerator.connect({ url: this.broker.url, topicPrefix: this.ogPrefix });
@@ -221,6 +222,9 @@ export class BenchWorld {
     this.cleanup.add('remove the dist snapshot', () => rmSync(copy, { recursive: true, force: true }));
     cpSync(join(dist, 'src'), join(copy, 'src'), { recursive: true });
     cpSync(join(dist, 'bench'), join(copy, 'bench'), { recursive: true });
+    // The console the console phase opens (OreGuard serves dist/console beside dist/src).
+    if (existsSync(join(dist, 'console'))) cpSync(join(dist, 'console'), join(copy, 'console'), { recursive: true });
+    else if (this.config.phases.includes('console')) throw new Error('dist/console is missing: build it first (npm run build:console)');
     return copy;
   }
 }

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchWorld } from './bench-world';
+import { BENCH_ADMIN } from './bench-world';
 import type { LoadGenerator, PublishResult } from './load';
+import { ChangeSocket, ConsoleBoardWatch } from './support/console-board';
 import type { BatchStats, Progress, Target } from './support/bench-db';
 import type { InternalsSummary } from './support/metrics-scraper';
 import type { PgActivitySummary } from './support/pg-activity';
@@ -106,6 +108,26 @@ export interface OverloadRun {
   series: [number, number, number][];
 }
 
+export interface ConsoleRun {
+  targetPerSec: number;
+  publish: PublishResult;
+  /** Publish → the board's DOM shows the incident change (its newer lastSeenAt), per change drawn. */
+  board?: Distribution;
+  /** Publish → a /live socket beside the console gets the same changes (for comparison). */
+  socket?: Distribution;
+  /** The console's own share: the board shows a change − the socket beside it got it, per change drawn. */
+  boardAfterSocket?: Distribution;
+  /** Incident changes OreGuard sent (unresolved incidents, a newer event), and those the board drew. */
+  changesSent: number;
+  changesDrawn: number;
+  /** Incidents whose latest change the board shows at the end, of those it should show. */
+  latestShown: number;
+  latestExpected: number;
+  /** Board items at the end. */
+  items: number;
+  resources: Resources;
+}
+
 /** Time allowed for a target to finish `events`: generous, at 250 events/s, at least 60 s. */
 const allowance = (events: number) => Math.max(60_000, (events / 250) * 1000);
 
@@ -188,6 +210,74 @@ export async function latency(w: BenchWorld): Promise<Partial<Record<Target, Lat
     );
   }
   return out;
+}
+
+/**
+ * (f) The operator console in headless Chromium, signed in, while events come at the latency
+ * phase's rate: per incident change, publish → the board's DOM shows it (a MutationObserver the
+ * bench puts in the page), and publish → a /live socket beside it. A change the board never drew
+ * on its own (two changes of an incident in one frame show as the second) is not a fault; an
+ * incident whose latest state the board does not show at the end is.
+ */
+export async function consoleBoard(w: BenchWorld): Promise<ConsoleRun> {
+  const { latencyRate: rate, consoleDurationMs: duration } = w.config;
+  const watch = await ConsoleBoardWatch.open(w.oreguard.baseUrl, BENCH_ADMIN.username, BENCH_ADMIN.password);
+  w.cleanup.add('close the bench console', () => watch.close());
+  const socket = await ChangeSocket.connect(w.oreguard.baseUrl, w.token);
+  w.cleanup.add('close the console phase socket', () => socket.close());
+  try {
+    await settle(2000); // the board's first REST read
+    const afterId = await w.db.maxId('oreguard');
+    await watch.start();
+    const t0 = Date.now();
+    socket.startAt(t0);
+    const publish = await w.ogLoad.paced(rate, duration);
+    const { seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => publish.published, { timeoutMs: allowance(publish.published) });
+    await settle(3000); // the last changes' way to the sockets and the board
+    const { seen, items } = await watch.collect();
+
+    const boardLatencies: number[] = [];
+    const socketLatencies: number[] = [];
+    const boardAfterSocket: number[] = [];
+    for (const [key, arrivedAt] of socket.arrived) {
+      const publishedAt = Date.parse(key.slice(key.indexOf('|') + 1));
+      socketLatencies.push(arrivedAt - publishedAt);
+      const drawnAt = seen.get(key);
+      if (drawnAt === undefined) continue;
+      boardLatencies.push(drawnAt - publishedAt);
+      boardAfterSocket.push(drawnAt - arrivedAt);
+    }
+    let latestExpected = 0;
+    let latestShown = 0;
+    for (const [id, latest] of socket.latest) {
+      if (latest.status === 'resolved' || Date.parse(latest.lastSeenAt) < t0) continue;
+      latestExpected += 1;
+      if (items.get(id) === latest.lastSeenAt) latestShown += 1;
+    }
+    const run: ConsoleRun = {
+      targetPerSec: rate,
+      publish,
+      board: distribution(boardLatencies),
+      socket: distribution(socketLatencies),
+      boardAfterSocket: distribution(boardAfterSocket),
+      changesSent: socket.arrived.size,
+      changesDrawn: boardLatencies.length,
+      latestShown,
+      latestExpected,
+      items: items.size,
+      resources: resources(w, t0, seenDoneAt),
+    };
+    w.log(
+      `console at ${Math.round(publish.offeredPerSec)}/s: board p50 ${run.board?.p50} p99 ${run.board?.p99} ms ` +
+        `(${run.changesDrawn} of ${run.changesSent} changes drawn; latest of ${latestShown}/${latestExpected} incidents shown; ` +
+        `${run.items} items); socket p50 ${run.socket?.p50} p99 ${run.socket?.p99} ms; ` +
+        `board after socket p50 ${run.boardAfterSocket?.p50} p99 ${run.boardAfterSocket?.p99} ms`,
+    );
+    return run;
+  } finally {
+    socket.close();
+    await watch.close();
+  }
 }
 
 /** (c) OreGuard stopped, a backlog queued in its session, then started: memory while draining. */

@@ -1,5 +1,5 @@
 import type { BenchConfig } from './bench-config';
-import type { BacklogRun, LatencyRun, OverloadRun, Resources, ThroughputRun } from './phases';
+import type { BacklogRun, ConsoleRun, LatencyRun, OverloadRun, Resources, ThroughputRun } from './phases';
 import type { Target } from './support/bench-db';
 import type { Distribution } from './support/stats';
 import type { EngineBenchResult } from './rules-engine.bench';
@@ -17,6 +17,7 @@ export interface BenchResults {
   backlog?: BacklogRun;
   overload?: OverloadRun;
   engine?: EngineBenchResult;
+  console?: ConsoleRun;
   correctness: { rejectedEvents?: number; liveSeqFaults: number; liveMessages: number };
   errors: { phase: string; message: string }[];
   profile?: { dir: string; summaries: unknown[] };
@@ -124,6 +125,26 @@ export function renderReport(r: BenchResults): string {
       '',
     ]);
   }
+  const c = r.console;
+  if (c) {
+    rows.push([
+      `console: publish → board DOM p50/p95/p99 (ms) at ${fmt(c.targetPerSec)}/s, one console in Chromium`,
+      pct(c.board),
+      '',
+      '',
+      '',
+    ]);
+    rows.push(['  the same changes publish → a /live socket beside it p50/p95/p99 (ms)', pct(c.socket), '', '', '']);
+    rows.push(["  the console's own share: board DOM − that socket, per change p50/p95/p99 (ms)", pct(c.boardAfterSocket), '', '', '']);
+    rows.push(['  incident changes drawn / sent (two in one frame draw once)', `${fmt(c.changesDrawn)} / ${fmt(c.changesSent)}`, '', '', '']);
+    rows.push([
+      '  incidents whose latest change the board shows at the end / all',
+      `${fmt(c.latestShown)} / ${fmt(c.latestExpected)} (${fmt(c.items)} items)`,
+      '',
+      'all',
+      verdict(c.latestShown === c.latestExpected),
+    ]);
+  }
   rows.push([
     'rejected events / live seq gaps',
     `${r.correctness.rejectedEvents ?? '?'} / ${r.correctness.liveSeqFaults}`,
@@ -142,6 +163,7 @@ export function renderReport(r: BenchResults): string {
     ['latency · reference', lr?.resources],
     ['backlog drain · OreGuard', b?.resources],
     ['overload · OreGuard', o?.resources],
+    ['console · OreGuard', c?.resources],
   ];
   const resRows = res
     .filter((e): e is [string, Resources] => Boolean(e[1]))

@@ -3,13 +3,13 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type PhaseName } from './bench-config';
 import { BenchWorld, stamp } from './bench-world';
-import { backlog, engine, latency, overload, throughput, warmUp } from './phases';
+import { backlog, consoleBoard, engine, latency, overload, throughput, warmUp } from './phases';
 import { profilesIn, renderProfileSummary, summarizeProfile } from './profile-summary';
 import { renderReport, type BenchResults } from './report';
 
 /**
  * `npm run bench`: OreGuard against the minimal reference loop, side by side, in one run.
- * Phases: throughput, latency, backlog, overload, engine (see bench/README.md). Prints one table and
+ * Phases: throughput, latency, backlog, overload, engine, console (see bench/README.md). Prints one table and
  * writes the results as JSON to bench/results/<timestamp>.json. Everything it starts it stops,
  * also on error and Ctrl-C.
  */
@@ -104,6 +104,9 @@ async function runPhase(w: BenchWorld, phase: PhaseName, results: BenchResults):
     }
     case 'engine':
       results.engine = await engine(w);
+      return;
+    case 'console':
+      results.console = await consoleBoard(w);
       return;
   }
 }

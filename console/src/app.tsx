@@ -1,7 +1,8 @@
+import { Component } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Alerts } from './alerts';
 import { Api, type Session } from './api';
-import { Board } from './board';
+import { Board, type Gap } from './board';
 import { IncidentDetailView } from './detail';
 import { HistoryView } from './history';
 import { SignIn } from './sign-in';
@@ -88,19 +89,7 @@ function Console({ session }: { session: Session }) {
           Sign out
         </button>
       </header>
-      {board.gaps.length > 0 && (
-        <div role="alert" class="gaps">
-          {board.gaps.map((gap) => (
-            <p key={`${gap.siteId}-${gap.from}`}>
-              Missed live messages {gap.from}–{gap.to} of site {gap.siteId} ({new Date(gap.at).toLocaleTimeString()}): the board was read
-              again, but those changes' history is not shown here.{' '}
-              <button type="button" onClick={() => board.dismissGap(gap)}>
-                Dismiss gap notice
-              </button>
-            </p>
-          ))}
-        </div>
-      )}
+      <GapBanner gaps={board.gaps} />
       {board.error && (
         <p role="alert" class="error">
           {board.error}
@@ -117,7 +106,7 @@ function Console({ session }: { session: Session }) {
             Open incidents <span class="count">({incidents.length})</span>
           </h2>
           <IncidentList incidents={incidents} selected={selected} />
-          <SitePanel api={api} sites={board.sites} />
+          <SitePanel api={api} board={board} sites={board.sites} />
         </section>
         {selected && (
           <IncidentDetailView
@@ -146,22 +135,70 @@ function ConnectionState({ board }: { board: Board }) {
   );
 }
 
+/**
+ * The gaps of this session: never dismissed, only collapsed, so a board that lacks changes
+ * always says so. Each names its site and the seq range missed.
+ */
+function GapBanner({ gaps }: { gaps: Gap[] }) {
+  const [collapsed, setCollapsed] = useState(false);
+  if (gaps.length === 0) return null;
+  return (
+    <section role="alert" aria-label="Gaps in the live record" class="gaps">
+      <p>
+        <strong>{gaps.length === 1 ? 'A gap' : `${gaps.length} gaps`} in the live record:</strong> the board shows the current state of
+        the site, but the changes missed are not shown one by one.{' '}
+        <button type="button" aria-expanded={!collapsed} onClick={() => setCollapsed(!collapsed)}>
+          {collapsed ? 'Show gaps' : 'Collapse gaps'}
+        </button>
+      </p>
+      {!collapsed && (
+        <ul>
+          {gaps.map((gap) => (
+            <li key={`${gap.siteId}-${gap.from}-${gap.at}`}>
+              Site {gap.siteId}: live messages {gap.from === gap.to ? gap.from : `${gap.from}–${gap.to}`} missed (
+              {gap.reason === 'retention' ? 'no longer kept by OreGuard' : 'not sent again when asked'}), at{' '}
+              {new Date(gap.at).toLocaleTimeString()}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function IncidentList({ incidents, selected }: { incidents: Incident[]; selected: string | null }) {
   if (incidents.length === 0) return <p class="empty">No open incidents on your sites.</p>;
   return (
     <ul aria-label="Incidents" class="incidents">
       {incidents.map((incident) => (
-        <li key={incident.id} class={`incident sev-${incident.severity}${incident.id === selected ? ' selected' : ''}`} aria-current={incident.id === selected ? 'true' : undefined}>
-          <a href={`#/incidents/${incident.id}`}>
-            <span class="title">{incident.title}</span>
-          </a>
-          <span class="meta">
-            <span class={`badge sev-${incident.severity}`}>{incident.severity}</span> {incident.status} · {incident.siteId} · {incident.eventCount}{' '}
-            event{incident.eventCount === 1 ? '' : 's'} · last <time dateTime={incident.lastSeenAt}>{new Date(incident.lastSeenAt).toLocaleTimeString()}</time>
-            {incident.assignee && <> · assigned</>}
-          </span>
-        </li>
+        <IncidentItem key={incident.id} incident={incident} selected={incident.id === selected} />
       ))}
     </ul>
   );
+}
+
+/**
+ * One board item, drawn again only when its incident changed (each live message brings a new
+ * incident object) or it was (un)selected: a busy board redraws the few items that changed.
+ */
+class IncidentItem extends Component<{ incident: Incident; selected: boolean }> {
+  shouldComponentUpdate(next: { incident: Incident; selected: boolean }): boolean {
+    return next.incident !== this.props.incident || next.selected !== this.props.selected;
+  }
+
+  render() {
+    const { incident, selected } = this.props;
+    return (
+      <li class={`incident sev-${incident.severity}${selected ? ' selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+        <a href={`#/incidents/${incident.id}`}>
+          <span class="title">{incident.title}</span>
+        </a>
+        <span class="meta">
+          <span class={`badge sev-${incident.severity}`}>{incident.severity}</span> {incident.status} · {incident.siteId} · {incident.eventCount}{' '}
+          event{incident.eventCount === 1 ? '' : 's'} · last <time dateTime={incident.lastSeenAt}>{new Date(incident.lastSeenAt).toLocaleTimeString()}</time>
+          {incident.assignee && <> · assigned</>}
+        </span>
+      </li>
+    );
+  }
 }

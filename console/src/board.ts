@@ -1,17 +1,33 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Api } from './api';
 import { SeqTracker } from './seq-tracker';
-import { SEVERITY_RANK, type Incident, type LiveMessage, type Site } from './types';
+import { SEVERITY_RANK, type Incident, type LiveGap, type LiveMessage, type LiveSnapshot, type Site } from './types';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
-/** Messages of a site the console never got: shown until dismissed, never hidden. */
+/**
+ * Messages of a site the console never got and cannot get: shown for as long as the console
+ * runs (they may be collapsed, never dismissed), while the board holds the site's current state.
+ */
 export interface Gap {
   siteId: string;
+  /** The first and last seq never applied. */
   from: number;
   to: number;
+  /** `retention`: OreGuard no longer keeps them; `unfilled`: a jump that resuming did not fill. */
+  reason: 'retention' | 'unfilled';
   at: string;
 }
+
+/** A seq jump being filled by a resume: the message that showed it waits until it is. */
+interface Filling {
+  /** The resume was acknowledged: from now on the site's next message must be the missing one. */
+  acked: boolean;
+  held: LiveMessage;
+}
+
+/** The rule of the incidents that say a gateway's or sensor's health changed. */
+const HEALTH_RULE = 'sensor-health';
 
 type Listener = () => void;
 
@@ -19,7 +35,10 @@ type Listener = () => void;
  * The live board: the open incidents of the operator's sites, from one REST snapshot and then
  * the /live messages, resumed after the last `seq` seen of each site on every reconnect (a
  * network drop, an OreGuard restart), so nothing is missed or applied twice. A message whose
- * `seq` skips ahead is a gap: recorded and shown, and the board is read again from REST.
+ * `seq` skips ahead is first filled by resuming after the last one applied; if OreGuard says
+ * the missed messages are gone (`gap`, then `snapshot`) or the resume does not fill the jump,
+ * the gap is recorded and shown for good, and the board takes the site's current state (the
+ * snapshot, or REST).
  */
 export class Board {
   readonly incidents = new Map<string, Incident>();
@@ -33,9 +52,12 @@ export class Board {
   applied = 0;
   repeats = 0;
   private socket?: Socket;
-  private redraw?: ReturnType<typeof setTimeout>;
+  private redraw = false;
+  private sorted?: Incident[];
   private listeners = new Set<Listener>();
   private messageListeners = new Set<(m: LiveMessage) => void>();
+  private healthListeners = new Set<(siteId: string) => void>();
+  private readonly filling = new Map<string, Filling>();
   /** Incidents changed live while a snapshot was being read: their live state wins. */
   private touchedDuringSnapshot: Set<string> | null = null;
 
@@ -51,11 +73,21 @@ export class Board {
     return () => this.messageListeners.delete(listener);
   }
 
+  /**
+   * Called with a site whose gateways' or sensors' health may have changed: a sensor-health
+   * incident of it changed live, or its state was read again after a gap.
+   */
+  onHealthChange(listener: (siteId: string) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
   /** Open and acknowledged incidents, most severe first, then newest. */
   list(): Incident[] {
-    return [...this.incidents.values()]
+    this.sorted ??= [...this.incidents.values()]
       .filter((i) => i.status !== 'resolved')
       .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.lastSeenAt.localeCompare(a.lastSeenAt));
+    return this.sorted;
   }
 
   start(): void {
@@ -78,17 +110,13 @@ export class Board {
       if (/unauthorized/.test(error.message)) void this.reconnectAfterAuth();
     });
     socket.on('incident', (message: LiveMessage) => this.apply(message));
+    socket.on('gap', (gap: LiveGap) => this.onGap(gap));
+    socket.on('snapshot', (snapshot: LiveSnapshot) => this.onSiteSnapshot(snapshot));
   }
 
   stop(): void {
     this.socket?.disconnect();
     this.socket = undefined;
-  }
-
-  dismissGap(gap: Gap): void {
-    const index = this.gaps.indexOf(gap);
-    if (index >= 0) this.gaps.splice(index, 1);
-    this.changed();
   }
 
   private async reconnectAfterAuth(): Promise<void> {
@@ -104,6 +132,7 @@ export class Board {
     // Sites already followed resume after their last seq; the others start from now, and the
     // snapshot below (read after this point) gives their state.
     const after = this.seqs.resumeAfter();
+    this.filling.clear(); // the resume below asks again for whatever a jump had skipped
     try {
       const ack = (await socket.timeout(10_000).emitWithAck('resume', { after })) as { ok: boolean; error?: string };
       if (!ack.ok) this.error = `Resume refused: ${ack.error ?? 'unknown reason'}`;
@@ -143,20 +172,79 @@ export class Board {
   }
 
   private apply(message: LiveMessage): void {
+    const filling = this.filling.get(message.siteId);
+    if (filling && message.seq > this.seqs.next(message.siteId)) {
+      // Before the resume's answer: sent before it, and sent again after it. After: the
+      // resume did not fill the jump.
+      if (filling.acked) this.unfilled(message);
+      return;
+    }
     const verdict = this.seqs.accept(message.siteId, message.seq);
     if (verdict.kind === 'repeat') {
       this.repeats += 1; // already applied: never twice
       return;
     }
-    if (verdict.kind === 'gap') {
-      this.gaps.push({ siteId: message.siteId, from: verdict.from, to: verdict.to, at: new Date().toISOString() });
-      void this.loadSnapshot(); // what can be had again: the current state
-    }
+    if (verdict.kind === 'gap') return void this.fill(message);
+    if (filling && message.seq >= filling.held.seq) this.filling.delete(message.siteId); // filled
+    this.take(message);
+  }
+
+  private take(message: LiveMessage): void {
     this.applied += 1;
     this.incidents.set(message.incident.id, message.incident);
     this.touchedDuringSnapshot?.add(message.incident.id);
     for (const listener of this.messageListeners) listener(message);
+    if (message.incident.ruleIds.includes(HEALTH_RULE)) this.healthChanged(message.siteId);
     this.changed();
+  }
+
+  /** A jump in a site's seq: resume after the last one applied, so OreGuard sends the missing ones. */
+  private fill(message: LiveMessage): void {
+    const siteId = message.siteId;
+    const filling: Filling = { acked: false, held: message };
+    this.filling.set(siteId, filling);
+    this.socket
+      ?.timeout(10_000)
+      .emitWithAck('resume', { after: { [siteId]: this.seqs.last(siteId) } })
+      .then((ack: { ok: boolean }) => {
+        if (this.filling.get(siteId) !== filling) return;
+        if (ack.ok) filling.acked = true;
+        else this.unfilled(filling.held);
+      })
+      .catch(() => undefined); // disconnected: the next connection resumes after the last applied
+  }
+
+  /** The jump stays: recorded for good, the message applied, and the board read again. */
+  private unfilled(message: LiveMessage): void {
+    const from = this.seqs.next(message.siteId);
+    this.filling.delete(message.siteId);
+    this.gaps.push({ siteId: message.siteId, from, to: message.seq - 1, reason: 'unfilled', at: new Date().toISOString() });
+    this.seqs.moveTo(message.siteId, message.seq);
+    this.take(message);
+    void this.loadSnapshot();
+  }
+
+  /** OreGuard no longer keeps the messages after our seq: its snapshot of the site comes next. */
+  private onGap(gap: LiveGap): void {
+    this.filling.delete(gap.siteId);
+    this.gaps.push({ siteId: gap.siteId, from: gap.after + 1, to: gap.continueFrom, reason: 'retention', at: new Date().toISOString() });
+    this.changed();
+  }
+
+  /** The site's state at `seq`: it replaces what the board held of the site. */
+  private onSiteSnapshot(snapshot: LiveSnapshot): void {
+    for (const [id, incident] of this.incidents) if (incident.siteId === snapshot.siteId) this.incidents.delete(id);
+    for (const incident of snapshot.incidents) {
+      this.incidents.set(incident.id, incident);
+      this.touchedDuringSnapshot?.add(incident.id);
+    }
+    this.seqs.moveTo(snapshot.siteId, snapshot.seq);
+    this.healthChanged(snapshot.siteId);
+    this.changed();
+  }
+
+  private healthChanged(siteId: string): void {
+    for (const listener of this.healthListeners) listener(siteId);
   }
 
   private setConnection(connection: Connection): void {
@@ -166,15 +254,20 @@ export class Board {
   }
 
   /**
-   * Tells the view, at most once per frame's worth of time: a burst of messages (a resume after
-   * a long drop, a busy site) is drawn once, not once per message. A timer, not an animation
-   * frame, so that a console in a background tab still updates its title.
+   * Tells the view once per animation frame however many messages came (a resume after a long
+   * drop, a busy site), and by a timer too, since a tab in the background gets no frames and must
+   * still update its title. The sorted list is kept until something changes.
    */
   private changed(): void {
-    if (this.redraw !== undefined) return;
-    this.redraw = setTimeout(() => {
-      this.redraw = undefined;
+    this.sorted = undefined;
+    if (this.redraw) return;
+    this.redraw = true;
+    const flush = () => {
+      if (!this.redraw) return;
+      this.redraw = false;
       for (const listener of this.listeners) listener();
-    }, 16);
+    };
+    requestAnimationFrame(flush);
+    setTimeout(flush, 100);
   }
 }

@@ -154,7 +154,7 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
       </form>
       <Evidence api={api} id={id} />
       <h3>Site map</h3>
-      <SiteMapView api={api} detail={detail} />
+      <SiteMapView api={api} board={board} detail={detail} />
       <h3>Timeline</h3>
       <ol aria-label="Timeline" class="timeline">
         {detail.timeline.map((entry, i) => (

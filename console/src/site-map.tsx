@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { ApiError } from './api';
+import type { Board } from './board';
 import type { IncidentDetail } from './types';
 
 type Position = [number, number] | [number, number, number];
@@ -24,14 +25,19 @@ export interface Track {
 const WIDTH = 560;
 const HEIGHT = 360;
 const PAD = 16;
+/** The safety net under the live signal. */
+const BLIND_POLL_MS = 30_000;
 
 /**
  * The incident's site drawn from its map (GET /sites/{id}/map) as SVG vector shapes, no tiles:
  * perimeter, zones (the blind ones shaded, the ones this incident's theft events name marked),
  * sensors, and the drone's track as it grows, told apart as cooperative, non-cooperative or
  * suspect. A site with no map shows a line saying so, and the rest of the detail as ever.
+ * The blind zones are read again as soon as the board learns the site's health changed (a
+ * sensor-health incident opened, grew or was resolved, live), and every 30 s in case a change
+ * came with no message (a sensor newly covering a zone).
  */
-export function SiteMapView({ api, detail }: { api: Api; detail: IncidentDetail }) {
+export function SiteMapView({ api, board, detail }: { api: Api; board: Board; detail: IncidentDetail }) {
   const [map, setMap] = useState<SiteMap | null | undefined>(undefined);
   const [blind, setBlind] = useState<string[]>([]);
   useEffect(() => {
@@ -40,12 +46,18 @@ export function SiteMapView({ api, detail }: { api: Api; detail: IncidentDetail 
       .request<SiteMap>('GET', `/sites/${detail.siteId}/map`)
       .then((m) => live && setMap(m))
       .catch((error) => live && setMap(error instanceof ApiError && error.status === 404 ? null : undefined));
-    api
-      .request<{ zones: string[] }>('GET', `/sites/${detail.siteId}/blind-zones`)
-      .then((b) => live && setBlind(b.zones))
-      .catch(() => undefined);
+    const readBlind = () =>
+      api
+        .request<{ zones: string[] }>('GET', `/sites/${detail.siteId}/blind-zones`)
+        .then((b) => live && setBlind(b.zones))
+        .catch(() => undefined);
+    void readBlind();
+    const offHealth = board.onHealthChange((siteId) => siteId === detail.siteId && void readBlind());
+    const timer = setInterval(() => void readBlind(), BLIND_POLL_MS);
     return () => {
       live = false;
+      offHealth();
+      clearInterval(timer);
     };
   }, [detail.siteId]);
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
+import type { Board } from './board';
 import type { Site } from './types';
 
 interface GatewayHealth {
@@ -40,36 +41,43 @@ const REFRESH_MS = 30_000;
 
 /**
  * What explains a quiet board, per site: gateways and sensors with their health, the zones blind
- * now, and the silences and authorized drones in force. Read from REST every 30 s and on demand.
+ * now, and the silences and authorized drones in force. Read from REST every 30 s, on demand,
+ * and for a site as soon as the board learns its health changed (a sensor-health incident).
  */
-export function SitePanel({ api, sites }: { api: Api; sites: Site[] }) {
+export function SitePanel({ api, board, sites }: { api: Api; board: Board; sites: Site[] }) {
   const [states, setStates] = useState<Record<string, SiteState | string>>({});
-  const load = async () => {
+  const load = async (only?: string) => {
     const now = new Date().toISOString();
     const next: Record<string, SiteState | string> = {};
     await Promise.all(
-      sites.map(async (site) => {
-        const id = encodeURIComponent(site.id);
-        try {
-          const [gateways, sensors, blind, silences, drones] = await Promise.all([
-            api.request<{ items: GatewayHealth[] }>('GET', `/sites/${id}/gateways`),
-            api.request<{ items: SensorHealth[] }>('GET', `/sites/${id}/sensors`),
-            api.request<{ zones: string[] }>('GET', `/sites/${id}/blind-zones`),
-            api.request<{ items: Silence[] }>('GET', `/silences?siteId=${id}&activeAt=${encodeURIComponent(now)}`),
-            api.request<{ items: AuthorizedDrone[] }>('GET', `/authorized-drones?siteId=${id}`),
-          ]);
-          next[site.id] = { gateways: gateways.items, sensors: sensors.items, blind: blind.zones, silences: silences.items, drones: drones.items, at: now };
-        } catch (error) {
-          next[site.id] = `Could not read site ${site.id}: ${(error as Error).message}`;
-        }
-      }),
+      sites
+        .filter((site) => only === undefined || site.id === only)
+        .map(async (site) => {
+          const id = encodeURIComponent(site.id);
+          try {
+            const [gateways, sensors, blind, silences, drones] = await Promise.all([
+              api.request<{ items: GatewayHealth[] }>('GET', `/sites/${id}/gateways`),
+              api.request<{ items: SensorHealth[] }>('GET', `/sites/${id}/sensors`),
+              api.request<{ zones: string[] }>('GET', `/sites/${id}/blind-zones`),
+              api.request<{ items: Silence[] }>('GET', `/silences?siteId=${id}&activeAt=${encodeURIComponent(now)}`),
+              api.request<{ items: AuthorizedDrone[] }>('GET', `/authorized-drones?siteId=${id}`),
+            ]);
+            next[site.id] = { gateways: gateways.items, sensors: sensors.items, blind: blind.zones, silences: silences.items, drones: drones.items, at: now };
+          } catch (error) {
+            next[site.id] = `Could not read site ${site.id}: ${(error as Error).message}`;
+          }
+        }),
     );
-    setStates(next);
+    setStates((states) => ({ ...states, ...next }));
   };
   useEffect(() => {
     void load();
     const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => clearInterval(timer);
+    const offHealth = board.onHealthChange((siteId) => void load(siteId));
+    return () => {
+      clearInterval(timer);
+      offHealth();
+    };
   }, [sites.map((s) => s.id).join(',')]);
 
   return (

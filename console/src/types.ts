@@ -54,6 +54,22 @@ export interface LiveMessage {
   incident: Incident;
 }
 
+/** `gap` (README, "Resume behind the retained log"): the messages after `after` are gone. */
+export interface LiveGap {
+  siteId: string;
+  after: number;
+  retainedFrom: number;
+  continueFrom: number;
+  reason: 'retention';
+}
+
+/** `snapshot`: the site's open and acknowledged incidents at `seq`; the stream goes on after it. */
+export interface LiveSnapshot {
+  siteId: string;
+  seq: number;
+  incidents: Incident[];
+}
+
 export interface Site {
   id: string;
   name: string;

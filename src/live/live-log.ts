@@ -126,6 +126,24 @@ export class LiveLogReader {
     return bySite;
   }
 
+  /**
+   * Whether messages right after `afterSeq` are gone from the site's log (retention dropped
+   * them): the seq the kept log goes on from (the site's next seq when none is kept), or
+   * undefined when the log continues `afterSeq` or the site has no message after it. One
+   * statement, so the counter and the log are read in the same snapshot.
+   */
+  async missingAfter(siteId: string, afterSeq: number): Promise<{ retainedFrom: number } | undefined> {
+    const [row] = await this.db.query<{ last_seq: string; first_after: string | null }>(
+      `SELECT s.last_seq,
+              (SELECT min(seq) FROM live_messages WHERE site_id = $1 AND seq > $2) AS first_after
+         FROM site_streams s WHERE s.site_id = $1`,
+      [siteId, afterSeq],
+    );
+    if (!row || Number(row.last_seq) <= afterSeq) return undefined;
+    const retainedFrom = row.first_after === null ? Number(row.last_seq) + 1 : Number(row.first_after);
+    return retainedFrom > afterSeq + 1 ? { retainedFrom } : undefined;
+  }
+
   async latestSeqs(): Promise<Map<string, number>> {
     const rows = await this.db.query<{ site_id: string; last_seq: string }>(
       'SELECT site_id, last_seq FROM site_streams',

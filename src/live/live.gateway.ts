@@ -18,12 +18,18 @@ import { IDENTIFIER_PATTERN } from 'src/domain/events/identifiers';
 import { Metrics } from 'src/platform/metrics';
 import { RateLimiter } from 'src/platform/rate-limiter';
 import { LiveDispatcher } from './live-dispatcher';
+import type { LiveGap } from './live-events.schema';
 import { LiveLogReader, type LiveMessage } from './live-log';
+import { LiveSnapshotReader, type SiteSnapshot } from './live-snapshot';
 import { SocketFeed } from './socket-feed';
 
 /** Server → client events of the /live namespace (contract section 2). */
 export interface ServerToClientEvents {
   incident: (message: LiveMessage) => void;
+  /** The messages after a resume point are gone (retention): see live-events.schema.ts. */
+  gap: (gap: LiveGap) => void;
+  /** The site's state after a `gap`; the stream continues after its `seq`. */
+  snapshot: (snapshot: SiteSnapshot) => void;
   /** A refused client message, e.g. `{ code: 'rate-limited', message, retryAfterS }`. */
   error: (error: { code: string; message: string; retryAfterS?: number }) => void;
 }
@@ -84,6 +90,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly auth: AuthService,
     private readonly dispatcher: LiveDispatcher,
     private readonly log: LiveLogReader,
+    private readonly snapshots: LiveSnapshotReader,
     private readonly metrics: Metrics,
     private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -151,7 +158,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   handleConnection(socket: LiveSocket): void {
     const principal = socket.data.principal;
     if (!principal) return void socket.disconnect(true);
-    const feed = new SocketFeed(socket, principal, this.log, this.dispatcher.positions, this.config.live.resumeGraceMs, (n) =>
+    const feed = new SocketFeed(socket, principal, this.log, this.snapshots, this.dispatcher.positions, this.config.live.resumeGraceMs, (n) =>
       this.metrics.liveMessagesSent.inc(n),
     );
     socket.data.feed = feed;

@@ -1,12 +1,22 @@
 import type { Principal } from 'src/auth/principal';
 import { canSeeSite } from 'src/auth/principal';
+import type { LiveGap } from './live-events.schema';
 import type { LiveLogReader, LiveMessage } from './live-log';
+import type { LiveSnapshotReader, SiteSnapshot } from './live-snapshot';
 
 export interface FeedSocket {
   readonly id: string;
   readonly connected: boolean;
   emit(event: 'incident', message: LiveMessage): unknown;
+  emit(event: 'gap', message: LiveGap): unknown;
+  emit(event: 'snapshot', message: SiteSnapshot): unknown;
 }
+
+/** Most messages read from the log at once. */
+const READ_LIMIT = 1000;
+
+/** How long after a failed read (PostgreSQL away) a site's catch-up is tried again. */
+const RETRY_MS = 1000;
 
 /**
  * What one socket has been sent, per site, and the single queue through which everything it
@@ -25,11 +35,14 @@ export class SocketFeed {
   private openGate!: () => void;
   private gateOpen = false;
   private readonly graceTimer: NodeJS.Timeout;
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(
     private readonly socket: FeedSocket,
     readonly principal: Principal,
-    private readonly log: LiveLogReader,
+    private readonly log: Pick<LiveLogReader, 'after' | 'missingAfter'>,
+    private readonly snapshots: Pick<LiveSnapshotReader, 'read'>,
     streamPositions: ReadonlyMap<string, number>,
     graceMs: number,
     private readonly onSent: (count: number) => void,
@@ -64,7 +77,7 @@ export class SocketFeed {
   /** Live messages of one site, in seq order, as they were committed. */
   deliver(siteId: string, messages: readonly LiveMessage[]): void {
     if (messages.length === 0 || !canSeeSite(this.principal, siteId)) return;
-    this.enqueue(async () => {
+    this.enqueue(siteId, async () => {
       if (!this.cursors.has(siteId)) this.cursors.set(siteId, messages[0].seq - 1);
       await this.sendThrough(siteId, messages);
     });
@@ -78,11 +91,11 @@ export class SocketFeed {
     const sites = Object.keys(after).filter((siteId) => canSeeSite(this.principal, siteId));
     if (!this.gateOpen) {
       for (const siteId of sites) this.cursors.set(siteId, after[siteId]);
-      for (const siteId of sites) this.enqueue(() => this.catchUp(siteId));
+      for (const siteId of sites) this.enqueue(siteId, () => this.catchUp(siteId));
       this.open();
     } else {
       for (const siteId of sites) {
-        this.enqueue(async () => {
+        this.enqueue(siteId, async () => {
           this.cursors.set(siteId, after[siteId]);
           await this.catchUp(siteId);
         });
@@ -92,7 +105,10 @@ export class SocketFeed {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.graceTimer);
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
     this.open();
   }
 
@@ -103,36 +119,63 @@ export class SocketFeed {
     this.openGate();
   }
 
-  private enqueue(task: () => Promise<void>): void {
+  /** Queues a task of one site; if it fails, the site is caught up from its cursor later. */
+  private enqueue(siteId: string, task: () => Promise<void>): void {
     this.queued += 1;
     this.queue = this.queue
       .then(() => (this.socket.connected ? task() : undefined))
-      .catch(() => undefined)
+      .catch(() => this.retryLater(siteId))
       .finally(() => (this.queued -= 1));
   }
 
-  /** Sends every logged message after the cursor. */
-  private async catchUp(siteId: string): Promise<void> {
+  private retryLater(siteId: string): void {
+    if (this.closed || this.retries.has(siteId)) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(siteId);
+      this.enqueue(siteId, () => this.catchUp(siteId));
+    }, RETRY_MS);
+    this.retries.set(siteId, timer);
+  }
+
+  /**
+   * Sends every logged message after the cursor, up to `upTo`. Where the log no longer holds
+   * the message that comes next, the socket gets `gap` and `snapshot` and goes on after it.
+   */
+  private async catchUp(siteId: string, upTo = Number.MAX_SAFE_INTEGER): Promise<void> {
     for (;;) {
-      const batch = await this.log.after(siteId, this.cursors.get(siteId) ?? 0, 1000);
-      this.send(siteId, batch);
-      if (batch.length < 1000) return;
+      const cursor = this.cursors.get(siteId) ?? 0;
+      if (cursor >= upTo) return;
+      const limit = Math.min(READ_LIMIT, upTo - cursor);
+      const batch = await this.log.after(siteId, cursor, limit);
+      if (batch.length > 0 && batch[0].seq === cursor + 1) {
+        this.send(siteId, batch);
+        const sentAll = this.cursors.get(siteId) === batch[batch.length - 1].seq;
+        if (sentAll && batch.length < limit) return;
+        continue; // more to read, or a hole inside the batch: the next round finds it
+      }
+      const missing = await this.log.missingAfter(siteId, cursor);
+      if (missing) await this.bridge(siteId, cursor, missing.retainedFrom);
+      else if (batch.length === 0) return; // nothing after the cursor: up to date
     }
+  }
+
+  /** The messages after the cursor are gone: say so, send the site's state, go on after it. */
+  private async bridge(siteId: string, after: number, retainedFrom: number): Promise<void> {
+    const snapshot = await this.snapshots.read(siteId);
+    const continueFrom = Math.max(snapshot.seq, after);
+    this.socket.emit('gap', { siteId, after, retainedFrom, continueFrom, reason: 'retention' });
+    this.socket.emit('snapshot', { ...snapshot, seq: continueFrom });
+    this.cursors.set(siteId, continueFrom);
   }
 
   /** Sends the messages, reading from the log any that come between the cursor and them. */
   private async sendThrough(siteId: string, messages: readonly LiveMessage[]): Promise<void> {
-    const cursor = this.cursors.get(siteId)!;
     const last = messages[messages.length - 1].seq;
-    if (last <= cursor) return;
-    if (messages[0].seq > cursor + 1) {
-      while ((this.cursors.get(siteId) ?? 0) < messages[0].seq - 1) {
-        const missing = await this.log.after(siteId, this.cursors.get(siteId)!, Math.min(1000, messages[0].seq - 1 - this.cursors.get(siteId)!));
-        if (missing.length === 0) break;
-        this.send(siteId, missing);
-      }
-    }
+    if (last <= this.cursors.get(siteId)!) return;
+    await this.catchUp(siteId, messages[0].seq - 1);
     this.send(siteId, messages);
+    // Not all sent (a hole inside the run, which only the log can explain): read up to the last.
+    await this.catchUp(siteId, last);
   }
 
   private send(siteId: string, messages: readonly LiveMessage[]): void {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium (.ci/run installs it); no browser is downloaded. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -16,9 +16,19 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A console in a browser context of its own (its own session storage), signed in. */
-export async function openConsole(browser: Browser, baseUrl: string, username: string, password: string): Promise<Page> {
+/**
+ * A console in a browser context of its own (its own session storage), signed in. `prepare`
+ * runs on the context before the console loads (e.g. to route its WebSocket).
+ */
+export async function openConsole(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  password: string,
+  prepare: (context: BrowserContext) => Promise<void> = async () => undefined,
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await prepare(context);
   const page = await context.newPage();
   await page.goto(baseUrl);
   await page.getByLabel('Username').fill(username);

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.schema';
+
+/**
+ * The server → client events of /live that tell a client its missed messages are gone, for
+ * the AsyncAPI document (contract section 2 describes `incident`). A client that resumes after
+ * a seq whose following messages retention has dropped gets `gap`, then `snapshot`, then every
+ * message after `continueFrom`, before anything else of that site.
+ */
+export const LiveGapSchema = z.strictObject({
+  siteId: z.string(),
+  /** The seq the client resumed after. */
+  after: z.int().min(0),
+  /** The oldest seq of the site still in the log after `after` (the next seq when none is kept). */
+  retainedFrom: z.int().min(1),
+  /** The seq after which the stream continues: the `seq` of the snapshot that follows. */
+  continueFrom: z.int().min(0),
+  reason: z.literal('retention'),
+});
+export type LiveGap = z.infer<typeof LiveGapSchema>;
+
+/** An incident as REST shows it (contract section 3). */
+const LiveIncidentSchema = z.object({
+  id: z.uuid(),
+  siteId: z.string(),
+  title: z.string(),
+  severity: SeveritySchema,
+  status: z.enum(['open', 'acknowledged', 'resolved']),
+  kinds: z.array(KindSchema),
+  ruleIds: z.array(z.string()),
+  zones: z.array(z.string()),
+  eventCount: z.int(),
+  firstSeenAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime(),
+  openedAt: z.iso.datetime(),
+  acknowledgedAt: z.iso.datetime().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  assignee: z.string().nullable(),
+  resolvedAt: z.iso.datetime().nullable(),
+  resolution: z.enum(['true_positive', 'false_positive', 'duplicate']).nullable(),
+});
+
+/** The site's state when the stream continues: its open and acknowledged incidents at `seq`. */
+export const LiveSnapshotSchema = z.strictObject({
+  siteId: z.string(),
+  seq: z.int().min(0),
+  incidents: z.array(LiveIncidentSchema),
+});
