@@ -59,7 +59,7 @@ const FeatureSchema = z.unknown().transform((value, ctx): SiteMapFeature => {
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   return z.NEVER;
-});
+}).meta({ description: 'A perimeter, zone or sensor Feature, as in the SiteMap schema' });
 
 /**
  * A site's map (contract §3, `PUT /sites/{id}/map`): a GeoJSON FeatureCollection in WGS 84 whose
@@ -87,6 +87,14 @@ export const SiteMapSchema = z
     });
   });
 export type SiteMap = z.infer<typeof SiteMapSchema>;
+
+/** The site map as stored and read back: the same features, for the API documents. */
+export const SiteMapViewSchema = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(z.union([PerimeterFeature, ZoneFeature, SensorFeature])).max(SITE_MAP_MAX_FEATURES),
+  })
+  .meta({ id: 'SiteMap', description: 'GeoJSON FeatureCollection, WGS 84; each feature says what it is in properties.kind' });
 
 /** The path to the first string (key or value) in `value` that PostgreSQL could not store, if any. */
 function unstorablePath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
