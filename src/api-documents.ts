@@ -1,4 +1,7 @@
 import { ApiModule } from './api.module';
+import { MQTT_CHANNELS } from './ingestion/mqtt.channels';
+import { LIVE_CHANNELS } from './live/live.channels';
+import { asyncApiDocument } from './platform/asyncapi';
 import { openApiDocument, type ApiTag } from './platform/openapi';
 import { collectRouteContracts, controllersOf } from './platform/route-contract';
 
@@ -25,3 +28,10 @@ export function restApiDocument(): Record<string, unknown> {
   return openApiDocument(collectRouteContracts(controllersOf(ApiModule)), API_TAGS);
 }
 
+/** The MQTT topics and /live events, in the order the AsyncAPI document lists them. Add a channel to its feature's list. */
+const CHANNELS = [...MQTT_CHANNELS, ...LIVE_CHANNELS];
+
+/** The AsyncAPI 3.0 document of the MQTT topics (under the configured prefix) and the /live events. */
+export function messagingDocument(mqttTopicPrefix: string): Record<string, unknown> {
+  return asyncApiDocument(CHANNELS, { mqttTopicPrefix });
+}

@@ -139,6 +139,18 @@ describe('the route contracts against the answers', () => {
     expect(checked.length).toBe(jsonGets.length);
   });
 
+  it('serves the OpenAPI and AsyncAPI documents next to the /docs page', async () => {
+    const base = og.oreguard.baseUrl;
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const openApi = (await (await fetch(`${base}/docs/openapi.json`)).json()) as { openapi: string; paths: object };
+    expect(openApi.openapi).toBe('3.1.0');
+    expect(Object.keys(openApi.paths)).toContain('/incidents/{id}');
+    const asyncApi = (await (await fetch(`${base}/docs/asyncapi.json`)).json()) as { asyncapi: string; channels: Record<string, { address: string }> };
+    expect(asyncApi.asyncapi).toBe('3.0.0');
+    // Under this OreGuard's own topic prefix.
+    expect(asyncApi.channels.gatewayEvents.address).toBe(`${og.ctx.topicPrefix}/sites/{siteId}/gateways/{gatewayId}/events`);
+  });
+
   it('checks detail answers with their optional parts present (a drone track, Remote ID, held events)', async () => {
     const incident = await call(admin, 'GET', `/incidents/${droneIncident}`);
     expect(incident.body.track.positions.length).toBeGreaterThan(0);
