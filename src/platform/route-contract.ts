@@ -97,8 +97,12 @@ export function collectRouteContracts(controllers: readonly Type[]): RouteContra
       if (name === 'constructor' || typeof handler !== 'function') continue;
       if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
       const contract = Reflect.getMetadata(ROUTE_CONTRACT, handler) as RouteContract | undefined;
-      if (!contract) throw new Error(`${controller.name}.${name} is mounted without a route contract (@Route)`);
-      if (prefix && prefix !== '/') throw new Error(`${controller.name} has a path prefix (${prefix}): contracts carry the whole path, use @Controller()`);
+      if (!contract) {
+        throw new Error(
+          `${controller.name}.${name} is mounted without a route contract: declare it with route({...}) in the feature's *.routes.ts and mount it with @Route(contract) (README, "API documents")`,
+        );
+      }
+      if (prefix && prefix !== '/') throw new Error(`${controller.name} has a path prefix (${prefix}): contracts carry the whole path, so use @Controller()`);
       contracts.push(contract);
     }
   }

@@ -139,6 +139,18 @@ describe('the route contracts against the answers', () => {
     expect(checked.length).toBe(jsonGets.length);
   });
 
+  it('lets an operator call exactly the GETs whose contract names operators, on their own site', async () => {
+    const operator = await login(og.oreguard.baseUrl, 'op-k', 'operator-password');
+    const outcomes = [];
+    for (const contract of jsonGets.filter((c) => c.auth === 'bearer')) {
+      const allowed = (contract.roles ?? ['operator', 'lead', 'admin']).includes('operator');
+      const res = await call(operator, 'GET', `${pathOf(contract)}${QUERY[contract.operationId] ?? ''}`);
+      outcomes.push({ operation: contract.operationId, status: res.status === 403 ? 403 : res.status < 300 ? 'ok' : res.status });
+      expect(outcomes.at(-1)).toEqual({ operation: contract.operationId, status: allowed ? 'ok' : 403 });
+    }
+    expect(outcomes.some((o) => o.status === 403)).toBe(true);
+  });
+
   it('serves the OpenAPI and AsyncAPI documents next to the /docs page', async () => {
     const base = og.oreguard.baseUrl;
     expect((await fetch(`${base}/docs`)).status).toBe(200);
