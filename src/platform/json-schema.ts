@@ -2,6 +2,17 @@ import { z } from 'zod';
 
 export type JsonSchema = Record<string, unknown>;
 
+/** Schemas whose own JSON Schema says nothing (a transform that picks a schema by a field), described by another. */
+const describedBy = new WeakMap<object, z.ZodType>();
+
+/**
+ * Documents `schema` as `description`: for a schema that checks its input in code (and so has
+ * no JSON Schema of its own) but accepts what `description` declares.
+ */
+export function documentAs(schema: z.ZodType, description: z.ZodType): void {
+  describedBy.set(schema, description);
+}
+
 /**
  * Converts zod schemas to JSON Schema for the API documents, gathering every schema that has
  * an `id` (`.meta({ id: 'Incident' })`) once as a named component, referred to by `refPrefix`
@@ -17,7 +28,15 @@ export class JsonSchemaCollector {
   ) {}
 
   convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-    const json = z.toJSONSchema(schema, { io, target: this.target, unrepresentable: 'any' }) as JsonSchema;
+    const json = z.toJSONSchema(schema, {
+      io,
+      target: this.target,
+      unrepresentable: 'any',
+      override: (ctx) => {
+        const description = describedBy.get(ctx.zodSchema);
+        if (description) Object.assign(ctx.jsonSchema, this.convert(description, io), ctx.jsonSchema);
+      },
+    }) as JsonSchema;
     const defsKey = this.target === 'draft-7' ? 'definitions' : '$defs';
     const defs = (json[defsKey] ?? {}) as Record<string, JsonSchema>;
     delete json[defsKey];

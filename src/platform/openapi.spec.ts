@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
 import { z } from 'zod';
-import { JsonSchemaCollector } from './json-schema';
+import { documentAs, JsonSchemaCollector } from './json-schema';
 import { openApiDocument } from './openapi';
 import { collectRouteContracts, Route, route } from './route-contract';
 
@@ -84,5 +84,12 @@ describe('JsonSchemaCollector', () => {
     const schemas = new JsonSchemaCollector('#/components/schemas/');
     schemas.convert(z.object({ a: z.string() }).meta({ id: 'SpecTwice' }), 'output');
     expect(() => schemas.convert(z.object({ b: z.string() }).meta({ id: 'SpecTwice' }), 'output')).toThrow('Two different schemas are named SpecTwice');
+  });
+
+  it('describes a schema that checks its input in code by the schema it is documented as', () => {
+    const picked = z.unknown().transform((v) => v as { kind: 'a' });
+    documentAs(picked, z.object({ kind: z.literal('a') }));
+    const json = new JsonSchemaCollector('#/components/schemas/').convert(z.object({ item: picked }), 'input');
+    expect(json.properties).toEqual({ item: { type: 'object', properties: { kind: { type: 'string', const: 'a' } }, required: ['kind'] } });
   });
 });

@@ -1,10 +1,14 @@
 import { IdentifierSchema } from 'src/domain/events/identifiers';
-import { SiteMapSchema, SiteMapViewSchema } from 'src/domain/sites/site-map.schema';
+import { SiteMapFeatureSchema, SiteMapFeatureUnionSchema, SiteMapSchema, SiteMapViewSchema } from 'src/domain/sites/site-map.schema';
 import { errorResponse } from 'src/platform/error.http';
+import { documentAs } from 'src/platform/json-schema';
 import { listOf } from 'src/platform/page.http';
 import { NoQuerySchema } from 'src/platform/query.schemas';
 import { route } from 'src/platform/route-contract';
 import { CreateGatewaySchema, CreateSiteSchema, GatewayCredentialsSchema, SensorSchema, SiteSchema, SiteWithGatewaysSchema } from './sites.http';
+
+// A feature is checked by the schema its kind names, in code: documented as the union of the three.
+documentAs(SiteMapFeatureSchema, SiteMapFeatureUnionSchema);
 
 const siteParams = { id: IdentifierSchema };
 const noSite = errorResponse('No such site');
