@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { INCIDENT_EXAMPLE, IncidentSchema } from 'src/incidents/incidents.http';
 import type { ChannelDeclaration } from 'src/platform/asyncapi';
 import type { LiveMessage } from './live-log';
-import { ResumeSchema } from './live.gateway';
+import { ResumeSchema, type ServerToClientEvents } from './live.gateway';
 
 /** The `incident` message (contract §2): what happened to an incident, and the incident as it now is. */
 export const LiveMessageSchema = z
@@ -81,3 +81,7 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
 /** Compile-time: the `incident` message the gateway emits is what LiveMessageSchema declares. */
 const liveMessageMatches: LiveMessage extends z.infer<typeof LiveMessageSchema> ? true : never = true;
 void liveMessageMatches;
+
+/** Compile-time: the `error` event the gateway emits is what LiveErrorSchema declares. */
+const liveErrorMatches: Parameters<ServerToClientEvents['error']>[0] extends z.infer<typeof LiveErrorSchema> ? true : never = true;
+void liveErrorMatches;
