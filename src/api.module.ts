@@ -30,23 +30,26 @@ import { AuthorizedDronesService } from './silences/authorized-drones.service';
 import { SilencesController } from './silences/silences.controller';
 import { SilencesService } from './silences/silences.service';
 
+/** The REST controllers besides the imported modules' (auth's). Each handler carries its route contract (`@Route`). */
+const API_CONTROLLERS = [
+  IncidentsController,
+  StatsController,
+  EventsController,
+  SitesController,
+  HealthController,
+  AuditController,
+  EvidenceKeysController,
+  SilencesController,
+  AuthorizedDronesController,
+  SiteHealthController,
+  RulesController,
+  DeadLettersController,
+];
+
 /** The REST API and the live sockets. */
 @Module({
   imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule],
-  controllers: [
-    IncidentsController,
-    StatsController,
-    EventsController,
-    SitesController,
-    HealthController,
-    AuditController,
-    EvidenceKeysController,
-    SilencesController,
-    AuthorizedDronesController,
-    SiteHealthController,
-    RulesController,
-    DeadLettersController,
-  ],
+  controllers: API_CONTROLLERS,
   providers: [
     IncidentsService,
     IncidentActionsService,

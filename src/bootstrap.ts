@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { messagingDocument, restApiDocument } from './api-documents';
 import { AppModule } from './app.module';
 import { CheckpointSweepService } from './audit/checkpoint-sweep.service';
 import { EvidenceKeyStore } from './audit/evidence-keys';
@@ -23,7 +24,6 @@ import { serveConsole } from './platform/console-static';
 import { HttpErrorFilter } from './platform/http-error.filter';
 import { JsonLogger } from './platform/json-logger';
 import { Metrics } from './platform/metrics';
-import { openApiDocument } from './platform/openapi';
 
 export interface RunningOreGuard {
   app: INestApplicationContext;
@@ -70,7 +70,10 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     http.setGlobalPrefix('api/v1');
     http.useGlobalFilters(new HttpErrorFilter());
     http.disable('x-powered-by');
-    SwaggerModule.setup('docs', http, openApiDocument() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
+    // The API documents: OpenAPI (with its UI at /docs) and AsyncAPI, both generated from the zod schemas.
+    const asyncApi = messagingDocument(config.mqtt.topicPrefix);
+    http.getHttpAdapter().get('/docs/asyncapi.json', (_req, res) => http.getHttpAdapter().reply(res, asyncApi, 200));
+    SwaggerModule.setup('docs', http, restApiDocument() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
     await http.listen(config.port);
     const address = http.getHttpServer().address();
     port = typeof address === 'object' && address ? address.port : config.port;

@@ -80,7 +80,7 @@ const CheckpointSchema = z.looseObject({
   signature: z.string(),
 });
 
-const EvidenceBundleSchema = z.looseObject({
+export const EvidenceBundleSchema = z.looseObject({
   format: z.literal(EVIDENCE_FORMAT),
   canonicalForm: z.looseObject({ version: z.literal(CANONICAL_FORM_VERSION), genesis: z.literal(CHAIN_GENESIS) }),
   incident: z.looseObject({ id: z.string() }),

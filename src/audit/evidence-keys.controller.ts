@@ -1,4 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { Route } from 'src/platform/route-contract';
+import { evidenceKeyRoutes } from './audit.routes';
 import { EvidenceKeyStore } from './evidence-keys';
 
 /**
@@ -8,11 +10,11 @@ import { EvidenceKeyStore } from './evidence-keys';
  * nothing here helps forge a signature. The trust comes from comparing the fingerprint with one
  * obtained out of band (pinned), not from this route (still rate-limited like all of REST).
  */
-@Controller('evidence')
+@Controller()
 export class EvidenceKeysController {
   constructor(private readonly keys: EvidenceKeyStore) {}
 
-  @Get('keys')
+  @Route(evidenceKeyRoutes.list)
   async list() {
     return { items: await this.keys.list() };
   }

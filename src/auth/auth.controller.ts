@@ -1,14 +1,16 @@
-import { Body, Controller, HttpCode, Inject, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Inject, Ip, Req, UseGuards } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { LoginSchema, NoBodySchema, RefreshSchema } from 'src/platform/query.schemas';
+import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
 import { AuthGuard, type AuthedRequest } from './auth.guard';
+import { authRoutes } from './auth.routes';
 import { AuthService } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 
-@Controller('auth')
+@Controller()
 export class AuthController {
   private readonly limiter: LoginRateLimiter;
 
@@ -20,8 +22,7 @@ export class AuthController {
     this.limiter = new LoginRateLimiter(config.auth.loginRatePerMinute);
   }
 
-  @Post('login')
-  @HttpCode(200)
+  @Route(authRoutes.login)
   login(@Body() body: unknown, @Ip() address: string) {
     const now = this.clock.now();
     const allowance = this.limiter.allow(address, now.getTime());
@@ -33,14 +34,12 @@ export class AuthController {
     return this.auth.login(username, password, now, address);
   }
 
-  @Post('refresh')
-  @HttpCode(200)
+  @Route(authRoutes.refresh)
   refresh(@Body() body: unknown) {
     return this.auth.refresh(parseRequest(RefreshSchema, body, 'body').refreshToken, this.clock.now());
   }
 
-  @Post('logout')
-  @HttpCode(204)
+  @Route(authRoutes.logout)
   @UseGuards(AuthGuard)
   async logout(@Req() req: AuthedRequest, @Body() body: unknown): Promise<void> {
     parseRequest(NoBodySchema, body, 'body');

@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Param, Query, Req, UseGuards } from '@nestjs/common';
 import { ApplicationError } from 'src/platform/application-error';
 import { CreateUserSchema, LoginUsernameParamSchema, NoQuerySchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
+import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
 import { AuthGuard, type AuthedRequest } from './auth.guard';
+import { userRoutes } from './auth.routes';
 import type { Principal } from './principal';
 import { UserAccountsService } from './user-accounts.service';
 import { loginThrottleView } from './login-throttles.repository';
@@ -13,12 +15,12 @@ function requireAdmin(principal: Principal): void {
 }
 
 /** Admin: accounts. A changed account's tokens and live sockets stop working at once. */
-@Controller('users')
+@Controller()
 @UseGuards(AuthGuard)
 export class UsersController {
   constructor(private readonly accounts: UserAccountsService) {}
 
-  @Get()
+  @Route(userRoutes.list)
   async list(@Req() req: AuthedRequest, @Query() query: unknown) {
     requireAdmin(req.principal);
     parseRequest(NoQuerySchema, query, 'query');
@@ -26,7 +28,7 @@ export class UsersController {
   }
 
   /** Failed-login throttles: usernames tried (existing or not), per address and from every address. */
-  @Get('login-throttles')
+  @Route(userRoutes.loginThrottles)
   async loginThrottles(@Req() req: AuthedRequest, @Query() query: unknown) {
     requireAdmin(req.principal);
     parseRequest(NoQuerySchema, query, 'query');
@@ -34,21 +36,21 @@ export class UsersController {
   }
 
   /** Forgets a username's failed logins and lifts its waits, from every address. */
-  @Delete('login-throttles/:username')
+  @Route(userRoutes.clearLoginThrottles)
   async clearLoginThrottles(@Req() req: AuthedRequest, @Param('username') username: string) {
     requireAdmin(req.principal);
     const name = parseRequest(LoginUsernameParamSchema, username, 'params');
     return this.accounts.clearLoginThrottles(name, req.principal, req.ip);
   }
 
-  @Post()
+  @Route(userRoutes.create)
   async create(@Req() req: AuthedRequest, @Body() body: unknown) {
     requireAdmin(req.principal);
     const user = await this.accounts.create(parseRequest(CreateUserSchema, body, 'body'), req.principal, req.ip);
     return userView(user);
   }
 
-  @Patch(':id')
+  @Route(userRoutes.update)
   async update(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     requireAdmin(req.principal);
     const userId = parseRequest(UuidParamSchema, id, 'params');

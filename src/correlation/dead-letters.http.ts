@@ -18,3 +18,22 @@ export const DeadLetterRetrySchema = z.union([
   z.strictObject({ siteId: IdentifierSchema }),
 ]);
 export type DeadLetterRetry = z.infer<typeof DeadLetterRetrySchema>;
+
+export const DeadLetterSchema = z
+  .object({
+    id: z.int().meta({ description: 'The storage id a retry names' }),
+    siteId: z.string(),
+    gatewayId: z.string(),
+    eventId: z.string(),
+    kind: z.string(),
+    occurredAt: z.iso.datetime(),
+    storedAt: z.iso.datetime(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'DeadLetter' });
+
+export const RetriedSchema = z.object({
+  retried: z.int().min(0),
+  ids: z.array(z.int()),
+  queued: z.boolean().meta({ description: 'Queued at once (false: Redis is away, and the re-queue sweep folds them)' }),
+});

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { AuditService } from 'src/audit/audit.service';
@@ -17,12 +17,14 @@ import {
   UuidParamSchema,
 } from 'src/platform/query.schemas';
 import { exportHeader, exportLine } from './incident-export';
+import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
 import { IncidentActionsService } from './incident-actions.service';
 import { IncidentEvidenceService } from './incident-evidence.service';
+import { incidentRoutes } from './incidents.routes';
 import { IncidentsService } from './incidents.service';
 
-@Controller('incidents')
+@Controller()
 @UseGuards(AuthGuard)
 export class IncidentsController {
   constructor(
@@ -33,13 +35,13 @@ export class IncidentsController {
     private readonly audit: AuditService,
   ) {}
 
-  @Get()
+  @Route(incidentRoutes.list)
   list(@Req() req: AuthedRequest, @Query() query: unknown) {
     return this.incidents.list(req.principal, parseRequest(IncidentQuerySchema, query, 'query'));
   }
 
   /** Streams every incident the filters select (no page limit) as CSV or NDJSON. Declared before :id. */
-  @Get('export')
+  @Route(incidentRoutes.export)
   async export(@Req() req: AuthedRequest, @Query() query: unknown, @Res() res: Response): Promise<void> {
     const { format, ...filters } = parseRequest(IncidentExportQuerySchema, query, 'query');
     const write = async (text: string) => {
@@ -58,49 +60,45 @@ export class IncidentsController {
     res.end();
   }
 
-  @Get(':id')
+  @Route(incidentRoutes.get)
   get(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
     parseRequest(NoQuerySchema, query, 'query');
     return this.incidents.get(req.principal, parseRequest(UuidParamSchema, id, 'params'));
   }
 
   /** The incident's timeline hash chain, recomputed: intact, or the first broken entry and why. */
-  @Get(':id/verify')
+  @Route(incidentRoutes.verify)
   verify(@Req() req: AuthedRequest, @Param('id') id: string) {
     return this.evidence.verify(req.principal, parseRequest(UuidParamSchema, id, 'params'));
   }
 
   /** The evidence bundle (scripts/verify-evidence.ts checks it offline). */
-  @Get(':id/evidence')
+  @Route(incidentRoutes.evidence)
   evidenceBundle(@Req() req: AuthedRequest, @Param('id') id: string) {
     return this.evidence.evidence(req.principal, parseRequest(UuidParamSchema, id, 'params'), req.ip);
   }
 
-  @Post(':id/acknowledge')
-  @HttpCode(200)
+  @Route(incidentRoutes.acknowledge)
   acknowledge(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     parseRequest(NoBodySchema, body, 'body');
     const by = req.principal.username;
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.acknowledge(i, by, at));
   }
 
-  @Post(':id/assign')
-  @HttpCode(200)
+  @Route(incidentRoutes.assign)
   async assign(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     const { userId } = parseRequest(AssignSchema, body, 'body');
     if (!(await this.users.findById(userId))) throw new ApplicationError('request.invalid', `userId: no user ${userId}`);
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.assign(i, userId, at));
   }
 
-  @Post(':id/notes')
-  @HttpCode(200)
+  @Route(incidentRoutes.note)
   note(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     const { text } = parseRequest(NoteSchema, body, 'body');
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.note(i, text, at));
   }
 
-  @Post(':id/resolve')
-  @HttpCode(200)
+  @Route(incidentRoutes.resolve)
   resolve(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     const { resolution, note } = parseRequest(ResolveSchema, body, 'body');
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) =>
@@ -108,8 +106,7 @@ export class IncidentsController {
     );
   }
 
-  @Post(':id/reopen')
-  @HttpCode(200)
+  @Route(incidentRoutes.reopen)
   reopen(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     parseRequest(NoBodySchema, body, 'body');
     return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.reopen(i, at));

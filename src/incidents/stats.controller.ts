@@ -1,15 +1,17 @@
-import { Controller, Get, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { StatsQuerySchema } from 'src/platform/query.schemas';
+import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
+import { statsRoutes } from './incidents.routes';
 import { StatsService } from './stats.service';
 
-@Controller('stats')
+@Controller()
 @UseGuards(AuthGuard)
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
 
-  @Get()
+  @Route(statsRoutes.get)
   get(@Req() req: AuthedRequest, @Query() query: unknown) {
     return this.stats.stats(req.principal, parseRequest(StatsQuerySchema, query, 'query'));
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfirmationMessage } from 'src/domain/events/confirmation.schema';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { FoldQueue } from 'src/correlation/fold-queue';
 import { FoldProcessor } from 'src/correlation/fold.processor';
@@ -338,7 +339,7 @@ export class IngestionService implements OnModuleDestroy {
 
   private confirm(confirmation: Confirmation, request: StoreRequest, outcome: StoreOutcome): void {
     if (outcome.type === 'status' || outcome.type === 'ignored') return;
-    const body =
+    const body: ConfirmationMessage =
       outcome.type === 'rejected'
         ? { status: 'rejected', eventId: confirmation.eventId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
         : outcome.type === 'remoteid'

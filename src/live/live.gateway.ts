@@ -41,7 +41,7 @@ export interface ServerToClientEvents {
  */
 export const WS_ABUSE_TOLERANCE = 10;
 
-const ResumeSchema = z.strictObject({
+export const ResumeSchema = z.strictObject({
   after: z.record(z.string().regex(IDENTIFIER_PATTERN), z.int().min(0)),
 });
 

@@ -1,13 +1,15 @@
-import { Controller, Get, Header, HttpCode, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Header, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Db } from 'src/database/db';
 import { FoldQueue } from 'src/correlation/fold-queue';
 import { IngestionService } from 'src/ingestion/ingestion.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { ApplicationError } from './application-error';
+import { healthRoutes } from './health.routes';
 import { Metrics } from './metrics';
 import { metricsTokenAccepted } from './metrics-token';
 import { NoRateLimit } from './no-rate-limit.decorator';
+import { Route } from './route-contract';
 
 /** Longest a readiness check waits for its answer, in ms. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -37,7 +39,7 @@ export class HealthController {
     });
   }
 
-  @Get('health/live')
+  @Route(healthRoutes.live)
   live() {
     return { status: 'ok' };
   }
@@ -47,7 +49,7 @@ export class HealthController {
    * gateways and users) and, where this instance ingests, MQTT is connected; 503 otherwise,
    * naming what is down. Each check answers within two seconds.
    */
-  @Get('health/ready')
+  @Route(healthRoutes.ready)
   async ready(@Res({ passthrough: true }) res: Response) {
     const checks: Record<string, string> = {};
     checks.postgres = await withTimeout(this.db.query('SELECT 1'), CHECK_TIMEOUT_MS)
@@ -72,8 +74,7 @@ export class HealthController {
     return { status: ok ? 'ok' : 'unavailable', checks };
   }
 
-  @Get('metrics')
-  @HttpCode(200)
+  @Route(healthRoutes.metrics)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metricsText(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const token = this.config.metricsToken;

@@ -1,22 +1,23 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
+import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
+import { ruleRoutes } from './rules.routes';
 import { BacktestBodySchema } from './rules.http';
 import { RulesService } from './rules.service';
 
 /** Leads and admins read the loaded correlation rules and backtest candidate sets; operators may not. */
-@Controller('rules')
+@Controller()
 @UseGuards(AuthGuard)
 export class RulesController {
   constructor(private readonly rules: RulesService) {}
 
-  @Get()
+  @Route(ruleRoutes.list)
   list(@Req() req: AuthedRequest) {
     return this.rules.list(req.principal);
   }
 
-  @Post('backtest')
-  @HttpCode(200)
+  @Route(ruleRoutes.backtest)
   backtest(@Req() req: AuthedRequest, @Body() body: unknown) {
     return this.rules.backtest(req.principal, parseRequest(BacktestBodySchema, body, 'body'), req.ip);
   }

@@ -25,3 +25,56 @@ export const BacktestBodySchema = z
     { path: ['to'], message: 'the window may span at most 31 days' },
   );
 export type BacktestBody = z.infer<typeof BacktestBodySchema>;
+
+/** A loaded rule as GET /rules shows it (ruleView): a detection (`type: event`) or a correlation. */
+export const RuleViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    title: z.string(),
+    file: z.string(),
+    reported: z.boolean().meta({ description: 'Its matches open or escalate incidents (not only feed correlations)' }),
+    type: z.string().meta({ description: 'event, or the correlation type (event_count, value_count, temporal, temporal_ordered…)' }),
+    level: z.string().optional(),
+    zoneBlind: z.boolean().optional(),
+    timespanMs: z.number().optional(),
+    groupBy: z.array(z.string()).optional(),
+    rules: z.array(z.string()).optional().meta({ description: 'The rules a correlation refers to' }),
+  })
+  .meta({ id: 'Rule' });
+
+export const BacktestResultSchema = z
+  .object({
+    siteId: z.string(),
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+    eventsReplayed: z.int().min(0),
+    rules: z.array(z.string()),
+    wouldOpen: z.array(
+      z.object({
+        ruleId: z.string(),
+        title: z.string(),
+        severity: z.string(),
+        group: z.unknown(),
+        firstAt: z.iso.datetime(),
+        lastAt: z.iso.datetime(),
+        eventCount: z.int(),
+        eventKeys: z.array(z.unknown()).meta({ description: 'The first events of the match' }),
+        reason: z.unknown(),
+      }),
+    ),
+    existing: z.array(
+      z.object({
+        id: z.uuid(),
+        title: z.string(),
+        severity: z.string(),
+        status: z.string(),
+        ruleIds: z.array(z.string()),
+        eventCount: z.int(),
+        firstSeenAt: z.iso.datetime(),
+        lastSeenAt: z.iso.datetime(),
+      }),
+    ),
+    byRule: z.record(z.string(), z.object({ wouldOpen: z.int(), existing: z.int() })),
+  })
+  .meta({ id: 'BacktestResult' });

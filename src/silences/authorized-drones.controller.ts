@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Param, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
+import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
+import { authorizedDroneRoutes } from './silences.routes';
 import { AuthorizedDronesService } from './authorized-drones.service';
 import {
   AuthorizedDroneQuerySchema,
@@ -11,29 +13,29 @@ import {
 } from './silences.http';
 
 /** Leads and admins manage each site's own drones; operators read their own sites' list. */
-@Controller('authorized-drones')
+@Controller()
 @UseGuards(AuthGuard)
 export class AuthorizedDronesController {
   constructor(private readonly drones: AuthorizedDronesService) {}
 
-  @Get()
+  @Route(authorizedDroneRoutes.list)
   list(@Req() req: AuthedRequest, @Query() query: unknown) {
     return this.drones.list(req.principal, parseRequest(AuthorizedDroneQuerySchema, query, 'query'));
   }
 
-  @Post()
+  @Route(authorizedDroneRoutes.create)
   create(@Req() req: AuthedRequest, @Body() body: unknown) {
     return this.drones.create(req.principal, parseRequest(AuthorizedDroneSpecSchema, body, 'body'), req.ip);
   }
 
   /** The contract's path names only the drone; `?siteId=` names the site it is removed from. */
-  @Delete(':uasId')
+  @Route(authorizedDroneRoutes.expire)
   expire(@Req() req: AuthedRequest, @Param('uasId') uasId: string, @Query() query: unknown) {
     const { siteId } = parseRequest(DroneSiteQuerySchema, query, 'query');
     return this.drones.expire(req.principal, siteId, parseRequest(UasIdSchema, uasId, 'params'), req.ip);
   }
 
-  @Get(':uasId/held')
+  @Route(authorizedDroneRoutes.held)
   held(@Req() req: AuthedRequest, @Param('uasId') uasId: string, @Query() query: unknown) {
     const { siteId, ...page } = parseRequest(DroneHeldQuerySchema, query, 'query');
     return this.drones.held(req.principal, siteId, parseRequest(UasIdSchema, uasId, 'params'), page);

@@ -36,3 +36,35 @@ export type AuthorizedDroneQuery = z.infer<typeof AuthorizedDroneQuerySchema>;
 /** DELETE /authorized-drones/{uasId} and its held list: the same drone may be allowlisted at several sites. */
 export const DroneSiteQuerySchema = z.strictObject({ siteId: IdentifierSchema });
 export const DroneHeldQuerySchema = z.strictObject({ siteId: IdentifierSchema, ...PageSchema });
+
+export const SilenceViewSchema = z
+  .object({
+    id: z.uuid(),
+    siteId: z.string(),
+    zone: z.string().nullable(),
+    sensorId: z.string().nullable(),
+    kind: z.enum(['drone', 'cyber', 'theft']).nullable(),
+    match: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Field path → the value, or any of the values, it must have' }),
+    startsAt: z.iso.datetime().nullable(),
+    endsAt: z.iso.datetime().nullable(),
+    recurrence: z.record(z.string(), z.unknown()).nullable().meta({ description: "The weekly window, on the site's clock" }),
+    reason: z.string(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    expiredAt: z.iso.datetime().nullable(),
+    expiredBy: z.string().nullable(),
+  })
+  .meta({ id: 'Silence' });
+
+export const AuthorizedDroneViewSchema = z
+  .object({
+    id: z.uuid(),
+    siteId: z.string(),
+    uasId: z.string(),
+    label: z.string(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    expiredAt: z.iso.datetime().nullable(),
+    expiredBy: z.string().nullable(),
+  })
+  .meta({ id: 'AuthorizedDrone' });

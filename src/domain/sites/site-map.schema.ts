@@ -48,7 +48,7 @@ const FEATURE_BY_KIND = { perimeter: PerimeterFeature, zone: ZoneFeature, sensor
 type SiteMapFeature = z.infer<(typeof FEATURE_BY_KIND)[keyof typeof FEATURE_BY_KIND]>;
 
 /** One feature, checked by the schema its `properties.kind` names (so a fault is named precisely). */
-const FeatureSchema = z.unknown().transform((value, ctx): SiteMapFeature => {
+export const SiteMapFeatureSchema = z.unknown().transform((value, ctx): SiteMapFeature => {
   const kind = (value as { properties?: { kind?: unknown } } | null)?.properties?.kind;
   const schema = typeof kind === 'string' && Object.hasOwn(FEATURE_BY_KIND, kind) ? FEATURE_BY_KIND[kind as keyof typeof FEATURE_BY_KIND] : undefined;
   if (!schema) {
@@ -59,7 +59,7 @@ const FeatureSchema = z.unknown().transform((value, ctx): SiteMapFeature => {
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   return z.NEVER;
-});
+}).meta({ description: 'A perimeter, zone or sensor Feature, as in the SiteMap schema' });
 
 /**
  * A site's map (contract §3, `PUT /sites/{id}/map`): a GeoJSON FeatureCollection in WGS 84 whose
@@ -70,7 +70,7 @@ const FeatureSchema = z.unknown().transform((value, ctx): SiteMapFeature => {
 export const SiteMapSchema = z
   .strictObject({
     type: z.literal('FeatureCollection'),
-    features: z.array(FeatureSchema).max(SITE_MAP_MAX_FEATURES),
+    features: z.array(SiteMapFeatureSchema).max(SITE_MAP_MAX_FEATURES),
   })
   .superRefine((map, ctx) => {
     // Kept properties are stored as JSON text in PostgreSQL, which takes no NUL and no lone surrogate.
@@ -87,6 +87,17 @@ export const SiteMapSchema = z
     });
   });
 export type SiteMap = z.infer<typeof SiteMapSchema>;
+
+/** What SiteMapFeatureSchema accepts, as one schema: for the API documents. */
+export const SiteMapFeatureUnionSchema = z.union([PerimeterFeature, ZoneFeature, SensorFeature]);
+
+/** The site map as stored and read back: the same features, for the API documents. */
+export const SiteMapViewSchema = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(SiteMapFeatureUnionSchema).max(SITE_MAP_MAX_FEATURES),
+  })
+  .meta({ id: 'SiteMap', description: 'GeoJSON FeatureCollection, WGS 84; each feature says what it is in properties.kind' });
 
 /** The path to the first string (key or value) in `value` that PostgreSQL could not store, if any. */
 function unstorablePath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {

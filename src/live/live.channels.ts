@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { INCIDENT_EXAMPLE, IncidentSchema } from 'src/incidents/incidents.http';
+import type { ChannelDeclaration } from 'src/platform/asyncapi';
+import type { LiveMessage } from './live-log';
+import { ResumeSchema, type ServerToClientEvents } from './live.gateway';
+
+/** The `incident` message (contract §2): what happened to an incident, and the incident as it now is. */
+export const LiveMessageSchema = z
+  .object({
+    siteId: z.string(),
+    seq: z.int().min(1).meta({ description: 'Counts the messages of one site: 1, 2, 3, … with no gap and no reordering, in commit order' }),
+    type: z.enum(['opened', 'updated', 'escalated', 'acknowledged', 'assigned', 'noted', 'resolved', 'reopened']),
+    incident: IncidentSchema,
+  })
+  .meta({ id: 'LiveMessage' });
+
+/** The acknowledgement of `resume`. */
+const ResumeAckSchema = z.object({
+  ok: z.boolean(),
+  sites: z.array(z.string()).optional().meta({ description: 'The sites resumed: those named that the client may see' }),
+  error: z.string().optional().meta({ description: 'Why not: the field at fault, or not connected' }),
+});
+
+export const LiveErrorSchema = z.object({ code: z.string(), message: z.string(), retryAfterS: z.int().optional() });
+
+/** The /live socket.io events of contract §2. */
+export const LIVE_CHANNELS: ChannelDeclaration[] = [
+  {
+    id: 'liveIncident',
+    server: 'live',
+    address: 'incident',
+    description: 'Incident changes of the sites the client may see (operators: their own sites; leads and admins: all).',
+    action: 'send',
+    operationId: 'sendIncidentMessage',
+    summary: 'Push an incident change',
+    messages: [
+      {
+        name: 'IncidentMessage',
+        title: 'Incident change',
+        summary: 'opened, updated (events joined), escalated, acknowledged, assigned, noted, resolved or reopened',
+        schema: LiveMessageSchema,
+        io: 'output',
+        example: { siteId: 'kolwezi-1', seq: 1042, type: 'opened', incident: INCIDENT_EXAMPLE },
+      },
+    ],
+  },
+  {
+    id: 'liveResume',
+    server: 'live',
+    address: 'resume',
+    description: 'A client that reconnects names the last seq it holds per site; it gets every message after it, in order, then the live ones.',
+    action: 'receive',
+    operationId: 'receiveResume',
+    summary: 'Replay what a reconnecting client missed',
+    messages: [
+      { name: 'Resume', title: 'Resume', summary: 'The last seq held per site', schema: ResumeSchema, io: 'input', example: { after: { 'kolwezi-1': 1037, 'tarkwa-2': 0 } } },
+    ],
+    reply: { name: 'ResumeAck', title: 'Resume acknowledgement', summary: 'The sites resumed, or why not', schema: ResumeAckSchema, io: 'output', example: { ok: true, sites: ['kolwezi-1'] } },
+  },
+  {
+    id: 'liveError',
+    server: 'live',
+    address: 'error',
+    description: 'A refused client message (over RATE_LIMIT_WS_PER_MINUTE); a client that keeps flooding is disconnected.',
+    action: 'send',
+    operationId: 'sendLiveError',
+    summary: 'Tell a client its message was refused',
+    messages: [
+      {
+        name: 'LiveError',
+        title: 'Refusal',
+        summary: 'code, message and (rate-limited) when to retry',
+        schema: LiveErrorSchema,
+        io: 'output',
+        example: { code: 'rate-limited', message: 'Too many messages: at most 120 a minute; retry in 12 s', retryAfterS: 12 },
+      },
+    ],
+  },
+];
+
+/** Compile-time: the `incident` message the gateway emits is what LiveMessageSchema declares. */
+const liveMessageMatches: LiveMessage extends z.infer<typeof LiveMessageSchema> ? true : never = true;
+void liveMessageMatches;
+
+/** Compile-time: the `error` event the gateway emits is what LiveErrorSchema declares. */
+const liveErrorMatches: Parameters<ServerToClientEvents['error']>[0] extends z.infer<typeof LiveErrorSchema> ? true : never = true;
+void liveErrorMatches;
