@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.schema';
+import { IncidentSchema } from 'src/incidents/incidents.http';
 
 /**
  * The server → client events of /live that tell a client its missed messages are gone, for
@@ -19,30 +19,9 @@ export const LiveGapSchema = z.strictObject({
 });
 export type LiveGap = z.infer<typeof LiveGapSchema>;
 
-/** An incident as REST shows it (contract section 3). */
-const LiveIncidentSchema = z.object({
-  id: z.uuid(),
-  siteId: z.string(),
-  title: z.string(),
-  severity: SeveritySchema,
-  status: z.enum(['open', 'acknowledged', 'resolved']),
-  kinds: z.array(KindSchema),
-  ruleIds: z.array(z.string()),
-  zones: z.array(z.string()),
-  eventCount: z.int(),
-  firstSeenAt: z.iso.datetime(),
-  lastSeenAt: z.iso.datetime(),
-  openedAt: z.iso.datetime(),
-  acknowledgedAt: z.iso.datetime().nullable(),
-  acknowledgedBy: z.string().nullable(),
-  assignee: z.string().nullable(),
-  resolvedAt: z.iso.datetime().nullable(),
-  resolution: z.enum(['true_positive', 'false_positive', 'duplicate']).nullable(),
-});
-
 /** The site's state when the stream continues: its open and acknowledged incidents at `seq`. */
 export const LiveSnapshotSchema = z.strictObject({
   siteId: z.string(),
   seq: z.int().min(0),
-  incidents: z.array(LiveIncidentSchema),
+  incidents: z.array(IncidentSchema),
 });

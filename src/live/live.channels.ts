@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INCIDENT_EXAMPLE, IncidentSchema } from 'src/incidents/incidents.http';
 import type { ChannelDeclaration } from 'src/platform/asyncapi';
 import type { LiveMessage } from './live-log';
+import { LiveGapSchema, LiveSnapshotSchema } from './live-events.schema';
 import { ResumeSchema, type ServerToClientEvents } from './live.gateway';
 
 /** The `incident` message (contract §2): what happened to an incident, and the incident as it now is. */
@@ -73,6 +74,45 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
         schema: LiveErrorSchema,
         io: 'output',
         example: { code: 'rate-limited', message: 'Too many messages: at most 120 a minute; retry in 12 s', retryAfterS: 12 },
+      },
+    ],
+  },
+  {
+    id: 'liveGap',
+    server: 'live',
+    address: 'gap',
+    description:
+      'Sent instead of a silent gap when a client resumes after a seq whose following messages retention has dropped: then `snapshot`, then every message after `continueFrom`.',
+    action: 'send',
+    operationId: 'sendLiveGap',
+    summary: 'Tell a resuming client which messages are gone',
+    messages: [
+      {
+        name: 'LiveGap',
+        title: 'Messages no longer kept',
+        summary: 'The seq asked, the oldest kept, and where the stream continues',
+        schema: LiveGapSchema,
+        io: 'output',
+        example: { siteId: 'kolwezi-1', after: 1037, retainedFrom: 5200, continueFrom: 5311, reason: 'retention' },
+      },
+    ],
+  },
+  {
+    id: 'liveSnapshot',
+    server: 'live',
+    address: 'snapshot',
+    description: "The site's open and acknowledged incidents at `seq`, after a `gap`: the state the stream continues from.",
+    action: 'send',
+    operationId: 'sendLiveSnapshot',
+    summary: "Give a resuming client the site's current state",
+    messages: [
+      {
+        name: 'LiveSnapshot',
+        title: 'Current state',
+        summary: 'Open and acknowledged incidents, as REST shows them',
+        schema: LiveSnapshotSchema,
+        io: 'output',
+        example: { siteId: 'kolwezi-1', seq: 5311, incidents: [INCIDENT_EXAMPLE] },
       },
     ],
   },

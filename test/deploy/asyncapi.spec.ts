@@ -35,6 +35,8 @@ describe('the AsyncAPI document', () => {
       'incident',
       'resume',
       'error',
+      'gap',
+      'snapshot',
     ]);
     const actions = Object.fromEntries(parsed!.operations().all().map((o) => [o.id(), o.action()]));
     expect(actions).toMatchObject({ receiveCanonicalEvent: 'receive', sendConfirmation: 'send', sendIncidentMessage: 'send', receiveResume: 'receive' });
