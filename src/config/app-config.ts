@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
+import type { PartitionSpan } from 'src/domain/retention/partition-window';
 import { EnvSchema, type Env } from './env.schema';
 
 /** The checked configuration, built once at start from the environment. */
@@ -45,6 +46,7 @@ export interface AppConfig {
     requeueAfterMs: number;
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
+  partitions: { span: PartitionSpan; aheadDays: number; checkIntervalMs: number };
   /** Where the correlation rule files are read from at start. */
   /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
   rules: { dir: string; allowEmpty: boolean };
@@ -195,6 +197,7 @@ export function loadConfig(
       requeueAfterMs: env.REQUEUE_AFTER_MS,
     },
     escalation: { limits: env.ESCALATE_AFTER, checkIntervalMs: env.ESCALATION_CHECK_INTERVAL_MS },
+    partitions: { span: env.PARTITION_SPAN, aheadDays: env.PARTITION_AHEAD_DAYS, checkIntervalMs: env.PARTITION_CHECK_INTERVAL_MS },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
     health: {
       heartbeatIntervalMs: env.GATEWAY_HEARTBEAT_INTERVAL_MS,

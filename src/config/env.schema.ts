@@ -119,6 +119,15 @@ export const EnvSchema = z.object({
   ESCALATE_AFTER: EscalationLimitsSchema.prefault(DEFAULT_ESCALATION_LIMITS),
   /** How often the worker looks for incidents to escalate, in ms. */
   ESCALATION_CHECK_INTERVAL_MS: positiveInt.default(10_000),
+  /**
+   * The time span of one partition of the tables that grow with every event (events, the live
+   * log, rejected events, health history): day, week or month, by OreGuard's own clock.
+   */
+  PARTITION_SPAN: z.enum(['day', 'week', 'month']).default('day'),
+  /** How far ahead OreGuard keeps partitions made, in days (on start, and by every worker periodically). */
+  PARTITION_AHEAD_DAYS: positiveInt.default(7),
+  /** How often each worker makes the partitions due within PARTITION_AHEAD_DAYS, in ms. */
+  PARTITION_CHECK_INTERVAL_MS: positiveInt.default(3_600_000),
   /** How often gateways send their status as a heartbeat, in ms; three missed make a gateway offline. */
   GATEWAY_HEARTBEAT_INTERVAL_MS: positiveInt.default(60_000),
   /** How often the worker looks for gateways that fell silent, in ms. */
