@@ -19,6 +19,7 @@ import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { accessLog } from './platform/access-log';
 import { PartitionsService } from './retention/partitions.service';
+import { RetentionCheckService } from './retention/retention-check.service';
 import { bodyErrors } from './platform/body-errors';
 import { serveConsole } from './platform/console-static';
 import { HttpErrorFilter } from './platform/http-error.filter';
@@ -90,6 +91,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   if (config.roles.has('ingest') || config.roles.has('worker')) await app.get(PartitionsService).ensureOnStart();
   if (config.roles.has('worker')) {
     app.get(PartitionsService).start();
+    app.get(RetentionCheckService).start();
     app.get(FoldProcessor).start();
     app.get(CorrelatorService).start();
     app.get(RequeueService).start();

@@ -181,7 +181,7 @@ const ENSURE_PARTITIONS_FUNCTION = `
       FROM pg_inherits i
       JOIN pg_class c ON c.oid = i.inhrelid
       CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$FROM \\('([^']+)'\\) TO \\('([^']+)'\\)$re$) AS m
-     WHERE i.inhparent = p_table::regclass
+     WHERE i.inhparent = p_table::regclass AND m IS NOT NULL
   $fn$;
 
   CREATE FUNCTION oreguard_make_partition(p_table text, p_key text, p_lo timestamptz, p_hi timestamptz)

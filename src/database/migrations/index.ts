@@ -19,6 +19,7 @@ import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
 import { RuntimeRole1764910000000 } from './1764910000000-runtime-role';
 import { SiteMaps1764920000000 } from './1764920000000-site-maps';
 import { TimePartitions1765000000000 } from './1765000000000-time-partitions';
+import { PartitionRetention1765000100000 } from './1765000100000-partition-retention';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   RuntimeRole1764910000000,
   SiteMaps1764920000000,
   TimePartitions1765000000000,
+  PartitionRetention1765000100000,
 ];

@@ -1,0 +1,66 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RUNTIME_GROUP_ROLE } from './1764910000000-runtime-role';
+
+/**
+ * The only way old rows leave (issue 19.2): `oreguard_drop_partition(table, partition, rows)`
+ * detaches and drops one whole partition of a partitioned table, and only when
+ * - it is a time partition of that table (never the default one),
+ * - the audit log records its archive (`retention.archived`, target the partition) with
+ *   exactly the rows it holds now (nothing arrived after the archive was written),
+ * - for events: no event in it is bound to an incident (incident_events): kept incidents
+ *   stay whole; such a partition waits. The dropped events' keys (event_keys) go with them.
+ * SECURITY DEFINER: the runtime role owns nothing and may only call it; every other DELETE
+ * stays refused by the append-only triggers.
+ */
+export class PartitionRetention1765000100000 implements MigrationInterface {
+  name = 'PartitionRetention1765000100000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE FUNCTION oreguard_drop_partition(p_table text, p_partition text, p_rows bigint)
+      RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+      DECLARE
+        held bigint;
+        bound boolean;
+      BEGIN
+        IF p_table NOT IN ('events', 'live_messages', 'rejected_events', 'sensor_health_changes') THEN
+          RAISE EXCEPTION 'not a partitioned table: %', p_table;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM oreguard_partition_bounds(p_table) b WHERE b.name = p_partition) THEN
+          RAISE EXCEPTION '% is not a time partition of %', p_partition, p_table;
+        END IF;
+        EXECUTE format('LOCK TABLE %I IN SHARE MODE', p_partition);
+        EXECUTE format('SELECT count(*) FROM %I', p_partition) INTO held;
+        IF held <> p_rows THEN
+          RAISE EXCEPTION '% holds % rows, not the % archived', p_partition, held, p_rows;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM audit_log WHERE action = 'retention.archived' AND target = p_partition
+                                                 AND (details->>'rows')::bigint = p_rows) THEN
+          RAISE EXCEPTION 'no archive of % is recorded in the audit log', p_partition;
+        END IF;
+        IF p_table = 'events' THEN
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM incident_events ie JOIN %I e ON e.id = ie.event_id)', p_partition) INTO bound;
+          IF bound THEN RAISE EXCEPTION '% holds events of incidents', p_partition; END IF;
+          -- Their keys go with them: event_keys is kept exactly as long as the events.
+          EXECUTE format('DELETE FROM event_keys k USING %I e
+                           WHERE k.site_id = e.site_id AND k.gateway_id = e.gateway_id AND k.event_id = e.event_id AND k.id = e.id',
+                         p_partition);
+        END IF;
+        EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', p_table, p_partition);
+        EXECUTE format('DROP TABLE %I', p_partition);
+      END $fn$`);
+    await q.query('REVOKE ALL ON FUNCTION oreguard_drop_partition(text, text, bigint) FROM PUBLIC');
+    await q.query(`
+      DO $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RUNTIME_GROUP_ROLE}') THEN
+          GRANT EXECUTE ON FUNCTION oreguard_drop_partition(text, text, bigint) TO ${RUNTIME_GROUP_ROLE};
+        END IF;
+      END $$`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP FUNCTION oreguard_drop_partition(text, text, bigint)');
+  }
+}

@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { RetainPartitionsUseCase } from '../../src/retention/retain-partitions.use-case';
+import { aTheftEvent } from '../factories/events';
+import { login } from '../support/live-client';
+import { oreGuardForFile } from '../support/oreguard-for-file';
+import { waitFor } from '../support/wait-for';
+
+const VERIFY_SCRIPT = join(__dirname, '..', '..', 'dist', 'scripts', 'verify-evidence.js');
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const SITE = 'tarkwa-2';
+const DAY_MS = 86_400_000;
+
+/**
+ * Retention (issue 19.2): partitions older than their table keeps are archived (NDJSON, gzip,
+ * manifest of counts and hashes), the manifest's hash is audited, then the partition is dropped
+ * whole; a partition holding an event of an incident is kept; incidents of today still verify,
+ * chain and evidence bundle, once their neighbours are gone.
+ */
+describe('retention', () => {
+  const archiveDir = mkdtempSync(join(tmpdir(), 'oreguard-archive-'));
+  const og = oreGuardForFile('retention', {
+    env: {
+      ARCHIVE_DIR: archiveDir,
+      RETENTION_EVENTS_DAYS: '3',
+      RETENTION_LIVE_LOG_DAYS: '3',
+      RETENTION_REJECTED_DAYS: '3',
+      RETENTION_HEALTH_DAYS: 'off',
+      // The test runs the job itself, when its data is in place.
+      RETENTION_CHECK_INTERVAL_MS: '3600000',
+      EVIDENCE_CHECKPOINT_INTERVAL_MS: '250',
+    },
+  });
+  let admin: string;
+  let incidentId: string;
+  const day = (n: number) => new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - n * DAY_MS);
+  const partName = (table: string, at: Date) => `${table}_p${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
+  const exists = async (name: string) => (await og.ctx.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).length > 0;
+
+  /** Old events straight into the database, `count` an hour apart from the start of the day `n` days ago (folded, and past the correlator). */
+  const oldEvents = (n: number, count: number) =>
+    og.ctx.db.query<{ id: string }>(
+      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload, folded_at, ingest_xid)
+       SELECT $1, 'gw-1', gen_random_uuid(), 'fence-3', 'theft', 'low', t, t, 'canonical', '{"category":"tamper"}', 't', '{"h":' || h || '}', t, NULL
+         FROM generate_series(0, $3 - 1) h, LATERAL (SELECT $2::timestamptz + h * interval '1 hour' AS t) x
+       RETURNING id`,
+      [SITE, day(n), count],
+    );
+
+  beforeAll(async () => {
+    admin = await login(og.oreguard.baseUrl);
+    const gateway = await og.gateway(SITE);
+    await gateway.publish(aTheftEvent());
+    const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
+    incidentId = row.id;
+    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Fence patrolled' })).status).toBe(200);
+
+    // Ten days of partitions behind today's, then history in them.
+    for (const table of ['events', 'live_messages', 'rejected_events', 'sensor_health_changes']) {
+      await og.ctx.db.query(`SELECT oreguard_ensure_partitions($1, 'day', $2, now())`, [table, day(10)]);
+    }
+    await oldEvents(8, 24);
+    await oldEvents(7, 5);
+    // Day 6 holds an event of an (old, resolved) incident: its partition stays whole.
+    const [bound] = await oldEvents(6, 3);
+    await og.ctx.db.query(
+      `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
+                              first_seen_at, last_seen_at, opened_at, updated_at, resolved_at)
+       VALUES (gen_random_uuid(), $1, 'theft', 'Old tamper', 'low', 1, 'resolved', '{theft}', '{}', 1, $2, $2, $2, $2, $2)
+       RETURNING id`,
+      [SITE, day(6)],
+    ).then(([old]) => og.ctx.db.query('INSERT INTO incident_events (incident_id, event_id) VALUES ($1, $2)', [(old as { id: string }).id, bound.id]));
+    await og.ctx.db.query(
+      `INSERT INTO rejected_events (received_at, topic, site_id, gateway_id, reason, payload, payload_bytes)
+       VALUES ($1, 't', $2, 'gw-1', 'kind: required', '{}', 2)`,
+      [day(8), SITE],
+    );
+    await og.ctx.db.query(
+      `INSERT INTO live_messages (site_id, seq, type, incident_id, payload, created_at) VALUES ($1, 0, 'incident', $2, '{}', $3)`,
+      [SITE, incidentId, day(8)],
+    );
+    await og.ctx.db.query(
+      `INSERT INTO sensor_health_changes (site_id, gateway_id, subject_type, subject_id, state, at, reason, recorded_at)
+       VALUES ($1, 'gw-1', 'sensor', 'fence-3', 'fault', $2, 'fault', $2)`,
+      [SITE, day(8)],
+    );
+  });
+
+  afterAll(() => rmSync(archiveDir, { recursive: true, force: true }));
+
+  it('archives, audits and drops the partitions past their retention, and keeps the rest', async () => {
+    const expectedRows = await og.ctx.db.query<{ line: string }>(
+      `SELECT row_to_json(t)::text AS line FROM ${partName('events', day(8))} t ORDER BY id`,
+    );
+    const keysBefore = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM event_keys WHERE received_at < $1`, [day(3)]);
+    expect(Number(keysBefore[0].n)).toBe(24 + 5 + 3);
+    const run = await og.oreguard.app.get(RetainPartitionsUseCase).execute();
+    expect(run.leased).toBe(true);
+    const dropped = run.dropped.map((d) => d.partition);
+    for (const n of [10, 9, 8, 7, 5, 4]) expect(dropped).toContain(partName('events', day(n)));
+    expect(dropped).toContain(partName('rejected_events', day(8)));
+    expect(dropped).toContain(partName('live_messages', day(8)));
+    expect(dropped.filter((p) => p.startsWith('sensor_health_changes'))).toEqual([]);
+    expect(run.kept).toEqual([partName('events', day(6))]);
+    for (const name of dropped) expect(await exists(name)).toBe(false);
+    // The dropped events' keys went with them; the kept partition's stay.
+    const keysAfter = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM event_keys WHERE received_at < $1`, [day(3)]);
+    expect(Number(keysAfter[0].n)).toBe(3);
+    expect(await exists(partName('events', day(6)))).toBe(true);
+    expect(await exists(partName('events', day(3)))).toBe(true);
+    expect(await exists(partName('sensor_health_changes', day(8)))).toBe(true);
+
+    // The archive holds exactly what was dropped, and its manifest is the one audited.
+    const name = partName('events', day(8));
+    const manifestText = readFileSync(join(archiveDir, `${name}.manifest.json`), 'utf8');
+    const manifest = JSON.parse(manifestText) as { rows: number; file: string; fileSha256: string; ndjsonSha256: string };
+    const gz = readFileSync(join(archiveDir, manifest.file));
+    const ndjson = gunzipSync(gz).toString('utf8');
+    expect(manifest.rows).toBe(24);
+    expect(ndjson).toBe(expectedRows.map((r) => `${r.line}\n`).join(''));
+    expect(manifest.ndjsonSha256).toBe(sha256(ndjson));
+    expect(manifest.fileSha256).toBe(sha256(gz));
+    const [audited] = await og.ctx.db.query<{ details: { rows: number; manifestSha256: string } }>(
+      `SELECT details FROM audit_log WHERE action = 'retention.archived' AND target = $1`,
+      [name],
+    );
+    expect(audited.details).toMatchObject({ rows: 24, manifestSha256: sha256(manifestText) });
+    expect(run.dropped.find((d) => d.partition === name)?.manifestSha256).toBe(sha256(manifestText));
+    expect((await og.rest(admin, 'GET', '/audit/verify')).body).toMatchObject({ intact: true });
+
+    // Another run finds nothing more to drop.
+    expect((await og.oreguard.app.get(RetainPartitionsUseCase).execute()).dropped).toEqual([]);
+  });
+
+  it('leaves a kept incident whole: its chain and its evidence bundle still verify', async () => {
+    expect((await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`)).body).toMatchObject({ intact: true });
+    const bundle = (await og.rest(admin, 'GET', `/incidents/${incidentId}/evidence`)).body as { events: unknown[] };
+    expect(bundle.events).toHaveLength(1);
+    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as { items: { publicKey: string }[] };
+    const bundleFile = join(archiveDir, 'bundle.json');
+    const keyFile = join(archiveDir, 'key.pem');
+    writeFileSync(bundleFile, JSON.stringify(bundle));
+    writeFileSync(keyFile, keys.items[0].publicKey);
+    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, bundleFile, '--key', keyFile]);
+    expect(stdout).toMatch(/^OK /);
+  });
+
+  it('runs in one instance at a time: a run finding the lease taken does nothing', async () => {
+    const holder = await og.ctx.db.pool.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(734118219)');
+      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({ leased: false, dropped: [], kept: [] });
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock(734118219)');
+      holder.release();
+    }
+  });
+
+  it('refuses to drop a partition without a matching archive in the audit log, and any DELETE', async () => {
+    const name = partName('events', day(3));
+    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('events', $1, 0)`, [name])).rejects.toThrow(/no archive|rows, not the/);
+    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('events', 'events_default', 0)`)).rejects.toThrow(/not a time partition/);
+    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('incidents', 'incidents', 0)`)).rejects.toThrow(/not a partitioned table/);
+    await expect(og.ctx.db.query(`DELETE FROM events WHERE received_at < now() - interval '1 day'`)).rejects.toThrow(/append-only/);
+    expect(await exists(name)).toBe(true);
+  });
+});
