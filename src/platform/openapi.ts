@@ -430,7 +430,7 @@ export function openApiDocument() {
           summary: 'Accepted events, newest (by event time) first',
           security: bearer,
           parameters: queryParameters(EventQuerySchema),
-          responses: { 200: json('A page of events', page('Event')), ...errors },
+          responses: { 200: json('A page of events', page('Event')), 410: { ...errorResponse, description: 'The cursor points before the oldest time still kept whole (dropped by retention)' }, ...errors },
         },
       },
       '/rejected-events': {
@@ -438,7 +438,7 @@ export function openApiDocument() {
           summary: 'Rejected input, newest first (leads and admins)',
           security: bearer,
           parameters: queryParameters(RejectedQuerySchema),
-          responses: { 200: json('A page of rejected events', page('RejectedEvent')), ...errors },
+          responses: { 200: json('A page of rejected events', page('RejectedEvent')), 410: { ...errorResponse, description: 'The cursor points before the oldest time still kept whole (dropped by retention)' }, ...errors },
         },
       },
       '/sites': {

@@ -150,6 +150,25 @@ describe('retention', () => {
     expect(stdout).toMatch(/^OK /);
   });
 
+  it('answers 410 to a cursor into dropped partitions, naming it and the oldest time kept, and pages on after it', async () => {
+    const [{ kept_from }] = await og.ctx.db.query<{ kept_from: Date }>(`SELECT kept_from FROM retention_horizons WHERE table_name = 'events'`);
+    expect(kept_from.toISOString()).toBe(day(3).toISOString());
+    const cursorAt = (at: Date, id: number) => Buffer.from(JSON.stringify([at.toISOString(), String(id)])).toString('base64url');
+    for (const path of ['/events', '/rejected-events']) {
+      const gone = await og.rest(admin, 'GET', `${path}?cursor=${cursorAt(day(8), 1)}`);
+      expect(gone.status).toBe(410);
+      expect(gone.body).toMatchObject({
+        statusCode: 410,
+        message: expect.stringMatching(/^cursor: points at .* before .*, the oldest time whose .* are still kept whole/),
+        details: { field: 'cursor', cursorAt: day(8).toISOString(), keptFrom: day(3).toISOString() },
+      });
+    }
+    // A cursor into what is still kept pages on as before.
+    const kept = await og.rest(admin, 'GET', `/events?cursor=${cursorAt(new Date(), 2 ** 40)}`);
+    expect(kept.status).toBe(200);
+    expect((kept.body as { items: unknown[] }).items.length).toBeGreaterThan(0);
+  });
+
   it('runs in one instance at a time: a run finding the lease taken does nothing', async () => {
     const holder = await og.ctx.db.pool.connect();
     try {

@@ -321,6 +321,10 @@ function grantRuntimeFunction(partitions: boolean): string {
       ${
         partitions
           ? `REVOKE UPDATE, DELETE, TRUNCATE ON event_keys FROM ${RUNTIME_GROUP_ROLE};
+      -- Written only by oreguard_drop_partition (migration 1765000100000).
+      IF to_regclass('retention_horizons') IS NOT NULL THEN
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON retention_horizons FROM ${RUNTIME_GROUP_ROLE};
+      END IF;
       FOR part IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass LOOP
         EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM ${RUNTIME_GROUP_ROLE}', part);
       END LOOP;`

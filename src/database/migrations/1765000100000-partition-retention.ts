@@ -16,6 +16,12 @@ export class PartitionRetention1765000100000 implements MigrationInterface {
   name = 'PartitionRetention1765000100000';
 
   async up(q: QueryRunner): Promise<void> {
+    // Per table, the end of the newest partition dropped: a cursor before it points at rows gone (410).
+    await q.query(`
+      CREATE TABLE retention_horizons (
+        table_name text PRIMARY KEY,
+        kept_from  timestamptz NOT NULL
+      )`);
     await q.query(`
       CREATE FUNCTION oreguard_drop_partition(p_table text, p_partition text, p_rows bigint)
       RETURNS void
@@ -23,11 +29,13 @@ export class PartitionRetention1765000100000 implements MigrationInterface {
       DECLARE
         held bigint;
         bound boolean;
+        dropped_until timestamptz;
       BEGIN
         IF p_table NOT IN ('events', 'live_messages', 'rejected_events', 'sensor_health_changes') THEN
           RAISE EXCEPTION 'not a partitioned table: %', p_table;
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM oreguard_partition_bounds(p_table) b WHERE b.name = p_partition) THEN
+        SELECT b.hi INTO dropped_until FROM oreguard_partition_bounds(p_table) b WHERE b.name = p_partition;
+        IF dropped_until IS NULL THEN
           RAISE EXCEPTION '% is not a time partition of %', p_partition, p_table;
         END IF;
         EXECUTE format('LOCK TABLE %I IN SHARE MODE', p_partition);
@@ -49,6 +57,9 @@ export class PartitionRetention1765000100000 implements MigrationInterface {
         END IF;
         EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', p_table, p_partition);
         EXECUTE format('DROP TABLE %I', p_partition);
+        -- Everything before the end of the newest partition dropped may have gaps.
+        INSERT INTO retention_horizons (table_name, kept_from) VALUES (p_table, dropped_until)
+        ON CONFLICT (table_name) DO UPDATE SET kept_from = GREATEST(retention_horizons.kept_from, EXCLUDED.kept_from);
       END $fn$`);
     await q.query('REVOKE ALL ON FUNCTION oreguard_drop_partition(text, text, bigint) FROM PUBLIC');
     await q.query(`
@@ -56,11 +67,13 @@ export class PartitionRetention1765000100000 implements MigrationInterface {
       BEGIN
         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RUNTIME_GROUP_ROLE}') THEN
           GRANT EXECUTE ON FUNCTION oreguard_drop_partition(text, text, bigint) TO ${RUNTIME_GROUP_ROLE};
+          GRANT SELECT ON retention_horizons TO ${RUNTIME_GROUP_ROLE};
         END IF;
       END $$`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP FUNCTION oreguard_drop_partition(text, text, bigint)');
+    await q.query('DROP TABLE retention_horizons');
   }
 }

@@ -1,4 +1,4 @@
-import { oldestKept, partitionsDue, type RetentionDays, type TimePartition } from './retention-plan';
+import { cursorGone, partitionsDue, type RetentionDays, type TimePartition } from './retention-plan';
 
 const day = (iso: string, table: TimePartition['table'] = 'events'): TimePartition => {
   const from = new Date(`${iso}T00:00:00Z`);
@@ -29,10 +29,13 @@ describe('partitionsDue', () => {
   });
 });
 
-describe('oldestKept', () => {
-  it('is the start of the oldest partition of the table', () => {
-    const parts = [day('2026-12-03'), day('2026-12-01'), day('2026-11-01', 'live_messages')];
-    expect(oldestKept(parts, 'events')?.toISOString()).toBe('2026-12-01T00:00:00.000Z');
-    expect(oldestKept(parts, 'rejected_events')).toBeUndefined();
+describe('cursorGone', () => {
+  const keptFrom = new Date('2026-11-01T00:00:00Z');
+
+  it('is gone before the horizon, not at or after it, and never without one', () => {
+    expect(cursorGone(new Date('2026-10-31T23:59:59.999Z'), keptFrom)).toBe(true);
+    expect(cursorGone(keptFrom, keptFrom)).toBe(false);
+    expect(cursorGone(new Date('2026-11-02T00:00:00Z'), keptFrom)).toBe(false);
+    expect(cursorGone(new Date('1970-01-01T00:00:00Z'), undefined)).toBe(false);
   });
 });

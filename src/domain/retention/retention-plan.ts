@@ -27,9 +27,11 @@ export function partitionsDue(partitions: readonly TimePartition[], retention: R
     .sort((a, b) => a.until.getTime() - b.until.getTime() || a.table.localeCompare(b.table));
 }
 
-/** The oldest time a table still holds everything from: the start of its oldest partition. */
-export function oldestKept(partitions: readonly TimePartition[], table: PartitionedTable): Date | undefined {
-  const mine = partitions.filter((p) => p.table === table);
-  if (mine.length === 0) return undefined;
-  return new Date(Math.min(...mine.map((p) => p.from.getTime())));
+/**
+ * Whether a page cursor at `cursorAt` reaches back into time a table dropped: retention has
+ * dropped everything of that table before `keptFrom` that was not kept, so the page would
+ * have holes. No horizon (nothing dropped yet): never.
+ */
+export function cursorGone(cursorAt: Date, keptFrom: Date | undefined): boolean {
+  return keptFrom !== undefined && cursorAt.getTime() < keptFrom.getTime();
 }
