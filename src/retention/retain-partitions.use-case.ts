@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { escapeIdentifier, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { AuditService } from 'src/audit/audit.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
@@ -15,9 +15,8 @@ const RETENTION_LEASE_KEY = 734_118_219;
 export interface RetentionRun {
   /** False when another instance holds the lease (this run did nothing). */
   leased: boolean;
-  dropped: { partition: string; rows: number; manifestSha256: string }[];
-  /** Events partitions due but holding events of incidents: kept whole. */
-  kept: string[];
+  /** Each partition dropped: its rows (all archived), and how many of them were events of incidents, kept. */
+  dropped: { partition: string; rows: number; kept: number; manifestSha256: string }[];
 }
 
 /**
@@ -25,8 +24,9 @@ export interface RetentionRun {
  * retention leaves, whole, in three steps: its rows are archived to ARCHIVE_DIR (compressed
  * NDJSON and a manifest of counts and hashes, synced to disk), the manifest's SHA-256 is
  * recorded in the audit log (`retention.archived`), and `oreguard_drop_partition` detaches
- * and drops it, refusing unless that record matches the rows it holds. An events partition
- * holding an event of an incident is kept whole (the incident's evidence stays complete).
+ * and drops it, refusing unless that record matches the rows it holds. The events of incidents
+ * in an events partition are first kept (moved to events_kept, unchanged), so every incident's
+ * evidence stays whole.
  * One instance at a time: the lease is a PostgreSQL session lock, released if the instance dies.
  */
 @Injectable()
@@ -44,7 +44,7 @@ export class RetainPartitionsUseCase {
     const client = await this.db.pool.connect();
     try {
       const { rows } = await client.query<{ leased: boolean }>('SELECT pg_try_advisory_lock($1) AS leased', [RETENTION_LEASE_KEY]);
-      if (!rows[0].leased) return { leased: false, dropped: [], kept: [] };
+      if (!rows[0].leased) return { leased: false, dropped: [] };
       try {
         return await this.retain(client);
       } finally {
@@ -56,14 +56,10 @@ export class RetainPartitionsUseCase {
   }
 
   private async retain(client: PoolClient): Promise<RetentionRun> {
-    const run: RetentionRun = { leased: true, dropped: [], kept: [] };
+    const run: RetentionRun = { leased: true, dropped: [] };
     const now = this.clock.now();
     const due = partitionsDue(await listPartitions(client), this.config.retention.days, now);
     for (const partition of due) {
-      if (partition.table === 'events' && (await holdsIncidentEvents(client, partition.name))) {
-        run.kept.push(partition.name);
-        continue;
-      }
       const archive = await writePartitionArchive(client, this.config.retention.archiveDir, partition, now);
       const { manifest } = archive;
       await this.audit.record({
@@ -79,9 +75,16 @@ export class RetainPartitionsUseCase {
           manifestSha256: archive.manifestSha256,
         },
       });
-      await client.query('SELECT oreguard_drop_partition($1, $2, $3)', [partition.table, partition.name, manifest.rows]);
-      this.logger.log(`Dropped ${partition.name} (${manifest.rows} rows, archived as ${archive.manifestFile}, manifest ${archive.manifestSha256})`);
-      run.dropped.push({ partition: partition.name, rows: manifest.rows, manifestSha256: archive.manifestSha256 });
+      const { rows: dropped } = await client.query<{ kept: string }>('SELECT oreguard_drop_partition($1, $2, $3) AS kept', [
+        partition.table,
+        partition.name,
+        manifest.rows,
+      ]);
+      const kept = Number(dropped[0].kept);
+      this.logger.log(
+        `Dropped ${partition.name} (${manifest.rows} rows, ${kept} kept for their incidents; archived as ${archive.manifestFile}, manifest ${archive.manifestSha256})`,
+      );
+      run.dropped.push({ partition: partition.name, rows: manifest.rows, kept, manifestSha256: archive.manifestSha256 });
     }
     return run;
   }
@@ -94,11 +97,4 @@ export async function listPartitions(db: Pick<PoolClient, 'query'>): Promise<Tim
     [[...PARTITIONED_TABLES]],
   );
   return rows.map((r) => ({ table: r.table, name: r.name, from: r.lo, until: r.hi }));
-}
-
-async function holdsIncidentEvents(client: PoolClient, partition: string): Promise<boolean> {
-  const { rows } = await client.query<{ bound: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM incident_events ie JOIN ${escapeIdentifier(partition)} e ON e.id = ie.event_id) AS bound`,
-  );
-  return rows[0].bound;
 }

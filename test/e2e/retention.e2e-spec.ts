@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { AuditService } from '../../src/audit/audit.service';
+import { APP_CONFIG, type AppConfig } from '../../src/config/app-config';
+import { Db } from '../../src/database/db';
+import type { Clock } from '../../src/platform/clock';
 import { RetainPartitionsUseCase } from '../../src/retention/retain-partitions.use-case';
 import { aTheftEvent } from '../factories/events';
 import { login } from '../support/live-client';
@@ -38,6 +42,7 @@ describe('retention', () => {
   });
   let admin: string;
   let incidentId: string;
+  let boundEventId: string;
   const day = (n: number) => new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - n * DAY_MS);
   const partName = (table: string, at: Date) => `${table}_p${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
   const exists = async (name: string) => (await og.ctx.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).length > 0;
@@ -68,6 +73,7 @@ describe('retention', () => {
     await oldEvents(7, 5);
     // Day 6 holds an event of an (old, resolved) incident: its partition stays whole.
     const [bound] = await oldEvents(6, 3);
+    boundEventId = bound.id;
     await og.ctx.db.query(
       `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
                               first_seen_at, last_seen_at, opened_at, updated_at, resolved_at)
@@ -102,16 +108,21 @@ describe('retention', () => {
     const run = await og.oreguard.app.get(RetainPartitionsUseCase).execute();
     expect(run.leased).toBe(true);
     const dropped = run.dropped.map((d) => d.partition);
-    for (const n of [10, 9, 8, 7, 5, 4]) expect(dropped).toContain(partName('events', day(n)));
+    for (const n of [10, 9, 8, 7, 6, 5, 4]) expect(dropped).toContain(partName('events', day(n)));
     expect(dropped).toContain(partName('rejected_events', day(8)));
     expect(dropped).toContain(partName('live_messages', day(8)));
     expect(dropped.filter((p) => p.startsWith('sensor_health_changes'))).toEqual([]);
-    expect(run.kept).toEqual([partName('events', day(6))]);
     for (const name of dropped) expect(await exists(name)).toBe(false);
-    // The dropped events' keys went with them; the kept partition's stay.
+    // The event of an incident was kept, unchanged, where queries on events still find it; the others' keys went with them.
+    expect(run.dropped.find((d) => d.partition === partName('events', day(6)))).toMatchObject({ rows: 3, kept: 1 });
+    expect(run.dropped.find((d) => d.partition === partName('events', day(8)))).toMatchObject({ rows: 24, kept: 0 });
+    const [keptEvent] = await og.ctx.db.query<{ part: string; raw_payload: string }>(
+      `SELECT e.tableoid::regclass::text AS part, e.raw_payload FROM events e JOIN incident_events ie ON ie.event_id = e.id WHERE e.id = $1`,
+      [boundEventId],
+    );
+    expect(keptEvent).toEqual({ part: 'events_kept', raw_payload: '{"h":0}' });
     const keysAfter = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM event_keys WHERE received_at < $1`, [day(3)]);
-    expect(Number(keysAfter[0].n)).toBe(3);
-    expect(await exists(partName('events', day(6)))).toBe(true);
+    expect(Number(keysAfter[0].n)).toBe(1);
     expect(await exists(partName('events', day(3)))).toBe(true);
     expect(await exists(partName('sensor_health_changes', day(8)))).toBe(true);
 
@@ -137,19 +148,6 @@ describe('retention', () => {
     expect((await og.oreguard.app.get(RetainPartitionsUseCase).execute()).dropped).toEqual([]);
   });
 
-  it('leaves a kept incident whole: its chain and its evidence bundle still verify', async () => {
-    expect((await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`)).body).toMatchObject({ intact: true });
-    const bundle = (await og.rest(admin, 'GET', `/incidents/${incidentId}/evidence`)).body as { events: unknown[] };
-    expect(bundle.events).toHaveLength(1);
-    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as { items: { publicKey: string }[] };
-    const bundleFile = join(archiveDir, 'bundle.json');
-    const keyFile = join(archiveDir, 'key.pem');
-    writeFileSync(bundleFile, JSON.stringify(bundle));
-    writeFileSync(keyFile, keys.items[0].publicKey);
-    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, bundleFile, '--key', keyFile]);
-    expect(stdout).toMatch(/^OK /);
-  });
-
   it('answers 410 to a cursor into dropped partitions, naming it and the oldest time kept, and pages on after it', async () => {
     const [{ kept_from }] = await og.ctx.db.query<{ kept_from: Date }>(`SELECT kept_from FROM retention_horizons WHERE table_name = 'events'`);
     expect(kept_from.toISOString()).toBe(day(3).toISOString());
@@ -173,7 +171,7 @@ describe('retention', () => {
     const holder = await og.ctx.db.pool.connect();
     try {
       await holder.query('SELECT pg_advisory_lock(734118219)');
-      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({ leased: false, dropped: [], kept: [] });
+      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({ leased: false, dropped: [] });
     } finally {
       await holder.query('SELECT pg_advisory_unlock(734118219)');
       holder.release();
@@ -187,5 +185,32 @@ describe('retention', () => {
     await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('incidents', 'incidents', 0)`)).rejects.toThrow(/not a partitioned table/);
     await expect(og.ctx.db.query(`DELETE FROM events WHERE received_at < now() - interval '1 day'`)).rejects.toThrow(/append-only/);
     expect(await exists(name)).toBe(true);
+  });
+
+  it('keeps an incident whole when its own events partition goes: its chain and evidence bundle still verify', async () => {
+    // Two days on, with a day of events kept: today's partition, holding the incident's event, goes too.
+    const app = og.oreguard.app;
+    const config = app.get<AppConfig>(APP_CONFIG);
+    const later = new RetainPartitionsUseCase(app.get(Db), app.get(AuditService), { now: () => new Date(Date.now() + 2 * DAY_MS) } as Clock, {
+      ...config,
+      retention: { ...config.retention, days: { events: 1, live_messages: null, rejected_events: null, sensor_health_changes: null } },
+    });
+    const run = await later.execute();
+    expect(run.dropped.find((d) => d.partition === partName('events', day(0)))).toMatchObject({ kept: 1 });
+    const [moved] = await og.ctx.db.query<{ part: string }>(
+      `SELECT e.tableoid::regclass::text AS part FROM events e JOIN incident_events ie ON ie.event_id = e.id WHERE ie.incident_id = $1`,
+      [incidentId],
+    );
+    expect(moved.part).toBe('events_kept');
+    expect((await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`)).body).toMatchObject({ intact: true });
+    const bundle = (await og.rest(admin, 'GET', `/incidents/${incidentId}/evidence`)).body as { events: unknown[] };
+    expect(bundle.events).toHaveLength(1);
+    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as { items: { publicKey: string }[] };
+    const bundleFile = join(archiveDir, 'bundle.json');
+    const keyFile = join(archiveDir, 'key.pem');
+    writeFileSync(bundleFile, JSON.stringify(bundle));
+    writeFileSync(keyFile, keys.items[0].publicKey);
+    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, bundleFile, '--key', keyFile]);
+    expect(stdout).toMatch(/^OK /);
   });
 });

@@ -7,12 +7,15 @@ import { RUNTIME_GROUP_ROLE } from './1764910000000-runtime-role';
  *
  * | table                 | partition key | primary key                   |
  * |-----------------------|---------------|-------------------------------|
- * | events                | received_at   | (id, site_id, received_at)    |
+ * | events                | received_at   | (id, site_id, received_at, kept) |
  * | live_messages         | created_at    | (site_id, seq, created_at)    |
  * | rejected_events       | received_at   | (id, received_at)             |
  * | sensor_health_changes | recorded_at   | (id, site_id, recorded_at)    |
  *
  * `site_id` is in every key but rejected_events' (a rejected message may name no site).
+ * events is first split by `kept` (LIST): `events_live` (false) holds the time partitions;
+ * `events_kept` (true) holds the events of incidents that the retention job moved there from
+ * a partition it dropped (migration 1765000100000), so queries on `events` still see them.
  * Not partitioned, and why: incident_events and incident_timeline live as long as their
  * incident (open, held, or younger than its retention), not by time; event_holds has one row
  * per held event keyed by the event (a fold run again must find it: ON CONFLICT (event_id));
@@ -58,7 +61,8 @@ export class TimePartitions1765000000000 implements MigrationInterface {
     await convert(q, {
       table: 'events',
       key: 'received_at',
-      primaryKey: 'id, site_id, received_at',
+      primaryKey: 'id, site_id, received_at, kept',
+      keepSplit: true,
       dropBefore: [
         'ALTER TABLE incident_events DROP CONSTRAINT incident_events_event_id_fkey',
         'ALTER TABLE event_holds DROP CONSTRAINT event_holds_event_id_fkey',
@@ -71,10 +75,11 @@ export class TimePartitions1765000000000 implements MigrationInterface {
         'CREATE INDEX events_site_occurred ON events (site_id, occurred_at DESC, id DESC)',
         'CREATE INDEX events_unfolded ON events (id) WHERE folded_at IS NULL AND fold_error IS NULL',
         `CREATE TRIGGER events_keep_content BEFORE DELETE OR UPDATE OF site_id, gateway_id, event_id, sensor_id, kind,
-           severity, zone, seq, occurred_at, received_at, stored_at, source, late, details, topic, raw_payload
+           severity, zone, seq, occurred_at, received_at, stored_at, source, late, details, topic, raw_payload, kept
            ON events FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
-        'CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()',
-        'CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events_default FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()',
+        ...['events', 'events_live', 'events_default', 'events_kept'].map(
+          (t) => `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+        ),
         EVENTS_ONCE_FUNCTION,
         'CREATE TRIGGER events_once BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_once()',
       ],
@@ -126,6 +131,9 @@ export class TimePartitions1765000000000 implements MigrationInterface {
     await q.query('DROP TABLE event_keys');
     await q.query(grantRuntimeFunction(false));
     await q.query('DROP FUNCTION oreguard_ensure_partitions(text, text, timestamptz, timestamptz)');
+    await q.query('DROP FUNCTION oreguard_make_partition(text, text, text, timestamptz, timestamptz)');
+    await q.query('DROP FUNCTION oreguard_partition_bounds(text)');
+    await q.query('DROP FUNCTION oreguard_range_parent(text)');
   }
 }
 
@@ -146,6 +154,7 @@ const ENSURE_PARTITIONS_FUNCTION = `
   DECLARE
     keys constant jsonb := '${JSON.stringify(PARTITIONED_TABLES)}';
     key text := keys->>p_table;
+    parent text := oreguard_range_parent(p_table);
     step interval;
     lo timestamptz;
     hi timestamptz;
@@ -162,17 +171,21 @@ const ENSURE_PARTITIONS_FUNCTION = `
       hi := lo;
     END IF;
     WHILE hi < p_until LOOP
-      PERFORM oreguard_make_partition(p_table, key, hi, hi + step);
+      PERFORM oreguard_make_partition(p_table, parent, key, hi, hi + step);
       hi := hi + step;
       made := made + 1;
     END LOOP;
     WHILE lo > p_from LOOP
-      PERFORM oreguard_make_partition(p_table, key, lo - step, lo);
+      PERFORM oreguard_make_partition(p_table, parent, key, lo - step, lo);
       lo := lo - step;
       made := made + 1;
     END LOOP;
     RETURN made;
   END $fn$;
+
+  -- The table holding a table's time partitions: events' are under events_live.
+  CREATE FUNCTION oreguard_range_parent(p_table text) RETURNS text
+  LANGUAGE sql IMMUTABLE AS $fn$ SELECT CASE WHEN p_table = 'events' THEN 'events_live' ELSE p_table END $fn$;
 
   CREATE FUNCTION oreguard_partition_bounds(p_table text)
   RETURNS TABLE (name text, lo timestamptz, hi timestamptz)
@@ -181,10 +194,10 @@ const ENSURE_PARTITIONS_FUNCTION = `
       FROM pg_inherits i
       JOIN pg_class c ON c.oid = i.inhrelid
       CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$FROM \\('([^']+)'\\) TO \\('([^']+)'\\)$re$) AS m
-     WHERE i.inhparent = p_table::regclass AND m IS NOT NULL
+     WHERE i.inhparent = oreguard_range_parent(p_table)::regclass AND m IS NOT NULL
   $fn$;
 
-  CREATE FUNCTION oreguard_make_partition(p_table text, p_key text, p_lo timestamptz, p_hi timestamptz)
+  CREATE FUNCTION oreguard_make_partition(p_table text, p_parent text, p_key text, p_lo timestamptz, p_hi timestamptz)
   RETURNS void
   LANGUAGE plpgsql SET search_path = public, pg_temp SET timezone = 'UTC' AS $fn$
   DECLARE
@@ -192,7 +205,7 @@ const ENSURE_PARTITIONS_FUNCTION = `
     spare text := p_table || '_default';
     stray boolean;
   BEGIN
-    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, p_table);
+    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, p_parent);
     -- Rows that arrived while no partition covered their time wait in the default partition:
     -- moved here first (the default partition may not hold rows of an attached range).
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= $1 AND %I < $2)', spare, p_key, p_key) INTO stray USING p_lo, p_hi;
@@ -202,7 +215,7 @@ const ENSURE_PARTITIONS_FUNCTION = `
                      spare, p_key, p_key, part) USING p_lo, p_hi;
       EXECUTE format('ALTER TABLE %I ENABLE TRIGGER USER', spare);
     END IF;
-    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', p_table, part, p_lo, p_hi);
+    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', p_parent, part, p_lo, p_hi);
     IF p_table = 'events' THEN
       EXECUTE format('CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()', part);
       -- Default privileges grant every new table UPDATE and DELETE: not an events partition.
@@ -211,7 +224,7 @@ const ENSURE_PARTITIONS_FUNCTION = `
       END IF;
     END IF;
   END $fn$;
-  REVOKE ALL ON FUNCTION oreguard_make_partition(text, text, timestamptz, timestamptz) FROM PUBLIC;`;
+  REVOKE ALL ON FUNCTION oreguard_make_partition(text, text, text, timestamptz, timestamptz) FROM PUBLIC;`;
 
 /**
  * Before each event: its (site, gateway, event id) into event_keys; an event whose key is
@@ -232,6 +245,8 @@ interface Conversion {
   table: PartitionedTable;
   key: string;
   primaryKey: string;
+  /** events: split by `kept` first (events_kept, and events_live holding the time partitions). */
+  keepSplit?: boolean;
   dropBefore?: string[];
   after: string[];
 }
@@ -247,14 +262,21 @@ async function convert(q: QueryRunner, c: Conversion): Promise<void> {
   await q.query(`ALTER TABLE ${c.table} RENAME TO ${old}`);
   const hasIdentity = c.table !== 'live_messages';
   const identity = hasIdentity ? await q.query(`SELECT pg_get_serial_sequence('${old}', 'id') AS seq`) : [];
-  await q.query(`CREATE TABLE ${c.table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS${hasIdentity ? ' INCLUDING IDENTITY' : ''},
-                   PRIMARY KEY (${c.primaryKey})) PARTITION BY RANGE (${c.key})`);
-  await q.query(`CREATE TABLE ${c.table}_default PARTITION OF ${c.table} DEFAULT`);
+  const like = `LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS${hasIdentity ? ' INCLUDING IDENTITY' : ''}`;
+  if (c.keepSplit) {
+    await q.query(`CREATE TABLE ${c.table} (${like}, kept boolean NOT NULL DEFAULT false, PRIMARY KEY (${c.primaryKey})) PARTITION BY LIST (kept)`);
+    await q.query(`CREATE TABLE ${c.table}_kept PARTITION OF ${c.table} FOR VALUES IN (true)`);
+    await q.query(`CREATE TABLE ${c.table}_live PARTITION OF ${c.table} FOR VALUES IN (false) PARTITION BY RANGE (${c.key})`);
+    await q.query(`CREATE TABLE ${c.table}_default PARTITION OF ${c.table}_live DEFAULT`);
+  } else {
+    await q.query(`CREATE TABLE ${c.table} (${like}, PRIMARY KEY (${c.primaryKey})) PARTITION BY RANGE (${c.key})`);
+    await q.query(`CREATE TABLE ${c.table}_default PARTITION OF ${c.table} DEFAULT`);
+  }
   await q.query(
     `SELECT oreguard_ensure_partitions($1, 'day', COALESCE((SELECT min(${c.key}) FROM ${old}), now()), now() + interval '3 days')`,
     [c.table],
   );
-  await q.query(`INSERT INTO ${c.table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT * FROM ${old}`);
+  await q.query(`INSERT INTO ${c.table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT o.*${c.keepSplit ? ', false' : ''} FROM ${old} o`);
   if (hasIdentity && identity[0]?.seq) {
     await q.query(`SELECT setval(pg_get_serial_sequence('${c.table}', 'id'), (SELECT last_value FROM ${identity[0].seq}), (SELECT is_called FROM ${identity[0].seq}))`);
   }
@@ -283,6 +305,7 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
   }
   await q.query(`DROP TABLE ${old} CASCADE`);
   if (table === 'events') {
+    await q.query('ALTER TABLE events DROP COLUMN kept');
     await q.query('ALTER TABLE events ADD FOREIGN KEY (site_id, gateway_id) REFERENCES gateways (site_id, id)');
     await q.query(`CREATE TRIGGER events_keep_content BEFORE DELETE OR UPDATE OF site_id, gateway_id, event_id, sensor_id, kind,
            severity, zone, seq, occurred_at, received_at, stored_at, source, late, details, topic, raw_payload
@@ -325,8 +348,8 @@ function grantRuntimeFunction(partitions: boolean): string {
       IF to_regclass('retention_horizons') IS NOT NULL THEN
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON retention_horizons FROM ${RUNTIME_GROUP_ROLE};
       END IF;
-      FOR part IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass LOOP
-        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM ${RUNTIME_GROUP_ROLE}', part);
+      FOR part IN SELECT relid::text FROM pg_partition_tree('events') WHERE relid <> 'events'::regclass LOOP
+        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM ${RUNTIME_GROUP_ROLE}', part);
       END LOOP;`
           : ''
       }
