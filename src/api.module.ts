@@ -8,6 +8,8 @@ import { EventsService } from './events/events.service';
 import { IncidentActionsService } from './incidents/incident-actions.service';
 import { IncidentEvidenceService } from './incidents/incident-evidence.service';
 import { IncidentsController } from './incidents/incidents.controller';
+import { LegalHoldController } from './incidents/legal-hold.controller';
+import { LegalHoldService } from './incidents/legal-hold.service';
 import { IncidentsService } from './incidents/incidents.service';
 import { StatsController } from './incidents/stats.controller';
 import { StatsService } from './incidents/stats.service';
@@ -35,6 +37,7 @@ import { SilencesService } from './silences/silences.service';
   imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule],
   controllers: [
     IncidentsController,
+    LegalHoldController,
     StatsController,
     EventsController,
     SitesController,
@@ -49,6 +52,7 @@ import { SilencesService } from './silences/silences.service';
   ],
   providers: [
     IncidentsService,
+    LegalHoldService,
     IncidentActionsService,
     StatsService,
     EventsService,

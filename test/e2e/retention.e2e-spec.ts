@@ -167,6 +167,33 @@ describe('retention', () => {
     expect((kept.body as { items: unknown[] }).items.length).toBeGreaterThan(0);
   });
 
+  it('puts an incident under legal hold and lifts it (leads and admins, with a reason, audited), shown on the incident', async () => {
+    const hold = (method: string, body?: object, id = incidentId, token = admin) => og.rest(token, method, `/incidents/${id}/legal-hold`, body);
+    expect(await hold('PUT', {})).toMatchObject({ status: 400, body: { message: 'reason: required' } });
+    expect((await hold('PUT', { reason: 'x' }, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const created = await og.rest(admin, 'POST', '/users', { username: 'op-tarkwa', password: 'operator-password', role: 'operator', siteIds: [SITE] });
+    expect(created.status).toBe(201);
+    const operator = await login(og.oreguard.baseUrl, 'op-tarkwa', 'operator-password');
+    expect((await hold('PUT', { reason: 'x' }, incidentId, operator)).status).toBe(403);
+
+    const set = await hold('PUT', { reason: 'Police case 2026/117' });
+    expect(set).toMatchObject({ status: 200, body: { incidentId, reason: 'Police case 2026/117', setBy: 'admin', setAt: expect.any(String) } });
+    expect((await og.rest(admin, 'GET', `/incidents/${incidentId}`)).body.legalHold).toEqual(set.body);
+    expect((await og.rest(operator, 'GET', `/incidents/${incidentId}`)).body.legalHold).toMatchObject({ reason: 'Police case 2026/117' });
+
+    expect(await hold('DELETE', { reason: 'Case closed' })).toMatchObject({ status: 200, body: { incidentId, legalHold: null } });
+    expect((await og.rest(admin, 'GET', `/incidents/${incidentId}`)).body.legalHold).toBeNull();
+    expect((await hold('DELETE', { reason: 'Again' })).status).toBe(404);
+    const audited = await og.ctx.db.query<{ action: string; actor: string; details: { reason: string } }>(
+      `SELECT action, actor, details FROM audit_log WHERE target = $1 AND action LIKE 'incident.legal-hold%' ORDER BY seq`,
+      [incidentId],
+    );
+    expect(audited).toEqual([
+      { action: 'incident.legal-hold-set', actor: 'admin', details: { reason: 'Police case 2026/117' } },
+      { action: 'incident.legal-hold-lifted', actor: 'admin', details: expect.objectContaining({ reason: 'Case closed' }) },
+    ]);
+  });
+
   it('runs in one instance at a time: a run finding the lease taken does nothing', async () => {
     const holder = await og.ctx.db.pool.connect();
     try {
