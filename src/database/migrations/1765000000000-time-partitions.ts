@@ -298,7 +298,9 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
   await q.query(`ALTER TABLE ${table} RENAME TO ${old}`);
   const identity = hasIdentity ? await q.query(`SELECT pg_get_serial_sequence('${old}', 'id') AS seq`) : [];
   await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES${hasIdentity ? ' INCLUDING IDENTITY' : ''})`);
-  await q.query(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table}_pkey`);
+  // The partitioned key came along (named after the old table's): down() sets the old one.
+  const [pk] = await q.query(`SELECT conname FROM pg_constraint WHERE conrelid = '${table}'::regclass AND contype = 'p'`);
+  if (pk) await q.query(`ALTER TABLE ${table} DROP CONSTRAINT ${pk.conname}`);
   await q.query(`INSERT INTO ${table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT * FROM ${old}`);
   if (hasIdentity && identity[0]?.seq) {
     await q.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT last_value FROM ${identity[0].seq}), (SELECT is_called FROM ${identity[0].seq}))`);
