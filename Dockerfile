@@ -20,6 +20,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY rules ./rules
 COPY package.json ./
+# The retention job's archives (ARCHIVE_DIR): a directory the runtime user owns, to mount a volume on.
+RUN mkdir -p /var/lib/oreguard/archive && chown node:node /var/lib/oreguard/archive
+ENV ARCHIVE_DIR=/var/lib/oreguard/archive
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \

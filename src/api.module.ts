@@ -8,6 +8,8 @@ import { EventsService } from './events/events.service';
 import { IncidentActionsService } from './incidents/incident-actions.service';
 import { IncidentEvidenceService } from './incidents/incident-evidence.service';
 import { IncidentsController } from './incidents/incidents.controller';
+import { LegalHoldController } from './incidents/legal-hold.controller';
+import { LegalHoldService } from './incidents/legal-hold.service';
 import { IncidentsService } from './incidents/incidents.service';
 import { StatsController } from './incidents/stats.controller';
 import { StatsService } from './incidents/stats.service';
@@ -33,6 +35,7 @@ import { SilencesService } from './silences/silences.service';
 /** The REST controllers besides the imported modules' (auth's). Each handler carries its route contract (`@Route`). */
 const API_CONTROLLERS = [
   IncidentsController,
+  LegalHoldController,
   StatsController,
   EventsController,
   SitesController,
@@ -52,6 +55,7 @@ const API_CONTROLLERS = [
   controllers: API_CONTROLLERS,
   providers: [
     IncidentsService,
+    LegalHoldService,
     IncidentActionsService,
     StatsService,
     EventsService,

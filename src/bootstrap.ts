@@ -19,6 +19,8 @@ import { HeartbeatCheckService } from './health/heartbeat-check.service';
 import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
 import { accessLog } from './platform/access-log';
+import { PartitionsService } from './retention/partitions.service';
+import { RetentionCheckService } from './retention/retention-check.service';
 import { bodyErrors } from './platform/body-errors';
 import { serveConsole } from './platform/console-static';
 import { HttpErrorFilter } from './platform/http-error.filter';
@@ -88,7 +90,11 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     const evidenceKey = await app.get(EvidenceKeyStore).ensureCurrent(new Date());
     log.log(`Evidence key ${evidenceKey.signer.keyId}${evidenceKey.made ? ' made' : ''}`);
   }
+  // Partitions for today and the days ahead, before the first event is taken in.
+  if (config.roles.has('ingest') || config.roles.has('worker')) await app.get(PartitionsService).ensureOnStart();
   if (config.roles.has('worker')) {
+    app.get(PartitionsService).start();
+    app.get(RetentionCheckService).start();
     app.get(FoldProcessor).start();
     app.get(CorrelatorService).start();
     app.get(RequeueService).start();

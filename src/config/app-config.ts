@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
+import type { PartitionSpan } from 'src/domain/retention/partition-window';
+import type { RetentionDays } from 'src/domain/retention/retention-plan';
 import { EnvSchema, type Env } from './env.schema';
 
 /** The checked configuration, built once at start from the environment. */
@@ -45,6 +47,8 @@ export interface AppConfig {
     requeueAfterMs: number;
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
+  partitions: { span: PartitionSpan; aheadDays: number; checkIntervalMs: number };
+  retention: { days: RetentionDays; checkIntervalMs: number; archiveDir: string };
   /** Where the correlation rule files are read from at start. */
   /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
   rules: { dir: string; allowEmpty: boolean };
@@ -195,6 +199,17 @@ export function loadConfig(
       requeueAfterMs: env.REQUEUE_AFTER_MS,
     },
     escalation: { limits: env.ESCALATE_AFTER, checkIntervalMs: env.ESCALATION_CHECK_INTERVAL_MS },
+    partitions: { span: env.PARTITION_SPAN, aheadDays: env.PARTITION_AHEAD_DAYS, checkIntervalMs: env.PARTITION_CHECK_INTERVAL_MS },
+    retention: {
+      days: {
+        events: env.RETENTION_EVENTS_DAYS,
+        live_messages: env.RETENTION_LIVE_LOG_DAYS,
+        rejected_events: env.RETENTION_REJECTED_DAYS,
+        sensor_health_changes: env.RETENTION_HEALTH_DAYS,
+      },
+      checkIntervalMs: env.RETENTION_CHECK_INTERVAL_MS,
+      archiveDir: env.ARCHIVE_DIR,
+    },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
     health: {
       heartbeatIntervalMs: env.GATEWAY_HEARTBEAT_INTERVAL_MS,

@@ -9,6 +9,8 @@ const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
+/** A number of days, or `off`: kept forever (null). */
+const retentionDays = z.union([z.literal('off').transform(() => null), positiveInt]);
 
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -119,6 +121,31 @@ export const EnvSchema = z.object({
   ESCALATE_AFTER: EscalationLimitsSchema.prefault(DEFAULT_ESCALATION_LIMITS),
   /** How often the worker looks for incidents to escalate, in ms. */
   ESCALATION_CHECK_INTERVAL_MS: positiveInt.default(10_000),
+  /**
+   * The time span of one partition of the tables that grow with every event (events, the live
+   * log, rejected events, health history): day, week or month, by OreGuard's own clock.
+   */
+  PARTITION_SPAN: z.enum(['day', 'week', 'month']).default('day'),
+  /** How far ahead OreGuard keeps partitions made, in days (on start, and by every worker periodically). */
+  PARTITION_AHEAD_DAYS: positiveInt.default(7),
+  /** How often each worker makes the partitions due within PARTITION_AHEAD_DAYS, in ms. */
+  PARTITION_CHECK_INTERVAL_MS: positiveInt.default(3_600_000),
+  /**
+   * How many days events in no incident are kept, or `off` (forever). Old data leaves only by
+   * OreGuard's retention job dropping whole partitions, after archiving them to ARCHIVE_DIR; a
+   * partition holding an event of an incident is kept whole.
+   */
+  RETENTION_EVENTS_DAYS: retentionDays.default(90),
+  /** How many days the live message log is kept, or `off`. */
+  RETENTION_LIVE_LOG_DAYS: retentionDays.default(14),
+  /** How many days rejected events are kept, or `off`. */
+  RETENTION_REJECTED_DAYS: retentionDays.default(30),
+  /** How many days sensor health history is kept, or `off`. */
+  RETENTION_HEALTH_DAYS: retentionDays.default(365),
+  /** How often the retention job runs (one worker at a time, by a lease), in ms. */
+  RETENTION_CHECK_INTERVAL_MS: positiveInt.default(3_600_000),
+  /** Where the retention job writes the archive of each partition it drops (NDJSON, gzip, with a manifest). */
+  ARCHIVE_DIR: z.string().min(1).default('./archive'),
   /** How often gateways send their status as a heartbeat, in ms; three missed make a gateway offline. */
   GATEWAY_HEARTBEAT_INTERVAL_MS: positiveInt.default(60_000),
   /** How often the worker looks for gateways that fell silent, in ms. */

@@ -1,7 +1,11 @@
+import { errorResponse } from 'src/platform/error.http';
 import { EventQuerySchema, RejectedQuerySchema } from 'src/platform/query.schemas';
 import { pageOf } from 'src/platform/page.http';
 import { route } from 'src/platform/route-contract';
 import { EVENT_EXAMPLE, EventSchema, RejectedEventSchema } from './events.http';
+
+/** A cursor into partitions retention has dropped (details: field, cursorAt, keptFrom). */
+const CURSOR_GONE = errorResponse('The cursor points before the oldest time still kept: retention has dropped what it would list');
 
 export const eventRoutes = {
   list: route({
@@ -13,7 +17,10 @@ export const eventRoutes = {
     auth: 'bearer',
     scope: 'operators: their own sites',
     query: EventQuerySchema,
-    responses: { 200: { description: 'A page of events', schema: pageOf(EventSchema), example: { items: [EVENT_EXAMPLE], nextCursor: null } } },
+    responses: {
+      200: { description: 'A page of events', schema: pageOf(EventSchema), example: { items: [EVENT_EXAMPLE], nextCursor: null } },
+      410: CURSOR_GONE,
+    },
   }),
   listRejected: route({
     method: 'get',
@@ -41,6 +48,7 @@ export const eventRoutes = {
           nextCursor: null,
         },
       },
+      410: CURSOR_GONE,
     },
   }),
 };

@@ -6,6 +6,7 @@ import { SEVERITIES } from 'src/domain/events/canonical-event.schema';
 import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import type { EventQuery, RejectedQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
+import { refuseGoneCursor } from 'src/retention/retention-horizon';
 import { EVENT_COLUMNS, eventView, type EventRow } from './event-view';
 
 @Injectable()
@@ -13,6 +14,8 @@ export class EventsService {
   constructor(private readonly db: Db) {}
 
   async list(principal: Principal, query: EventQuery) {
+    const cursor = query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined;
+    await refuseGoneCursor(this.db.pool, 'events', cursor?.at);
     const filter = new SqlFilter();
     scopeToSites(filter, 'e.site_id', principal, query.siteId);
     filter
@@ -23,7 +26,7 @@ export class EventsService {
       .add('e.severity = ANY(?)', query.severity && SEVERITIES.slice(SEVERITIES.indexOf(query.severity)))
       .add('e.occurred_at >= ?', query.from)
       .add('e.occurred_at <= ?', query.to)
-      .before('e.occurred_at', 'e.id', query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined, 'bigint');
+      .before('e.occurred_at', 'e.id', cursor, 'bigint');
     const rows = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e ${filter.where}
         ORDER BY e.occurred_at DESC, e.id DESC LIMIT ${filter.param(query.limit + 1)}`,
@@ -39,11 +42,13 @@ export class EventsService {
 
   async listRejected(principal: Principal, query: RejectedQuery) {
     requireLead(principal);
+    const cursor = query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined;
+    await refuseGoneCursor(this.db.pool, 'rejected_events', cursor?.at);
     const filter = new SqlFilter()
       .add('site_id = ?', query.siteId)
       .add('received_at >= ?', query.from)
       .add('received_at <= ?', query.to)
-      .before('received_at', 'id', query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined, 'bigint');
+      .before('received_at', 'id', cursor, 'bigint');
     const rows = await this.db.query<{ id: string; received_at: Date; topic: string; reason: string; payload: string }>(
       `SELECT id, received_at, topic, reason, payload FROM rejected_events ${filter.where}
         ORDER BY received_at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,

@@ -163,7 +163,7 @@ async function raise(
     `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, occurred_at, received_at,
                          source, late, details, topic, raw_payload)
      VALUES ($1, $2, $3, $4, 'theft', $5, $6, $7, $8, 'health', false, $9, $10, $11)
-     ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
+     /* a resend is skipped by the events_once trigger (event_keys) */
      RETURNING id`,
     [
       siteId,

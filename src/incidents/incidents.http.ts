@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LegalHoldSchema } from './legal-hold.http';
 import { DroneDetectionSchema, KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.schema';
 import type { IncidentView } from './incident.repository';
 import { EVENT_EXAMPLE, EventSchema } from 'src/events/events.http';
@@ -84,6 +85,7 @@ export const TimelineEntrySchema = z
 
 /** GET /incidents/{id}: the incident with its events, timeline and (drone incidents) track. */
 export const IncidentDetailSchema = IncidentSchema.extend({
+  legalHold: LegalHoldSchema.nullable().meta({ description: 'Set by a lead: the incident, its events and timeline are kept whatever retention says' }),
   track: DroneTrackSchema.optional(),
   events: z.array(EventSchema),
   timeline: z.array(TimelineEntrySchema),
@@ -123,6 +125,7 @@ export const INCIDENT_EXAMPLE = {
 
 export const INCIDENT_DETAIL_EXAMPLE = {
   ...INCIDENT_EXAMPLE,
+  legalHold: null,
   events: [EVENT_EXAMPLE],
   timeline: [{ at: '2026-11-29T02:10:02.310Z', actor: 'system', action: 'opened', details: { severity: 'high' } }],
 };

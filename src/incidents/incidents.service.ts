@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { canSeeSite, type Principal } from 'src/auth/principal';
 import { scopeToSites } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
+import { legalHoldOf } from './legal-hold.service';
 import type { DroneTrack, TrackPoint } from 'src/domain/incidents/drone-tracks';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
@@ -70,7 +71,7 @@ export class IncidentsService {
     if (!row || !canSeeSite(principal, row.site_id)) {
       throw new ApplicationError('incident.not-found', `Incident ${id} not found`);
     }
-    const [events, timeline] = await Promise.all([
+    const [events, timeline, legalHold] = await Promise.all([
       this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM incident_events l JOIN events e ON e.id = l.event_id
           WHERE l.incident_id = $1 ORDER BY e.occurred_at, e.id LIMIT ${DETAIL_EVENTS_LIMIT}`,
@@ -80,9 +81,11 @@ export class IncidentsService {
         'SELECT at, actor, action, details FROM incident_timeline WHERE incident_id = $1 ORDER BY id',
         [id],
       ),
+      legalHoldOf(this.db.pool, id),
     ]);
     return {
       ...incidentView(toIncident(row)),
+      legalHold,
       ...(row.track && { track: trackView(row.track, timeline) }),
       events: events.map(eventView),
       timeline: timeline.map((t) => ({ at: t.at.toISOString(), actor: t.actor, action: t.action, details: t.details })),

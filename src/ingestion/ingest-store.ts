@@ -122,7 +122,7 @@ const INSERT_EVENTS = `INSERT INTO events (site_id, gateway_id, event_id, sensor
              AS u(site_id text, gateway_id text, event_id uuid, sensor_id text, kind text, severity text, zone text,
                   seq bigint, occurred_at timestamptz, received_at timestamptz, source text, late boolean,
                   details jsonb, topic text, raw_payload text, remote_id jsonb)
-         ON CONFLICT ON CONSTRAINT events_identity DO NOTHING`;
+         /* a resend is skipped by the events_once trigger (event_keys) */`;
 
 /** The events as INSERT_EVENTS reads them ($1), one object each, in order. */
 function eventRecords(events: readonly EventRow[]): string {
@@ -460,7 +460,8 @@ async function findReplays(
   const { rows } = await tx.query<{ i: number; same: boolean }>(
     `SELECT u.i, e.raw_payload = u.raw AND e.topic = u.topic AS same
        FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS u(i, site_id, gateway_id, event_id, raw, topic)
-       JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
+       JOIN event_keys k ON k.site_id = u.site_id AND k.gateway_id = u.gateway_id AND k.event_id = u.event_id
+       JOIN events e ON e.id = k.id AND e.received_at = k.received_at`,
     [
       signed.map(({ index }) => index),
       signed.map(({ r }) => r.event.siteId),
@@ -495,9 +496,9 @@ async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreReque
   const known = new Set<string>();
   if (fixes.length > 0) {
     const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string }>(
-      `SELECT e.site_id, e.gateway_id, e.event_id
+      `SELECT k.site_id, k.gateway_id, k.event_id
          FROM unnest($1::text[], $2::text[], $3::uuid[]) AS u(site_id, gateway_id, event_id)
-         JOIN events e ON e.site_id = u.site_id AND e.gateway_id = u.gateway_id AND e.event_id = u.event_id`,
+         JOIN event_keys k ON k.site_id = u.site_id AND k.gateway_id = u.gateway_id AND k.event_id = u.event_id`,
       [fixes.map((f) => f.siteId), fixes.map((f) => f.gatewayId), fixes.map((f) => f.eventId)],
     );
     for (const row of rows) known.add(`${row.site_id}/${row.gateway_id}/${row.event_id}`);

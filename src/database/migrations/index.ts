@@ -18,6 +18,9 @@ import { LoginThrottle1764835000000 } from './1764835000000-login-throttle';
 import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
 import { RuntimeRole1764910000000 } from './1764910000000-runtime-role';
 import { SiteMaps1764920000000 } from './1764920000000-site-maps';
+import { TimePartitions1765000000000 } from './1765000000000-time-partitions';
+import { PartitionRetention1765000100000 } from './1765000100000-partition-retention';
+import { LegalHolds1765000200000 } from './1765000200000-legal-holds';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -41,4 +44,7 @@ export const migrations = [
   EvidenceSigning1764900000000,
   RuntimeRole1764910000000,
   SiteMaps1764920000000,
+  TimePartitions1765000000000,
+  PartitionRetention1765000100000,
+  LegalHolds1765000200000,
 ];
