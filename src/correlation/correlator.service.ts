@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
@@ -12,6 +14,7 @@ import type { LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
+import { EVENTS_SETTLED_CHANNEL } from './events-settled';
 import { foldLockKey, lockFoldGroups } from './fold-locks';
 import { LoadedRules } from './loaded-rules';
 import { WakeablePause } from 'src/platform/wakeable-pause';
@@ -45,6 +48,13 @@ const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
  * On taking the lease, and after any failure, the engine's state is rebuilt from the stored
  * events of its state span (allowed lateness plus the rules' windows) up to the cursor,
  * without writing: their matches were applied when they first came.
+ *
+ * It steps when a fold commits: the lease's own connection LISTENs to the folds' announcement
+ * (events-settled.ts) and cuts the pause short, so a rule's incident follows its events by a
+ * step, not by a poll. Under load the wake-ups are coalesced: a step begins at least
+ * CORRELATOR_WAKE_WINDOW_MS after the one before, and takes everything committed meanwhile.
+ * The poll (CORRELATOR_INTERVAL_MS) stays as the fallback: nothing depends on a notification
+ * arriving.
  */
 @Injectable()
 export class CorrelatorService implements OnModuleDestroy {
@@ -57,6 +67,8 @@ export class CorrelatorService implements OnModuleDestroy {
   private stopped = true;
   private loop?: Promise<void>;
   private readonly idle = new WakeablePause();
+  /** When the last step began (performance.now()), for the wake window. */
+  private lastStepAt = -Infinity;
 
   constructor(
     private readonly db: Db,
@@ -98,6 +110,8 @@ export class CorrelatorService implements OnModuleDestroy {
           pause = (await this.acquireLease()) ? 0 : leaseRetryMs;
         } else {
           if (!this.engine) await this.rebuild();
+          await this.gather();
+          this.lastStepAt = performance.now();
           pause = (await this.step()) >= BATCH_SIZE ? 0 : intervalMs;
         }
       } catch (error) {
@@ -107,6 +121,16 @@ export class CorrelatorService implements OnModuleDestroy {
       }
       if (pause > 0 && !this.stopped) await this.idle.wait(pause);
     }
+  }
+
+  /**
+   * Waits out the rest of the wake window since the last step began: when folds commit one
+   * after another, each wake-up would otherwise make a step (and a transaction) of its own;
+   * this way a step takes all the commits of its window.
+   */
+  private async gather(): Promise<void> {
+    const left = this.config.correlator.wakeWindowMs - (performance.now() - this.lastStepAt);
+    if (left > 0 && !this.stopped) await sleep(left);
   }
 
   /** Tries the lease on a connection of its own; holding it lasts as long as that session. */
@@ -120,6 +144,9 @@ export class CorrelatorService implements OnModuleDestroy {
         await client.end();
         return false;
       }
+      // Holding the lease, this session also hears the folds commit: each cuts the pause short.
+      client.on('notification', () => this.idle.wake());
+      await client.query(`LISTEN ${EVENTS_SETTLED_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
