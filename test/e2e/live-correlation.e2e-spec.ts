@@ -156,7 +156,7 @@ describe('live correlation with the default rules', () => {
     await stop(oreguard);
   });
 
-  it("takes a rule's events when their fold commits, not at its next poll, and still polls when no fold says so", async () => {
+  it("takes a rule's events when their fold commits, not at its next poll, and looks again when an older transaction hid them", async () => {
     // Polling ten minutes apart: only the folds' announcement (events-settled.ts) can wake it in time.
     const oreguard = await start({ CORRELATOR_INTERVAL_MS: '600000' });
     await waitFor(() => oreguard.app.get(CorrelatorService).live || undefined, { what: 'the instance correlating' });
@@ -167,13 +167,10 @@ describe('live correlation with the default rules', () => {
     await g.publish(aTheftEvent({ occurredAt: minutesAgo(2) }));
     const isRule = (i: { group_key: string }) => i.group_key.startsWith('rule:coordinated-intrusion');
     await waitFor(async () => (await incidents('wake-1')).find(isRule), { what: 'the coordinated-intrusion incident, woken by the fold' });
-    await stop(oreguard);
 
     // A transaction left open (with an id) hides what commits after it from the correlator: it
     // is woken but may take nothing yet. The transaction then ends with no fold to announce
-    // it, and only the poll takes the events.
-    const polling = await start({ CORRELATOR_INTERVAL_MS: '1000' });
-    await waitFor(() => polling.app.get(CorrelatorService).live || undefined, { what: 'the instance correlating' });
+    // it; the correlator, having seen events wait behind it, looks again without the poll.
     const g2 = await gateway('wake-2');
     const blocker = await ctx.db.pool.connect();
     try {
@@ -182,14 +179,14 @@ describe('live correlation with the default rules', () => {
       await g2.publish(drone());
       await g2.publish(aTheftEvent({ occurredAt: minutesAgo(2) }));
       await waitFor(async () => (await incidents('wake-2')).length === 2, { what: 'the drone and the breach folded' });
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // a wake and a poll have come and gone
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the wake has come and gone
       expect((await incidents('wake-2')).filter(isRule)).toEqual([]);
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
-    await waitFor(async () => (await incidents('wake-2')).find(isRule), { what: 'the coordinated-intrusion incident, taken by the poll' });
-    await stop(polling);
+    await waitFor(async () => (await incidents('wake-2')).find(isRule), { what: 'the coordinated-intrusion incident, once the older transaction ended' });
+    await stop(oreguard);
   });
 
   it('correlates in one instance of two, and in the other once the first stops', async () => {
