@@ -52,8 +52,8 @@ export interface AppConfig {
   /** Where the correlation rule files are read from at start. */
   /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
   rules: { dir: string; allowEmpty: boolean };
-  /** Live correlation (correlator.service.ts): its polling interval and lease retry. */
-  correlator: { intervalMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
+  /** Live correlation (correlator.service.ts): its polling interval, wake window and lease retry. */
+  correlator: { intervalMs: number; wakeWindowMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
   live: { resumeGraceMs: number };
   health: {
     heartbeatIntervalMs: number;
@@ -185,6 +185,7 @@ export function loadConfig(
     rules: { dir: env.RULES_DIR, allowEmpty: env.RULES_ALLOW_EMPTY },
     correlator: {
       intervalMs: env.CORRELATOR_INTERVAL_MS,
+      wakeWindowMs: env.CORRELATOR_WAKE_WINDOW_MS,
       leaseRetryMs: env.CORRELATOR_LEASE_RETRY_MS,
       maxGroupSignals: env.CORRELATION_MAX_GROUP_SIGNALS,
       maxSignals: env.CORRELATION_MAX_SIGNALS,

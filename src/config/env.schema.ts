@@ -89,8 +89,10 @@ export const EnvSchema = z.object({
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
   /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */
   RULES_DIR: z.string().min(1).default('rules'),
-  /** How often live correlation takes the newly folded events, in ms: longer gathers more per transaction. */
+  /** How often live correlation polls for newly folded events, in ms; it also wakes at once when a fold commits. */
   CORRELATOR_INTERVAL_MS: positiveInt.default(250),
+  /** Least time between two steps of live correlation, in ms: under load, the folds committed meanwhile are taken in one step. */
+  CORRELATOR_WAKE_WINDOW_MS: z.coerce.number().int().min(0).default(20),
   /** Storm limit of live correlation: most signals one rule group holds (its oldest are shed past it). */
   CORRELATION_MAX_GROUP_SIGNALS: positiveInt.default(2_000),
   /** Memory budget of live correlation: most signals all rule groups hold; past it the lateness tolerated shrinks to the rule windows. */

@@ -1,4 +1,4 @@
-import type { Queryable } from 'src/database/db';
+import { prepared, type Queryable } from 'src/database/db';
 import type { SensorOutage } from 'src/domain/correlation';
 import type { MatchChange } from 'src/domain/correlation/match-incidents';
 import { outagesFromHealth, type HealthChange, type ZoneCoverage } from 'src/domain/correlation/outages';
@@ -27,6 +27,24 @@ export interface NewEventRow extends SiteEventRow {
 export const PENDING_COUNT = `SELECT count(*)::int AS n FROM events
   WHERE ingest_xid IS NOT NULL AND (ingest_xid, id) > ($1::xid8, $2::bigint)`;
 
+/**
+ * The commit horizon of this database: every transaction of it with a smaller id has ended,
+ * and every later one gets a larger id, so no event can be stored below it from now on.
+ *
+ * PostgreSQL's own snapshot xmin is the oldest transaction still running on the whole server,
+ * in any database: a long one elsewhere (a bulk load into another database) would hold
+ * correlation back for as long as it runs. So the snapshot's running transactions are taken
+ * one by one, leaving out only those positively running in another database (a backend serves
+ * one database for life, and cannot write here); if none is left, the snapshot's xmax. A
+ * transaction that ended between the snapshot and the look at pg_stat_activity is not found
+ * there and counts as this database's: the horizon only ever errs on the early side.
+ */
+const COMMIT_HORIZON = `(SELECT COALESCE(
+     (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+       WHERE x::xid NOT IN (SELECT backend_xid FROM pg_stat_activity
+                             WHERE backend_xid IS NOT NULL AND datname <> current_database())),
+     pg_snapshot_xmax(pg_current_snapshot())))`;
+
 /** The SQL of live correlation (correlator.service.ts). */
 export const correlatorStore = {
   async cursor(q: Queryable): Promise<CorrelationCursor> {
@@ -47,23 +65,42 @@ export const correlatorStore = {
   },
 
   /**
-   * Events stored after the cursor by transactions that have all ended (below the oldest one
-   * still running), in (ingest_xid, id) order: no event can later appear before the last one read.
+   * Events stored after the cursor by transactions that have all ended (below this database's
+   * commit horizon), in (ingest_xid, id) order: no event can later appear before the last one read.
    */
   async newEvents(q: Queryable, after: CorrelationCursor, limit: number): Promise<NewEventRow[]> {
     const { rows } = await q.query<NewEventRow>(
-      `SELECT ${SITE_EVENT_COLUMNS}, e.ingest_xid::text AS ingest_xid,
+      prepared(
+        'correlator-new-events',
+        `SELECT ${SITE_EVENT_COLUMNS}, e.ingest_xid::text AS ingest_xid,
               (e.folded_at IS NOT NULL OR e.fold_error IS NOT NULL) AS settled,
               EXISTS (SELECT 1 FROM event_holds h WHERE h.event_id = e.id) AS held
          FROM events e
         WHERE e.ingest_xid IS NOT NULL
           AND (e.ingest_xid, e.id) > ($1::xid8, $2::bigint)
-          AND e.ingest_xid < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.ingest_xid < ${COMMIT_HORIZON}
         ORDER BY e.ingest_xid, e.id
         LIMIT $3`,
-      [after.xid, after.eventId, limit],
+        [after.xid, after.eventId, limit],
+      ),
     );
     return rows;
+  },
+
+  /**
+   * Whether events after the cursor were committed by transactions newEvents must still wait
+   * for: younger than one of this database still running, so not taken until it ends. That end
+   * announces nothing, so the correlator looks again soon rather than at its next poll.
+   */
+  async hiddenBehindOlder(q: Queryable, after: CorrelationCursor): Promise<boolean> {
+    const { rows } = await q.query<{ hidden: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM events e
+                       WHERE e.ingest_xid IS NOT NULL
+                         AND (e.ingest_xid, e.id) > ($1::xid8, $2::bigint)
+                         AND e.ingest_xid >= ${COMMIT_HORIZON}) AS hidden`,
+      [after.xid, after.eventId],
+    );
+    return rows[0].hidden;
   },
 
   /**

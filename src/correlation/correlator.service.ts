@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
@@ -12,6 +14,7 @@ import type { LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
+import { EVENTS_SETTLED_CHANNEL } from './events-settled';
 import { foldLockKey, lockFoldGroups } from './fold-locks';
 import { LoadedRules } from './loaded-rules';
 import { WakeablePause } from 'src/platform/wakeable-pause';
@@ -45,6 +48,13 @@ const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
  * On taking the lease, and after any failure, the engine's state is rebuilt from the stored
  * events of its state span (allowed lateness plus the rules' windows) up to the cursor,
  * without writing: their matches were applied when they first came.
+ *
+ * It steps when a fold commits: the lease's own connection LISTENs to the folds' announcement
+ * (events-settled.ts) and cuts the pause short, so a rule's incident follows its events by a
+ * step, not by a poll. Under load the wake-ups are coalesced (gather()): a step begins at least
+ * CORRELATOR_WAKE_WINDOW_MS after the one before, and takes everything committed meanwhile.
+ * The poll (CORRELATOR_INTERVAL_MS) stays as the fallback: nothing depends on a notification
+ * arriving.
  */
 @Injectable()
 export class CorrelatorService implements OnModuleDestroy {
@@ -57,6 +67,10 @@ export class CorrelatorService implements OnModuleDestroy {
   private stopped = true;
   private loop?: Promise<void>;
   private readonly idle = new WakeablePause();
+  /** The earliest a step woken by a fold may begin (performance.now()): see gather(). */
+  private nextStepAt = 0;
+  /** How long to wait before looking again for events hidden behind an older transaction (0: none hidden). */
+  private hiddenRetryMs = 0;
 
   constructor(
     private readonly db: Db,
@@ -90,7 +104,7 @@ export class CorrelatorService implements OnModuleDestroy {
   }
 
   private async run(): Promise<void> {
-    const { intervalMs, leaseRetryMs } = this.config.correlator;
+    const { intervalMs, wakeWindowMs, leaseRetryMs } = this.config.correlator;
     while (!this.stopped) {
       let pause = intervalMs;
       try {
@@ -98,15 +112,51 @@ export class CorrelatorService implements OnModuleDestroy {
           pause = (await this.acquireLease()) ? 0 : leaseRetryMs;
         } else {
           if (!this.engine) await this.rebuild();
-          pause = (await this.step()) >= BATCH_SIZE ? 0 : intervalMs;
+          const startedAt = performance.now();
+          const taken = await this.step();
+          const endedAt = performance.now();
+          this.nextStepAt = Math.max(startedAt + wakeWindowMs, endedAt + Math.min(endedAt - startedAt, intervalMs));
+          pause = taken >= BATCH_SIZE ? 0 : await this.pauseAfterShortStep();
         }
       } catch (error) {
         this.logger.warn(`Correlation step failed, state is rebuilt: ${(error as Error).message}`);
         this.engine = undefined;
         pause = leaseRetryMs;
       }
-      if (pause > 0 && !this.stopped) await this.idle.wait(pause);
+      if (pause > 0 && !this.stopped) {
+        await this.idle.wait(pause);
+        await this.gather();
+      }
     }
+  }
+
+  /**
+   * The pause after a step that took everything it could: until the poll, or, when events
+   * wait behind an older transaction still running (whose end no fold announces), a short
+   * look again, backing off from CORRELATOR_WAKE_WINDOW_MS to CORRELATOR_INTERVAL_MS while it runs.
+   */
+  private async pauseAfterShortStep(): Promise<number> {
+    const { intervalMs, wakeWindowMs } = this.config.correlator;
+    if (!this.engine || !(await correlatorStore.hiddenBehindOlder(this.db.pool, this.cursor!))) {
+      this.hiddenRetryMs = 0;
+      return intervalMs;
+    }
+    this.hiddenRetryMs = Math.min(intervalMs, Math.max(wakeWindowMs, 1, this.hiddenRetryMs * 2));
+    return this.hiddenRetryMs;
+  }
+
+  /**
+   * After a wake-up, waits until the next step may begin: at least CORRELATOR_WAKE_WINDOW_MS
+   * after the last one began, and at least as long after it ended as it took (never longer
+   * than the poll would wait). When folds commit one after another, each wake-up would
+   * otherwise make a step (and a transaction) of its own; this way a step takes every commit
+   * of its window, and when steps grow slow (a busy CPU) the correlator still leaves at least
+   * half the time to folding. A full batch is followed at once, without this wait: the
+   * correlator is catching up.
+   */
+  private async gather(): Promise<void> {
+    const left = this.nextStepAt - performance.now();
+    if (left > 0 && !this.stopped) await sleep(left);
   }
 
   /** Tries the lease on a connection of its own; holding it lasts as long as that session. */
@@ -120,6 +170,9 @@ export class CorrelatorService implements OnModuleDestroy {
         await client.end();
         return false;
       }
+      // Holding the lease, this session also hears the folds commit: each cuts the pause short.
+      client.on('notification', () => this.idle.wake());
+      await client.query(`LISTEN ${EVENTS_SETTLED_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;

@@ -15,6 +15,7 @@ import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
 import { SilenceHoldsRepository } from 'src/silences/silence-holds.repository';
+import { announceEventsSettled } from './events-settled';
 import { foldColumns, type FoldRow } from './fold-row';
 
 /** A fold's read of events ($2 of fold-read: the sites that hold anything back, whose kind objects are read). */
@@ -143,6 +144,8 @@ export class FoldEventsUseCase {
     { markFolded }: { markFolded: boolean },
   ): Promise<Folded> {
     if (rows.length === 0) return NOTHING_FOLDED;
+    // Once this commits the correlator may take these events: it wakes on this (events-settled.ts).
+    await announceEventsSettled(tx);
     const { gapMs, droneGate } = this.config.correlation;
     // Held-back events are stored and linked to what held them, marked folded, and go no further:
     // no incident, no live message.

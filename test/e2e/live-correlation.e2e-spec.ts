@@ -3,6 +3,7 @@ import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
 import { LiveClient, login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
 import { startInProcess } from '../support/oreguard';
+import { untilCorrelated } from '../support/correlated';
 import { createTestContext, type TestContext } from '../support/test-context';
 import { waitFor } from '../support/wait-for';
 
@@ -152,6 +153,39 @@ describe('live correlation with the default rules', () => {
     const token = await login(oreguard.baseUrl);
     const verify = await fetch(`${oreguard.baseUrl}/api/v1/incidents/${rule.id}/verify`, { headers: { authorization: `Bearer ${token}` } });
     expect(await verify.json()).toMatchObject({ intact: true, entries: 2 });
+    await stop(oreguard);
+  });
+
+  it("takes a rule's events when their fold commits, not at its next poll, and looks again when an older transaction hid them", async () => {
+    // Polling ten minutes apart: only the folds' announcement (events-settled.ts) can wake it in time.
+    const oreguard = await start({ CORRELATOR_INTERVAL_MS: '600000' });
+    await waitFor(() => oreguard.app.get(CorrelatorService).live || undefined, { what: 'the instance correlating' });
+    const g = await gateway('wake-1');
+    const drone = () => aDroneEvent({ occurredAt: minutesAgo(3), drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-9' } });
+    await g.publish(drone());
+    await untilCorrelated(ctx.db, 20_000);
+    await g.publish(aTheftEvent({ occurredAt: minutesAgo(2) }));
+    const isRule = (i: { group_key: string }) => i.group_key.startsWith('rule:coordinated-intrusion');
+    await waitFor(async () => (await incidents('wake-1')).find(isRule), { what: 'the coordinated-intrusion incident, woken by the fold' });
+
+    // A transaction left open (with an id) hides what commits after it from the correlator: it
+    // is woken but may take nothing yet. The transaction then ends with no fold to announce
+    // it; the correlator, having seen events wait behind it, looks again without the poll.
+    const g2 = await gateway('wake-2');
+    const blocker = await ctx.db.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()');
+      await g2.publish(drone());
+      await g2.publish(aTheftEvent({ occurredAt: minutesAgo(2) }));
+      await waitFor(async () => (await incidents('wake-2')).length === 2, { what: 'the drone and the breach folded' });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the wake has come and gone
+      expect((await incidents('wake-2')).filter(isRule)).toEqual([]);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    await waitFor(async () => (await incidents('wake-2')).find(isRule), { what: 'the coordinated-intrusion incident, once the older transaction ended' });
     await stop(oreguard);
   });
 
