@@ -27,12 +27,14 @@ import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
 import { AuthorizedDronesController } from './silences/authorized-drones.controller';
 import { AuthorizedDronesService } from './silences/authorized-drones.service';
+import { PostureController, PostureFloorsController } from './posture/posture.controller';
+import { PostureModule } from './posture/posture.module';
 import { SilencesController } from './silences/silences.controller';
 import { SilencesService } from './silences/silences.service';
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule],
+  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule, PostureModule],
   controllers: [
     IncidentsController,
     StatsController,
@@ -46,6 +48,8 @@ import { SilencesService } from './silences/silences.service';
     SiteHealthController,
     RulesController,
     DeadLettersController,
+    PostureController,
+    PostureFloorsController,
   ],
   providers: [
     IncidentsService,

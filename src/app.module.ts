@@ -8,6 +8,7 @@ import { EscalationModule } from './escalation/escalation.module';
 import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { CoreModule } from './platform/core.module';
+import { PostureModule } from './posture/posture.module';
 
 /** Composition root: the API (REST and live sockets) only where this process serves it. */
 @Module({})
@@ -23,6 +24,7 @@ export class AppModule {
         EscalationModule,
         HealthModule,
         IngestionModule,
+        PostureModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],
     };
