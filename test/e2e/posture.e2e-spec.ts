@@ -10,12 +10,14 @@ import { waitFor } from '../support/wait-for';
 const KOLWEZI = 'kolwezi-1';
 const TARKWA = 'tarkwa-2';
 
-// At high and exceptional a medium incident is chased after 1 s instead of the configured hour.
+// At high and exceptional a medium incident is chased after 1 s instead of the configured hour,
+// and cyber events in the control room count one severity higher.
 const dir = mkdtempSync(join(tmpdir(), 'oreguard-posture-'));
 mkdirSync(join(dir, 'rules'));
+const controlRoom = '[{ kinds: [cyber], zones: [control-room], raise: 1 }]';
 writeFileSync(
   join(dir, 'profiles.yml'),
-  `high: { escalateAfter: medium=1s }\nexceptional: { escalateAfter: medium=1s, severity: [{ kinds: [cyber], raise: 1 }] }\n`,
+  `high: { escalateAfter: medium=1s, severity: ${controlRoom} }\nexceptional: { escalateAfter: medium=1s, severity: ${controlRoom} }\n`,
 );
 
 describe('site threat posture', () => {
@@ -134,10 +136,17 @@ describe('site threat posture', () => {
     const seqs = kolweziLive.forSite(KOLWEZI).map((m) => m.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
 
-    // An incident opened now records the posture it opened under.
-    const scan = aCyberEvent({ severity: 'medium' });
+    // The same scan of the control room, now: at Kolwezi it opens one severity higher, under high; at Tarkwa as it came.
+    const scan = aCyberEvent({ severity: 'medium', zone: 'control-room' });
+    const sameScan = aCyberEvent({ severity: 'medium', zone: 'control-room' });
     await kolwezi.publish(scan);
-    expect(await incident(await foldedIncident(scan.eventId))).toMatchObject({ postureAtOpen: 'high' });
+    await tarkwa.publish(sameScan);
+    expect(await incident(await foldedIncident(scan.eventId))).toMatchObject({ severity: 'high', postureAtOpen: 'high' });
+    expect(await incident(await foldedIncident(sameScan.eventId))).toMatchObject({ severity: 'medium', postureAtOpen: 'normal' });
+    // An event from before the raise, arriving late, is judged by the posture at its own time.
+    const late = aCyberEvent({ severity: 'medium', zone: 'control-room', cyber: { ...aCyberEvent().cyber, category: 'auth_failure' }, occurredAt: new Date(Date.now() - 20 * 60_000).toISOString() });
+    await kolwezi.publish(late);
+    expect(await incident(await foldedIncident(late.eventId))).toMatchObject({ severity: 'medium', postureAtOpen: 'normal' });
   });
 
   it("is acknowledged by the site's operators; a change left unacknowledged is escalated to the leads", async () => {

@@ -57,3 +57,14 @@ export function postureAt(history: readonly PostureEntry[], floors: readonly Pos
   const floor = floorEntry?.level ?? 'normal';
   return { level: maxPosture(own, floor), own, floor, entry, floorEntry };
 }
+
+/** What a site's posture has been: its entries and the floors over it. */
+export interface SitePostureHistory {
+  entries: readonly PostureEntry[];
+  floors: readonly PostureFloor[];
+}
+
+/** The level in force at `time` for a site with this history (none: it has never been anything but normal). */
+export function levelAt(history: SitePostureHistory | undefined, time: Date): PostureLevel {
+  return history ? postureAt(history.entries, history.floors, time).level : 'normal';
+}
