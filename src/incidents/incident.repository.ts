@@ -82,6 +82,15 @@ export function incidentView(incident: Incident) {
 }
 export type IncidentView = ReturnType<typeof incidentView>;
 
+/**
+ * The incident as it may leave the company (exports, evidence bundles): without the posture
+ * it opened under, because a site's threat posture is never disclosed.
+ */
+export function exportableIncidentView(incident: Incident): Omit<IncidentView, 'postureAtOpen'> {
+  const { postureAtOpen: _posture, ...view } = incidentView(incident) as IncidentView & { postureAtOpen?: unknown };
+  return view;
+}
+
 export interface TimelineEntry {
   incidentId: string;
   at: Date;

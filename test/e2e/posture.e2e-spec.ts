@@ -214,6 +214,20 @@ describe('site threat posture', () => {
     expect((await postureAudit()).map((a) => a.action)).toEqual(expect.arrayContaining(['posture.floor-set', 'posture.lowering-requested', 'posture.lowering-approved', 'posture.expired']));
   });
 
+  it('never lets the posture leave the company: not in exports, not in evidence bundles', async () => {
+    const exported = await call(leadA, 'GET', `/incidents/export?format=ndjson&siteId=${KOLWEZI}`);
+    expect(exported.status).toBe(200);
+    const lines = exported.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).not.toHaveProperty('postureAtOpen');
+    const listed = (await call(leadA, 'GET', `/incidents?siteId=${KOLWEZI}`)).body.items as { id: string; postureAtOpen?: string }[];
+    const raisedOne = listed.find((i) => i.postureAtOpen === 'high');
+    expect(raisedOne).toBeDefined();
+    const bundle = await call(leadA, 'GET', `/incidents/${raisedOne!.id}/evidence`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.body.incident).not.toHaveProperty('postureAtOpen');
+  });
+
   it("tells another site's operator nothing of it", () => {
     expect(tarkwaLive.postures).toEqual([]);
     expect(kolweziLive.postures.every((m) => m.siteId === KOLWEZI)).toBe(true);
