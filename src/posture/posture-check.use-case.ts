@@ -33,9 +33,10 @@ export class PostureCheckUseCase {
   /** Returns how many entries, floors and changes it acted on. */
   async execute(now: Date): Promise<number> {
     let total = 0;
-    for (let n = BATCH; n === BATCH; total += n) n = await this.expireEntries(now);
+    // Each step takes a batch per transaction; a full batch means there may be more.
+    for (let n = BATCH; n === BATCH; ) total += n = await this.expireEntries(now);
     total += await this.expireFloors(now);
-    for (let n = BATCH; n === BATCH; total += n) n = await this.escalateUnacknowledged(now);
+    for (let n = BATCH; n === BATCH; ) total += n = await this.escalateUnacknowledged(now);
     return total;
   }
 

@@ -87,6 +87,10 @@ export const PostureViewSchema = z.object({
   level: PostureLevelSchema,
   own: PostureLevelSchema,
   floor: PostureLevelSchema,
+  /** The contract's fields, of the site's own entry in force (null at a site never raised, or past its expiry). */
+  reason: z.string().nullable(),
+  source: PostureSourceSchema.nullable(),
+  expiresAt: Instant.nullable(),
   change: PostureChangeViewSchema.nullable(),
   floorEntry: PostureFloorViewSchema.nullable(),
   pendingLowering: PostureLoweringViewSchema.nullable(),

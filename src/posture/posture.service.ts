@@ -24,13 +24,17 @@ import {
 /** The posture of a site as GET /sites/{id}/posture and the /live `posture` event show it. */
 export async function readPostureView(q: Queryable, siteId: string, now: Date): Promise<PostureView> {
   const current = await postureReads.current(q, siteId, now);
+  // An entry past its expiry (not yet recorded by the check) is no longer in force.
+  const change = current.change && current.inForce.entry ? current.change : null;
   return {
     siteId,
     level: current.inForce.level,
     own: current.inForce.own,
     floor: current.inForce.floor,
-    // An entry past its expiry (not yet recorded by the check) is no longer in force.
-    change: current.change && current.inForce.entry ? postureChangeView(current.change) : null,
+    reason: change?.reason ?? null,
+    source: change?.source ?? null,
+    expiresAt: change?.expires_at?.toISOString() ?? null,
+    change: change ? postureChangeView(change) : null,
     floorEntry: current.floor ? postureFloorView(current.floor) : null,
     pendingLowering: current.pending ? postureLoweringView(current.pending) : null,
     acks: current.change ? await postureReads.acks(q, current.change.id) : [],

@@ -122,7 +122,7 @@ describe('site threat posture', () => {
     expect(await incident(kolweziIncident)).toMatchObject({ severity: 'medium', postureAtOpen: 'normal' });
 
     const raised = await call(leadA, 'PUT', `/sites/${KOLWEZI}/posture`, { ...regionalAlert, expiresAt: inMinutes(60) });
-    expect(raised).toMatchObject({ status: 200, body: { level: 'high', own: 'high', change: { level: 'high', setBy: 'lead-a', source: { scheme: 'fpcon', value: 'bravo' } } } });
+    expect(raised).toMatchObject({ status: 200, body: { level: 'high', own: 'high', reason: regionalAlert.reason, source: regionalAlert.source, change: { level: 'high', setBy: 'lead-a', source: { scheme: 'fpcon', value: 'bravo' } } } });
 
     // Kolwezi's incident now has a 1 s limit; Tarkwa's keeps its hour.
     await waitFor(async () => (await incident(kolweziIncident)).severity === 'high', { what: 'the Kolwezi incident escalated under posture high' });
