@@ -1,3 +1,4 @@
+import { withoutPosture } from 'src/domain/posture/never-shared';
 import type { PostureLevel } from 'src/domain/posture/posture-level';
 import { severityRank, type Kind, type Severity } from 'src/domain/events/canonical-event.schema';
 import type { DroneTrack } from 'src/domain/incidents/drone-tracks';
@@ -86,9 +87,8 @@ export type IncidentView = ReturnType<typeof incidentView>;
  * The incident as it may leave the company (exports, evidence bundles): without the posture
  * it opened under, because a site's threat posture is never disclosed.
  */
-export function exportableIncidentView(incident: Incident): Omit<IncidentView, 'postureAtOpen'> {
-  const { postureAtOpen: _posture, ...view } = incidentView(incident) as IncidentView & { postureAtOpen?: unknown };
-  return view;
+export function exportableIncidentView(incident: Incident) {
+  return withoutPosture(incidentView(incident));
 }
 
 export interface TimelineEntry {
