@@ -11,13 +11,13 @@ const KOLWEZI = 'kolwezi-1';
 const TARKWA = 'tarkwa-2';
 
 // At high and exceptional a medium incident is chased after 1 s instead of the configured hour,
-// and cyber events in the control room count one severity higher.
+// cyber events in the control room count one severity higher, and at high rule counts halve.
 const dir = mkdtempSync(join(tmpdir(), 'oreguard-posture-'));
 mkdirSync(join(dir, 'rules'));
 const controlRoom = '[{ kinds: [cyber], zones: [control-room], raise: 1 }]';
 writeFileSync(
   join(dir, 'profiles.yml'),
-  `high: { escalateAfter: medium=1s, severity: ${controlRoom} }\nexceptional: { escalateAfter: medium=1s, severity: ${controlRoom} }\n`,
+  `high: { escalateAfter: medium=1s, severity: ${controlRoom}, rules: { countFactor: 0.5, timespanFactor: 2 } }\nexceptional: { escalateAfter: medium=1s, severity: ${controlRoom} }\n`,
 );
 
 describe('site threat posture', () => {
@@ -90,6 +90,17 @@ describe('site threat posture', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const BRUTE_FORCE = `title: Brute force from one source
+id: brute-force
+level: high
+correlation: { type: event_count, rules: [auth_failure], group-by: [cyber.srcIp], timespan: 2m, condition: { gte: 10 } }
+---
+title: Authentication failure
+id: auth-failure
+name: auth_failure
+detection: { failure: { kind: cyber, cyber.category: auth_failure }, condition: failure }
+`;
+
   it('answers a bad posture with a 400 naming the field, an operator with 403 and another site with 404', async () => {
     for (const [body, field] of [
       [regionalAlert, 'expiresAt'],
@@ -147,6 +158,31 @@ describe('site threat posture', () => {
     const late = aCyberEvent({ severity: 'medium', zone: 'control-room', cyber: { ...aCyberEvent().cyber, category: 'auth_failure' }, occurredAt: new Date(Date.now() - 20 * 60_000).toISOString() });
     await kolwezi.publish(late);
     expect(await incident(await foldedIncident(late.eventId))).toMatchObject({ severity: 'medium', postureAtOpen: 'normal' });
+
+    // Six failed logins at each site: under high, Kolwezi's backtest counts them against half
+    // the threshold (5); Tarkwa, at normal, still needs 10. The same backtest answers the same again.
+    const base = Date.now();
+    const guesses = () =>
+      Array.from({ length: 6 }, (_, i) =>
+        aCyberEvent({ occurredAt: new Date(base + i * 100).toISOString(), cyber: { ...aCyberEvent().cyber, category: 'auth_failure', srcIp: '10.9.9.9' } }),
+      );
+    const kolweziGuesses = guesses();
+    const tarkwaGuesses = guesses();
+    for (const e of kolweziGuesses) await kolwezi.publish(e);
+    for (const e of tarkwaGuesses) await tarkwa.publish(e);
+    for (const e of [...kolweziGuesses, ...tarkwaGuesses]) await foldedIncident(e.eventId);
+    const backtest = (siteId: string) =>
+      call(leadA, 'POST', '/rules/backtest', {
+        siteId,
+        from: new Date(base - 5 * 60_000).toISOString(),
+        to: new Date(base + 5 * 60_000).toISOString(),
+        rules: [{ name: 'brute-force.yml', text: BRUTE_FORCE }],
+      });
+    const atKolwezi = await backtest(KOLWEZI);
+    expect(atKolwezi.status).toBe(200);
+    expect(atKolwezi.body.wouldOpen).toEqual([expect.objectContaining({ ruleId: 'brute-force', posture: 'high', eventCount: 6 })]);
+    expect((await backtest(TARKWA)).body.wouldOpen).toEqual([]);
+    expect((await backtest(KOLWEZI)).body.wouldOpen).toEqual(atKolwezi.body.wouldOpen);
   });
 
   it("is acknowledged by the site's operators; a change left unacknowledged is escalated to the leads", async () => {
