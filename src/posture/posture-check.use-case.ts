@@ -42,17 +42,27 @@ export class PostureCheckUseCase {
 
   private expireEntries(now: Date): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<PostureChangeRow>(
-        `SELECT * FROM posture_changes WHERE valid_to IS NULL AND expires_at <= $1 ORDER BY expires_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      // Each site's posture lock first, in site order, then its row: the order a lead's change
+      // takes them in, so the check and a change (or two checks) never wait on each other in a circle.
+      const { rows: due } = await tx.query<{ site_id: string }>(
+        `SELECT site_id FROM posture_changes WHERE valid_to IS NULL AND expires_at <= $1 ORDER BY site_id LIMIT ${BATCH}`,
         [now],
       );
-      for (const expired of rows) {
-        await lockSitePosture(tx, expired.site_id);
+      const expiredSites: string[] = [];
+      for (const { site_id: siteId } of due) {
+        await lockSitePosture(tx, siteId);
+        // Under the lock: another instance, or a lead's change, may have replaced it meanwhile.
+        const { rows } = await tx.query<PostureChangeRow>(
+          'SELECT * FROM posture_changes WHERE site_id = $1 AND valid_to IS NULL AND expires_at <= $2',
+          [siteId, now],
+        );
+        const expired = rows[0];
+        if (!expired) continue;
         const at = expired.expires_at!;
         const change = await applyPostureChange(
           tx,
           {
-            siteId: expired.site_id,
+            siteId,
             level: 'normal',
             source: { scheme: 'oreguard', value: 'normal' },
             reason: `expired: ${expired.level} set by ${expired.set_by} (${expired.reason})`,
@@ -63,13 +73,14 @@ export class PostureCheckUseCase {
           at,
         );
         await this.audit.record(
-          { actor: 'system', action: 'posture.expired', target: change.id, details: { siteId: expired.site_id, expired: expired.id, level: expired.level, expiresAt: at.toISOString() } },
+          { actor: 'system', action: 'posture.expired', target: change.id, details: { siteId, expired: expired.id, level: expired.level, expiresAt: at.toISOString() } },
           tx,
         );
-        this.logger.log(`Posture ${expired.level} of ${expired.site_id} expired at ${at.toISOString()}`);
+        expiredSites.push(siteId);
+        this.logger.log(`Posture ${expired.level} of ${siteId} expired at ${at.toISOString()}`);
       }
-      await announcePosture(tx, rows.map((r) => ({ siteId: r.site_id, type: 'expired' as const })));
-      return rows.length;
+      await announcePosture(tx, expiredSites.map((siteId) => ({ siteId, type: 'expired' as const })));
+      return due.length;
     });
   }
 
