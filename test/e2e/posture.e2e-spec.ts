@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aCyberEvent, aTheftEvent } from '../factories/events';
+import { runCli } from '../support/cli';
 import { LiveClient, login } from '../support/live-client';
 import type { TestGateway } from '../support/mqtt-gateway';
 import { oreGuardForFile } from '../support/oreguard-for-file';
@@ -267,5 +268,21 @@ detection: { failure: { kind: cyber, cyber.category: auth_failure }, condition: 
   it("tells another site's operator nothing of it", () => {
     expect(tarkwaLive.postures).toEqual([]);
     expect(kolweziLive.postures.every((m) => m.siteId === KOLWEZI)).toBe(true);
+  });
+
+  it('is shown, set, approved and acknowledged from the CLI, through the API', async () => {
+    const as = (username: string) => ({ OREGUARD_URL: og.oreguard.baseUrl, OREGUARD_USERNAME: username, OREGUARD_PASSWORD: `${username}-password` });
+    const set = await runCli(
+      ['posture:set', TARKWA, '--level', 'high', '--scheme', 'isps', '--value', '2', '--ref', 'MARSEC-2 notice', '--duration', '2h', '--reason', 'Port security level 2', '--json'],
+      as('lead-a'),
+    );
+    expect(set.code).toBe(0);
+    const changeId = JSON.parse(set.stdout).change.changeId as string;
+    expect(await runCli(['posture:ack', TARKWA, changeId], as('op-tarkwa'))).toMatchObject({ code: 0, stdout: expect.stringContaining(`${TARKWA}  high (own high, floor normal)`) });
+    const lower = await runCli(['posture:set', TARKWA, '--level', 'normal', '--scheme', 'isps', '--value', '1', '--reason', 'Level 1 again', '--json'], as('lead-a'));
+    const loweringId = JSON.parse(lower.stdout).id as string;
+    expect(await runCli(['posture:approve', TARKWA, loweringId], as('lead-a'))).toMatchObject({ code: 77 });
+    expect(await runCli(['posture:approve', TARKWA, loweringId], as('lead-b'))).toMatchObject({ code: 0, stdout: expect.stringContaining('approved by lead-b') });
+    expect(await runCli(['posture:show', KOLWEZI], as('op-tarkwa'))).toMatchObject({ code: 65 });
   });
 });
