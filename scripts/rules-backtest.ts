@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, { requireJwtSecret: false, requireGatewayKey: false });
   const db = new Db(config.database.url, 1);
   try {
-    const result = await runBacktest(db, rules, { siteId: site, from, to });
+    const result = await runBacktest(db, rules, { siteId: site, from, to, profiles: config.posture.profiles });
     process.stdout.write(report(result));
     writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
     process.stdout.write(`Wrote ${out}\n`);

@@ -11,6 +11,7 @@ const API_TAGS: ApiTag[] = [
   { name: 'incidents', description: 'Incidents: search, detail, lifecycle actions, export and statistics' },
   { name: 'events', description: 'Accepted and rejected gateway input' },
   { name: 'sites', description: 'The registry of sites, gateways and sensors; site maps; gateway health and blind zones' },
+  { name: 'posture', description: 'Site threat posture: levels set by leads, floors set by admins, acknowledged by operators' },
   { name: 'silences', description: 'Silences and the sites’ own (authorized) drones: what is stored but raises nothing' },
   { name: 'rules', description: 'The loaded correlation rules and backtests' },
   { name: 'audit', description: 'The audit record and its hash-chain check' },

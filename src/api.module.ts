@@ -29,6 +29,8 @@ import { SitesController } from './sites/sites.controller';
 import { SitesService } from './sites/sites.service';
 import { AuthorizedDronesController } from './silences/authorized-drones.controller';
 import { AuthorizedDronesService } from './silences/authorized-drones.service';
+import { PostureController, PostureFloorsController } from './posture/posture.controller';
+import { PostureModule } from './posture/posture.module';
 import { SilencesController } from './silences/silences.controller';
 import { SilencesService } from './silences/silences.service';
 
@@ -47,11 +49,13 @@ const API_CONTROLLERS = [
   SiteHealthController,
   RulesController,
   DeadLettersController,
+  PostureController,
+  PostureFloorsController,
 ];
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule],
+  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule, PostureModule],
   controllers: API_CONTROLLERS,
   providers: [
     IncidentsService,

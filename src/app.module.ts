@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { CoreModule } from './platform/core.module';
 import { RetentionModule } from './retention/retention.module';
+import { PostureModule } from './posture/posture.module';
 
 /** Composition root: the API (REST and live sockets) only where this process serves it. */
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         HealthModule,
         IngestionModule,
         RetentionModule,
+        PostureModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],
     };

@@ -15,6 +15,7 @@ import { RequeueService } from './correlation/requeue.service';
 import { migrateDatabase } from './database/migrate';
 import { waitForDatabase } from './database/wait-for-database';
 import { EscalationCheckService } from './escalation/escalation-check.service';
+import { PostureCheckService } from './posture/posture-check.service';
 import { HeartbeatCheckService } from './health/heartbeat-check.service';
 import { SeqGapCheckService } from './health/seq-gap-check.service';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -99,6 +100,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     app.get(CorrelatorService).start();
     app.get(RequeueService).start();
     app.get(EscalationCheckService).start();
+    app.get(PostureCheckService).start();
     app.get(HeartbeatCheckService).start();
     app.get(SeqGapCheckService).start();
     app.get(CheckpointSweepService).start();

@@ -62,6 +62,13 @@ function describeDeadLetter(d: any): string {
   return `${d.id}  ${d.siteId}/${d.gatewayId}  ${d.kind}  occurred=${d.occurredAt}  event=${d.eventId}  error: ${d.error}`;
 }
 
+function describePosture(p: any): string {
+  const change = p.change ? `, set by ${p.change.setBy}${p.change.approvedBy ? ` (approved by ${p.change.approvedBy})` : ''} from ${p.source.scheme} ${p.source.value}: "${p.reason}"` : '';
+  const until = p.expiresAt ? ` until ${p.expiresAt}` : '';
+  const pending = p.pendingLowering ? `; lowering to ${p.pendingLowering.level} ${p.pendingLowering.id} awaits a second lead` : '';
+  return `${p.siteId}  ${p.level} (own ${p.own}, floor ${p.floor})${until}${change}${pending}`;
+}
+
 export const apiCommands: CliCommand[] = [
   apiCommand('incidents:list', 'incidents:list [--site <id>] [--status open|acknowledged|resolved…] [--severity <s>] [--limit <n>]', { site: { type: 'string' }, status: { type: 'string' }, severity: { type: 'string' }, limit: { type: 'string' } }, 0, async (api, v, _a, out) => {
     const page = await api.call('GET', `/incidents${query({ siteId: str(v.site), status: str(v.status), severity: str(v.severity), limit: str(v.limit) })}`);
@@ -115,6 +122,32 @@ export const apiCommands: CliCommand[] = [
   apiCommand('silences:expire', 'silences:expire <silenceId>   end a silence now (audited, pushed live)', {}, 1, async (api, _v, [id], out) => {
     const expired = await api.call('DELETE', `/silences/${seg(id)}`);
     emit(out, expired, () => out.line(`Expired ${describeSilence(expired)}`));
+  }),
+  apiCommand('posture:show', 'posture:show <siteId>   the site\'s threat posture now', {}, 1, async (api, _v, [site], out) => {
+    const posture = await api.call('GET', `/sites/${seg(site)}/posture`);
+    emit(out, posture, () => out.line(describePosture(posture)));
+  }),
+  apiCommand(
+    'posture:set',
+    'posture:set <siteId> --level <normal|elevated|high|exceptional> --scheme <fpcon|uk-response|ntas|isps|oreguard> --value <v> [--ref <text>] (--duration 12h | --expires <ISO>) --reason <text>   leads; a lowering waits for a second lead',
+    { level: { type: 'string' }, scheme: { type: 'string' }, value: { type: 'string' }, ref: { type: 'string' }, duration: { type: 'string' }, expires: { type: 'string' }, reason: { type: 'string' } },
+    1,
+    async (api, v, [site], out) => {
+      if (v.duration !== undefined && v.expires !== undefined) throw new CliUsageError('give either --duration or --expires, not both');
+      const expiresAt = v.duration !== undefined ? new Date(Date.now() + parseDuration(String(v.duration))).toISOString() : str(v.expires);
+      const source = { scheme: requireOption(str(v.scheme), 'scheme'), value: requireOption(str(v.value), 'value'), ...(str(v.ref) ? { ref: str(v.ref) } : {}) };
+      const body = { level: requireOption(str(v.level), 'level'), reason: requireOption(str(v.reason), 'reason'), source, ...(expiresAt ? { expiresAt } : {}) };
+      const result = await api.call('PUT', `/sites/${seg(site)}/posture`, body);
+      emit(out, result, () => out.line(result.status === 'pending' ? `Lowering ${result.id} to ${result.level} awaits a second lead` : describePosture(result)));
+    },
+  ),
+  apiCommand('posture:approve', 'posture:approve <siteId> <loweringId>   approve another lead\'s lowering', {}, 2, async (api, _v, [site, id], out) => {
+    const posture = await api.call('POST', `/sites/${seg(site)}/posture/lowerings/${seg(id)}/approve`);
+    emit(out, posture, () => out.line(describePosture(posture)));
+  }),
+  apiCommand('posture:ack', 'posture:ack <siteId> <changeId>   acknowledge a posture change (the site\'s operators)', {}, 2, async (api, _v, [site, id], out) => {
+    const posture = await api.call('POST', `/sites/${seg(site)}/posture/acknowledge`, { changeId: id });
+    emit(out, posture, () => out.line(describePosture(posture)));
   }),
   apiCommand('rules:list', 'rules:list   the correlation rules OreGuard loaded', {}, 0, async (api, _v, _a, out) => {
     const rules = await api.call('GET', '/rules');

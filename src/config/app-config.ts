@@ -5,6 +5,7 @@ import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
 import type { PartitionSpan } from 'src/domain/retention/partition-window';
 import type { RetentionDays } from 'src/domain/retention/retention-plan';
+import { defaultPostureProfiles, parsePostureProfiles, type PostureProfiles } from 'src/domain/posture/posture-profile';
 import { EnvSchema, type Env } from './env.schema';
 
 /** The checked configuration, built once at start from the environment. */
@@ -49,6 +50,8 @@ export interface AppConfig {
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
   partitions: { span: PartitionSpan; aheadDays: number; checkIntervalMs: number };
   retention: { days: RetentionDays; checkIntervalMs: number; archiveDir: string };
+  /** Site threat posture: each level's profile, operators' time to acknowledge a change, the check's interval. */
+  posture: { profiles: PostureProfiles; ackWithinMs: number; checkIntervalMs: number };
   /** Where the correlation rule files are read from at start. */
   /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
   rules: { dir: string; allowEmpty: boolean };
@@ -211,6 +214,7 @@ export function loadConfig(
       checkIntervalMs: env.RETENTION_CHECK_INTERVAL_MS,
       archiveDir: env.ARCHIVE_DIR,
     },
+    posture: { profiles: postureProfiles(env), ackWithinMs: env.POSTURE_ACK_WITHIN_MS, checkIntervalMs: env.POSTURE_CHECK_INTERVAL_MS },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
     health: {
       heartbeatIntervalMs: env.GATEWAY_HEARTBEAT_INTERVAL_MS,
@@ -274,6 +278,20 @@ function secretsFromFiles(raw: Record<string, string>): Record<string, string> {
 }
 
 /** EVIDENCE_SIGNING_KEY, or read from EVIDENCE_SIGNING_KEY_FILE; checked to be an Ed25519 private key. */
+function postureProfiles(env: Env): PostureProfiles {
+  const file = env.POSTURE_PROFILES_FILE;
+  if (!file) return defaultPostureProfiles();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: POSTURE_PROFILES_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const parsed = parsePostureProfiles(text);
+  if (!parsed.ok) throw new ConfigError(`Invalid configuration: POSTURE_PROFILES_FILE: ${parsed.error}`);
+  return parsed.profiles;
+}
+
 function evidenceSigningKey(env: Env): string | undefined {
   if (env.EVIDENCE_SIGNING_KEY && env.EVIDENCE_SIGNING_KEY_FILE) {
     throw new ConfigError('Invalid configuration: EVIDENCE_SIGNING_KEY and EVIDENCE_SIGNING_KEY_FILE: set one, not both');

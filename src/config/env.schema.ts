@@ -148,6 +148,16 @@ export const EnvSchema = z.object({
   RETENTION_CHECK_INTERVAL_MS: positiveInt.default(3_600_000),
   /** Where the retention job writes the archive of each partition it drops (NDJSON, gzip, with a manifest). */
   ARCHIVE_DIR: z.string().min(1).default('./archive'),
+  /**
+   * A YAML file of the posture profiles (what each level changes: escalation limits, severity
+   * raised for kinds and zones, rule thresholds, silences, reconciliation); unset: the built-in
+   * profiles (src/domain/posture/posture-profile.ts).
+   */
+  POSTURE_PROFILES_FILE: z.string().min(1).optional(),
+  /** How long a site's operators have to acknowledge a posture change before the leads are told, in ms. */
+  POSTURE_ACK_WITHIN_MS: positiveInt.default(15 * 60_000),
+  /** How often the worker expires postures and floors and looks for unacknowledged changes, in ms. */
+  POSTURE_CHECK_INTERVAL_MS: positiveInt.default(10_000),
   /** How often gateways send their status as a heartbeat, in ms; three missed make a gateway offline. */
   GATEWAY_HEARTBEAT_INTERVAL_MS: positiveInt.default(60_000),
   /** How often the worker looks for gateways that fell silent, in ms. */

@@ -16,6 +16,8 @@ import { Metrics } from 'src/platform/metrics';
 import { SilenceHoldsCache } from 'src/silences/silence-holds.cache';
 import { SilenceHoldsRepository } from 'src/silences/silence-holds.repository';
 import { announceEventsSettled } from './events-settled';
+import { eventUnderPosture, type EventUnderPosture } from 'src/domain/posture/event-under-posture';
+import { PostureHistoryCache } from 'src/posture/posture-history.cache';
 import { foldColumns, type FoldRow } from './fold-row';
 
 /** A fold's read of events ($2 of fold-read: the sites that hold anything back, whose kind objects are read). */
@@ -50,6 +52,7 @@ export class FoldEventsUseCase {
     private readonly holdsCache: SilenceHoldsCache,
     private readonly holdsRepository: SilenceHoldsRepository,
     private readonly committedLive: CommittedLive,
+    private readonly postureCache: PostureHistoryCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -132,6 +135,24 @@ export class FoldEventsUseCase {
   }
 
   /**
+   * Posture hook: how the site's threat posture at each event's own time changes its fold
+   * (silences suspended, severity raised; src/domain/posture/event-under-posture.ts). Empty,
+   * at the cost of a cache lookup, when none of the sites has ever had a posture or floor.
+   */
+  private async underPosture(rows: readonly FoldRow[]): Promise<Map<FoldRow, EventUnderPosture>> {
+    const histories = await this.postureCache.forSites([...new Set(rows.map((r) => r.site_id))]);
+    const result = new Map<FoldRow, EventUnderPosture>();
+    if (histories.size === 0) return result;
+    for (const r of rows) {
+      const history = histories.get(r.site_id);
+      if (!history) continue;
+      const event = { kind: r.kind, zone: r.zone ?? undefined, severity: r.severity ?? undefined, occurredAt: r.occurred_at };
+      result.set(r, eventUnderPosture(history, this.config.posture.profiles, event));
+    }
+    return result;
+  }
+
+  /**
    * Folds the events read (held-back ones aside) into their incidents: the incident changes,
    * links, timeline entries and live messages, in the caller's transaction, with the groups
    * already locked. markFolded: whether the events are still to be marked folded.
@@ -150,7 +171,9 @@ export class FoldEventsUseCase {
     // Held-back events are stored and linked to what held them, marked folded, and go no further:
     // no incident, no live message.
     const held: { eventId: number; hold: Hold }[] = [];
+    const posture = await this.underPosture(rows);
     const folding = siteHolds.size === 0 ? rows : rows.filter((r) => {
+      if (posture.get(r)?.silencesSuspended) return true;
       const holds = siteHolds.get(r.site_id);
       const hold = holds && heldBack(
         { siteId: r.site_id, sensorId: r.sensor_id, kind: r.kind, zone: r.zone ?? undefined, occurredAt: r.occurred_at, details: r.details ?? {} },
@@ -169,7 +192,7 @@ export class FoldEventsUseCase {
         id: Number(r.id),
         kind: r.kind,
         occurredAt: r.occurred_at,
-        severity: r.severity ?? undefined,
+        severity: posture.has(r) ? posture.get(r)!.severity : (r.severity ?? undefined),
         zone: r.zone ?? undefined,
         what: r.what ?? undefined,
         ...(r.drone && { drone: droneSighting(r, r.drone) }),

@@ -6,12 +6,15 @@ import type { Incident } from 'src/domain/incidents/incident';
 import { incidentView, incidentWrites } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
+import { postureEscalationLimits } from 'src/domain/posture/apply-profile';
+import type { PostureLevel } from 'src/domain/posture/posture-level';
+import { postureReads } from 'src/posture/posture.repository';
 import { escalationWrites } from './escalation.repository';
 
 /** Incidents escalated in one transaction. */
 const BATCH = 200;
 
-type Escalated = { incident: Incident; decision: Extract<EscalationDecision, { escalate: true }> };
+type Escalated = { incident: Incident; decision: Extract<EscalationDecision, { escalate: true }>; posture: PostureLevel };
 
 /**
  * Escalates every open incident left unacknowledged past its severity's limit. Each batch is
@@ -51,17 +54,24 @@ export class EscalateIncidentsUseCase {
     const limits = this.config.escalation.limits;
     return this.db.transaction(async (tx) => {
       const now = this.clock.now();
-      const due = await escalationWrites.lockDue(tx, limits, now, BATCH);
+      // Escalation follows the posture now (wall clock): a raised site's profile shortens its limits.
+      const raised = await postureReads.raisedNow(tx, now);
+      const bySite = new Map([...raised].map(([site, level]) => [site, postureEscalationLimits(limits, this.config.posture.profiles[level])]));
+      const due = await escalationWrites.lockDue(tx, { default: limits, bySite }, now, BATCH);
       const escalated: Escalated[] = [];
       for (const { incident, reopenedAt, escalatedAt } of due) {
-        const decision = decideEscalation({ ...incident, reopenedAt, escalatedAt }, limits, now);
-        if (decision.escalate) escalated.push({ incident: { ...incident, severity: decision.to, updatedAt: now }, decision });
+        const posture = raised.get(incident.siteId) ?? 'normal';
+        const decision = decideEscalation({ ...incident, reopenedAt, escalatedAt }, bySite.get(incident.siteId) ?? limits, now);
+        if (decision.escalate) {
+          const reason = posture === 'normal' ? decision.reason : `${decision.reason} (posture ${posture})`;
+          escalated.push({ incident: { ...incident, severity: decision.to, updatedAt: now }, decision: { ...decision, reason }, posture });
+        }
       }
       if (escalated.length === 0) return [];
       await escalationWrites.markEscalated(tx, escalated.map((e) => e.incident), now);
       await incidentWrites.addTimeline(
         tx,
-        escalated.map(({ incident, decision }) => ({
+        escalated.map(({ incident, decision, posture }) => ({
           incidentId: incident.id,
           at: now,
           actor: 'system',
@@ -71,6 +81,7 @@ export class EscalateIncidentsUseCase {
             to: decision.to,
             reason: decision.reason,
             limitMs: decision.limitMs,
+            ...(posture !== 'normal' ? { posture } : {}),
             ...(decision.renotify ? { renotified: true } : {}),
           },
         })),

@@ -10,7 +10,7 @@ import { Db, type Queryable } from 'src/database/db';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
-import { incidentView, toIncident, type IncidentRow } from './incident.repository';
+import { exportableIncidentView, toIncident, type IncidentRow } from './incident.repository';
 import { timelinePage, verifyTimeline } from './timeline-chain';
 
 /** An incident's timeline is read whole into a bundle; the chain itself has no length limit. */
@@ -61,7 +61,7 @@ export class IncidentEvidenceService {
         generatedAt: this.clock.now().toISOString(),
         generatedBy: principal.username,
         canonicalForm: CANONICAL_FORM,
-        incident: incidentView(incident),
+        incident: exportableIncidentView(incident),
         events: events.map((e) => ({ ...eventView(e), topic: e.topic, rawPayload: e.raw_payload })),
         timeline,
         chainProof: timelineProof(timeline),

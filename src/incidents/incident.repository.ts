@@ -1,3 +1,5 @@
+import { withoutPosture } from 'src/domain/posture/never-shared';
+import type { PostureLevel } from 'src/domain/posture/posture-level';
 import { severityRank, type Kind, type Severity } from 'src/domain/events/canonical-event.schema';
 import type { DroneTrack } from 'src/domain/incidents/drone-tracks';
 import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/incident';
@@ -27,6 +29,7 @@ export interface IncidentRow {
   resolution: Resolution | null;
   updated_at: Date;
   track: DroneTrack | null;
+  posture_at_open?: PostureLevel | null;
 }
 
 export function toIncident(row: IncidentRow): Incident {
@@ -51,6 +54,7 @@ export function toIncident(row: IncidentRow): Incident {
     resolution: row.resolution,
     updatedAt: row.updated_at,
     ...(row.track && { track: row.track }),
+    ...(row.posture_at_open && { postureAtOpen: row.posture_at_open }),
   };
 }
 
@@ -74,9 +78,18 @@ export function incidentView(incident: Incident) {
     assignee: incident.assignee,
     resolvedAt: incident.resolvedAt?.toISOString() ?? null,
     resolution: incident.resolution,
+    ...(incident.postureAtOpen && { postureAtOpen: incident.postureAtOpen }),
   };
 }
 export type IncidentView = ReturnType<typeof incidentView>;
+
+/**
+ * The incident as it may leave the company (exports, evidence bundles): without the posture
+ * it opened under, because a site's threat posture is never disclosed.
+ */
+export function exportableIncidentView(incident: Incident) {
+  return withoutPosture(incidentView(incident));
+}
 
 export interface TimelineEntry {
   incidentId: string;

@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { addIncidentSearch } from './incident-search';
-import { incidentView, toIncident, type IncidentRow, type IncidentView } from './incident.repository';
+import { exportableIncidentView, incidentView, toIncident, type IncidentRow, type IncidentView } from './incident.repository';
 
 /** Incidents read at once by an export. */
 const EXPORT_PAGE = 1000;
@@ -41,7 +41,7 @@ export class IncidentsService {
     let written = 0;
     for (;;) {
       const rows = await this.page(principal, query, after, EXPORT_PAGE);
-      for (const row of rows) await write(incidentView(toIncident(row)));
+      for (const row of rows) await write(exportableIncidentView(toIncident(row)));
       written += rows.length;
       if (rows.length < EXPORT_PAGE) return written;
       const last = rows[rows.length - 1];

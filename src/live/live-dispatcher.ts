@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { SESSION_REVOKED_CHANNEL } from 'src/auth/sessions.repository';
 import { USER_CHANGED_CHANNEL } from 'src/auth/users.repository';
+import { POSTURE_CHANNEL, type PostureNotice } from 'src/posture/posture-notice';
 import { CommittedLive } from './committed-live';
 import { LIVE_CHANNEL, LiveLogReader, type LiveMessage } from './live-log';
 
@@ -34,6 +35,7 @@ export class LiveDispatcher implements OnModuleDestroy {
   private subscriber: (siteId: string, messages: LiveMessage[]) => void = () => undefined;
   private userChanged: (userId: string) => void = () => undefined;
   private sessionRevoked: (sessionId: string) => void = () => undefined;
+  private postureChanged: (notice: PostureNotice) => void = () => undefined;
 
   constructor(
     private readonly log: LiveLogReader,
@@ -45,8 +47,10 @@ export class LiveDispatcher implements OnModuleDestroy {
     subscriber: (siteId: string, messages: LiveMessage[]) => void,
     userChanged: (userId: string) => void,
     sessionRevoked: (sessionId: string) => void = () => undefined,
+    postureChanged: (notice: PostureNotice) => void = () => undefined,
   ): Promise<void> {
     this.subscriber = subscriber;
+    this.postureChanged = postureChanged;
     this.userChanged = userChanged;
     this.sessionRevoked = sessionRevoked;
     for (const [siteId, seq] of await this.log.latestSeqs()) this.positions.set(siteId, seq);
@@ -61,6 +65,11 @@ export class LiveDispatcher implements OnModuleDestroy {
     client.on('notification', (n) => {
       if (n.channel === USER_CHANGED_CHANNEL) {
         if (n.payload) this.userChanged(n.payload);
+        return;
+      }
+      if (n.channel === POSTURE_CHANNEL) {
+        // Not part of the seq'd incident stream: a posture notice is its own socket event.
+        if (n.payload) this.postureChanged(JSON.parse(n.payload) as PostureNotice);
         return;
       }
       if (n.channel === SESSION_REVOKED_CHANNEL) {
@@ -84,6 +93,7 @@ export class LiveDispatcher implements OnModuleDestroy {
       await client.query(`LISTEN ${LIVE_CHANNEL}`);
       await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
       await client.query(`LISTEN ${SESSION_REVOKED_CHANNEL}`);
+      await client.query(`LISTEN ${POSTURE_CHANNEL}`);
       this.listener = client;
     } catch (error) {
       this.logger.warn(`Live listener could not connect: ${(error as Error).message}`);

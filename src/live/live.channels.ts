@@ -3,6 +3,8 @@ import { INCIDENT_EXAMPLE, IncidentSchema } from 'src/incidents/incidents.http';
 import type { ChannelDeclaration } from 'src/platform/asyncapi';
 import type { LiveMessage } from './live-log';
 import { LiveGapSchema, LiveSnapshotSchema } from './live-events.schema';
+import { PostureViewSchema } from 'src/posture/posture.http';
+import { POSTURE_EXAMPLE } from 'src/posture/posture.routes';
 import { ResumeSchema, type ServerToClientEvents } from './live.gateway';
 
 /** The `incident` message (contract §2): what happened to an incident, and the incident as it now is. */
@@ -20,6 +22,13 @@ const ResumeAckSchema = z.object({
   ok: z.boolean(),
   sites: z.array(z.string()).optional().meta({ description: 'The sites resumed: those named that the client may see' }),
   error: z.string().optional().meta({ description: 'Why not: the field at fault, or not connected' }),
+});
+
+/** The `posture` event: a site's threat posture changed, expired, was acknowledged or went unacknowledged. Not numbered. */
+export const LivePostureSchema = z.object({
+  siteId: z.string(),
+  type: z.enum(['changed', 'expired', 'floor-changed', 'lowering-requested', 'acknowledged', 'unacknowledged']),
+  posture: PostureViewSchema,
 });
 
 export const LiveErrorSchema = z.object({ code: z.string(), message: z.string(), retryAfterS: z.int().optional() });
@@ -115,6 +124,16 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
         example: { siteId: 'kolwezi-1', seq: 5311, incidents: [INCIDENT_EXAMPLE] },
       },
     ],
+  },  {
+    id: 'livePosture',
+    server: 'live',
+    address: 'posture',
+    description:
+      "A site's threat posture changed, expired, was acknowledged, or waits for a lowering's approval: to everyone who may see the site; `unacknowledged` to leads and admins only. Not numbered (the incident seq is untouched): a client that was away reads GET /sites/{siteId}/posture.",
+    action: 'send',
+    operationId: 'sendPostureNotice',
+    summary: "Push a site's posture",
+    messages: [{ name: 'PostureNotice', title: 'Posture notice', summary: 'What happened, and the posture as it now stands', schema: LivePostureSchema, io: 'output', example: { siteId: 'kolwezi-1', type: 'changed', posture: POSTURE_EXAMPLE } }],
   },
 ];
 
@@ -125,3 +144,7 @@ void liveMessageMatches;
 /** Compile-time: the `error` event the gateway emits is what LiveErrorSchema declares. */
 const liveErrorMatches: Parameters<ServerToClientEvents['error']>[0] extends z.infer<typeof LiveErrorSchema> ? true : never = true;
 void liveErrorMatches;
+
+/** Compile-time: the `posture` event the gateway emits is what LivePostureSchema declares. */
+const livePostureMatches: Parameters<ServerToClientEvents['posture']>[0] extends z.infer<typeof LivePostureSchema> ? true : never = true;
+void livePostureMatches;

@@ -17,6 +17,11 @@ import { describeFirstIssue } from 'src/domain/events/describe-issue';
 import { IDENTIFIER_PATTERN } from 'src/domain/events/identifiers';
 import { Metrics } from 'src/platform/metrics';
 import { RateLimiter } from 'src/platform/rate-limiter';
+import { Clock } from 'src/platform/clock';
+import { Db } from 'src/database/db';
+import { receivesPostureNotice, type PostureNotice, type PostureNoticeType } from 'src/posture/posture-notice';
+import type { PostureView } from 'src/posture/posture.http';
+import { readPostureView } from 'src/posture/posture.service';
 import { LiveDispatcher } from './live-dispatcher';
 import type { LiveGap } from './live-events.schema';
 import { LiveLogReader, type LiveMessage } from './live-log';
@@ -30,6 +35,12 @@ export interface ServerToClientEvents {
   gap: (gap: LiveGap) => void;
   /** The site's state after a `gap`; the stream continues after its `seq`. */
   snapshot: (snapshot: SiteSnapshot) => void;
+  /**
+   * A site's threat posture changed (or was acknowledged, or went unacknowledged), with the
+   * posture as it now stands. Not numbered: the incident stream's seq stays exactly the incident
+   * messages. A client that was away reads GET /sites/{id}/posture.
+   */
+  posture: (message: { siteId: string; type: PostureNoticeType; posture: PostureView }) => void;
   /** A refused client message, e.g. `{ code: 'rate-limited', message, retryAfterS }`. */
   error: (error: { code: string; message: string; retryAfterS?: number }) => void;
 }
@@ -93,6 +104,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly snapshots: LiveSnapshotReader,
     private readonly metrics: Metrics,
     private readonly limiter: RateLimiter,
+    private readonly db: Db,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -136,6 +149,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
           if ((socket.data as { principal?: LivePrincipal }).principal?.sessionId === sessionId) socket.disconnect(true);
         }
       },
+      (notice) => void this.sendPosture(namespace, notice),
     );
   }
 
@@ -153,6 +167,21 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (inStep.length === 0) return;
     const room = namespace.local.to(inStep); // this instance's own sockets
     for (const message of messages) room.emit('incident', message);
+  }
+
+  /** A posture notice to this instance's sockets that may receive it, with the site's posture read now. */
+  private async sendPosture(namespace: Namespace, notice: PostureNotice): Promise<void> {
+    const sockets = [...namespace.sockets.values()].filter((s) => {
+      const principal = (s.data as { principal?: LivePrincipal }).principal;
+      return principal !== undefined && receivesPostureNotice(principal, notice);
+    });
+    if (sockets.length === 0) return;
+    try {
+      const posture = await readPostureView(this.db.pool, notice.siteId, this.clock.now());
+      namespace.local.to(sockets.map((s) => s.id)).emit('posture', { siteId: notice.siteId, type: notice.type, posture });
+    } catch (error) {
+      this.logger.warn(`Could not send the posture of ${notice.siteId}: ${(error as Error).message}`);
+    }
   }
 
   handleConnection(socket: LiveSocket): void {

@@ -75,7 +75,7 @@ export function openApiDocument(contracts: readonly RouteContract[], tags: reado
 }
 
 function operation(contract: RouteContract, schemas: JsonSchemaCollector, errorRef: JsonSchema): Record<string, unknown> {
-  successStatus(contract); // exactly one 2xx
+  successStatus(contract); // at least one 2xx
   const parameters = [
     ...Object.entries(contract.params ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: schemas.convert(schema, 'input') })),
     ...(contract.query ? queryParameters(contract.query, schemas) : []),

@@ -42,7 +42,7 @@ export interface RouteContract {
   params?: Record<string, z.ZodType>;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** Keyed by status: the success response (exactly one 2xx) and the errors particular to the route (404, 409…). */
+  /** Keyed by status: the success response (the lowest 2xx; another only where the handler sets it) and the errors particular to the route (404, 409…). */
   responses: Record<number, ResponseContract>;
   /** Probes and the metrics scrape are not rate limited (no 429). */
   rateLimited?: boolean;
@@ -63,11 +63,15 @@ const NEST_METHODS: Record<HttpMethod, RequestMethod> = {
   delete: RequestMethod.DELETE,
 };
 
-/** The success status of a route: its one 2xx response. */
+/**
+ * The success status of a route: its lowest 2xx response, the one Nest answers with. A route may
+ * declare another 2xx its handler sets itself (PUT /sites/{siteId}/posture: 202 for a lowering
+ * that waits for a second lead).
+ */
 export function successStatus(contract: RouteContract): number {
   const statuses = Object.keys(contract.responses).map(Number).filter((s) => s >= 200 && s < 300);
-  if (statuses.length !== 1) throw new Error(`${contract.operationId}: declare exactly one 2xx response (has ${statuses.join(', ') || 'none'})`);
-  return statuses[0];
+  if (statuses.length === 0) throw new Error(`${contract.operationId}: declare a 2xx response`);
+  return Math.min(...statuses);
 }
 
 /**

@@ -2,11 +2,18 @@ import type { Db, Queryable } from 'src/database/db';
 import { correlatorStore } from 'src/correlation/correlator.repository';
 import { collectMatches, contextFromOutages, CorrelationEngine, type MatchUpdate, type RuleSet } from 'src/domain/correlation';
 import { siteEventFromRow, SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
+import { levelAt, type SitePostureHistory } from 'src/domain/posture/posture-at';
+import { POSTURE_LEVELS, type PostureLevel } from 'src/domain/posture/posture-level';
+import { defaultPostureProfiles, type PostureProfiles } from 'src/domain/posture/posture-profile';
+import { tightenRuleSet } from 'src/domain/posture/tighten-rule-set';
+import { postureReads, toPostureEntry, toPostureFloor } from 'src/posture/posture.repository';
 
 export interface BacktestRequest {
   siteId: string;
   from: Date;
   to: Date;
+  /** The posture profiles events are judged under (default: the built-in ones). */
+  profiles?: PostureProfiles;
 }
 
 export class UnknownSiteError extends Error {}
@@ -27,19 +34,30 @@ export function runBacktest(db: Db, rules: RuleSet, request: BacktestRequest, pa
 
 export type BacktestResult = Awaited<ReturnType<typeof backtestIn>>;
 
-async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: BacktestRequest, pageSize: number) {
+async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to, profiles = defaultPostureProfiles() }: BacktestRequest, pageSize: number) {
   const site = await q.query(`SELECT 1 FROM sites WHERE id = $1`, [siteId]);
   if (site.rowCount === 0) throw new UnknownSiteError(`Unknown site ${siteId}`);
 
+  // Each event is judged by the rules as the posture in force at its own time tightens them
+  // (src/domain/posture/tighten-rule-set.ts), so the same window backtests the same way
+  // tomorrow. One engine per level met: a window that spans a posture change is counted
+  // separately on either side of it.
+  const posture = await postureHistory(q, siteId);
+  const ruleSets = new Map(POSTURE_LEVELS.map((level) => [level, posture ? tightenRuleSet(rules, profiles[level]) : rules]));
   // A match ending at `from` may start this far earlier: read that much history first.
-  const reachMs = new CorrelationEngine(rules, { allowedLatenessMs: 0 }).stateSpanMs;
+  const reachMs = Math.max(...[...ruleSets.values()].map((set) => new CorrelationEngine(set, { allowedLatenessMs: 0 }).stateSpanMs));
   const start = new Date(from.getTime() - reachMs);
   // Batch replay: every stored event counts, whatever order it arrived in; a zone was blind
   // when the site's health history says it was.
   const context = contextFromOutages(await correlatorStore.outages(q, [siteId], start, to));
-  const engine = new CorrelationEngine(rules, { allowedLatenessMs: Infinity, context });
+  const engines = new Map<PostureLevel, { engine: CorrelationEngine; updates: MatchUpdate[] }>();
+  const engineAt = (at: Date) => {
+    const level = levelAt(posture, at);
+    let entry = engines.get(level);
+    if (!entry) engines.set(level, (entry = { engine: new CorrelationEngine(ruleSets.get(level)!, { allowedLatenessMs: Infinity, context }), updates: [] }));
+    return entry;
+  };
 
-  const updates: MatchUpdate[] = [];
   let eventsReplayed = 0;
   let after: { at: Date; id: string } | null = null;
   for (;;) {
@@ -50,15 +68,22 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: Ba
         ORDER BY e.occurred_at, e.id LIMIT $6`,
       [siteId, start, to, after?.at ?? null, after?.id ?? null, pageSize],
     );
-    for (const row of page.rows) updates.push(...engine.push(siteEventFromRow(row)).updates);
+    for (const row of page.rows) {
+      const event = siteEventFromRow(row);
+      const { engine, updates } = engineAt(event.occurredAt);
+      updates.push(...engine.push(event).updates);
+    }
     eventsReplayed += page.rows.length;
     if (page.rows.length < pageSize) break;
     const last = page.rows[page.rows.length - 1];
     after = { at: last.occurred_at, id: String(last.id) };
   }
-  updates.push(...engine.finish());
+  // Match ids are an engine's own: each engine's matches are collected apart.
+  const matches = [...engines].flatMap(([level, { engine, updates }]) =>
+    collectMatches([...updates, ...engine.finish()]).map((m) => ({ ...m, posture: level })),
+  );
 
-  const wouldOpen = collectMatches(updates)
+  const wouldOpen = matches
     .filter((m) => m.lastAt >= from && m.firstAt <= to)
     .map((m) => ({
       ruleId: m.ruleId,
@@ -70,6 +95,7 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: Ba
       eventCount: m.eventKeys.length,
       eventKeys: m.eventKeys.slice(0, EVENT_KEYS_SHOWN),
       reason: m.reason,
+      ...(m.posture !== 'normal' ? { posture: m.posture } : {}),
     }));
 
   const incidents = await q.query<{
@@ -118,4 +144,11 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to }: Ba
     existing,
     byRule,
   };
+}
+
+/** The site's posture history for the replay; undefined for a site never raised and under no floor. */
+async function postureHistory(q: Queryable, siteId: string): Promise<SitePostureHistory | undefined> {
+  const [entries, floors] = [await postureReads.history(q, siteId), await postureReads.floorsOver(q, siteId)];
+  if (entries.length === 0 && floors.length === 0) return undefined;
+  return { entries: entries.map(toPostureEntry), floors: floors.map(toPostureFloor) };
 }

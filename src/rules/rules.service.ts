@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from 'src/audit/audit.service';
 import type { Principal } from 'src/auth/principal';
 import { requireLead } from 'src/auth/site-scope';
 import { LoadedRules } from 'src/correlation/loaded-rules';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { parseRuleFiles, RuleSetError, type CompiledRule, type RuleSet } from 'src/domain/correlation';
 import { ApplicationError } from 'src/platform/application-error';
@@ -32,6 +33,7 @@ export class RulesService {
     private readonly rules: LoadedRules,
     private readonly db: Db,
     private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private get loaded(): RuleSet {
@@ -69,7 +71,7 @@ export class RulesService {
       ip,
     });
     try {
-      return await runBacktest(this.db, rules, { siteId: body.siteId, from: body.from, to: body.to });
+      return await runBacktest(this.db, rules, { siteId: body.siteId, from: body.from, to: body.to, profiles: this.config.posture.profiles });
     } catch (error) {
       if (error instanceof UnknownSiteError) throw new ApplicationError('resource.not-found', `siteId: no site ${body.siteId}`);
       throw error;

@@ -37,6 +37,7 @@ describe('the AsyncAPI document', () => {
       'error',
       'gap',
       'snapshot',
+      'posture',
     ]);
     const actions = Object.fromEntries(parsed!.operations().all().map((o) => [o.id(), o.action()]));
     expect(actions).toMatchObject({ receiveCanonicalEvent: 'receive', sendConfirmation: 'send', sendIncidentMessage: 'send', receiveResume: 'receive' });

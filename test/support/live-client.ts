@@ -17,11 +17,20 @@ export async function login(baseUrl: string, username = 'admin', password = 'adm
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
+export interface PostureMessage {
+  siteId: string;
+  type: string;
+  posture: { siteId: string; level: string; own: string; floor: string; change: { changeId: string; level: string } | null; [k: string]: unknown };
+}
+
 /** An operator console: a /live socket that records every incident message it is sent. */
 export class LiveClient {
   readonly messages: IncidentMessage[] = [];
+  /** The `posture` events it was sent (not numbered; a separate stream from the incident messages). */
+  readonly postures: PostureMessage[] = [];
   private constructor(readonly socket: Socket) {
     socket.on('incident', (m: IncidentMessage) => this.messages.push(m));
+    socket.on('posture', (m: PostureMessage) => this.postures.push(m));
   }
 
   static async connect(baseUrl: string, token: string, opts: { resumeAfter?: Record<string, number> } = {}): Promise<LiveClient> {

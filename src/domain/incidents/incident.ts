@@ -1,3 +1,4 @@
+import type { PostureLevel } from '../posture/posture-level';
 import type { Kind, Severity } from '../events/canonical-event.schema';
 import type { DroneTrack } from './drone-tracks';
 
@@ -26,6 +27,8 @@ export interface Incident {
   resolvedAt: Date | null;
   resolution: Resolution | null;
   updatedAt: Date;
+  /** The site's posture in force at the incident's first event (recorded by the database on insert); absent until read back. */
+  postureAtOpen?: PostureLevel | null;
   /** A drone incident's track (one drone, one incident); absent for other kinds. */
   track?: DroneTrack | null;
 }
