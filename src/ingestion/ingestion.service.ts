@@ -162,6 +162,8 @@ export class IngestionService implements OnModuleDestroy {
         return parsed.event;
       case 'remoteid':
         return parsed.report;
+      case 'material':
+        return parsed;
       case 'status':
         return undefined;
       case 'ignored': {
@@ -211,6 +213,18 @@ export class IngestionService implements OnModuleDestroy {
             allowedLatenessMs: this.config.ingest.allowedLatenessMs,
           },
         };
+      case 'material':
+        return {
+          type: 'material',
+          siteId: parsed.siteId,
+          gatewayId: parsed.gatewayId,
+          record: parsed.record,
+          topic: message.topic,
+          raw: message.payload.toString('utf8'),
+          receivedAt,
+          late: receivedAt.getTime() - parsed.record.at.getTime() > this.config.ingest.allowedLatenessMs,
+          signed,
+        };
       case 'status':
         return {
           type: 'status',
@@ -235,13 +249,15 @@ export class IngestionService implements OnModuleDestroy {
         ? parsed.event
         : parsed.type === 'remoteid'
           ? parsed.report
-          : parsed.type === 'status'
+          : parsed.type === 'status' || parsed.type === 'material'
             ? parsed
             : undefined;
     if (!route) return undefined;
+    const recordId = !parsed.ok ? parsed.recordId : parsed.type === 'material' ? parsed.record.recordId : undefined;
     return {
       topic: acksTopic(this.config.mqtt.topicPrefix, route.siteId, route.gatewayId),
       correlationData: message.properties.correlationData,
+      ...(recordId !== undefined && { recordId }),
       eventId: !parsed.ok
         ? parsed.eventId
         : parsed.type === 'event'
@@ -291,7 +307,9 @@ export class IngestionService implements OnModuleDestroy {
   }
 
   private count(request: StoreRequest, outcome: StoreOutcome): void {
-    if (outcome.type === 'stored' && request.type === 'event') {
+    if (request.type === 'material' && (outcome.type === 'stored' || outcome.type === 'duplicate')) {
+      this.metrics.materialRecords.inc({ type: request.record.type, outcome: outcome.type });
+    } else if (outcome.type === 'stored' && request.type === 'event') {
       this.metrics.eventsAccepted.inc({ source: request.event.source });
       if (request.late) this.metrics.eventsLate.inc();
       if (outcome.recovered) this.metrics.seqRecovered.inc();
@@ -338,6 +356,13 @@ export class IngestionService implements OnModuleDestroy {
 
   private confirm(confirmation: Confirmation, request: StoreRequest, outcome: StoreOutcome): void {
     if (outcome.type === 'status' || outcome.type === 'ignored') return;
+    if (confirmation.recordId !== undefined) {
+      // A material record is confirmed by its recordId, with the same statuses as an event.
+      const status = outcome.type === 'rejected' ? 'rejected' : outcome.type === 'stored' ? 'stored' : 'duplicate';
+      const reason = outcome.type === 'rejected' ? (outcome.reason ?? (request.type === 'rejected' ? request.reason : '')) : undefined;
+      this.publishConfirmation(confirmation, { status, recordId: confirmation.recordId, ...(reason !== undefined && { reason }) });
+      return;
+    }
     const body =
       outcome.type === 'rejected'
         ? { status: 'rejected', eventId: confirmation.eventId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
@@ -345,6 +370,10 @@ export class IngestionService implements OnModuleDestroy {
           ? // Stored when it added anything, events or only what the transmitter said; duplicate when every event was known.
             { status: outcome.storedIds.length > 0 || outcome.eventIds.length === 0 ? 'stored' : 'duplicate', eventId: outcome.eventIds[0] }
           : { status: outcome.type, eventId: confirmation.eventId };
+    this.publishConfirmation(confirmation, body);
+  }
+
+  private publishConfirmation(confirmation: Confirmation, body: Record<string, unknown>): void {
     this.inbox!
       .publish(confirmation.topic, JSON.stringify(body), {
         qos: 1,
