@@ -7,6 +7,7 @@ import { CorrelationModule } from './correlation/correlation.module';
 import { EscalationModule } from './escalation/escalation.module';
 import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { MaterialModule } from './material/material.module';
 import { CoreModule } from './platform/core.module';
 
 /** Composition root: the API (REST and live sockets) only where this process serves it. */
@@ -23,6 +24,7 @@ export class AppModule {
         EscalationModule,
         HealthModule,
         IngestionModule,
+        MaterialModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],
     };

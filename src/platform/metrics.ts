@@ -55,6 +55,11 @@ export class Metrics {
     labelNames: ['rule'],
     registers: [this.registry],
   });
+  readonly materialReconcileRuns = new Counter({
+    name: 'oreguard_material_reconcile_runs_total',
+    help: 'Material reconciliation runs completed (every worker instance runs them)',
+    registers: [this.registry],
+  });
   readonly eventsLate = new Counter({
     name: 'oreguard_events_late_total',
     help: 'Events stored that arrived after the allowed lateness',

@@ -387,6 +387,12 @@ describe('parseGatewayMessage: the kind of a rejection, from a closed set', () =
 });
 
 describe('parseGatewayMessage: material records', () => {
+  it('refuses a material_discrepancy theft event from a gateway: only reconciliation raises those', () => {
+    expect(reasonFor(edit(aTheftPayload(), (p) => (p.theft.category = 'material_discrepancy')))).toBe(
+      `theft.category: "material_discrepancy" is raised by OreGuard's own reconciliation (a gateway publishes material records)`,
+    );
+  });
+
   const MATERIAL = `${PREFIX}/sites/kolwezi-1/gateways/gw-scale/material`;
 
   it('accepts a record on the material topic, its site and gateway from the topic', () => {

@@ -97,6 +97,9 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
         if (mismatch) return reject('unknown_field', mismatch, eventId);
         return reject(schemaRejectionKind(result.error), describeFirstIssue(result.error, body), eventId);
       }
+      if (result.data.kind === 'theft' && result.data.theft.category === 'material_discrepancy') {
+        return reject('schema', `theft.category: "material_discrepancy" is raised by OreGuard's own reconciliation (a gateway publishes material records)`, eventId);
+      }
       const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
       if (tooLate) return reject('future', tooLate, eventId);
       const nul = findNulCharacter(body);

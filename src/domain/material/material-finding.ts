@@ -24,6 +24,8 @@ export interface MaterialFinding {
   key: string;
   rule: FindingRule;
   siteId: string;
+  /** The gateway of the record it mainly rests on (the theft event it raises is stored under it). */
+  gatewayId: string;
   /** When it happened: the time of the record that is wrong (or the end of the period). */
   at: Date;
   zone: string;

@@ -15,6 +15,7 @@ export const exitWithoutTicket: ReconciliationRule = (view) => {
       key: `exit-without-ticket:${recordKey(p)}`,
       rule: 'exit-without-ticket' as const,
       siteId: view.siteId,
+      gatewayId: p.gatewayId,
       at: p.at,
       zone: zoneOf(view, p),
       summary: `Loaded ${vehicleName(p)} left through gate ${p.gateId} at ${p.at.toISOString()} with no outbound ticket in the ${exitTicketWithinMs / 60_000} minutes before`,

@@ -29,6 +29,7 @@ export const ghostTicket: ReconciliationRule = (view) => {
       key: `ghost-ticket:${recordKey(t)}`,
       rule: 'ghost-ticket' as const,
       siteId: view.siteId,
+      gatewayId: t.gatewayId,
       at: t.completedAt,
       zone: zoneOf(view, t),
       summary: `Ticket ${t.ticketId} (${vehicleName(t)}, net ${kg(t.netKg)}) has no gate passage in the ${gateWithinMs / 3_600_000} h before or after it`,

@@ -14,13 +14,14 @@ export const counterWithoutWorkOrder: ReconciliationRule = (view) => {
   const findings = new Map<string, MaterialFinding>();
   const authorised = (scaleId: string, cal: number, cfg: number) =>
     view.instruments.some((i) => i.scaleId === scaleId && i.workOrderId !== undefined && i.calCounter === cal && i.cfgCounter === cfg);
-  const add = (scaleId: string, zone: string, at: Date, from: { cal: number; cfg: number } | null, to: { cal: number; cfg: number }, recordIds: string[], how: string) => {
+  const add = (gatewayId: string, scaleId: string, zone: string, at: Date, from: { cal: number; cfg: number } | null, to: { cal: number; cfg: number }, recordIds: string[], how: string) => {
     const key = `counter-without-work-order:${scaleId}:${to.cal}:${to.cfg}`;
     if (findings.has(key)) return;
     findings.set(key, {
       key,
       rule: 'counter-without-work-order',
       siteId: view.siteId,
+      gatewayId,
       at,
       zone,
       summary: `Scale ${scaleId}: ${how}, CAL ${from ? `${from.cal} → ` : ''}${to.cal}, CFG ${from ? `${from.cfg} → ` : ''}${to.cfg}, with no work order`,
@@ -32,7 +33,7 @@ export const counterWithoutWorkOrder: ReconciliationRule = (view) => {
 
   for (const i of view.instruments) {
     if (i.event === 'fault' || i.event === 'zero_adjustment' || i.workOrderId !== undefined) continue;
-    add(i.scaleId, zoneOf(view, i), i.at, null, { cal: i.calCounter, cfg: i.cfgCounter }, [i.recordId], `${i.event.replace('_', ' ')} reported`);
+    add(i.gatewayId, i.scaleId, zoneOf(view, i), i.at, null, { cal: i.calCounter, cfg: i.cfgCounter }, [i.recordId], `${i.event.replace('_', ' ')} reported`);
   }
   const lastByScale = new Map<string, TicketView>();
   for (const t of view.tickets) {
@@ -44,7 +45,7 @@ export const counterWithoutWorkOrder: ReconciliationRule = (view) => {
     if (from.cal === to.cal && from.cfg === to.cfg) continue;
     const backwards = to.cal < from.cal || to.cfg < from.cfg;
     if (!backwards && authorised(t.scaleId, to.cal, to.cfg)) continue;
-    add(t.scaleId, zoneOf(view, t), t.completedAt, from, to, [previous.recordId, t.recordId], backwards ? 'counters went back between tickets' : 'counters changed between tickets');
+    add(t.gatewayId, t.scaleId, zoneOf(view, t), t.completedAt, from, to, [previous.recordId, t.recordId], backwards ? 'counters went back between tickets' : 'counters changed between tickets');
   }
   return [...findings.values()];
 };
@@ -78,6 +79,7 @@ function ticketFact(view: MaterialView, t: TicketView, rule: 'manual-entry' | 'w
     key: `${rule}:${recordKey(t)}`,
     rule,
     siteId: view.siteId,
+    gatewayId: t.gatewayId,
     at: t.completedAt,
     zone: zoneOf(view, t),
     summary: `Ticket ${t.ticketId} (${vehicleName(t)}, net ${kg(t.netKg)}) on scale ${t.scaleId}: ${what}`,

@@ -22,6 +22,7 @@ export const netVsManifest: ReconciliationRule = (view) => {
         key: `net-vs-manifest:${recordKey(t)}`,
         rule: 'net-vs-manifest' as const,
         siteId: view.siteId,
+        gatewayId: t.gatewayId,
         at: t.completedAt,
         zone: zoneOf(view, t),
         summary:

@@ -15,6 +15,7 @@ export const overweightExit: ReconciliationRule = (view) =>
         key: `overweight-exit:${recordKey(t)}`,
         rule: 'overweight-exit' as const,
         siteId: view.siteId,
+        gatewayId: t.gatewayId,
         at: t.completedAt,
         zone: zoneOf(view, t),
         summary: `Ticket ${t.ticketId}: ${vehicleName(t)} left at gross ${kg(t.grossKg)}, ${kg(overKg)} over its permitted ${kg(t.permittedGrossKg)} (legal error ±${kg(legal)})`,

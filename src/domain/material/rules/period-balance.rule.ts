@@ -39,6 +39,7 @@ export const periodBalance: ReconciliationRule = (view) => {
         key: `period-balance:${recordKey(opening)}:${recordKey(closing)}`,
         rule: 'period-balance' as const,
         siteId: view.siteId,
+        gatewayId: closing.gatewayId,
         at: closing.at,
         zone: zoneOf(view, closing),
         summary:

@@ -30,6 +30,7 @@ export const tareDrift: ReconciliationRule = (view) => {
       key: `tare-drift:${recordKey(t)}`,
       rule: 'tare-drift' as const,
       siteId: view.siteId,
+      gatewayId: t.gatewayId,
       at: t.completedAt,
       zone: zoneOf(view, t),
       summary:
@@ -57,6 +58,7 @@ export const storedTareExpired: ReconciliationRule = (view) =>
       key: `stored-tare-expired:${recordKey(t)}`,
       rule: 'stored-tare-expired' as const,
       siteId: view.siteId,
+      gatewayId: t.gatewayId,
       at: t.completedAt,
       zone: zoneOf(view, t),
       summary: `Ticket ${t.ticketId}: ${vehicleName(t)} used a stored tare ${t.storedTareAgeDays} days old (expires after ${view.settings.storedTareMaxAgeDays})`,

@@ -32,6 +32,7 @@ function reuse(view: Parameters<ReconciliationRule>[0], t: TicketView, earlier: 
     key: `ticket-reused:${recordKey(t)}`,
     rule: 'ticket-reused' as const,
     siteId: view.siteId,
+    gatewayId: t.gatewayId,
     at: t.completedAt,
     zone: zoneOf(view, t),
     summary:

@@ -28,6 +28,7 @@ export const transitLoss: ReconciliationRule = (view) => {
         key: `transit-loss:${recordKey(m)}`,
         rule: 'transit-loss' as const,
         siteId: view.siteId,
+        gatewayId: t.gatewayId,
         at: m.receipt.at,
         zone: zoneOf(view, t),
         summary:
