@@ -16,6 +16,8 @@ import { CorrelationModule } from './correlation/correlation.module';
 import { DeadLettersController } from './correlation/dead-letters.controller';
 import { DeadLettersService } from './correlation/dead-letters.service';
 import { LiveModule } from './live/live.module';
+import { MaterialController } from './material/material.controller';
+import { MaterialService } from './material/material.service';
 import { HealthController } from './platform/health.controller';
 import { SiteHealthController } from './health/site-health.controller';
 import { HealthModule } from './health/health.module';
@@ -46,6 +48,7 @@ import { SilencesService } from './silences/silences.service';
     SiteHealthController,
     RulesController,
     DeadLettersController,
+    MaterialController,
   ],
   providers: [
     IncidentsService,
@@ -60,6 +63,7 @@ import { SilencesService } from './silences/silences.service';
     SiteHealthService,
     RulesService,
     DeadLettersService,
+    MaterialService,
   ],
 })
 export class ApiModule {}

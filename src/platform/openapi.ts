@@ -17,6 +17,7 @@ import {
 import { AuditQuerySchema } from 'src/audit/audit.http';
 import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
 import { deadLetterPaths } from 'src/correlation/dead-letters.openapi';
+import { materialPaths } from 'src/material/material.openapi';
 import { rulePaths } from 'src/rules/rules.openapi';
 import { silencePaths } from 'src/silences/silences.openapi';
 
@@ -586,6 +587,7 @@ export function openApiDocument() {
       ...silencePaths(),
       ...rulePaths(),
       ...deadLetterPaths(),
+      ...materialPaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },
       '/health/ready': {
         get: {

@@ -93,4 +93,30 @@ describe('material reconciliation', () => {
     expect(await findings()).toHaveLength(1);
     expect(await og.ctx.db.query(`SELECT 1 FROM events WHERE source = 'reconciliation'`)).toHaveLength(1);
   });
+
+  it('shows leads the records, paged, and the finding with its numbers; operators neither; a bad filter is a 400 naming it', async () => {
+    const admin = await login(og.oreguard.baseUrl);
+    const first = await og.rest(admin, 'GET', '/material/records?siteId=kolwezi-1&type=gate.passage&limit=5');
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(5);
+    expect(first.body.items[0]).toMatchObject({ siteId: 'kolwezi-1', gatewayId: 'gw-gate', type: 'gate.passage', record: { plate: 'TRK104', direction: 'out' } }); // newest record time first: the last fleet truck out at +75 min
+    const second = await og.rest(admin, 'GET', `/material/records?siteId=kolwezi-1&type=gate.passage&limit=5&cursor=${first.body.nextCursor}`);
+    const ids = [...first.body.items, ...second.body.items].map((r: { id: string }) => r.id);
+    expect(new Set(ids).size).toBe(10); // 8 fleet passages and the night truck's two
+    expect(second.body.nextCursor).toBeNull();
+
+    const findings = await og.rest(admin, 'GET', '/material/findings?siteId=kolwezi-1&rule=exit-without-ticket');
+    expect(findings.body.items).toEqual([
+      expect.objectContaining({ rule: 'exit-without-ticket', plate: 'XYZ999', zone: 'main-gate', numbers: { windowMinutes: 120 }, tolerance: expect.objectContaining({ kg: null }) }),
+    ]);
+
+    expect((await og.rest(admin, 'GET', '/material/records?type=weighing.slip')).body).toMatchObject({ statusCode: 400, message: expect.stringContaining('type') });
+    expect((await og.rest(admin, 'POST', '/users', { username: 'op-kolwezi', password: 'a-long-password', role: 'operator', siteIds: ['kolwezi-1'] })).status).toBe(201);
+    const operator = await login(og.oreguard.baseUrl, 'op-kolwezi', 'a-long-password');
+    expect((await og.rest(operator, 'GET', '/material/records?siteId=kolwezi-1')).status).toBe(403);
+    expect((await og.rest(operator, 'GET', '/material/findings')).status).toBe(403);
+
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/material/records', '/material/findings']));
+  });
 });
