@@ -26,23 +26,37 @@ export class ReconcileMaterialUseCase {
 
   async execute(): Promise<Map<string, number[]>> {
     const now = this.clock.now();
-    const { windowMs, settings, severity } = this.config.material;
+    const { windowMs, settings } = this.config.material;
     const lookBackMs = Math.max(settings.gateWithinMs, settings.exitTicketWithinMs) + settings.clockSkewMs;
     const windowStart = new Date(now.getTime() - windowMs);
     const readFrom = new Date(windowStart.getTime() - lookBackMs);
     const raised = new Map<string, number[]>();
+    let failed = 0;
     for (const siteId of await materialFindingsStore.sitesSince(this.db.pool, windowStart)) {
-      const records = await materialFindingsStore.records(this.db.pool, siteId, readFrom);
-      const findings = reconcile(siteId, records, { now, settings }).filter((f) => f.at >= windowStart);
-      if (findings.length === 0) continue;
-      const stored = await this.db.transaction((tx) => materialFindingsStore.raise(tx, findings, { now, severity, topicPrefix: this.config.mqtt.topicPrefix }));
-      for (const { finding } of stored) {
-        this.metrics.materialFindings.inc({ rule: finding.rule });
-        this.logger.log(`Material discrepancy at ${siteId} (${finding.rule}): ${finding.summary}`);
+      try {
+        const ids = await this.reconcileSite(siteId, { now, readFrom, windowStart });
+        if (ids.length > 0) raised.set(siteId, ids);
+      } catch (error) {
+        // One site's failure (a stored record that no longer parses is a bug) does not hold the others up.
+        failed += 1;
+        this.logger.warn(`Could not reconcile the material records of ${siteId}: ${(error as Error).message}`);
       }
-      if (stored.length > 0) raised.set(siteId, stored.map((s) => s.id));
     }
-    this.metrics.materialReconcileRuns.inc();
+    if (failed === 0) this.metrics.materialReconcileRuns.inc();
     return raised;
+  }
+
+  private async reconcileSite(siteId: string, window: { now: Date; readFrom: Date; windowStart: Date }): Promise<number[]> {
+    const { settings, severity } = this.config.material;
+    const { now } = window;
+    const records = await materialFindingsStore.records(this.db.pool, siteId, window.readFrom);
+    const findings = reconcile(siteId, records, { now, settings }).filter((f) => f.at >= window.windowStart);
+    if (findings.length === 0) return [];
+    const stored = await this.db.transaction((tx) => materialFindingsStore.raise(tx, findings, { now, severity, topicPrefix: this.config.mqtt.topicPrefix }));
+    for (const { finding } of stored) {
+      this.metrics.materialFindings.inc({ rule: finding.rule });
+      this.logger.log(`Material discrepancy at ${siteId} (${finding.rule}): ${finding.summary}`);
+    }
+    return stored.map((s) => s.id);
   }
 }

@@ -57,7 +57,7 @@ export class Metrics {
   });
   readonly materialReconcileRuns = new Counter({
     name: 'oreguard_material_reconcile_runs_total',
-    help: 'Material reconciliation runs completed (every worker instance runs them)',
+    help: 'Material reconciliation runs completed for every site (every worker instance runs them; a run where a site failed is logged, not counted)',
     registers: [this.registry],
   });
   readonly eventsLate = new Counter({
