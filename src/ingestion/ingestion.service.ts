@@ -6,6 +6,7 @@ import { Db } from 'src/database/db';
 import { checkSignature } from 'src/domain/events/event-signature';
 import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
 import { acksTopic, parseTopic, type TopicRoute } from 'src/domain/events/topic';
+import type { MaterialConfirmation } from 'src/domain/material/material-confirmation.schema';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { GatewayKeyring } from './gateway-keyring';
@@ -358,9 +359,11 @@ export class IngestionService implements OnModuleDestroy {
     if (outcome.type === 'status' || outcome.type === 'ignored') return;
     if (confirmation.recordId !== undefined) {
       // A material record is confirmed by its recordId, with the same statuses as an event.
-      const status = outcome.type === 'rejected' ? 'rejected' : outcome.type === 'stored' ? 'stored' : 'duplicate';
-      const reason = outcome.type === 'rejected' ? (outcome.reason ?? (request.type === 'rejected' ? request.reason : '')) : undefined;
-      this.publishConfirmation(confirmation, { status, recordId: confirmation.recordId, ...(reason !== undefined && { reason }) });
+      const body: MaterialConfirmation =
+        outcome.type === 'rejected'
+          ? { status: 'rejected', recordId: confirmation.recordId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
+          : { status: outcome.type === 'stored' ? 'stored' : 'duplicate', recordId: confirmation.recordId };
+      this.publishConfirmation(confirmation, body);
       return;
     }
     const body =
