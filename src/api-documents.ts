@@ -12,6 +12,7 @@ const API_TAGS: ApiTag[] = [
   { name: 'events', description: 'Accepted and rejected gateway input' },
   { name: 'sites', description: 'The registry of sites, gateways and sensors; site maps; gateway health and blind zones' },
   { name: 'posture', description: 'Site threat posture: levels set by leads, floors set by admins, acknowledged by operators' },
+  { name: 'material', description: 'Material records from weighbridges, gates and dispatch, and the discrepancies reconciliation finds' },
   { name: 'silences', description: 'Silences and the sites’ own (authorized) drones: what is stored but raises nothing' },
   { name: 'rules', description: 'The loaded correlation rules and backtests' },
   { name: 'audit', description: 'The audit record and its hash-chain check' },

@@ -18,6 +18,8 @@ import { CorrelationModule } from './correlation/correlation.module';
 import { DeadLettersController } from './correlation/dead-letters.controller';
 import { DeadLettersService } from './correlation/dead-letters.service';
 import { LiveModule } from './live/live.module';
+import { MaterialController } from './material/material.controller';
+import { MaterialService } from './material/material.service';
 import { HealthController } from './platform/health.controller';
 import { SiteHealthController } from './health/site-health.controller';
 import { HealthModule } from './health/health.module';
@@ -51,6 +53,7 @@ const API_CONTROLLERS = [
   DeadLettersController,
   PostureController,
   PostureFloorsController,
+  MaterialController,
 ];
 
 /** The REST API and the live sockets. */
@@ -71,6 +74,7 @@ const API_CONTROLLERS = [
     SiteHealthService,
     RulesService,
     DeadLettersService,
+    MaterialService,
   ],
 })
 export class ApiModule {}

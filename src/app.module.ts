@@ -7,6 +7,7 @@ import { CorrelationModule } from './correlation/correlation.module';
 import { EscalationModule } from './escalation/escalation.module';
 import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { MaterialModule } from './material/material.module';
 import { CoreModule } from './platform/core.module';
 import { RetentionModule } from './retention/retention.module';
 import { PostureModule } from './posture/posture.module';
@@ -27,6 +28,7 @@ export class AppModule {
         IngestionModule,
         RetentionModule,
         PostureModule,
+        MaterialModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],
     };

@@ -1,3 +1,4 @@
+import { MaterialReconciliationService } from './material/material-reconciliation.service';
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -103,6 +104,7 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     app.get(PostureCheckService).start();
     app.get(HeartbeatCheckService).start();
     app.get(SeqGapCheckService).start();
+    app.get(MaterialReconciliationService).start();
     app.get(CheckpointSweepService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();

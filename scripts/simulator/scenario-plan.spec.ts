@@ -1,4 +1,7 @@
 import { DEFAULT_MAX_FUTURE_MS, parseGatewayMessage } from 'src/domain/events/gateway-message';
+import { readMaterialRecord } from 'src/domain/material/material-message';
+import { reconcile } from 'src/domain/material/reconcile';
+import { DEFAULT_RECONCILIATION_SETTINGS } from 'src/domain/material/reconciliation-settings';
 import type { PlannedAction, PlannedMessage } from './scenario-plan';
 import { planScenario } from './scenario-plan';
 import { localMinuteOfDay } from './scenario-clock';
@@ -41,7 +44,7 @@ describe('simulator scenarios', () => {
       for (const { action, message } of messages) {
         const parsed = parseGatewayMessage(PREFIX, message.topic, Buffer.from(message.payload), { now: sentAt(NOON, speed, action), maxFutureMs: DEFAULT_MAX_FUTURE_MS });
         if (!parsed.ok) throw new Error(`${name} at ${action.at} ms on ${message.shortTopic}: ${parsed.reason}`);
-        const expected = { event: 'event', suricata: message.payload.includes('"event_type":"alert"') ? 'event' : 'ignored', remoteid: 'remoteid', status: 'status' }[message.role];
+        const expected = { event: 'event', suricata: message.payload.includes('"event_type":"alert"') ? 'event' : 'ignored', remoteid: 'remoteid', material: 'material', status: 'status' }[message.role];
         expect(parsed.type).toBe(expected);
       }
     }
@@ -114,5 +117,23 @@ describe('simulator scenarios', () => {
     // A pack starts with 0xF (message type 15), then its message size 25 (0x19).
     expect(payloads.some((p) => /^f.19/.test(p.messages[0]))).toBe(true);
     expect(payloads.every((p) => p.messages.every((hex: string) => hex.length >= 50))).toBe(true);
+  });
+});
+
+describe('truck-skips-scale-under-drone', () => {
+  it('gives reconciliation one finding: the truck that left loaded without a ticket, within 30 minutes of the drone', () => {
+    const { actions, clock } = plan('truck-skips-scale-under-drone', 1);
+    const messages = messagesOf(actions).map((m) => m.message);
+    const records = messages
+      .filter((m) => m.role === 'material')
+      .map((m) => {
+        const read = readMaterialRecord(JSON.parse(m.payload));
+        if (!read.ok) throw new Error(read.reason);
+        return { siteId: SITE, gatewayId: m.shortTopic.split('/')[0]!, record: read.record };
+      });
+    const findings = reconcile(SITE, records, { now: clock.instant(2 * 3_600_000), settings: DEFAULT_RECONCILIATION_SETTINGS });
+    expect(findings.map((f) => [f.rule, f.plate])).toEqual([['exit-without-ticket', 'CD-9902-KZ']]);
+    const droneTimes = messages.filter((m) => m.role === 'event').map((m) => new Date(JSON.parse(m.payload).occurredAt).getTime());
+    expect(droneTimes.some((t) => Math.abs(t - findings[0]!.at.getTime()) <= 30 * 60_000)).toBe(true);
   });
 });

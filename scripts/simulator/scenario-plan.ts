@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encodeRemoteIdHex } from 'src/domain/remote-id/remote-id-encoder';
-import type { EventDraft, Scenario, ScenarioStep } from './scenario';
+import type { EventDraft, MaterialDraft, Scenario, ScenarioStep } from './scenario';
 import { playOrigin, ScenarioClock, storyOrigin } from './scenario-clock';
 
 export interface PlanOptions {
@@ -29,8 +29,8 @@ export interface PlannedMessage {
   shortTopic: string;
   payload: string;
   retain: boolean;
-  /** `event`, `suricata` and `remoteid` messages become events; `status` messages do not. */
-  role: 'event' | 'suricata' | 'remoteid' | 'status';
+  /** `event`, `suricata` and `remoteid` messages become events, `material` messages material records; `status` messages neither. */
+  role: 'event' | 'suricata' | 'remoteid' | 'material' | 'status';
   /** A readable line: what it says. */
   summary: string;
   /** OreGuard stores it (an event, a Remote ID payload, a Suricata alert) and confirms it when asked. */
@@ -141,6 +141,12 @@ function toMessage(
     const event = { eventId: randomUUID(), ...step.event, occurredAt: clock.local(step.at), seq: n };
     return { ...topicOf(gatewayId, 'events'), payload: JSON.stringify(event), retain: false, role: 'event', stored: true, summary: describeEvent(step.event), eventAt: step.at };
   }
+  if ('material' in step) {
+    // A record id unique per gateway across runs: a second run's records are new, not duplicates.
+    const { type, ...fields } = step.material;
+    const record = { type, recordId: `r-${randomUUID()}`, at: clock.local(step.at), ...fields };
+    return { ...topicOf(gatewayId, 'material'), payload: JSON.stringify(record), retain: false, role: 'material', stored: true, summary: describeMaterial(step.material), eventAt: step.at };
+  }
   if ('suricata' in step) {
     const { sensorId, record } = step.suricata;
     const alert = record['alert'] as { signature?: string } | undefined;
@@ -158,6 +164,22 @@ function toMessage(
     summary: `remote id ${transmitter} ${transport} ${rssi} dBm: ${kinds.join(' ')}`,
     eventAt: step.at,
   };
+}
+
+function describeMaterial(m: MaterialDraft): string {
+  const zone = m.zone ? ` zone ${m.zone}` : '';
+  switch (m.type) {
+    case 'weighing.ticket':
+      return `ticket ${m.ticketId} ${m.direction} ${m.plate ?? m.rfidTag} net ${m.netKg} kg on ${m.scaleId}${zone}`;
+    case 'gate.passage':
+      return `gate ${m.gateId} ${m.direction} ${m.plate ?? m.rfidTag}${m.loaded ? ' loaded' : ' empty'}${zone}`;
+    case 'dispatch.manifest':
+      return `manifest ${m.manifestId} ${m.expectedNetKg} kg ${m.materialCode} to ${m.destination}`;
+    case 'weighing.instrument':
+      return `scale ${m.scaleId} ${m.event} CAL ${m.calCounter} CFG ${m.cfgCounter}`;
+    case 'stockpile.survey':
+      return `survey ${m.stockpileId} ${m.volumeM3} m³ (${m.method})`;
+  }
 }
 
 function describeEvent(e: EventDraft): string {

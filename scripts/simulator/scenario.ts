@@ -1,4 +1,5 @@
 import type { CanonicalEventInput } from 'src/domain/events/canonical-event.schema';
+import type { MaterialRecordInput } from 'src/domain/material/material-record.schema';
 import type { RemoteIdMessageInput } from 'src/domain/remote-id/remote-id-encoder';
 import type { ScenarioClock } from './scenario-clock';
 
@@ -38,6 +39,9 @@ export type EventDraft = CanonicalEventInput extends infer E
     : never
   : never;
 
+/** A material record as a scenario writes it; the planner adds recordId and `at` (the step's time). */
+export type MaterialDraft = MaterialRecordInput extends infer R ? (R extends MaterialRecordInput ? Omit<R, 'recordId' | 'at'> : never) : never;
+
 export type ScenarioStep =
   | { at: number; gatewayId: string; event: EventDraft }
   /** One Suricata EVE record, as the IDS wrote it (its own timestamp inside). */
@@ -48,5 +52,7 @@ export type ScenarioStep =
       gatewayId: string;
       remoteId: { sensorId: string; transmitter: string; rssi: number; transport: 'ble' | 'wifi'; messages: RemoteIdMessageInput[] };
     }
+  /** One record of material movement (weighbridge, gate, dispatch, survey) on the material topic. */
+  | { at: number; gatewayId: string; material: MaterialDraft }
   /** The gateway's link dies without a goodbye (the broker publishes its last will) or comes back. */
   | { at: number; gatewayId: string; connection: 'lost' | 'restored' };

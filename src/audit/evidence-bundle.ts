@@ -313,10 +313,10 @@ function topicPrefix(topic: string): string | undefined {
 /**
  * true when the event is what its payload gives; a fault; or 'not-derivable' (Remote ID,
  * assembled from several messages; health, a tamper event OreGuard wrote from a status report
- * or from silence).
+ * or from silence; reconciliation, a discrepancy OreGuard found across material records).
  */
 function deriveEvent(event: EvidenceEvent): true | 'not-derivable' | string {
-  if (event.source === 'remoteid' || event.source === 'health') return 'not-derivable';
+  if (event.source === 'remoteid' || event.source === 'health' || event.source === 'reconciliation') return 'not-derivable';
   const prefix = topicPrefix(event.topic);
   if (prefix === undefined) return `topic ${JSON.stringify(event.topic)} is not a gateway topic`;
   const cyber = event['cyber'] as { network?: 'ot' | 'it' } | undefined;

@@ -6,6 +6,7 @@ import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
 import type { PartitionSpan } from 'src/domain/retention/partition-window';
 import type { RetentionDays } from 'src/domain/retention/retention-plan';
 import { defaultPostureProfiles, parsePostureProfiles, type PostureProfiles } from 'src/domain/posture/posture-profile';
+import { DEFAULT_RECONCILIATION_SETTINGS, type ReconciliationSettings } from 'src/domain/material/reconciliation-settings';
 import { EnvSchema, type Env } from './env.schema';
 
 /** The checked configuration, built once at start from the environment. */
@@ -66,6 +67,8 @@ export interface AppConfig {
     seqGaps: { graceMs: number; checkIntervalMs: number };
   };
   /** Browser origins allowed (CORS); empty: none. */
+  /** Material reconciliation (material-reconciliation.service.ts): how often, over what stretch, with which thresholds. */
+  material: { intervalMs: number; windowMs: number; severity: Severity; settings: ReconciliationSettings };
   corsOrigins: string[];
   auth: {
     jwtSecret: string;
@@ -221,6 +224,24 @@ export function loadConfig(
       checkIntervalMs: env.HEARTBEAT_CHECK_INTERVAL_MS,
       incidentSeverity: env.SENSOR_HEALTH_SEVERITY,
       seqGaps: { graceMs: env.SEQ_GAP_GRACE_MS, checkIntervalMs: env.SEQ_GAP_CHECK_INTERVAL_MS },
+    },
+    material: {
+      intervalMs: env.MATERIAL_RECONCILE_INTERVAL_MS,
+      windowMs: env.MATERIAL_RECONCILE_WINDOW_MS,
+      severity: env.MATERIAL_FINDING_SEVERITY,
+      settings: {
+        ...DEFAULT_RECONCILIATION_SETTINGS,
+        settleMs: env.MATERIAL_SETTLE_MS,
+        exitTicketWithinMs: env.MATERIAL_EXIT_TICKET_WITHIN_MS,
+        gateWithinMs: env.MATERIAL_GATE_WITHIN_MS,
+        netCoverage: env.MATERIAL_NET_COVERAGE,
+        tareMadFactor: env.MATERIAL_TARE_MAD_FACTOR,
+        tareAllowanceKg: env.MATERIAL_TARE_ALLOWANCE_KG,
+        storedTareMaxAgeDays: env.MATERIAL_STORED_TARE_MAX_AGE_DAYS,
+        transitLossAllowance: env.MATERIAL_TRANSIT_ALLOWANCE,
+        balanceCoverage: env.MATERIAL_BALANCE_COVERAGE,
+        internalScales: env.MATERIAL_INTERNAL_SCALES,
+      },
     },
     corsOrigins: env.CORS_ORIGINS ?? [],
     auth: {

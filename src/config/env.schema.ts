@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ESCALATION_LIMITS, EscalationLimitsSchema } from 'src/domain/incidents/escalation-limits';
+import { DEFAULT_RECONCILIATION_SETTINGS as MATERIAL } from 'src/domain/material/reconciliation-settings';
 
 /**
  * Every environment variable OreGuard reads, with its default and meaning.
@@ -172,6 +173,35 @@ export const EnvSchema = z.object({
   SEQ_GAP_GRACE_MS: positiveInt.default(120_000),
   /** How often the worker reports seq gaps open longer than SEQ_GAP_GRACE_MS, in ms. */
   SEQ_GAP_CHECK_INTERVAL_MS: positiveInt.default(10_000),
+  /** How often the worker reconciles material records (weighbridge, gates, dispatch, surveys) into findings, in ms. */
+  MATERIAL_RECONCILE_INTERVAL_MS: positiveInt.default(60_000),
+  /** Material records reconciled each run: those of this last stretch of time, in ms (a truck's tare history lies in it). */
+  MATERIAL_RECONCILE_WINDOW_MS: positiveInt.default(7 * 86_400_000),
+  /** A material record is judged once what it waits for (a ticket, a gate passage) could have arrived: its deadline plus this, in ms. */
+  MATERIAL_SETTLE_MS: z.coerce.number().int().min(0).default(MATERIAL.settleMs),
+  /** A loaded exit needs an outbound ticket of the vehicle completed within this time before it, in ms. */
+  MATERIAL_EXIT_TICKET_WITHIN_MS: positiveInt.default(MATERIAL.exitTicketWithinMs),
+  /** A ticket needs a gate-in of its vehicle this long before it or a gate-out this long after it (else a ghost ticket), in ms. */
+  MATERIAL_GATE_WITHIN_MS: positiveInt.default(MATERIAL.gateWithinMs),
+  /** Net vs manifest: flagged beyond this many times the net's legal error (OIML R 76, from the scale's class and e). */
+  MATERIAL_NET_COVERAGE: z.coerce.number().positive().default(MATERIAL.netCoverage),
+  /** Tare drift: flagged beyond this many scaled median absolute deviations of the truck's own tares. */
+  MATERIAL_TARE_MAD_FACTOR: z.coerce.number().positive().default(MATERIAL.tareMadFactor),
+  /** Tare drift: allowance (fuel, mud) on top of twice the tare's legal error, in kg. */
+  MATERIAL_TARE_ALLOWANCE_KG: z.coerce.number().min(0).default(MATERIAL.tareAllowanceKg),
+  /** A stored tare older than this many days has expired. */
+  MATERIAL_STORED_TARE_MAX_AGE_DAYS: z.coerce.number().positive().default(MATERIAL.storedTareMaxAgeDays),
+  /** Transit loss allowed on top of both scales' legal error, as a fraction of the despatched net (0.002 for 0.2 %). */
+  MATERIAL_TRANSIT_ALLOWANCE: z.coerce.number().min(0).max(1).default(MATERIAL.transitLossAllowance),
+  /** Period balance: flagged beyond this many times the combined uncertainty √Σu². */
+  MATERIAL_BALANCE_COVERAGE: z.coerce.number().positive().default(MATERIAL.balanceCoverage),
+  /** Scales inside the fence, comma-separated: their tickets are not checked against gate passages. */
+  MATERIAL_INTERNAL_SCALES: z
+    .string()
+    .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
+    .default([]),
+  /** Severity of the theft event each material discrepancy raises. */
+  MATERIAL_FINDING_SEVERITY: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
   /** Severity of the incident opened when a gateway or sensor goes offline or faulty. */
   SENSOR_HEALTH_SEVERITY: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
   /** How long a new socket waits for its resume request before live messages start, in ms. */

@@ -16,6 +16,8 @@ export interface Confirmation {
   topic: string;
   correlationData?: Buffer;
   eventId?: string;
+  /** A material record's id: its confirmation names the record instead of an event. */
+  recordId?: string;
 }
 
 /** A message waiting to be made durable, and what to do once it is. */
@@ -208,6 +210,18 @@ function toRejected(request: StoreRequest, reason: string): StoreRequest {
       topic: request.topic,
       siteId: request.event.siteId,
       gatewayId: request.event.gatewayId,
+      kind: 'storage',
+      reason,
+      payload: Buffer.from(request.raw),
+      receivedAt: request.receivedAt,
+    };
+  }
+  if (request.type === 'material') {
+    return {
+      type: 'rejected',
+      topic: request.topic,
+      siteId: request.siteId,
+      gatewayId: request.gatewayId,
       kind: 'storage',
       reason,
       payload: Buffer.from(request.raw),

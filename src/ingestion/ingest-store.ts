@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { prepared } from 'src/database/db';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
+import type { MaterialRecord } from 'src/domain/material/material-record.schema';
 import type { RejectionKind } from 'src/domain/events/rejection-kind';
 import type { SiteEvent } from 'src/domain/events/site-event';
 import type { AssemblyOptions, RemoteIdEventMetadata } from 'src/domain/remote-id/remote-id-assembler';
@@ -23,6 +24,19 @@ export type StoreRequest =
       signed?: boolean;
     }
   | { type: 'status'; topic: string; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
+  /** A material record (weighing, gate, dispatch, survey): kept in material_records, idempotent per (site, gateway, recordId). */
+  | {
+      type: 'material';
+      siteId: string;
+      gatewayId: string;
+      record: MaterialRecord;
+      topic: string;
+      raw: string;
+      receivedAt: Date;
+      /** Its time is older than the allowed lateness (a signed one new to OreGuard is then a replay). */
+      late: boolean;
+      signed?: boolean;
+    }
   /** A Remote ID payload: assembled with the transmitter's memory in the same transaction, zero or more events. */
   | {
       type: 'remoteid';
@@ -244,6 +258,8 @@ const INSERT_EVENTS_RETURNING_IDS = insertEventsAndGaps('id, site_id, gateway_id
 const INSERT_EVENTS_RETURNING_FOLD_ROWS = insertEventsAndGaps(foldColumns('details'));
 
 export const REPLAYED_ID_REASON = 'eventId: already seen (replay)';
+export const REPLAYED_RECORD_REASON = 'recordId: already seen with other content (replay)';
+export const REPLAYED_LATE_RECORD_REASON = 'at: older than the allowed lateness (replay)';
 export const REPLAYED_LATE_REASON = 'occurredAt: older than the allowed lateness (replay)';
 /** A signed Remote ID payload without a fix (only what the transmitter said of itself), heard too long ago. */
 export const REPLAYED_LATE_REPORT_REASON = 'receivedAt: older than the allowed lateness (replay)';
@@ -252,6 +268,7 @@ type EventRequest = Extract<StoreRequest, { type: 'event' }>;
 type RemoteIdRequest = Extract<StoreRequest, { type: 'remoteid' }>;
 type StatusRequest = Extract<StoreRequest, { type: 'status' }>;
 type RejectedRequest = Extract<StoreRequest, { type: 'rejected' }>;
+type MaterialRequest = Extract<StoreRequest, { type: 'material' }>;
 
 /** A batch whose new events the caller folds in the same transaction. */
 export interface InlineFoldStore {
@@ -295,7 +312,9 @@ export async function storeBatch(
   if (unregistered.size > 0) {
     requests = requests.map((r, index) => {
       const reason = unregistered.get(index);
-      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status') ? r : asRejected(r, reason, 'unregistered');
+      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status' && r.type !== 'material')
+        ? r
+        : asRejected(r, reason, 'unregistered');
     });
   }
 
@@ -404,6 +423,8 @@ export async function storeBatch(
       else outcomes[index] = { type: 'duplicate' };
     }
   }
+
+  await storeMaterialRecords(tx, requests, outcomes, refused);
 
   const rejected = [
     ...requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : [])),
@@ -516,13 +537,86 @@ async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreReque
   return verdicts;
 }
 
+/**
+ * The batch's material records in one INSERT, the first copy of a key winning, a key already
+ * stored left alone (a redelivery: duplicate). A signed record is checked as signed events are:
+ * its key already stored with other bytes or from another topic is a replay, the same bytes a
+ * duplicate, and one new to OreGuard older than the allowed lateness a replay.
+ */
+async function storeMaterialRecords(
+  tx: PoolClient,
+  requests: readonly StoreRequest[],
+  outcomes: StoreOutcome[],
+  refused: { index: number; r: RejectedRequest }[],
+): Promise<void> {
+  const all = requests.flatMap((r, index) => (r.type === 'material' ? [{ r, index }] : []));
+  if (all.length === 0) return;
+  const key = (r: MaterialRequest) => `${r.siteId}/${r.gatewayId}/${r.record.recordId}`;
+  const { rows: known } = await tx.query<{ key: string; raw_payload: string; topic: string }>(
+    `SELECT m.site_id || '/' || m.gateway_id || '/' || m.record_id AS key, m.raw_payload, m.topic
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS u(site_id, gateway_id, record_id)
+       JOIN material_records m ON m.site_id = u.site_id AND m.gateway_id = u.gateway_id AND m.record_id = u.record_id`,
+    [all.map(({ r }) => r.siteId), all.map(({ r }) => r.gatewayId), all.map(({ r }) => r.record.recordId)],
+  );
+  // What each key already holds: stored before, or an earlier copy in this batch.
+  const seen = new Map(known.map((row) => [row.key, { raw: row.raw_payload, topic: row.topic }]));
+  const fresh: { index: number; r: MaterialRequest }[] = [];
+  for (const { r, index } of all) {
+    const before = seen.get(key(r));
+    if (before) {
+      const replay = r.signed && (before.raw !== r.raw || before.topic !== r.topic);
+      if (replay) refused.push({ index, r: asRejected(r, REPLAYED_RECORD_REASON) });
+      else outcomes[index] = { type: 'duplicate' };
+      continue;
+    }
+    if (r.signed && r.late) {
+      refused.push({ index, r: asRejected(r, REPLAYED_LATE_RECORD_REASON) });
+      continue;
+    }
+    seen.set(key(r), { raw: r.raw, topic: r.topic });
+    fresh.push({ index, r });
+  }
+  if (fresh.length === 0) return;
+  const { rows } = await tx.query<{ id: string; key: string }>(
+    `INSERT INTO material_records (site_id, gateway_id, record_id, type, recorded_at, received_at, zone, body, topic, raw_payload)
+     SELECT u.site_id, u.gateway_id, u.record_id, u.type, u.recorded_at, u.received_at, u.zone, u.body, u.topic, u.raw_payload
+       FROM json_to_recordset($1::json)
+         AS u(site_id text, gateway_id text, record_id text, type text, recorded_at timestamptz, received_at timestamptz,
+              zone text, body jsonb, topic text, raw_payload text)
+     ON CONFLICT ON CONSTRAINT material_records_identity DO NOTHING
+     RETURNING id, site_id || '/' || gateway_id || '/' || record_id AS key`,
+    [
+      JSON.stringify(
+        fresh.map(({ r }) => ({
+          site_id: r.siteId,
+          gateway_id: r.gatewayId,
+          record_id: r.record.recordId,
+          type: r.record.type,
+          recorded_at: r.record.at,
+          received_at: r.receivedAt,
+          zone: r.record.zone ?? null,
+          body: r.record,
+          topic: r.topic,
+          raw_payload: r.raw,
+        })),
+      ),
+    ],
+  );
+  const ids = new Map(rows.map((row) => [row.key, Number(row.id)]));
+  for (const { r, index } of fresh) {
+    const id = ids.get(key(r));
+    // Not inserted: another batch (a shared subscription) committed the same key meanwhile.
+    outcomes[index] = id === undefined ? { type: 'duplicate' } : { type: 'stored', id };
+  }
+}
+
 /** The site and gateway a request to store comes from (not a rejected or ignored one). */
 function sourceOf(r: StoreRequest): { siteId: string; gatewayId: string } | undefined {
-  return r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' ? r : undefined;
+  return r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' || r.type === 'material' ? r : undefined;
 }
 
 /** A request the store refuses (a replay, an unregistered source), as the rejected message it is kept as. */
-function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest, reason: string, kind: RejectionKind = 'replay'): RejectedRequest {
+function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest | MaterialRequest, reason: string, kind: RejectionKind = 'replay'): RejectedRequest {
   const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r;
   return {
     type: 'rejected',

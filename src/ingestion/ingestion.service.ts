@@ -7,6 +7,7 @@ import { Db } from 'src/database/db';
 import { checkSignature } from 'src/domain/events/event-signature';
 import { parseGatewayMessage, type ParsedMessage } from 'src/domain/events/gateway-message';
 import { acksTopic, parseTopic, type TopicRoute } from 'src/domain/events/topic';
+import type { MaterialConfirmation } from 'src/domain/material/material-confirmation.schema';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { GatewayKeyring } from './gateway-keyring';
@@ -163,6 +164,8 @@ export class IngestionService implements OnModuleDestroy {
         return parsed.event;
       case 'remoteid':
         return parsed.report;
+      case 'material':
+        return parsed;
       case 'status':
         return undefined;
       case 'ignored': {
@@ -212,6 +215,18 @@ export class IngestionService implements OnModuleDestroy {
             allowedLatenessMs: this.config.ingest.allowedLatenessMs,
           },
         };
+      case 'material':
+        return {
+          type: 'material',
+          siteId: parsed.siteId,
+          gatewayId: parsed.gatewayId,
+          record: parsed.record,
+          topic: message.topic,
+          raw: message.payload.toString('utf8'),
+          receivedAt,
+          late: receivedAt.getTime() - parsed.record.at.getTime() > this.config.ingest.allowedLatenessMs,
+          signed,
+        };
       case 'status':
         return {
           type: 'status',
@@ -236,13 +251,15 @@ export class IngestionService implements OnModuleDestroy {
         ? parsed.event
         : parsed.type === 'remoteid'
           ? parsed.report
-          : parsed.type === 'status'
+          : parsed.type === 'status' || parsed.type === 'material'
             ? parsed
             : undefined;
     if (!route) return undefined;
+    const recordId = !parsed.ok ? parsed.recordId : parsed.type === 'material' ? parsed.record.recordId : undefined;
     return {
       topic: acksTopic(this.config.mqtt.topicPrefix, route.siteId, route.gatewayId),
       correlationData: message.properties.correlationData,
+      ...(recordId !== undefined && { recordId }),
       eventId: !parsed.ok
         ? parsed.eventId
         : parsed.type === 'event'
@@ -292,7 +309,9 @@ export class IngestionService implements OnModuleDestroy {
   }
 
   private count(request: StoreRequest, outcome: StoreOutcome): void {
-    if (outcome.type === 'stored' && request.type === 'event') {
+    if (request.type === 'material' && (outcome.type === 'stored' || outcome.type === 'duplicate')) {
+      this.metrics.materialRecords.inc({ type: request.record.type, outcome: outcome.type });
+    } else if (outcome.type === 'stored' && request.type === 'event') {
       this.metrics.eventsAccepted.inc({ source: request.event.source });
       if (request.late) this.metrics.eventsLate.inc();
       if (outcome.recovered) this.metrics.seqRecovered.inc();
@@ -339,6 +358,15 @@ export class IngestionService implements OnModuleDestroy {
 
   private confirm(confirmation: Confirmation, request: StoreRequest, outcome: StoreOutcome): void {
     if (outcome.type === 'status' || outcome.type === 'ignored') return;
+    if (confirmation.recordId !== undefined) {
+      // A material record is confirmed by its recordId, with the same statuses as an event.
+      const body: MaterialConfirmation =
+        outcome.type === 'rejected'
+          ? { status: 'rejected', recordId: confirmation.recordId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
+          : { status: outcome.type === 'stored' ? 'stored' : 'duplicate', recordId: confirmation.recordId };
+      this.publishConfirmation(confirmation, body);
+      return;
+    }
     const body: ConfirmationMessage =
       outcome.type === 'rejected'
         ? { status: 'rejected', eventId: confirmation.eventId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
@@ -346,6 +374,10 @@ export class IngestionService implements OnModuleDestroy {
           ? // Stored when it added anything, events or only what the transmitter said; duplicate when every event was known.
             { status: outcome.storedIds.length > 0 || outcome.eventIds.length === 0 ? 'stored' : 'duplicate', eventId: outcome.eventIds[0] }
           : { status: outcome.type, eventId: confirmation.eventId };
+    this.publishConfirmation(confirmation, body);
+  }
+
+  private publishConfirmation(confirmation: Confirmation, body: Record<string, unknown>): void {
     this.inbox!
       .publish(confirmation.topic, JSON.stringify(body), {
         qos: 1,

@@ -3,6 +3,8 @@ import { ConfirmationMessageSchema } from 'src/domain/events/confirmation.schema
 import { GatewayStatusSchema } from 'src/domain/events/gateway-status.schema';
 import { SuricataAlertRecordSchema } from 'src/domain/events/suricata-record';
 import { RemoteIdPayloadSchema } from 'src/domain/remote-id/remote-id-report';
+import { MaterialConfirmationSchema } from 'src/domain/material/material-confirmation.schema';
+import { MaterialRecordSchema } from 'src/domain/material/material-record.schema';
 import type { ChannelDeclaration } from 'src/platform/asyncapi';
 
 const gateway = { siteId: 'The site; the broker ACL makes it the publisher’s', gatewayId: 'The gateway publishing' };
@@ -103,6 +105,30 @@ export const MQTT_CHANNELS: ChannelDeclaration[] = [
     ],
   },
   {
+    id: 'materialRecords',
+    server: 'mqtt',
+    address: 'sites/{siteId}/gateways/{gatewayId}/material',
+    description:
+      'Material movement from weighbridge indicators, gate and plate readers, the dispatch system and surveys: weighing.ticket, weighing.instrument, ' +
+      'gate.passage, dispatch.manifest, stockpile.survey (the exact fields are in the schema). Stored like events (validated, rejected with reasons, ' +
+      'idempotent per recordId, durable before the PUBACK), then reconciled into material_discrepancy theft events.',
+    parameters: gateway,
+    action: 'receive',
+    operationId: 'receiveMaterialRecord',
+    summary: 'Store a material record and reconcile it',
+    mqtt: { qos: 1 },
+    messages: [
+      {
+        name: 'MaterialRecord',
+        title: 'Material record',
+        summary: 'One record of material movement, by its type',
+        schema: MaterialRecordSchema,
+        io: 'input',
+        example: { type: 'gate.passage', recordId: 'gp-20261205-0112', at: '2026-12-05T02:12:00+01:00', zone: 'main-gate', gateId: 'main-gate', plate: 'KZ-4471', direction: 'out', loaded: true },
+      },
+    ],
+  },
+  {
     id: 'gatewayStatus',
     server: 'mqtt',
     address: 'sites/{siteId}/gateways/{gatewayId}/status',
@@ -143,6 +169,14 @@ export const MQTT_CHANNELS: ChannelDeclaration[] = [
         schema: ConfirmationMessageSchema,
         io: 'output',
         example: { status: 'stored', eventId: '5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11' },
+      },
+      {
+        name: 'MaterialConfirmation',
+        title: 'Material record confirmation',
+        summary: 'stored, duplicate or rejected (with the reason), by recordId',
+        schema: MaterialConfirmationSchema,
+        io: 'output',
+        example: { status: 'stored', recordId: 'gp-20261205-0112' },
       },
     ],
   },

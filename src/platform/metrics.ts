@@ -8,7 +8,8 @@ import { REJECTION_KINDS, type RejectionKind } from 'src/domain/events/rejection
  * OreGuard's Prometheus metrics, in a registry of its own (served at /api/v1/metrics).
  * Every label takes its values from a fixed set, never from what a client or gateway sent
  * (README, "Metrics"): `route` and `source` the topic types and event sources, `reason` the
- * rejection kinds (REJECTION_KINDS), `subject` and `state` the health schema's enums, `kind` the
+ * rejection kinds (REJECTION_KINDS), `type` the material record types, `rule` also the
+ * material reconciliation rules (FINDING_RULES), `subject` and `state` the health schema's enums, `kind` the
  * event kinds, `state` the queue's job states, `rule` the ids of the rules loaded at start;
  * `method`, `route` and `status_class` of HTTP requests come from the methods Express knows, the
  * route patterns the code declares ("unmatched" for any other path) and 1xx…5xx.
@@ -40,6 +41,23 @@ export class Metrics {
     name: 'oreguard_events_rejected_total',
     help: `Messages kept as rejected events, by kind of failure (${REJECTION_KINDS.join(', ')})`,
     labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly materialRecords = new Counter({
+    name: 'oreguard_material_records_total',
+    help: 'Material records received and kept, by record type and outcome (stored, duplicate); rejected ones count in oreguard_events_rejected_total',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly materialFindings = new Counter({
+    name: 'oreguard_material_findings_total',
+    help: 'Material discrepancies reconciliation found and raised as theft events, by rule',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+  readonly materialReconcileRuns = new Counter({
+    name: 'oreguard_material_reconcile_runs_total',
+    help: 'Material reconciliation runs completed for every site (every worker instance runs them; a run where a site failed is logged, not counted)',
     registers: [this.registry],
   });
   readonly eventsLate = new Counter({

@@ -30,6 +30,7 @@ describe('the AsyncAPI document', () => {
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/events',
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/suricata/{sensorId}',
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/remoteid/{sensorId}',
+      'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/material',
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/status',
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/acks',
       'incident',

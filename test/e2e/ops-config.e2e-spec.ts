@@ -61,6 +61,7 @@ describe('ops/grafana and ops/prometheus', () => {
         'OreGuardHttpErrors',
         'OreGuardIngestBatchesFailing',
         'OreGuardIngestStalled',
+        'OreGuardMaterialReconciliationStalled',
         'OreGuardNoCorrelator',
       ].sort(),
     );

@@ -18,6 +18,7 @@ import {
   UpdateUserSchema,
 } from '../../src/platform/query.schemas';
 import { SiteMapSchema } from '../../src/domain/sites/site-map.schema';
+import { MaterialFindingQuerySchema, MaterialRecordQuerySchema } from '../../src/material/material.http';
 import { BacktestBodySchema } from '../../src/rules/rules.http';
 import { SilenceSpecSchema } from '../../src/domain/silences/silence';
 import {
@@ -155,6 +156,8 @@ describe('every request schema, fed hostile values', () => {
     'GET /silences/{id}/held': { method: 'GET', path: () => `/silences/${silenceId}/held`, schema: HeldQuerySchema, valid: () => ({}), part: 'query', runs: 8 },
     'GET /authorized-drones': { method: 'GET', path: () => '/authorized-drones', schema: AuthorizedDroneQuerySchema, valid: () => ({ siteId: SITE }), part: 'query', runs: 8 },
     'GET /authorized-drones/{uasId}/held': { method: 'GET', path: () => '/authorized-drones/SN-1/held', schema: DroneHeldQuerySchema, valid: () => ({ siteId: SITE }), part: 'query', runs: 8 },
+    'GET /material/records': { method: 'GET', path: () => '/material/records', schema: MaterialRecordQuerySchema, valid: () => ({ siteId: SITE, type: 'weighing.ticket' }), part: 'query', runs: 10 },
+    'GET /material/findings': { method: 'GET', path: () => '/material/findings', schema: MaterialFindingQuerySchema, valid: () => ({ siteId: SITE, rule: 'ghost-ticket' }), part: 'query', runs: 8 },
     'GET /dead-letters': { method: 'GET', path: () => '/dead-letters', schema: DeadLetterQuerySchema, valid: () => ({ siteId: SITE }), part: 'query', runs: 8 },
     'GET /sites/{id}/blind-zones': { method: 'GET', path: () => `/sites/${SITE}/blind-zones`, schema: BlindZonesQuerySchema, valid: () => ({}), part: 'query', runs: 8 },
     'POST /incidents/{id}/notes': { method: 'POST', path: () => `/incidents/${incidentId}/notes`, schema: NoteSchema, valid: () => ({ text: 'seen on CCTV' }), part: 'body', runs: 20 },

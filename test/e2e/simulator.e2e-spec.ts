@@ -54,12 +54,14 @@ describe('simulator scenarios through OreGuard', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext('simulator');
-    oreguard = await startInProcess(ctx.env());
+    // Material records are judged at once (no settle time) and reconciled every half second.
+    oreguard = await startInProcess(ctx.env({ MATERIAL_SETTLE_MS: '0', MATERIAL_RECONCILE_INTERVAL_MS: '500' }));
     await untilIngesting(ctx.topicPrefix, ctx.db);
     token = await login(oreguard.baseUrl);
     await play('night-breach-under-drone', 'sim-night');
     await play('ot-scan-then-tamper', 'sim-ot');
     await play('gateway-dies-mid-theft', 'sim-yard');
+    await play('truck-skips-scale-under-drone', 'sim-scale');
   }, 120_000);
 
   afterAll(async () => {
@@ -177,6 +179,16 @@ describe('simulator scenarios through OreGuard', () => {
     expect(health[health.length - 1].title).toMatch(/offline/);
   });
 
+  it('raises the truck that skipped the scale under the drone: one finding, one critical incident with the drone', async () => {
+    const coordinated = await waitFor(async () => (await incidentsOf('sim-scale')).find((i) => i.ruleIds[0] === 'material-discrepancy-under-drone'), {
+      timeoutMs: 45_000,
+      what: 'a material-discrepancy-under-drone incident at sim-scale',
+    });
+    expect(coordinated).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'] });
+    const findings = await materialFindingsOf(ctx, 'sim-scale');
+    expect(findings).toEqual([{ rule: 'exit-without-ticket', plate: 'CD-9902-KZ' }]);
+  });
+
   it('plays a night scenario run by day in the present: no event is late, and its rule incident opens', async () => {
     // A zone where it is about noon now: the story is told at 02:10 local, the events happen now.
     const offsetHours = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
@@ -223,3 +235,8 @@ describe('simulator scenarios through OreGuard', () => {
     expect((await api('/rejected-events?limit=10')).items).toEqual([]);
   });
 });
+
+/** The material findings kept for a site. */
+async function materialFindingsOf(ctx: TestContext, siteId: string): Promise<{ rule: string; plate: string }[]> {
+  return ctx.db.query('SELECT rule, plate FROM material_findings WHERE site_id = $1 ORDER BY key', [siteId]);
+}

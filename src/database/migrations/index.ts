@@ -21,6 +21,7 @@ import { SiteMaps1764920000000 } from './1764920000000-site-maps';
 import { TimePartitions1765000000000 } from './1765000000000-time-partitions';
 import { PartitionRetention1765000100000 } from './1765000100000-partition-retention';
 import { LegalHolds1765000200000 } from './1765000200000-legal-holds';
+import { MaterialRecords1765020000000 } from './1765020000000-material-records';
 import { SitePosture1765040000000 } from './1765040000000-site-posture';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
@@ -48,5 +49,6 @@ export const migrations = [
   TimePartitions1765000000000,
   PartitionRetention1765000100000,
   LegalHolds1765000200000,
+  MaterialRecords1765020000000,
   SitePosture1765040000000,
 ];

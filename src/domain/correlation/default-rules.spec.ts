@@ -190,3 +190,19 @@ describe('default rules for a mineral site', () => {
     });
   });
 });
+
+describe('material-discrepancy-under-drone', () => {
+  it('is critical when a drone is over the haul road 25 minutes before a truck leaves without a ticket', () => {
+    const drone = aDroneEvent({ at: '02:10', zone: 'haul-road' });
+    const skipped = aTheftEvent({ at: '02:35', zone: 'main-gate', category: 'material_discrepancy', quantityKg: 30_000, vehicleId: 'XYZ999' });
+    expect(correlate([drone, skipped], rules)).toEqual([
+      expect.objectContaining({ ruleId: 'material-discrepancy-under-drone', severity: 'critical', eventKeys: [drone.key, skipped.key].sort() }),
+    ]);
+  });
+
+  it('does not fire 31 minutes apart, nor for a material loss a gateway reported', () => {
+    const drone = aDroneEvent({ at: '02:10', zone: 'haul-road' });
+    expect(correlate([drone, aTheftEvent({ at: '02:41', zone: 'main-gate', category: 'material_discrepancy' })], rules)).toEqual([]);
+    expect(correlate([drone, aTheftEvent({ at: '02:20', zone: 'main-gate', category: 'material_loss' })], rules)).toEqual([]);
+  });
+});

@@ -33,7 +33,7 @@ describe('loading rules', () => {
     }
     // Only what a correlation uses is silent on its own (Sigma's generate: false).
     expect(rules.rules.filter((r) => r.standalone).map((r) => r.id).sort()).toEqual(
-      ['breach-in-blind-zone', 'brute-force', 'coordinated-intrusion', 'drone-loitering', 'material-loss-after-tamper', 'ot-cyber-then-theft', 'port-scan'],
+      ['breach-in-blind-zone', 'brute-force', 'coordinated-intrusion', 'drone-loitering', 'material-discrepancy-under-drone', 'material-loss-after-tamper', 'ot-cyber-then-theft', 'port-scan'],
     );
   });
 

@@ -84,7 +84,8 @@ export type CyberDetails = z.infer<typeof CyberDetailsSchema>;
 
 // ---- theft ----
 
-export const TheftCategorySchema = z.enum(['perimeter_breach', 'unauthorized_access', 'material_loss', 'vehicle', 'tamper']);
+/** `material_discrepancy` is raised by OreGuard's material reconciliation only; gateways may not send it (gateway-message.ts). */
+export const TheftCategorySchema = z.enum(['perimeter_breach', 'unauthorized_access', 'material_loss', 'material_discrepancy', 'vehicle', 'tamper']);
 export type TheftCategory = z.infer<typeof TheftCategorySchema>;
 
 export const TheftDetailsSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { aCyberPayload, aDronePayload, aTheftPayload, NOW, toBytes } from './fixtures/canonical-events';
+import { aPassage, aTicket } from '../material/fixtures/material-records';
 import { DNS_RECORD, SCAN_ALERT_PLUS_0100, STATS_RECORD } from './fixtures/suricata-records';
 import type { ParsedMessage, ParseOptions } from './gateway-message';
 import { encodeRemoteIdHex } from '../remote-id/remote-id-encoder';
@@ -382,5 +383,38 @@ describe('parseGatewayMessage: the kind of a rejection, from a closed set', () =
   it('gives every unknown field the same kind, so a flood of new names adds no metric series', () => {
     const kinds = new Set(Array.from({ length: 50 }, (_, i) => kindOf({ ...aDronePayload(), [`field${i}`]: i })));
     expect([...kinds]).toEqual(['unknown_field']);
+  });
+});
+
+describe('parseGatewayMessage: material records', () => {
+  it('refuses a material_discrepancy theft event from a gateway: only reconciliation raises those', () => {
+    expect(reasonFor(edit(aTheftPayload(), (p) => (p.theft.category = 'material_discrepancy')))).toBe(
+      `theft.category: "material_discrepancy" is raised by OreGuard's own reconciliation (a gateway publishes material records)`,
+    );
+  });
+
+  const MATERIAL = `${PREFIX}/sites/kolwezi-1/gateways/gw-scale/material`;
+
+  it('accepts a record on the material topic, its site and gateway from the topic', () => {
+    const payload = aPassage('in', new Date('2026-11-29T02:00:00Z'), { recordId: 'gate-7' });
+    const result = parse(payload, MATERIAL);
+    expect(result).toMatchObject({ ok: true, type: 'material', siteId: 'kolwezi-1', gatewayId: 'gw-scale', record: { type: 'gate.passage', recordId: 'gate-7' } });
+  });
+
+  it('rejects a bad record naming the field, with its recordId for the confirmation', () => {
+    const payload = aTicket({ recordId: 'tkt-9' }, { netKg: 1 });
+    expect(parse(payload, MATERIAL)).toMatchObject({
+      ok: false,
+      kind: 'schema',
+      reason: 'netKg: must be gross minus tare (45380 - 15020 = 30360) (got 1)',
+      recordId: 'tkt-9',
+      route: { type: 'material', siteId: 'kolwezi-1', gatewayId: 'gw-scale' },
+    });
+  });
+
+  it('rejects a weighing time more than 5 minutes in the future, naming the weighing', () => {
+    const payload = aTicket({ at: NOW });
+    payload.second.at = '2026-11-29T02:30:00Z';
+    expect(parse(payload, MATERIAL)).toMatchObject({ ok: false, kind: 'future', reason: expect.stringMatching(/^second\.at: "2026-11-29T02:30:00Z" .* in the future/) });
   });
 });

@@ -6,6 +6,8 @@ import type { GatewayStatus } from './gateway-status.schema';
 import { GatewayStatusSchema } from './gateway-status.schema';
 import { decodeJsonObject } from './json-payload';
 import { readRemoteIdReport, type RemoteIdReport } from '../remote-id/remote-id-report';
+import type { MaterialRecord } from '../material/material-record.schema';
+import { readMaterialRecord, recordTimes } from '../material/material-message';
 import type { SiteEvent } from './site-event';
 import { suricataToEvent } from './suricata-record';
 import type { TopicRoute } from './topic';
@@ -29,6 +31,8 @@ export type ParsedMessage =
   | { ok: true; type: 'status'; siteId: string; gatewayId: string; status: GatewayStatus }
   /** A Remote ID receiver's payload, decoded; assembled into drone events (none, one or more) when stored. */
   | { ok: true; type: 'remoteid'; report: RemoteIdReport }
+  /** One record of material movement (weighing, gate, dispatch, survey). */
+  | { ok: true; type: 'material'; siteId: string; gatewayId: string; record: MaterialRecord }
   | {
       ok: false;
       /** What failed, from a closed set (the metrics label). */
@@ -39,6 +43,8 @@ export type ParsedMessage =
       route?: TopicRoute;
       /** The payload's `eventId`, when it had a readable one (for the ack of a rejected event). */
       eventId?: string;
+      /** A material record's `recordId`, when it had a readable one (for the ack of a rejected record). */
+      recordId?: string;
     };
 
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,11 +97,30 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
         if (mismatch) return reject('unknown_field', mismatch, eventId);
         return reject(schemaRejectionKind(result.error), describeFirstIssue(result.error, body), eventId);
       }
+      if (result.data.kind === 'theft' && result.data.theft.category === 'material_discrepancy') {
+        return reject('schema', `theft.category: "material_discrepancy" is raised by OreGuard's own reconciliation (a gateway publishes material records)`, eventId);
+      }
       const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
       if (tooLate) return reject('future', tooLate, eventId);
       const nul = findNulCharacter(body);
       if (nul) return reject('nul', nul, eventId);
       return { ok: true, type: 'event', event: fromCanonical(route, result.data) };
+    }
+    case 'material': {
+      const result = readMaterialRecord(body);
+      const recordId = result.ok ? result.record.recordId : result.recordId;
+      const withId = (kind: RejectionKind, reason: string): ParsedMessage => ({
+        ...(reject(kind, reason) as Extract<ParsedMessage, { ok: false }>),
+        ...(recordId !== undefined && { recordId }),
+      });
+      if (!result.ok) return withId(result.kind, result.reason);
+      const tooLate = recordTimes(result.record)
+        .map(({ field, at }) => checkNotInFuture(field, valueAtPath(body, field), at, options))
+        .find(Boolean);
+      if (tooLate) return withId('future', tooLate);
+      const nul = findNulCharacter(body);
+      if (nul) return withId('nul', nul);
+      return { ok: true, type: 'material', siteId: route.siteId, gatewayId: route.gatewayId, record: result.record };
     }
     case 'suricata': {
       const sensorId = route.sensorId as string;
@@ -180,6 +205,10 @@ function nulPath(value: unknown): string[] | null {
     }
   }
   return null;
+}
+
+function valueAtPath(body: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), body);
 }
 
 function readableEventId(body: Record<string, unknown>): string | undefined {

@@ -1,7 +1,10 @@
 import type { CyberDetails, DroneDetails, Kind, Severity, TheftDetails } from './canonical-event.schema';
 
-/** `health`: a tamper event OreGuard itself writes when a gateway or sensor goes blind. */
-export type EventSource = 'canonical' | 'suricata' | 'remoteid' | 'health';
+/**
+ * `health`: a tamper event OreGuard itself writes when a gateway or sensor goes blind;
+ * `reconciliation`: a material_discrepancy theft event its material reconciliation raises.
+ */
+export type EventSource = 'canonical' | 'suricata' | 'remoteid' | 'health' | 'reconciliation';
 
 /** An accepted event, whatever its source, as the rest of OreGuard sees it. Times in UTC. */
 export interface SiteEvent {

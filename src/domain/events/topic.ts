@@ -1,7 +1,7 @@
 import { describeValue } from './describe-value';
 import { IDENTIFIER_PATTERN, isIdentifier } from './identifiers';
 
-export type TopicRouteType = 'events' | 'suricata' | 'remoteid' | 'status' | 'acks';
+export type TopicRouteType = 'events' | 'material' | 'suricata' | 'remoteid' | 'status' | 'acks';
 
 export interface TopicRoute {
   type: TopicRouteType;
@@ -13,13 +13,13 @@ export interface TopicRoute {
 
 export type TopicResult = { ok: true; route: TopicRoute } | { ok: false; reason: string };
 
-const GATEWAY_LEAVES = ['events', 'status', 'acks'] as const;
+const GATEWAY_LEAVES = ['events', 'material', 'status', 'acks'] as const;
 const SENSOR_LEAVES = ['suricata', 'remoteid'] as const;
 const MAX_TOPIC_SHOWN = 200;
 
 /**
  * Reads a topic after `${prefix}/` (contract §1):
- * `sites/{siteId}/gateways/{gatewayId}/events|status|acks` and
+ * `sites/{siteId}/gateways/{gatewayId}/events|material|status|acks` and
  * `sites/{siteId}/gateways/{gatewayId}/suricata|remoteid/{sensorId}`.
  * The broker's ACL makes the site and gateway in the topic the publisher's identity.
  */
