@@ -29,6 +29,14 @@ import { AuthorizedDronesController } from './silences/authorized-drones.control
 import { AuthorizedDronesService } from './silences/authorized-drones.service';
 import { SilencesController } from './silences/silences.controller';
 import { SilencesService } from './silences/silences.service';
+import { PartnerAuthGuard } from './sharing/partner-auth.guard';
+import { PartnersController } from './sharing/partners.controller';
+import { PartnersService } from './sharing/partners.service';
+import { SharingController } from './sharing/sharing.controller';
+import { SharingPublisherService } from './sharing/sharing-publisher.service';
+import { SharingReleaseService } from './sharing/sharing-release.service';
+import { TaxiiController } from './sharing/taxii.controller';
+import { TaxiiService } from './sharing/taxii.service';
 
 /** The REST API and the live sockets. */
 @Module({
@@ -46,6 +54,9 @@ import { SilencesService } from './silences/silences.service';
     SiteHealthController,
     RulesController,
     DeadLettersController,
+    PartnersController,
+    SharingController,
+    TaxiiController,
   ],
   providers: [
     IncidentsService,
@@ -60,6 +71,11 @@ import { SilencesService } from './silences/silences.service';
     SiteHealthService,
     RulesService,
     DeadLettersService,
+    PartnersService,
+    PartnerAuthGuard,
+    SharingPublisherService,
+    SharingReleaseService,
+    TaxiiService,
   ],
 })
 export class ApiModule {}

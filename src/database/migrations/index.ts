@@ -18,6 +18,7 @@ import { LoginThrottle1764835000000 } from './1764835000000-login-throttle';
 import { EvidenceSigning1764900000000 } from './1764900000000-evidence-signing';
 import { RuntimeRole1764910000000 } from './1764910000000-runtime-role';
 import { SiteMaps1764920000000 } from './1764920000000-site-maps';
+import { Sharing1765030000000 } from './1765030000000-sharing';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   EvidenceSigning1764900000000,
   RuntimeRole1764910000000,
   SiteMaps1764920000000,
+  Sharing1765030000000,
 ];

@@ -1,0 +1,23 @@
+import { Controller, Get, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
+import { UuidParamSchema } from 'src/platform/query.schemas';
+import { parseRequest } from 'src/platform/zod-request';
+import { HeldQuerySchema } from './partners.http';
+import { SharingReleaseService } from './sharing-release.service';
+
+/** Leads: what waits for release, and the release (audited). */
+@Controller('sharing')
+@UseGuards(AuthGuard)
+export class SharingController {
+  constructor(private readonly release: SharingReleaseService) {}
+
+  @Get('held')
+  held(@Req() req: AuthedRequest, @Query() query: unknown) {
+    return this.release.held(req.principal, parseRequest(HeldQuerySchema, query, 'query'));
+  }
+
+  @Post('incidents/:id/release')
+  releaseIncident(@Req() req: AuthedRequest, @Param('id') id: string) {
+    return this.release.release(req.principal, parseRequest(UuidParamSchema, id, 'params'), req.ip);
+  }
+}
