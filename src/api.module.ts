@@ -29,6 +29,7 @@ import { AuthorizedDronesController } from './silences/authorized-drones.control
 import { AuthorizedDronesService } from './silences/authorized-drones.service';
 import { SilencesController } from './silences/silences.controller';
 import { SilencesService } from './silences/silences.service';
+import { MispFeedController } from './sharing/misp-feed.controller';
 import { PartnerAuthGuard } from './sharing/partner-auth.guard';
 import { PartnersController } from './sharing/partners.controller';
 import { PartnersService } from './sharing/partners.service';
@@ -57,6 +58,7 @@ import { TaxiiService } from './sharing/taxii.service';
     PartnersController,
     SharingController,
     TaxiiController,
+    MispFeedController,
   ],
   providers: [
     IncidentsService,

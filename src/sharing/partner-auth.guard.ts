@@ -19,7 +19,7 @@ export function acceptsTaxii(accept: string | undefined): boolean {
 }
 
 /**
- * The TAXII surface: only partner accounts (HTTP Basic or a partner bearer token), checked on
+ * The partner surfaces (TAXII and the MISP feed): only partner accounts (HTTP Basic or a partner bearer token), checked on
  * every request so a disabled partner stops at once; a user's token opens nothing here. Other
  * media types than TAXII 2.1 get 406; missing or wrong credentials 401 with WWW-Authenticate.
  */
@@ -30,13 +30,14 @@ export class PartnerAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<PartnerRequest>();
     const response = context.switchToHttp().getResponse<Response>();
-    if (!acceptsTaxii(request.headers.accept)) {
+    // The MISP feed (/misp/) is plain JSON and CSV; TAXII insists on its media type.
+    if (request.path.startsWith('/taxii2') && !acceptsTaxii(request.headers.accept)) {
       throw new ApplicationError('request.not-acceptable', `Accept: this server answers ${TAXII_MEDIA_TYPE} only`);
     }
     const credentials = partnerCredentials(request.headers.authorization);
     const partner = credentials ? await this.partners.authenticate(credentials) : undefined;
     if (!partner) {
-      response.setHeader('WWW-Authenticate', 'Basic realm="OreGuard TAXII", Bearer realm="OreGuard TAXII"');
+      response.setHeader('WWW-Authenticate', 'Basic realm="OreGuard sharing", Bearer realm="OreGuard sharing"');
       throw new ApplicationError('auth.unauthenticated', 'Partner credentials are required (HTTP Basic or a partner bearer token)');
     }
     request.partner = partner;

@@ -137,6 +137,30 @@ export class TaxiiService {
     return rows.length ? { first: rows[0]!.date_added, last: rows[rows.length - 1]!.date_added } : {};
   }
 
+  /**
+   * The latest version of every object the partner may see that came from an incident, projected
+   * and checked, grouped by incident (for the MISP feed: one event per incident).
+   */
+  async byIncident(partner: Partner): Promise<Map<string, SharedObject[]>> {
+    await this.publisher.publish();
+    const params: unknown[] = [];
+    const rows = await this.db.query<Row & { incident_id: string }>(
+      `SELECT s.stix_id, s.version, s.type, s.tlp, s.object, s.incident_id, ${DATE_ADDED.replace(/date_added/g, 's.date_added')} AS date_added
+         FROM shared_objects s
+        WHERE ${this.visibility(partner, params)} AND s.incident_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM shared_objects v WHERE v.stix_id = s.stix_id AND v.date_added IS NOT NULL AND v.date_added > s.date_added)
+        ORDER BY s.date_added`,
+      params,
+    );
+    const out = await this.project(partner, rows);
+    const groups = new Map<string, SharedObject[]>();
+    for (const { row, object } of out) {
+      const incidentId = (row as Row & { incident_id: string }).incident_id;
+      groups.set(incidentId, [...(groups.get(incidentId) ?? []), { object, tlp: row.tlp }]);
+    }
+    return groups;
+  }
+
   async objects(partner: Partner, query: TaxiiObjectsQuery, onlyId?: string): Promise<TaxiiPage<{ objects?: StixObject[] }>> {
     const { rows, more } = await this.page(partner, query, onlyId);
     if (onlyId && !rows.length && !query.added_after && !query.next) throw new ApplicationError('resource.not-found', `No object ${onlyId}`);

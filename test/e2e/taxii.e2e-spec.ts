@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { stixProblem } from 'src/domain/sharing/stix.schema';
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
 import { login } from '../support/live-client';
@@ -198,6 +199,29 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     // Object by id of something it may not see is a 404, as if it did not exist.
     const allied = await pageThrough(basic(partners.allied), '&match[type]=sighting', 500);
     expect((await taxii(basic(partners.narrow), `${COLLECTION}/objects/${allied[0].id}/`)).status).toBe(404);
+  });
+
+  it('serves the same content as a MISP feed: manifest.json, hashes.csv and one event per incident', async () => {
+    const get = async (authorization: string, file: string) => {
+      const res = await fetch(`${og.oreguard.baseUrl}/misp/${file}`, { headers: { authorization } });
+      return { status: res.status, text: await res.text() };
+    };
+    const manifest = await get(basic(partners.allied), 'manifest.json');
+    expect(manifest.status).toBe(200);
+    const uuids = Object.keys(JSON.parse(manifest.text));
+    expect(uuids.length).toBeGreaterThanOrEqual(2);
+    const events = await Promise.all(uuids.map(async (uuid) => JSON.parse((await get(basic(partners.allied), `${uuid}.json`)).text).Event));
+    const attacker = events.find((e) => e.Attribute.some((a: Json) => a.type === 'ip-src' && a.value === ATTACKER));
+    // Its sighting was released: the event carries the highest marking of what it holds.
+    expect(attacker.Tag).toEqual([{ name: 'tlp:amber' }]);
+    expect(events.some((e) => e.Attribute.some((a: Json) => a.value === DRONE_SERIAL))).toBe(true);
+    const hashes = await get(basic(partners.allied), 'hashes.csv');
+    expect(hashes.text).toContain(`${createHash('md5').update(ATTACKER).digest('hex')},${attacker.uuid}`);
+    for (const secret of NEVER_SHARED) expect(manifest.text + JSON.stringify(events) + hashes.text).not.toContain(secret);
+    // The narrower partner's events are GREEN; a user's token opens nothing here.
+    const narrow = JSON.parse((await get(basic(partners.narrow), 'manifest.json')).text);
+    expect(Object.values(narrow).every((e: Json) => e.Tag[0].name === 'tlp:green')).toBe(true);
+    expect((await get(`Bearer ${admin}`, 'manifest.json')).status).toBe(401);
   });
 
   it('stops a disabled partner at once', async () => {
