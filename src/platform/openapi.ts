@@ -19,6 +19,7 @@ import { CreateGatewaySchema, CreateSiteSchema } from 'src/sites/sites.http';
 import { deadLetterPaths } from 'src/correlation/dead-letters.openapi';
 import { rulePaths } from 'src/rules/rules.openapi';
 import { silencePaths } from 'src/silences/silences.openapi';
+import { sharingPaths } from 'src/sharing/sharing.openapi';
 
 /** Query parameters of an OpenAPI operation, from the zod schema that checks them. */
 function queryParameters(schema: z.ZodObject) {
@@ -584,6 +585,7 @@ export function openApiDocument() {
         },
       },
       ...silencePaths(),
+      ...sharingPaths(),
       ...rulePaths(),
       ...deadLetterPaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { 200: json('Alive') } } },

@@ -107,6 +107,8 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect((await og.rest(lead, 'GET', '/partners')).status).toBe(403);
     const bad = await og.rest(admin, 'POST', '/partners', { name: 'x-partner', projection: { types: ['incident'] } });
     expect([bad.status, bad.body.message.split(':')[0]]).toEqual([400, 'projection.types.0']);
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/partners', '/partners/{id}', '/sharing/held', '/sharing/incidents/{id}/release']));
   });
 
   it('answers discovery, the API root and the collection, with Basic or a bearer token', async () => {
