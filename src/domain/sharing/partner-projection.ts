@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SharedObject } from './shared-object';
 import { REQUIRED_PROPERTIES, StixTypeSchema, type StixObject, type StixType } from './stix.schema';
-import { TlpSchema, tlpWithin } from './tlp';
+import { TLP2_EXTENSION_ID, TlpSchema, tlpWithin } from './tlp';
 
 /** The coarsest a location may be for any partner: 10 km. */
 export const MIN_LOCATION_FLOOR_M = 10_000;
@@ -57,6 +57,11 @@ const REQUIRED_REFS: Partial<Record<StixType, readonly string[]>> = {
 export function dropWithheldRefs(object: StixObject, visible: (id: string) => boolean): StixObject | undefined {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
+    // An object defined by an extension the partner does not receive (a `uas` without its
+    // definition) means nothing to it: withheld. The OASIS TLP 2.0 extension everyone knows.
+    if (key === 'extensions' && value && typeof value === 'object') {
+      if (Object.keys(value).some((id) => id !== TLP2_EXTENSION_ID && !visible(id))) return undefined;
+    }
     const required = REQUIRED_REFS[object.type]?.includes(key) ?? false;
     if (key.endsWith('_ref') && typeof value === 'string') {
       if (visible(value)) out[key] = value;

@@ -185,6 +185,12 @@ describe('per-partner projection', () => {
     for (const indicator of ofType(narrow, 'indicator')) expect(indicator.name).toBeUndefined();
   });
 
+  it('withholds a uas observable from a partner that does not receive its extension definition', () => {
+    const objects = projectForPartner(everything(), { ...wide, types: wide.types.filter((t) => t !== 'extension-definition') });
+    expect(ofType(objects, 'uas')).toEqual([]);
+    expect(checkOutbound(objects.map((o) => o.object), { internalIds })).toEqual([]);
+  });
+
   it('passes the full export through the outbound check', () => {
     const objects = projectForPartner(everything(), wide).map((o) => o.object);
     expect(checkOutbound(objects, { internalIds })).toEqual([]);
