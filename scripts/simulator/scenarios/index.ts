@@ -4,9 +4,10 @@ import { gatewayDiesMidTheft } from './gateway-dies-mid-theft';
 import { nightBreachUnderDrone } from './night-breach-under-drone';
 import { otScanThenTamper } from './ot-scan-then-tamper';
 import { remoteIdStream } from './remote-id-stream';
+import { indicatorsForPartners } from './indicators-for-partners';
 
 /** Every scenario `npm run simulate` knows, by name. */
-export const SCENARIOS: readonly Scenario[] = [nightBreachUnderDrone, otScanThenTamper, authorizedSurveyFlight, gatewayDiesMidTheft, remoteIdStream];
+export const SCENARIOS: readonly Scenario[] = [nightBreachUnderDrone, otScanThenTamper, authorizedSurveyFlight, gatewayDiesMidTheft, remoteIdStream, indicatorsForPartners];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
