@@ -44,10 +44,14 @@ export class SharingPublisherService {
     this.rules = readSharableRules(config.rules.dir);
   }
 
+  /**
+   * Publishes what changed, unless another instance or request is publishing right now: then the
+   * reader goes on with what is committed (what that one publishes, it sees at its next poll).
+   */
   async publish(): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(${SHARING_LOCK})`);
-      await this.publishLocked(tx);
+      const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${SHARING_LOCK}) AS locked`);
+      if (rows[0]?.locked) await this.publishLocked(tx);
     });
   }
 

@@ -174,8 +174,12 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect(audit?.actor).toBe('lead-1');
 
     const fresh = await taxii(basic(partners.allied), `${COLLECTION}/objects/?added_after=${before}`);
-    const sighting = fresh.body.objects.find((o: Json) => o.type === 'sighting');
-    expect(sighting).toMatchObject({ count: 2, sighting_of_ref: expect.stringMatching(/^indicator--/) });
+    const indicators = await taxii(basic(partners.allied), `${COLLECTION}/objects/?match[type]=indicator`);
+    const attackerIndicator = indicators.body.objects.find((o: Json) => o.pattern === `[ipv4-addr:value = '${ATTACKER}']`);
+    const sighting = fresh.body.objects.find((o: Json) => o.type === 'sighting' && o.sighting_of_ref === attackerIndicator.id);
+    expect(sighting).toMatchObject({ count: 2, first_seen: expect.any(String), last_seen: expect.any(String) });
+    const observed = fresh.body.objects.find((o: Json) => o.id === sighting.observed_data_refs[0]);
+    expect(observed).toMatchObject({ type: 'observed-data', number_observed: 2 });
     expect(stixProblem(sighting)).toBeUndefined();
     for (const secret of NEVER_SHARED) expect(JSON.stringify(fresh.body)).not.toContain(secret);
 
