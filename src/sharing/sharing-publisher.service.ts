@@ -8,6 +8,7 @@ import { checkOutbound } from 'src/domain/sharing/outbound-check';
 import type { SharedObject } from 'src/domain/sharing/shared-object';
 import { needsRelease } from 'src/domain/sharing/tlp';
 import { SITE_EVENT_COLUMNS, siteEventFromRow, type SiteEventRow } from 'src/events/site-event-row';
+import { Metrics } from 'src/platform/metrics';
 import { readSharableRules } from './sharable-rules';
 
 /** One advisory lock serialises every writer of date_added (publishing and releasing). */
@@ -19,6 +20,17 @@ export const NEXT_DATE_ADDED = `greatest(clock_timestamp(), (SELECT max(date_add
 /** Incidents updated this long before the cursor are read again: a fold that committed late is not missed. */
 const REREAD_MARGIN = "interval '5 minutes'";
 const BATCH = 200;
+
+interface IncidentToShare {
+  id: string;
+  site_id: string;
+  kinds: string[];
+  rule_ids: string[];
+  zones: string[];
+  /** A correlation rule's own incident (group key `rule:…`). */
+  by_rule: boolean;
+  updated_at: Date;
+}
 
 /** A version's content, without `modified`: two versions that differ only there are the same. */
 const content = (object: Record<string, unknown>) => canonicalJson({ ...object, modified: undefined });
@@ -40,6 +52,7 @@ export class SharingPublisherService {
   constructor(
     private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     this.rules = readSharableRules(config.rules.dir);
   }
@@ -62,8 +75,8 @@ export class SharingPublisherService {
     const { rows: cursorRows } = await tx.query<{ at: Date }>('SELECT incidents_updated_at AS at FROM sharing_cursor');
     let since = cursorRows[0]?.at ?? null;
     for (;;) {
-      const { rows: incidents } = await tx.query<{ id: string; site_id: string; kinds: string[]; rule_ids: string[]; zones: string[]; updated_at: Date }>(
-        `SELECT id, site_id, kinds, rule_ids, zones, updated_at FROM incidents
+      const { rows: incidents } = await tx.query<IncidentToShare>(
+        `SELECT id, site_id, kinds, rule_ids, zones, starts_with(group_key, 'rule:') AS by_rule, updated_at FROM incidents
           WHERE kinds && ARRAY['cyber', 'drone'] AND ($1::timestamptz IS NULL OR updated_at > $1::timestamptz - ${REREAD_MARGIN})
             AND ($2::timestamptz IS NULL OR updated_at > $2)
           ORDER BY updated_at, id LIMIT ${BATCH}`,
@@ -82,17 +95,13 @@ export class SharingPublisherService {
     }
   }
 
-  private async publishIncident(
-    tx: PoolClient,
-    incident: { id: string; site_id: string; kinds: string[]; rule_ids: string[]; zones: string[] },
-    base: SharedObject[],
-  ): Promise<void> {
+  private async publishIncident(tx: PoolClient, incident: IncidentToShare, base: SharedObject[]): Promise<void> {
     const { rows } = await tx.query<SiteEventRow>(
       `SELECT ${SITE_EVENT_COLUMNS} FROM incident_events ie JOIN events e ON e.id = ie.event_id WHERE ie.incident_id = $1 ORDER BY e.occurred_at, e.id`,
       [incident.id],
     );
     const events = rows.map(siteEventFromRow);
-    const objects = incidentToStix({ id: incident.id, kinds: incident.kinds, ruleIds: incident.rule_ids }, events, {
+    const objects = incidentToStix({ id: incident.id, kinds: incident.kinds, ruleIds: incident.rule_ids, rulesOnly: incident.by_rule }, events, {
       organisation: this.config.sharing.organisation,
       rules: this.rules,
     });
@@ -106,6 +115,7 @@ export class SharingPublisherService {
     const problems = checkOutbound([...base, ...objects].map((o) => o.object), { internalIds });
     if (problems.length) {
       this.logger.error(`Withheld the objects of incident ${incident.id}: the outbound check refused them (${problems.slice(0, 3).join('; ')})`);
+      this.metrics.sharingRefused.inc({ stage: 'publish' });
       return;
     }
     for (const shared of objects) await this.store(tx, shared, incident.id);
@@ -137,5 +147,7 @@ export class SharingPublisherService {
                CASE WHEN $7 AND $8 THEN now() END, CASE WHEN $7 AND $8 THEN 'release:earlier-version' END)`,
       [object.id, version, object.type, shared.tlp, JSON.stringify(object), incidentId, visible, needsRelease(shared.tlp)],
     );
+    // Counted before commit: a rolled-back publish is counted again when it is retried (metrics are approximate here).
+    this.metrics.sharedObjects.inc({ state: visible ? 'visible' : 'held' });
   }
 }

@@ -7,6 +7,7 @@ import type { SharedObject } from 'src/domain/sharing/shared-object';
 import type { StixObject } from 'src/domain/sharing/stix.schema';
 import { TLP_LEVELS, tlpRank, type Tlp } from 'src/domain/sharing/tlp';
 import { ApplicationError } from 'src/platform/application-error';
+import { Metrics } from 'src/platform/metrics';
 import type { Partner } from './partners.service';
 import { SharingPublisherService } from './sharing-publisher.service';
 import { decodeNext, encodeNext, microseconds, STIX_MEDIA_TYPE, type TaxiiObjectsQuery } from './taxii.http';
@@ -45,6 +46,7 @@ export class TaxiiService {
     private readonly db: Db,
     private readonly publisher: SharingPublisherService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** SQL and parameters of what a partner may see at all (any version). */
@@ -127,7 +129,8 @@ export class TaxiiService {
       { internalIds: new Set(internal.map((r) => r.id)), alsoKnown: (id) => visible.has(id) },
     );
     if (problems.length) {
-      this.logger.error(`Refused a TAXII page for partner ${partner.name}: ${problems.slice(0, 3).join('; ')}`);
+      this.logger.error(`Refused a page for partner ${partner.name}: ${problems.slice(0, 3).join('; ')}`);
+      this.metrics.sharingRefused.inc({ stage: 'page' });
       throw new Error('outbound check refused the page');
     }
     return out;

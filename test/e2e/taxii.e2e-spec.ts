@@ -156,11 +156,14 @@ describe('indicators shared with partners over TAXII 2.1', () => {
   it('shows a TLP:AMBER sighting only after a lead releases it, and only to a partner cleared for AMBER', async () => {
     const [incident] = await og.ctx.db.query<{ id: string }>(
       `SELECT DISTINCT i.id FROM incidents i JOIN incident_events ie ON ie.incident_id = i.id JOIN events e ON e.id = ie.event_id
-        WHERE e.details->>'srcIp' = $1`,
+        WHERE e.details->>'srcIp' = $1 AND NOT starts_with(i.group_key, 'rule:')`,
       [ATTACKER],
     );
     const held = await og.rest(lead, 'GET', `/sharing/held?incidentId=${incident!.id}`);
     expect(held.body.items.map((i: Json) => i.type)).toEqual(expect.arrayContaining(['sighting', 'observed-data']));
+    const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
+    expect(metrics).toMatch(/^oreguard_shared_objects_total\{state="held"\} [1-9]/m);
+    expect(metrics).toMatch(/^oreguard_shared_objects_total\{state="visible"\} [1-9]/m);
     const before = (await taxii(basic(partners.allied), `${COLLECTION}/manifest/`)).body.objects.at(-1).date_added;
 
     expect((await og.rest(admin, 'GET', '/sharing/held')).status).toBe(200);

@@ -11,6 +11,11 @@ export interface SharingIncident {
   id: string;
   kinds: readonly string[];
   ruleIds: readonly string[];
+  /**
+   * A correlation rule's own incident, joining events that folding already put in incidents of
+   * their own: it shares only its Sigma rules, so an address is not sighted twice.
+   */
+  rulesOnly?: boolean;
 }
 
 /** A Sigma rule of the loaded set, as its file holds it. */
@@ -197,7 +202,7 @@ export function incidentToStix(incident: SharingIncident, events: readonly SiteE
   });
   const shared = events.filter((e) => e.kind !== 'theft');
 
-  for (const seen of seenInIncident(shared)) {
+  for (const seen of incident.rulesOnly ? [] : seenInIncident(shared)) {
     const times = seen.events.map((e) => e.occurredAt);
     const first = iso(earliest(times));
     const last = iso(latest(times));

@@ -125,6 +125,11 @@ describe('STIX 2.1 objects made from incidents', () => {
     expect(text).not.toContain('-10.7161');
   });
 
+  it('shares only the Sigma rule of a rule incident, whose events are shared by their own incidents', () => {
+    const objects = incidentToStix({ ...INCIDENT, rulesOnly: true }, cyberEvents, ctx);
+    expect(objects.map((o) => [o.object.type, o.object.pattern_type])).toEqual([['indicator', 'sigma']]);
+  });
+
   it('shares nothing of a theft incident', () => {
     const fenceCut = event({ kind: 'theft', zone: 'north-fence', theft: { category: 'material_loss', quantityKg: 1200 } });
     expect(incidentToStix({ id: INCIDENT.id, kinds: ['theft'], ruleIds: [] }, [fenceCut], ctx)).toEqual([]);
