@@ -193,6 +193,16 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect(versions.body.versions).toEqual([expect.stringMatching(/\.\d{6}Z$/)]);
     const sightings = await taxii(basic(partners.allied), `${COLLECTION}/objects/?match[type]=sighting`);
     expect(sightings.body.objects.every((o: Json) => o.type === 'sighting')).toBe(true);
+
+    // The attacker comes back: the released sighting's next version goes out without a new release.
+    await publish(scan(ATTACKER, new Date()));
+    const again = await taxii(basic(partners.allied), `${COLLECTION}/objects/${sighting.id}/`);
+    expect(again.body.objects).toEqual([expect.objectContaining({ count: 3 })]);
+    expect(again.body.objects[0].modified > sighting.modified).toBe(true);
+    const both = await taxii(basic(partners.allied), `${COLLECTION}/objects/${sighting.id}/versions/`);
+    expect(both.body.versions).toHaveLength(2);
+    const first = await taxii(basic(partners.allied), `${COLLECTION}/objects/${sighting.id}/?match[version]=first`);
+    expect(first.body.objects).toEqual([sighting]);
   });
 
   it('gives a narrower partner less: only indicators and addresses, GREEN only, narrowed properties', async () => {
