@@ -27,6 +27,3 @@ export const PartnerViewSchema = z.object({
 /** With the credentials, once: `secret` for HTTP Basic (name:secret), `token` for Bearer. */
 export const PartnerCreatedSchema = PartnerViewSchema.extend({ secret: z.string(), token: z.string() });
 
-/** GET /sharing/held: objects above TLP:GREEN waiting for a lead's release. */
-export const HeldQuerySchema = z.strictObject({ incidentId: z.uuid().optional() });
-export type HeldQuery = z.infer<typeof HeldQuerySchema>;

@@ -4,7 +4,7 @@ import type { Principal } from 'src/auth/principal';
 import { requireLead } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
 import { ApplicationError } from 'src/platform/application-error';
-import type { HeldQuery } from './partners.http';
+import type { HeldQuery } from './sharing.http';
 import { NEXT_DATE_ADDED, SHARING_LOCK, SharingPublisherService } from './sharing-publisher.service';
 
 /**

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Post, Query, Req, UseGuards } from '@nestjs/com
 import { AuthGuard, type AuthedRequest } from 'src/auth/auth.guard';
 import { UuidParamSchema } from 'src/platform/query.schemas';
 import { parseRequest } from 'src/platform/zod-request';
-import { HeldQuerySchema } from './partners.http';
+import { HeldQuerySchema } from './sharing.http';
 import { SharingReleaseService } from './sharing-release.service';
 
 /** Leads: what waits for release, and the release (audited). */

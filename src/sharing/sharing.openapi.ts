@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CreatePartnerSchema, HeldQuerySchema, UpdatePartnerSchema } from './partners.http';
+import { CreatePartnerSchema, UpdatePartnerSchema } from './partners.http';
+import { HeldQuerySchema } from './sharing.http';
 
 const bearer = [{ bearer: [] }];
 const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };

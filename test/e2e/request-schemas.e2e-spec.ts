@@ -28,7 +28,8 @@ import {
   SilenceQuerySchema,
 } from '../../src/silences/silences.http';
 import { CreateGatewaySchema, CreateSiteSchema } from '../../src/sites/sites.http';
-import { CreatePartnerSchema, HeldQuerySchema as SharingHeldQuerySchema } from '../../src/sharing/partners.http';
+import { CreatePartnerSchema } from '../../src/sharing/partners.http';
+import { HeldQuerySchema as SharingHeldQuerySchema } from '../../src/sharing/sharing.http';
 import { aDroneEvent } from '../factories/events';
 import { percentEncode, rawRequest } from '../support/hostile-request';
 import { login } from '../support/live-client';

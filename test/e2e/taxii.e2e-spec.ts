@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { stixProblem } from 'src/domain/sharing/stix.schema';
+import { PartnerCreatedSchema } from 'src/sharing/partners.http';
+import { HeldObjectsSchema, ReleaseResultSchema } from 'src/sharing/sharing.http';
+import { TaxiiEnvelopeSchema, TaxiiManifestSchema } from 'src/sharing/taxii.http';
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
@@ -53,6 +56,7 @@ describe('indicators shared with partners over TAXII 2.1', () => {
       const res = await taxii(authorization, `${COLLECTION}/objects/?limit=${limit}${query}${next ? `&next=${next}` : ''}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(TAXII);
+      TaxiiEnvelopeSchema.parse(res.body);
       if (res.body.objects) {
         expect(res.headers.get('x-taxii-date-added-first')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
         expect(res.headers.get('x-taxii-date-added-last')).toMatch(/\.\d{6}Z$/);
@@ -79,8 +83,8 @@ describe('indicators shared with partners over TAXII 2.1', () => {
       projection: { types: ['indicator', 'ipv4-addr'], properties: { indicator: ['valid_until'] }, maxTlp: 'green' },
     });
     expect([allied.status, narrow.status]).toEqual([201, 201]);
-    partners.allied = allied.body;
-    partners.narrow = narrow.body;
+    partners.allied = PartnerCreatedSchema.parse(allied.body);
+    partners.narrow = PartnerCreatedSchema.parse(narrow.body);
 
     gateway = await og.gateway(SITE, 'gw-1');
     const now = Date.now();
@@ -148,6 +152,7 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect(JSON.stringify(paged)).toContain(LATER_ATTACKER);
     // And added_after the last one seen gives nothing new.
     const last = await taxii(partner, `${COLLECTION}/manifest/`);
+    TaxiiManifestSchema.parse(last.body);
     const newest = last.body.objects.at(-1).date_added;
     expect(newest).toMatch(/\.\d{6}Z$/);
     expect((await taxii(partner, `${COLLECTION}/objects/?added_after=${newest}`)).body).toEqual({ more: false });
@@ -160,7 +165,7 @@ describe('indicators shared with partners over TAXII 2.1', () => {
       [ATTACKER],
     );
     const held = await og.rest(lead, 'GET', `/sharing/held?incidentId=${incident!.id}`);
-    expect(held.body.items.map((i: Json) => i.type)).toEqual(expect.arrayContaining(['sighting', 'observed-data']));
+    expect(HeldObjectsSchema.parse(held.body).items.map((i) => i.type)).toEqual(expect.arrayContaining(['sighting', 'observed-data']));
     const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/^oreguard_shared_objects_total\{state="held"\} [1-9]/m);
     expect(metrics).toMatch(/^oreguard_shared_objects_total\{state="visible"\} [1-9]/m);
@@ -173,6 +178,7 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect((await og.rest(opToken, 'POST', `/sharing/incidents/${incident!.id}/release`)).status).toBe(403);
     const released = await og.rest(lead, 'POST', `/sharing/incidents/${incident!.id}/release`);
     expect(released).toMatchObject({ status: 201, body: { released: held.body.items.length } });
+    ReleaseResultSchema.parse(released.body);
     const [audit] = await og.ctx.db.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE action = 'sharing.released' AND target = $1`, [incident!.id]);
     expect(audit?.actor).toBe('lead-1');
 
