@@ -13,6 +13,7 @@ const API_TAGS: ApiTag[] = [
   { name: 'sites', description: 'The registry of sites, gateways and sensors; site maps; gateway health and blind zones' },
   { name: 'posture', description: 'Site threat posture: levels set by leads, floors set by admins, acknowledged by operators' },
   { name: 'material', description: 'Material records from weighbridges, gates and dispatch, and the discrepancies reconciliation finds' },
+  { name: 'sharing', description: 'Partner accounts and the release of indicators above TLP:GREEN (the partners read /taxii2/ and /misp/)' },
   { name: 'silences', description: 'Silences and the sites’ own (authorized) drones: what is stored but raises nothing' },
   { name: 'rules', description: 'The loaded correlation rules and backtests' },
   { name: 'audit', description: 'The audit record and its hash-chain check' },

@@ -35,6 +35,15 @@ import { PostureController, PostureFloorsController } from './posture/posture.co
 import { PostureModule } from './posture/posture.module';
 import { SilencesController } from './silences/silences.controller';
 import { SilencesService } from './silences/silences.service';
+import { MispFeedController } from './sharing/misp-feed.controller';
+import { PartnerAuthGuard } from './sharing/partner-auth.guard';
+import { PartnersController } from './sharing/partners.controller';
+import { PartnersService } from './sharing/partners.service';
+import { SharingController } from './sharing/sharing.controller';
+import { SharingPublisherService } from './sharing/sharing-publisher.service';
+import { SharingReleaseService } from './sharing/sharing-release.service';
+import { TaxiiController } from './sharing/taxii.controller';
+import { TaxiiService } from './sharing/taxii.service';
 
 /** The REST controllers besides the imported modules' (auth's). Each handler carries its route contract (`@Route`). */
 const API_CONTROLLERS = [
@@ -54,6 +63,10 @@ const API_CONTROLLERS = [
   PostureController,
   PostureFloorsController,
   MaterialController,
+  PartnersController,
+  SharingController,
+  TaxiiController,
+  MispFeedController,
 ];
 
 /** The REST API and the live sockets. */
@@ -75,6 +88,11 @@ const API_CONTROLLERS = [
     RulesService,
     DeadLettersService,
     MaterialService,
+    PartnersService,
+    PartnerAuthGuard,
+    SharingPublisherService,
+    SharingReleaseService,
+    TaxiiService,
   ],
 })
 export class ApiModule {}

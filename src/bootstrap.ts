@@ -71,7 +71,8 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     // helmet's default CSP fits it: its own scripts and styles, and /live on the same origin.
     for (const handler of serveConsole()) http.use(handler);
     http.enableCors({ origin: config.corsOrigins, credentials: false, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
-    http.setGlobalPrefix('api/v1');
+    // TAXII 2.1 at /taxii2/ and the MISP feed at /misp/ (partners' own clients and paths), outside the REST API.
+    http.setGlobalPrefix('api/v1', { exclude: ['taxii2', 'taxii2/{*path}', 'misp/{*path}'] });
     http.useGlobalFilters(new HttpErrorFilter());
     http.disable('x-powered-by');
     // The API documents: OpenAPI (with its UI at /docs) and AsyncAPI, both generated from the zod schemas.

@@ -94,6 +94,15 @@ describe('simulator scenarios', () => {
     expect(alerts[0].timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
   });
 
+  it('gives partners internet attackers and a returning drone to pull, beside an internal sweep they must never see', () => {
+    const events = messagesOf(plan('indicators-for-partners').actions)
+      .filter((m) => m.message.role === 'event')
+      .map((m) => JSON.parse(m.message.payload));
+    const sources = new Set(events.filter((e) => e.kind === 'cyber').map((e) => e.cyber.srcIp));
+    expect([...sources].sort()).toEqual(['10.20.9.14', '192.0.3.44', '203.0.114.23', '2a03:2880:f003:c07::face']);
+    expect(new Set(events.filter((e) => e.kind === 'drone').map((e) => e.drone.uasId))).toEqual(new Set(['1581F5FJD228Y00C0045']));
+  });
+
   it('drops the yard gateway, then sends what it held with the times its sensors saw it', () => {
     const { actions, clock } = plan('gateway-dies-mid-theft');
     const drop = actions.find((a) => a.type === 'drop')!;

@@ -56,6 +56,8 @@ export interface AppConfig {
   /** Where the correlation rule files are read from at start. */
   /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
   rules: { dir: string; allowEmpty: boolean };
+  /** Indicator sharing with partners (TAXII 2.1, MISP feed). */
+  sharing: { organisation: string; maxPageSize: number };
   /** Live correlation (correlator.service.ts): its polling interval, wake window and lease retry. */
   correlator: { intervalMs: number; wakeWindowMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
   live: { resumeGraceMs: number };
@@ -189,6 +191,7 @@ export function loadConfig(
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
     rules: { dir: env.RULES_DIR, allowEmpty: env.RULES_ALLOW_EMPTY },
+    sharing: { organisation: env.SHARING_ORGANISATION, maxPageSize: env.TAXII_MAX_PAGE_SIZE },
     correlator: {
       intervalMs: env.CORRELATOR_INTERVAL_MS,
       wakeWindowMs: env.CORRELATOR_WAKE_WINDOW_MS,

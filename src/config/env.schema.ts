@@ -293,6 +293,10 @@ export const EnvSchema = z.object({
   OREGUARD_ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
   /** Start with no correlation rule when RULES_DIR holds none (otherwise OreGuard refuses to start). */
   RULES_ALLOW_EMPTY: bool.default(false),
+  /** The organisation's name in what it shares with partners (the STIX identity every shared object is created by). */
+  SHARING_ORGANISATION: z.string().trim().min(1).max(200).default('OreGuard'),
+  /** Most objects one TAXII page holds: a partner's `limit` above it gets this many (and `more`). */
+  TAXII_MAX_PAGE_SIZE: positiveInt.max(10_000).default(500),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   'site.forbidden': 403,
   'incident.not-found': 404,
   'resource.not-found': 404,
+  'request.not-acceptable': 406,
   'incident.invalid-transition': 409,
   'resource.conflict': 409,
   'cursor.gone': 410,

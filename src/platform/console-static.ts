@@ -12,8 +12,8 @@ export function consoleRoot(): string {
   return __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'console') : join(__dirname, '..', '..', 'console');
 }
 
-/** Paths the console must never shadow: the API, the OpenAPI UI and socket.io (/live). */
-const NOT_CONSOLE = /^\/(api|docs|socket\.io)(\/|$)/;
+/** Paths the console must never shadow: the API, the OpenAPI UI, socket.io (/live), TAXII and the MISP feed. */
+const NOT_CONSOLE = /^\/(api|docs|socket\.io|taxii2|misp)(\/|$)/;
 
 /**
  * Serves the built console as static files at `/`, with an SPA fallback: a GET for a page

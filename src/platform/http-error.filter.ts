@@ -46,6 +46,14 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
+    // TAXII clients read TAXII error objects (TAXII 2.1 §3.6.1), in the TAXII media type.
+    const path = host.switchToHttp().getRequest<{ path?: string }>().path ?? '';
+    if (path === '/taxii2' || path.startsWith('/taxii2/')) {
+      const body = { title: STATUS_CODES[statusCode] ?? 'Error', description: message, http_status: String(statusCode) };
+      response.status(statusCode).setHeader('Content-Type', 'application/taxii+json;version=2.1');
+      response.end(Buffer.from(JSON.stringify(body), 'utf8'));
+      return;
+    }
     response.status(statusCode).json({
       statusCode,
       error: STATUS_CODES[statusCode] ?? 'Error',

@@ -80,6 +80,18 @@ export class Metrics {
     help: 'Events stored after their seq was reported missing (counted in oreguard_gateway_seq_missing_total): lost after all only if never stored',
     registers: [this.registry],
   });
+  readonly sharingRefused = new Counter({
+    name: 'oreguard_sharing_refused_total',
+    help: 'Shared content the outbound check refused: an incident whose objects were withheld, or a partner page not sent',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+  readonly sharedObjects = new Counter({
+    name: 'oreguard_shared_objects_total',
+    help: 'Object versions stored for sharing, by whether they went out at once (visible) or wait for a lead (held)',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
   readonly healthChanges = new Counter({
     name: 'oreguard_health_changes_total',
     help: 'Gateway and sensor health changes, by subject type and new state',

@@ -54,6 +54,16 @@ export function route<const C extends RouteContract>(contract: C): C {
 }
 
 export const ROUTE_CONTRACT = 'oreguard:route-contract';
+const OUTSIDE_REST_API = 'oreguard:outside-rest-api';
+
+/**
+ * Marks a controller that serves a surface another specification describes, outside /api/v1
+ * (TAXII 2.1 at /taxii2/, the MISP feed at /misp/): its handlers carry no route contract and
+ * are not in the REST API's document. Say which specification in `reason`.
+ */
+export function OutsideRestApi(reason: string): ClassDecorator {
+  return SetMetadata(OUTSIDE_REST_API, reason);
+}
 
 const NEST_METHODS: Record<HttpMethod, RequestMethod> = {
   get: RequestMethod.GET,
@@ -94,6 +104,7 @@ export function Route(contract: RouteContract): MethodDecorator {
 export function collectRouteContracts(controllers: readonly Type[]): RouteContract[] {
   const contracts: RouteContract[] = [];
   for (const controller of controllers) {
+    if (Reflect.getMetadata(OUTSIDE_REST_API, controller)) continue;
     const prefix = Reflect.getMetadata(PATH_METADATA, controller) as string | undefined;
     const proto = controller.prototype as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(proto)) {

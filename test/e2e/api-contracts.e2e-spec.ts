@@ -1,4 +1,5 @@
 import { ApiModule } from '../../src/api.module';
+import { aPassage } from '../../src/domain/material/fixtures/material-records';
 import { encodeRemoteIdHex } from '../../src/domain/remote-id/remote-id-encoder';
 import { collectRouteContracts, controllersOf, successStatus, type RouteContract } from '../../src/platform/route-contract';
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
@@ -99,6 +100,16 @@ describe('the route contracts against the answers', () => {
       ],
     })).status).toBe(200);
     expect((await call(admin, 'PUT', `/sites/${SITE}/sensors/rf-mast-2/zones`, { zones: ['tailings-east'] })).status).toBe(200);
+    // Posture: a raise at the site (its history) and a region's floor (the floors listed).
+    const raise = { level: 'elevated', reason: 'Regional alert', source: { scheme: 'oreguard', value: 'elevated' }, expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
+    expect((await call(admin, 'PUT', `/sites/${SITE}/posture`, raise)).status).toBe(200);
+    const floor = { level: 'elevated', reason: 'Regional assessment', source: { scheme: 'oreguard', value: 'elevated' }, siteIds: [SITE] };
+    expect((await call(admin, 'PUT', '/posture-floors/copperbelt', floor)).status).toBe(200);
+    // A partner account, and a material record from the site's gate.
+    const partner = { name: 'allied-soc', projection: { types: ['indicator'], maxTlp: 'green' } };
+    expect((await call(admin, 'POST', '/partners', partner)).status).toBe(201);
+    await gateway.publish(aPassage('out', new Date()), 'material');
+    await waitFor(async () => (await og.ctx.db.query('SELECT 1 FROM material_records')).length > 0, { what: 'the material record stored' });
     // A dead letter: what a fold that failed every attempt leaves on its event.
     await og.ctx.db.query("UPDATE events SET fold_error = 'simulated: failed every attempt' WHERE event_id = $1", [events[3].eventId]);
   });
@@ -110,8 +121,15 @@ describe('the route contracts against the answers', () => {
   const pathOf = (c: RouteContract) =>
     c.path
       .replace('{id}', c.path.startsWith('/incidents') ? droneIncident : c.path.startsWith('/silences') ? silenceId : SITE)
-      .replace('{uasId}', AUTHORIZED_UAS);
+      .replace('{uasId}', AUTHORIZED_UAS)
+      .replace('{siteId}', SITE);
   const QUERY: Record<string, string> = { listDroneHeldEvents: `?siteId=${SITE}` };
+  /**
+   * Lists whose items need a longer scenario than this file's: a reconciliation finding (a truck
+   * that skips the scale, test/e2e/material-reconciliation) and an object held for release (an
+   * attacker's sighting, test/e2e/taxii). Their answers are still checked against the schema here.
+   */
+  const MAY_BE_EMPTY = new Set(['listMaterialFindings', 'listHeldSharedObjects']);
 
   it('documents every GET a console or tool reads', () => {
     expect(jsonGets.map((c) => c.operationId)).toEqual(
@@ -131,7 +149,7 @@ describe('the route contracts against the answers', () => {
       // A field the schema does not name is dropped in parsing: the answer must come through whole.
       expect({ operation: contract.operationId, body: parsed.data }).toEqual({ operation: contract.operationId, body: res.body });
       // Lists are checked on real items, not vacuously on empty ones.
-      if (Array.isArray((res.body as { items?: unknown[] }).items)) {
+      if (Array.isArray((res.body as { items?: unknown[] }).items) && !MAY_BE_EMPTY.has(contract.operationId)) {
         expect({ operation: contract.operationId, items: (res.body as { items: unknown[] }).items.length > 0 }).toEqual({ operation: contract.operationId, items: true });
       }
       checked.push(contract.operationId);

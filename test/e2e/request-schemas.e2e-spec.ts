@@ -29,6 +29,8 @@ import {
   SilenceQuerySchema,
 } from '../../src/silences/silences.http';
 import { CreateGatewaySchema, CreateSiteSchema } from '../../src/sites/sites.http';
+import { CreatePartnerSchema } from '../../src/sharing/partners.http';
+import { HeldQuerySchema as SharingHeldQuerySchema } from '../../src/sharing/sharing.http';
 import { aDroneEvent } from '../factories/events';
 import { percentEncode, rawRequest } from '../support/hostile-request';
 import { login } from '../support/live-client';
@@ -196,6 +198,15 @@ describe('every request schema, fed hostile values', () => {
     },
     'POST /dead-letters/retry': { method: 'POST', path: () => '/dead-letters/retry', schema: DeadLetterRetrySchema.options[0], valid: () => ({ ids: [1] }), part: 'body', runs: 8 },
     'POST /dead-letters/retry (a site)': { method: 'POST', path: () => '/dead-letters/retry', schema: DeadLetterRetrySchema.options[1], valid: () => ({ siteId: SITE }), part: 'body', runs: 8 },
+    'GET /sharing/held': { method: 'GET', path: () => '/sharing/held', schema: SharingHeldQuerySchema, valid: () => ({}), part: 'query', runs: 8 },
+    'POST /partners': {
+      method: 'POST',
+      path: () => '/partners',
+      schema: CreatePartnerSchema,
+      valid: () => ({ name: 'allied-csirt', projection: { types: ['indicator', 'ipv4-addr'], properties: { indicator: ['name'] }, maxTlp: 'green', locationFloorM: 20000 } }),
+      part: 'body',
+      runs: 10,
+    },
     'POST /users': { method: 'POST', path: () => '/users', schema: CreateUserSchema, valid: () => ({ username: 'new-1', password: 'a-long-password', role: 'lead' }), part: 'body', runs: 8 },
     'PATCH /users/{id}': { method: 'PATCH', path: () => `/users/${userId}`, schema: UpdateUserSchema, valid: () => ({ role: 'operator' }), part: 'body', runs: 8 },
     'POST /auth/login': { method: 'POST', path: () => '/auth/login', schema: LoginSchema, valid: () => ({ username: 'admin', password: 'wrong' }), part: 'body', runs: 8 },

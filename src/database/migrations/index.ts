@@ -22,6 +22,7 @@ import { TimePartitions1765000000000 } from './1765000000000-time-partitions';
 import { PartitionRetention1765000100000 } from './1765000100000-partition-retention';
 import { LegalHolds1765000200000 } from './1765000200000-legal-holds';
 import { MaterialRecords1765020000000 } from './1765020000000-material-records';
+import { Sharing1765030000000 } from './1765030000000-sharing';
 import { SitePosture1765040000000 } from './1765040000000-site-posture';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
@@ -50,5 +51,6 @@ export const migrations = [
   PartitionRetention1765000100000,
   LegalHolds1765000200000,
   MaterialRecords1765020000000,
+  Sharing1765030000000,
   SitePosture1765040000000,
 ];
