@@ -1,4 +1,6 @@
-export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine'] as const;
+export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine', 'growth'] as const;
+/** growth loads millions of events of history (long): it runs only when named in --phases. */
+export const DEFAULT_PHASES = PHASES.filter((p) => p !== 'growth');
 export type PhaseName = (typeof PHASES)[number];
 
 /** What one bench run does; `--quick` shrinks every number for a smoke run. */
@@ -22,14 +24,34 @@ export interface BenchConfig {
   fallbackSustainedRate: number;
   /** Events pushed through the correlation engine alone in the engine phase. */
   engineEvents: number;
+  /** Growth phase: events of history loaded, over how many 30-day months, at how many sites besides the bench's own. */
+  historyEvents: number;
+  historyMonths: number;
+  historyOtherSites: number;
+  /** Events per loader statement, and loader connections in parallel. */
+  historyChunkEvents: number;
+  historyWorkers: number;
+  /** Requests timed per REST query in the growth phase. */
+  restRequests: number;
   /** Targets from the issues. */
-  targets: { throughputPerSec: number; latencyP99Ms: number; latencyRate: number; rssGrowthMb: number; engineEventsPerSec: number };
+  targets: {
+    throughputPerSec: number;
+    latencyP99Ms: number;
+    latencyRate: number;
+    rssGrowthMb: number;
+    engineEventsPerSec: number;
+    /** Growth: ingest and latency over the history within this % of the empty run. */
+    growthWithinPct: number;
+    /** Growth: the lead's REST queries' p99 (the export's first byte) under this. */
+    restP99Ms: number;
+  };
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile]
                         [--events N] [--backlog N] [--latency-rate N] [--overload-rate N] [--duration S]
+                        [--history-events N] [--history-months N] [--history-sites N] [--history-workers N] [--rest-requests N]
   --quick            small numbers, for a smoke run (about a minute)
-  --phases           which phases to run, comma-separated (default: all)
+  --phases           which phases to run, comma-separated (default: all but growth, which runs only when named)
   --no-reference     skip the reference loop
   --profile          run OreGuard with --cpu-prof and summarise where its CPU went
   --events N         events offered in the throughput phase
@@ -37,14 +59,19 @@ const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] 
   --latency-rate N   events/s offered in the latency phase (default 1,000, the target's rate; at
                      any other rate the latency row gets no PASS or FAIL)
   --overload-rate N  events/s offered in the overload phase (default: 2 x measured sustained rate)
-  --duration S       seconds of the latency and overload phases`;
+  --duration S       seconds of the latency and overload phases
+  --history-events N growth: events of history loaded (default 20,000,000; 200,000 with --quick)
+  --history-months N growth: months (30 days) the history spans (default 6)
+  --history-sites N  growth: sites of history besides the bench's 20 (default 180)
+  --history-workers N growth: loader connections in parallel (default 2)
+  --rest-requests N  growth: requests timed per REST query (default 30)`;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   const args = [...argv];
   const quick = args.includes('--quick');
   const config: BenchConfig = {
     quick,
-    phases: [...PHASES],
+    phases: [...DEFAULT_PHASES],
     reference: true,
     profile: false,
     sockets: 10,
@@ -56,7 +83,21 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     overloadDurationMs: quick ? 5_000 : 20_000,
     fallbackSustainedRate: 3_500,
     engineEvents: quick ? 200_000 : 1_000_000,
-    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, latencyRate: 1_000, rssGrowthMb: 100, engineEventsPerSec: 50_000 },
+    historyEvents: quick ? 200_000 : 20_000_000,
+    historyMonths: 6,
+    historyOtherSites: 180,
+    historyChunkEvents: 100_000,
+    historyWorkers: 2,
+    restRequests: quick ? 10 : 30,
+    targets: {
+      throughputPerSec: 3_500,
+      latencyP99Ms: 100,
+      latencyRate: 1_000,
+      rssGrowthMb: 100,
+      engineEventsPerSec: 50_000,
+      growthWithinPct: 15,
+      restP99Ms: 200,
+    },
   };
   const value = (i: number) => {
     const v = args[i + 1];
@@ -100,6 +141,21 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--duration':
         config.latencyDurationMs = config.overloadDurationMs = Math.round(positive(i++) * 1000);
+        break;
+      case '--history-events':
+        config.historyEvents = Math.round(positive(i++));
+        break;
+      case '--history-months':
+        config.historyMonths = positive(i++);
+        break;
+      case '--history-sites':
+        config.historyOtherSites = Math.round(positive(i++));
+        break;
+      case '--history-workers':
+        config.historyWorkers = Math.round(positive(i++));
+        break;
+      case '--rest-requests':
+        config.restRequests = Math.round(positive(i++));
         break;
       case '--help':
       case '-h':

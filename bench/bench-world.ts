@@ -167,6 +167,11 @@ export class BenchWorld {
     }
   }
 
+  /** A fresh token for the bench's admin (after OreGuard was stopped for a long while). */
+  async relogin(): Promise<void> {
+    this.token = await this.oreguard.login(ADMIN.username, ADMIN.password);
+  }
+
   /** Connects the operator consoles to OreGuard's /live, each resuming from now. */
   async connectOreGuardPanel(): Promise<void> {
     if (this.ogPanel) {
