@@ -9,6 +9,8 @@ export interface BenchConfig {
   phases: PhaseName[];
   /** Run the reference loop beside OreGuard (throughput and latency phases). */
   reference: boolean;
+  /** Leave the bench database in place at the end (to look into a query), instead of dropping it. */
+  keepDatabase: boolean;
   /** Run OreGuard with --cpu-prof and print where its CPU went. */
   profile: boolean;
   sockets: number;
@@ -47,13 +49,14 @@ export interface BenchConfig {
   };
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile]
+const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile] [--keep-database]
                         [--events N] [--backlog N] [--latency-rate N] [--overload-rate N] [--duration S]
                         [--history-events N] [--history-months N] [--history-sites N] [--history-workers N] [--rest-requests N]
   --quick            small numbers, for a smoke run (about a minute)
   --phases           which phases to run, comma-separated (default: all but growth, which runs only when named)
   --no-reference     skip the reference loop
   --profile          run OreGuard with --cpu-prof and summarise where its CPU went
+  --keep-database    leave the bench database in place at the end (to EXPLAIN a query); drop it by hand
   --events N         events offered in the throughput phase
   --backlog N        events queued while OreGuard is stopped
   --latency-rate N   events/s offered in the latency phase (default 1,000, the target's rate; at
@@ -74,6 +77,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     phases: [...DEFAULT_PHASES],
     reference: true,
     profile: false,
+    keepDatabase: false,
     sockets: 10,
     warmupEvents: quick ? 300 : 2_000,
     throughputEvents: quick ? 5_000 : 60_000,
@@ -126,6 +130,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--profile':
         config.profile = true;
+        break;
+      case '--keep-database':
+        config.keepDatabase = true;
         break;
       case '--events':
         config.throughputEvents = Math.round(positive(i++));

@@ -82,7 +82,8 @@ export class BenchWorld {
         `${this.brokerFlow.beforeAnyAck} in flight before any PUBACK, ${this.brokerFlow.afterOneAck} after one (limit ${this.brokerFlow.receiveMaximum})`,
     );
 
-    this.cleanup.add(`drop database ${this.dbName}`, () => dropDatabase(this.dbName));
+    if (this.config.keepDatabase) this.cleanup.add(`keep database ${this.dbName}`, async () => this.log(`kept database ${this.dbName}: drop it when done`));
+    else this.cleanup.add(`drop database ${this.dbName}`, () => dropDatabase(this.dbName));
     await adminQuery(`CREATE DATABASE ${this.dbName}`);
     this.cleanup.add(`delete Redis keys ${this.redisPrefix}:*`, () => deleteRedisKeys(this.redisPrefix));
 

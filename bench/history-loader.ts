@@ -201,7 +201,7 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
                 occurred_at + interval '12 ms', occurred_at + interval '30 ms', 'canonical', false, details,
                 'sites/' || site_id || '/gateways/' || gateway_id || '/events',
                 jsonb_build_object('eventId', event_id, 'sensorId', sensor_id, 'kind', kind, 'severity', severity, 'zone', zone,
-                                   'occurredAt', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), kind, details)::text,
+                                   'occurredAt', ${iso('occurred_at')}, kind, details)::text,
                 occurred_at + interval '40 ms', NULL
            FROM h ORDER BY occurred_at
          RETURNING id, event_id, site_id, gateway_id, encode(sha256(convert_to(raw_payload, 'UTF8')), 'hex') AS sha
@@ -244,9 +244,9 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
          SELECT hi.site_id, hi.id AS incident_id, t.type, t.ord, t.at,
                 jsonb_build_object('id', i.id, 'siteId', i.site_id, 'title', i.title, 'severity', i.severity, 'status', i.status,
                                    'kinds', i.kinds, 'ruleIds', i.rule_ids, 'zones', i.zones, 'eventCount', i.event_count,
-                                   'firstSeenAt', i.first_seen_at, 'lastSeenAt', i.last_seen_at, 'openedAt', i.opened_at,
-                                   'acknowledgedAt', i.acknowledged_at, 'acknowledgedBy', i.acknowledged_by, 'assignee', i.assignee,
-                                   'resolvedAt', i.resolved_at, 'resolution', i.resolution) AS payload
+                                   'firstSeenAt', ${iso('i.first_seen_at')}, 'lastSeenAt', ${iso('i.last_seen_at')}, 'openedAt', ${iso('i.opened_at')},
+                                   'acknowledgedAt', ${iso('i.acknowledged_at')}, 'acknowledgedBy', i.acknowledged_by, 'assignee', i.assignee,
+                                   'resolvedAt', ${iso('i.resolved_at')}, 'resolution', i.resolution) AS payload
            FROM hi JOIN incidents i ON i.id = hi.id
            CROSS JOIN LATERAL (
              SELECT 'opened' AS type, 0 AS ord, hi.first_seen_at AS at
@@ -286,4 +286,9 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** A timestamp as JavaScript's toISOString writes it (what OreGuard's payloads carry). */
+function iso(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
