@@ -1,4 +1,6 @@
-export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine', 'console'] as const;
+export const PHASES = ['throughput', 'latency', 'backlog', 'overload', 'engine', 'console', 'growth'] as const;
+/** growth loads millions of events of history (long): it runs only when named in --phases. */
+export const DEFAULT_PHASES = PHASES.filter((p) => p !== 'growth');
 export type PhaseName = (typeof PHASES)[number];
 
 /** What one bench run does; `--quick` shrinks every number for a smoke run. */
@@ -7,6 +9,8 @@ export interface BenchConfig {
   phases: PhaseName[];
   /** Run the reference loop beside OreGuard (throughput and latency phases). */
   reference: boolean;
+  /** Leave the bench database in place at the end (to look into a query), instead of dropping it. */
+  keepDatabase: boolean;
   /** Run OreGuard with --cpu-prof and print where its CPU went. */
   profile: boolean;
   sockets: number;
@@ -24,31 +28,58 @@ export interface BenchConfig {
   fallbackSustainedRate: number;
   /** Events pushed through the correlation engine alone in the engine phase. */
   engineEvents: number;
+  /** Growth phase: events of history loaded, over how many 30-day months, at how many sites besides the bench's own. */
+  historyEvents: number;
+  historyMonths: number;
+  historyOtherSites: number;
+  /** Events per loader statement, and loader connections in parallel. */
+  historyChunkEvents: number;
+  historyWorkers: number;
+  /** Requests timed per REST query in the growth phase. */
+  restRequests: number;
   /** Targets from the issues. */
-  targets: { throughputPerSec: number; latencyP99Ms: number; latencyRate: number; rssGrowthMb: number; engineEventsPerSec: number };
+  targets: {
+    throughputPerSec: number;
+    latencyP99Ms: number;
+    latencyRate: number;
+    rssGrowthMb: number;
+    engineEventsPerSec: number;
+    /** Growth: ingest and latency over the history within this % of the empty run. */
+    growthWithinPct: number;
+    /** Growth: the lead's REST queries' p99 (the export's first byte) under this. */
+    restP99Ms: number;
+  };
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile]
+const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile] [--keep-database]
                         [--events N] [--backlog N] [--latency-rate N] [--overload-rate N] [--duration S]
+                        [--history-events N] [--history-months N] [--history-sites N] [--history-workers N] [--rest-requests N]
   --quick            small numbers, for a smoke run (about a minute)
-  --phases           which phases to run, comma-separated (default: all)
+  --phases           which phases to run, comma-separated (default: all but growth, which runs only when named)
   --no-reference     skip the reference loop
   --profile          run OreGuard with --cpu-prof and summarise where its CPU went
+  --keep-database    leave the bench database in place at the end (to EXPLAIN a query); drop it by hand
   --events N         events offered in the throughput phase
   --backlog N        events queued while OreGuard is stopped
   --latency-rate N   events/s offered in the latency phase (default 1,000, the target's rate; at
                      any other rate the latency row gets no PASS or FAIL)
   --overload-rate N  events/s offered in the overload phase (default: 2 x measured sustained rate)
-  --duration S       seconds of the latency, overload and console phases`;
+  --duration S       seconds of the latency, overload and console phases
+  --history-events N growth: events of history loaded (default 20,000,000; 200,000 with --quick)
+  --history-months N growth: months (30 days) the history spans (default 6)
+  --history-sites N  growth: sites of history besides the bench's 20 (default 180)
+  --history-workers N growth: loader connections in parallel (default 2)
+  --rest-requests N  growth: requests timed per REST query (default 30)`;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   const args = [...argv];
   const quick = args.includes('--quick');
   const config: BenchConfig = {
     quick,
-    phases: [...PHASES],
+    phases: [...DEFAULT_PHASES],
     reference: true,
     profile: false,
+    keepDatabase: false,
     sockets: 10,
     warmupEvents: quick ? 300 : 2_000,
     throughputEvents: quick ? 5_000 : 60_000,
@@ -59,7 +90,21 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     overloadDurationMs: quick ? 5_000 : 20_000,
     fallbackSustainedRate: 3_500,
     engineEvents: quick ? 200_000 : 1_000_000,
-    targets: { throughputPerSec: 3_500, latencyP99Ms: 100, latencyRate: 1_000, rssGrowthMb: 100, engineEventsPerSec: 50_000 },
+    historyEvents: quick ? 200_000 : 20_000_000,
+    historyMonths: 6,
+    historyOtherSites: 180,
+    historyChunkEvents: 100_000,
+    historyWorkers: 2,
+    restRequests: quick ? 10 : 30,
+    targets: {
+      throughputPerSec: 3_500,
+      latencyP99Ms: 100,
+      latencyRate: 1_000,
+      rssGrowthMb: 100,
+      engineEventsPerSec: 50_000,
+      growthWithinPct: 15,
+      restP99Ms: 200,
+    },
   };
   const value = (i: number) => {
     const v = args[i + 1];
@@ -89,6 +134,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--profile':
         config.profile = true;
         break;
+      case '--keep-database':
+        config.keepDatabase = true;
+        break;
       case '--events':
         config.throughputEvents = Math.round(positive(i++));
         break;
@@ -103,6 +151,21 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--duration':
         config.latencyDurationMs = config.overloadDurationMs = config.consoleDurationMs = Math.round(positive(i++) * 1000);
+        break;
+      case '--history-events':
+        config.historyEvents = Math.round(positive(i++));
+        break;
+      case '--history-months':
+        config.historyMonths = positive(i++);
+        break;
+      case '--history-sites':
+        config.historyOtherSites = Math.round(positive(i++));
+        break;
+      case '--history-workers':
+        config.historyWorkers = Math.round(positive(i++));
+        break;
+      case '--rest-requests':
+        config.restRequests = Math.round(positive(i++));
         break;
       case '--help':
       case '-h':

@@ -83,7 +83,8 @@ export class BenchWorld {
         `${this.brokerFlow.beforeAnyAck} in flight before any PUBACK, ${this.brokerFlow.afterOneAck} after one (limit ${this.brokerFlow.receiveMaximum})`,
     );
 
-    this.cleanup.add(`drop database ${this.dbName}`, () => dropDatabase(this.dbName));
+    if (this.config.keepDatabase) this.cleanup.add(`keep database ${this.dbName}`, async () => this.log(`kept database ${this.dbName}: drop it when done`));
+    else this.cleanup.add(`drop database ${this.dbName}`, () => dropDatabase(this.dbName));
     await adminQuery(`CREATE DATABASE ${this.dbName}`);
     this.cleanup.add(`delete Redis keys ${this.redisPrefix}:*`, () => deleteRedisKeys(this.redisPrefix));
 
@@ -107,6 +108,11 @@ export class BenchWorld {
         OREGUARD_ADMIN_USERNAME: BENCH_ADMIN.username,
         OREGUARD_ADMIN_PASSWORD: BENCH_ADMIN.password,
         LOG_LEVEL: 'warn',
+        // The growth phase's months of history must stay for its second side: no retention job.
+        RETENTION_EVENTS_DAYS: 'off',
+        RETENTION_LIVE_LOG_DAYS: 'off',
+        RETENTION_REJECTED_DAYS: 'off',
+        RETENTION_HEALTH_DAYS: 'off',
         // The load generator publishes for sites and gateways nobody registers: let them register themselves.
         INGEST_REQUIRE_REGISTERED: 'false',
         ...tuningOverrides(),
@@ -166,6 +172,11 @@ export class BenchWorld {
       this.cleanup.add('close the reference load generator', () => this.refLoad?.close());
       this.log(`reference loop ready (pid ${this.reference.process.pid}, ${this.reference.url})`);
     }
+  }
+
+  /** A fresh token for the bench's admin (after OreGuard was stopped for a long while). */
+  async relogin(): Promise<void> {
+    this.token = await this.oreguard.login(BENCH_ADMIN.username, BENCH_ADMIN.password);
   }
 
   /** Connects the operator consoles to OreGuard's /live, each resuming from now. */

@@ -1,4 +1,5 @@
 import type { BenchConfig } from './bench-config';
+import { REST_QUERIES, type GrowthRun, type RestQueryName } from './growth';
 import type { BacklogRun, ConsoleRun, LatencyRun, OverloadRun, Resources, ThroughputRun } from './phases';
 import type { Target } from './support/bench-db';
 import type { Distribution } from './support/stats';
@@ -18,6 +19,7 @@ export interface BenchResults {
   overload?: OverloadRun;
   engine?: EngineBenchResult;
   console?: ConsoleRun;
+  growth?: GrowthRun;
   correctness: { rejectedEvents?: number; liveSeqFaults: number; liveMessages: number };
   errors: { phase: string; message: string }[];
   profile?: { dir: string; summaries: unknown[] };
@@ -155,6 +157,7 @@ export function renderReport(r: BenchResults): string {
   for (const e of r.errors) rows.push([`ERROR in ${e.phase}`, e.message.slice(0, 120), '', '', 'FAIL']);
 
   const out = [table(['metric', 'OreGuard', 'reference', 'target', 'result'], rows)];
+  if (r.growth) out.push(...renderGrowth(r.growth, r.config));
 
   const res: [string, Resources | undefined][] = [
     ['throughput · OreGuard', og?.resources],
@@ -164,6 +167,10 @@ export function renderReport(r: BenchResults): string {
     ['backlog drain · OreGuard', b?.resources],
     ['overload · OreGuard', o?.resources],
     ['console · OreGuard', c?.resources],
+    ['growth throughput, empty · OreGuard', r.growth?.empty.throughput?.resources],
+    ['growth throughput, history · OreGuard', r.growth?.history.throughput?.resources],
+    ['growth latency, empty · OreGuard', r.growth?.empty.latency?.resources],
+    ['growth latency, history · OreGuard', r.growth?.history.latency?.resources],
   ];
   const resRows = res
     .filter((e): e is [string, Resources] => Boolean(e[1]))
@@ -241,6 +248,90 @@ export function renderReport(r: BenchResults): string {
     );
   }
   return out.join('\n\n');
+}
+
+const REST_LABELS: Record<RestQueryName, string> = {
+  incidentSearch: 'incident search with filters (site, severity, status, week, q)',
+  siteEventsOfDay: 'events of a site in a day (500 a page)',
+  exportMonth: 'export of a month, all sites (ndjson / csv)',
+  statsQuarter: 'stats of a quarter (all sites or one)',
+};
+
+/** The growth phase: empty database against history, side by side, then disk and steady state. */
+export function renderGrowth(g: GrowthRun, config: BenchConfig): string[] {
+  const t = config.targets;
+  const within = (empty: number | undefined, history: number | undefined, higherIsBetter: boolean): Verdict => {
+    if (empty === undefined || history === undefined) return 'FAIL';
+    const limit = higherIsBetter ? empty * (1 - t.growthWithinPct / 100) : empty * (1 + t.growthWithinPct / 100);
+    return verdict(higherIsBetter ? history >= limit : history <= limit);
+  };
+  const e = g.empty;
+  const h = g.history;
+  const rows: Row[] = [
+    [`events in the database`, fmt(e.events), fmt(h.events), '', ''],
+    [
+      `throughput, publish → incident committed (events/s)`,
+      fmt(e.throughput?.eventsPerSec),
+      fmt(h.throughput?.eventsPerSec),
+      `within ${t.growthWithinPct} %`,
+      within(e.throughput?.eventsPerSec, h.throughput?.eventsPerSec, true),
+    ],
+    [
+      `  ingest only, publish → event committed (events/s)`,
+      fmt(e.throughput?.ingestPerSec),
+      fmt(h.throughput?.ingestPerSec),
+      `within ${t.growthWithinPct} %`,
+      within(e.throughput?.ingestPerSec, h.throughput?.ingestPerSec, true),
+    ],
+    [
+      `latency publish → socket p50/p95/p99 (ms) at ${fmt(config.latencyRate)}/s`,
+      pct(e.latency?.socket),
+      pct(h.latency?.socket),
+      `p99 within ${t.growthWithinPct} %`,
+      within(e.latency?.socket?.p99, h.latency?.socket?.p99, false),
+    ],
+  ];
+  for (const name of REST_QUERIES) {
+    const a = e.rest[name];
+    const b = h.rest[name];
+    const both = (f: (x: NonNullable<typeof a>) => string) => [a ? f(a) : '', b ? f(b) : ''];
+    const p = (d: Distribution) => `${d.p50} / ${d.p99}`;
+    if (name === 'exportMonth') {
+      const [fa, fb] = both((x) => p(x.firstByte));
+      rows.push([`${REST_LABELS[name]}: first byte p50/p99 (ms)`, fa, fb, `p99 < ${t.restP99Ms} ms`, verdict(!!b && b.failures === 0 && b.firstByte.p99 < t.restP99Ms)]);
+      const [ta, tb] = both((x) => p(x.total));
+      rows.push([`  whole export p50/p99 (ms)`, ta, tb, '', '']);
+    } else {
+      const [ta, tb] = both((x) => p(x.total));
+      rows.push([`${REST_LABELS[name]} p50/p99 (ms)`, ta, tb, `p99 < ${t.restP99Ms} ms`, verdict(!!b && b.failures === 0 && b.total.p99 < t.restP99Ms)]);
+    }
+    const [ia, ib] = both((x) => `${fmt(x.meanItems)} / ${x.requests}${x.failures ? ` (${x.failures} failed)` : ''}`);
+    rows.push([`  items per answer / requests`, ia, ib, '', '']);
+  }
+  const mb = (bytes: number) => `${fmt(bytes / 1e6)} MB`;
+  rows.push(['disk per million events, all growing tables', mb(e.bytesPerMillionEvents), mb(h.bytesPerMillionEvents), '', '']);
+  const l = g.load;
+  const out = [table(['growth', 'empty', 'history', 'target', 'result'], rows)];
+  out.push(
+    `History: ${fmt(l.events)} events at ${fmt(l.sites)} sites over ${l.from.slice(0, 10)} → ${l.to.slice(0, 10)}, ` +
+      `${Object.entries(l.rows).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; loaded in ${sec(l.loadMs)} ` +
+      `(${fmt(l.eventsPerSec)} events/s, ${fmt(l.rowsPerSec)} rows/s, ${l.workers} connections), VACUUM ANALYZE ${sec(l.vacuumMs)}; ` +
+      `OreGuard ready over it in ${sec(g.restartMs)}.`,
+  );
+  const s = g.steadyState;
+  const days = s.retention;
+  const ssRows = Object.entries(s.tables).map(([name, x]) => {
+    const m = h.tables[name as keyof typeof h.tables];
+    return [name, m ? fmt(m.bytes / Math.max(1, m.rows)) : '', fmt(x.rows), `${(x.bytes / 1e9).toFixed(1)} GB`];
+  });
+  ssRows.push(['total', '', '', `${(s.totalBytes / 1e9).toFixed(1)} GB`]);
+  out.push(
+    `Steady state of one site at ${s.eventsPerSec} events/s under retention (days: events outside incidents ${days.eventsOutsideIncidents}, ` +
+      `in resolved incidents ${days.eventsInResolvedIncidents}, live log ${days.liveLog}, rejected ${days.rejected}, health ${days.health}; ` +
+      `${(s.shareOutsideIncidents * 100).toFixed(1)} % of events in no incident, as measured):\n\n` +
+      table(['table', 'bytes per row (measured)', 'rows kept', 'disk kept'], ssRows),
+  );
+  return out;
 }
 
 function table(header: string[], rows: string[][]): string {

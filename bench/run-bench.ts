@@ -3,13 +3,14 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type PhaseName } from './bench-config';
 import { BenchWorld, stamp } from './bench-world';
+import { growth } from './growth';
 import { backlog, consoleBoard, engine, latency, overload, throughput, warmUp } from './phases';
 import { profilesIn, renderProfileSummary, summarizeProfile } from './profile-summary';
 import { renderReport, type BenchResults } from './report';
 
 /**
  * `npm run bench`: OreGuard against the minimal reference loop, side by side, in one run.
- * Phases: throughput, latency, backlog, overload, engine, console (see bench/README.md). Prints one table and
+ * Phases: throughput, latency, backlog, overload, engine, console, and growth when named (see bench/README.md). Prints one table and
  * writes the results as JSON to bench/results/<timestamp>.json. Everything it starts it stops,
  * also on error and Ctrl-C.
  */
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
       }
       if (phase === lastReferencePhase && w.reference) await w.retireReference();
     }
-    results.correctness.rejectedEvents = await w.db.rejectedCount();
+    results.correctness.rejectedEvents = await w.db.rejectedCount(new Date(w.startedAt));
     const live = w.liveStream();
     results.correctness.liveSeqFaults = live.seqFaults;
     results.correctness.liveMessages = live.messages;
@@ -107,6 +108,9 @@ async function runPhase(w: BenchWorld, phase: PhaseName, results: BenchResults):
       return;
     case 'console':
       results.console = await consoleBoard(w);
+      return;
+    case 'growth':
+      results.growth = await growth(w);
       return;
   }
 }

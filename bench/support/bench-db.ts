@@ -115,8 +115,9 @@ export class BenchDb {
     return stats;
   }
 
-  async rejectedCount(): Promise<number> {
-    return Number((await this.pool.query('SELECT count(*) AS n FROM rejected_events')).rows[0].n);
+  /** Events rejected since `since` (the growth phase's history holds older rejections of its own). */
+  async rejectedCount(since: Date): Promise<number> {
+    return Number((await this.pool.query('SELECT count(*) AS n FROM rejected_events WHERE received_at >= $1', [since])).rows[0].n);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PostureLevelSchema } from 'src/domain/posture/posture-level';
 import { LegalHoldSchema } from './legal-hold.http';
 import { DroneDetectionSchema, KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.schema';
 import type { IncidentView } from './incident.repository';
@@ -31,6 +32,9 @@ export const IncidentSchema = z
     assignee: z.string().nullable().meta({ description: "The assigned user's id" }),
     resolvedAt: UtcTimeSchema.nullable(),
     resolution: ResolutionSchema.nullable(),
+    postureAtOpen: PostureLevelSchema.optional().meta({
+      description: "The site's threat posture when the incident's first event occurred (internal: never exported nor shared)",
+    }),
   })
   .meta({
     id: 'Incident',
@@ -121,6 +125,7 @@ export const INCIDENT_EXAMPLE = {
   assignee: null,
   resolvedAt: null,
   resolution: null,
+  postureAtOpen: 'normal',
 };
 
 export const INCIDENT_DETAIL_EXAMPLE = {
