@@ -148,7 +148,7 @@ export async function throughput(w: BenchWorld): Promise<Partial<Record<Target, 
   for (const [target, load] of targets(w)) {
     await settle();
     const afterId = await w.db.maxId(target);
-    let published: number | undefined;
+    let published: number | undefined = undefined;
     const done = w.db.waitDone(target, afterId, () => published, { timeoutMs: allowance(n) });
     const publish = await load.burst(n);
     published = publish.published;

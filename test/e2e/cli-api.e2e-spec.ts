@@ -88,7 +88,7 @@ describe('the CLI over the REST API', () => {
     await waitFor(async () => (await og.ctx.db.query(`SELECT 1 FROM gateway_seq_gaps WHERE gateway_id = 'gw-gaps'`)).length > 0, { what: 'the seq gap 2–4' });
     const health = await runCli(['gateways:health', 'kolwezi-1'], env);
     expect(health).toMatchObject({ code: 0, stderr: '' });
-    expect(health.stdout).toMatch(/^gw-gaps  .* last seq 5 /m);
+    expect(health.stdout).toMatch(/^gw-gaps {2}.* last seq 5 /m);
     const gaps = await runCli(['gateways:seq-gaps', 'kolwezi-1', '--json'], env);
     const mine = JSON.parse(gaps.stdout).items.find((g: any) => g.gatewayId === 'gw-gaps');
     expect([...mine.recent, ...mine.pending.ranges]).toEqual([expect.objectContaining({ fromSeq: 2, toSeq: 4 })]);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { aTheftEvent } from '../factories/events';
 import { boardItems, connection, launchChromium, openConsole, screenshot, seriousA11yViolations, whenShown } from '../support/browser';
@@ -189,14 +190,14 @@ describe('the operator console', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('incidents.csv');
-    const csv = require('node:fs').readFileSync(await download.path(), 'utf8') as string;
+    const csv = readFileSync(await download.path(), 'utf8') as string;
     expect(csv.trim().split('\n')).toHaveLength(countA.n + 1);
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     await results.getByRole('link', { name: /gate-actions/ }).click();
     const [bundle] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download evidence' }).click()]);
     expect(bundle.suggestedFilename()).toMatch(/^incident-.*-evidence\.json$/);
-    expect(JSON.parse(require('node:fs').readFileSync(await bundle.path(), 'utf8'))).toMatchObject({ incident: { title: expect.stringContaining('gate-actions') } });
+    expect(JSON.parse(readFileSync(await bundle.path(), 'utf8'))).toMatchObject({ incident: { title: expect.stringContaining('gate-actions') } });
     await page.getByRole('status').filter({ hasText: /Timeline verified: its hash chain of \d+ entries is intact/ }).waitFor({ timeout: 5000 });
   });
 

@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { migrateDatabase } from '../../src/database/migrate';
 import { randomBytes } from 'node:crypto';
 import { TEST_SERVICES } from './services';

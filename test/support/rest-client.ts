@@ -8,7 +8,6 @@ export function restClient(baseUrl: string) {
     });
     const text = await res.text();
     const json = res.headers.get('content-type')?.includes('application/json');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, body: (json && text ? JSON.parse(text) : undefined) as any, text };
   };
 }

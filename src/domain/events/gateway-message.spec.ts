@@ -188,7 +188,7 @@ describe('parseGatewayMessage: rejected input names the field and the fault', ()
     parse(hostile);
 
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(Object.prototype.hasOwnProperty('polluted')).toBe(false);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
   });
 
   it('gives the ack the readable eventId of a rejected event, and the route', () => {
