@@ -121,7 +121,10 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--quick':
         break;
       case '--phases': {
-        const names = value(i).split(',').map((s) => s.trim()).filter(Boolean);
+        const names = value(i)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
         if (unknown.length || names.length === 0) fail(`--phases: unknown ${unknown.join(', ') || '(none given)'}`);
         config.phases = PHASES.filter((p) => names.includes(p));
@@ -150,7 +153,10 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         config.overloadRate = positive(i++);
         break;
       case '--duration':
-        config.latencyDurationMs = config.overloadDurationMs = config.consoleDurationMs = Math.round(positive(i++) * 1000);
+        config.latencyDurationMs =
+          config.overloadDurationMs =
+          config.consoleDurationMs =
+            Math.round(positive(i++) * 1000);
         break;
       case '--history-events':
         config.historyEvents = Math.round(positive(i++));

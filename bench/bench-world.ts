@@ -83,7 +83,10 @@ export class BenchWorld {
         `${this.brokerFlow.beforeAnyAck} in flight before any PUBACK, ${this.brokerFlow.afterOneAck} after one (limit ${this.brokerFlow.receiveMaximum})`,
     );
 
-    if (this.config.keepDatabase) this.cleanup.add(`keep database ${this.dbName}`, async () => this.log(`kept database ${this.dbName}: drop it when done`));
+    if (this.config.keepDatabase)
+      this.cleanup.add(`keep database ${this.dbName}`, async () =>
+        this.log(`kept database ${this.dbName}: drop it when done`),
+      );
     else this.cleanup.add(`drop database ${this.dbName}`, () => dropDatabase(this.dbName));
     await adminQuery(`CREATE DATABASE ${this.dbName}`);
     this.cleanup.add(`delete Redis keys ${this.redisPrefix}:*`, () => deleteRedisKeys(this.redisPrefix));
@@ -127,12 +130,17 @@ export class BenchWorld {
     this.sampler.track('oreguard', () => this.oreguard.process.pid);
     this.sampler.track('mosquitto', () => this.broker.process.pid);
     this.sampler.track('bench', () => process.pid);
-    this.sampler.trackGroup('postgres', (cmdline) => cmdline.startsWith('postgres: ') && cmdline.includes(` ${this.dbName} `));
+    this.sampler.trackGroup(
+      'postgres',
+      (cmdline) => cmdline.startsWith('postgres: ') && cmdline.includes(` ${this.dbName} `),
+    );
     this.sampler.start(500);
     this.cleanup.add('stop the sampler', () => this.sampler.stop());
 
     await this.oreguard.start();
-    this.log(`OreGuard ready in ${this.oreguard.readyAt - this.oreguard.startedAt} ms (pid ${this.oreguard.process.pid}, ${this.oreguard.baseUrl})`);
+    this.log(
+      `OreGuard ready in ${this.oreguard.readyAt - this.oreguard.startedAt} ms (pid ${this.oreguard.process.pid}, ${this.oreguard.baseUrl})`,
+    );
     this.db = new BenchDb(this.databaseUrl);
     this.cleanup.add('close the observer pool', () => this.db.close());
     this.pgActivity = new PgActivitySampler(this.db.pool, this.dbName);
@@ -150,7 +158,8 @@ export class BenchWorld {
     this.ogLoad = await LoadGenerator.connect({ url: this.broker.url, topicPrefix: this.ogPrefix });
     this.cleanup.add('close the OreGuard load generator', () => this.ogLoad.close());
 
-    const needsReference = this.config.reference && this.config.phases.some((p) => p === 'throughput' || p === 'latency');
+    const needsReference =
+      this.config.reference && this.config.phases.some((p) => p === 'throughput' || p === 'latency');
     if (needsReference) {
       this.reference = new ReferenceUnderTest(dist, {
         REF_DATABASE_URL: this.databaseUrl,
@@ -197,7 +206,8 @@ export class BenchWorld {
       // An incident's message is news of an event when its lastSeenAt moved on; an event's first
       // alert comes from the incident folding put it in, a correlation rule's incident follows.
       subjectOf: (m: { incident: { id: string } }) => m.incident.id,
-      seriesOf: (m: { incident: { ruleIds: string[] } }) => (m.incident.ruleIds.some((r) => FOLDED_RULE_IDS.has(r)) ? 'folded' : 'correlated'),
+      seriesOf: (m: { incident: { ruleIds: string[] } }) =>
+        m.incident.ruleIds.some((r) => FOLDED_RULE_IDS.has(r)) ? 'folded' : 'correlated',
     });
     this.cleanup.add('close the OreGuard sockets', () => this.ogPanel?.close());
   }
@@ -235,7 +245,8 @@ export class BenchWorld {
     cpSync(join(dist, 'bench'), join(copy, 'bench'), { recursive: true });
     // The console the console phase opens (OreGuard serves dist/console beside dist/src).
     if (existsSync(join(dist, 'console'))) cpSync(join(dist, 'console'), join(copy, 'console'), { recursive: true });
-    else if (this.config.phases.includes('console')) throw new Error('dist/console is missing: build it first (npm run build:console)');
+    else if (this.config.phases.includes('console'))
+      throw new Error('dist/console is missing: build it first (npm run build:console)');
     return copy;
   }
 }

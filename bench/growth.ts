@@ -92,7 +92,13 @@ export async function growth(w: BenchWorld): Promise<GrowthRun> {
   const sites = [...w.ogLoad.siteIds, ...historySiteIds(w.config.historyOtherSites)];
   const history = await measureSide(w, { from: endAt.getTime() - months * 30 * DAY_MS, to: Date.now() }, sites);
   const outside = await shareOutsideIncidents(w.databaseUrl);
-  return { empty, history, load, restartMs, steadyState: steadyState(history.tables, 100, DEFAULT_RETENTION_DAYS, outside) };
+  return {
+    empty,
+    history,
+    load,
+    restartMs,
+    steadyState: steadyState(history.tables, 100, DEFAULT_RETENTION_DAYS, outside),
+  };
 }
 
 async function measureSide(w: BenchWorld, window: { from: number; to: number }, sites: string[]): Promise<GrowthSide> {
@@ -101,7 +107,9 @@ async function measureSide(w: BenchWorld, window: { from: number; to: number }, 
   const rest: GrowthSide['rest'] = {};
   const seed = { value: 19 };
   for (const name of REST_QUERIES) {
-    rest[name] = await timeQuery(w, w.config.restRequests, () => requestFor(name, window, sites, () => nextRandom(seed)));
+    rest[name] = await timeQuery(w, w.config.restRequests, () =>
+      requestFor(name, window, sites, () => nextRandom(seed)),
+    );
     const r = rest[name]!;
     w.log(
       `growth: ${name} p50/p99 ${r.total.p50}/${r.total.p99} ms, first byte ${r.firstByte.p50}/${r.firstByte.p99} ms ` +
@@ -109,13 +117,26 @@ async function measureSide(w: BenchWorld, window: { from: number; to: number }, 
     );
   }
   const tables = await tableSizes(w.databaseUrl);
-  return { events: tables.events?.rows ?? 0, throughput: tp, latency: lat, rest, tables, bytesPerMillionEvents: bytesPerMillionEvents(tables) };
+  return {
+    events: tables.events?.rows ?? 0,
+    throughput: tp,
+    latency: lat,
+    rest,
+    tables,
+    bytesPerMillionEvents: bytesPerMillionEvents(tables),
+  };
 }
 
 /** One request of a kind, its parameters drawn from the data's time window and sites. */
-export function requestFor(name: RestQueryName, window: { from: number; to: number }, sites: string[], random: () => number): string {
+export function requestFor(
+  name: RestQueryName,
+  window: { from: number; to: number },
+  sites: string[],
+  random: () => number,
+): string {
   const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
-  const at = (spanMs: number) => Math.max(window.from, window.to - spanMs - random() * Math.max(0, window.to - window.from - spanMs));
+  const at = (spanMs: number) =>
+    Math.max(window.from, window.to - spanMs - random() * Math.max(0, window.to - window.from - spanMs));
   const iso = (ms: number) => new Date(ms).toISOString();
   switch (name) {
     case 'incidentSearch': {
@@ -188,7 +209,8 @@ async function timeQuery(w: BenchWorld, requests: number, next: () => string): P
 }
 
 function countItems(path: string, body: string): number {
-  if (path.startsWith('/incidents/export')) return Math.max(0, body.split('\n').filter(Boolean).length - (path.includes('format=csv') ? 1 : 0));
+  if (path.startsWith('/incidents/export'))
+    return Math.max(0, body.split('\n').filter(Boolean).length - (path.includes('format=csv') ? 1 : 0));
   const json = JSON.parse(body) as { items?: unknown[]; total?: number };
   return json.items?.length ?? json.total ?? 0;
 }

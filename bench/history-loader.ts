@@ -68,7 +68,9 @@ export async function loadHistory(
           if (Date.now() - lastLog > 15_000) {
             lastLog = Date.now();
             const rate = Math.round((done * 1000) / (Date.now() - started));
-            log(`history: ${done.toLocaleString('en-US')} of ${options.events.toLocaleString('en-US')} events (${rate}/s)`);
+            log(
+              `history: ${done.toLocaleString('en-US')} of ${options.events.toLocaleString('en-US')} events (${rate}/s)`,
+            );
           }
         }
       } finally {
@@ -82,7 +84,16 @@ export async function loadHistory(
   const client = new Client({ connectionString: databaseUrl, application_name: 'bench-history' });
   await client.connect();
   try {
-    for (const table of ['events', 'incident_events', 'incidents', 'incident_spans', 'incident_timeline', 'live_messages', 'rejected_events', 'sensor_health_changes']) {
+    for (const table of [
+      'events',
+      'incident_events',
+      'incidents',
+      'incident_spans',
+      'incident_timeline',
+      'live_messages',
+      'rejected_events',
+      'sensor_health_changes',
+    ]) {
       await client.query(`VACUUM (ANALYZE) ${table}`);
     }
   } finally {
@@ -293,7 +304,15 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
          FROM h WHERE g % ${Math.round(1 / P.healthChangesPerEvent)} = 11`,
     );
     await client.query('COMMIT');
-    return { events, incidents, incident_events: links, incident_timeline: timeline, live_messages: live, rejected_events: rejected, sensor_health_changes: health };
+    return {
+      events,
+      incidents,
+      incident_events: links,
+      incident_timeline: timeline,
+      live_messages: live,
+      rejected_events: rejected,
+      sensor_health_changes: health,
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -1,7 +1,21 @@
-import { bytesPerMillionEvents, DEFAULT_RETENTION_DAYS, historySiteIds, planHistory, steadyState } from './history-plan';
+import {
+  bytesPerMillionEvents,
+  DEFAULT_RETENTION_DAYS,
+  historySiteIds,
+  planHistory,
+  steadyState,
+} from './history-plan';
 
 const endAt = new Date('2026-12-01T00:00:00Z');
-const base = { events: 1_000_003, months: 6, endAt, benchSites: ['mine-01', 'mine-02'], otherSites: 9, chunkEvents: 100_000, workers: 2 };
+const base = {
+  events: 1_000_003,
+  months: 6,
+  endAt,
+  benchSites: ['mine-01', 'mine-02'],
+  otherSites: 9,
+  chunkEvents: 100_000,
+  workers: 2,
+};
 
 describe('planHistory', () => {
   const chunks = planHistory(base);

@@ -60,7 +60,8 @@ export function historySiteIds(otherSites: number): string[] {
  * Chunks are listed in time order per worker, the workers' interleaved.
  */
 export function planHistory(o: HistoryOptions): HistoryChunk[] {
-  if (!(o.events > 0 && o.months > 0 && o.chunkEvents > 0 && o.workers > 0)) throw new Error('history: events, months, chunkEvents and workers must be positive');
+  if (!(o.events > 0 && o.months > 0 && o.chunkEvents > 0 && o.workers > 0))
+    throw new Error('history: events, months, chunkEvents and workers must be positive');
   const sites = [...o.benchSites, ...historySiteIds(o.otherSites)];
   const workers = Math.min(o.workers, sites.length);
   const start = o.endAt.getTime() - o.months * 30 * DAY_MS;
@@ -160,12 +161,16 @@ export function steadyState(
   const perDay = eventsPerSec * 86_400;
   const tables: SteadyState['tables'] = {};
   let totalBytes = 0;
-  for (const [table, keptBy] of Object.entries(GROWING_TABLES) as [GrowingTable, (typeof GROWING_TABLES)[GrowingTable]][]) {
+  for (const [table, keptBy] of Object.entries(GROWING_TABLES) as [
+    GrowingTable,
+    (typeof GROWING_TABLES)[GrowingTable],
+  ][]) {
     const m = measured[table];
     if (!m || m.rows === 0) continue;
     const days =
       keptBy === 'events'
-        ? shareOutsideIncidents * retention.eventsOutsideIncidents + (1 - shareOutsideIncidents) * retention.eventsInResolvedIncidents
+        ? shareOutsideIncidents * retention.eventsOutsideIncidents +
+          (1 - shareOutsideIncidents) * retention.eventsInResolvedIncidents
         : retention[keptBy];
     const rows = (m.rows / events) * perDay * days;
     const bytes = rows * (m.bytes / m.rows);

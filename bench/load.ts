@@ -74,7 +74,12 @@ export class LoadGenerator {
       const siteId = `mine-${String(s).padStart(2, '0')}`;
       for (let g = 1; g <= options.gatewaysPerSite; g++) {
         const gatewayId = `gw-${g}`;
-        this.gateways.push({ siteId, gatewayId, topic: `${options.topicPrefix}/sites/${siteId}/gateways/${gatewayId}/events`, seq: 0 });
+        this.gateways.push({
+          siteId,
+          gatewayId,
+          topic: `${options.topicPrefix}/sites/${siteId}/gateways/${gatewayId}/events`,
+          seq: 0,
+        });
       }
     }
   }
@@ -90,7 +95,12 @@ export class LoadGenerator {
     };
     const connections: Connection[] = [];
     for (let i = 0; i < full.connections; i++) {
-      const client = await mqtt.connectAsync(full.url, { protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 5000 });
+      const client = await mqtt.connectAsync(full.url, {
+        protocolVersion: 5,
+        clean: true,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+      });
       connections.push({ client, inflight: 0, waiters: [] });
     }
     return new LoadGenerator(connections, full);
@@ -143,7 +153,8 @@ export class LoadGenerator {
     if (this.failed) throw this.failed;
     const gateway = this.gateways[Math.floor(this.random() * this.gateways.length)];
     const connection = this.connections[this.next++ % this.connections.length];
-    while (connection.inflight >= this.options.window) await new Promise<void>((resolve) => connection.waiters.push(resolve));
+    while (connection.inflight >= this.options.window)
+      await new Promise<void>((resolve) => connection.waiters.push(resolve));
     gateway.seq += 1;
     const payload = JSON.stringify(this.event(gateway));
     connection.inflight += 1;
@@ -193,17 +204,27 @@ export class LoadGenerator {
           ...common,
           sensorId: detection === 'radar' ? 'radar-1' : `rf-mast-${1 + (flight % 3)}`,
           kind,
-          severity: this.pick([['low', 0.3], ['medium', 0.5], ['high', 0.2]]),
-          zone: this.pick([['tailings-east', 0.4], ['pit-2', 0.4], ['plant', 0.2]]),
+          severity: this.pick([
+            ['low', 0.3],
+            ['medium', 0.5],
+            ['high', 0.2],
+          ]),
+          zone: this.pick([
+            ['tailings-east', 0.4],
+            ['pit-2', 0.4],
+            ['plant', 0.2],
+          ]),
           drone: {
             detection,
-            ...(detection === 'remote_id' ? { uasId: `1581F5FKD22${String(site).padStart(2, '0')}${String(flight).padStart(5, '0')}` } : {}),
+            ...(detection === 'remote_id'
+              ? { uasId: `1581F5FKD22${String(site).padStart(2, '0')}${String(flight).padStart(5, '0')}` }
+              : {}),
             position: {
               lat: round(-10.72 + north / 111_320, 6),
               lon: round(25.47 + east / (111_320 * Math.cos((10.72 * Math.PI) / 180)), 6),
               altM: round(80 + noise(), 1),
             },
-            headingDeg: round((((angle * 180) / Math.PI + 90) % 360 + 360) % 360, 0),
+            headingDeg: round(((((angle * 180) / Math.PI + 90) % 360) + 360) % 360, 0),
             speedMps: DRONE_SPEED_MPS,
             ...(detection === 'remote_id' ? {} : { trackId: `trk-${flight}` }),
             confidence: round(0.5 + r() * 0.5, 2),
@@ -216,7 +237,12 @@ export class LoadGenerator {
           ...common,
           sensorId: r() < 0.7 ? 'ids-ot-1' : 'ids-it-1',
           kind,
-          severity: this.pick([['low', 0.4], ['medium', 0.4], ['high', 0.15], ['critical', 0.05]]),
+          severity: this.pick([
+            ['low', 0.4],
+            ['medium', 0.4],
+            ['high', 0.15],
+            ['critical', 0.05],
+          ]),
           cyber: {
             category,
             signature,
@@ -224,7 +250,11 @@ export class LoadGenerator {
             srcIp: `10.20.${Math.floor(r() * 8)}.${1 + Math.floor(r() * 250)}`,
             srcPort: 1024 + Math.floor(r() * 60000),
             dstIp: `10.30.1.${1 + Math.floor(r() * 40)}`,
-            dstPort: this.pick([[502, 0.5], [44818, 0.2], [443, 0.3]]),
+            dstPort: this.pick([
+              [502, 0.5],
+              [44818, 0.2],
+              [443, 0.3],
+            ]),
             protocol: 'TCP',
             network: r() < 0.7 ? 'ot' : 'it',
             asset: `plc-${1 + Math.floor(r() * 12)}`,
@@ -240,10 +270,22 @@ export class LoadGenerator {
         ]);
         return {
           ...common,
-          sensorId: this.pick([['fence-north-4', 0.5], ['cam-yard-2', 0.3], ['door-store-1', 0.2]]),
+          sensorId: this.pick([
+            ['fence-north-4', 0.5],
+            ['cam-yard-2', 0.3],
+            ['door-store-1', 0.2],
+          ]),
           kind,
-          severity: this.pick([['medium', 0.4], ['high', 0.5], ['critical', 0.1]]),
-          zone: this.pick([['north-fence', 0.5], ['ore-yard', 0.3], ['store-room', 0.2]]),
+          severity: this.pick([
+            ['medium', 0.4],
+            ['high', 0.5],
+            ['critical', 0.1],
+          ]),
+          zone: this.pick([
+            ['north-fence', 0.5],
+            ['ore-yard', 0.3],
+            ['store-room', 0.2],
+          ]),
           theft: {
             category,
             ...(category === 'material_loss' ? { material: 'cobalt hydroxide', quantityKg: round(r() * 500, 1) } : {}),
@@ -278,7 +320,6 @@ function result(published: number, firstAt: number): PublishResult {
   return { published, firstAt, lastAckAt, offeredPerSec: published / Math.max(0.001, (lastAckAt - firstAt) / 1000) };
 }
 
-
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -286,4 +327,3 @@ function yieldToLoop(): Promise<void> {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

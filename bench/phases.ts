@@ -186,7 +186,9 @@ export async function latency(w: BenchWorld): Promise<Partial<Record<Target, Lat
     const receivedBefore = panel.received;
     panel.startRecording(t0);
     const publish = await load.paced(rate, duration);
-    const { seenDoneAt } = await w.db.waitDone(target, afterId, () => publish.published, { timeoutMs: allowance(publish.published) });
+    const { seenDoneAt } = await w.db.waitDone(target, afterId, () => publish.published, {
+      timeoutMs: allowance(publish.published),
+    });
     await settle(1500); // the last messages' way from commit to the sockets
     const series = panel.stopRecording();
     const latencies = series.get(target === 'oreguard' ? 'folded' : 'all') ?? [];
@@ -232,7 +234,9 @@ export async function consoleBoard(w: BenchWorld): Promise<ConsoleRun> {
     const t0 = Date.now();
     socket.startAt(t0);
     const publish = await w.ogLoad.paced(rate, duration);
-    const { seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => publish.published, { timeoutMs: allowance(publish.published) });
+    const { seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => publish.published, {
+      timeoutMs: allowance(publish.published),
+    });
     await settle(3000); // the last changes' way to the sockets and the board
     const { seen, items } = await watch.collect();
 
@@ -289,13 +293,17 @@ export async function backlog(w: BenchWorld, freshIdleMb?: number): Promise<Back
   const stopAt = Date.now();
   const shutdownExitCode = await w.oreguard.stop();
   const shutdownMs = Date.now() - stopAt;
-  w.log(`backlog: OreGuard stopped in ${shutdownMs} ms (exit ${shutdownExitCode}); queueing ${n} events in its session`);
+  w.log(
+    `backlog: OreGuard stopped in ${shutdownMs} ms (exit ${shutdownExitCode}); queueing ${n} events in its session`,
+  );
 
   const afterId = await w.db.maxId('oreguard');
   const publish = await w.ogLoad.burst(n);
   // The broker's $SYS count lags by up to its interval: wait until it shows the backlog.
   const brokerHeld = await waitBrokerHolds(w, n);
-  w.log(`backlog: ${n} events published at ${Math.round(publish.offeredPerSec)}/s; broker holds ${brokerHeld} messages`);
+  w.log(
+    `backlog: ${n} events published at ${Math.round(publish.offeredPerSec)}/s; broker holds ${brokerHeld} messages`,
+  );
 
   await w.oreguard.start();
   const rssAtReadyMb = w.sampler.rssNowMb('oreguard');
@@ -307,7 +315,8 @@ export async function backlog(w: BenchWorld, freshIdleMb?: number): Promise<Back
   const drainMs = stats.lastDoneAt - w.oreguard.startedAt;
   const res = resources(w, w.oreguard.readyAt, seenDoneAt);
   const og = res.processes.oreguard;
-  const rssMaxMb = og?.rssMaxMb !== undefined && rssAtReadyMb !== undefined ? Math.max(og.rssMaxMb, rssAtReadyMb) : og?.rssMaxMb;
+  const rssMaxMb =
+    og?.rssMaxMb !== undefined && rssAtReadyMb !== undefined ? Math.max(og.rssMaxMb, rssAtReadyMb) : og?.rssMaxMb;
   const run: BacklogRun = {
     events: n,
     publish,

@@ -47,7 +47,11 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
     const place = placeOf(frame.url, frame.functionName);
     places.set(place, (places.get(place) ?? 0) + us);
     const key = `${frame.functionName || '(anonymous)'} ${frame.url}:${frame.lineNumber + 1}`;
-    const entry = functions.get(key) ?? { fn: `${frame.functionName || '(anonymous)'}:${frame.lineNumber + 1}`, place, us: 0 };
+    const entry = functions.get(key) ?? {
+      fn: `${frame.functionName || '(anonymous)'}:${frame.lineNumber + 1}`,
+      place,
+      us: 0,
+    };
     entry.us += us;
     functions.set(key, entry);
   }
@@ -57,8 +61,14 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
     file,
     totalMs: Math.round(total / 1000),
     busyMs: Math.round(busy / 1000),
-    byPlace: [...places.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([place, us]) => ({ place, ms: Math.round(us / 1000), pct: pct(us) })),
-    byFunction: [...functions.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ fn: f.fn, place: f.place, ms: Math.round(f.us / 1000), pct: pct(f.us) })),
+    byPlace: [...places.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([place, us]) => ({ place, ms: Math.round(us / 1000), pct: pct(us) })),
+    byFunction: [...functions.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ fn: f.fn, place: f.place, ms: Math.round(f.us / 1000), pct: pct(f.us) })),
   };
 }
 
@@ -74,10 +84,15 @@ function placeOf(url: string, functionName: string): string {
 }
 
 export function renderProfileSummary(s: ProfileSummary): string {
-  const lines = [`CPU profile ${s.file}: ${(s.busyMs / 1000).toFixed(1)} s busy of ${(s.totalMs / 1000).toFixed(1)} s`, '  by place (self time):'];
-  for (const p of s.byPlace) lines.push(`    ${String(p.pct).padStart(5)} %  ${String(p.ms).padStart(7)} ms  ${p.place}`);
+  const lines = [
+    `CPU profile ${s.file}: ${(s.busyMs / 1000).toFixed(1)} s busy of ${(s.totalMs / 1000).toFixed(1)} s`,
+    '  by place (self time):',
+  ];
+  for (const p of s.byPlace)
+    lines.push(`    ${String(p.pct).padStart(5)} %  ${String(p.ms).padStart(7)} ms  ${p.place}`);
   lines.push('  by function (self time):');
-  for (const f of s.byFunction) lines.push(`    ${String(f.pct).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.fn}  [${f.place}]`);
+  for (const f of s.byFunction)
+    lines.push(`    ${String(f.pct).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.fn}  [${f.place}]`);
   return lines.join('\n');
 }
 
@@ -95,5 +110,6 @@ if (require.main === module) {
     process.stderr.write('usage: node dist/bench/profile-summary.js <file.cpuprofile | folder> [top]\n');
     process.exit(2);
   }
-  for (const file of profilesIn(path)) process.stdout.write(`${renderProfileSummary(summarizeProfile(file, Number(top) || 25))}\n\n`);
+  for (const file of profilesIn(path))
+    process.stdout.write(`${renderProfileSummary(summarizeProfile(file, Number(top) || 25))}\n\n`);
 }

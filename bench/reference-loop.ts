@@ -23,7 +23,11 @@ export const REFERENCE_TABLE = 'reference_events';
 
 async function main(): Promise<void> {
   const env = process.env;
-  const pool = new Pool({ connectionString: required('REF_DATABASE_URL'), max: Number(env.REF_POOL_SIZE ?? 10), application_name: 'bench-reference' });
+  const pool = new Pool({
+    connectionString: required('REF_DATABASE_URL'),
+    max: Number(env.REF_POOL_SIZE ?? 10),
+    application_name: 'bench-reference',
+  });
   pool.on('error', () => undefined);
   await pool.query(
     `CREATE TABLE IF NOT EXISTS ${REFERENCE_TABLE} (
@@ -43,7 +47,11 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => http.listen(Number(required('REF_PORT')), '127.0.0.1', resolve));
 
   const prefix = required('REF_TOPIC_PREFIX');
-  const client = await mqtt.connectAsync(required('REF_MQTT_URL'), { protocolVersion: 5, clean: true, reconnectPeriod: 1000 });
+  const client = await mqtt.connectAsync(required('REF_MQTT_URL'), {
+    protocolVersion: 5,
+    clean: true,
+    reconnectPeriod: 1000,
+  });
   client.on('message', (topic, payload) => {
     // `${prefix}/sites/{site}/gateways/{gw}/events`
     const parts = topic.slice(prefix.length + 1).split('/');

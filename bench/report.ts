@@ -44,7 +44,13 @@ export function renderReport(r: BenchResults): string {
       verdict(pass),
     ]);
     rows.push(['  sustained, 10 % → 90 % done (events/s)', n(og?.sustainedPerSec), n(ref?.sustainedPerSec), '', '']);
-    rows.push(['  ingest only, publish → event committed (events/s)', n(og?.ingestPerSec), n(ref?.ingestPerSec), '', '']);
+    rows.push([
+      '  ingest only, publish → event committed (events/s)',
+      n(og?.ingestPerSec),
+      n(ref?.ingestPerSec),
+      '',
+      '',
+    ]);
     rows.push(['  publishers offered (events/s)', n(og?.publish.offeredPerSec), n(ref?.publish.offeredPerSec), '', '']);
   }
   const lo = r.latency?.oreguard;
@@ -62,7 +68,13 @@ export function renderReport(r: BenchResults): string {
     ]);
     rows.push(['  publish → correlation rule incident on socket p50/p95/p99 (ms)', pct(lo?.correlated), '', '', '']);
     rows.push(['  per event publish → received by OreGuard p50/p95/p99 (ms, db)', pct(lo?.toReceived), '', '', '']);
-    rows.push(['  per event publish → its transaction began / ref INSERT p50/p95/p99 (ms, db)', pct(lo?.toStored), pct(lr?.toStored), '', '']);
+    rows.push([
+      '  per event publish → its transaction began / ref INSERT p50/p95/p99 (ms, db)',
+      pct(lo?.toStored),
+      pct(lr?.toStored),
+      '',
+      '',
+    ]);
     rows.push(['  per event publish → folded p50/p95/p99 (ms, db)', pct(lo?.toDone), '', '', '']);
     rows.push(['  offered rate achieved (events/s) / socket messages', offered(lo), offered(lr), '', '']);
   }
@@ -82,7 +94,13 @@ export function renderReport(r: BenchResults): string {
       '',
       '',
     ]);
-    rows.push(['  broker held while stopped / restart ready in', `${fmt(b.brokerHeld)} msgs / ${sec(b.startupMs)}`, '', '', '']);
+    rows.push([
+      '  broker held while stopped / restart ready in',
+      `${fmt(b.brokerHeld)} msgs / ${sec(b.startupMs)}`,
+      '',
+      '',
+      '',
+    ]);
   }
   const o = r.overload;
   if (o) {
@@ -118,7 +136,13 @@ export function renderReport(r: BenchResults): string {
       `≥ ${fmt(t.engineEventsPerSec)}`,
       verdict(e.eventsPerSec >= t.engineEventsPerSec),
     ]);
-    rows.push(['  per 100,000-event chunk: median / slowest (events/s)', `${fmt(e.chunkMedianPerSec)} / ${fmt(e.slowestChunkPerSec)}`, '', '', '']);
+    rows.push([
+      '  per 100,000-event chunk: median / slowest (events/s)',
+      `${fmt(e.chunkMedianPerSec)} / ${fmt(e.slowestChunkPerSec)}`,
+      '',
+      '',
+      '',
+    ]);
     rows.push([
       '  heap used before → highest after a chunk (MB, after a full GC)',
       `${e.heapBeforeMb} → ${e.heapMaxMb}`,
@@ -137,8 +161,20 @@ export function renderReport(r: BenchResults): string {
       '',
     ]);
     rows.push(['  the same changes publish → a /live socket beside it p50/p95/p99 (ms)', pct(c.socket), '', '', '']);
-    rows.push(["  the console's own share: board DOM − that socket, per change p50/p95/p99 (ms)", pct(c.boardAfterSocket), '', '', '']);
-    rows.push(['  incident changes drawn / sent (two in one frame draw once)', `${fmt(c.changesDrawn)} / ${fmt(c.changesSent)}`, '', '', '']);
+    rows.push([
+      "  the console's own share: board DOM − that socket, per change p50/p95/p99 (ms)",
+      pct(c.boardAfterSocket),
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      '  incident changes drawn / sent (two in one frame draw once)',
+      `${fmt(c.changesDrawn)} / ${fmt(c.changesSent)}`,
+      '',
+      '',
+      '',
+    ]);
     rows.push([
       '  incidents whose latest change the board shows at the end / all',
       `${fmt(c.latestShown)} / ${fmt(c.latestExpected)} (${fmt(c.items)} items)`,
@@ -176,7 +212,8 @@ export function renderReport(r: BenchResults): string {
     .filter((e): e is [string, Resources] => Boolean(e[1]))
     .map(([phase, x]) => {
       const p = x.processes;
-      const rss = (name: string) => (p[name]?.rssMaxMb !== undefined ? `${p[name]!.rssMeanMb}/${p[name]!.rssMaxMb}` : '');
+      const rss = (name: string) =>
+        p[name]?.rssMaxMb !== undefined ? `${p[name]!.rssMeanMb}/${p[name]!.rssMaxMb}` : '';
       return [
         phase,
         cpu(p.oreguard?.cpuPct),
@@ -192,7 +229,17 @@ export function renderReport(r: BenchResults): string {
   if (resRows.length) {
     out.push(
       table(
-        ['phase (window)', 'OreGuard CPU', 'RSS avg/max MB', 'ref CPU', 'ref RSS avg/max', 'PG backends', 'mosquitto', 'bench', 'machine busy'],
+        [
+          'phase (window)',
+          'OreGuard CPU',
+          'RSS avg/max MB',
+          'ref CPU',
+          'ref RSS avg/max',
+          'PG backends',
+          'mosquitto',
+          'bench',
+          'machine busy',
+        ],
         resRows,
       ),
     );
@@ -237,7 +284,9 @@ export function renderReport(r: BenchResults): string {
         ),
       );
     }
-    out.push('CPU is % of one core (this machine has 2); "machine busy" is % of all cores, other engineers\' work included.');
+    out.push(
+      'CPU is % of one core (this machine has 2); "machine busy" is % of all cores, other engineers\' work included.',
+    );
   }
   if (r.freshIdle?.rssMb !== undefined) out.push(`OreGuard fresh and idle: RSS ${r.freshIdle.rssMb} MB.`);
   if (r.brokerFlow && !r.brokerFlow.enforced) {
@@ -298,23 +347,43 @@ export function renderGrowth(g: GrowthRun, config: BenchConfig): string[] {
     const p = (d: Distribution) => `${d.p50} / ${d.p99}`;
     if (name === 'exportMonth') {
       const [fa, fb] = both((x) => p(x.firstByte));
-      rows.push([`${REST_LABELS[name]}: first byte p50/p99 (ms)`, fa, fb, `p99 < ${t.restP99Ms} ms`, verdict(!!b && b.failures === 0 && b.firstByte.p99 < t.restP99Ms)]);
+      rows.push([
+        `${REST_LABELS[name]}: first byte p50/p99 (ms)`,
+        fa,
+        fb,
+        `p99 < ${t.restP99Ms} ms`,
+        verdict(!!b && b.failures === 0 && b.firstByte.p99 < t.restP99Ms),
+      ]);
       const [ta, tb] = both((x) => p(x.total));
       rows.push([`  whole export p50/p99 (ms)`, ta, tb, '', '']);
     } else {
       const [ta, tb] = both((x) => p(x.total));
-      rows.push([`${REST_LABELS[name]} p50/p99 (ms)`, ta, tb, `p99 < ${t.restP99Ms} ms`, verdict(!!b && b.failures === 0 && b.total.p99 < t.restP99Ms)]);
+      rows.push([
+        `${REST_LABELS[name]} p50/p99 (ms)`,
+        ta,
+        tb,
+        `p99 < ${t.restP99Ms} ms`,
+        verdict(!!b && b.failures === 0 && b.total.p99 < t.restP99Ms),
+      ]);
     }
     const [ia, ib] = both((x) => `${fmt(x.meanItems)} / ${x.requests}${x.failures ? ` (${x.failures} failed)` : ''}`);
     rows.push([`  items per answer / requests`, ia, ib, '', '']);
   }
   const mb = (bytes: number) => `${fmt(bytes / 1e6)} MB`;
-  rows.push(['disk per million events, all growing tables', mb(e.bytesPerMillionEvents), mb(h.bytesPerMillionEvents), '', '']);
+  rows.push([
+    'disk per million events, all growing tables',
+    mb(e.bytesPerMillionEvents),
+    mb(h.bytesPerMillionEvents),
+    '',
+    '',
+  ]);
   const l = g.load;
   const out = [table(['growth', 'empty', 'history', 'target', 'result'], rows)];
   out.push(
     `History: ${fmt(l.events)} events at ${fmt(l.sites)} sites over ${l.from.slice(0, 10)} → ${l.to.slice(0, 10)}, ` +
-      `${Object.entries(l.rows).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; loaded in ${sec(l.loadMs)} ` +
+      `${Object.entries(l.rows)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}; loaded in ${sec(l.loadMs)} ` +
       `(${fmt(l.eventsPerSec)} events/s, ${fmt(l.rowsPerSec)} rows/s, ${l.workers} connections), VACUUM ANALYZE ${sec(l.vacuumMs)}; ` +
       `OreGuard ready over it in ${sec(g.restartMs)}.`,
   );

@@ -74,13 +74,20 @@ function makeEvent(i: number): KeyedSiteEvent {
         detection: pick(['rf', 'radar', 'remote_id'] as const),
         position: { lat: -10.7 + random() / 100, lon: 25.46 + random() / 100 },
         // A track lives about 10 minutes of event time; 8 tracks per site at once.
-        trackId: tracked ? `trk-${Math.floor((i * EVENT_SPACING_MS) / 600_000)}-${Math.floor(random() * 8)}` : undefined,
+        trackId: tracked
+          ? `trk-${Math.floor((i * EVENT_SPACING_MS) / 600_000)}-${Math.floor(random() * 8)}`
+          : undefined,
       },
     };
   }
   if (k < 0.85) {
     const c = random();
-    const category = c < 0.25 ? 'auth_failure' : c < 0.45 ? 'scan' : pick(['intrusion', 'policy', 'anomaly', 'malware', 'dos'] as const);
+    const category =
+      c < 0.25
+        ? 'auth_failure'
+        : c < 0.45
+          ? 'scan'
+          : pick(['intrusion', 'policy', 'anomaly', 'malware', 'dos'] as const);
     return {
       ...base,
       sensorId: 'ids-1',
@@ -99,7 +106,9 @@ function makeEvent(i: number): KeyedSiteEvent {
     ...base,
     sensorId: 'fence-1',
     kind: 'theft',
-    theft: { category: pick(['perimeter_breach', 'unauthorized_access', 'material_loss', 'vehicle', 'tamper'] as const) },
+    theft: {
+      category: pick(['perimeter_breach', 'unauthorized_access', 'material_loss', 'vehicle', 'tamper'] as const),
+    },
   };
 }
 
@@ -110,9 +119,22 @@ function heapMb(): number {
 
 function main(): void {
   const rules = loadRules(RULES_DIR);
-  const outages = SITES.map((siteId) => ({ siteId, zone: 'north-fence', sensorId: 'cam-1', from: new Date(START), to: null }));
-  const engine = new CorrelationEngine(rules, { allowedLatenessMs: LATENESS_MS, context: contextFromOutages(outages), maxGroupSignals: MAX_GROUP_SIGNALS, maxSignals: MAX_SIGNALS });
-  console.log(`rules-engine bench: ${rules.rules.length} rules from ${RULES_DIR}, ${TOTAL.toLocaleString()} events, ${SITES.length} sites, lateness 1h, node ${process.version}`);
+  const outages = SITES.map((siteId) => ({
+    siteId,
+    zone: 'north-fence',
+    sensorId: 'cam-1',
+    from: new Date(START),
+    to: null,
+  }));
+  const engine = new CorrelationEngine(rules, {
+    allowedLatenessMs: LATENESS_MS,
+    context: contextFromOutages(outages),
+    maxGroupSignals: MAX_GROUP_SIGNALS,
+    maxSignals: MAX_SIGNALS,
+  });
+  console.log(
+    `rules-engine bench: ${rules.rules.length} rules from ${RULES_DIR}, ${TOTAL.toLocaleString()} events, ${SITES.length} sites, lateness 1h, node ${process.version}`,
+  );
   const heapStart = heapMb();
   console.log(`heap before: ${heapStart.toFixed(1)} MB`);
   console.log('events pushed | chunk events/s | heap MB | groups | signals held | late | updates');
@@ -150,8 +172,12 @@ function main(): void {
     heapMaxMb: round1(Math.max(...heaps)),
     heapAfterMb: round1(heapMb()),
   };
-  console.log(`overall: ${result.eventsPerSec.toLocaleString()} events/s (chunk median ${result.chunkMedianPerSec.toLocaleString()}, slowest ${result.slowestChunkPerSec.toLocaleString()})`);
-  console.log(`heap before ${result.heapBeforeMb} MB, highest after a chunk ${result.heapMaxMb} MB, after ${result.heapAfterMb} MB`);
+  console.log(
+    `overall: ${result.eventsPerSec.toLocaleString()} events/s (chunk median ${result.chunkMedianPerSec.toLocaleString()}, slowest ${result.slowestChunkPerSec.toLocaleString()})`,
+  );
+  console.log(
+    `heap before ${result.heapBeforeMb} MB, highest after a chunk ${result.heapMaxMb} MB, after ${result.heapAfterMb} MB`,
+  );
   if (args.includes('--json')) console.log(`result: ${JSON.stringify(result)}`);
 }
 

@@ -21,12 +21,18 @@ async function main(): Promise<number> {
   const results: BenchResults = {
     runId: w.runId,
     startedAt: new Date(w.startedAt).toISOString(),
-    host: { cpus: cpus().length, node: process.version, loadAvgAtStart: loadavg().map((l) => Math.round(l * 100) / 100) },
+    host: {
+      cpus: cpus().length,
+      node: process.version,
+      loadAvgAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     config,
     correctness: { liveSeqFaults: 0, liveMessages: 0 },
     errors: [],
   };
-  w.log(`bench ${w.runId}: phases ${config.phases.join(', ')}${config.quick ? ' (quick)' : ''}; load average ${results.host.loadAvgAtStart.join(' ')}`);
+  w.log(
+    `bench ${w.runId}: phases ${config.phases.join(', ')}${config.quick ? ' (quick)' : ''}; load average ${results.host.loadAvgAtStart.join(' ')}`,
+  );
 
   try {
     await w.setUp();
@@ -34,7 +40,10 @@ async function main(): Promise<number> {
     const idleFrom = Date.now();
     await sleep(1500);
     w.sampler.sample();
-    results.freshIdle = { rssMb: round(w.sampler.rssNowMb('oreguard')), cpuPct: w.sampler.summary('oreguard', idleFrom, Date.now())?.cpuPct };
+    results.freshIdle = {
+      rssMb: round(w.sampler.rssNowMb('oreguard')),
+      cpuPct: w.sampler.summary('oreguard', idleFrom, Date.now())?.cpuPct,
+    };
     await warmUp(w);
 
     const lastReferencePhase = [...config.phases].reverse().find((p) => p === 'throughput' || p === 'latency');
@@ -82,7 +91,9 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${renderReport(results)}\n\nRun ${w.runId} took ${minutes} min; results in ${file}\n`);
 
   const o = results.overload;
-  const lost = o ? o.rows !== o.publish.published || o.distinctEventIds !== o.publish.published || o.unfoldedLeft !== 0 : false;
+  const lost = o
+    ? o.rows !== o.publish.published || o.distinctEventIds !== o.publish.published || o.unfoldedLeft !== 0
+    : false;
   const faulty = results.correctness.rejectedEvents !== 0 || results.correctness.liveSeqFaults !== 0;
   return results.errors.length > 0 || lost || faulty ? 1 : 0;
 }

@@ -5,6 +5,12 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/',
   publicDir: false,
-  build: { outDir: '../dist/console', emptyOutDir: true, target: 'es2022', modulePreload: { polyfill: false }, sourcemap: false },
+  build: {
+    outDir: '../dist/console',
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+    sourcemap: false,
+  },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
 });

@@ -30,7 +30,12 @@ function sources(root) {
 /** The file list, hashed: a file added or removed changes it. */
 function listHash(root, files) {
   return createHash('sha256')
-    .update(files.map((f) => relative(root, f)).sort().join('\n'))
+    .update(
+      files
+        .map((f) => relative(root, f))
+        .sort()
+        .join('\n'),
+    )
     .digest('hex');
 }
 
@@ -58,7 +63,10 @@ function stampOf(root, startedAt) {
 /** Builds (npm run build) and stamps dist/; throws when the build fails. */
 function build(root) {
   const stamp = stampOf(root, Date.now());
-  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error(`npm run build failed (${result.status ?? result.signal})`);
   writeFileSync(join(root, STAMP), stamp);
 }

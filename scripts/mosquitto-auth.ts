@@ -94,12 +94,16 @@ if (require.main === module) {
   (async () => {
     const { outDir, owner } = optionsFrom(process.argv.slice(2));
     // It signs no token: JWT_SECRET is not needed, even in production.
-    const result = await writeMosquittoAuthFiles(loadConfig(process.env, { requireJwtSecret: false }), outDir, { owner });
+    const result = await writeMosquittoAuthFiles(loadConfig(process.env, { requireJwtSecret: false }), outDir, {
+      owner,
+    });
     process.stdout.write(`Wrote ${result.configFile}: ${result.gateways.length} gateway account(s)\n`);
     if (result.skipped.length) {
       process.stdout.write(`No broker account (no readable secret): ${result.skipped.join(', ')}\n`);
     }
-    process.stdout.write('Restart Mosquitto to apply it (docker compose restart mosquitto): it reads the file only when it starts.\n');
+    process.stdout.write(
+      'Restart Mosquitto to apply it (docker compose restart mosquitto): it reads the file only when it starts.\n',
+    );
   })().catch((error: Error) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

@@ -16,14 +16,16 @@ import { Db } from '../src/database/db';
 import { describeProblem, RuleSetError, type RuleSet } from '../src/domain/correlation';
 import { runBacktest, UnknownSiteError, type BacktestResult } from '../src/rules/backtest.use-case';
 
-const USAGE = 'usage: npm run rules:backtest -- --rules <dir> --site <id> --from <ISO time> --to <ISO time> [--out file.json]\n';
+const USAGE =
+  'usage: npm run rules:backtest -- --rules <dir> --site <id> --from <ISO time> --to <ISO time> [--out file.json]\n';
 
 class UsageError extends Error {}
 
 function instant(name: string, value: string | undefined): Date {
   if (!value) throw new UsageError(`--${name} is required`);
   const t = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t.getTime())) throw new UsageError(`--${name}: not an ISO 8601 time: ${value}`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t.getTime()))
+    throw new UsageError(`--${name}: not an ISO 8601 time: ${value}`);
   return t;
 }
 
@@ -39,12 +41,18 @@ function report(result: BacktestResult): string {
   }
   lines.push('', `Would open ${result.wouldOpen.length}:`);
   for (const m of result.wouldOpen) {
-    const group = Object.entries(m.group).map(([k, v]) => `${k}=${v}`).join(' ');
-    lines.push(`  ${m.ruleId} [${m.severity}] ${m.firstAt} .. ${m.lastAt} ${m.eventCount} events${group ? ` ${group}` : ''}: ${m.title}`);
+    const group = Object.entries(m.group)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push(
+      `  ${m.ruleId} [${m.severity}] ${m.firstAt} .. ${m.lastAt} ${m.eventCount} events${group ? ` ${group}` : ''}: ${m.title}`,
+    );
   }
   lines.push(`Existing ${result.existing.length}:`);
   for (const i of result.existing) {
-    lines.push(`  ${i.id} [${i.severity}, ${i.status}] ${i.firstSeenAt} .. ${i.lastSeenAt} ${i.eventCount} events (${i.ruleIds.join(', ')}): ${i.title}`);
+    lines.push(
+      `  ${i.id} [${i.severity}, ${i.status}] ${i.firstSeenAt} .. ${i.lastSeenAt} ${i.eventCount} events (${i.ruleIds.join(', ')}): ${i.title}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -58,7 +66,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { rules: { type: 'string' }, site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
+      options: {
+        rules: { type: 'string' },
+        site: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -73,7 +87,9 @@ async function main(argv: string[]): Promise<number> {
       rules = loadRules(values.rules);
     } catch (error) {
       if (error instanceof RuleSetError) {
-        process.stderr.write(`Rule set ${values.rules} is invalid:\n${error.problems.map((p) => `  ${describeProblem(p)}\n`).join('')}`);
+        process.stderr.write(
+          `Rule set ${values.rules} is invalid:\n${error.problems.map((p) => `  ${describeProblem(p)}\n`).join('')}`,
+        );
         return 1;
       }
       throw new UsageError(`--rules: cannot read ${values.rules}: ${(error as Error).message}`);

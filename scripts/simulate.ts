@@ -19,7 +19,8 @@ import { describeSummary, runScenario } from './simulator/run-scenario';
 import { playOrigin } from './simulator/scenario-clock';
 import { findScenario, SCENARIOS } from './simulator/scenarios';
 
-const USAGE = 'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login] | --list';
+const USAGE =
+  'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login] | --list';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -45,16 +46,25 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const scenario = positionals[0] ? findScenario(positionals[0]) : undefined;
-  if (!scenario) return out(`${positionals[0] ? `unknown scenario ${positionals[0]}; ` : ''}${USAGE}\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`, 1);
+  if (!scenario)
+    return out(
+      `${positionals[0] ? `unknown scenario ${positionals[0]}; ` : ''}${USAGE}\nscenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      1,
+    );
   const speed = Number(values.speed);
-  if (!Number.isFinite(speed) || speed < 1) return out(`--speed must be a number of at least 1 (got ${values.speed})`, 1);
+  if (!Number.isFinite(speed) || speed < 1)
+    return out(`--speed must be a number of at least 1 (got ${values.speed})`, 1);
   if (!isIdentifier(values.site)) return out(`--site must match ^[a-z0-9][a-z0-9_-]{0,63}$ (got ${values.site})`, 1);
   const at = values.at === undefined ? undefined : new Date(values.at);
-  if (at && (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\dT/.test(values.at!))) return out(`--at must be an ISO time such as 2026-12-05T02:10:00+02:00 (got ${values.at})`, 1);
+  if (at && (Number.isNaN(at.getTime()) || !/^\d{4}-\d\d-\d\dT/.test(values.at!)))
+    return out(`--at must be an ISO time such as 2026-12-05T02:10:00+02:00 (got ${values.at})`, 1);
   // Played `speed` times faster, the story runs ahead of the wall clock: its last event must not be in the future.
   const latest = playOrigin(scenario.durationMs, speed, new Date());
   if (at && at.getTime() > latest.getTime() + 60_000) {
-    return out(`--at must be ${latest.toISOString()} or earlier at ${speed}× speed: OreGuard refuses events from the future`, 1);
+    return out(
+      `--at must be ${latest.toISOString()} or earlier at ${speed}× speed: OreGuard refuses events from the future`,
+      1,
+    );
   }
   const secrets: Record<string, string> = {};
   for (const given of values.secret) {

@@ -32,7 +32,8 @@ function main(argv: string[]): number {
     if (values.key) {
       trust = { publicKey: readFileSync(values.key, 'utf8') };
     } else if (values.fingerprint) {
-      if (!/^[0-9a-fA-F]{64}$/.test(values.fingerprint)) throw new Error('--fingerprint: 64 hex digits (SHA-256 of the raw public key)');
+      if (!/^[0-9a-fA-F]{64}$/.test(values.fingerprint))
+        throw new Error('--fingerprint: 64 hex digits (SHA-256 of the raw public key)');
       trust = { fingerprint: values.fingerprint };
     } else {
       throw new Error(

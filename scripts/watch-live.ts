@@ -101,7 +101,9 @@ async function main(argv: string[]): Promise<number> {
 
   socket.on('connect', () => {
     const sites = Object.keys(lastSeq);
-    say(`connected to ${url}/live${sites.length ? `, resuming ${sites.map((s) => `${s} after ${lastSeq[s]}`).join(', ')}` : ''}`);
+    say(
+      `connected to ${url}/live${sites.length ? `, resuming ${sites.map((s) => `${s} after ${lastSeq[s]}`).join(', ')}` : ''}`,
+    );
     void showOpen(url, token!, say).finally(() => {
       // An empty `after` still releases the messages the server holds for a new socket.
       socket.emit('resume', { after: lastSeq });
@@ -140,13 +142,22 @@ async function main(argv: string[]): Promise<number> {
 /** The incidents open now, newest first (at most OPEN_SHOWN of them). */
 async function showOpen(url: string, token: string, say: (line: string) => void): Promise<void> {
   try {
-    const res = await fetch(`${url}/api/v1/incidents?status=open&limit=${OPEN_SHOWN}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${url}/api/v1/incidents?status=open&limit=${OPEN_SHOWN}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
-    const page = (await res.json()) as { items: (WatchedMessage['incident'] & { siteId: string })[]; nextCursor: string | null };
+    const page = (await res.json()) as {
+      items: (WatchedMessage['incident'] & { siteId: string })[];
+      nextCursor: string | null;
+    };
     const n = page.items.length;
-    say(`${n === 0 ? 'no' : n} open incident${n === 1 ? '' : 's'}${page.nextCursor ? ` shown, the newest; more are open` : ''}`);
+    say(
+      `${n === 0 ? 'no' : n} open incident${n === 1 ? '' : 's'}${page.nextCursor ? ` shown, the newest; more are open` : ''}`,
+    );
     for (const i of page.items) {
-      process.stdout.write(`  ${i.siteId} ${i.severity.padEnd(8)} ${i.title} (${i.eventCount} events, ${i.status}) ${i.id}\n`);
+      process.stdout.write(
+        `  ${i.siteId} ${i.severity.padEnd(8)} ${i.title} (${i.eventCount} events, ${i.status}) ${i.id}\n`,
+      );
     }
   } catch (error) {
     say(`could not list the open incidents: ${(error as Error).message}`);
@@ -154,7 +165,10 @@ async function showOpen(url: string, token: string, say: (line: string) => void)
 }
 
 /** Logs in, waiting for OreGuard while it does not answer; a refusal ends the watcher. */
-async function loginWhenUp(c: { url: string; username: string; password: string }, say: (line: string) => void): Promise<string> {
+async function loginWhenUp(
+  c: { url: string; username: string; password: string },
+  say: (line: string) => void,
+): Promise<string> {
   let delay = RETRY_MIN_MS;
   for (;;) {
     try {
@@ -168,14 +182,23 @@ async function loginWhenUp(c: { url: string; username: string; password: string 
   }
 }
 
-async function login({ url, username, password }: { url: string; username: string; password: string }): Promise<string> {
+async function login({
+  url,
+  username,
+  password,
+}: {
+  url: string;
+  username: string;
+  password: string;
+}): Promise<string> {
   const res = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
     signal: AbortSignal.timeout(10_000),
   });
-  if (res.status === 400 || res.status === 401 || res.status === 403) throw new LoginRefused(`login as ${username} refused: ${res.status} ${await res.text()}`);
+  if (res.status === 400 || res.status === 401 || res.status === 403)
+    throw new LoginRefused(`login as ${username} refused: ${res.status} ${await res.text()}`);
   if (!res.ok) throw new Error(`login: ${res.status}`);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }

@@ -10,11 +10,27 @@ const API_TAGS: ApiTag[] = [
   { name: 'auth', description: 'Logging in and out; access and refresh tokens' },
   { name: 'incidents', description: 'Incidents: search, detail, lifecycle actions, export and statistics' },
   { name: 'events', description: 'Accepted and rejected gateway input' },
-  { name: 'sites', description: 'The registry of sites, gateways and sensors; site maps; gateway health and blind zones' },
-  { name: 'posture', description: 'Site threat posture: levels set by leads, floors set by admins, acknowledged by operators' },
-  { name: 'material', description: 'Material records from weighbridges, gates and dispatch, and the discrepancies reconciliation finds' },
-  { name: 'sharing', description: 'Partner accounts and the release of indicators above TLP:GREEN (the partners read /taxii2/ and /misp/)' },
-  { name: 'silences', description: 'Silences and the sites’ own (authorized) drones: what is stored but raises nothing' },
+  {
+    name: 'sites',
+    description: 'The registry of sites, gateways and sensors; site maps; gateway health and blind zones',
+  },
+  {
+    name: 'posture',
+    description: 'Site threat posture: levels set by leads, floors set by admins, acknowledged by operators',
+  },
+  {
+    name: 'material',
+    description: 'Material records from weighbridges, gates and dispatch, and the discrepancies reconciliation finds',
+  },
+  {
+    name: 'sharing',
+    description:
+      'Partner accounts and the release of indicators above TLP:GREEN (the partners read /taxii2/ and /misp/)',
+  },
+  {
+    name: 'silences',
+    description: 'Silences and the sites’ own (authorized) drones: what is stored but raises nothing',
+  },
   { name: 'rules', description: 'The loaded correlation rules and backtests' },
   { name: 'audit', description: 'The audit record and its hash-chain check' },
   { name: 'evidence', description: 'Evidence bundles, chain checks and the evidence public keys' },

@@ -41,7 +41,10 @@ export interface RunningOreGuard {
  * process runs: api (REST, /live sockets), ingest (MQTT), worker (folding events into incidents,
  * escalating unacknowledged ones, taking silent gateways offline).
  */
-export async function startOreGuard(config: AppConfig, logger = new JsonLogger(config.logLevel)): Promise<RunningOreGuard> {
+export async function startOreGuard(
+  config: AppConfig,
+  logger = new JsonLogger(config.logLevel),
+): Promise<RunningOreGuard> {
   const log = new Logger('OreGuard');
   Logger.overrideLogger(logger);
   // A PostgreSQL not there yet (a stack starting together, a server restarting) is waited for.
@@ -57,7 +60,10 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
   let port: number | undefined;
   if (config.roles.has('api')) {
     // JSON bodies only (no form or text parsers), up to REQUEST_BODY_LIMIT_BYTES; larger ones get 413.
-    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+    const http = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+      logger,
+      bodyParser: false,
+    });
     // First in line: the request id, then one access-log line and one duration observation per request.
     http.use(accessLog(logger, http.get(Metrics)));
     http.useBodyParser('json', { limit: config.requestBodyLimitBytes });
@@ -65,12 +71,18 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     // Security headers everywhere but /docs, whose UI needs inline scripts and styles.
     const headers = helmet();
     http.use((req: { path: string }, res: unknown, next: () => void) =>
-      req.path.startsWith('/docs') ? next() : (headers as (req: unknown, res: unknown, next: () => void) => void)(req, res, next),
+      req.path.startsWith('/docs')
+        ? next()
+        : (headers as (req: unknown, res: unknown, next: () => void) => void)(req, res, next),
     );
     // The operator console (dist/console) at `/`, never shadowing /api/v1, /docs or socket.io.
     // helmet's default CSP fits it: its own scripts and styles, and /live on the same origin.
     for (const handler of serveConsole()) http.use(handler);
-    http.enableCors({ origin: config.corsOrigins, credentials: false, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
+    http.enableCors({
+      origin: config.corsOrigins,
+      credentials: false,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    });
     // TAXII 2.1 at /taxii2/ and the MISP feed at /misp/ (partners' own clients and paths), outside the REST API.
     http.setGlobalPrefix('api/v1', { exclude: ['taxii2', 'taxii2/{*path}', 'misp/{*path}'] });
     http.useGlobalFilters(new HttpErrorFilter());
@@ -78,7 +90,9 @@ export async function startOreGuard(config: AppConfig, logger = new JsonLogger(c
     // The API documents: OpenAPI (with its UI at /docs) and AsyncAPI, both generated from the zod schemas.
     const asyncApi = messagingDocument(config.mqtt.topicPrefix);
     http.getHttpAdapter().get('/docs/asyncapi.json', (_req, res) => http.getHttpAdapter().reply(res, asyncApi, 200));
-    SwaggerModule.setup('docs', http, restApiDocument() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
+    SwaggerModule.setup('docs', http, restApiDocument() as unknown as OpenAPIObject, {
+      jsonDocumentUrl: 'docs/openapi.json',
+    });
     await http.listen(config.port);
     const address = http.getHttpServer().address();
     port = typeof address === 'object' && address ? address.port : config.port;

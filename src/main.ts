@@ -46,7 +46,9 @@ async function main(): Promise<void> {
 /** The last word of a process that cannot go on: one JSON line saying why, then a non-zero exit. */
 function fatal(what: string, error: unknown, code: number): never {
   const e = error instanceof Error ? error : new Error(String(error));
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', context: 'OreGuard', msg: `${what}: ${e.message}`, stack: e.stack })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', context: 'OreGuard', msg: `${what}: ${e.message}`, stack: e.stack })}\n`,
+  );
   process.exit(code);
 }
 

@@ -42,7 +42,9 @@ export class BenchBroker {
     await waitFor(
       async () => {
         this.process.assertRunning();
-        const client = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 1000 }).catch(() => undefined);
+        const client = await mqtt
+          .connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 1000 })
+          .catch(() => undefined);
         await client?.endAsync();
         return Boolean(client);
       },

@@ -55,17 +55,29 @@ export class BenchDb {
 
   async progress(target: Target, afterId: number): Promise<Progress> {
     const t = Date.now();
-    const stored = Number((await this.pool.query(`SELECT count(*) AS n FROM ${this.table(target)} WHERE id > $1`, [afterId])).rows[0].n);
+    const stored = Number(
+      (await this.pool.query(`SELECT count(*) AS n FROM ${this.table(target)} WHERE id > $1`, [afterId])).rows[0].n,
+    );
     if (target === 'reference') return { t, stored, done: stored };
     // events_unfolded is a partial index: counting what is left is cheap.
     const unfolded = Number(
-      (await this.pool.query('SELECT count(*) AS n FROM events WHERE id > $1 AND folded_at IS NULL AND fold_error IS NULL', [afterId])).rows[0].n,
+      (
+        await this.pool.query(
+          'SELECT count(*) AS n FROM events WHERE id > $1 AND folded_at IS NULL AND fold_error IS NULL',
+          [afterId],
+        )
+      ).rows[0].n,
     );
     return { t, stored, done: stored - unfolded };
   }
 
   /** Polls every intervalMs until `expected` events after afterId are stored and done. */
-  async waitDone(target: Target, afterId: number, expected: () => number | undefined, opts: { timeoutMs: number; intervalMs?: number }): Promise<DrainResult> {
+  async waitDone(
+    target: Target,
+    afterId: number,
+    expected: () => number | undefined,
+    opts: { timeoutMs: number; intervalMs?: number },
+  ): Promise<DrainResult> {
     const series: Progress[] = [];
     const deadline = Date.now() + opts.timeoutMs;
     for (;;) {
@@ -74,7 +86,9 @@ export class BenchDb {
       const n = expected();
       if (n !== undefined && p.stored >= n && p.done >= n) return { series, seenDoneAt: p.t };
       if (Date.now() > deadline) {
-        throw new Error(`${target}: after ${opts.timeoutMs} ms, ${p.stored} of ${n ?? '?'} events stored and ${p.done} done`);
+        throw new Error(
+          `${target}: after ${opts.timeoutMs} ms, ${p.stored} of ${n ?? '?'} events stored and ${p.done} done`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 200));
     }
@@ -117,7 +131,9 @@ export class BenchDb {
 
   /** Events rejected since `since` (the growth phase's history holds older rejections of its own). */
   async rejectedCount(since: Date): Promise<number> {
-    return Number((await this.pool.query('SELECT count(*) AS n FROM rejected_events WHERE received_at >= $1', [since])).rows[0].n);
+    return Number(
+      (await this.pool.query('SELECT count(*) AS n FROM rejected_events WHERE received_at >= $1', [since])).rows[0].n,
+    );
   }
 
   async close(): Promise<void> {
@@ -125,8 +141,20 @@ export class BenchDb {
   }
 }
 
-function toDistribution(row: { n: string; p: number[] | null; max: number | null; mean: number | null }): Distribution | undefined {
+function toDistribution(row: {
+  n: string;
+  p: number[] | null;
+  max: number | null;
+  mean: number | null;
+}): Distribution | undefined {
   if (!row.p) return undefined;
   const r = (v: number) => Math.round(Number(v) * 10) / 10;
-  return { count: Number(row.n), p50: r(row.p[0]), p95: r(row.p[1]), p99: r(row.p[2]), max: r(row.max!), mean: r(row.mean!) };
+  return {
+    count: Number(row.n),
+    p50: r(row.p[0]),
+    p95: r(row.p[1]),
+    p99: r(row.p[2]),
+    max: r(row.max!),
+    mean: r(row.mean!),
+  };
 }

@@ -40,10 +40,19 @@ export async function checkBrokerFlowControl(url: string, topic: string): Promis
     await Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publishAsync(topic, String(i), { qos: 1 })));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const beforeAnyAck = ids.length;
-    (subscriber as unknown as { _sendPacket(p: object): void })._sendPacket({ cmd: 'puback', messageId: ids[0], reasonCode: 0 });
+    (subscriber as unknown as { _sendPacket(p: object): void })._sendPacket({
+      cmd: 'puback',
+      messageId: ids[0],
+      reasonCode: 0,
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const afterOneAck = ids.length;
-    return { receiveMaximum, beforeAnyAck, afterOneAck, enforced: beforeAnyAck <= receiveMaximum && afterOneAck <= receiveMaximum + 1 };
+    return {
+      receiveMaximum,
+      beforeAnyAck,
+      afterOneAck,
+      enforced: beforeAnyAck <= receiveMaximum && afterOneAck <= receiveMaximum + 1,
+    };
   } finally {
     await publisher.endAsync().catch(() => undefined);
     subscriber.end(true);

@@ -21,7 +21,13 @@ export class ConsoleBoardWatch {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -73,8 +79,12 @@ export class ConsoleBoardWatch {
   /** What the observer recorded: `incidentId|lastSeenAt` → ms since epoch; and the items now shown. */
   async collect(): Promise<{ seen: Map<string, number>; items: Map<string, string> }> {
     const seen = (await this.page.evaluate('[...window.__boardSeen]')) as [string, number][];
-    const items = (await this.page.evaluate(`[...document.querySelectorAll('ul[aria-label="Incidents"] > li')].map((li) => [
-      li.querySelector('a').getAttribute('href').slice(12), li.querySelector('time').getAttribute('datetime')])`)) as [string, string][];
+    const items = (await this.page
+      .evaluate(`[...document.querySelectorAll('ul[aria-label="Incidents"] > li')].map((li) => [
+      li.querySelector('a').getAttribute('href').slice(12), li.querySelector('time').getAttribute('datetime')])`)) as [
+      string,
+      string,
+    ][];
     return { seen: new Map(seen), items: new Map(items) };
   }
 
@@ -104,7 +114,12 @@ export class ChangeSocket {
   }
 
   static async connect(baseUrl: string, token: string): Promise<ChangeSocket> {
-    const socket = io(`${baseUrl}/live`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = io(`${baseUrl}/live`, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);

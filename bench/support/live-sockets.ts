@@ -72,7 +72,13 @@ export class SocketPanel {
 
   private async open(): Promise<void> {
     const o = this.options;
-    const socket = io(o.url, { auth: o.auth, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
+    const socket = io(o.url, {
+      auth: o.auth,
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: 10_000,
+    });
     this.sockets.push(socket);
     const lastSeq = new Map<string, number>();
     const lastTimed = new Map<string, number>();

@@ -29,7 +29,10 @@ export class ManagedProcess {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.output = '';
     // stdin stays open as a pipe: a child that watches it (the reference loop) exits with the bench.
-    const child = spawn(this.command, this.args, { env: { ...process.env, ...this.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.command, this.args, {
+      env: { ...process.env, ...this.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const keep = (d: Buffer) => {
       const text = d.toString();
       this.output = (this.output + text).slice(-100_000);
@@ -45,7 +48,10 @@ export class ManagedProcess {
 
   /** Throws with the output tail if the process has exited. */
   assertRunning(): void {
-    if (!this.running) throw new Error(`${this.name} exited (${this.child?.exitCode ?? this.child?.signalCode}): ${this.output.slice(-3000)}`);
+    if (!this.running)
+      throw new Error(
+        `${this.name} exited (${this.child?.exitCode ?? this.child?.signalCode}): ${this.output.slice(-3000)}`,
+      );
   }
 
   /** Signals the process and waits for it to exit; SIGKILL after graceMs. Returns the exit code. */

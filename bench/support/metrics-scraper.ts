@@ -60,7 +60,9 @@ export class MetricsScraper {
       };
       this.samples.push({
         t: Date.now(),
-        waiting: value(/^oreguard_queue_jobs\{state="waiting"\} (\S+)$/m) + (value(/^oreguard_queue_jobs\{state="prioritized"\} (\S+)$/m) || 0),
+        waiting:
+          value(/^oreguard_queue_jobs\{state="waiting"\} (\S+)$/m) +
+          (value(/^oreguard_queue_jobs\{state="prioritized"\} (\S+)$/m) || 0),
         heapUsed: value(/^nodejs_heap_size_used_bytes (\S+)$/m) / MB,
         heapTotal: value(/^nodejs_heap_size_total_bytes (\S+)$/m) / MB,
         external: value(/^nodejs_external_memory_bytes (\S+)$/m) / MB,

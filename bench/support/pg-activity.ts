@@ -55,11 +55,15 @@ export class PgActivitySampler {
           GROUP BY 1, 2, 3`,
         [this.dbName],
       );
-      const db = await this.pool.query<{ c: string }>('SELECT xact_commit AS c FROM pg_stat_database WHERE datname = $1', [this.dbName]);
+      const db = await this.pool.query<{ c: string }>(
+        'SELECT xact_commit AS c FROM pg_stat_database WHERE datname = $1',
+        [this.dbName],
+      );
       const sample: Sample = { t, running: 0, idleInTx: 0, lockWaits: {}, commits: Number(db.rows[0]?.c ?? 0) };
       for (const r of rows) {
         const n = Number(r.n);
-        if (r.state === 'active' && r.wt === 'Lock') sample.lockWaits[r.we ?? '?'] = (sample.lockWaits[r.we ?? '?'] ?? 0) + n;
+        if (r.state === 'active' && r.wt === 'Lock')
+          sample.lockWaits[r.we ?? '?'] = (sample.lockWaits[r.we ?? '?'] ?? 0) + n;
         else if (r.state === 'active') sample.running += n;
         else if (r.state?.startsWith('idle in transaction')) sample.idleInTx += n;
       }

@@ -22,7 +22,8 @@ export interface ResourceSummary {
   rssSlopeMbPerSec?: number;
 }
 
-type Source = { kind: 'process'; pid: () => number | undefined } | { kind: 'group'; match: (cmdline: string) => boolean };
+type Source =
+  { kind: 'process'; pid: () => number | undefined } | { kind: 'group'; match: (cmdline: string) => boolean };
 
 const CLK_TCK = (() => {
   try {

@@ -17,7 +17,13 @@ export class OreGuardUnderTest {
     outputFile?: string,
   ) {
     const keep = outputFile ? (chunk: string) => appendFileSync(outputFile, chunk) : undefined;
-    this.process = new ManagedProcess('oreguard', process.execPath, [...nodeArgs, join(distDir, 'src', 'main.js')], env, keep);
+    this.process = new ManagedProcess(
+      'oreguard',
+      process.execPath,
+      [...nodeArgs, join(distDir, 'src', 'main.js')],
+      env,
+      keep,
+    );
   }
 
   get baseUrl(): string {
@@ -59,9 +65,17 @@ export class ReferenceUnderTest {
 
   constructor(
     distDir: string,
-    readonly env: { REF_DATABASE_URL: string; REF_MQTT_URL: string; REF_TOPIC_PREFIX: string; REF_PORT: string; REF_POOL_SIZE?: string },
+    readonly env: {
+      REF_DATABASE_URL: string;
+      REF_MQTT_URL: string;
+      REF_TOPIC_PREFIX: string;
+      REF_PORT: string;
+      REF_POOL_SIZE?: string;
+    },
   ) {
-    this.process = new ManagedProcess('reference', process.execPath, [join(distDir, 'bench', 'reference-loop.js')], { ...env });
+    this.process = new ManagedProcess('reference', process.execPath, [join(distDir, 'bench', 'reference-loop.js')], {
+      ...env,
+    });
   }
 
   get url(): string {

@@ -13,7 +13,14 @@ export function distribution(values: readonly number[]): Distribution | undefine
   const sorted = Float64Array.from(values).sort();
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-  return { count: sorted.length, p50: r1(at(50)), p95: r1(at(95)), p99: r1(at(99)), max: r1(sorted[sorted.length - 1]), mean: r1(mean) };
+  return {
+    count: sorted.length,
+    p50: r1(at(50)),
+    p95: r1(at(95)),
+    p99: r1(at(99)),
+    max: r1(sorted[sorted.length - 1]),
+    mean: r1(mean),
+  };
 }
 
 /** Least-squares slope of y over x. */

@@ -12,12 +12,15 @@ export class Alerts {
 
   onMessage(message: LiveMessage): void {
     const loud = message.incident.severity === 'high' || message.incident.severity === 'critical';
-    if (loud && (message.type === 'opened' || message.type === 'escalated' || message.type === 'reopened')) this.beep(message.incident.severity === 'critical' ? 2 : 1);
+    if (loud && (message.type === 'opened' || message.type === 'escalated' || message.type === 'reopened'))
+      this.beep(message.incident.severity === 'critical' ? 2 : 1);
   }
 
   /** "(3) OreGuard console": the open high and critical incidents nobody has acknowledged yet. */
   title(incidents: readonly Incident[]): string {
-    const loud = incidents.filter((i) => i.status === 'open' && (i.severity === 'high' || i.severity === 'critical')).length;
+    const loud = incidents.filter(
+      (i) => i.status === 'open' && (i.severity === 'high' || i.severity === 'critical'),
+    ).length;
     return loud > 0 ? `(${loud}) OreGuard console` : 'OreGuard console';
   }
 

@@ -32,7 +32,8 @@ export class Api {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
-    if (!res.ok) throw new ApiError(res.status, res.status === 401 ? 'Wrong username or password' : await errorText(res));
+    if (!res.ok)
+      throw new ApiError(res.status, res.status === 401 ? 'Wrong username or password' : await errorText(res));
     const pair = (await res.json()) as { accessToken: string; refreshToken: string };
     return this.keep(pair, username);
   }
@@ -43,7 +44,11 @@ export class Api {
     this.session = null;
     sessionStorage.removeItem(STORAGE_KEY);
     if (accessToken && refreshToken && reason === '') {
-      void fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+      void fetch('/api/v1/auth/logout', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      }).catch(() => undefined);
     }
     this.onSignedOut(reason);
   }
@@ -86,7 +91,10 @@ export class Api {
       if (!session) throw new ApiError(401, 'Signed out');
       const res = await fetch(`/api/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${session.accessToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${session.accessToken}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       if (res.status === 401 && attempt === 0 && (await this.refresh())) continue;
@@ -122,7 +130,12 @@ export class Api {
   }
 
   private keep(pair: { accessToken: string; refreshToken: string }, username: string): Session {
-    const session = { accessToken: pair.accessToken, refreshToken: pair.refreshToken, username, userId: subject(pair.accessToken) };
+    const session = {
+      accessToken: pair.accessToken,
+      refreshToken: pair.refreshToken,
+      username,
+      userId: subject(pair.accessToken),
+    };
     this.session = session;
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
     this.onSession(session);

@@ -100,34 +100,39 @@ function Console({ session }: { session: Session }) {
           <HistoryView api={api} sites={board.sites} />
         </main>
       ) : (
-      <main class="layout">
-        <section class="board" aria-labelledby="board-heading">
-          <h2 id="board-heading">
-            Open incidents <span class="count">({incidents.length})</span>
-          </h2>
-          <IncidentList incidents={incidents} selected={selected} />
-          <SitePanel api={api} board={board} sites={board.sites} />
-        </section>
-        {selected && (
-          <IncidentDetailView
-            key={selected}
-            api={api}
-            board={board}
-            id={selected}
-            session={session}
-            onClose={() => {
-              location.hash = '';
-            }}
-          />
-        )}
-      </main>
+        <main class="layout">
+          <section class="board" aria-labelledby="board-heading">
+            <h2 id="board-heading">
+              Open incidents <span class="count">({incidents.length})</span>
+            </h2>
+            <IncidentList incidents={incidents} selected={selected} />
+            <SitePanel api={api} board={board} sites={board.sites} />
+          </section>
+          {selected && (
+            <IncidentDetailView
+              key={selected}
+              api={api}
+              board={board}
+              id={selected}
+              session={session}
+              onClose={() => {
+                location.hash = '';
+              }}
+            />
+          )}
+        </main>
       )}
     </div>
   );
 }
 
 function ConnectionState({ board }: { board: Board }) {
-  const text = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Connection lost: reconnecting…', offline: 'Offline' }[board.connection];
+  const text = {
+    connecting: 'Connecting…',
+    live: 'Live',
+    reconnecting: 'Connection lost: reconnecting…',
+    offline: 'Offline',
+  }[board.connection];
   return (
     <span role="status" aria-label="Connection" class={`connection connection-${board.connection}`}>
       {text}
@@ -145,8 +150,8 @@ function GapBanner({ gaps }: { gaps: Gap[] }) {
   return (
     <section role="alert" aria-label="Gaps in the live record" class="gaps">
       <p>
-        <strong>{gaps.length === 1 ? 'A gap' : `${gaps.length} gaps`} in the live record:</strong> the board shows the current state of
-        the site, but the changes missed are not shown one by one.{' '}
+        <strong>{gaps.length === 1 ? 'A gap' : `${gaps.length} gaps`} in the live record:</strong> the board shows the
+        current state of the site, but the changes missed are not shown one by one.{' '}
         <button type="button" aria-expanded={!collapsed} onClick={() => setCollapsed(!collapsed)}>
           {collapsed ? 'Show gaps' : 'Collapse gaps'}
         </button>
@@ -189,13 +194,17 @@ class IncidentItem extends Component<{ incident: Incident; selected: boolean }> 
   render() {
     const { incident, selected } = this.props;
     return (
-      <li class={`incident sev-${incident.severity}${selected ? ' selected' : ''}`} aria-current={selected ? 'true' : undefined}>
+      <li
+        class={`incident sev-${incident.severity}${selected ? ' selected' : ''}`}
+        aria-current={selected ? 'true' : undefined}
+      >
         <a href={`#/incidents/${incident.id}`}>
           <span class="title">{incident.title}</span>
         </a>
         <span class="meta">
-          <span class={`badge sev-${incident.severity}`}>{incident.severity}</span> {incident.status} · {incident.siteId} · {incident.eventCount}{' '}
-          event{incident.eventCount === 1 ? '' : 's'} · last <time dateTime={incident.lastSeenAt}>{new Date(incident.lastSeenAt).toLocaleTimeString()}</time>
+          <span class={`badge sev-${incident.severity}`}>{incident.severity}</span> {incident.status} ·{' '}
+          {incident.siteId} · {incident.eventCount} event{incident.eventCount === 1 ? '' : 's'} · last{' '}
+          <time dateTime={incident.lastSeenAt}>{new Date(incident.lastSeenAt).toLocaleTimeString()}</time>
           {incident.assignee && <> · assigned</>}
         </span>
       </li>

@@ -86,7 +86,9 @@ export class Board {
   list(): Incident[] {
     this.sorted ??= [...this.incidents.values()]
       .filter((i) => i.status !== 'resolved')
-      .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.lastSeenAt.localeCompare(a.lastSeenAt));
+      .sort(
+        (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.lastSeenAt.localeCompare(a.lastSeenAt),
+      );
     return this.sorted;
   }
 
@@ -218,7 +220,13 @@ export class Board {
   private unfilled(message: LiveMessage): void {
     const from = this.seqs.next(message.siteId);
     this.filling.delete(message.siteId);
-    this.gaps.push({ siteId: message.siteId, from, to: message.seq - 1, reason: 'unfilled', at: new Date().toISOString() });
+    this.gaps.push({
+      siteId: message.siteId,
+      from,
+      to: message.seq - 1,
+      reason: 'unfilled',
+      at: new Date().toISOString(),
+    });
     this.seqs.moveTo(message.siteId, message.seq);
     this.take(message);
     void this.loadSnapshot();
@@ -227,7 +235,13 @@ export class Board {
   /** OreGuard no longer keeps the messages after our seq: its snapshot of the site comes next. */
   private onGap(gap: LiveGap): void {
     this.filling.delete(gap.siteId);
-    this.gaps.push({ siteId: gap.siteId, from: gap.after + 1, to: gap.continueFrom, reason: 'retention', at: new Date().toISOString() });
+    this.gaps.push({
+      siteId: gap.siteId,
+      from: gap.after + 1,
+      to: gap.continueFrom,
+      reason: 'retention',
+      at: new Date().toISOString(),
+    });
     this.changed();
   }
 

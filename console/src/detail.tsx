@@ -9,7 +9,13 @@ import type { IncidentDetail, IncidentEvent, TimelineEntry } from './types';
  * its events (raw payload on demand) and the lifecycle actions. Read again from REST whenever a
  * live message names it, so an action taken on another console shows here too.
  */
-export function IncidentDetailView(props: { api: Api; board: Board; id: string; session: Session; onClose: () => void }) {
+export function IncidentDetailView(props: {
+  api: Api;
+  board: Board;
+  id: string;
+  session: Session;
+  onClose: () => void;
+}) {
   const { api, board, id } = props;
   const [detail, setDetail] = useState<IncidentDetail | null>(null);
   const [error, setError] = useState('');
@@ -88,7 +94,13 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
         <dt>Rules</dt>
         <dd>{detail.ruleIds.join(', ')}</dd>
         <dt>Assignee</dt>
-        <dd>{detail.assignee === null ? 'nobody' : detail.assignee === props.session.userId ? `you (${props.session.username})` : detail.assignee}</dd>
+        <dd>
+          {detail.assignee === null
+            ? 'nobody'
+            : detail.assignee === props.session.userId
+              ? `you (${props.session.username})`
+              : detail.assignee}
+        </dd>
         {detail.resolution && (
           <>
             <dt>Resolution</dt>
@@ -111,7 +123,12 @@ export function IncidentDetailView(props: { api: Api; board: Board; id: string; 
         <button type="button" disabled={busy || !open} onClick={() => void act('acknowledge')}>
           Acknowledge
         </button>
-        <button type="button" disabled={busy || resolved} title="Assign to me" onClick={() => void act('assign', { userId: props.session.userId })}>
+        <button
+          type="button"
+          disabled={busy || resolved}
+          title="Assign to me"
+          onClick={() => void act('assign', { userId: props.session.userId })}
+        >
           Assign
         </button>
         <button type="button" disabled={busy || !resolved} onClick={() => void act('reopen')}>
@@ -222,7 +239,9 @@ function Evidence({ api, id }: { api: Api; id: string }) {
   const [busy, setBusy] = useState(false);
   const verify = async () => {
     const r = await api.request<ChainReport>('GET', `/incidents/${id}/verify`);
-    return r.intact ? `Timeline verified: its hash chain of ${r.entries} entries is intact.` : `Timeline does NOT verify: ${r.firstBroken.reason}`;
+    return r.intact
+      ? `Timeline verified: its hash chain of ${r.entries} entries is intact.`
+      : `Timeline does NOT verify: ${r.firstBroken.reason}`;
   };
   const run = async (download: boolean) => {
     setBusy(true);

@@ -45,7 +45,8 @@ export function HistoryView({ api, sites }: { api: Api; sites: Site[] }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [error, setError] = useState('');
-  const set = (key: keyof Filters) => (e: Event) => setFilters({ ...filters, [key]: (e.currentTarget as HTMLInputElement).value });
+  const set = (key: keyof Filters) => (e: Event) =>
+    setFilters({ ...filters, [key]: (e.currentTarget as HTMLInputElement).value });
 
   const search = async (after?: string) => {
     try {
@@ -56,14 +57,25 @@ export function HistoryView({ api, sites }: { api: Api; sites: Site[] }) {
       );
       setItems(after ? [...(items ?? []), ...page.items] : page.items);
       setCursor(page.nextCursor);
-      if (!after) setStats(await api.request<Stats>('GET', `/stats?${query(filters, ['siteId', 'severity', 'kind', 'status', 'q', 'from', 'to'])}`));
+      if (!after)
+        setStats(
+          await api.request<Stats>(
+            'GET',
+            `/stats?${query(filters, ['siteId', 'severity', 'kind', 'status', 'q', 'from', 'to'])}`,
+          ),
+        );
       setError('');
     } catch (err) {
       setError((err as Error).message);
     }
   };
   const exportAs = (format: 'csv' | 'ndjson') =>
-    api.download(`/incidents/export?${query(filters)}${query(filters) ? '&' : ''}format=${format}`, `incidents.${format}`).catch((err) => setError((err as Error).message));
+    api
+      .download(
+        `/incidents/export?${query(filters)}${query(filters) ? '&' : ''}format=${format}`,
+        `incidents.${format}`,
+      )
+      .catch((err) => setError((err as Error).message));
 
   return (
     <section class="history" aria-labelledby="history-heading">
@@ -139,7 +151,10 @@ export function HistoryView({ api, sites }: { api: Api; sites: Site[] }) {
       {stats && <StatsView stats={stats} />}
       {items && (
         <table class="results">
-          <caption>Search results ({items.length}{cursor ? '+' : ''})</caption>
+          <caption>
+            Search results ({items.length}
+            {cursor ? '+' : ''})
+          </caption>
           <thead>
             <tr>
               <th scope="col">Title</th>
@@ -176,13 +191,20 @@ export function HistoryView({ api, sites }: { api: Api; sites: Site[] }) {
 }
 
 function StatsView({ stats }: { stats: Stats }) {
-  const duration = (s: number | null) => (s === null ? 'n/a' : s < 120 ? `${Math.round(s)} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+  const duration = (s: number | null) =>
+    s === null
+      ? 'n/a'
+      : s < 120
+        ? `${Math.round(s)} s`
+        : s < 7200
+          ? `${Math.round(s / 60)} min`
+          : `${(s / 3600).toFixed(1)} h`;
   return (
     <section class="stats" aria-labelledby="stats-heading">
       <h3 id="stats-heading">Statistics</h3>
       <p>
-        {stats.total} incidents · mean time to acknowledge <strong>{duration(stats.meanTimeToAcknowledgeS)}</strong> · mean time to resolve{' '}
-        <strong>{duration(stats.meanTimeToResolveS)}</strong>
+        {stats.total} incidents · mean time to acknowledge <strong>{duration(stats.meanTimeToAcknowledgeS)}</strong> ·
+        mean time to resolve <strong>{duration(stats.meanTimeToResolveS)}</strong>
       </p>
       <div class="charts">
         <BarChart title="By site" counts={stats.bySite} />

@@ -75,7 +75,13 @@ export function SiteMapView({ api, board, detail }: { api: Api; board: Board; de
   if (points.length === 0) return <p class="no-map">The map of site {detail.siteId} is empty.</p>;
   const project = projection(points);
   const ring = (r: Position[]) => r.map((p) => project(p[0], p[1]).join(',')).join(' ');
-  const trackKind = !track ? '' : track.spoofSuspected ? 'suspect' : track.nonCooperative || !track.remoteIdSeen ? 'non-cooperative' : 'cooperative';
+  const trackKind = !track
+    ? ''
+    : track.spoofSuspected
+      ? 'suspect'
+      : track.nonCooperative || !track.remoteIdSeen
+        ? 'non-cooperative'
+        : 'cooperative';
   const zones = map.features.filter((f) => f.properties.kind === 'zone');
   const sensors = map.features.filter((f) => f.properties.kind === 'sensor');
   const label = [
@@ -108,7 +114,11 @@ export function SiteMapView({ api, board, detail }: { api: Api; board: Board; de
           const outer = (f.geometry.coordinates as Position[][])[0];
           const [x, y] = centre(outer.map((p) => project(p[0], p[1])));
           return (
-            <g key={zone} data-zone={zone} class={`zone${blind.includes(zone) ? ' blind' : ''}${marked.has(zone) ? ' marked' : ''}`}>
+            <g
+              key={zone}
+              data-zone={zone}
+              class={`zone${blind.includes(zone) ? ' blind' : ''}${marked.has(zone) ? ' marked' : ''}`}
+            >
               <polygon points={ring(outer)} fill={blind.includes(zone) ? 'url(#blind-hatch)' : undefined} />
               <text x={x} y={y} text-anchor="middle">
                 {zone}
@@ -133,9 +143,14 @@ export function SiteMapView({ api, board, detail }: { api: Api; board: Board; de
         )}
       </svg>
       <figcaption>
-        <span class="key key-perimeter">perimeter</span> <span class="key key-zone">zone</span> <span class="key key-blind">blind zone</span>{' '}
-        <span class="key key-marked">zone of this incident</span> <span class="key key-sensor">sensor</span>
-        {track && <span class={`key key-track-${trackKind}`}>{trackKind} drone{track.uasIds.length ? ` ${track.uasIds.join(', ')}` : ''}</span>}
+        <span class="key key-perimeter">perimeter</span> <span class="key key-zone">zone</span>{' '}
+        <span class="key key-blind">blind zone</span> <span class="key key-marked">zone of this incident</span>{' '}
+        <span class="key key-sensor">sensor</span>
+        {track && (
+          <span class={`key key-track-${trackKind}`}>
+            {trackKind} drone{track.uasIds.length ? ` ${track.uasIds.join(', ')}` : ''}
+          </span>
+        )}
       </figcaption>
     </figure>
   );

@@ -62,7 +62,14 @@ export function SitePanel({ api, board, sites }: { api: Api; board: Board; sites
               api.request<{ items: Silence[] }>('GET', `/silences?siteId=${id}&activeAt=${encodeURIComponent(now)}`),
               api.request<{ items: AuthorizedDrone[] }>('GET', `/authorized-drones?siteId=${id}`),
             ]);
-            next[site.id] = { gateways: gateways.items, sensors: sensors.items, blind: blind.zones, silences: silences.items, drones: drones.items, at: now };
+            next[site.id] = {
+              gateways: gateways.items,
+              sensors: sensors.items,
+              blind: blind.zones,
+              silences: silences.items,
+              drones: drones.items,
+              at: now,
+            };
           } catch (error) {
             next[site.id] = `Could not read site ${site.id}: ${(error as Error).message}`;
           }
@@ -127,7 +134,8 @@ function SiteFacts({ state }: { state: SiteState }) {
       <ul aria-label="Sensors" class="health">
         {state.sensors.map((s) => (
           <li key={`${s.gatewayId}/${s.sensorId}`}>
-            Sensor {s.sensorId} ({s.gatewayId}): <span class={`state state-${s.state ?? 'unknown'}`}>{s.state ?? 'unknown'}</span>
+            Sensor {s.sensorId} ({s.gatewayId}):{' '}
+            <span class={`state state-${s.state ?? 'unknown'}`}>{s.state ?? 'unknown'}</span>
             {s.zones.length > 0 && <> · covers {s.zones.map((z) => z.zone).join(', ')}</>}
           </li>
         ))}
@@ -139,7 +147,10 @@ function SiteFacts({ state }: { state: SiteState }) {
         <ul aria-label="Silences in force">
           {state.silences.map((s) => (
             <li key={s.id}>
-              {[s.zone && `zone ${s.zone}`, s.sensorId && `sensor ${s.sensorId}`, s.kind && `${s.kind} events`].filter(Boolean).join(', ') || 'the whole site'}: {s.reason}
+              {[s.zone && `zone ${s.zone}`, s.sensorId && `sensor ${s.sensorId}`, s.kind && `${s.kind} events`]
+                .filter(Boolean)
+                .join(', ') || 'the whole site'}
+              : {s.reason}
               {s.endsAt && <> · until {new Date(s.endsAt).toLocaleString()}</>}
               {s.recurrence ? <> · weekly</> : null}
             </li>

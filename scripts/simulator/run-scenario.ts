@@ -52,7 +52,14 @@ export interface RunSummary {
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
   const log = options.log ?? (() => undefined);
   const start = Date.now();
-  const { actions, clock } = planScenario(scenario, { prefix: options.prefix, siteId: options.siteId, timeZone: options.timeZone, speed: options.speed, now: new Date(start), at: options.at });
+  const { actions, clock } = planScenario(scenario, {
+    prefix: options.prefix,
+    siteId: options.siteId,
+    timeZone: options.timeZone,
+    speed: options.speed,
+    now: new Date(start),
+    at: options.at,
+  });
   const summary: RunSummary = {
     scenario: scenario.name,
     stored: 0,
@@ -70,7 +77,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const onConfirmation = (message: PlannedMessage, c: Confirmation) => {
     summary.confirmations[c.status] += 1;
     if (c.status === 'rejected') summary.rejections.push({ summary: message.summary, reason: c.reason ?? '' });
-    line(message.eventAt, message.shortTopic, `  ↳ ${c.status}${c.eventId ? ` ${c.eventId}` : ''}${c.reason ? `: ${c.reason}` : ''}`);
+    line(
+      message.eventAt,
+      message.shortTopic,
+      `  ↳ ${c.status}${c.eventId ? ` ${c.eventId}` : ''}${c.reason ? `: ${c.reason}` : ''}`,
+    );
   };
   const gateways = new Map(
     scenario.gateways.map((g) => [
@@ -95,8 +106,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   const closing: Extract<PlannedAction, { type: 'close' }>[] = [];
   log(`${scenario.name}: ${scenario.summary}`);
-  const story = clock.storyOrigin.getTime() === clock.origin.getTime() ? '' : `; the story is told at ${clock.story(0)} local, and the lines below say so`;
-  log(`site ${options.siteId} (${options.timeZone}), event times ${clock.local(0)} → ${clock.local(scenario.durationMs)}${story}, ${options.speed}× speed, ${options.url} ${options.prefix}`);
+  const story =
+    clock.storyOrigin.getTime() === clock.origin.getTime()
+      ? ''
+      : `; the story is told at ${clock.story(0)} local, and the lines below say so`;
+  log(
+    `site ${options.siteId} (${options.timeZone}), event times ${clock.local(0)} → ${clock.local(scenario.durationMs)}${story}, ${options.speed}× speed, ${options.url} ${options.prefix}`,
+  );
   try {
     for (const action of actions) {
       await sleep(start + action.at / options.speed - Date.now());
@@ -150,7 +166,9 @@ export function describeSummary(s: RunSummary, confirm: boolean): string {
   if (s.drops) parts.push(`${s.drops} link${s.drops === 1 ? '' : 's'} dropped`);
   if (confirm) {
     const c = s.confirmations;
-    parts.push(`confirmed: ${c.stored} stored, ${c.duplicate} duplicate, ${c.rejected} rejected, ${c.missing} never confirmed`);
+    parts.push(
+      `confirmed: ${c.stored} stored, ${c.duplicate} duplicate, ${c.rejected} rejected, ${c.missing} never confirmed`,
+    );
   }
   return `${parts.join('; ')}. Events from ${s.firstEventAt} to ${s.lastEventAt}.`;
 }

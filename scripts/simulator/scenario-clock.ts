@@ -96,7 +96,13 @@ export function storyOrigin(when: 'recent' | 'night', durationMs: number, origin
 }
 
 /** The story's origin for a scenario started at `now` (see storyOrigin). */
-export function scenarioOrigin(when: 'recent' | 'night', durationMs: number, speed: number, now: Date, timeZone: string): Date {
+export function scenarioOrigin(
+  when: 'recent' | 'night',
+  durationMs: number,
+  speed: number,
+  now: Date,
+  timeZone: string,
+): Date {
   const recent = new Date(now.getTime() - Math.ceil(durationMs * (1 - 1 / speed)));
   if (when === 'recent') return recent;
   const startMinute = localMinuteOfDay(recent, timeZone);

@@ -24,7 +24,10 @@ function messagesOf(actions: PlannedAction[]): { action: PlannedAction; message:
   return actions.flatMap((action): { action: PlannedAction; message: PlannedMessage }[] => {
     switch (action.type) {
       case 'connect':
-        return [{ action, message: action.will }, { action, message: action.online }];
+        return [
+          { action, message: action.will },
+          { action, message: action.online },
+        ];
       case 'publish':
         return [{ action, message: action.message }];
       case 'close':
@@ -36,19 +39,31 @@ function messagesOf(actions: PlannedAction[]): { action: PlannedAction; message:
 }
 
 describe('simulator scenarios', () => {
-  it.each(SCENARIOS.map((s) => [s.name]))('%s: every message OreGuard would receive is valid at the moment it is sent', (name) => {
-    for (const speed of [1, 10, 1000]) {
-      const { actions } = plan(name, speed);
-      const messages = messagesOf(actions);
-      expect(messages.filter((m) => m.message.role !== 'status').length).toBeGreaterThan(0);
-      for (const { action, message } of messages) {
-        const parsed = parseGatewayMessage(PREFIX, message.topic, Buffer.from(message.payload), { now: sentAt(NOON, speed, action), maxFutureMs: DEFAULT_MAX_FUTURE_MS });
-        if (!parsed.ok) throw new Error(`${name} at ${action.at} ms on ${message.shortTopic}: ${parsed.reason}`);
-        const expected = { event: 'event', suricata: message.payload.includes('"event_type":"alert"') ? 'event' : 'ignored', remoteid: 'remoteid', material: 'material', status: 'status' }[message.role];
-        expect(parsed.type).toBe(expected);
+  it.each(SCENARIOS.map((s) => [s.name]))(
+    '%s: every message OreGuard would receive is valid at the moment it is sent',
+    (name) => {
+      for (const speed of [1, 10, 1000]) {
+        const { actions } = plan(name, speed);
+        const messages = messagesOf(actions);
+        expect(messages.filter((m) => m.message.role !== 'status').length).toBeGreaterThan(0);
+        for (const { action, message } of messages) {
+          const parsed = parseGatewayMessage(PREFIX, message.topic, Buffer.from(message.payload), {
+            now: sentAt(NOON, speed, action),
+            maxFutureMs: DEFAULT_MAX_FUTURE_MS,
+          });
+          if (!parsed.ok) throw new Error(`${name} at ${action.at} ms on ${message.shortTopic}: ${parsed.reason}`);
+          const expected = {
+            event: 'event',
+            suricata: message.payload.includes('"event_type":"alert"') ? 'event' : 'ignored',
+            remoteid: 'remoteid',
+            material: 'material',
+            status: 'status',
+          }[message.role];
+          expect(parsed.type).toBe(expected);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('plays the night breach in the present, even at noon, and tells it at night in the site time zone', () => {
     const { clock, scenario } = plan('night-breach-under-drone');
@@ -66,7 +81,14 @@ describe('simulator scenarios', () => {
 
   it('starts the scenario at --at when given', () => {
     const at = new Date('2026-11-29T09:00:00.000Z');
-    const { clock } = planScenario(findScenario('ot-scan-then-tamper')!, { prefix: PREFIX, siteId: SITE, timeZone: ZONE, speed: 10, now: NOON, at });
+    const { clock } = planScenario(findScenario('ot-scan-then-tamper')!, {
+      prefix: PREFIX,
+      siteId: SITE,
+      timeZone: ZONE,
+      speed: 10,
+      now: NOON,
+      at,
+    });
     expect(clock.local(0)).toBe('2026-11-29T11:00:00.000+02:00');
     expect(clock.story(0)).toBe('11:00:00');
   });
@@ -78,7 +100,10 @@ describe('simulator scenarios', () => {
     expect(new Set(radar.map((e) => e.drone.trackId))).toEqual(new Set(['rdr-trk-0087']));
     for (let i = 1; i < radar.length; i++) {
       const [a, b] = [radar[i - 1], radar[i]];
-      const metres = Math.hypot((b.drone.position.lat - a.drone.position.lat) * 111_195, (b.drone.position.lon - a.drone.position.lon) * 109_300);
+      const metres = Math.hypot(
+        (b.drone.position.lat - a.drone.position.lat) * 111_195,
+        (b.drone.position.lon - a.drone.position.lon) * 109_300,
+      );
       const seconds = (Date.parse(b.occurredAt) - Date.parse(a.occurredAt)) / 1000;
       expect(metres / seconds).toBeLessThan(25);
     }
@@ -100,14 +125,18 @@ describe('simulator scenarios', () => {
       .map((m) => JSON.parse(m.message.payload));
     const sources = new Set(events.filter((e) => e.kind === 'cyber').map((e) => e.cyber.srcIp));
     expect([...sources].sort()).toEqual(['10.20.9.14', '192.0.3.44', '203.0.114.23', '2a03:2880:f003:c07::face']);
-    expect(new Set(events.filter((e) => e.kind === 'drone').map((e) => e.drone.uasId))).toEqual(new Set(['1581F5FJD228Y00C0045']));
+    expect(new Set(events.filter((e) => e.kind === 'drone').map((e) => e.drone.uasId))).toEqual(
+      new Set(['1581F5FJD228Y00C0045']),
+    );
   });
 
   it('drops the yard gateway, then sends what it held with the times its sensors saw it', () => {
     const { actions, clock } = plan('gateway-dies-mid-theft');
     const drop = actions.find((a) => a.type === 'drop')!;
     const reconnect = actions.filter((a) => a.type === 'connect')[1]!;
-    const held = actions.filter((a): a is Extract<PlannedAction, { type: 'publish' }> => a.type === 'publish' && a.message.heldMs !== undefined);
+    const held = actions.filter(
+      (a): a is Extract<PlannedAction, { type: 'publish' }> => a.type === 'publish' && a.message.heldMs !== undefined,
+    );
     expect(held).toHaveLength(3);
     for (const h of held) {
       expect(h.at).toBe(reconnect.at);
@@ -140,9 +169,14 @@ describe('truck-skips-scale-under-drone', () => {
         if (!read.ok) throw new Error(read.reason);
         return { siteId: SITE, gatewayId: m.shortTopic.split('/')[0]!, record: read.record };
       });
-    const findings = reconcile(SITE, records, { now: clock.instant(2 * 3_600_000), settings: DEFAULT_RECONCILIATION_SETTINGS });
+    const findings = reconcile(SITE, records, {
+      now: clock.instant(2 * 3_600_000),
+      settings: DEFAULT_RECONCILIATION_SETTINGS,
+    });
     expect(findings.map((f) => [f.rule, f.plate])).toEqual([['exit-without-ticket', 'CD-9902-KZ']]);
-    const droneTimes = messages.filter((m) => m.role === 'event').map((m) => new Date(JSON.parse(m.payload).occurredAt).getTime());
+    const droneTimes = messages
+      .filter((m) => m.role === 'event')
+      .map((m) => new Date(JSON.parse(m.payload).occurredAt).getTime());
     expect(droneTimes.some((t) => Math.abs(t - findings[0]!.at.getTime()) <= 30 * 60_000)).toBe(true);
   });
 });

@@ -58,17 +58,26 @@ const DEFAULT_HEARTBEAT_MS = 60_000;
  */
 export function planScenario(scenario: Scenario, options: PlanOptions): ScenarioPlan {
   const origin = options.at ?? playOrigin(scenario.durationMs, options.speed, options.now);
-  const clock = new ScenarioClock(origin, options.timeZone, storyOrigin(scenario.when, scenario.durationMs, origin, options.timeZone));
+  const clock = new ScenarioClock(
+    origin,
+    options.timeZone,
+    storyOrigin(scenario.when, scenario.durationMs, origin, options.timeZone),
+  );
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const base = `${options.prefix.replace(/\/+$/, '')}/sites/${options.siteId}/gateways`;
-  const topicOf = (gatewayId: string, leaf: string) => ({ topic: `${base}/${gatewayId}/${leaf}`, shortTopic: `${gatewayId}/${leaf}` });
+  const topicOf = (gatewayId: string, leaf: string) => ({
+    topic: `${base}/${gatewayId}/${leaf}`,
+    shortTopic: `${gatewayId}/${leaf}`,
+  });
   const sensorsOf = new Map(scenario.gateways.map((g) => [g.gatewayId, g.sensors]));
   const status = (gatewayId: string, state: 'online' | 'offline', at: number, summary: string): PlannedMessage => ({
     ...topicOf(gatewayId, 'status'),
     payload: JSON.stringify({
       state,
       at: clock.local(at),
-      ...(state === 'online' && { sensors: (sensorsOf.get(gatewayId) ?? []).map((sensorId) => ({ sensorId, state: 'ok' })) }),
+      ...(state === 'online' && {
+        sensors: (sensorsOf.get(gatewayId) ?? []).map((sensorId) => ({ sensorId, state: 'ok' })),
+      }),
     }),
     retain: true,
     role: 'status',
@@ -79,14 +88,21 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
 
   const steps = [...scenario.steps(clock)].sort((a, b) => a.at - b.at);
   for (const step of steps) {
-    if (!sensorsOf.has(step.gatewayId)) throw new Error(`${scenario.name}: step at ${step.at} ms names unknown gateway ${step.gatewayId}`);
+    if (!sensorsOf.has(step.gatewayId))
+      throw new Error(`${scenario.name}: step at ${step.at} ms names unknown gateway ${step.gatewayId}`);
   }
   const actions: PlannedAction[] = [];
   const seq = new Map<string, number>();
   const online = new Map<string, boolean>();
   const held = new Map<string, { message: PlannedMessage; at: number }[]>();
   const connect = (gatewayId: string, at: number, summary: string) => {
-    actions.push({ type: 'connect', at, gatewayId, will: status(gatewayId, 'offline', at, 'last will'), online: status(gatewayId, 'online', at, summary) });
+    actions.push({
+      type: 'connect',
+      at,
+      gatewayId,
+      will: status(gatewayId, 'offline', at, 'last will'),
+      online: status(gatewayId, 'online', at, summary),
+    });
     online.set(gatewayId, true);
   };
   for (const g of scenario.gateways) connect(g.gatewayId, 0, 'online');
@@ -96,7 +112,13 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
   const heartbeatsUntil = (t: number) => {
     for (; nextHeartbeat <= t; nextHeartbeat += heartbeatMs) {
       for (const g of scenario.gateways) {
-        if (online.get(g.gatewayId)) actions.push({ type: 'publish', at: nextHeartbeat, gatewayId: g.gatewayId, message: status(g.gatewayId, 'online', nextHeartbeat, 'heartbeat') });
+        if (online.get(g.gatewayId))
+          actions.push({
+            type: 'publish',
+            at: nextHeartbeat,
+            gatewayId: g.gatewayId,
+            message: status(g.gatewayId, 'online', nextHeartbeat, 'heartbeat'),
+          });
       }
     }
   };
@@ -122,7 +144,13 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
   }
   heartbeatsUntil(scenario.durationMs);
   for (const g of scenario.gateways) {
-    if (online.get(g.gatewayId)) actions.push({ type: 'close', at: scenario.durationMs, gatewayId: g.gatewayId, offline: status(g.gatewayId, 'offline', scenario.durationMs, 'offline (leaving)') });
+    if (online.get(g.gatewayId))
+      actions.push({
+        type: 'close',
+        at: scenario.durationMs,
+        gatewayId: g.gatewayId,
+        offline: status(g.gatewayId, 'offline', scenario.durationMs, 'offline (leaving)'),
+      });
   }
   actions.sort((a, b) => a.at - b.at); // stable: same-time actions keep their order
   return { scenario, clock, actions };
@@ -139,25 +167,58 @@ function toMessage(
     const n = (seq.get(gatewayId) ?? 0) + 1;
     seq.set(gatewayId, n);
     const event = { eventId: randomUUID(), ...step.event, occurredAt: clock.local(step.at), seq: n };
-    return { ...topicOf(gatewayId, 'events'), payload: JSON.stringify(event), retain: false, role: 'event', stored: true, summary: describeEvent(step.event), eventAt: step.at };
+    return {
+      ...topicOf(gatewayId, 'events'),
+      payload: JSON.stringify(event),
+      retain: false,
+      role: 'event',
+      stored: true,
+      summary: describeEvent(step.event),
+      eventAt: step.at,
+    };
   }
   if ('material' in step) {
     // A record id unique per gateway across runs: a second run's records are new, not duplicates.
     const { type, ...fields } = step.material;
     const record = { type, recordId: `r-${randomUUID()}`, at: clock.local(step.at), ...fields };
-    return { ...topicOf(gatewayId, 'material'), payload: JSON.stringify(record), retain: false, role: 'material', stored: true, summary: describeMaterial(step.material), eventAt: step.at };
+    return {
+      ...topicOf(gatewayId, 'material'),
+      payload: JSON.stringify(record),
+      retain: false,
+      role: 'material',
+      stored: true,
+      summary: describeMaterial(step.material),
+      eventAt: step.at,
+    };
   }
   if ('suricata' in step) {
     const { sensorId, record } = step.suricata;
     const alert = record['alert'] as { signature?: string } | undefined;
-    const summary = `suricata ${String(record['event_type'])} ${record['src_ip']}→${record['dest_ip']}:${record['dest_port'] ?? '-'} ${alert?.signature ?? ''}`.trim();
-    return { ...topicOf(gatewayId, `suricata/${sensorId}`), payload: JSON.stringify(record), retain: false, role: 'suricata', stored: record['event_type'] === 'alert', summary, eventAt: step.at };
+    const summary =
+      `suricata ${String(record['event_type'])} ${record['src_ip']}→${record['dest_ip']}:${record['dest_port'] ?? '-'} ${alert?.signature ?? ''}`.trim();
+    return {
+      ...topicOf(gatewayId, `suricata/${sensorId}`),
+      payload: JSON.stringify(record),
+      retain: false,
+      role: 'suricata',
+      stored: record['event_type'] === 'alert',
+      summary,
+      eventAt: step.at,
+    };
   }
   const { sensorId, transmitter, rssi, transport, messages } = step.remoteId;
-  const kinds = messages.map((m) => (m.type === 'message_pack' ? `pack[${m.messages.map((i) => i.type).join(',')}]` : m.type));
+  const kinds = messages.map((m) =>
+    m.type === 'message_pack' ? `pack[${m.messages.map((i) => i.type).join(',')}]` : m.type,
+  );
   return {
     ...topicOf(gatewayId, `remoteid/${sensorId}`),
-    payload: JSON.stringify({ receivedAt: clock.local(step.at), transmitter, rssi, transport, messages: messages.map((m) => encodeRemoteIdHex(m)) }),
+    payload: JSON.stringify({
+      receivedAt: clock.local(step.at),
+      transmitter,
+      rssi,
+      transport,
+      messages: messages.map((m) => encodeRemoteIdHex(m)),
+    }),
     retain: false,
     role: 'remoteid',
     stored: true,

@@ -40,7 +40,11 @@ export type EventDraft = CanonicalEventInput extends infer E
   : never;
 
 /** A material record as a scenario writes it; the planner adds recordId and `at` (the step's time). */
-export type MaterialDraft = MaterialRecordInput extends infer R ? (R extends MaterialRecordInput ? Omit<R, 'recordId' | 'at'> : never) : never;
+export type MaterialDraft = MaterialRecordInput extends infer R
+  ? R extends MaterialRecordInput
+    ? Omit<R, 'recordId' | 'at'>
+    : never
+  : never;
 
 export type ScenarioStep =
   | { at: number; gatewayId: string; event: EventDraft }
@@ -50,7 +54,13 @@ export type ScenarioStep =
   | {
       at: number;
       gatewayId: string;
-      remoteId: { sensorId: string; transmitter: string; rssi: number; transport: 'ble' | 'wifi'; messages: RemoteIdMessageInput[] };
+      remoteId: {
+        sensorId: string;
+        transmitter: string;
+        rssi: number;
+        transport: 'ble' | 'wifi';
+        messages: RemoteIdMessageInput[];
+      };
     }
   /** One record of material movement (weighbridge, gate, dispatch, survey) on the material topic. */
   | { at: number; gatewayId: string; material: MaterialDraft }

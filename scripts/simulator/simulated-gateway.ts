@@ -50,9 +50,15 @@ export class SimulatedGateway {
 
   constructor(private readonly options: GatewayLinkOptions) {
     if (options.brokerLogin) {
-      if (!options.secret) throw new Error(`Gateway ${options.gatewayId}: a broker login needs its secret (--secret ${options.gatewayId}=…)`);
+      if (!options.secret)
+        throw new Error(
+          `Gateway ${options.gatewayId}: a broker login needs its secret (--secret ${options.gatewayId}=…)`,
+        );
       // The broker binds the account to this one client id.
-      this.login = { username: mqttUsername(options.siteId, options.gatewayId), password: mqttPasswordFor(options.secret) };
+      this.login = {
+        username: mqttUsername(options.siteId, options.gatewayId),
+        password: mqttPasswordFor(options.secret),
+      };
       this.clientId = this.login.username;
     } else {
       this.clientId = `oreguard-sim-${options.siteId}-${options.gatewayId}-${randomBytes(3).toString('hex')}`;
@@ -126,7 +132,9 @@ export class SimulatedGateway {
       ...(this.options.secret &&
         message.role !== 'status' && {
           // Over the exact topic and payload bytes sent (contract §1, "Signed events").
-          userProperties: { [SIGNATURE_PROPERTY]: signMessage(message.topic, Buffer.from(message.payload), this.options.secret) },
+          userProperties: {
+            [SIGNATURE_PROPERTY]: signMessage(message.topic, Buffer.from(message.payload), this.options.secret),
+          },
         }),
     };
     await this.withTimeout(
@@ -157,7 +165,10 @@ export class SimulatedGateway {
   private async withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.options.gatewayId}: no ${what} within ${this.options.publishTimeoutMs} ms`)), this.options.publishTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${this.options.gatewayId}: no ${what} within ${this.options.publishTimeoutMs} ms`)),
+        this.options.publishTimeoutMs,
+      );
     });
     try {
       return await Promise.race([promise, timeout]);

@@ -1,6 +1,12 @@
 import { listOf, pageOf } from 'src/platform/page.http';
 import { route } from 'src/platform/route-contract';
-import { AuditEntrySchema, AuditQuerySchema, CHAIN_REPORT_EXAMPLE, ChainReportSchema, EvidenceKeySchema } from './audit.http';
+import {
+  AuditEntrySchema,
+  AuditQuerySchema,
+  CHAIN_REPORT_EXAMPLE,
+  ChainReportSchema,
+  EvidenceKeySchema,
+} from './audit.http';
 
 const AUDIT_ENTRY_EXAMPLE = {
   id: 311,
@@ -26,7 +32,13 @@ export const auditRoutes = {
     auth: 'bearer',
     roles: ['lead', 'admin'],
     query: AuditQuerySchema,
-    responses: { 200: { description: 'A page of audit entries', schema: pageOf(AuditEntrySchema), example: { items: [AUDIT_ENTRY_EXAMPLE], nextCursor: null } } },
+    responses: {
+      200: {
+        description: 'A page of audit entries',
+        schema: pageOf(AuditEntrySchema),
+        example: { items: [AUDIT_ENTRY_EXAMPLE], nextCursor: null },
+      },
+    },
   }),
   verify: route({
     method: 'get',

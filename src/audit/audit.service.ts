@@ -115,7 +115,12 @@ export class AuditService {
     const checkpoint = await this.checkpoints?.latest(this.db.pool, AUDIT_CHAIN);
     return verifyChain<AuditLink & { id: string; hash: string }>(
       async (afterSeq, limit) =>
-        (await this.db.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).map(toLink),
+        (
+          await this.db.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [
+            afterSeq,
+            limit,
+          ])
+        ).map(toLink),
       auditCanonical,
       checkpoint,
     );

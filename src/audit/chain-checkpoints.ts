@@ -56,13 +56,17 @@ export class ChainCheckpoints {
 
   /** The chain's checkpoint of the furthest position, with its signature checked. */
   async latest(q: Queryable, chain: string): Promise<CheckedCheckpoint | undefined> {
-    const { rows } = await q.query<CheckpointRow>('SELECT * FROM chain_checkpoints WHERE chain = $1 ORDER BY seq DESC, id DESC LIMIT 1', [
-      chain,
-    ]);
+    const { rows } = await q.query<CheckpointRow>(
+      'SELECT * FROM chain_checkpoints WHERE chain = $1 ORDER BY seq DESC, id DESC LIMIT 1',
+      [chain],
+    );
     if (!rows[0]) return undefined;
     const checkpoint = toCheckpoint(rows[0]);
     const key = await this.keys.publicKey(checkpoint.keyId);
-    return { checkpoint, signatureValid: key !== undefined && verifyText(key, checkpointCanonical(checkpoint), checkpoint.signature) };
+    return {
+      checkpoint,
+      signatureValid: key !== undefined && verifyText(key, checkpointCanonical(checkpoint), checkpoint.signature),
+    };
   }
 
   /** Signs and stores a checkpoint of one chain's head (one already there under this key is returned). */
@@ -70,11 +74,10 @@ export class ChainCheckpoints {
     const key = signer ?? (await this.keys.signer());
     const [written] = await this.insert([{ chain, seq, headHash }], key, this.clock.now(), 'bundle');
     if (written) return written;
-    const rows = await this.db.query<CheckpointRow>('SELECT * FROM chain_checkpoints WHERE chain = $1 AND seq = $2 AND key_id = $3', [
-      chain,
-      seq,
-      key.keyId,
-    ]);
+    const rows = await this.db.query<CheckpointRow>(
+      'SELECT * FROM chain_checkpoints WHERE chain = $1 AND seq = $2 AND key_id = $3',
+      [chain, seq, key.keyId],
+    );
     return toCheckpoint(rows[0]);
   }
 
@@ -98,7 +101,15 @@ export class ChainCheckpoints {
         [AUDIT_CHAIN],
       );
       if (audit[0] && (audit[0].cp === null || Number(audit[0].cp) < Number(audit[0].seq))) {
-        written += (await this.insert([{ chain: AUDIT_CHAIN, seq: Number(audit[0].seq), headHash: audit[0].hash }], signer, now, 'sweep', tx)).length;
+        written += (
+          await this.insert(
+            [{ chain: AUDIT_CHAIN, seq: Number(audit[0].seq), headHash: audit[0].hash }],
+            signer,
+            now,
+            'sweep',
+            tx,
+          )
+        ).length;
       }
 
       const { rows: since } = await tx.query<{ at: Date | null }>(
@@ -114,7 +125,9 @@ export class ChainCheckpoints {
         [from],
       );
       for (let i = 0; i < heads.length; i += SWEEP_BATCH) {
-        const batch = heads.slice(i, i + SWEEP_BATCH).map((h) => ({ chain: `incident/${h.incident_id}`, seq: h.chain_seq, headHash: h.hash }));
+        const batch = heads
+          .slice(i, i + SWEEP_BATCH)
+          .map((h) => ({ chain: `incident/${h.incident_id}`, seq: h.chain_seq, headHash: h.hash }));
         written += (await this.insert(batch, signer, now, 'sweep', tx)).length;
       }
       if (written > 0) this.logger.debug(`Signed ${written} chain checkpoints under evidence key ${signer.keyId}`);

@@ -21,7 +21,13 @@ export interface CheckedCheckpoint {
   signatureValid: boolean;
 }
 
-const view = (c: Checkpoint): CheckpointView => ({ id: c.id, seq: c.seq, headHash: c.headHash, at: c.at, keyId: c.keyId });
+const view = (c: Checkpoint): CheckpointView => ({
+  id: c.id,
+  seq: c.seq,
+  headHash: c.headHash,
+  at: c.at,
+  keyId: c.keyId,
+});
 
 /**
  * Verifies a chain by reading it in pages ordered by position (`readPage(afterSeq, limit)`),
@@ -36,11 +42,21 @@ export async function verifyChain<E extends ChainedEntry>(
   checked?: CheckedCheckpoint,
 ): Promise<ChainReport> {
   const checkpoint = checked ? view(checked.checkpoint) : null;
-  const broken = (count: number, firstBroken: ChainFault): ChainReport => ({ intact: false, entries: count, firstBroken, checkpoint });
+  const broken = (count: number, firstBroken: ChainFault): ChainReport => ({
+    intact: false,
+    entries: count,
+    firstBroken,
+    checkpoint,
+  });
   const cp = checked?.checkpoint;
   const cpFault = (reason: string): ChainFault => ({ id: `checkpoint:${cp!.id}`, seq: cp!.seq, reason });
   if (checked && !checked.signatureValid) {
-    return broken(0, cpFault(`checkpoint ${cp!.id} of ${cp!.at} does not verify under evidence key ${cp!.keyId}: it was not signed by OreGuard`));
+    return broken(
+      0,
+      cpFault(
+        `checkpoint ${cp!.id} of ${cp!.at} does not verify under evidence key ${cp!.keyId}: it was not signed by OreGuard`,
+      ),
+    );
   }
   const walker = new ChainWalker<E>(canonical);
   let hashAtCheckpoint: { id: string; hash: string } | undefined;
@@ -66,14 +82,11 @@ export async function verifyChain<E extends ChainedEntry>(
     );
   }
   if (cp && hashAtCheckpoint && hashAtCheckpoint.hash !== cp.headHash) {
-    return broken(
-      cp.seq - 1,
-      {
-        id: hashAtCheckpoint.id,
-        seq: cp.seq,
-        reason: `its hash ${hashAtCheckpoint.hash} is not the ${cp.headHash} that checkpoint ${cp.id} of ${cp.at} records at this position: the chain was rewritten`,
-      },
-    );
+    return broken(cp.seq - 1, {
+      id: hashAtCheckpoint.id,
+      seq: cp.seq,
+      reason: `its hash ${hashAtCheckpoint.hash} is not the ${cp.headHash} that checkpoint ${cp.id} of ${cp.at} records at this position: the chain was rewritten`,
+    });
   }
   return { intact: true, entries: walker.count, headHash: walker.headHash, checkpoint };
 }

@@ -34,9 +34,18 @@ function chain(entries: { at: string; actor: string; action: string; details: ob
 }
 
 /** Recomputes the chain proof and checkpoint and signs, as OreGuard (or a forger with `signer`) would. */
-function sign(bundle: Omit<EvidenceBundle, 'checkpoint' | 'signing' | 'bundleHash' | 'signature'> & Partial<EvidenceBundle>, signer: EvidenceSigner): EvidenceBundle {
+function sign(
+  bundle: Omit<EvidenceBundle, 'checkpoint' | 'signing' | 'bundleHash' | 'signature'> & Partial<EvidenceBundle>,
+  signer: EvidenceSigner,
+): EvidenceBundle {
   const chainProof = timelineProof(bundle.timeline);
-  const head = { chain: `incident/${INCIDENT}`, seq: chainProof.entries, headHash: chainProof.headHash, at: '2026-11-29T04:00:00.000Z', keyId: signer.keyId };
+  const head = {
+    chain: `incident/${INCIDENT}`,
+    seq: chainProof.entries,
+    headHash: chainProof.headHash,
+    at: '2026-11-29T04:00:00.000Z',
+    keyId: signer.keyId,
+  };
   const checkpoint = { id: 7, ...head, signature: signText(signer.privateKey, checkpointCanonical(head)) };
   const { signing: _s, bundleHash: _h, signature: _sig, ...unsigned } = bundle;
   return sealBundle({ ...unsigned, chainProof, checkpoint }, signer);
@@ -53,13 +62,24 @@ const PAYLOAD = {
 };
 
 function binding(rawPayload: string) {
-  return { id: 55, eventId: PAYLOAD.eventId, siteId: 'tarkwa-2', gatewayId: 'gw-1', payloadSha256: sha256Hex(rawPayload) };
+  return {
+    id: 55,
+    eventId: PAYLOAD.eventId,
+    siteId: 'tarkwa-2',
+    gatewayId: 'gw-1',
+    payloadSha256: sha256Hex(rawPayload),
+  };
 }
 
 function aBundle(): EvidenceBundle {
   const rawPayload = JSON.stringify(PAYLOAD);
   const timeline = chain([
-    { at: '2026-11-29T02:12:45.000Z', actor: 'system', action: 'opened', details: { eventIds: [55], eventCount: 1, events: [binding(rawPayload)] } },
+    {
+      at: '2026-11-29T02:12:45.000Z',
+      actor: 'system',
+      action: 'opened',
+      details: { eventIds: [55], eventCount: 1, events: [binding(rawPayload)] },
+    },
     { at: '2026-11-29T02:15:00.000Z', actor: 'lead-1', action: 'acknowledged', details: {} },
     { at: '2026-11-29T02:16:00.000Z', actor: 'lead-1', action: 'noted', details: { text: 'Guards sent' } },
   ]);
@@ -166,22 +186,40 @@ describe('checking an evidence bundle offline', () => {
       ok: false,
       fault: `signing: the bundle is signed under key ${bundle.signing.keyId}, not the trusted key ${OREGUARD.keyId}`,
     });
-    expect(checkEvidenceBundle(bundle, { fingerprint: OREGUARD.keyId })).toMatchObject({ ok: false, fault: expect.stringMatching(/^signing: /) });
+    expect(checkEvidenceBundle(bundle, { fingerprint: OREGUARD.keyId })).toMatchObject({
+      ok: false,
+      fault: expect.stringMatching(/^signing: /),
+    });
   });
 
   it('finds a raw payload rewritten, by the hash its timeline entry recorded', () => {
     const result = checkEvidenceBundle(forged(FORGERIES[0][1]), TRUST);
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^events\[0\] .*its raw payload hashes to [0-9a-f]{64}, not the [0-9a-f]{64} that timeline entry 100 recorded/) });
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(
+        /^events\[0\] .*its raw payload hashes to [0-9a-f]{64}, not the [0-9a-f]{64} that timeline entry 100 recorded/,
+      ),
+    });
   });
 
   it('finds a timeline rewritten and rechained, by the signed checkpoint of its head', () => {
     const result = checkEvidenceBundle(forged(FORGERIES[1][1]), TRUST);
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^checkpoint: records [0-9a-f]{64} at position 3; the timeline has [0-9a-f]{64} there/) });
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(
+        /^checkpoint: records [0-9a-f]{64} at position 3; the timeline has [0-9a-f]{64} there/,
+      ),
+    });
   });
 
   it('finds a timeline cut short, by the signed checkpoint of its head', () => {
     const result = checkEvidenceBundle(forged(FORGERIES[2][1]), TRUST);
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^checkpoint: records 3 timeline entries .*the timeline has only 1: entries are missing/) });
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(
+        /^checkpoint: records 3 timeline entries .*the timeline has only 1: entries are missing/,
+      ),
+    });
   });
 
   it('finds an event that no timeline entry bound to the incident', () => {
@@ -192,40 +230,76 @@ describe('checking an evidence bundle offline', () => {
       }, OREGUARD),
       TRUST,
     );
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^events\[0\] .*no timeline entry binds this event/) });
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^events\[0\] .*no timeline entry binds this event/),
+    });
   });
 
   it('finds an event the timeline bound left out of the bundle', () => {
-    const result = checkEvidenceBundle(reSigned((b) => b.events.splice(0, 1), OREGUARD), TRUST);
-    expect(result).toEqual({ ok: false, fault: `timeline entry 100 binds event tarkwa-2/gw-1/${PAYLOAD.eventId}, which the bundle leaves out` });
+    const result = checkEvidenceBundle(
+      reSigned((b) => b.events.splice(0, 1), OREGUARD),
+      TRUST,
+    );
+    expect(result).toEqual({
+      ok: false,
+      fault: `timeline entry 100 binds event tarkwa-2/gw-1/${PAYLOAD.eventId}, which the bundle leaves out`,
+    });
   });
 
   it('refuses an unsigned bundle, and one whose change was not signed', () => {
     const { signature: _, ...unsigned } = aBundle();
-    expect(checkEvidenceBundle(unsigned, TRUST)).toEqual({ ok: false, fault: expect.stringMatching(/^signature: the bundle is not signed/) });
+    expect(checkEvidenceBundle(unsigned, TRUST)).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^signature: the bundle is not signed/),
+    });
     const changed = forged((b) => (b.generatedBy = 'someone-else'));
-    expect(checkEvidenceBundle(changed, TRUST)).toEqual({ ok: false, fault: expect.stringMatching(/^signature: does not verify under key/) });
+    expect(checkEvidenceBundle(changed, TRUST)).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^signature: does not verify under key/),
+    });
   });
 
   it('refuses a checkpoint whose signature does not hold', () => {
     const bad = structuredClone(aBundle());
     bad.checkpoint.at = '2026-11-30T00:00:00.000Z';
-    expect(checkEvidenceBundle(bad, TRUST)).toEqual({ ok: false, fault: expect.stringMatching(/^checkpoint: its signature does not verify/) });
+    expect(checkEvidenceBundle(bad, TRUST)).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^checkpoint: its signature does not verify/),
+    });
   });
 
   it('finds a note rewritten in the timeline, naming the entry', () => {
-    const result = checkEvidenceBundle(forged((b) => ((b.timeline[2].details as { text: string }).text = 'Nothing seen')), TRUST);
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^timeline\[2\] \(entry 102, position 3\): its content does not match its hash/) });
+    const result = checkEvidenceBundle(
+      forged((b) => ((b.timeline[2].details as { text: string }).text = 'Nothing seen')),
+      TRUST,
+    );
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^timeline\[2\] \(entry 102, position 3\): its content does not match its hash/),
+    });
   });
 
   it('finds an entry removed from the middle of the timeline', () => {
-    const result = checkEvidenceBundle(forged((b) => b.timeline.splice(1, 1)), TRUST);
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^timeline\[1\] \(entry 102, position 3\): position 3 follows 1/) });
+    const result = checkEvidenceBundle(
+      forged((b) => b.timeline.splice(1, 1)),
+      TRUST,
+    );
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^timeline\[1\] \(entry 102, position 3\): position 3 follows 1/),
+    });
   });
 
   it('finds a normalised event that no longer matches its raw payload', () => {
-    const result = checkEvidenceBundle(forged((b) => (b.events[0]['zone'] = 'south-gate')), TRUST);
-    expect(result).toEqual({ ok: false, fault: expect.stringMatching(/^events\[0\] .*does not match its raw payload/) });
+    const result = checkEvidenceBundle(
+      forged((b) => (b.events[0]['zone'] = 'south-gate')),
+      TRUST,
+    );
+    expect(result).toEqual({
+      ok: false,
+      fault: expect.stringMatching(/^events\[0\] .*does not match its raw payload/),
+    });
   });
 
   it('finds a wrong bundle hash', () => {

@@ -36,10 +36,11 @@ export const CANONICAL_FORM = {
   version: CANONICAL_FORM_VERSION,
   genesis: CHAIN_GENESIS,
   description: CANONICAL_FORM_DESCRIPTION,
-  bundleHash: 'lowercase hex SHA-256 of the canonical JSON of the whole bundle without its bundleHash and signature fields',
+  bundleHash:
+    'lowercase hex SHA-256 of the canonical JSON of the whole bundle without its bundleHash and signature fields',
   events:
     'each event is bound by a timeline entry whose details.events lists {id, eventId, siteId, gatewayId, payloadSha256}: ' +
-    'payloadSha256 = lowercase hex SHA-256 of the UTF-8 bytes of the event\'s rawPayload',
+    "payloadSha256 = lowercase hex SHA-256 of the UTF-8 bytes of the event's rawPayload",
   checkpoint: CHECKPOINT_CANONICAL_DESCRIPTION,
   signature:
     'signature = base64 Ed25519 (RFC 8032) over the UTF-8 bytes of the canonical JSON of the whole bundle without its signature field ' +
@@ -104,7 +105,12 @@ export interface UnsealedBundle {
   incident: { id: string } & Record<string, unknown>;
   events: EvidenceEvent[];
   timeline: EvidenceTimelineEntry[];
-  chainProof: { entries: number; headHash: string; intact: boolean; firstBroken?: { id: string; seq: number; reason: string } };
+  chainProof: {
+    entries: number;
+    headHash: string;
+    intact: boolean;
+    firstBroken?: { id: string; seq: number; reason: string };
+  };
   /** The signed checkpoint of the timeline's head (chain `incident/<id>`). */
   checkpoint: Checkpoint;
 }
@@ -138,7 +144,11 @@ export function timelineProof(timeline: readonly EvidenceTimelineEntry[]): Unsea
 
 /** Adds the signer, the bundle hash and the signature. */
 export function sealBundle(bundle: UnsealedBundle, signer: EvidenceSigner): EvidenceBundle {
-  const signing: EvidenceBundle['signing'] = { algorithm: SIGNATURE_ALGORITHM, keyId: signer.keyId, publicKey: signer.publicKeyPem };
+  const signing: EvidenceBundle['signing'] = {
+    algorithm: SIGNATURE_ALGORITHM,
+    keyId: signer.keyId,
+    publicKey: signer.publicKeyPem,
+  };
   const hashed = { ...bundle, signing, bundleHash: bundleHash({ ...bundle, signing }) };
   return { ...hashed, signature: signText(signer.privateKey, signedText(hashed)) };
 }
@@ -193,7 +203,10 @@ export function checkEvidenceBundle(input: unknown, trust: EvidenceTrust): Evide
   }
   let trustedId: string;
   try {
-    trustedId = 'fingerprint' in trust ? trust.fingerprint.toLowerCase() : keyFingerprint(typeof trust.publicKey === 'string' ? createPublicKey(trust.publicKey) : trust.publicKey);
+    trustedId =
+      'fingerprint' in trust
+        ? trust.fingerprint.toLowerCase()
+        : keyFingerprint(typeof trust.publicKey === 'string' ? createPublicKey(trust.publicKey) : trust.publicKey);
   } catch (error) {
     return fail(`trusted key: not an Ed25519 public key (${(error as Error).message})`);
   }
@@ -206,38 +219,51 @@ export function checkEvidenceBundle(input: unknown, trust: EvidenceTrust): Evide
   const hashAt = new Map<number, string>();
   const bound = new Map<string, { payloadSha256: string; entry: number }>();
   for (const [i, entry] of bundle.timeline.entries()) {
-    if (entry.incidentId !== incidentId) return fail(`timeline[${i}] (entry ${entry.id}): belongs to incident ${entry.incidentId}, not ${incidentId}`);
+    if (entry.incidentId !== incidentId)
+      return fail(`timeline[${i}] (entry ${entry.id}): belongs to incident ${entry.incidentId}, not ${incidentId}`);
     const fault = walker.next(entry as EvidenceTimelineEntry);
     if (fault) return fail(`timeline[${i}] (entry ${fault.id}, position ${fault.seq}): ${fault.reason}`);
     hashAt.set(entry.seq, entry.hash);
-    for (const b of boundEvents(entry.details)) bound.set(eventKey(b), { payloadSha256: b.payloadSha256, entry: entry.id });
+    for (const b of boundEvents(entry.details))
+      bound.set(eventKey(b), { payloadSha256: b.payloadSha256, entry: entry.id });
   }
   const proof = bundle.chainProof;
   if (!proof.intact) return fail('chainProof: OreGuard reported this timeline broken when it made the bundle');
   if (proof.entries !== walker.count || proof.headHash !== walker.headHash) {
-    return fail(`chainProof: states ${proof.entries} entries ending in ${proof.headHash}; the timeline gives ${walker.count} ending in ${walker.headHash}`);
+    return fail(
+      `chainProof: states ${proof.entries} entries ending in ${proof.headHash}; the timeline gives ${walker.count} ending in ${walker.headHash}`,
+    );
   }
 
   const cp = bundle.checkpoint;
-  if (cp.chain !== incidentChain(incidentId)) return fail(`checkpoint: is of chain ${cp.chain}, not ${incidentChain(incidentId)}`);
+  if (cp.chain !== incidentChain(incidentId))
+    return fail(`checkpoint: is of chain ${cp.chain}, not ${incidentChain(incidentId)}`);
   if (cp.keyId !== trustedId) return fail(`checkpoint: signed under key ${cp.keyId}, not the trusted key ${trustedId}`);
-  if (!verifyText(bundleKey, checkpointCanonical(cp), cp.signature)) return fail(`checkpoint: its signature does not verify under key ${cp.keyId}`);
+  if (!verifyText(bundleKey, checkpointCanonical(cp), cp.signature))
+    return fail(`checkpoint: its signature does not verify under key ${cp.keyId}`);
   if (walker.count < cp.seq) {
-    return fail(`checkpoint: records ${cp.seq} timeline entries ending in ${cp.headHash}; the timeline has only ${walker.count}: entries are missing`);
+    return fail(
+      `checkpoint: records ${cp.seq} timeline entries ending in ${cp.headHash}; the timeline has only ${walker.count}: entries are missing`,
+    );
   }
   if (hashAt.get(cp.seq) !== cp.headHash) {
-    return fail(`checkpoint: records ${cp.headHash} at position ${cp.seq}; the timeline has ${hashAt.get(cp.seq)} there`);
+    return fail(
+      `checkpoint: records ${cp.headHash} at position ${cp.seq}; the timeline has ${hashAt.get(cp.seq)} there`,
+    );
   }
 
   let checked = 0;
   let notDerivable = 0;
   for (const [i, event] of bundle.events.entries()) {
-    if (!event.incidentIds.includes(incidentId)) return fail(`events[${i}] (${event.eventId}): not linked to incident ${incidentId}`);
+    if (!event.incidentIds.includes(incidentId))
+      return fail(`events[${i}] (${event.eventId}): not linked to incident ${incidentId}`);
     const binding = bound.get(eventKey(event));
     if (!binding) return fail(`events[${i}] (${event.eventId}): no timeline entry binds this event to the incident`);
     const payloadHash = sha256Hex(event.rawPayload);
     if (payloadHash !== binding.payloadSha256) {
-      return fail(`events[${i}] (${event.eventId}): its raw payload hashes to ${payloadHash}, not the ${binding.payloadSha256} that timeline entry ${binding.entry} recorded`);
+      return fail(
+        `events[${i}] (${event.eventId}): its raw payload hashes to ${payloadHash}, not the ${binding.payloadSha256} that timeline entry ${binding.entry} recorded`,
+      );
     }
     const outcome = deriveEvent(event);
     if (outcome === 'not-derivable') {
@@ -254,9 +280,12 @@ export function checkEvidenceBundle(input: unknown, trust: EvidenceTrust): Evide
   }
 
   const expected = bundleHash(input as Record<string, unknown>);
-  if (bundle.bundleHash !== expected) return fail(`bundleHash: ${bundle.bundleHash} is not the hash of the bundle (${expected})`);
+  if (bundle.bundleHash !== expected)
+    return fail(`bundleHash: ${bundle.bundleHash} is not the hash of the bundle (${expected})`);
   if (!verifyText(bundleKey, signedText(input as Record<string, unknown>), bundle.signature)) {
-    return fail(`signature: does not verify under key ${bundle.signing.keyId}: the bundle was changed after it was signed`);
+    return fail(
+      `signature: does not verify under key ${bundle.signing.keyId}: the bundle was changed after it was signed`,
+    );
   }
   return {
     ok: true,
@@ -269,9 +298,15 @@ export function checkEvidenceBundle(input: unknown, trust: EvidenceTrust): Evide
   };
 }
 
-const eventKey = (e: { siteId: string; gatewayId: string; eventId: string }) => `${e.siteId}/${e.gatewayId}/${e.eventId}`;
+const eventKey = (e: { siteId: string; gatewayId: string; eventId: string }) =>
+  `${e.siteId}/${e.gatewayId}/${e.eventId}`;
 
-const BoundEventSchema = z.looseObject({ eventId: z.string(), siteId: z.string(), gatewayId: z.string(), payloadSha256: z.string() });
+const BoundEventSchema = z.looseObject({
+  eventId: z.string(),
+  siteId: z.string(),
+  gatewayId: z.string(),
+  payloadSha256: z.string(),
+});
 
 /** The events a timeline entry binds (details.events, see src/incidents/event-binding.ts). */
 function boundEvents(details: unknown): z.infer<typeof BoundEventSchema>[] {
@@ -305,7 +340,8 @@ function topicPrefix(topic: string): string | undefined {
   const parts = topic.split('/');
   for (const tail of [5, 6]) {
     const start = parts.length - tail;
-    if (start >= 0 && parts[start] === 'sites' && parts[start + 2] === 'gateways') return parts.slice(0, start).join('/');
+    if (start >= 0 && parts[start] === 'sites' && parts[start + 2] === 'gateways')
+      return parts.slice(0, start).join('/');
   }
   return undefined;
 }
@@ -316,7 +352,8 @@ function topicPrefix(topic: string): string | undefined {
  * or from silence; reconciliation, a discrepancy OreGuard found across material records).
  */
 function deriveEvent(event: EvidenceEvent): true | 'not-derivable' | string {
-  if (event.source === 'remoteid' || event.source === 'health' || event.source === 'reconciliation') return 'not-derivable';
+  if (event.source === 'remoteid' || event.source === 'health' || event.source === 'reconciliation')
+    return 'not-derivable';
   const prefix = topicPrefix(event.topic);
   if (prefix === undefined) return `topic ${JSON.stringify(event.topic)} is not a gateway topic`;
   const cyber = event['cyber'] as { network?: 'ot' | 'it' } | undefined;
@@ -331,5 +368,7 @@ function deriveEvent(event: EvidenceEvent): true | 'not-derivable' | string {
   if (parsed.type !== 'event') return 'its raw payload is not an event';
   const derived = normalisedFields(parsed.event as unknown as Record<string, unknown>, parsed.event.kind);
   const shown = normalisedFields(event, event.kind);
-  return derived === shown ? true : `does not match its raw payload (payload gives ${derived}; the bundle shows ${shown})`;
+  return derived === shown
+    ? true
+    : `does not match its raw payload (payload gives ${derived}; the bundle shows ${shown})`;
 }

@@ -1,7 +1,13 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Db, Queryable } from 'src/database/db';
 import type { SecretBox } from 'src/sites/secret-box';
-import { keyFingerprint, publicKeyPem, signerFromPem, SIGNATURE_ALGORITHM, type EvidenceSigner } from './evidence-signing';
+import {
+  keyFingerprint,
+  publicKeyPem,
+  signerFromPem,
+  SIGNATURE_ALGORITHM,
+  type EvidenceSigner,
+} from './evidence-signing';
 
 /** An evidence key as GET /evidence/keys shows it. */
 export interface EvidenceKeyView {
@@ -63,9 +69,17 @@ export class EvidenceKeyStore {
       await tx.query(KEY_LOCK);
       if (this.configured) {
         const c = this.configured;
-        await tx.query(`INSERT INTO evidence_keys (key_id, public_key, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [c.keyId, c.publicKeyPem, now]);
-        await tx.query(`UPDATE evidence_keys SET retired_at = $2 WHERE retired_at IS NULL AND key_id <> $1`, [c.keyId, now]);
-        await tx.query(`UPDATE evidence_keys SET retired_at = NULL WHERE key_id = $1 AND retired_at IS NOT NULL`, [c.keyId]);
+        await tx.query(
+          `INSERT INTO evidence_keys (key_id, public_key, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+          [c.keyId, c.publicKeyPem, now],
+        );
+        await tx.query(`UPDATE evidence_keys SET retired_at = $2 WHERE retired_at IS NULL AND key_id <> $1`, [
+          c.keyId,
+          now,
+        ]);
+        await tx.query(`UPDATE evidence_keys SET retired_at = NULL WHERE key_id = $1 AND retired_at IS NOT NULL`, [
+          c.keyId,
+        ]);
         return { signer: c, made: false };
       }
       const { rows } = await tx.query<KeyRow>('SELECT * FROM evidence_keys WHERE retired_at IS NULL');
@@ -84,7 +98,10 @@ export class EvidenceKeyStore {
     if (this.configured) throw new Error('EVIDENCE_SIGNING_KEY is set: rotate by configuring another key');
     return this.db.transaction(async (tx) => {
       await tx.query(KEY_LOCK);
-      const { rows } = await tx.query<{ key_id: string }>('UPDATE evidence_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING key_id', [now]);
+      const { rows } = await tx.query<{ key_id: string }>(
+        'UPDATE evidence_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING key_id',
+        [now],
+      );
       return { retired: rows[0]?.key_id ?? null, current: await this.make(tx, now) };
     });
   }
@@ -106,7 +123,9 @@ export class EvidenceKeyStore {
   async publicKey(keyId: string): Promise<KeyObject | undefined> {
     const known = this.publicKeys.get(keyId);
     if (known) return known;
-    const rows = await this.db.query<{ public_key: string }>('SELECT public_key FROM evidence_keys WHERE key_id = $1', [keyId]);
+    const rows = await this.db.query<{ public_key: string }>('SELECT public_key FROM evidence_keys WHERE key_id = $1', [
+      keyId,
+    ]);
     if (!rows[0]) return undefined;
     const key = createPublicKey(rows[0].public_key);
     this.publicKeys.set(keyId, key);
@@ -140,7 +159,8 @@ export class EvidenceKeyStore {
       );
     }
     const signer = signerFromPem(pem);
-    if (signer.keyId !== row.key_id) throw new Error(`evidence key ${row.key_id}: its private key does not match its id`);
+    if (signer.keyId !== row.key_id)
+      throw new Error(`evidence key ${row.key_id}: its private key does not match its id`);
     this.opened.set(row.key_id, signer);
     return signer;
   }
@@ -149,12 +169,10 @@ export class EvidenceKeyStore {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const keyId = keyFingerprint(privateKey);
-    await tx.query('INSERT INTO evidence_keys (key_id, public_key, private_key_sealed, created_at) VALUES ($1, $2, $3, $4)', [
-      keyId,
-      publicKeyPem(privateKey),
-      this.box.seal(pem, sealIdentity(keyId)),
-      now,
-    ]);
+    await tx.query(
+      'INSERT INTO evidence_keys (key_id, public_key, private_key_sealed, created_at) VALUES ($1, $2, $3, $4)',
+      [keyId, publicKeyPem(privateKey), this.box.seal(pem, sealIdentity(keyId)), now],
+    );
     const signer = { keyId, publicKeyPem: publicKeyPem(privateKey), privateKey };
     this.opened.set(keyId, signer);
     return signer;

@@ -17,7 +17,8 @@ export interface EvidenceSigner {
 
 export function rawPublicKey(key: KeyObject): Buffer {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key (${publicKey.asymmetricKeyType ?? 'unknown'})`);
+  if (publicKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`not an Ed25519 key (${publicKey.asymmetricKeyType ?? 'unknown'})`);
   const jwk = publicKey.export({ format: 'jwk' });
   return Buffer.from(jwk.x!, 'base64url');
 }
@@ -34,7 +35,8 @@ export function publicKeyPem(key: KeyObject): string {
 /** A signer from a PKCS#8 PEM private key; throws when it is not an Ed25519 private key. */
 export function signerFromPem(pem: string): EvidenceSigner {
   const privateKey = createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 private key (${privateKey.asymmetricKeyType ?? 'unknown'})`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`not an Ed25519 private key (${privateKey.asymmetricKeyType ?? 'unknown'})`);
   return { keyId: keyFingerprint(privateKey), publicKeyPem: publicKeyPem(privateKey), privateKey };
 }
 
@@ -72,7 +74,14 @@ export const CHECKPOINT_CANONICAL_DESCRIPTION =
   '(chain: "audit" or "incident/<id>"; seq: entries in the chain; headHash: the hash of entry seq)';
 
 export function checkpointCanonical(c: Pick<Checkpoint, 'chain' | 'seq' | 'headHash' | 'at' | 'keyId'>): string {
-  return canonicalJson({ v: CANONICAL_FORM_VERSION, chain: c.chain, seq: c.seq, headHash: c.headHash, at: c.at, keyId: c.keyId });
+  return canonicalJson({
+    v: CANONICAL_FORM_VERSION,
+    chain: c.chain,
+    seq: c.seq,
+    headHash: c.headHash,
+    at: c.at,
+    keyId: c.keyId,
+  });
 }
 
 export const incidentChain = (incidentId: string) => `incident/${incidentId}`;

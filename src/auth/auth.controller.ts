@@ -28,7 +28,11 @@ export class AuthController {
     const allowance = this.limiter.allow(address, now.getTime());
     if (!allowance.allowed) {
       const retryAfterS = Math.max(1, Math.ceil(allowance.retryAfterMs / 1000));
-      throw new ApplicationError('auth.too-many-attempts', `Too many login attempts from this address; try again in ${retryAfterS} s`, { retryAfterS });
+      throw new ApplicationError(
+        'auth.too-many-attempts',
+        `Too many login attempts from this address; try again in ${retryAfterS} s`,
+        { retryAfterS },
+      );
     }
     const { username, password } = parseRequest(LoginSchema, body, 'body');
     return this.auth.login(username, password, now, address);

@@ -4,7 +4,9 @@ export const TokensSchema = z
   .object({
     accessToken: z.string(),
     expiresIn: z.int().meta({ description: 'Seconds (JWT_EXPIRES_IN_S)' }),
-    refreshToken: z.string().meta({ description: 'Opaque, single use: exchange it at /auth/refresh before refreshExpiresIn' }),
+    refreshToken: z
+      .string()
+      .meta({ description: 'Opaque, single use: exchange it at /auth/refresh before refreshExpiresIn' }),
     refreshExpiresIn: z.int().meta({ description: 'Seconds (REFRESH_TOKEN_EXPIRES_IN_S)' }),
   })
   .meta({ id: 'Tokens' });

@@ -10,7 +10,14 @@ import { UsersRepository } from './users.repository';
 
 @Module({
   controllers: [AuthController, UsersController],
-  providers: [UsersRepository, SessionsRepository, LoginThrottlesRepository, UserAccountsService, AuthService, AuthGuard],
+  providers: [
+    UsersRepository,
+    SessionsRepository,
+    LoginThrottlesRepository,
+    UserAccountsService,
+    AuthService,
+    AuthGuard,
+  ],
   exports: [AuthService, AuthGuard, UsersRepository],
 })
 export class AuthModule {}

@@ -13,7 +13,12 @@ import {
 import { route } from 'src/platform/route-contract';
 import { LoginThrottleSchema, ThrottlesClearedSchema, TokensSchema, UserSchema } from './auth.http';
 
-const TOKENS_EXAMPLE = { accessToken: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3YzBlIn0.c2ln', expiresIn: 900, refreshToken: 'b3JlZ3VhcmQtcmVmcmVzaA', refreshExpiresIn: 604800 };
+const TOKENS_EXAMPLE = {
+  accessToken: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3YzBlIn0.c2ln',
+  expiresIn: 900,
+  refreshToken: 'b3JlZ3VhcmQtcmVmcmVzaA',
+  refreshExpiresIn: 604800,
+};
 const USER_EXAMPLE = {
   id: '7c0e2a5b-3f1d-4e8a-9b6c-2d4f6a8b0c1e',
   username: 'amani',
@@ -22,7 +27,9 @@ const USER_EXAMPLE = {
   disabled: false,
   createdAt: '2026-11-01T08:00:00.000Z',
 };
-const retryAfter = { 'Retry-After': { description: 'Seconds to wait (also details.retryAfterS)', schema: { type: 'integer' } } };
+const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait (also details.retryAfterS)', schema: { type: 'integer' } },
+};
 
 export const authRoutes = {
   login: route({
@@ -54,13 +61,17 @@ export const authRoutes = {
     tags: ['auth'],
     auth: 'none',
     body: RefreshSchema,
-    responses: { 200: { description: 'Tokens', schema: TokensSchema, example: TOKENS_EXAMPLE }, 401: errorResponse('Unknown, used or expired refresh token') },
+    responses: {
+      200: { description: 'Tokens', schema: TokensSchema, example: TOKENS_EXAMPLE },
+      401: errorResponse('Unknown, used or expired refresh token'),
+    },
   }),
   logout: route({
     method: 'post',
     path: '/auth/logout',
     operationId: 'logout',
-    summary: "End the caller's session: its access and refresh tokens are refused from the next request on, and its live sockets close",
+    summary:
+      "End the caller's session: its access and refresh tokens are refused from the next request on, and its live sockets close",
     tags: ['auth'],
     auth: 'bearer',
     body: NoBodySchema,
@@ -85,7 +96,8 @@ export const userRoutes = {
     path: '/users/login-throttles',
     operationId: 'listLoginThrottles',
     summary: 'Failed-login throttles, most recent first (at most 500)',
-    description: 'Every username tried, existing or not, per client address and from every address (address null), with its failures and until when it must wait.',
+    description:
+      'Every username tried, existing or not, per client address and from every address (address null), with its failures and until when it must wait.',
     tags: ['users'],
     auth: 'bearer',
     roles: ['admin'],
@@ -94,7 +106,17 @@ export const userRoutes = {
       200: {
         description: 'Throttles',
         schema: listOf(LoginThrottleSchema),
-        example: { items: [{ username: 'amani', address: '10.20.0.14', failures: 3, lastFailureAt: '2026-11-29T03:10:00.000Z', blockedUntil: null }] },
+        example: {
+          items: [
+            {
+              username: 'amani',
+              address: '10.20.0.14',
+              failures: 3,
+              lastFailureAt: '2026-11-29T03:10:00.000Z',
+              blockedUntil: null,
+            },
+          ],
+        },
       },
     },
   }),
@@ -107,7 +129,13 @@ export const userRoutes = {
     auth: 'bearer',
     roles: ['admin'],
     params: { username: LoginUsernameParamSchema },
-    responses: { 200: { description: 'What was cleared', schema: ThrottlesClearedSchema, example: { username: 'amani', cleared: 2 } } },
+    responses: {
+      200: {
+        description: 'What was cleared',
+        schema: ThrottlesClearedSchema,
+        example: { username: 'amani', cleared: 2 },
+      },
+    },
   }),
   create: route({
     method: 'post',
@@ -118,7 +146,10 @@ export const userRoutes = {
     auth: 'bearer',
     roles: ['admin'],
     body: CreateUserSchema,
-    responses: { 201: { description: 'The user', schema: UserSchema, example: USER_EXAMPLE }, 409: errorResponse('The username is taken') },
+    responses: {
+      201: { description: 'The user', schema: UserSchema, example: USER_EXAMPLE },
+      409: errorResponse('The username is taken'),
+    },
   }),
   update: route({
     method: 'patch',
@@ -130,6 +161,9 @@ export const userRoutes = {
     roles: ['admin'],
     params: { id: UuidParamSchema },
     body: UpdateUserSchema,
-    responses: { 200: { description: 'The user', schema: UserSchema, example: USER_EXAMPLE }, 404: errorResponse('No such user') },
+    responses: {
+      200: { description: 'The user', schema: UserSchema, example: USER_EXAMPLE },
+      404: errorResponse('No such user'),
+    },
   }),
 };

@@ -100,16 +100,36 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     if (blockedUntil) {
       const retryAfterS = retryAfterSeconds(blockedUntil, now);
       this.logger.warn(`Throttled a login for ${JSON.stringify(name)} from ${address} (${retryAfterS} s to wait)`);
-      await this.audit.record({ actor: { username: name }, action: 'auth.login-throttled', details: { retryAfterS }, ip });
-      throw new ApplicationError('auth.too-many-attempts', `Too many failed logins: try again in ${retryAfterS} s`, { retryAfterS });
+      await this.audit.record({
+        actor: { username: name },
+        action: 'auth.login-throttled',
+        details: { retryAfterS },
+        ip,
+      });
+      throw new ApplicationError('auth.too-many-attempts', `Too many failed logins: try again in ${retryAfterS} s`, {
+        retryAfterS,
+      });
     }
     const user = await this.users.findByUsername(username);
     const valid = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
     if (!user || !valid || user.disabled) {
       const reason = !user ? 'unknown-user' : !valid ? 'wrong-password' : 'disabled';
-      const failures = await this.throttles.recordFailure(username, address, now, new Date(now.getTime() - policy.memoryMs));
-      const addressWaitMs = backoffDelayMs(failures.address, { freeFailures: policy.addressFailures, baseMs: policy.baseMs, maxMs: policy.maxMs });
-      const accountWaitMs = backoffDelayMs(failures.account, { freeFailures: policy.accountFailures, baseMs: policy.baseMs, maxMs: policy.maxMs });
+      const failures = await this.throttles.recordFailure(
+        username,
+        address,
+        now,
+        new Date(now.getTime() - policy.memoryMs),
+      );
+      const addressWaitMs = backoffDelayMs(failures.address, {
+        freeFailures: policy.addressFailures,
+        baseMs: policy.baseMs,
+        maxMs: policy.maxMs,
+      });
+      const accountWaitMs = backoffDelayMs(failures.account, {
+        freeFailures: policy.accountFailures,
+        baseMs: policy.baseMs,
+        maxMs: policy.maxMs,
+      });
       if (addressWaitMs > 0) await this.throttles.block(username, address, new Date(now.getTime() + addressWaitMs));
       if (accountWaitMs > 0) await this.throttles.block(username, undefined, new Date(now.getTime() + accountWaitMs));
       this.logger.warn(`Failed login for ${JSON.stringify(name)} from ${address}`);
@@ -131,16 +151,27 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     await this.throttles.recordSuccess(username, address, now);
     const refreshToken = newRefreshToken();
     const sessionId = await this.sessions.open(user.id, hashRefreshToken(refreshToken), this.refreshExpiry(now));
-    await this.audit.record({ actor: { userId: user.id, username: user.username }, action: 'auth.login', target: user.id, ip });
+    await this.audit.record({
+      actor: { userId: user.id, username: user.username },
+      action: 'auth.login',
+      target: user.id,
+      ip,
+    });
     return this.issue(user, sessionId, refreshToken);
   }
 
   /** Exchanges a refresh token for a new access token and the next refresh token; the old one is spent. */
   async refresh(refreshToken: string, now: Date): Promise<IssuedTokens> {
     const next = newRefreshToken();
-    const outcome = await this.sessions.rotate(hashRefreshToken(refreshToken), hashRefreshToken(next), now, this.refreshExpiry(now));
+    const outcome = await this.sessions.rotate(
+      hashRefreshToken(refreshToken),
+      hashRefreshToken(next),
+      now,
+      this.refreshExpiry(now),
+    );
     if (!outcome.ok) {
-      if (outcome.refusal === 'reused') this.logger.warn('A used refresh token was presented again: its session is revoked');
+      if (outcome.refusal === 'reused')
+        this.logger.warn('A used refresh token was presented again: its session is revoked');
       throw new ApplicationError('auth.unauthenticated', REFUSAL_MESSAGE[outcome.refusal]);
     }
     const user = await this.users.findById(outcome.userId);

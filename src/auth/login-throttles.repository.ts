@@ -64,7 +64,9 @@ export class LoginThrottlesRepository {
     const pair = rows.find((r) => r.address === address);
     const account = rows.find((r) => r.address === EVERY_ADDRESS);
     const known = pair?.succeeded_at != null && pair.succeeded_at >= knownSince;
-    const blocks = [pair?.blocked_until, known ? null : account?.blocked_until].filter((d): d is Date => d != null && d > now);
+    const blocks = [pair?.blocked_until, known ? null : account?.blocked_until].filter(
+      (d): d is Date => d != null && d > now,
+    );
     return blocks.length ? new Date(Math.max(...blocks.map((d) => d.getTime()))) : undefined;
   }
 
@@ -72,7 +74,12 @@ export class LoginThrottlesRepository {
    * Counts a failure for the username from this address and from every address; a run is
    * forgotten when its last failure is older than `forgetBefore`. Returns the two counts.
    */
-  async recordFailure(username: string, address: string, now: Date, forgetBefore: Date): Promise<{ address: number; account: number }> {
+  async recordFailure(
+    username: string,
+    address: string,
+    now: Date,
+    forgetBefore: Date,
+  ): Promise<{ address: number; account: number }> {
     const rows = await this.db.query<{ address: string; failures: number }>(
       `INSERT INTO login_throttles AS t (username, address, failures, last_failure_at)
        VALUES ($1, $2, 1, $4), ($1, $3, 1, $4)

@@ -12,7 +12,10 @@ export type RotateOutcome = { ok: true; sessionId: string; userId: string } | { 
 
 /** Revokes every live session of a user (a new password, a disabled account) inside the caller's transaction. */
 export async function revokeSessionsOfUser(tx: Queryable, userId: string, reason: string): Promise<void> {
-  await tx.query('UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL', [userId, reason]);
+  await tx.query(
+    'UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+    [userId, reason],
+  );
 }
 
 /**
@@ -42,7 +45,13 @@ export class SessionsRepository {
   async rotate(tokenHash: string, nextHash: string, now: Date, expiresAt: Date): Promise<RotateOutcome> {
     return this.db.transaction(async (tx) => {
       // Locks the token and its session: of two concurrent uses of one token, the second sees it used.
-      const { rows } = await tx.query<{ session_id: string; user_id: string; used_at: Date | null; expires_at: Date; revoked_at: Date | null }>(
+      const { rows } = await tx.query<{
+        session_id: string;
+        user_id: string;
+        used_at: Date | null;
+        expires_at: Date;
+        revoked_at: Date | null;
+      }>(
         `SELECT t.session_id, t.used_at, s.user_id, s.expires_at, s.revoked_at
            FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
           WHERE t.token_hash = $1 FOR UPDATE`,
@@ -57,7 +66,11 @@ export class SessionsRepository {
       }
       if (row.expires_at <= now) return { ok: false, refusal: 'expired' };
       await tx.query('UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1', [tokenHash, now]);
-      await tx.query('INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)', [nextHash, row.session_id, now]);
+      await tx.query('INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)', [
+        nextHash,
+        row.session_id,
+        now,
+      ]);
       await tx.query('UPDATE sessions SET expires_at = $2 WHERE id = $1', [row.session_id, expiresAt]);
       return { ok: true, sessionId: row.session_id, userId: row.user_id };
     });
@@ -69,7 +82,10 @@ export class SessionsRepository {
   }
 
   private async revokeIn(tx: Queryable, sessionId: string, reason: string): Promise<void> {
-    await tx.query('UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL', [sessionId, reason]);
+    await tx.query('UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL', [
+      sessionId,
+      reason,
+    ]);
     await tx.query('SELECT pg_notify($1, $2)', [SESSION_REVOKED_CHANNEL, sessionId]);
   }
 }

@@ -6,7 +6,12 @@ import { canSeeSite, seesAllSites, type Principal } from './principal';
  * Restricts a query to the caller's sites: asking for a site one may not see is a 403;
  * an operator's unfiltered list covers their assigned sites only.
  */
-export function scopeToSites(filter: SqlFilter, column: string, principal: Principal, siteId: string | undefined): void {
+export function scopeToSites(
+  filter: SqlFilter,
+  column: string,
+  principal: Principal,
+  siteId: string | undefined,
+): void {
   if (siteId !== undefined) {
     if (!canSeeSite(principal, siteId)) throw new ApplicationError('site.forbidden', `siteId: not one of your sites`);
     filter.add(`${column} = ?`, siteId);
@@ -16,5 +21,6 @@ export function scopeToSites(filter: SqlFilter, column: string, principal: Princ
 }
 
 export function requireLead(principal: Principal): void {
-  if (!seesAllSites(principal)) throw new ApplicationError('auth.forbidden', 'Only security leads and admins may do this');
+  if (!seesAllSites(principal))
+    throw new ApplicationError('auth.forbidden', 'Only security leads and admins may do this');
 }

@@ -42,7 +42,10 @@ export class UserAccountsService {
   /** A new password, role, sites or disabling revoke the account's tokens and close its sockets everywhere. */
   async update(userId: string, input: UpdateUserInput, actor: AuditActor, ip?: string): Promise<User> {
     const { password, ...rest } = input;
-    const user = await this.users.update(userId, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+    const user = await this.users.update(userId, {
+      ...rest,
+      ...(password ? { passwordHash: await hashPassword(password) } : {}),
+    });
     if (!user) throw new ApplicationError('resource.not-found', `User ${userId} not found`);
     // What changed, never the password itself.
     await this.audit.record({
@@ -71,7 +74,11 @@ export class UserAccountsService {
   }
 
   /** Forgets a username's failed logins and lifts its waits, from every address; audited. */
-  async clearLoginThrottles(username: string, actor: AuditActor, ip?: string): Promise<{ username: string; cleared: number }> {
+  async clearLoginThrottles(
+    username: string,
+    actor: AuditActor,
+    ip?: string,
+  ): Promise<{ username: string; cleared: number }> {
     const cleared = await this.throttles.clear(username);
     await this.audit.record({ actor, action: 'auth.login-throttle-cleared', details: { username, cleared }, ip });
     return { username, cleared };

@@ -1,6 +1,12 @@
 import { Body, Controller, Param, Query, Req, UseGuards } from '@nestjs/common';
 import { ApplicationError } from 'src/platform/application-error';
-import { CreateUserSchema, LoginUsernameParamSchema, NoQuerySchema, UpdateUserSchema, UuidParamSchema } from 'src/platform/query.schemas';
+import {
+  CreateUserSchema,
+  LoginUsernameParamSchema,
+  NoQuerySchema,
+  UpdateUserSchema,
+  UuidParamSchema,
+} from 'src/platform/query.schemas';
 import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
 import { AuthGuard, type AuthedRequest } from './auth.guard';
@@ -54,6 +60,8 @@ export class UsersController {
   async update(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     requireAdmin(req.principal);
     const userId = parseRequest(UuidParamSchema, id, 'params');
-    return userView(await this.accounts.update(userId, parseRequest(UpdateUserSchema, body, 'body'), req.principal, req.ip));
+    return userView(
+      await this.accounts.update(userId, parseRequest(UpdateUserSchema, body, 'body'), req.principal, req.ip),
+    );
   }
 }

@@ -94,7 +94,12 @@ export class UsersRepository {
   }
 
   /** Returns undefined when the username is taken. */
-  async create(user: { username: string; passwordHash: string; role: Role; siteIds: string[] }): Promise<User | undefined> {
+  async create(user: {
+    username: string;
+    passwordHash: string;
+    role: Role;
+    siteIds: string[];
+  }): Promise<User | undefined> {
     const rows = await this.db.query<UserRow>(
       `INSERT INTO users (id, username, password_hash, role, site_ids) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (username) DO NOTHING RETURNING *`,

@@ -33,12 +33,19 @@ export class ApiClient {
 
   static fromEnv(url: string | undefined, env: NodeJS.ProcessEnv = process.env): ApiClient {
     const parsed = CliEnvSchema.safeParse({ ...pick(env), ...(url !== undefined ? { OREGUARD_URL: url } : {}) });
-    if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describeFirstIssue(parsed.error, env, 'env')}`);
+    if (!parsed.success)
+      throw new ConfigError(`Invalid configuration: ${describeFirstIssue(parsed.error, env, 'env')}`);
     const e = parsed.data;
     if (!e.OREGUARD_TOKEN && !(e.OREGUARD_USERNAME && e.OREGUARD_PASSWORD)) {
-      throw new ConfigError('Invalid configuration: set OREGUARD_TOKEN, or OREGUARD_USERNAME and OREGUARD_PASSWORD, for commands that call the API');
+      throw new ConfigError(
+        'Invalid configuration: set OREGUARD_TOKEN, or OREGUARD_USERNAME and OREGUARD_PASSWORD, for commands that call the API',
+      );
     }
-    return new ApiClient(e.OREGUARD_URL.replace(/\/+$/, ''), { token: e.OREGUARD_TOKEN, username: e.OREGUARD_USERNAME, password: e.OREGUARD_PASSWORD });
+    return new ApiClient(e.OREGUARD_URL.replace(/\/+$/, ''), {
+      token: e.OREGUARD_TOKEN,
+      username: e.OREGUARD_USERNAME,
+      password: e.OREGUARD_PASSWORD,
+    });
   }
 
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
@@ -57,13 +64,18 @@ export class ApiClient {
     try {
       res = await fetch(`${this.baseUrl}/api/v1${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiUnavailableError(`cannot reach OreGuard at ${this.baseUrl} (OREGUARD_URL or --url): ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+      throw new ApiUnavailableError(
+        `cannot reach OreGuard at ${this.baseUrl} (OREGUARD_URL or --url): ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+      );
     }
     const text = await res.text();
     let json: any;

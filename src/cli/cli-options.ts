@@ -32,7 +32,11 @@ export function listOption(value: string): string[] {
  * Checks CLI input with the same schema the REST API uses, reporting the fault under the
  * option's name (`--sites: …`) rather than the JSON field's. A password is never echoed.
  */
-export function parseCliInput<S extends z.ZodType>(schema: S, input: Record<string, unknown>, optionOf: Record<string, string>): z.infer<S> {
+export function parseCliInput<S extends z.ZodType>(
+  schema: S,
+  input: Record<string, unknown>,
+  optionOf: Record<string, string>,
+): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const field = String(result.error.issues[0]?.path[0] ?? '');

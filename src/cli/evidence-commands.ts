@@ -10,7 +10,10 @@ async function withKeys<T>(fn: (keys: EvidenceKeyStore, configured: boolean) => 
   const db = new Db(config.database.url, 1);
   try {
     // The configured key (if any) is not passed: the CLI rotates the kept generated key only.
-    return await fn(new EvidenceKeyStore(db, new SecretBox(config.gateways.secretKey)), config.evidence.signingKeyPem !== undefined);
+    return await fn(
+      new EvidenceKeyStore(db, new SecretBox(config.gateways.secretKey)),
+      config.evidence.signingKeyPem !== undefined,
+    );
   } finally {
     await db.close();
   }
@@ -25,21 +28,27 @@ export const evidenceCommands: CliCommand[] = [
       const keys = await withKeys((store) => store.list());
       emit(out, { items: keys }, () => {
         for (const k of keys) {
-          out.line(`${k.fingerprint} ${k.origin} created=${k.createdAt} ${k.current ? 'current' : `retired=${k.retiredAt}`}`);
+          out.line(
+            `${k.fingerprint} ${k.origin} created=${k.createdAt} ${k.current ? 'current' : `retired=${k.retiredAt}`}`,
+          );
         }
       });
     },
   },
   {
     name: 'evidence:rotate-key',
-    usage: 'evidence:rotate-key   retire the current evidence key and make a new one (kept sealed under GATEWAY_SECRET_KEY); old keys stay verifiable',
+    usage:
+      'evidence:rotate-key   retire the current evidence key and make a new one (kept sealed under GATEWAY_SECRET_KEY); old keys stay verifiable',
     async run(_args, out) {
       const rotated = await withKeys((store, configured) => {
-        if (configured) throw new Error('EVIDENCE_SIGNING_KEY is set: rotate by configuring another key on every instance');
+        if (configured)
+          throw new Error('EVIDENCE_SIGNING_KEY is set: rotate by configuring another key on every instance');
         return store.rotate(new Date());
       });
       emit(out, { current: rotated.current.keyId, retired: rotated.retired ?? null }, () =>
-        out.line(`Evidence key ${rotated.current.keyId} is current${rotated.retired ? `; ${rotated.retired} retired` : ''}`),
+        out.line(
+          `Evidence key ${rotated.current.keyId} is current${rotated.retired ? `; ${rotated.retired} retired` : ''}`,
+        ),
       );
     },
   },

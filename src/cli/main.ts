@@ -18,8 +18,12 @@ const commands: readonly CliCommand[] = [...userCommands, ...siteCommands, ...ev
 
 function help(out: CliOutput): void {
   out.line('OreGuard administration: npm run cli -- <command> [options]');
-  out.line('Accounts, sites, gateways:create and evidence use DATABASE_URL (as the server does); passwords are read from standard input with --password-stdin.');
-  out.line('Incidents, silences, rules, gateway health and dead letters call the REST API at OREGUARD_URL (or --url) with OREGUARD_TOKEN,');
+  out.line(
+    'Accounts, sites, gateways:create and evidence use DATABASE_URL (as the server does); passwords are read from standard input with --password-stdin.',
+  );
+  out.line(
+    'Incidents, silences, rules, gateway health and dead letters call the REST API at OREGUARD_URL (or --url) with OREGUARD_TOKEN,',
+  );
   out.line('or as OREGUARD_USERNAME / OREGUARD_PASSWORD, so they are audited and pushed live as that user.');
   out.line('Every command takes --json: its result as one JSON document on stdout.');
   out.line('');
@@ -30,7 +34,12 @@ function help(out: CliOutput): void {
 /** PostgreSQL could not be reached (as opposed to refusing a statement). */
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (/^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET)$/.test(code) || code.startsWith('08') || code === '3D000');
+  return (
+    typeof code === 'string' &&
+    (/^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET)$/.test(code) ||
+      code.startsWith('08') ||
+      code === '3D000')
+  );
 }
 
 /** Runs one command line; returns the exit code. Messages for people go to stderr, results to stdout. */
@@ -65,7 +74,11 @@ export async function runCli(argv: readonly string[], out: CliOutput, err: CliOu
     }
     if (error instanceof ApiRefusedError) {
       err.line(`${name}: OreGuard refused: ${error.message}`);
-      return error.status === 401 || error.status === 403 ? EXIT.noperm : error.status >= 500 ? EXIT.unavailable : EXIT.refused;
+      return error.status === 401 || error.status === 403
+        ? EXIT.noperm
+        : error.status >= 500
+          ? EXIT.unavailable
+          : EXIT.refused;
     }
     if (error instanceof ConfigError) {
       err.line(error.message);
@@ -76,7 +89,9 @@ export async function runCli(argv: readonly string[], out: CliOutput, err: CliOu
       return EXIT.unavailable;
     }
     if ((error as { code?: unknown })?.code === '42P01') {
-      err.line(`${name}: the database is not migrated yet: start OreGuard once (it migrates on start) or run npm run migration:run`);
+      err.line(
+        `${name}: the database is not migrated yet: start OreGuard once (it migrates on start) or run npm run migration:run`,
+      );
       return EXIT.unavailable;
     }
     err.line(`${name}: failed: ${(error as Error)?.message ?? String(error)}`);

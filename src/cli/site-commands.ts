@@ -16,7 +16,10 @@ async function withRegistry<T>(fn: (registry: SiteRegistry) => Promise<T>): Prom
   }
 }
 
-function parsed<T>(result: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }): T {
+function parsed<T>(
+  result:
+    { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } },
+): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   throw new Error(`${issue.path.map(String).join('.') || 'input'}: ${issue.message}`);
@@ -33,7 +36,9 @@ export const siteCommands: CliCommand[] = [
       const result = await withRegistry((registry) => registry.createSite(input));
       if (!result.ok) throw new Error(`id: site ${input.id} is already registered`);
       emit(out, { ...result.site, claimed: result.claimed }, () =>
-        out.line(`${result.claimed ? 'Claimed' : 'Registered'} site ${result.site.id} (${result.site.name}, ${result.site.timeZone})`),
+        out.line(
+          `${result.claimed ? 'Claimed' : 'Registered'} site ${result.site.id} (${result.site.name}, ${result.site.timeZone})`,
+        ),
       );
     },
   },
@@ -44,7 +49,9 @@ export const siteCommands: CliCommand[] = [
       const sites = await withRegistry((registry) => registry.listSites());
       emit(out, { items: sites }, () => {
         for (const s of sites) {
-          out.line(`${s.id}\t${s.name}\t${s.timeZone}\t${s.registered ? 'registered' : 'seen on MQTT'}\t${s.gateways} gateway(s)`);
+          out.line(
+            `${s.id}\t${s.name}\t${s.timeZone}\t${s.registered ? 'registered' : 'seen on MQTT'}\t${s.gateways} gateway(s)`,
+          );
         }
       });
     },
@@ -59,16 +66,22 @@ export const siteCommands: CliCommand[] = [
       const result = await withRegistry((registry) => registry.createGateway(site, input.id, input.requireSigned));
       if (!result.ok) {
         throw new Error(
-          result.error === 'site-not-found' ? `Site ${site} not found` : `id: gateway ${site}/${input.id} already has a secret`,
+          result.error === 'site-not-found'
+            ? `Site ${site} not found`
+            : `id: gateway ${site}/${input.id} already has a secret`,
         );
       }
       const c = result.credentials;
       if (out.json) return emit(out, c, () => undefined);
-      out.line(`Created gateway ${c.siteId}/${c.gatewayId} (signed events ${c.requireSigned ? 'required' : 'optional'})`);
+      out.line(
+        `Created gateway ${c.siteId}/${c.gatewayId} (signed events ${c.requireSigned ? 'required' : 'optional'})`,
+      );
       out.line(`secret        ${c.secret}`);
       out.line(`mqttUsername  ${c.mqttUsername}`);
       out.line(`mqttPassword  ${c.mqttPassword}`);
-      out.line('The secret is shown this once: store it on the gateway now. Then regenerate the broker files (npm run gateways:mosquitto).');
+      out.line(
+        'The secret is shown this once: store it on the gateway now. Then regenerate the broker files (npm run gateways:mosquitto).',
+      );
     },
   },
 ];

@@ -12,11 +12,23 @@ import { listOption, parseCliInput, parseOptions, requireOption } from './cli-op
 import { passwordFrom } from './password-input';
 
 /** CLI option names of the fields of CreateUserSchema / UpdateUserSchema, for error messages. */
-const OPTION_OF = { username: '--username', password: 'password', role: '--role', siteIds: '--sites', disabled: '--disabled' };
+const OPTION_OF = {
+  username: '--username',
+  password: 'password',
+  role: '--role',
+  siteIds: '--sites',
+  disabled: '--disabled',
+};
 
 function withAccounts<T>(fn: (accounts: UserAccountsService) => Promise<T>): Promise<T> {
   return withDatabase((db) =>
-    fn(new UserAccountsService(new UsersRepository(db), new AuditService(db, new SystemClock()), new LoginThrottlesRepository(db))),
+    fn(
+      new UserAccountsService(
+        new UsersRepository(db),
+        new AuditService(db, new SystemClock()),
+        new LoginThrottlesRepository(db),
+      ),
+    ),
   );
 }
 
@@ -30,7 +42,14 @@ function describeUser(user: User): string {
 
 /** A user as --json shows it: never the password hash or token version. */
 function userJson(user: User) {
-  return { id: user.id, username: user.username, role: user.role, siteIds: user.siteIds, disabled: user.disabled, createdAt: user.createdAt };
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    siteIds: user.siteIds,
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+  };
 }
 
 function describeThrottle(t: LoginThrottle): string {
@@ -53,10 +72,15 @@ function changeCommand(
     name,
     usage,
     async run(args: readonly string[], out: CliOutput) {
-      const values = parseOptions(args, { username: { type: 'string' }, ...options }) as Record<string, string | boolean | undefined>;
+      const values = parseOptions(args, { username: { type: 'string' }, ...options }) as Record<
+        string,
+        string | boolean | undefined
+      >;
       const username = requireOption(values.username as string | undefined, 'username');
       const input = parseCliInput(UpdateUserSchema, await changes(values), OPTION_OF) as UpdateUserInput;
-      const user = await withAccounts(async (accounts) => accounts.update((await accounts.byUsername(username)).id, input, CLI_ACTOR));
+      const user = await withAccounts(async (accounts) =>
+        accounts.update((await accounts.byUsername(username)).id, input, CLI_ACTOR),
+      );
       emit(out, userJson(user), () => out.line(`${done}: ${describeUser(user)}`));
     },
   };
@@ -119,7 +143,9 @@ export const userCommands: CliCommand[] = [
       const values = parseOptions(args, { username: { type: 'string' } });
       const username = requireOption(values.username, 'username');
       const { cleared } = await withAccounts((accounts) => accounts.clearLoginThrottles(username, CLI_ACTOR));
-      emit(out, { username, cleared }, () => out.line(`Cleared ${cleared} login throttle${cleared === 1 ? '' : 's'} of ${username}`));
+      emit(out, { username, cleared }, () =>
+        out.line(`Cleared ${cleared} login throttle${cleared === 1 ? '' : 's'} of ${username}`),
+      );
     },
   },
   changeCommand(
@@ -139,7 +165,13 @@ export const userCommands: CliCommand[] = [
     },
     'Sites set',
   ),
-  changeCommand('users:disable', 'users:disable --username <name>', {}, async () => ({ disabled: true }), 'Disabled (sessions ended)'),
+  changeCommand(
+    'users:disable',
+    'users:disable --username <name>',
+    {},
+    async () => ({ disabled: true }),
+    'Disabled (sessions ended)',
+  ),
   changeCommand('users:enable', 'users:enable --username <name>', {}, async () => ({ disabled: false }), 'Enabled'),
   changeCommand(
     'users:reset-password',

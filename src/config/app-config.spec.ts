@@ -52,7 +52,11 @@ describe('loadConfig', () => {
   });
 
   it('requires registered sites and gateways by default in production only, and takes INGEST_REQUIRE_REGISTERED over either', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, GATEWAY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      GATEWAY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
     expect(loadConfig(production).ingest.requireRegistered).toBe(true);
     expect(loadConfig({ NODE_ENV: 'development' }).ingest.requireRegistered).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test' }).ingest.requireRegistered).toBe(false);
@@ -79,13 +83,25 @@ describe('loadConfig', () => {
       port: 8080,
       database: { url: 'postgresql://og:pw@db.internal:6432/og' },
       redis: { url: 'rediss://cache.internal:6380', prefix: 'og-prod' },
-      mqtt: { url: 'mqtts://broker.internal:8883', topicPrefix: 'mines/v1', clientId: 'oreguard-blue-1', sharedGroup: 'oreguard' },
-      auth: { jwtSecret: SECRET, jwtSecretGenerated: false, bootstrapAdmin: { username: 'root', password: 'correct horse battery' } },
+      mqtt: {
+        url: 'mqtts://broker.internal:8883',
+        topicPrefix: 'mines/v1',
+        clientId: 'oreguard-blue-1',
+        sharedGroup: 'oreguard',
+      },
+      auth: {
+        jwtSecret: SECRET,
+        jwtSecretGenerated: false,
+        bootstrapAdmin: { username: 'root', password: 'correct horse battery' },
+      },
     });
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', MQTT_SHARED_GROUP: '' })).toMatchObject({ port: 3000, mqtt: { sharedGroup: undefined } });
+    expect(loadConfig({ PORT: '', MQTT_SHARED_GROUP: '' })).toMatchObject({
+      port: 3000,
+      mqtt: { sharedGroup: undefined },
+    });
   });
 
   it('reads only the environment it is given, not process.env', () => {
@@ -134,12 +150,15 @@ describe('loadConfig', () => {
   it.each<[string, Record<string, string>, string]>([
     ['JWT_SECRET', { JWT_SECRET: 'hunter2-too-short' }, 'hunter2-too-short'],
     ['OREGUARD_ADMIN_PASSWORD', { OREGUARD_ADMIN_USERNAME: 'admin', OREGUARD_ADMIN_PASSWORD: 'pw-123' }, 'pw-123'],
-  ])('names a malformed %s without writing the secret itself into the error (it ends up in logs)', (name, env, secret) => {
-    const { message } = configErrorFor(env);
+  ])(
+    'names a malformed %s without writing the secret itself into the error (it ends up in logs)',
+    (name, env, secret) => {
+      const { message } = configErrorFor(env);
 
-    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
-    expect(message).not.toContain(secret);
-  });
+      expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
+      expect(message).not.toContain(secret);
+    },
+  );
 
   it('requires JWT_SECRET in production', () => {
     expect(configErrorFor({ NODE_ENV: 'production' }).message).toBe(
@@ -193,13 +212,17 @@ describe('loadConfig', () => {
   ])('refuses a GATEWAY_SECRET_KEY that is %s, without showing it', (_, key) => {
     const { message } = configErrorFor({ GATEWAY_SECRET_KEY: key });
 
-    expect(message).toMatch(/^Invalid configuration: GATEWAY_SECRET_KEY: 32 bytes, base64-encoded \(got a value of \d+ characters\)$/);
+    expect(message).toMatch(
+      /^Invalid configuration: GATEWAY_SECRET_KEY: 32 bytes, base64-encoded \(got a value of \d+ characters\)$/,
+    );
     expect(message).not.toContain(key);
   });
 
   describe('the evidence signing key', () => {
     const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
 
     it('is kept in the database when none is given, and taken as given or from its file', () => {
       expect(loadConfig({}).evidence).toEqual({ signingKeyPem: undefined, checkpointIntervalMs: 60_000 });
@@ -217,11 +240,19 @@ describe('loadConfig', () => {
     });
 
     it('refuses a key that is not an Ed25519 private key, or two keys, without showing them', () => {
-      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: rsa }).message).toBe('Invalid configuration: EVIDENCE_SIGNING_KEY: an Ed25519 key is needed (got rsa)');
-      const broken = configErrorFor({ EVIDENCE_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----' }).message;
+      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: rsa }).message).toBe(
+        'Invalid configuration: EVIDENCE_SIGNING_KEY: an Ed25519 key is needed (got rsa)',
+      );
+      const broken = configErrorFor({
+        EVIDENCE_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----',
+      }).message;
       expect(broken).toBe('Invalid configuration: EVIDENCE_SIGNING_KEY: not a PEM private key');
-      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: 'secret text' }).message).toMatch(/^Invalid configuration: EVIDENCE_SIGNING_KEY: a PEM PKCS#8 private key \(got a value of \d+ characters\)$/);
-      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: ed25519, EVIDENCE_SIGNING_KEY_FILE: '/k.pem' }).message).toMatch(/set one, not both/);
+      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: 'secret text' }).message).toMatch(
+        /^Invalid configuration: EVIDENCE_SIGNING_KEY: a PEM PKCS#8 private key \(got a value of \d+ characters\)$/,
+      );
+      expect(configErrorFor({ EVIDENCE_SIGNING_KEY: ed25519, EVIDENCE_SIGNING_KEY_FILE: '/k.pem' }).message).toMatch(
+        /set one, not both/,
+      );
     });
   });
 
@@ -240,10 +271,19 @@ describe('loadConfig', () => {
         DATABASE_MIGRATION_URL_FILE: join(dir, 'owner'),
       });
       expect(config.auth.jwtSecret).toBe(SECRET);
-      expect(config.database).toMatchObject({ url: 'postgres://oreguard:s3cret@db:5432/oreguard', migrationUrl: 'postgres://owner:0wner@db:5432/oreguard' });
-      expect(configErrorFor({ JWT_SECRET_FILE: join(dir, 'short') }).message).toMatch(/^Invalid configuration: JWT_SECRET: at least 32 characters \(got a value/);
-      expect(configErrorFor({ MQTT_PASSWORD_FILE: join(dir, 'missing') }).message).toBe('Invalid configuration: MQTT_PASSWORD_FILE: cannot read it (ENOENT)');
-      expect(configErrorFor({ MQTT_PASSWORD: 'x', MQTT_PASSWORD_FILE: join(dir, 'jwt') }).message).toMatch(/MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both/);
+      expect(config.database).toMatchObject({
+        url: 'postgres://oreguard:s3cret@db:5432/oreguard',
+        migrationUrl: 'postgres://owner:0wner@db:5432/oreguard',
+      });
+      expect(configErrorFor({ JWT_SECRET_FILE: join(dir, 'short') }).message).toMatch(
+        /^Invalid configuration: JWT_SECRET: at least 32 characters \(got a value/,
+      );
+      expect(configErrorFor({ MQTT_PASSWORD_FILE: join(dir, 'missing') }).message).toBe(
+        'Invalid configuration: MQTT_PASSWORD_FILE: cannot read it (ENOENT)',
+      );
+      expect(configErrorFor({ MQTT_PASSWORD: 'x', MQTT_PASSWORD_FILE: join(dir, 'jwt') }).message).toMatch(
+        /MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -256,7 +296,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses an admin password without a username', () => {
-    expect(configErrorFor({ OREGUARD_ADMIN_PASSWORD: 'admin-password' }).message).toMatch(/OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD/);
+    expect(configErrorFor({ OREGUARD_ADMIN_PASSWORD: 'admin-password' }).message).toMatch(
+      /OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD/,
+    );
   });
 
   it('refuses an admin password shorter than 8 characters, naming it', () => {

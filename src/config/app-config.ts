@@ -6,7 +6,10 @@ import type { EscalationLimits } from 'src/domain/incidents/escalation-limits';
 import type { PartitionSpan } from 'src/domain/retention/partition-window';
 import type { RetentionDays } from 'src/domain/retention/retention-plan';
 import { defaultPostureProfiles, parsePostureProfiles, type PostureProfiles } from 'src/domain/posture/posture-profile';
-import { DEFAULT_RECONCILIATION_SETTINGS, type ReconciliationSettings } from 'src/domain/material/reconciliation-settings';
+import {
+  DEFAULT_RECONCILIATION_SETTINGS,
+  type ReconciliationSettings,
+} from 'src/domain/material/reconciliation-settings';
 import { EnvSchema, type Env } from './env.schema';
 
 /** The checked configuration, built once at start from the environment. */
@@ -59,7 +62,13 @@ export interface AppConfig {
   /** Indicator sharing with partners (TAXII 2.1, MISP feed). */
   sharing: { organisation: string; maxPageSize: number };
   /** Live correlation (correlator.service.ts): its polling interval, wake window and lease retry. */
-  correlator: { intervalMs: number; wakeWindowMs: number; leaseRetryMs: number; maxGroupSignals: number; maxSignals: number };
+  correlator: {
+    intervalMs: number;
+    wakeWindowMs: number;
+    leaseRetryMs: number;
+    maxGroupSignals: number;
+    maxSignals: number;
+  };
   live: { resumeGraceMs: number };
   health: {
     heartbeatIntervalMs: number;
@@ -120,7 +129,9 @@ export class ConfigError extends Error {}
  * fixed, publicly known key: a restart can still read them (a random key per start could
  * not), and start-up warns that they are not protected.
  */
-const DEVELOPMENT_GATEWAY_KEY = createHash('sha256').update('oreguard development gateway key, not for production').digest();
+const DEVELOPMENT_GATEWAY_KEY = createHash('sha256')
+  .update('oreguard development gateway key, not for production')
+  .digest();
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -139,7 +150,9 @@ export function loadConfig(
   source: NodeJS.ProcessEnv = process.env,
   { requireJwtSecret = true, requireGatewayKey = true } = {},
 ): AppConfig {
-  const raw = secretsFromFiles(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>);
+  const raw = secretsFromFiles(
+    Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>,
+  );
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -209,7 +222,11 @@ export function loadConfig(
       requeueAfterMs: env.REQUEUE_AFTER_MS,
     },
     escalation: { limits: env.ESCALATE_AFTER, checkIntervalMs: env.ESCALATION_CHECK_INTERVAL_MS },
-    partitions: { span: env.PARTITION_SPAN, aheadDays: env.PARTITION_AHEAD_DAYS, checkIntervalMs: env.PARTITION_CHECK_INTERVAL_MS },
+    partitions: {
+      span: env.PARTITION_SPAN,
+      aheadDays: env.PARTITION_AHEAD_DAYS,
+      checkIntervalMs: env.PARTITION_CHECK_INTERVAL_MS,
+    },
     retention: {
       days: {
         events: env.RETENTION_EVENTS_DAYS,
@@ -220,7 +237,11 @@ export function loadConfig(
       checkIntervalMs: env.RETENTION_CHECK_INTERVAL_MS,
       archiveDir: env.ARCHIVE_DIR,
     },
-    posture: { profiles: postureProfiles(env), ackWithinMs: env.POSTURE_ACK_WITHIN_MS, checkIntervalMs: env.POSTURE_CHECK_INTERVAL_MS },
+    posture: {
+      profiles: postureProfiles(env),
+      ackWithinMs: env.POSTURE_ACK_WITHIN_MS,
+      checkIntervalMs: env.POSTURE_CHECK_INTERVAL_MS,
+    },
     live: { resumeGraceMs: env.LIVE_RESUME_GRACE_MS },
     health: {
       heartbeatIntervalMs: env.GATEWAY_HEARTBEAT_INTERVAL_MS,
@@ -283,7 +304,14 @@ export function loadConfig(
 }
 
 /** Secrets that may be given as a file's content instead (`<NAME>_FILE`), as Docker and Kubernetes secrets are. */
-const FILE_SECRETS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'MQTT_PASSWORD', 'JWT_SECRET', 'GATEWAY_SECRET_KEY', 'OREGUARD_ADMIN_PASSWORD'] as const;
+const FILE_SECRETS = [
+  'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
+  'MQTT_PASSWORD',
+  'JWT_SECRET',
+  'GATEWAY_SECRET_KEY',
+  'OREGUARD_ADMIN_PASSWORD',
+] as const;
 
 /** The environment with each `<NAME>_FILE` read into `<NAME>` (one trailing newline dropped), checked as if set directly. */
 function secretsFromFiles(raw: Record<string, string>): Record<string, string> {
@@ -291,11 +319,14 @@ function secretsFromFiles(raw: Record<string, string>): Record<string, string> {
   for (const name of FILE_SECRETS) {
     const file = env[`${name}_FILE`];
     if (file === undefined) continue;
-    if (env[name] !== undefined) throw new ConfigError(`Invalid configuration: ${name} and ${name}_FILE: set one, not both`);
+    if (env[name] !== undefined)
+      throw new ConfigError(`Invalid configuration: ${name} and ${name}_FILE: set one, not both`);
     try {
       env[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      throw new ConfigError(`Invalid configuration: ${name}_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `Invalid configuration: ${name}_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   return env;
@@ -309,7 +340,9 @@ function postureProfiles(env: Env): PostureProfiles {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Invalid configuration: POSTURE_PROFILES_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      `Invalid configuration: POSTURE_PROFILES_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   const parsed = parsePostureProfiles(text);
   if (!parsed.ok) throw new ConfigError(`Invalid configuration: POSTURE_PROFILES_FILE: ${parsed.error}`);
@@ -318,7 +351,9 @@ function postureProfiles(env: Env): PostureProfiles {
 
 function evidenceSigningKey(env: Env): string | undefined {
   if (env.EVIDENCE_SIGNING_KEY && env.EVIDENCE_SIGNING_KEY_FILE) {
-    throw new ConfigError('Invalid configuration: EVIDENCE_SIGNING_KEY and EVIDENCE_SIGNING_KEY_FILE: set one, not both');
+    throw new ConfigError(
+      'Invalid configuration: EVIDENCE_SIGNING_KEY and EVIDENCE_SIGNING_KEY_FILE: set one, not both',
+    );
   }
   let pem = env.EVIDENCE_SIGNING_KEY;
   const name = pem ? 'EVIDENCE_SIGNING_KEY' : 'EVIDENCE_SIGNING_KEY_FILE';
@@ -326,7 +361,9 @@ function evidenceSigningKey(env: Env): string | undefined {
     try {
       pem = readFileSync(env.EVIDENCE_SIGNING_KEY_FILE, 'utf8');
     } catch (error) {
-      throw new ConfigError(`Invalid configuration: EVIDENCE_SIGNING_KEY_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `Invalid configuration: EVIDENCE_SIGNING_KEY_FILE: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   if (pem === undefined) return undefined;
@@ -336,6 +373,7 @@ function evidenceSigningKey(env: Env): string | undefined {
   } catch {
     throw new ConfigError(`Invalid configuration: ${name}: not a PEM private key`);
   }
-  if (type !== 'ed25519') throw new ConfigError(`Invalid configuration: ${name}: an Ed25519 key is needed (got ${type ?? 'unknown'})`);
+  if (type !== 'ed25519')
+    throw new ConfigError(`Invalid configuration: ${name}: an Ed25519 key is needed (got ${type ?? 'unknown'})`);
   return pem;
 }

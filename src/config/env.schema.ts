@@ -6,9 +6,7 @@ import { DEFAULT_RECONCILIATION_SETTINGS as MATERIAL } from 'src/domain/material
  * Every environment variable OreGuard reads, with its default and meaning.
  * This is the only file that names them; README.md's configuration table mirrors it.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
 /** A number of days, or `off`: kept forever (null). */
 const retentionDays = z.union([z.literal('off').transform(() => null), positiveInt]);
@@ -21,7 +19,12 @@ export const EnvSchema = z.object({
   OREGUARD_ROLES: z
     .string()
     .default('api,ingest,worker')
-    .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['api', 'ingest', 'worker'])).min(1)),
   /**
    * PostgreSQL, as the role OreGuard runs as; the database is created if missing and migrated
@@ -40,17 +43,26 @@ export const EnvSchema = z.object({
   /** Redis for BullMQ. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://localhost:6379'),
   /** Prefix of every Redis key OreGuard writes. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('oreguard'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('oreguard'),
   /** The MQTT broker. */
   MQTT_URL: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).default('mqtt://localhost:1883'),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
   /** Topic prefix of every OreGuard topic. */
-  MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+]+[^/#+]$/, 'a topic without wildcards or a trailing /').default('oreguard/v1'),
+  MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[^#+]+[^/#+]$/, 'a topic without wildcards or a trailing /')
+    .default('oreguard/v1'),
   /** Persistent-session client id; unique per instance. Default oreguard-<hostname>. */
   MQTT_CLIENT_ID: z.string().min(1).max(128).optional(),
   /** When set, subscribe as $share/<group>/… so instances split the stream. */
-  MQTT_SHARED_GROUP: z.string().regex(/^[^/#+]+$/).optional(),
+  MQTT_SHARED_GROUP: z
+    .string()
+    .regex(/^[^/#+]+$/)
+    .optional(),
   /**
    * With MQTT_SHARED_GROUP: how many ingest slots (persistent sessions oreguard-<group>-slot-<n>)
    * the group's instances split between them; a dead instance's slots are taken over by the
@@ -198,7 +210,12 @@ export const EnvSchema = z.object({
   /** Scales inside the fence, comma-separated: their tickets are not checked against gate passages. */
   MATERIAL_INTERNAL_SCALES: z
     .string()
-    .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
     .default([]),
   /** Severity of the theft event each material discrepancy raises. */
   MATERIAL_FINDING_SEVERITY: z.enum(['info', 'low', 'medium', 'high', 'critical']).default('high'),
@@ -209,7 +226,12 @@ export const EnvSchema = z.object({
   /** Origins allowed to call the REST API and /live from a browser, comma-separated; unset: none. */
   CORS_ORIGINS: z
     .string()
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url()))
     .optional(),
   /** JWT signing key. Required in production; elsewhere a random one per start is used, with a warning. */
@@ -220,7 +242,10 @@ export const EnvSchema = z.object({
    */
   GATEWAY_SECRET_KEY: z
     .string()
-    .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, '32 bytes, base64-encoded')
+    .refine(
+      (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32,
+      '32 bytes, base64-encoded',
+    )
     .optional(),
   /**
    * Ed25519 private key that signs evidence bundles and chain checkpoints: PEM, PKCS#8
@@ -274,7 +299,10 @@ export const EnvSchema = z.object({
   /** Minimum level of log lines: debug, info, warn, error. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The commit OreGuard was built from, shown as the commit label of oreguard_build_info; unset: unknown. */
-  OREGUARD_BUILD_COMMIT: z.string().regex(/^[0-9A-Za-z._-]{1,64}$/, 'up to 64 letters, digits, . _ -').optional(),
+  OREGUARD_BUILD_COMMIT: z
+    .string()
+    .regex(/^[0-9A-Za-z._-]{1,64}$/, 'up to 64 letters, digits, . _ -')
+    .optional(),
   /** Longest a graceful shutdown may take before the process exits anyway, in ms. */
   SHUTDOWN_GRACE_MS: positiveInt.default(15_000),
   /** Run pending migrations on start. */

@@ -11,7 +11,16 @@ import { PostureModule } from 'src/posture/posture.module';
 
 @Module({
   imports: [PostureModule],
-  providers: [LoadedRules, CorrelatorService, FoldQueue, FoldEventsUseCase, FoldProcessor, RequeueService, SilenceHoldsRepository, SilenceHoldsCache],
+  providers: [
+    LoadedRules,
+    CorrelatorService,
+    FoldQueue,
+    FoldEventsUseCase,
+    FoldProcessor,
+    RequeueService,
+    SilenceHoldsRepository,
+    SilenceHoldsCache,
+  ],
   exports: [LoadedRules, CorrelatorService, FoldQueue, FoldProcessor, RequeueService, SilenceHoldsCache],
 })
 export class CorrelationModule {}

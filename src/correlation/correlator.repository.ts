@@ -6,7 +6,14 @@ import type { Kind } from 'src/domain/events/canonical-event.schema';
 import type { Incident } from 'src/domain/incidents/incident';
 import { SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 import { bindEvents, boundEvent, PAYLOAD_SHA256_SQL, type BindableRow } from 'src/incidents/event-binding';
-import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow, type TimelineEntry } from 'src/incidents/incident.repository';
+import {
+  chainTimeline,
+  incidentView,
+  incidentWrites,
+  toIncident,
+  type IncidentRow,
+  type TimelineEntry,
+} from 'src/incidents/incident.repository';
 import { appendLiveMessages, type LiveMessage } from 'src/live/live-log';
 
 /** Where live correlation has read up to: the (ingest_xid, id) of the last event it took. */
@@ -48,7 +55,9 @@ const COMMIT_HORIZON = `(SELECT COALESCE(
 /** The SQL of live correlation (correlator.service.ts). */
 export const correlatorStore = {
   async cursor(q: Queryable): Promise<CorrelationCursor> {
-    const { rows } = await q.query<{ xid: string; event_id: string }>('SELECT xid::text AS xid, event_id FROM correlation_cursor WHERE id = 1');
+    const { rows } = await q.query<{ xid: string; event_id: string }>(
+      'SELECT xid::text AS xid, event_id FROM correlation_cursor WHERE id = 1',
+    );
     return { xid: rows[0].xid, eventId: rows[0].event_id };
   },
 
@@ -153,12 +162,17 @@ export const correlatorStore = {
   },
 
   /** Kind and zone of the named events, by stored id. */
-  async eventKinds(q: Queryable, ids: readonly string[]): Promise<Map<string, { siteId: string; kind: Kind; zone?: string }>> {
+  async eventKinds(
+    q: Queryable,
+    ids: readonly string[],
+  ): Promise<Map<string, { siteId: string; kind: Kind; zone?: string }>> {
     const { rows } = await q.query<{ id: string; site_id: string; kind: Kind; zone: string | null }>(
       'SELECT id, site_id, kind, zone FROM events WHERE id = ANY($1::bigint[])',
       [ids],
     );
-    return new Map(rows.map((r) => [String(r.id), { siteId: r.site_id, kind: r.kind, ...(r.zone ? { zone: r.zone } : {}) }]));
+    return new Map(
+      rows.map((r) => [String(r.id), { siteId: r.site_id, kind: r.kind, ...(r.zone ? { zone: r.zone } : {}) }]),
+    );
   },
 
   /** The unresolved incident folding put each named event in (not a rule's), read without locks. */
@@ -172,7 +186,11 @@ export const correlatorStore = {
   },
 
   /** The unresolved rule incidents of these groups ("site/group key" pairs) last seen since `since`, locked. */
-  async lockRuleIncidents(tx: Queryable, ruleGroups: { siteId: string; groupKey: string }[], since: Date): Promise<Incident[]> {
+  async lockRuleIncidents(
+    tx: Queryable,
+    ruleGroups: { siteId: string; groupKey: string }[],
+    since: Date,
+  ): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
       `SELECT i.* FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
         WHERE i.status <> 'resolved' AND s.seen_until >= $3 AND i.last_seen_at >= $3
@@ -212,10 +230,15 @@ export const correlatorStore = {
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
     // The events matched, with their payload hashes, for the entries that bind them into the
     // incidents' chains (event-binding.ts): one read for the whole step.
-    const matched = links.length === 0 ? [] : (await tx.query<BindableRow>(
-      `SELECT id, event_id, site_id, gateway_id, ${PAYLOAD_SHA256_SQL()} AS payload_sha256 FROM events WHERE id = ANY($1::bigint[])`,
-      [[...new Set(links.map((l) => l.eventId))]],
-    )).rows;
+    const matched =
+      links.length === 0
+        ? []
+        : (
+            await tx.query<BindableRow>(
+              `SELECT id, event_id, site_id, gateway_id, ${PAYLOAD_SHA256_SQL()} AS payload_sha256 FROM events WHERE id = ANY($1::bigint[])`,
+              [[...new Set(links.map((l) => l.eventId))]],
+            )
+          ).rows;
     const bound = new Map(matched.map((r) => [Number(r.id), boundEvent(r)]));
     // Hashed here, as the fold does (the trigger only checks each entry continues its chain).
     const entries: TimelineEntry[] = changes.flatMap((c) =>
@@ -223,7 +246,15 @@ export const correlatorStore = {
         [
           ...c.entries.map((e) => ({ incidentId: c.incident.id, at, actor: 'system', ...e })),
           ...(c.type === 'escalated'
-            ? [{ incidentId: c.incident.id, at, actor: 'system', action: 'escalated', details: { from: c.previousSeverity, to: c.incident.severity } }]
+            ? [
+                {
+                  incidentId: c.incident.id,
+                  at,
+                  actor: 'system',
+                  action: 'escalated',
+                  details: { from: c.previousSeverity, to: c.incident.severity },
+                },
+              ]
             : []),
         ],
         0,
@@ -231,9 +262,22 @@ export const correlatorStore = {
         bound,
       ),
     );
-    const heads = await incidentWrites.chainHeads(tx, changed.map((i) => i.id));
-    await incidentWrites.applyFold(tx, { opened, updated: changed, links, markFolded: [], foldedAt: at, timeline: chainTimeline(entries, heads) });
-    return appendLiveMessages(tx, changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })));
+    const heads = await incidentWrites.chainHeads(
+      tx,
+      changed.map((i) => i.id),
+    );
+    await incidentWrites.applyFold(tx, {
+      opened,
+      updated: changed,
+      links,
+      markFolded: [],
+      foldedAt: at,
+      timeline: chainTimeline(entries, heads),
+    });
+    return appendLiveMessages(
+      tx,
+      changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
+    );
   },
 
   /**
@@ -242,7 +286,14 @@ export const correlatorStore = {
    */
   async outages(q: Queryable, siteIds: readonly string[], from: Date, to: Date): Promise<SensorOutage[]> {
     if (siteIds.length === 0) return [];
-    const changes = await q.query<{ site_id: string; subject_type: 'gateway' | 'sensor'; subject_id: string; gateway_id: string; state: HealthChange['state']; at: Date }>(
+    const changes = await q.query<{
+      site_id: string;
+      subject_type: 'gateway' | 'sensor';
+      subject_id: string;
+      gateway_id: string;
+      state: HealthChange['state'];
+      at: Date;
+    }>(
       `SELECT site_id, subject_type, subject_id, gateway_id, state, at FROM sensor_health_changes h
         WHERE h.site_id = ANY($1) AND h.at <= $3
           AND (h.at >= $2 OR h.id = (SELECT p.id FROM sensor_health_changes p
@@ -264,7 +315,13 @@ export const correlatorStore = {
         siteId,
         changes.rows
           .filter((c) => c.site_id === siteId)
-          .map((c) => ({ subjectType: c.subject_type, subjectId: c.subject_id, gatewayId: c.gateway_id, state: c.state, at: c.at })),
+          .map((c) => ({
+            subjectType: c.subject_type,
+            subjectId: c.subject_id,
+            gatewayId: c.gateway_id,
+            state: c.state,
+            at: c.at,
+          })),
         coverage.rows
           .filter((c) => c.site_id === siteId)
           .map((c): ZoneCoverage => ({ sensorId: c.sensor_id, gatewayId: c.gateway_id, zones: c.zones })),

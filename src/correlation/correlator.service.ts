@@ -5,8 +5,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
-import { contextFromOutages, CorrelationEngine, type CorrelationContext, type KeyedSiteEvent, type MatchUpdate } from 'src/domain/correlation';
-import { foldMatches, isRuleIncident, ruleGroupKey, type MatchChange, type MatchedEvent } from 'src/domain/correlation/match-incidents';
+import {
+  contextFromOutages,
+  CorrelationEngine,
+  type CorrelationContext,
+  type KeyedSiteEvent,
+  type MatchUpdate,
+} from 'src/domain/correlation';
+import {
+  foldMatches,
+  isRuleIncident,
+  ruleGroupKey,
+  type MatchChange,
+  type MatchedEvent,
+} from 'src/domain/correlation/match-incidents';
 import type { Incident } from 'src/domain/incidents/incident';
 import { siteEventFromRow } from 'src/events/site-event-row';
 import { CommittedLive } from 'src/live/committed-live';
@@ -106,7 +118,7 @@ export class CorrelatorService implements OnModuleDestroy {
   private async run(): Promise<void> {
     const { intervalMs, wakeWindowMs, leaseRetryMs } = this.config.correlator;
     while (!this.stopped) {
-      let pause = intervalMs;
+      let pause: number;
       try {
         if (!this.lease) {
           pause = (await this.acquireLease()) ? 0 : leaseRetryMs;
@@ -165,7 +177,10 @@ export class CorrelatorService implements OnModuleDestroy {
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [LEASE_KEY]);
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [LEASE_KEY],
+      );
       if (!rows[0].ok) {
         await client.end();
         return false;
@@ -291,7 +306,8 @@ export class CorrelatorService implements OnModuleDestroy {
     const now = this.clock.now();
     const plan = (incidents: Incident[], baseOf: ReadonlyMap<string, string>) => {
       const events = new Map<string, MatchedEvent>();
-      for (const [key, e] of known) events.set(key, { key, kind: e.kind, zone: e.zone, baseIncidentId: baseOf.get(key) });
+      for (const [key, e] of known)
+        events.set(key, { key, kind: e.kind, zone: e.zone, baseIncidentId: baseOf.get(key) });
       return sites.flatMap((siteId) =>
         foldMatches(
           siteId,
@@ -314,11 +330,20 @@ export class CorrelatorService implements OnModuleDestroy {
       const baseOf = await correlatorStore.baseIncidentOf(tx, named);
       const seen = await correlatorStore.incidents(tx, [...new Set(baseOf.values())], { lock: false });
       const preview = plan([...ruleIncidents, ...seen], baseOf);
-      const escalating = preview.filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident)).map((c) => c.incident);
+      const escalating = preview
+        .filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident))
+        .map((c) => c.incident);
       if (escalating.length === 0) return this.write(tx, preview, now);
-      await lockFoldGroups(tx, escalating.map((i) => foldLockKey(i.siteId, i.groupKey.split(':')[0])));
+      await lockFoldGroups(
+        tx,
+        escalating.map((i) => foldLockKey(i.siteId, i.groupKey.split(':')[0])),
+      );
       // Under those locks, read them again and plan again; only they may be escalated.
-      const locked = await correlatorStore.incidents(tx, escalating.map((i) => i.id), { lock: true });
+      const locked = await correlatorStore.incidents(
+        tx,
+        escalating.map((i) => i.id),
+        { lock: true },
+      );
       const lockedIds = new Set(locked.map((i) => i.id));
       const changes = plan([...ruleIncidents, ...locked, ...seen.filter((i) => !lockedIds.has(i.id))], baseOf);
       if (changes.some((c) => c.type !== 'opened' && !isRuleIncident(c.incident) && !lockedIds.has(c.incident.id))) {

@@ -46,6 +46,12 @@ export const deadLetterRoutes = {
     auth: 'bearer',
     roles: ['admin'],
     body: DeadLetterRetrySchema,
-    responses: { 200: { description: 'What was retried', schema: RetriedSchema, example: { retried: 1, ids: [90211], queued: true } } },
+    responses: {
+      200: {
+        description: 'What was retried',
+        schema: RetriedSchema,
+        example: { retried: 1, ids: [90211], queued: true },
+      },
+    },
   }),
 };

@@ -94,12 +94,16 @@ export class DeadLettersService {
     let queued = false;
     if (ids.length > 0) {
       // First, so that a failed job with the id the new one would take no longer holds it.
-      await this.removeObsoleteFailedJobs().catch((error: Error) => this.logger.warn(`Failed jobs not tidied: ${error.message}`));
+      await this.removeObsoleteFailedJobs().catch((error: Error) =>
+        this.logger.warn(`Failed jobs not tidied: ${error.message}`),
+      );
       try {
         await this.foldQueue.enqueue('retry', ids, { timeoutMs: 5_000 });
         queued = true;
       } catch (error) {
-        this.logger.warn(`Retried dead letters not queued (the re-queue sweep will fold them): ${(error as Error).message}`);
+        this.logger.warn(
+          `Retried dead letters not queued (the re-queue sweep will fold them): ${(error as Error).message}`,
+        );
       }
     }
     return { retried: ids.length, ids, queued };
@@ -109,13 +113,18 @@ export class DeadLettersService {
   private async removeObsoleteFailedJobs(): Promise<number> {
     if (!this.foldQueue.available) return 0;
     const failed = await this.foldQueue.queue.getFailed(0, FAILED_JOBS_SCANNED - 1);
-    const jobs = failed.filter((j): j is NonNullable<typeof j> & { data: FoldJobData } => Array.isArray(j?.data?.eventIds));
+    const jobs = failed.filter((j): j is NonNullable<typeof j> & { data: FoldJobData } =>
+      Array.isArray(j?.data?.eventIds),
+    );
     if (jobs.length === 0) return 0;
     const all = [...new Set(jobs.flatMap((j) => j.data.eventIds))];
     const stillDead = new Set(
-      (await this.db.query<{ id: string }>('SELECT id FROM events WHERE id = ANY($1::bigint[]) AND fold_error IS NOT NULL', [all])).map((r) =>
-        Number(r.id),
-      ),
+      (
+        await this.db.query<{ id: string }>(
+          'SELECT id FROM events WHERE id = ANY($1::bigint[]) AND fold_error IS NOT NULL',
+          [all],
+        )
+      ).map((r) => Number(r.id)),
     );
     let removed = 0;
     for (const job of jobs) {

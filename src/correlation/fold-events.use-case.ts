@@ -72,7 +72,9 @@ export class FoldEventsUseCase {
   async execute(eventIds: readonly number[], siteIds?: readonly string[]): Promise<void> {
     const sites =
       siteIds ??
-      (await this.db.query<{ site_id: string }>('SELECT DISTINCT site_id FROM events WHERE id = ANY($1)', [eventIds])).map((r) => r.site_id);
+      (
+        await this.db.query<{ site_id: string }>('SELECT DISTINCT site_id FROM events WHERE id = ANY($1)', [eventIds])
+      ).map((r) => r.site_id);
     // Silences and authorized drones of these sites (cached); sites with none cost nothing more.
     const siteHolds = await this.holdsCache.forSites([...new Set(sites)]);
 
@@ -146,7 +148,12 @@ export class FoldEventsUseCase {
     for (const r of rows) {
       const history = histories.get(r.site_id);
       if (!history) continue;
-      const event = { kind: r.kind, zone: r.zone ?? undefined, severity: r.severity ?? undefined, occurredAt: r.occurred_at };
+      const event = {
+        kind: r.kind,
+        zone: r.zone ?? undefined,
+        severity: r.severity ?? undefined,
+        occurredAt: r.occurred_at,
+      };
       result.set(r, eventUnderPosture(history, this.config.posture.profiles, event));
     }
     return result;
@@ -172,16 +179,28 @@ export class FoldEventsUseCase {
     // no incident, no live message.
     const held: { eventId: number; hold: Hold }[] = [];
     const posture = await this.underPosture(rows);
-    const folding = siteHolds.size === 0 ? rows : rows.filter((r) => {
-      if (posture.get(r)?.silencesSuspended) return true;
-      const holds = siteHolds.get(r.site_id);
-      const hold = holds && heldBack(
-        { siteId: r.site_id, sensorId: r.sensor_id, kind: r.kind, zone: r.zone ?? undefined, occurredAt: r.occurred_at, details: r.details ?? {} },
-        holds,
-      );
-      if (hold) held.push({ eventId: Number(r.id), hold });
-      return !hold;
-    });
+    const folding =
+      siteHolds.size === 0
+        ? rows
+        : rows.filter((r) => {
+            if (posture.get(r)?.silencesSuspended) return true;
+            const holds = siteHolds.get(r.site_id);
+            const hold =
+              holds &&
+              heldBack(
+                {
+                  siteId: r.site_id,
+                  sensorId: r.sensor_id,
+                  kind: r.kind,
+                  zone: r.zone ?? undefined,
+                  occurredAt: r.occurred_at,
+                  details: r.details ?? {},
+                },
+                holds,
+              );
+            if (hold) held.push({ eventId: Number(r.id), hold });
+            return !hold;
+          });
     await this.holdsRepository.recordHolds(tx, held, now);
     this.metrics.foldLatency(rows.map((r) => now.getTime() - r.received_at.getTime()));
     if (folding.length === 0) return NOTHING_FOLDED;
@@ -221,7 +240,10 @@ export class FoldEventsUseCase {
         foldedAt: now,
         timeline: chainTimeline(
           changes.flatMap((c) => timelineEntries(c, now, bound)),
-          await incidentWrites.chainHeads(tx, changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id)),
+          await incidentWrites.chainHeads(
+            tx,
+            changes.filter((c) => c.type !== 'opened').map((c) => c.incident.id),
+          ),
         ),
       },
       changes.map((c) => ({ type: c.type, incident: incidentView(c.incident) })),
@@ -235,7 +257,12 @@ export class FoldEventsUseCase {
     for (const change of changes) {
       if (change.type !== 'opened') continue;
       this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] });
-      this.logger.log({ msg: 'Opened incident', incidentId: change.incident.id, siteId: change.incident.siteId, rules: change.incident.ruleIds });
+      this.logger.log({
+        msg: 'Opened incident',
+        incidentId: change.incident.id,
+        siteId: change.incident.siteId,
+        rules: change.incident.ruleIds,
+      });
     }
   }
 
@@ -265,7 +292,8 @@ export class FoldEventsUseCase {
       named.some(
         (i) =>
           i.siteId === d.r.site_id &&
-          ((d.uasId !== undefined && i.track!.uasIds.includes(d.uasId)) || (d.trackKey !== undefined && i.track!.trackKeys.includes(d.trackKey))),
+          ((d.uasId !== undefined && i.track!.uasIds.includes(d.uasId)) ||
+            (d.trackKey !== undefined && i.track!.trackKeys.includes(d.trackKey))),
       );
     const unnamed = identities.filter((d) => !isNamed(d));
     if (unnamed.length === 0) return [...active, ...named];
@@ -285,7 +313,9 @@ function identityOf(r: FoldRow): { uasId?: string; trackKey?: string } {
   const d = r.drone!;
   return {
     ...(d.uasId !== null && { uasId: d.uasId }),
-    ...(d.trackId !== null && { trackKey: trackKey({ gatewayId: r.gateway_id, sensorId: r.sensor_id, trackId: d.trackId }) }),
+    ...(d.trackId !== null && {
+      trackKey: trackKey({ gatewayId: r.gateway_id, sensorId: r.sensor_id, trackId: d.trackId }),
+    }),
   };
 }
 
@@ -299,7 +329,10 @@ function droneSighting(r: FoldRow, d: NonNullable<FoldRow['drone']>): DroneSight
     sensorId: r.sensor_id,
     position: { lat: d.lat, lon: d.lon, ...(d.altM !== null && { altM: d.altM }) },
     ...(spoofed && {
-      spoof: { ...(d.spoofSpeed !== null && { impliedSpeedMps: d.spoofSpeed }), ...(d.suspectSince !== null && { suspectSince: d.suspectSince }) },
+      spoof: {
+        ...(d.spoofSpeed !== null && { impliedSpeedMps: d.spoofSpeed }),
+        ...(d.suspectSince !== null && { suspectSince: d.suspectSince }),
+      },
     }),
   };
 }
@@ -322,7 +355,11 @@ function timelineEntries(change: IncidentChange, at: Date, bound: ReadonlyMap<nu
   }
   for (const note of change.notes) entries.push({ ...base, ...note });
   if (change.type === 'escalated') {
-    entries.push({ ...base, action: 'escalated', details: { from: change.previousSeverity, to: change.incident.severity } });
+    entries.push({
+      ...base,
+      action: 'escalated',
+      details: { from: change.previousSeverity, to: change.incident.severity },
+    });
   }
   if (joins) entries = bindEvents(entries, 0, change.eventIds, bound);
   return entries;

@@ -34,7 +34,9 @@ describe('FoldLanes', () => {
   it('keeps sites of different lanes in separate, concurrent rounds', async () => {
     const f = controlledFold();
     const lanes = new FoldLanes(8, f.fold);
-    const sites = ['mine-01', 'mine-02', 'mine-03', 'mine-04'].filter((s, i, all) => all.findIndex((o) => laneOf(o, 8) === laneOf(s, 8)) === i);
+    const sites = ['mine-01', 'mine-02', 'mine-03', 'mine-04'].filter(
+      (s, i, all) => all.findIndex((o) => laneOf(o, 8) === laneOf(s, 8)) === i,
+    );
     expect(sites.length).toBeGreaterThan(1);
     const done = lanes.fold(new Map(sites.map((s, i) => [s, [i + 1]])));
     await new Promise((r) => setImmediate(r));
@@ -67,7 +69,12 @@ describe('FoldLanes', () => {
       return f.fold(ids);
     });
     const first = lanes.fold(new Map([['a', [1, 2]]]));
-    const second = lanes.fold(new Map([['b', [3]], ['c', [4]]]));
+    const second = lanes.fold(
+      new Map([
+        ['b', [3]],
+        ['c', [4]],
+      ]),
+    );
     expect(lanes.pendingEvents).toBe(4);
     await f.finishNext();
     await first;

@@ -35,7 +35,11 @@ export class FoldQueue implements OnApplicationShutdown {
   private readonly onReturn: (() => void)[] = [];
   private closing = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, metrics: Metrics, db: Db) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: Metrics,
+    db: Db,
+  ) {
     // Shared with the queue. maxRetriesPerRequest null, as BullMQ requires: a command sent
     // before a connection drops is sent again after it; new ones are refused by enqueue instead.
     this.redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -45,7 +49,9 @@ export class FoldQueue implements OnApplicationShutdown {
     this.redis.on('close', () => {
       if (this.lostAt !== undefined || this.closing) return;
       this.lostAt = Date.now();
-      this.logger.warn('Lost the connection to Redis: events are stored and confirmed meanwhile, and queued to fold once it returns');
+      this.logger.warn(
+        'Lost the connection to Redis: events are stored and confirmed meanwhile, and queued to fold once it returns',
+      );
     });
     this.redis.on('ready', () => {
       if (this.lostAt === undefined) return;
@@ -97,7 +103,11 @@ export class FoldQueue implements OnApplicationShutdown {
    * at once while Redis is not connected, and a timeout error if Redis takes longer than
    * `timeoutMs` to take them (they may still be queued: folding twice is a no-op).
    */
-  async enqueue(origin: 'ingest' | 'requeue' | 'retry', eventIds: readonly number[], { chunkSize = 500, timeoutMs = 0 } = {}): Promise<void> {
+  async enqueue(
+    origin: 'ingest' | 'requeue' | 'retry',
+    eventIds: readonly number[],
+    { chunkSize = 500, timeoutMs = 0 } = {},
+  ): Promise<void> {
     const jobs = [];
     for (let i = 0; i < eventIds.length; i += chunkSize) {
       const chunk = eventIds.slice(i, i + chunkSize);
@@ -113,7 +123,10 @@ export class FoldQueue implements OnApplicationShutdown {
     added.catch(() => undefined); // the caller hears of the timeout; a late failure changes nothing
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis took more than ${timeoutMs} ms to queue ${eventIds.length} events`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`Redis took more than ${timeoutMs} ms to queue ${eventIds.length} events`)),
+        timeoutMs,
+      );
     });
     await Promise.race([added, timeout]).finally(() => clearTimeout(timer));
   }

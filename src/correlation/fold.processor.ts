@@ -45,7 +45,9 @@ export class FoldProcessor implements OnModuleDestroy {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.lanes = new FoldLanes(config.correlation.foldLanes, (eventIds, siteIds) => this.foldEvents.execute(eventIds, siteIds));
+    this.lanes = new FoldLanes(config.correlation.foldLanes, (eventIds, siteIds) =>
+      this.foldEvents.execute(eventIds, siteIds),
+    );
   }
 
   start(): void {
@@ -87,7 +89,9 @@ export class FoldProcessor implements OnModuleDestroy {
     const fold = this.lanes.fold(eventsBySite).catch(async (error: Error) => {
       const ids = [...eventsBySite.values()].flat();
       this.logger.warn(`In-process fold of ${ids.length} events failed, queued as a job: ${error.message}`);
-      await this.foldQueue.enqueue('ingest', ids).catch((e: Error) => this.logger.warn(`Could not queue them (the re-queue sweep will): ${e.message}`));
+      await this.foldQueue
+        .enqueue('ingest', ids)
+        .catch((e: Error) => this.logger.warn(`Could not queue them (the re-queue sweep will): ${e.message}`));
     });
     this.inProcess.add(fold);
     void fold.finally(() => this.inProcess.delete(fold));
@@ -111,7 +115,11 @@ export class FoldProcessor implements OnModuleDestroy {
       });
       return;
     }
-    this.logger.error({ msg: `Fold job dead-lettered after ${attempts} attempts: ${error.message}`, jobId: job.id, eventIds: job.data.eventIds });
+    this.logger.error({
+      msg: `Fold job dead-lettered after ${attempts} attempts: ${error.message}`,
+      jobId: job.id,
+      eventIds: job.data.eventIds,
+    });
     await this.db
       .query('UPDATE events SET fold_error = $2 WHERE id = ANY($1) AND folded_at IS NULL', [
         job.data.eventIds,

@@ -15,7 +15,9 @@ describe('LoadedRules', () => {
 
   it('refuses a RULES_DIR with no rule (a wrong path, an empty mount) unless RULES_ALLOW_EMPTY', () => {
     writeFileSync(join(dir, 'README.md'), 'not a rule');
-    expect(() => new LoadedRules(loadConfig({ RULES_DIR: dir }))).toThrow(/holds no correlation rule .*set RULES_ALLOW_EMPTY=true/);
+    expect(() => new LoadedRules(loadConfig({ RULES_DIR: dir }))).toThrow(
+      /holds no correlation rule .*set RULES_ALLOW_EMPTY=true/,
+    );
 
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     expect(new LoadedRules(loadConfig({ RULES_DIR: dir, RULES_ALLOW_EMPTY: 'true' })).ruleSet.rules).toEqual([]);
@@ -23,6 +25,8 @@ describe('LoadedRules', () => {
   });
 
   it('loads the shipped rules', () => {
-    expect(new LoadedRules(loadConfig({ RULES_DIR: join(__dirname, '..', '..', 'rules') })).ruleSet.rules.length).toBeGreaterThan(0);
+    expect(
+      new LoadedRules(loadConfig({ RULES_DIR: join(__dirname, '..', '..', 'rules') })).ruleSet.rules.length,
+    ).toBeGreaterThan(0);
   });
 });

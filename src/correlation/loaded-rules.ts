@@ -19,7 +19,8 @@ export class LoadedRules {
     try {
       this.ruleSet = loadRules(config.rules.dir);
     } catch (error) {
-      if (error instanceof RuleSetError) throw new Error(`RULES_DIR ${config.rules.dir}: invalid rule set:\n${error.message}`, { cause: error });
+      if (error instanceof RuleSetError)
+        throw new Error(`RULES_DIR ${config.rules.dir}: invalid rule set:\n${error.message}`, { cause: error });
       throw new Error(`RULES_DIR ${config.rules.dir}: ${(error as Error).message}`, { cause: error });
     }
     if (this.ruleSet.rules.length === 0) {

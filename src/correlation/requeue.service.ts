@@ -27,7 +27,10 @@ export class RequeueService implements OnModuleDestroy {
     void this.sweep(0);
     // What ingest could not queue while Redis was away is queued as soon as it is back.
     this.queue.whenBack(() => void this.sweep(0));
-    this.timer = setInterval(() => void this.sweep(this.config.correlation.requeueAfterMs), this.config.correlation.requeueIntervalMs);
+    this.timer = setInterval(
+      () => void this.sweep(this.config.correlation.requeueAfterMs),
+      this.config.correlation.requeueIntervalMs,
+    );
   }
 
   /** Re-queues unfolded events stored more than minAgeMs ago; returns how many. */

@@ -16,4 +16,6 @@ export function createDataSource(url: string): DataSource {
 }
 
 /** For `typeorm migration:run -d dist/src/database/data-source.js`: as the schema's owner (DATABASE_MIGRATION_URL) when set. */
-export default createDataSource(process.env.DATABASE_MIGRATION_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@localhost:5432/oreguard');
+export default createDataSource(
+  process.env.DATABASE_MIGRATION_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@localhost:5432/oreguard',
+);

@@ -40,7 +40,8 @@ export class Db {
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string | QueryConfig, params?: unknown[]): Promise<R[]> {
-    const result = typeof text === 'string' ? await this.pool.query<R>(text, params as unknown[]) : await this.pool.query<R>(text);
+    const result =
+      typeof text === 'string' ? await this.pool.query<R>(text, params as unknown[]) : await this.pool.query<R>(text);
     this.answered();
     return result.rows;
   }
@@ -71,7 +72,9 @@ export class Db {
   /** A query succeeded: if PostgreSQL had been away, say that it is back. */
   private answered(): void {
     if (this.lostAt === undefined) return;
-    this.logger.log(`PostgreSQL answers again, ${((Date.now() - this.lostAt) / 1000).toFixed(1)} s after a connection was lost`);
+    this.logger.log(
+      `PostgreSQL answers again, ${((Date.now() - this.lostAt) / 1000).toFixed(1)} s after a connection was lost`,
+    );
     this.lostAt = undefined;
   }
 

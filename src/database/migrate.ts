@@ -14,7 +14,10 @@ const MIGRATION_LOCK_KEY = 734_118_205;
  * privilege (src/database/runtime-role.ts). Instances that start together queue on an
  * advisory lock, so each migration runs once; the others then find nothing to do.
  */
-export async function migrateDatabase(url: string, { runtimeUrl = url }: { runtimeUrl?: string } = {}): Promise<string[]> {
+export async function migrateDatabase(
+  url: string,
+  { runtimeUrl = url }: { runtimeUrl?: string } = {},
+): Promise<string[]> {
   await ensureDatabase(url);
   const lock = new Client({ connectionString: url });
   keepErrorsHandled(lock);

@@ -27,7 +27,9 @@ export async function setUpRuntimeRole(client: Pick<Client, 'query'>, runtimeUrl
       await client.query(`CREATE ROLE ${role} LOGIN${password ? ` PASSWORD ${escapeLiteral(password)}` : ''}`);
       done.push(`created role ${user}`);
     } else if (found.rows[0].rolsuper) {
-      throw new Error(`DATABASE_URL logs in as ${user}, a superuser: OreGuard must run as a role that owns nothing (see README, "Running in production")`);
+      throw new Error(
+        `DATABASE_URL logs in as ${user}, a superuser: OreGuard must run as a role that owns nothing (see README, "Running in production")`,
+      );
     } else if (password) {
       await client.query(`ALTER ROLE ${role} LOGIN PASSWORD ${escapeLiteral(password)}`);
     }
@@ -42,7 +44,9 @@ export async function setUpRuntimeRole(client: Pick<Client, 'query'>, runtimeUrl
     }
     await client.query(`GRANT ${RUNTIME_GROUP_ROLE} TO ${role}`);
   }
-  const granted = (await client.query<{ granted: boolean }>('SELECT oreguard_grant_runtime() AS granted')).rows[0].granted;
-  if (!granted && user !== me) throw new Error(`Role ${RUNTIME_GROUP_ROLE} is missing: migrate as a role that may create roles`);
+  const granted = (await client.query<{ granted: boolean }>('SELECT oreguard_grant_runtime() AS granted')).rows[0]
+    .granted;
+  if (!granted && user !== me)
+    throw new Error(`Role ${RUNTIME_GROUP_ROLE} is missing: migrate as a role that may create roles`);
   return done;
 }

@@ -3,7 +3,16 @@ import { Client } from 'pg';
 import { keepErrorsHandled } from './db';
 
 /** Connection failures that mean "not there yet" (retried), as opposed to a configuration error. */
-const NOT_YET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const NOT_YET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 /** PostgreSQL's own "not now" answers: starting up, shutting down, too many connections. */
 const NOT_NOW = new Set(['57P03', '57P01', '57P02', '53300']);
 
@@ -37,7 +46,11 @@ export async function waitForDatabase(
   server.pathname = '/postgres';
   let delay = firstDelayMs;
   for (let attempt = 1; ; attempt++) {
-    const client = new Client({ connectionString: server.toString(), connectionTimeoutMillis: 5_000, application_name: 'oreguard-start' });
+    const client = new Client({
+      connectionString: server.toString(),
+      connectionTimeoutMillis: 5_000,
+      application_name: 'oreguard-start',
+    });
     keepErrorsHandled(client);
     try {
       await client.connect();

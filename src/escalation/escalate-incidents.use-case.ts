@@ -14,7 +14,11 @@ import { escalationWrites } from './escalation.repository';
 /** Incidents escalated in one transaction. */
 const BATCH = 200;
 
-type Escalated = { incident: Incident; decision: Extract<EscalationDecision, { escalate: true }>; posture: PostureLevel };
+type Escalated = {
+  incident: Incident;
+  decision: Extract<EscalationDecision, { escalate: true }>;
+  posture: PostureLevel;
+};
 
 /**
  * Escalates every open incident left unacknowledged past its severity's limit. Each batch is
@@ -56,19 +60,36 @@ export class EscalateIncidentsUseCase {
       const now = this.clock.now();
       // Escalation follows the posture now (wall clock): a raised site's profile shortens its limits.
       const raised = await postureReads.raisedNow(tx, now);
-      const bySite = new Map([...raised].map(([site, level]) => [site, postureEscalationLimits(limits, this.config.posture.profiles[level])]));
+      const bySite = new Map(
+        [...raised].map(([site, level]) => [
+          site,
+          postureEscalationLimits(limits, this.config.posture.profiles[level]),
+        ]),
+      );
       const due = await escalationWrites.lockDue(tx, { default: limits, bySite }, now, BATCH);
       const escalated: Escalated[] = [];
       for (const { incident, reopenedAt, escalatedAt } of due) {
         const posture = raised.get(incident.siteId) ?? 'normal';
-        const decision = decideEscalation({ ...incident, reopenedAt, escalatedAt }, bySite.get(incident.siteId) ?? limits, now);
+        const decision = decideEscalation(
+          { ...incident, reopenedAt, escalatedAt },
+          bySite.get(incident.siteId) ?? limits,
+          now,
+        );
         if (decision.escalate) {
           const reason = posture === 'normal' ? decision.reason : `${decision.reason} (posture ${posture})`;
-          escalated.push({ incident: { ...incident, severity: decision.to, updatedAt: now }, decision: { ...decision, reason }, posture });
+          escalated.push({
+            incident: { ...incident, severity: decision.to, updatedAt: now },
+            decision: { ...decision, reason },
+            posture,
+          });
         }
       }
       if (escalated.length === 0) return [];
-      await escalationWrites.markEscalated(tx, escalated.map((e) => e.incident), now);
+      await escalationWrites.markEscalated(
+        tx,
+        escalated.map((e) => e.incident),
+        now,
+      );
       await incidentWrites.addTimeline(
         tx,
         escalated.map(({ incident, decision, posture }) => ({

@@ -43,7 +43,14 @@ export const escalationWrites = {
         ORDER BY GREATEST(i.opened_at, i.reopened_at, i.escalated_at), i.id
         LIMIT $4
         FOR UPDATE OF i SKIP LOCKED`,
-      [enabled.map((e) => e[1]), enabled.map((e) => e[2]), now, limit, enabled.map((e) => e[0]), [...limits.bySite.keys()]],
+      [
+        enabled.map((e) => e[1]),
+        enabled.map((e) => e[2]),
+        now,
+        limit,
+        enabled.map((e) => e[0]),
+        [...limits.bySite.keys()],
+      ],
     );
     return rows.map((r) => ({ incident: toIncident(r), reopenedAt: r.reopened_at, escalatedAt: r.escalated_at }));
   },
@@ -54,7 +61,12 @@ export const escalationWrites = {
       `UPDATE incidents i SET severity = u.severity, severity_rank = u.severity_rank, escalated_at = $4, updated_at = $4
          FROM unnest($1::uuid[], $2::text[], $3::smallint[]) AS u(id, severity, severity_rank)
         WHERE i.id = u.id`,
-      [incidents.map((i) => i.id), incidents.map((i) => i.severity), incidents.map((i) => severityRank(i.severity)), at],
+      [
+        incidents.map((i) => i.id),
+        incidents.map((i) => i.severity),
+        incidents.map((i) => severityRank(i.severity)),
+        at,
+      ],
     );
   },
 };

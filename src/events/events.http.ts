@@ -14,7 +14,10 @@ const RemoteIdViewSchema = z
     transmitter: z.string().meta({ description: 'MAC address or receiver id of the sender, lowercase' }),
     transport: z.enum(['ble', 'wifi']).optional(),
     rssi: z.number().optional(),
-    status: z.union([z.string(), z.number()]).optional().meta({ description: 'ASTM F3411 operational status (airborne, emergency, …; a number when reserved)' }),
+    status: z
+      .union([z.string(), z.number()])
+      .optional()
+      .meta({ description: 'ASTM F3411 operational status (airborne, emergency, …; a number when reserved)' }),
     uaType: z.union([z.string(), z.number()]).optional().meta({ description: 'ASTM F3411 UA type from the Basic ID' }),
     description: z.string().optional().meta({ description: 'The Self-ID text' }),
     possibleSpoof: z
@@ -25,7 +28,10 @@ const RemoteIdViewSchema = z
       })
       .optional()
       .meta({ description: 'This fix implies a faster move from the previous fix than REMOTE_ID_MAX_SPEED_MPS' }),
-    trackSuspectSince: z.string().optional().meta({ description: 'The track of this transmitter has been possibly spoofed since then' }),
+    trackSuspectSince: z
+      .string()
+      .optional()
+      .meta({ description: 'The track of this transmitter has been possibly spoofed since then' }),
   })
   .meta({ id: 'RemoteIdView' });
 

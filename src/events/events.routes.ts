@@ -5,7 +5,9 @@ import { route } from 'src/platform/route-contract';
 import { EVENT_EXAMPLE, EventSchema, RejectedEventSchema } from './events.http';
 
 /** A cursor into partitions retention has dropped (details: field, cursorAt, keptFrom). */
-const CURSOR_GONE = errorResponse('The cursor points before the oldest time still kept: retention has dropped what it would list');
+const CURSOR_GONE = errorResponse(
+  'The cursor points before the oldest time still kept: retention has dropped what it would list',
+);
 
 export const eventRoutes = {
   list: route({
@@ -18,7 +20,11 @@ export const eventRoutes = {
     scope: 'operators: their own sites',
     query: EventQuerySchema,
     responses: {
-      200: { description: 'A page of events', schema: pageOf(EventSchema), example: { items: [EVENT_EXAMPLE], nextCursor: null } },
+      200: {
+        description: 'A page of events',
+        schema: pageOf(EventSchema),
+        example: { items: [EVENT_EXAMPLE], nextCursor: null },
+      },
       410: CURSOR_GONE,
     },
   }),

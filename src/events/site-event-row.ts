@@ -8,7 +8,18 @@ export const SITE_EVENT_COLUMNS = `e.id, e.site_id, e.gateway_id, e.event_id, e.
 
 export type SiteEventRow = Pick<
   EventRow,
-  'id' | 'site_id' | 'gateway_id' | 'event_id' | 'sensor_id' | 'kind' | 'severity' | 'zone' | 'seq' | 'occurred_at' | 'source' | 'details'
+  | 'id'
+  | 'site_id'
+  | 'gateway_id'
+  | 'event_id'
+  | 'sensor_id'
+  | 'kind'
+  | 'severity'
+  | 'zone'
+  | 'seq'
+  | 'occurred_at'
+  | 'source'
+  | 'details'
 >;
 
 /** A stored event as the correlation engine sees it, keyed by its stored id (as matches name events). */

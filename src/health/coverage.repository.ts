@@ -62,9 +62,17 @@ export class CoverageRepository {
    * An admin's word on what a sensor covers: exactly these zones, marked as set by an admin.
    * Learning only ever adds (a zone the sensor's events name again comes back as learned).
    */
-  async setZones(siteId: string, sensorId: string, zones: readonly string[]): Promise<{ zone: string; source: string }[]> {
+  async setZones(
+    siteId: string,
+    sensorId: string,
+    zones: readonly string[],
+  ): Promise<{ zone: string; source: string }[]> {
     return this.db.transaction(async (tx) => {
-      await tx.query('DELETE FROM sensor_zones WHERE site_id = $1 AND sensor_id = $2 AND zone <> ALL($3::text[])', [siteId, sensorId, zones]);
+      await tx.query('DELETE FROM sensor_zones WHERE site_id = $1 AND sensor_id = $2 AND zone <> ALL($3::text[])', [
+        siteId,
+        sensorId,
+        zones,
+      ]);
       await tx.query(
         `INSERT INTO sensor_zones (site_id, sensor_id, zone, source)
          SELECT $1, $2, zone, 'admin' FROM unnest($3::text[]) AS zone

@@ -13,11 +13,22 @@ import {
   type HealthState,
   type HealthTransition,
 } from 'src/domain/health/gateway-health';
-import { healthGroupKey, joinHealthIncident, openHealthIncident, tamperDescription } from 'src/domain/health/health-incident';
+import {
+  healthGroupKey,
+  joinHealthIncident,
+  openHealthIncident,
+  tamperDescription,
+} from 'src/domain/health/health-incident';
 import type { Incident } from 'src/domain/incidents/incident';
 import { transitions as lifecycle } from 'src/domain/incidents/transitions';
 import type { BoundEvent } from 'src/incidents/event-binding';
-import { chainTimeline, incidentView, incidentWrites, toIncident, type IncidentRow } from 'src/incidents/incident.repository';
+import {
+  chainTimeline,
+  incidentView,
+  incidentWrites,
+  toIncident,
+  type IncidentRow,
+} from 'src/incidents/incident.repository';
 import type { NewLiveMessage } from 'src/live/live-log';
 
 export interface HealthOptions {
@@ -97,8 +108,16 @@ export async function applyStatusReport(
   });
 }
 
-async function saveSensors(tx: Queryable, siteId: string, gatewayId: string, observed: HealthObservation, status: GatewayStatus) {
-  const reasons = new Map(observed.transitions.filter((t) => t.subject.type === 'sensor').map((t) => [t.subject.id, t.reason]));
+async function saveSensors(
+  tx: Queryable,
+  siteId: string,
+  gatewayId: string,
+  observed: HealthObservation,
+  status: GatewayStatus,
+) {
+  const reasons = new Map(
+    observed.transitions.filter((t) => t.subject.type === 'sensor').map((t) => [t.subject.id, t.reason]),
+  );
   const written = (status.sensors ?? [])
     .map((s) => ({ id: s.sensorId, now: observed.next.sensors.get(s.sensorId)! }))
     .filter((s) => s.now.at.getTime() === status.at.getTime());
@@ -109,7 +128,14 @@ async function saveSensors(tx: Queryable, siteId: string, gatewayId: string, obs
      ON CONFLICT (site_id, id) DO UPDATE
        SET gateway_id = EXCLUDED.gateway_id, state = EXCLUDED.state, state_at = EXCLUDED.state_at,
            state_reason = COALESCE(EXCLUDED.state_reason, sensors.state_reason)`,
-    [siteId, gatewayId, status.at, written.map((s) => s.id), written.map((s) => s.now.state), written.map((s) => reasons.get(s.id) ?? null)],
+    [
+      siteId,
+      gatewayId,
+      status.at,
+      written.map((s) => s.id),
+      written.map((s) => s.now.state),
+      written.map((s) => reasons.get(s.id) ?? null),
+    ],
   );
 }
 
@@ -158,7 +184,10 @@ async function raise(
 ): Promise<HealthEffect> {
   const zones = await zonesCovered(tx, siteId, gatewayId, t);
   // Derived from what changed and when: a redelivered report cannot store it twice.
-  const eventId = uuidV5(`health/${siteId}/${gatewayId}/${t.subject.type}/${t.subject.id}/${t.to}/${t.at.toISOString()}`, OREGUARD_NAMESPACE);
+  const eventId = uuidV5(
+    `health/${siteId}/${gatewayId}/${t.subject.type}/${t.subject.id}/${t.to}/${t.at.toISOString()}`,
+    OREGUARD_NAMESPACE,
+  );
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, occurred_at, received_at,
                          source, late, details, topic, raw_payload)

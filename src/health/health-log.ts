@@ -7,7 +7,12 @@ export function logHealthEffects(logger: Logger, metrics: Metrics, effects: read
   for (const { siteId, gatewayId, transition: t, incidentId, effect } of effects) {
     metrics.healthChanges.inc({ subject: t.subject.type, state: t.to });
     const what = `${t.subject.type === 'gateway' ? 'Gateway' : 'Sensor'} ${t.from ?? 'unknown'} → ${t.to} (${t.reason})`;
-    const fields = { siteId, gatewayId, ...(t.subject.type === 'sensor' ? { sensorId: t.subject.id } : {}), ...(incidentId ? { incidentId } : {}) };
+    const fields = {
+      siteId,
+      gatewayId,
+      ...(t.subject.type === 'sensor' ? { sensorId: t.subject.id } : {}),
+      ...(incidentId ? { incidentId } : {}),
+    };
     if (effect === 'recorded') logger.log({ msg: what, ...fields });
     else if (effect === 'resolved') logger.log({ msg: `${what}: resolved sensor-health incident`, ...fields });
     else logger.warn({ msg: `${what}: ${effect} sensor-health incident`, ...fields });

@@ -64,7 +64,13 @@ export class SeqGapCheckUseCase {
   private async batch(): Promise<ReportedSeqGap[]> {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - this.config.health.seqGaps.graceMs);
-    const rows = await this.db.query<{ site_id: string; gateway_id: string; from_seq: string; to_seq: string; opened_at: Date }>(
+    const rows = await this.db.query<{
+      site_id: string;
+      gateway_id: string;
+      from_seq: string;
+      to_seq: string;
+      opened_at: Date;
+    }>(
       `UPDATE gateway_seq_gaps x SET reported_at = $1
         WHERE x.id IN (SELECT id FROM gateway_seq_gaps WHERE reported_at IS NULL AND opened_at <= $2
                         ORDER BY opened_at LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -72,7 +78,15 @@ export class SeqGapCheckUseCase {
       [now, cutoff, BATCH],
     );
     return rows
-      .map((r) => ({ siteId: r.site_id, gatewayId: r.gateway_id, fromSeq: Number(r.from_seq), toSeq: Number(r.to_seq), openedAt: r.opened_at }))
-      .sort((a, b) => a.siteId.localeCompare(b.siteId) || a.gatewayId.localeCompare(b.gatewayId) || a.fromSeq - b.fromSeq);
+      .map((r) => ({
+        siteId: r.site_id,
+        gatewayId: r.gateway_id,
+        fromSeq: Number(r.from_seq),
+        toSeq: Number(r.to_seq),
+        openedAt: r.opened_at,
+      }))
+      .sort(
+        (a, b) => a.siteId.localeCompare(b.siteId) || a.gatewayId.localeCompare(b.gatewayId) || a.fromSeq - b.fromSeq,
+      );
   }
 }

@@ -20,12 +20,22 @@ export class SiteHealthController {
 
   @Route(siteHealthRoutes.blindZones)
   blindZones(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
-    return this.health.blindZones(req.principal, parseRequest(IdentifierSchema, id, 'params'), parseRequest(BlindZonesQuerySchema, query, 'query').at);
+    return this.health.blindZones(
+      req.principal,
+      parseRequest(IdentifierSchema, id, 'params'),
+      parseRequest(BlindZonesQuerySchema, query, 'query').at,
+    );
   }
 
   @Route(siteHealthRoutes.setZones)
   setZones(@Req() req: AuthedRequest, @Param() params: unknown, @Body() body: unknown) {
     const { id, sensorId } = parseRequest(SiteSensorParamsSchema, params, 'params');
-    return this.health.setZones(req.principal, id, sensorId, parseRequest(SetSensorZonesSchema, body, 'body').zones, req.ip);
+    return this.health.setZones(
+      req.principal,
+      id,
+      sensorId,
+      parseRequest(SetSensorZonesSchema, body, 'body').zones,
+      req.ip,
+    );
   }
 }

@@ -4,7 +4,10 @@ import { ZonedTimeSchema } from 'src/domain/events/zoned-time.schema';
 
 /** PUT /sites/{siteId}/sensors/{sensorId}/zones */
 export const SetSensorZonesSchema = z.strictObject({
-  zones: z.array(IdentifierSchema).max(100).transform((zones) => [...new Set(zones)].sort()),
+  zones: z
+    .array(IdentifierSchema)
+    .max(100)
+    .transform((zones) => [...new Set(zones)].sort()),
 });
 
 /** GET /sites/{id}/blind-zones: `at` (ISO 8601 with offset), or now. */
@@ -12,7 +15,12 @@ export const BlindZonesQuerySchema = z.strictObject({ at: ZonedTimeSchema.option
 
 export const SiteSensorParamsSchema = z.strictObject({ id: IdentifierSchema, sensorId: IdentifierSchema });
 
-const GapRangeSchema = z.object({ fromSeq: z.int(), toSeq: z.int(), detectedAt: z.iso.datetime(), reportedAt: z.iso.datetime().optional() });
+const GapRangeSchema = z.object({
+  fromSeq: z.int(),
+  toSeq: z.int(),
+  detectedAt: z.iso.datetime(),
+  reportedAt: z.iso.datetime().optional(),
+});
 
 export const GatewayHealthSchema = z
   .object({
@@ -36,6 +44,10 @@ export const GatewayHealthSchema = z
   })
   .meta({ id: 'GatewayHealth' });
 
-export const BlindZonesSchema = z.object({ siteId: z.string(), at: z.iso.datetime(), zones: z.array(z.string()) }).meta({ id: 'BlindZones' });
+export const BlindZonesSchema = z
+  .object({ siteId: z.string(), at: z.iso.datetime(), zones: z.array(z.string()) })
+  .meta({ id: 'BlindZones' });
 
-export const SensorZonesSchema = z.object({ siteId: z.string(), sensorId: z.string(), zones: z.array(z.string()) }).meta({ id: 'SensorZones' });
+export const SensorZonesSchema = z
+  .object({ siteId: z.string(), sensorId: z.string(), zones: z.array(z.string()) })
+  .meta({ id: 'SensorZones' });

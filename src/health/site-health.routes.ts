@@ -2,7 +2,14 @@ import { IdentifierSchema } from 'src/domain/events/identifiers';
 import { errorResponse } from 'src/platform/error.http';
 import { listOf } from 'src/platform/page.http';
 import { route } from 'src/platform/route-contract';
-import { BlindZonesQuerySchema, BlindZonesSchema, GatewayHealthSchema, SensorZonesSchema, SetSensorZonesSchema, SiteSensorParamsSchema } from './site-health.http';
+import {
+  BlindZonesQuerySchema,
+  BlindZonesSchema,
+  GatewayHealthSchema,
+  SensorZonesSchema,
+  SetSensorZonesSchema,
+  SiteSensorParamsSchema,
+} from './site-health.http';
 
 const noSite = errorResponse('No such site');
 
@@ -29,7 +36,19 @@ export const siteHealthRoutes = {
               stateReason: null,
               lastHeardAt: '2026-11-29T03:14:00.000Z',
               lastSeq: 88231,
-              seqGaps: { count: 1, missing: 3, recent: [{ fromSeq: 88100, toSeq: 88102, detectedAt: '2026-11-29T01:00:00.000Z', reportedAt: '2026-11-29T01:05:00.000Z' }], pending: { count: 0, missing: 0, ranges: [] } },
+              seqGaps: {
+                count: 1,
+                missing: 3,
+                recent: [
+                  {
+                    fromSeq: 88100,
+                    toSeq: 88102,
+                    detectedAt: '2026-11-29T01:00:00.000Z',
+                    reportedAt: '2026-11-29T01:05:00.000Z',
+                  },
+                ],
+                pending: { count: 0, missing: 0, ranges: [] },
+              },
             },
           ],
         },
@@ -48,7 +67,11 @@ export const siteHealthRoutes = {
     params: { id: IdentifierSchema },
     query: BlindZonesQuerySchema,
     responses: {
-      200: { description: 'Blind zones', schema: BlindZonesSchema, example: { siteId: 'kolwezi-1', at: '2026-11-29T03:15:00.000Z', zones: ['tailings-east'] } },
+      200: {
+        description: 'Blind zones',
+        schema: BlindZonesSchema,
+        example: { siteId: 'kolwezi-1', at: '2026-11-29T03:15:00.000Z', zones: ['tailings-east'] },
+      },
       404: noSite,
     },
   }),
@@ -63,7 +86,11 @@ export const siteHealthRoutes = {
     params: SiteSensorParamsSchema.shape,
     body: SetSensorZonesSchema,
     responses: {
-      200: { description: 'The sensor and its zones', schema: SensorZonesSchema, example: { siteId: 'kolwezi-1', sensorId: 'rf-mast-2', zones: ['tailings-east'] } },
+      200: {
+        description: 'The sensor and its zones',
+        schema: SensorZonesSchema,
+        example: { siteId: 'kolwezi-1', sensorId: 'rf-mast-2', zones: ['tailings-east'] },
+      },
       404: errorResponse('No such sensor at the site'),
     },
   }),

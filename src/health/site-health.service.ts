@@ -84,7 +84,11 @@ export class SiteHealthService {
           count: Number(r.gap_count),
           missing: Number(r.missing ?? 0),
           recent: r.recent.map(gapRange),
-          pending: { count: Number(r.pending_count), missing: Number(r.pending_missing ?? 0), ranges: r.pending.map(gapRange) },
+          pending: {
+            count: Number(r.pending_count),
+            missing: Number(r.pending_missing ?? 0),
+            ranges: r.pending.map(gapRange),
+          },
         },
       })),
     };
@@ -96,16 +100,24 @@ export class SiteHealthService {
   }
 
   async setZones(principal: Principal, siteId: string, sensorId: string, zones: string[], ip?: string) {
-    if (principal.role !== 'admin') throw new ApplicationError('auth.forbidden', 'Only admins set what a sensor covers');
+    if (principal.role !== 'admin')
+      throw new ApplicationError('auth.forbidden', 'Only admins set what a sensor covers');
     const [sensor] = await this.db.query('SELECT 1 FROM sensors WHERE site_id = $1 AND id = $2', [siteId, sensorId]);
     if (!sensor) throw new ApplicationError('resource.not-found', `Sensor ${sensorId} not found at site ${siteId}`);
     const set = await this.coverage.setZones(siteId, sensorId, zones);
-    await this.audit.record({ actor: principal, action: 'sensor.zones-set', target: `${siteId}/${sensorId}`, details: { zones }, ip });
+    await this.audit.record({
+      actor: principal,
+      action: 'sensor.zones-set',
+      target: `${siteId}/${sensorId}`,
+      details: { zones },
+      ip,
+    });
     return { siteId, sensorId, zones: set };
   }
 
   private async requireSite(principal: Principal, siteId: string): Promise<void> {
-    if (!canSeeSite(principal, siteId)) throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
+    if (!canSeeSite(principal, siteId))
+      throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
     const [site] = await this.db.query('SELECT 1 FROM sites WHERE id = $1', [siteId]);
     if (!site) throw new ApplicationError('resource.not-found', `Site ${siteId} not found`);
   }

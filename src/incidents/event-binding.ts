@@ -34,7 +34,13 @@ export interface BindableRow {
 }
 
 export function boundEvent(row: BindableRow): BoundEvent {
-  return { id: Number(row.id), eventId: row.event_id, siteId: row.site_id, gatewayId: row.gateway_id, payloadSha256: row.payload_sha256 };
+  return {
+    id: Number(row.id),
+    eventId: row.event_id,
+    siteId: row.site_id,
+    gatewayId: row.gateway_id,
+    payloadSha256: row.payload_sha256,
+  };
 }
 
 /**
@@ -58,7 +64,8 @@ export function bindEvents(
   });
   const target = entries[into];
   const chunks: BoundEvent[][] = [];
-  for (let i = 0; i < bound.length; i += BOUND_EVENTS_PER_ENTRY) chunks.push(bound.slice(i, i + BOUND_EVENTS_PER_ENTRY));
+  for (let i = 0; i < bound.length; i += BOUND_EVENTS_PER_ENTRY)
+    chunks.push(bound.slice(i, i + BOUND_EVENTS_PER_ENTRY));
   const [first, ...rest] = chunks;
   const out = [...entries];
   out[into] = { ...target, details: { ...target.details, events: first } };

@@ -32,9 +32,13 @@ export class IncidentActionsService {
       const at = this.clock.now();
       const result = transition(incident, at);
       if (!result.ok) {
-        throw new ApplicationError('incident.invalid-transition', `Cannot do that: ${TRANSITION_ERROR_MESSAGES[result.error]}`, {
-          status: incident.status,
-        });
+        throw new ApplicationError(
+          'incident.invalid-transition',
+          `Cannot do that: ${TRANSITION_ERROR_MESSAGES[result.error]}`,
+          {
+            status: incident.status,
+          },
+        );
       }
       await incidentWrites.updateLifecycle(tx, result.incident);
       await incidentWrites.addTimeline(tx, [

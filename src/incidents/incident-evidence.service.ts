@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from 'src/audit/audit.service';
 import { ChainCheckpoints } from 'src/audit/chain-checkpoints';
 import type { ChainReport } from 'src/audit/chain-report';
-import { CANONICAL_FORM, EVIDENCE_FORMAT, sealBundle, timelineProof, type EvidenceBundle, type UnsealedBundle } from 'src/audit/evidence-bundle';
+import {
+  CANONICAL_FORM,
+  EVIDENCE_FORMAT,
+  sealBundle,
+  timelineProof,
+  type EvidenceBundle,
+  type UnsealedBundle,
+} from 'src/audit/evidence-bundle';
 import { EvidenceKeyStore } from 'src/audit/evidence-keys';
 import { incidentChain } from 'src/audit/evidence-signing';
 import { canSeeSite, type Principal } from 'src/auth/principal';
@@ -50,7 +57,7 @@ export class IncidentEvidenceService {
         [incidentId],
       );
       const timeline = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await timelinePage(tx, incidentId, after, BUNDLE_TIMELINE_PAGE);
         timeline.push(...page);
         if (page.length < BUNDLE_TIMELINE_PAGE) break;

@@ -22,5 +22,8 @@ export function addIncidentSearch(filter: SqlFilter, query: IncidentSearch): Sql
     .add('acknowledged_at <= ?', query.acknowledgedTo)
     .add('resolved_at >= ?', query.resolvedFrom)
     .add('resolved_at <= ?', query.resolvedTo)
-    .add(`title ILIKE '%' || ? || '%'`, query.q?.replace(/[\\%_]/g, (c) => `\\${c}`));
+    .add(
+      `title ILIKE '%' || ? || '%'`,
+      query.q?.replace(/[\\%_]/g, (c) => `\\${c}`),
+    );
 }

@@ -6,7 +6,14 @@ import type { Incident, IncidentStatus, Resolution } from 'src/domain/incidents/
 import { prepared, type Queryable } from 'src/database/db';
 import { sha256Hex } from 'src/audit/hash-chain';
 import { CHAIN_GENESIS, timelineCanonical } from 'src/domain/audit/canonical-json';
-import { liveAppendParams, liveAppendSql, numberedLiveMessages, type LiveAppendRow, type LiveMessage, type NewLiveMessage } from 'src/live/live-log';
+import {
+  liveAppendParams,
+  liveAppendSql,
+  numberedLiveMessages,
+  type LiveAppendRow,
+  type LiveMessage,
+  type NewLiveMessage,
+} from 'src/live/live-log';
 
 export interface IncidentRow {
   id: string;
@@ -291,7 +298,13 @@ export const incidentWrites = {
    * Active drone tracks of these sites last seen within [from, to]: the candidates a detection
    * that no track names may join by the gate (distance and time), besides those already read.
    */
-  async findDroneTracksNear(tx: Queryable, siteIds: string[], from: Date, to: Date, except: string[]): Promise<Incident[]> {
+  async findDroneTracksNear(
+    tx: Queryable,
+    siteIds: string[],
+    from: Date,
+    to: Date,
+    except: string[],
+  ): Promise<Incident[]> {
     const { rows } = await tx.query<IncidentRow>(
       prepared(
         'fold-drone-near',

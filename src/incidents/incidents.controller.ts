@@ -49,7 +49,12 @@ export class IncidentsController {
     };
     // Checks scope before the first byte, so a refusal is still a proper error response.
     const first = await this.incidents.list(req.principal, { ...filters, limit: 1 });
-    await this.audit.record({ actor: req.principal, action: 'incidents.exported', details: { format, filters }, ip: req.ip });
+    await this.audit.record({
+      actor: req.principal,
+      action: 'incidents.exported',
+      details: { format, filters },
+      ip: req.ip,
+    });
     res.status(200);
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="incidents.${format === 'csv' ? 'csv' : 'ndjson'}"`);
@@ -82,20 +87,27 @@ export class IncidentsController {
   acknowledge(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     parseRequest(NoBodySchema, body, 'body');
     const by = req.principal.username;
-    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.acknowledge(i, by, at));
+    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) =>
+      transitions.acknowledge(i, by, at),
+    );
   }
 
   @Route(incidentRoutes.assign)
   async assign(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     const { userId } = parseRequest(AssignSchema, body, 'body');
-    if (!(await this.users.findById(userId))) throw new ApplicationError('request.invalid', `userId: no user ${userId}`);
-    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.assign(i, userId, at));
+    if (!(await this.users.findById(userId)))
+      throw new ApplicationError('request.invalid', `userId: no user ${userId}`);
+    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) =>
+      transitions.assign(i, userId, at),
+    );
   }
 
   @Route(incidentRoutes.note)
   note(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     const { text } = parseRequest(NoteSchema, body, 'body');
-    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.note(i, text, at));
+    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) =>
+      transitions.note(i, text, at),
+    );
   }
 
   @Route(incidentRoutes.resolve)
@@ -109,6 +121,8 @@ export class IncidentsController {
   @Route(incidentRoutes.reopen)
   reopen(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
     parseRequest(NoBodySchema, body, 'body');
-    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) => transitions.reopen(i, at));
+    return this.actions.apply(req.principal, parseRequest(UuidParamSchema, id, 'params'), (i, at) =>
+      transitions.reopen(i, at),
+    );
   }
 }

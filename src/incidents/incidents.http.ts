@@ -33,7 +33,8 @@ export const IncidentSchema = z
     resolvedAt: UtcTimeSchema.nullable(),
     resolution: ResolutionSchema.nullable(),
     postureAtOpen: PostureLevelSchema.optional().meta({
-      description: "The site's threat posture when the incident's first event occurred (internal: never exported nor shared)",
+      description:
+        "The site's threat posture when the incident's first event occurred (internal: never exported nor shared)",
     }),
   })
   .meta({
@@ -63,7 +64,9 @@ export const DroneTrackSchema = z
     uasIds: z.array(z.string()),
     trackIds: z.array(z.string()).meta({ description: 'Detector tracks, "gateway/sensor/trackId"' }),
     remoteIdSeen: z.boolean(),
-    nonCooperative: z.boolean().meta({ description: 'A radar/RF/visual/acoustic detection had no Remote ID within DRONE_GATE_M and DRONE_GATE_MS' }),
+    nonCooperative: z.boolean().meta({
+      description: 'A radar/RF/visual/acoustic detection had no Remote ID within DRONE_GATE_M and DRONE_GATE_MS',
+    }),
     nonCooperativeSince: z.string().nullable(),
     spoofSuspected: z.boolean().meta({ description: 'Remote ID marked a fix of the track as possibly spoofed' }),
     spoofSuspectedSince: z.string().nullable(),
@@ -82,14 +85,19 @@ export const TimelineEntrySchema = z
   .object({
     at: UtcTimeSchema,
     actor: z.string().meta({ description: 'A username, or system' }),
-    action: z.string().meta({ description: 'opened, events-joined, rule-matched, track, acknowledged, assigned, noted, resolved, reopened, escalated…' }),
+    action: z.string().meta({
+      description:
+        'opened, events-joined, rule-matched, track, acknowledged, assigned, noted, resolved, reopened, escalated…',
+    }),
     details: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'TimelineEntry' });
 
 /** GET /incidents/{id}: the incident with its events, timeline and (drone incidents) track. */
 export const IncidentDetailSchema = IncidentSchema.extend({
-  legalHold: LegalHoldSchema.nullable().meta({ description: 'Set by a lead: the incident, its events and timeline are kept whatever retention says' }),
+  legalHold: LegalHoldSchema.nullable().meta({
+    description: 'Set by a lead: the incident, its events and timeline are kept whatever retention says',
+  }),
   track: DroneTrackSchema.optional(),
   events: z.array(EventSchema),
   timeline: z.array(TimelineEntrySchema),

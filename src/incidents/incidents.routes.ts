@@ -14,14 +14,26 @@ import {
   UuidParamSchema,
 } from 'src/platform/query.schemas';
 import { route, type RouteContract } from 'src/platform/route-contract';
-import { INCIDENT_DETAIL_EXAMPLE, INCIDENT_EXAMPLE, IncidentDetailSchema, IncidentSchema, StatsSchema } from './incidents.http';
+import {
+  INCIDENT_DETAIL_EXAMPLE,
+  INCIDENT_EXAMPLE,
+  IncidentDetailSchema,
+  IncidentSchema,
+  StatsSchema,
+} from './incidents.http';
 
 const OPERATOR_SCOPE = 'operators: their own sites';
 const notFound = errorResponse('No such incident');
 const params = { id: UuidParamSchema };
 
 /** POST /incidents/{id}/<action>: each writes a timeline entry naming who and when, and pushes a live message. */
-function lifecycleAction(action: string, operationId: string, summary: string, body: RouteContract['body'], after: object) {
+function lifecycleAction(
+  action: string,
+  operationId: string,
+  summary: string,
+  body: RouteContract['body'],
+  after: object,
+) {
   return route({
     method: 'post',
     path: `/incidents/{id}/${action}`,
@@ -34,7 +46,11 @@ function lifecycleAction(action: string, operationId: string, summary: string, b
     params,
     body,
     responses: {
-      200: { description: 'The incident after the action', schema: IncidentSchema, example: { ...INCIDENT_EXAMPLE, ...after } },
+      200: {
+        description: 'The incident after the action',
+        schema: IncidentSchema,
+        example: { ...INCIDENT_EXAMPLE, ...after },
+      },
       404: notFound,
       409: errorResponse('Not a legal change from the incident’s status (e.g. acknowledging a resolved incident)'),
     },
@@ -57,7 +73,13 @@ export const incidentRoutes = {
     auth: 'bearer',
     scope: OPERATOR_SCOPE,
     query: IncidentQuerySchema,
-    responses: { 200: { description: 'A page of incidents', schema: pageOf(IncidentSchema), example: { items: [INCIDENT_EXAMPLE], nextCursor: null } } },
+    responses: {
+      200: {
+        description: 'A page of incidents',
+        schema: pageOf(IncidentSchema),
+        example: { items: [INCIDENT_EXAMPLE], nextCursor: null },
+      },
+    },
   }),
   export: route({
     method: 'get',
@@ -69,7 +91,12 @@ export const incidentRoutes = {
     auth: 'bearer',
     scope: OPERATOR_SCOPE,
     query: IncidentExportQuerySchema,
-    responses: { 200: { description: 'The export, one incident a line (CSV with a header line)', content: ['text/csv', 'application/x-ndjson'] } },
+    responses: {
+      200: {
+        description: 'The export, one incident a line (CSV with a header line)',
+        content: ['text/csv', 'application/x-ndjson'],
+      },
+    },
   }),
   get: route({
     method: 'get',
@@ -81,7 +108,10 @@ export const incidentRoutes = {
     scope: OPERATOR_SCOPE,
     params,
     query: NoQuerySchema,
-    responses: { 200: { description: 'The incident', schema: IncidentDetailSchema, example: INCIDENT_DETAIL_EXAMPLE }, 404: notFound },
+    responses: {
+      200: { description: 'The incident', schema: IncidentDetailSchema, example: INCIDENT_DETAIL_EXAMPLE },
+      404: notFound,
+    },
   }),
   verify: route({
     method: 'get',
@@ -93,7 +123,10 @@ export const incidentRoutes = {
     auth: 'bearer',
     scope: OPERATOR_SCOPE,
     params,
-    responses: { 200: { description: 'The chain check', schema: ChainReportSchema, example: CHAIN_REPORT_EXAMPLE }, 404: notFound },
+    responses: {
+      200: { description: 'The chain check', schema: ChainReportSchema, example: CHAIN_REPORT_EXAMPLE },
+      404: notFound,
+    },
   }),
   evidence: route({
     method: 'get',
@@ -110,19 +143,34 @@ export const incidentRoutes = {
     auth: 'bearer',
     scope: OPERATOR_SCOPE,
     params,
-    responses: { 200: { description: 'The bundle', schema: EvidenceBundleSchema.meta({ id: 'EvidenceBundle' }) }, 404: notFound },
+    responses: {
+      200: { description: 'The bundle', schema: EvidenceBundleSchema.meta({ id: 'EvidenceBundle' }) },
+      404: notFound,
+    },
   }),
-  acknowledge: lifecycleAction('acknowledge', 'acknowledgeIncident', 'Acknowledge an open incident', NoBodySchema, acknowledged),
+  acknowledge: lifecycleAction(
+    'acknowledge',
+    'acknowledgeIncident',
+    'Acknowledge an open incident',
+    NoBodySchema,
+    acknowledged,
+  ),
   assign: lifecycleAction('assign', 'assignIncident', 'Assign the incident to a user', AssignSchema, {
     assignee: '7c0e2a5b-3f1d-4e8a-9b6c-2d4f6a8b0c1e',
   }),
   note: lifecycleAction('notes', 'addIncidentNote', 'Add a note to the timeline', NoteSchema, {}),
-  resolve: lifecycleAction('resolve', 'resolveIncident', 'Resolve the incident (true_positive, false_positive or duplicate)', ResolveSchema, {
-    ...acknowledged,
-    status: 'resolved',
-    resolvedAt: '2026-11-29T02:40:00.000Z',
-    resolution: 'true_positive',
-  }),
+  resolve: lifecycleAction(
+    'resolve',
+    'resolveIncident',
+    'Resolve the incident (true_positive, false_positive or duplicate)',
+    ResolveSchema,
+    {
+      ...acknowledged,
+      status: 'resolved',
+      resolvedAt: '2026-11-29T02:40:00.000Z',
+      resolution: 'true_positive',
+    },
+  ),
   reopen: lifecycleAction('reopen', 'reopenIncident', 'Reopen a resolved incident', NoBodySchema, {}),
 };
 
@@ -131,7 +179,8 @@ export const statsRoutes = {
     method: 'get',
     path: '/stats',
     operationId: 'getStats',
-    summary: 'Counts of the incidents opened in the window, by site, kind, severity and day; mean times to acknowledge and resolve (s)',
+    summary:
+      'Counts of the incidents opened in the window, by site, kind, severity and day; mean times to acknowledge and resolve (s)',
     description: 'Incidents opened in the window (from/to), narrowed by the same filters as GET /incidents.',
     tags: ['incidents'],
     auth: 'bearer',

@@ -10,7 +10,13 @@ import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { addIncidentSearch } from './incident-search';
-import { exportableIncidentView, incidentView, toIncident, type IncidentRow, type IncidentView } from './incident.repository';
+import {
+  exportableIncidentView,
+  incidentView,
+  toIncident,
+  type IncidentRow,
+  type IncidentView,
+} from './incident.repository';
 
 /** Incidents read at once by an export. */
 const EXPORT_PAGE = 1000;
@@ -23,7 +29,12 @@ export class IncidentsService {
   constructor(private readonly db: Db) {}
 
   async list(principal: Principal, query: IncidentQuery) {
-    const rows = await this.page(principal, query, query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined, query.limit + 1);
+    const rows = await this.page(
+      principal,
+      query,
+      query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined,
+      query.limit + 1,
+    );
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
@@ -36,7 +47,11 @@ export class IncidentsService {
    * Every incident the filters select, newest first, in pages read one after the other, so an
    * export of any size holds one page in memory. Waits on `write` (backpressure) between pages.
    */
-  async export(principal: Principal, query: IncidentFilters, write: (incident: IncidentView) => Promise<void> | void): Promise<number> {
+  async export(
+    principal: Principal,
+    query: IncidentFilters,
+    write: (incident: IncidentView) => Promise<void> | void,
+  ): Promise<number> {
     let after: { at: Date; id: string } | undefined;
     let written = 0;
     for (;;) {
@@ -49,7 +64,12 @@ export class IncidentsService {
     }
   }
 
-  private async page(principal: Principal, query: IncidentFilters, after: { at: Date; id: string } | undefined, limit: number) {
+  private async page(
+    principal: Principal,
+    query: IncidentFilters,
+    after: { at: Date; id: string } | undefined,
+    limit: number,
+  ) {
     const filter = new SqlFilter();
     scopeToSites(filter, 'site_id', principal, query.siteId);
     addIncidentSearch(filter, query)

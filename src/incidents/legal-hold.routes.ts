@@ -15,14 +15,18 @@ export const legalHoldRoutes = {
     method: 'put',
     path: '/incidents/{id}/legal-hold',
     operationId: 'setLegalHold',
-    summary: 'Put the incident under legal hold, with a reason: it, its events and its timeline are kept whatever retention says',
+    summary:
+      'Put the incident under legal hold, with a reason: it, its events and its timeline are kept whatever retention says',
     description: 'Audited. Setting it again replaces the reason.',
     tags: ['incidents'],
     auth: 'bearer',
     roles: ['lead', 'admin'],
     params: { id: UuidParamSchema },
     body: LegalHoldRequestSchema,
-    responses: { 200: { description: 'The legal hold', schema: LegalHoldSchema, example: HOLD_EXAMPLE }, 404: errorResponse('No such incident') },
+    responses: {
+      200: { description: 'The legal hold', schema: LegalHoldSchema, example: HOLD_EXAMPLE },
+      404: errorResponse('No such incident'),
+    },
   }),
   lift: route({
     method: 'delete',
@@ -36,7 +40,11 @@ export const legalHoldRoutes = {
     params: { id: UuidParamSchema },
     body: LegalHoldRequestSchema,
     responses: {
-      200: { description: 'The hold is lifted', schema: LegalHoldLiftedSchema, example: { incidentId: HOLD_EXAMPLE.incidentId, legalHold: null } },
+      200: {
+        description: 'The hold is lifted',
+        schema: LegalHoldLiftedSchema,
+        example: { incidentId: HOLD_EXAMPLE.incidentId, legalHold: null },
+      },
       404: errorResponse('No such incident, or no hold set'),
     },
   }),

@@ -46,21 +46,38 @@ export class LegalHoldService {
          RETURNING *`,
         [incidentId, siteId, reason, principal.username, this.clock.now()],
       );
-      await this.audit.record({ actor: principal, action: 'incident.legal-hold-set', target: incidentId, details: { reason }, ip }, tx);
+      await this.audit.record(
+        { actor: principal, action: 'incident.legal-hold-set', target: incidentId, details: { reason }, ip },
+        tx,
+      );
       return view(rows[0]);
     });
     this.logger.log(`Incident ${incidentId} put under legal hold by ${principal.username}`);
     return hold;
   }
 
-  async lift(principal: Principal, incidentId: string, reason: string, ip?: string): Promise<{ incidentId: string; legalHold: null }> {
+  async lift(
+    principal: Principal,
+    incidentId: string,
+    reason: string,
+    ip?: string,
+  ): Promise<{ incidentId: string; legalHold: null }> {
     requireLead(principal);
     await this.db.transaction(async (tx) => {
       await incidentSite(tx, incidentId);
-      const { rows } = await tx.query<LegalHoldRow>('DELETE FROM incident_legal_holds WHERE incident_id = $1 RETURNING *', [incidentId]);
+      const { rows } = await tx.query<LegalHoldRow>(
+        'DELETE FROM incident_legal_holds WHERE incident_id = $1 RETURNING *',
+        [incidentId],
+      );
       if (!rows[0]) throw new ApplicationError('resource.not-found', `Incident ${incidentId} is under no legal hold`);
       await this.audit.record(
-        { actor: principal, action: 'incident.legal-hold-lifted', target: incidentId, details: { reason, held: view(rows[0]) }, ip },
+        {
+          actor: principal,
+          action: 'incident.legal-hold-lifted',
+          target: incidentId,
+          details: { reason, held: view(rows[0]) },
+          ip,
+        },
         tx,
       );
     });
@@ -71,13 +88,17 @@ export class LegalHoldService {
 
 /** The incident's site, its row locked against a concurrent hold change; 404 when there is none. */
 async function incidentSite(tx: Queryable, incidentId: string): Promise<string> {
-  const { rows } = await tx.query<{ site_id: string }>('SELECT site_id FROM incidents WHERE id = $1 FOR SHARE', [incidentId]);
+  const { rows } = await tx.query<{ site_id: string }>('SELECT site_id FROM incidents WHERE id = $1 FOR SHARE', [
+    incidentId,
+  ]);
   if (!rows[0]) throw new ApplicationError('incident.not-found', `Incident ${incidentId} not found`);
   return rows[0].site_id;
 }
 
 /** An incident's legal hold, or null (GET /incidents/{id}). */
 export async function legalHoldOf(db: Queryable, incidentId: string): Promise<LegalHold | null> {
-  const { rows } = await db.query<LegalHoldRow>('SELECT * FROM incident_legal_holds WHERE incident_id = $1', [incidentId]);
+  const { rows } = await db.query<LegalHoldRow>('SELECT * FROM incident_legal_holds WHERE incident_id = $1', [
+    incidentId,
+  ]);
   return rows[0] ? view(rows[0]) : null;
 }

@@ -32,7 +32,12 @@ function toEntry(row: TimelineRow): ChainedTimelineEntry {
 }
 
 /** Reads an incident's timeline chain in order of position, a page at a time. */
-export async function timelinePage(db: Queryable, incidentId: string, afterSeq: number, limit: number): Promise<ChainedTimelineEntry[]> {
+export async function timelinePage(
+  db: Queryable,
+  incidentId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<ChainedTimelineEntry[]> {
   const { rows } = await db.query<TimelineRow>(
     `SELECT id, incident_id, chain_seq, at, actor, action, details, prev_hash, hash FROM incident_timeline
       WHERE incident_id = $1 AND chain_seq > $2 ORDER BY chain_seq LIMIT $3`,
@@ -45,6 +50,14 @@ export async function timelinePage(db: Queryable, incidentId: string, afterSeq: 
  * Recomputes an incident's timeline chain and holds it to its latest checkpoint (read before
  * the chain): intact, or its first broken entry (or the entries missing) and why.
  */
-export function verifyTimeline(db: Queryable, incidentId: string, checkpoint?: CheckedCheckpoint): Promise<ChainReport> {
-  return verifyChain<ChainedTimelineEntry>((after, limit) => timelinePage(db, incidentId, after, limit), timelineCanonical, checkpoint);
+export function verifyTimeline(
+  db: Queryable,
+  incidentId: string,
+  checkpoint?: CheckedCheckpoint,
+): Promise<ChainReport> {
+  return verifyChain<ChainedTimelineEntry>(
+    (after, limit) => timelinePage(db, incidentId, after, limit),
+    timelineCanonical,
+    checkpoint,
+  );
 }

@@ -16,7 +16,9 @@ export class GatewayKeyring {
   private readonly unreadable = new Set<string>();
   private running = false;
 
-  constructor(private readonly load: (onUnreadable: (siteId: string, gatewayId: string) => void) => Promise<GatewayKey[]>) {}
+  constructor(
+    private readonly load: (onUnreadable: (siteId: string, gatewayId: string) => void) => Promise<GatewayKey[]>,
+  ) {}
 
   /** The gateway's key when it must sign; undefined when its events need no signature. */
   signingKey(siteId: string, gatewayId: string): GatewayKey | undefined {
@@ -28,7 +30,9 @@ export class GatewayKeyring {
     this.running = true;
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((error: Error) => this.logger.warn(`Could not re-read gateway keys (keeping the last): ${error.message}`));
+      this.refresh().catch((error: Error) =>
+        this.logger.warn(`Could not re-read gateway keys (keeping the last): ${error.message}`),
+      );
     }, refreshMs);
     this.timer.unref();
   }
@@ -40,7 +44,11 @@ export class GatewayKeyring {
       const id = `${siteId}/${gatewayId}`;
       if (this.unreadable.has(id)) return;
       this.unreadable.add(id);
-      this.logger.error({ msg: 'The secret of a gateway does not decrypt under GATEWAY_SECRET_KEY; its signed events are rejected', siteId, gatewayId });
+      this.logger.error({
+        msg: 'The secret of a gateway does not decrypt under GATEWAY_SECRET_KEY; its signed events are rejected',
+        siteId,
+        gatewayId,
+      });
     });
     this.keys = new Map(keys.map((k) => [`${k.siteId}/${k.gatewayId}`, k]));
   }

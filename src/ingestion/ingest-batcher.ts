@@ -154,7 +154,9 @@ export class IngestBatcher {
             try {
               return { outcomes: await this.write(batch, this.options.inlineFold), foldedInline: true };
             } catch (error) {
-              this.logger.warn(`Batch of ${batch.length} not committed with its fold (${(error as Error).message}); trying it without, to fold later`);
+              this.logger.warn(
+                `Batch of ${batch.length} not committed with its fold (${(error as Error).message}); trying it without, to fold later`,
+              );
             }
           }
           return { outcomes: await this.write(batch), foldedInline: false };
@@ -164,7 +166,9 @@ export class IngestBatcher {
         }
       } catch (error) {
         this.onRetry(error);
-        this.logger.warn(`Ingest batch of ${batch.length} not committed, retrying in ${delay} ms: ${(error as Error).message}`);
+        this.logger.warn(
+          `Ingest batch of ${batch.length} not committed, retrying in ${delay} ms: ${(error as Error).message}`,
+        );
         if (this.stopping || this.finishing) return undefined;
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_DELAY_MAX_MS);
@@ -176,7 +180,10 @@ export class IngestBatcher {
     const requests = batch.map((m) => m.request);
     let afterFold: (() => void) | undefined;
     const outcomes = await this.db.transaction(async (tx) => {
-      const inline = inlineFold && { foldedAt: inlineFold.now(), lockKeys: inlineFold.lockKeys(foldGroupsOf(requests)) };
+      const inline = inlineFold && {
+        foldedAt: inlineFold.now(),
+        lockKeys: inlineFold.lockKeys(foldGroupsOf(requests)),
+      };
       const { outcomes, folding } = await storeBatch(tx, requests, this.registry, this.options.health, inline);
       if (inlineFold && inline && folding.length > 0) afterFold = await inlineFold.fold(tx, folding, inline.foldedAt);
       return outcomes;

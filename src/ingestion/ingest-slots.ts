@@ -86,7 +86,9 @@ export class IngestSlots {
    * runs at least one (or, with more instances than slots, every slot is run by someone).
    */
   get connected(): boolean {
-    return Boolean(this.lease) && this.inboxes.every((inbox) => inbox.connected) && (this.running.size > 0 || this.allHeld);
+    return (
+      Boolean(this.lease) && this.inboxes.every((inbox) => inbox.connected) && (this.running.size > 0 || this.allHeld)
+    );
   }
 
   /** Starts taking slots; resolves true once this instance runs its share, subscribed, or false after waitMs. */
@@ -173,7 +175,12 @@ export class IngestSlots {
       this.running.delete(slot);
     }
     this.allHeld = holders.size >= this.options.slots;
-    const plan = planSlots({ slots: this.options.slots, members, mine: [...this.running.keys()], held: new Set(holders.keys()) });
+    const plan = planSlots({
+      slots: this.options.slots,
+      members,
+      mine: [...this.running.keys()],
+      held: new Set(holders.keys()),
+    });
     for (const slot of plan.release) await this.release(lease, slot, members);
     for (const slot of plan.take) await this.take(lease, slot);
     this.options.onHeld?.(this.running.size);
@@ -212,7 +219,10 @@ export class IngestSlots {
       await client.query('SELECT pg_notify($1, $2)', [lease.channel, 'joined']);
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (!this.joinFailing) this.logger.warn(`Cannot take ingest slots yet (${(error as Error).message}); retrying every ${this.options.checkMs} ms`);
+      if (!this.joinFailing)
+        this.logger.warn(
+          `Cannot take ingest slots yet (${(error as Error).message}); retrying every ${this.options.checkMs} ms`,
+        );
       this.joinFailing = true;
       return undefined;
     }
@@ -226,7 +236,10 @@ export class IngestSlots {
   }
 
   private async take(lease: Lease, slot: number): Promise<void> {
-    const { rows } = await lease.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [lease.key, slot]);
+    const { rows } = await lease.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+      lease.key,
+      slot,
+    ]);
     if (!rows[0].ok) return; // another instance was quicker
     if (this.lease !== lease || this.stopped) {
       await lease.client.query('SELECT pg_advisory_unlock($1, $2)', [lease.key, slot]).catch(() => undefined);
@@ -269,7 +282,10 @@ export class IngestSlots {
     this.options.onHeld?.(0);
     lease.markLost();
     void lease.client.end().catch(() => undefined);
-    if (!this.stopped) this.logger.warn(`Lost the ingest slot leases (${reason}): dropped ${dropped} slots until PostgreSQL answers again`);
+    if (!this.stopped)
+      this.logger.warn(
+        `Lost the ingest slot leases (${reason}): dropped ${dropped} slots until PostgreSQL answers again`,
+      );
   }
 
   private wakeUp(): void {

@@ -23,7 +23,15 @@ export type StoreRequest =
       /** Signed by a gateway that must sign: a replay (event id seen with other bytes, or late) is rejected. */
       signed?: boolean;
     }
-  | { type: 'status'; topic: string; siteId: string; gatewayId: string; status: GatewayStatus; receivedAt: Date; raw: string }
+  | {
+      type: 'status';
+      topic: string;
+      siteId: string;
+      gatewayId: string;
+      status: GatewayStatus;
+      receivedAt: Date;
+      raw: string;
+    }
   /** A material record (weighing, gate, dispatch, survey): kept in material_records, idempotent per (site, gateway, recordId). */
   | {
       type: 'material';
@@ -73,7 +81,10 @@ export type StoreOutcome =
   | { type: 'ignored' };
 
 /** The events a batch newly stored (not duplicates), by site: what is to be folded. */
-export function storedEventsBySite(requests: readonly StoreRequest[], outcomes: readonly StoreOutcome[]): Map<string, number[]> {
+export function storedEventsBySite(
+  requests: readonly StoreRequest[],
+  outcomes: readonly StoreOutcome[],
+): Map<string, number[]> {
   const bySite = new Map<string, number[]>();
   const keep = (siteId: string, ids: number[]) => {
     if (ids.length === 0) return;
@@ -94,7 +105,11 @@ export function foldGroupsOf(requests: readonly StoreRequest[]): { siteId: strin
   const groups = new Map<string, { siteId: string; kind: string }>();
   for (const r of requests) {
     const group =
-      r.type === 'event' ? { siteId: r.event.siteId, kind: r.event.kind } : r.type === 'remoteid' ? { siteId: r.report.siteId, kind: 'drone' } : undefined;
+      r.type === 'event'
+        ? { siteId: r.event.siteId, kind: r.event.kind }
+        : r.type === 'remoteid'
+          ? { siteId: r.report.siteId, kind: 'drone' }
+          : undefined;
     if (group) groups.set(`${group.siteId}/${group.kind}`, group);
   }
   return [...groups.values()];
@@ -312,7 +327,8 @@ export async function storeBatch(
   if (unregistered.size > 0) {
     requests = requests.map((r, index) => {
       const reason = unregistered.get(index);
-      return reason === undefined || (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status' && r.type !== 'material')
+      return reason === undefined ||
+        (r.type !== 'event' && r.type !== 'remoteid' && r.type !== 'status' && r.type !== 'material')
         ? r
         : asRejected(r, reason, 'unregistered');
     });
@@ -344,10 +360,17 @@ export async function storeBatch(
   // Remote ID payloads become events here, with what is remembered of their transmitters;
   // a signed one that is a replay is refused before it touches that memory.
   const remoteIdReplays = await findRemoteIdReplays(tx, requests);
-  for (const [index, reason] of remoteIdReplays) refused.push({ index, r: asRejected(requests[index] as RemoteIdRequest, reason) });
-  const remoteIdRequests = requests.flatMap((r, index) => (r.type === 'remoteid' && !remoteIdReplays.has(index) ? [{ r, index }] : []));
+  for (const [index, reason] of remoteIdReplays)
+    refused.push({ index, r: asRejected(requests[index] as RemoteIdRequest, reason) });
+  const remoteIdRequests = requests.flatMap((r, index) =>
+    r.type === 'remoteid' && !remoteIdReplays.has(index) ? [{ r, index }] : [],
+  );
   const remoteIdDrafts = remoteIdRequests.length
-    ? await assembleRemoteIdBatch(tx, remoteIdRequests.map(({ r }) => r.report), remoteIdRequests[0]!.r.assembly)
+    ? await assembleRemoteIdBatch(
+        tx,
+        remoteIdRequests.map(({ r }) => r.report),
+        remoteIdRequests[0]!.r.assembly,
+      )
     : [];
 
   // Every event of the batch to insert, canonical or assembled, with the request it came from.
@@ -390,7 +413,10 @@ export async function storeBatch(
     if (inline) folding = rows as unknown as FoldRow[];
   }
   const stored = events.filter((c) => storedIds.has(eventKey(c.event)));
-  await registry.learnZones(tx, stored.map((c) => c.event));
+  await registry.learnZones(
+    tx,
+    stored.map((c) => c.event),
+  );
   // A key stored by this INSERT belongs to the first candidate that carried it; later copies are duplicates.
   const owner = new Map(events.map((c) => [eventKey(c.event), c]));
   const storedBy = (c: EventRow) => (owner.get(eventKey(c.event)) === c ? storedIds.get(eventKey(c.event)) : undefined);
@@ -401,7 +427,9 @@ export async function storeBatch(
     if (!candidate) continue; // a replay verdict was given above
     const id = storedBy(candidate);
     outcomes[index] =
-      id === undefined ? { type: 'duplicate' } : { type: 'stored', id, ...(recovered.has(eventKey(r.event)) && { recovered: true as const }) };
+      id === undefined
+        ? { type: 'duplicate' }
+        : { type: 'stored', id, ...(recovered.has(eventKey(r.event)) && { recovered: true as const }) };
   }
   remoteIdRequests.forEach(({ index }, i) => {
     const mine = byRequest.get(index) ?? [];
@@ -426,10 +454,7 @@ export async function storeBatch(
 
   await storeMaterialRecords(tx, requests, outcomes, refused);
 
-  const rejected = [
-    ...requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : [])),
-    ...refused,
-  ];
+  const rejected = [...requests.flatMap((r, index) => (r.type === 'rejected' ? [{ r, index }] : [])), ...refused];
   if (rejected.length > 0) {
     await tx.query(
       `INSERT INTO rejected_events (received_at, topic, site_id, gateway_id, reason, payload, payload_bytes)
@@ -445,7 +470,10 @@ export async function storeBatch(
       ],
     );
     for (const { index, r } of rejected) {
-      outcomes[index] = original[index].type === 'rejected' ? { type: 'rejected' } : { type: 'rejected', reason: r.reason, kind: r.kind };
+      outcomes[index] =
+        original[index].type === 'rejected'
+          ? { type: 'rejected' }
+          : { type: 'rejected', reason: r.reason, kind: r.kind };
     }
   }
 
@@ -513,7 +541,9 @@ async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreReque
   const verdicts = new Map<number, string>();
   const signed = requests.flatMap((r, index) => (r.type === 'remoteid' && r.signed ? [{ r, index }] : []));
   if (signed.length === 0) return verdicts;
-  const fixes = signed.flatMap(({ r }) => r.report.fixes.map((fix) => ({ siteId: r.report.siteId, gatewayId: r.report.gatewayId, eventId: fix.eventId })));
+  const fixes = signed.flatMap(({ r }) =>
+    r.report.fixes.map((fix) => ({ siteId: r.report.siteId, gatewayId: r.report.gatewayId, eventId: fix.eventId })),
+  );
   const known = new Set<string>();
   if (fixes.length > 0) {
     const { rows } = await tx.query<{ site_id: string; gateway_id: string; event_id: string }>(
@@ -531,8 +561,14 @@ async function findRemoteIdReplays(tx: PoolClient, requests: readonly StoreReque
       if (late(report.receivedAt)) verdicts.set(index, REPLAYED_LATE_REPORT_REASON);
       continue;
     }
-    const stale = report.fixes.find((fix) => !known.has(`${report.siteId}/${report.gatewayId}/${fix.eventId}`) && late(fix.occurredAt));
-    if (stale) verdicts.set(index, `${stale.path}: Location time ${stale.occurredAt.toISOString()} older than the allowed lateness (replay)`);
+    const stale = report.fixes.find(
+      (fix) => !known.has(`${report.siteId}/${report.gatewayId}/${fix.eventId}`) && late(fix.occurredAt),
+    );
+    if (stale)
+      verdicts.set(
+        index,
+        `${stale.path}: Location time ${stale.occurredAt.toISOString()} older than the allowed lateness (replay)`,
+      );
   }
   return verdicts;
 }
@@ -612,11 +648,21 @@ async function storeMaterialRecords(
 
 /** The site and gateway a request to store comes from (not a rejected or ignored one). */
 function sourceOf(r: StoreRequest): { siteId: string; gatewayId: string } | undefined {
-  return r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r.type === 'status' || r.type === 'material' ? r : undefined;
+  return r.type === 'event'
+    ? r.event
+    : r.type === 'remoteid'
+      ? r.report
+      : r.type === 'status' || r.type === 'material'
+        ? r
+        : undefined;
 }
 
 /** A request the store refuses (a replay, an unregistered source), as the rejected message it is kept as. */
-function asRejected(r: EventRequest | RemoteIdRequest | StatusRequest | MaterialRequest, reason: string, kind: RejectionKind = 'replay'): RejectedRequest {
+function asRejected(
+  r: EventRequest | RemoteIdRequest | StatusRequest | MaterialRequest,
+  reason: string,
+  kind: RejectionKind = 'replay',
+): RejectedRequest {
   const source = r.type === 'event' ? r.event : r.type === 'remoteid' ? r.report : r;
   return {
     type: 'rejected',
@@ -717,7 +763,9 @@ export class RegistryCache {
       'SELECT site_id, id, network FROM sensors',
     );
     for (const row of rows) this.networks.set(`${row.site_id}/${row.id}`, row.network);
-    const zones = await tx.query<{ site_id: string; sensor_id: string; zone: string }>('SELECT site_id, sensor_id, zone FROM sensor_zones');
+    const zones = await tx.query<{ site_id: string; sensor_id: string; zone: string }>(
+      'SELECT site_id, sensor_id, zone FROM sensor_zones',
+    );
     for (const row of zones.rows) this.zones.add(`${row.site_id}/${row.sensor_id}/${row.zone}`);
   }
 
@@ -815,7 +863,12 @@ export class RegistryCache {
     const verdicts = new Map<number, string>();
     if (unknown.size === 0) return verdicts;
     const list = [...unknown.values()];
-    const { rows } = await tx.query<{ site_id: string; gateway_id: string; site_registered: boolean; gateway_registered: boolean }>(
+    const { rows } = await tx.query<{
+      site_id: string;
+      gateway_id: string;
+      site_registered: boolean;
+      gateway_registered: boolean;
+    }>(
       `SELECT k.site_id, k.gateway_id, s.registered_at IS NOT NULL AS site_registered, g.secret_issued_at IS NOT NULL AS gateway_registered
          FROM unnest($1::text[], $2::text[]) AS k(site_id, gateway_id)
          LEFT JOIN sites s ON s.id = k.site_id
@@ -826,7 +879,11 @@ export class RegistryCache {
     for (const row of rows) {
       const key = `${row.site_id}/${row.gateway_id}`;
       if (!row.site_registered) reasons.set(key, `site: ${row.site_id} is not registered (INGEST_REQUIRE_REGISTERED)`);
-      else if (!row.gateway_registered) reasons.set(key, `gateway: ${row.gateway_id} is not registered at site ${row.site_id} (INGEST_REQUIRE_REGISTERED)`);
+      else if (!row.gateway_registered)
+        reasons.set(
+          key,
+          `gateway: ${row.gateway_id} is not registered at site ${row.site_id} (INGEST_REQUIRE_REGISTERED)`,
+        );
       else this.staged.push(`r:${key}`, `s:${row.site_id}`, `g:${key}`);
     }
     requests.forEach((r, index) => {

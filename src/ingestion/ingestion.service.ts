@@ -31,7 +31,10 @@ export class IngestionService implements OnModuleDestroy {
   private readonly logger = new Logger(IngestionService.name);
   private readonly registry: RegistryCache;
   /** Where messages come from: this instance's own session, or its share of the group's ingest slots. */
-  private inbox?: Pick<MqttInbox, 'connected' | 'start' | 'corked' | 'resumeIntake' | 'publish' | 'stopAccepting' | 'close'>;
+  private inbox?: Pick<
+    MqttInbox,
+    'connected' | 'start' | 'corked' | 'resumeIntake' | 'publish' | 'stopAccepting' | 'close'
+  >;
   private batcher?: IngestBatcher;
   private pruneTimer?: NodeJS.Timeout;
   /** Events stored but not queued to fold since Redis went away or slowed (0 while all is queued). */
@@ -59,7 +62,9 @@ export class IngestionService implements OnModuleDestroy {
 
   async start(): Promise<void> {
     if (this.config.gateways.secretKeyIsDevelopmentKey) {
-      this.logger.warn('GATEWAY_SECRET_KEY is not set: gateway secrets are encrypted under a development key anyone can read');
+      this.logger.warn(
+        'GATEWAY_SECRET_KEY is not set: gateway secrets are encrypted under a development key anyone can read',
+      );
     }
     await this.registry.load(this.db.pool);
     await this.keyring.start();
@@ -107,7 +112,10 @@ export class IngestionService implements OnModuleDestroy {
     this.pruneTimer = setInterval(() => void this.pruneRemoteIdMemory(), REMOTE_ID_PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
     if (!(await this.inbox.start())) {
-      const what = this.inbox instanceof IngestSlots ? `with its share of the ${mqtt.slots} ingest slots to ${mqtt.url}` : `to ${mqtt.url}`;
+      const what =
+        this.inbox instanceof IngestSlots
+          ? `with its share of the ${mqtt.slots} ingest slots to ${mqtt.url}`
+          : `to ${mqtt.url}`;
       this.logger.warn(`Not subscribed ${what} yet; still trying (readiness reports mqtt down until then)`);
     }
   }
@@ -122,7 +130,11 @@ export class IngestionService implements OnModuleDestroy {
     const authenticity = this.authenticate(message, parsed);
     const request = authenticity.ok ? this.toRequest(message, parsed, authenticity.signed) : authenticity.rejected;
     if (request.type === 'rejected') {
-      this.logger.warn({ msg: `Rejected message: ${request.reason}`, ...this.topicFields(message.topic), kind: request.kind });
+      this.logger.warn({
+        msg: `Rejected message: ${request.reason}`,
+        ...this.topicFields(message.topic),
+        kind: request.kind,
+      });
     }
     const confirmation = this.confirmationFor(message, parsed);
     this.batcher!.add({ request, confirmation, ack: message.ack });
@@ -133,7 +145,10 @@ export class IngestionService implements OnModuleDestroy {
    * remoteid; not status), whatever its content, without a valid `oreguard-sig` over its topic
    * and payload is rejected for that; a signed one goes on with the replay rules on.
    */
-  private authenticate(message: InboundMessage, parsed: ParsedMessage): { ok: true; signed: boolean } | { ok: false; rejected: StoreRequest } {
+  private authenticate(
+    message: InboundMessage,
+    parsed: ParsedMessage,
+  ): { ok: true; signed: boolean } | { ok: false; rejected: StoreRequest } {
     const source = this.eventBearingSource(message.topic, parsed);
     const key = source && this.keyring.signingKey(source.siteId, source.gatewayId);
     if (!source || !key) return { ok: true, signed: false };
@@ -277,11 +292,17 @@ export class IngestionService implements OnModuleDestroy {
       this.count(request, outcome);
       if (confirmation) this.confirm(confirmation, request, outcome);
     });
-    this.logRecovered(batch.map((m) => m.request), outcomes);
+    this.logRecovered(
+      batch.map((m) => m.request),
+      outcomes,
+    );
     if (foldedInline) return;
     // Not folded in the batch's transaction: folded here and now when this instance runs a
     // worker with room for them, else queued.
-    const bySite = storedEventsBySite(batch.map((m) => m.request), outcomes);
+    const bySite = storedEventsBySite(
+      batch.map((m) => m.request),
+      outcomes,
+    );
     const stored = [...bySite.values()].flat();
     if (stored.length > 0 && !this.foldProcessor.foldNow(bySite)) await this.queueToFold(stored);
   }
@@ -296,13 +317,17 @@ export class IngestionService implements OnModuleDestroy {
     try {
       await this.foldQueue.enqueue('ingest', eventIds, { timeoutMs: this.config.ingest.enqueueTimeoutMs });
       if (this.deferredToSweep > 0) {
-        this.logger.log(`Queuing events to fold again; ${this.deferredToSweep} stored meanwhile are left to the re-queue sweep`);
+        this.logger.log(
+          `Queuing events to fold again; ${this.deferredToSweep} stored meanwhile are left to the re-queue sweep`,
+        );
         this.deferredToSweep = 0;
       }
     } catch (error) {
       this.metrics.foldEnqueueDeferred.inc(eventIds.length);
       if (this.deferredToSweep === 0) {
-        this.logger.warn(`Could not queue events to fold (${(error as Error).message}): ingest goes on, the re-queue sweep folds them`);
+        this.logger.warn(
+          `Could not queue events to fold (${(error as Error).message}): ingest goes on, the re-queue sweep folds them`,
+        );
       }
       this.deferredToSweep += eventIds.length;
     }
@@ -318,7 +343,8 @@ export class IngestionService implements OnModuleDestroy {
     } else if (outcome.type === 'status') {
       logHealthEffects(this.logger, this.metrics, outcome.health);
     } else if (outcome.type === 'remoteid') {
-      if (outcome.storedIds.length > 0) this.metrics.eventsAccepted.inc({ source: 'remoteid' }, outcome.storedIds.length);
+      if (outcome.storedIds.length > 0)
+        this.metrics.eventsAccepted.inc({ source: 'remoteid' }, outcome.storedIds.length);
       const duplicates = outcome.eventIds.length - outcome.storedIds.length;
       if (duplicates > 0) this.metrics.eventsDuplicate.inc(duplicates);
       for (const eventId of outcome.possibleSpoofs) {
@@ -329,7 +355,11 @@ export class IngestionService implements OnModuleDestroy {
     } else if (outcome.type === 'rejected') {
       this.metrics.rejected(outcome.kind ?? (request.type === 'rejected' ? request.kind : 'internal'));
       if (outcome.reason) {
-        this.logger.warn({ msg: `Rejected message: ${outcome.reason}`, ...('topic' in request ? this.topicFields(request.topic) : {}), kind: outcome.kind });
+        this.logger.warn({
+          msg: `Rejected message: ${outcome.reason}`,
+          ...('topic' in request ? this.topicFields(request.topic) : {}),
+          kind: outcome.kind,
+        });
       }
     }
   }
@@ -342,7 +372,13 @@ export class IngestionService implements OnModuleDestroy {
     const byGateway = new Map<string, { siteId: string; gatewayId: string; seqs: number[] }>();
     outcomes.forEach((outcome, i) => {
       const request = requests[i];
-      if (outcome.type !== 'stored' || !outcome.recovered || request.type !== 'event' || request.event.seq === undefined) return;
+      if (
+        outcome.type !== 'stored' ||
+        !outcome.recovered ||
+        request.type !== 'event' ||
+        request.event.seq === undefined
+      )
+        return;
       const { siteId, gatewayId, seq } = request.event;
       const key = `${siteId}/${gatewayId}`;
       const entry = byGateway.get(key) ?? { siteId, gatewayId, seqs: [] };
@@ -362,37 +398,52 @@ export class IngestionService implements OnModuleDestroy {
       // A material record is confirmed by its recordId, with the same statuses as an event.
       const body: MaterialConfirmation =
         outcome.type === 'rejected'
-          ? { status: 'rejected', recordId: confirmation.recordId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
+          ? {
+              status: 'rejected',
+              recordId: confirmation.recordId,
+              reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : ''),
+            }
           : { status: outcome.type === 'stored' ? 'stored' : 'duplicate', recordId: confirmation.recordId };
       this.publishConfirmation(confirmation, body);
       return;
     }
     const body: ConfirmationMessage =
       outcome.type === 'rejected'
-        ? { status: 'rejected', eventId: confirmation.eventId, reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : '') }
+        ? {
+            status: 'rejected',
+            eventId: confirmation.eventId,
+            reason: outcome.reason ?? (request.type === 'rejected' ? request.reason : ''),
+          }
         : outcome.type === 'remoteid'
           ? // Stored when it added anything, events or only what the transmitter said; duplicate when every event was known.
-            { status: outcome.storedIds.length > 0 || outcome.eventIds.length === 0 ? 'stored' : 'duplicate', eventId: outcome.eventIds[0] }
+            {
+              status: outcome.storedIds.length > 0 || outcome.eventIds.length === 0 ? 'stored' : 'duplicate',
+              eventId: outcome.eventIds[0],
+            }
           : { status: outcome.type, eventId: confirmation.eventId };
     this.publishConfirmation(confirmation, body);
   }
 
   private publishConfirmation(confirmation: Confirmation, body: Record<string, unknown>): void {
-    this.inbox!
-      .publish(confirmation.topic, JSON.stringify(body), {
-        qos: 1,
-        properties: confirmation.correlationData ? { correlationData: confirmation.correlationData } : {},
-      })
-      .catch((error: Error) =>
-        this.logger.warn({ msg: `Could not confirm: ${error.message}`, ...this.topicFields(confirmation.topic), eventId: confirmation.eventId }),
-      );
+    this.inbox!.publish(confirmation.topic, JSON.stringify(body), {
+      qos: 1,
+      properties: confirmation.correlationData ? { correlationData: confirmation.correlationData } : {},
+    }).catch((error: Error) =>
+      this.logger.warn({
+        msg: `Could not confirm: ${error.message}`,
+        ...this.topicFields(confirmation.topic),
+        eventId: confirmation.eventId,
+      }),
+    );
   }
 
   /** A topic for the log: itself (bounded), and its site and gateway as fields when it names them. */
   private topicFields(topic: string): { topic: string; siteId?: string; gatewayId?: string } {
     const parsed = parseTopic(this.config.mqtt.topicPrefix, topic);
     const bounded = topic.length > 300 ? `${topic.slice(0, 300)}…` : topic;
-    return parsed.ok ? { topic: bounded, siteId: parsed.route.siteId, gatewayId: parsed.route.gatewayId } : { topic: bounded };
+    return parsed.ok
+      ? { topic: bounded, siteId: parsed.route.siteId, gatewayId: parsed.route.gatewayId }
+      : { topic: bounded };
   }
 
   private async pruneRemoteIdMemory(): Promise<void> {

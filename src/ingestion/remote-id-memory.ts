@@ -1,8 +1,14 @@
 import type { PoolClient } from 'pg';
-import { assembleRemoteId, type AssemblyOptions, type RemoteIdEventDraft, type TransmitterState } from 'src/domain/remote-id/remote-id-assembler';
+import {
+  assembleRemoteId,
+  type AssemblyOptions,
+  type RemoteIdEventDraft,
+  type TransmitterState,
+} from 'src/domain/remote-id/remote-id-assembler';
 import type { RemoteIdReport } from 'src/domain/remote-id/remote-id-report';
 
-const keyOf = (r: Pick<RemoteIdReport, 'siteId' | 'gatewayId' | 'transmitter'>) => `${r.siteId}/${r.gatewayId}/${r.transmitter}`;
+const keyOf = (r: Pick<RemoteIdReport, 'siteId' | 'gatewayId' | 'transmitter'>) =>
+  `${r.siteId}/${r.gatewayId}/${r.transmitter}`;
 
 /**
  * What OreGuard remembers of Remote ID transmitters lives in PostgreSQL (`remote_id_transmitters`),
@@ -21,16 +27,33 @@ export async function assembleRemoteIdBatch(
   const byKey = new Map(reports.map((r) => [keyOf(r), r]));
   const keys = [...byKey.keys()].sort();
   const column = (pick: (r: RemoteIdReport) => string) => keys.map((key) => pick(byKey.get(key)!));
-  const [sites, gateways, transmitters] = [column((r) => r.siteId), column((r) => r.gatewayId), column((r) => r.transmitter)];
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('remoteid/' || k, 0)) FROM unnest($1::text[]) AS k ORDER BY k`, [keys]);
-  const { rows } = await tx.query<{ site_id: string; gateway_id: string; transmitter: string; state: TransmitterState }>(
+  const [sites, gateways, transmitters] = [
+    column((r) => r.siteId),
+    column((r) => r.gatewayId),
+    column((r) => r.transmitter),
+  ];
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('remoteid/' || k, 0)) FROM unnest($1::text[]) AS k ORDER BY k`,
+    [keys],
+  );
+  const { rows } = await tx.query<{
+    site_id: string;
+    gateway_id: string;
+    transmitter: string;
+    state: TransmitterState;
+  }>(
     `SELECT t.site_id, t.gateway_id, t.transmitter, t.state
        FROM remote_id_transmitters t
        JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(site_id, gateway_id, transmitter)
          USING (site_id, gateway_id, transmitter)`,
     [sites, gateways, transmitters],
   );
-  const states = new Map(rows.map((row) => [keyOf({ siteId: row.site_id, gatewayId: row.gateway_id, transmitter: row.transmitter }), row.state]));
+  const states = new Map(
+    rows.map((row) => [
+      keyOf({ siteId: row.site_id, gatewayId: row.gateway_id, transmitter: row.transmitter }),
+      row.state,
+    ]),
+  );
   const drafts = reports.map((report) => {
     const assembly = assembleRemoteId(report, states.get(keyOf(report)), options);
     states.set(keyOf(report), assembly.state);
@@ -41,7 +64,13 @@ export async function assembleRemoteIdBatch(
     `INSERT INTO remote_id_transmitters (site_id, gateway_id, transmitter, state, heard_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
      ON CONFLICT (site_id, gateway_id, transmitter) DO UPDATE SET state = EXCLUDED.state, heard_at = EXCLUDED.heard_at`,
-    [sites, gateways, transmitters, keys.map((key) => JSON.stringify(states.get(key))), keys.map((key) => states.get(key)!.heardAt)],
+    [
+      sites,
+      gateways,
+      transmitters,
+      keys.map((key) => JSON.stringify(states.get(key))),
+      keys.map((key) => states.get(key)!.heardAt),
+    ],
   );
   return drafts;
 }
@@ -56,7 +85,9 @@ export async function forgetTransmitters(
   now: Date,
   { memoryTtlMs, maxTransmitters }: { memoryTtlMs: number; maxTransmitters: number },
 ): Promise<number> {
-  const expired = await db.query(`DELETE FROM remote_id_transmitters WHERE heard_at < $1`, [new Date(now.getTime() - memoryTtlMs)]);
+  const expired = await db.query(`DELETE FROM remote_id_transmitters WHERE heard_at < $1`, [
+    new Date(now.getTime() - memoryTtlMs),
+  ]);
   const excess = await db.query(
     `DELETE FROM remote_id_transmitters t
       USING (SELECT site_id, gateway_id, transmitter FROM remote_id_transmitters

@@ -15,7 +15,11 @@ describe('ingest slots', () => {
   });
 
   it('takes every slot when it is the only instance', () => {
-    expect(planSlots({ slots: 8, members: 1, mine: [], held: new Set() })).toEqual({ take: range(1, 8), release: [], settled: false });
+    expect(planSlots({ slots: 8, members: 1, mine: [], held: new Set() })).toEqual({
+      take: range(1, 8),
+      release: [],
+      settled: false,
+    });
     expect(planSlots({ slots: 8, members: 1, mine: range(1, 8), held: new Set(range(1, 8)) })).toEqual({
       take: [],
       release: [],
@@ -31,7 +35,11 @@ describe('ingest slots', () => {
 
   it('hands back its highest slots when a second instance joins, and the newcomer waits for them', () => {
     const all = new Set(range(1, 8));
-    expect(planSlots({ slots: 8, members: 2, mine: range(1, 8), held: all })).toEqual({ take: [], release: [8, 7, 6, 5], settled: false });
+    expect(planSlots({ slots: 8, members: 2, mine: range(1, 8), held: all })).toEqual({
+      take: [],
+      release: [8, 7, 6, 5],
+      settled: false,
+    });
     expect(planSlots({ slots: 8, members: 2, mine: [], held: all })).toEqual({ take: [], release: [], settled: false });
     expect(planSlots({ slots: 8, members: 2, mine: [], held: new Set(range(1, 4)) }).take).toEqual(range(5, 8));
   });
@@ -40,12 +48,20 @@ describe('ingest slots', () => {
     // Three instances: 3 + 3 + 2. The third one finds two free slots and takes both.
     const held = new Set(range(1, 6));
     expect(planSlots({ slots: 8, members: 3, mine: [], held })).toEqual({ take: [7, 8], release: [], settled: false });
-    expect(planSlots({ slots: 8, members: 3, mine: [7, 8], held: new Set(range(1, 8)) })).toEqual({ take: [], release: [], settled: true });
+    expect(planSlots({ slots: 8, members: 3, mine: [7, 8], held: new Set(range(1, 8)) })).toEqual({
+      take: [],
+      release: [],
+      settled: true,
+    });
     // One that already runs its share leaves the last free slot to the others.
     expect(planSlots({ slots: 8, members: 3, mine: [1, 2, 3], held: new Set(range(1, 7)) }).take).toEqual([]);
   });
 
   it('runs no slot, and is settled, when there are more instances than slots and all are held', () => {
-    expect(planSlots({ slots: 2, members: 3, mine: [], held: new Set([1, 2]) })).toEqual({ take: [], release: [], settled: true });
+    expect(planSlots({ slots: 2, members: 3, mine: [], held: new Set([1, 2]) })).toEqual({
+      take: [],
+      release: [],
+      settled: true,
+    });
   });
 });

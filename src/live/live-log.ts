@@ -28,7 +28,9 @@ export interface NewLiveMessage {
 export async function appendLiveMessages(tx: Queryable, messages: NewLiveMessage[]): Promise<LiveMessage[]> {
   if (messages.length === 0) return [];
   const { ctes, select } = liveAppendSql(1);
-  const { rows } = await tx.query<LiveAppendRow>(prepared('live-append', `WITH ${ctes} ${select}`, liveAppendParams(messages)));
+  const { rows } = await tx.query<LiveAppendRow>(
+    prepared('live-append', `WITH ${ctes} ${select}`, liveAppendParams(messages)),
+  );
   return numberedLiveMessages(messages, rows);
 }
 
@@ -74,13 +76,23 @@ export function liveAppendSql(first: number): { ctes: string; select: string } {
  */
 export function liveAppendParams(messages: readonly NewLiveMessage[]): [string, string] {
   return [
-    JSON.stringify(messages.map((m) => ({ site_id: m.incident.siteId, type: m.type, incident_id: m.incident.id, payload: m.incident }))),
+    JSON.stringify(
+      messages.map((m) => ({
+        site_id: m.incident.siteId,
+        type: m.type,
+        incident_id: m.incident.id,
+        payload: m.incident,
+      })),
+    ),
     LIVE_CHANNEL,
   ];
 }
 
 /** The messages with the numbers the statement drew: the k-th of a site's n is last_seq - n + k. */
-export function numberedLiveMessages(messages: readonly NewLiveMessage[], rows: readonly LiveAppendRow[]): LiveMessage[] {
+export function numberedLiveMessages(
+  messages: readonly NewLiveMessage[],
+  rows: readonly LiveAppendRow[],
+): LiveMessage[] {
   const last = new Map(rows.map((r) => [r.site_id, Number(r.last_seq)]));
   const left = new Map<string, number>();
   for (const m of messages) left.set(m.incident.siteId, (left.get(m.incident.siteId) ?? 0) + 1);

@@ -17,7 +17,9 @@ export class LiveSnapshotReader {
   async read(siteId: string): Promise<SiteSnapshot> {
     return this.db.transaction(
       async (tx) => {
-        const streams = await tx.query<{ last_seq: string }>('SELECT last_seq FROM site_streams WHERE site_id = $1', [siteId]);
+        const streams = await tx.query<{ last_seq: string }>('SELECT last_seq FROM site_streams WHERE site_id = $1', [
+          siteId,
+        ]);
         const incidents = await tx.query<IncidentRow>(
           `SELECT * FROM incidents WHERE site_id = $1 AND status IN ('open', 'acknowledged') ORDER BY opened_at DESC, id DESC`,
           [siteId],

@@ -11,7 +11,9 @@ import { ResumeSchema, type ServerToClientEvents } from './live.gateway';
 export const LiveMessageSchema = z
   .object({
     siteId: z.string(),
-    seq: z.int().min(1).meta({ description: 'Counts the messages of one site: 1, 2, 3, … with no gap and no reordering, in commit order' }),
+    seq: z.int().min(1).meta({
+      description: 'Counts the messages of one site: 1, 2, 3, … with no gap and no reordering, in commit order',
+    }),
     type: z.enum(['opened', 'updated', 'escalated', 'acknowledged', 'assigned', 'noted', 'resolved', 'reopened']),
     incident: IncidentSchema,
   })
@@ -39,7 +41,8 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
     id: 'liveIncident',
     server: 'live',
     address: 'incident',
-    description: 'Incident changes of the sites the client may see (operators: their own sites; leads and admins: all).',
+    description:
+      'Incident changes of the sites the client may see (operators: their own sites; leads and admins: all).',
     action: 'send',
     operationId: 'sendIncidentMessage',
     summary: 'Push an incident change',
@@ -58,20 +61,36 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
     id: 'liveResume',
     server: 'live',
     address: 'resume',
-    description: 'A client that reconnects names the last seq it holds per site; it gets every message after it, in order, then the live ones.',
+    description:
+      'A client that reconnects names the last seq it holds per site; it gets every message after it, in order, then the live ones.',
     action: 'receive',
     operationId: 'receiveResume',
     summary: 'Replay what a reconnecting client missed',
     messages: [
-      { name: 'Resume', title: 'Resume', summary: 'The last seq held per site', schema: ResumeSchema, io: 'input', example: { after: { 'kolwezi-1': 1037, 'tarkwa-2': 0 } } },
+      {
+        name: 'Resume',
+        title: 'Resume',
+        summary: 'The last seq held per site',
+        schema: ResumeSchema,
+        io: 'input',
+        example: { after: { 'kolwezi-1': 1037, 'tarkwa-2': 0 } },
+      },
     ],
-    reply: { name: 'ResumeAck', title: 'Resume acknowledgement', summary: 'The sites resumed, or why not', schema: ResumeAckSchema, io: 'output', example: { ok: true, sites: ['kolwezi-1'] } },
+    reply: {
+      name: 'ResumeAck',
+      title: 'Resume acknowledgement',
+      summary: 'The sites resumed, or why not',
+      schema: ResumeAckSchema,
+      io: 'output',
+      example: { ok: true, sites: ['kolwezi-1'] },
+    },
   },
   {
     id: 'liveError',
     server: 'live',
     address: 'error',
-    description: 'A refused client message (over RATE_LIMIT_WS_PER_MINUTE); a client that keeps flooding is disconnected.',
+    description:
+      'A refused client message (over RATE_LIMIT_WS_PER_MINUTE); a client that keeps flooding is disconnected.',
     action: 'send',
     operationId: 'sendLiveError',
     summary: 'Tell a client its message was refused',
@@ -82,7 +101,11 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
         summary: 'code, message and (rate-limited) when to retry',
         schema: LiveErrorSchema,
         io: 'output',
-        example: { code: 'rate-limited', message: 'Too many messages: at most 120 a minute; retry in 12 s', retryAfterS: 12 },
+        example: {
+          code: 'rate-limited',
+          message: 'Too many messages: at most 120 a minute; retry in 12 s',
+          retryAfterS: 12,
+        },
       },
     ],
   },
@@ -110,7 +133,8 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
     id: 'liveSnapshot',
     server: 'live',
     address: 'snapshot',
-    description: "The site's open and acknowledged incidents at `seq`, after a `gap`: the state the stream continues from.",
+    description:
+      "The site's open and acknowledged incidents at `seq`, after a `gap`: the state the stream continues from.",
     action: 'send',
     operationId: 'sendLiveSnapshot',
     summary: "Give a resuming client the site's current state",
@@ -124,7 +148,8 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
         example: { siteId: 'kolwezi-1', seq: 5311, incidents: [INCIDENT_EXAMPLE] },
       },
     ],
-  },  {
+  },
+  {
     id: 'livePosture',
     server: 'live',
     address: 'posture',
@@ -133,7 +158,16 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
     action: 'send',
     operationId: 'sendPostureNotice',
     summary: "Push a site's posture",
-    messages: [{ name: 'PostureNotice', title: 'Posture notice', summary: 'What happened, and the posture as it now stands', schema: LivePostureSchema, io: 'output', example: { siteId: 'kolwezi-1', type: 'changed', posture: POSTURE_EXAMPLE } }],
+    messages: [
+      {
+        name: 'PostureNotice',
+        title: 'Posture notice',
+        summary: 'What happened, and the posture as it now stands',
+        schema: LivePostureSchema,
+        io: 'output',
+        example: { siteId: 'kolwezi-1', type: 'changed', posture: POSTURE_EXAMPLE },
+      },
+    ],
   },
 ];
 
@@ -142,9 +176,13 @@ const liveMessageMatches: LiveMessage extends z.infer<typeof LiveMessageSchema> 
 void liveMessageMatches;
 
 /** Compile-time: the `error` event the gateway emits is what LiveErrorSchema declares. */
-const liveErrorMatches: Parameters<ServerToClientEvents['error']>[0] extends z.infer<typeof LiveErrorSchema> ? true : never = true;
+const liveErrorMatches: Parameters<ServerToClientEvents['error']>[0] extends z.infer<typeof LiveErrorSchema>
+  ? true
+  : never = true;
 void liveErrorMatches;
 
 /** Compile-time: the `posture` event the gateway emits is what LivePostureSchema declares. */
-const livePostureMatches: Parameters<ServerToClientEvents['posture']>[0] extends z.infer<typeof LivePostureSchema> ? true : never = true;
+const livePostureMatches: Parameters<ServerToClientEvents['posture']>[0] extends z.infer<typeof LivePostureSchema>
+  ? true
+  : never = true;
 void livePostureMatches;

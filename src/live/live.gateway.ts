@@ -86,7 +86,12 @@ function coalesceWrites(socket: Socket): void {
 }
 
 type LivePrincipal = Principal & { sessionId: string };
-type LiveSocket = Socket<Record<string, never>, ServerToClientEvents, Record<string, never>, { principal: LivePrincipal; feed?: SocketFeed }>;
+type LiveSocket = Socket<
+  Record<string, never>,
+  ServerToClientEvents,
+  Record<string, never>,
+  { principal: LivePrincipal; feed?: SocketFeed }
+>;
 
 /**
  * The /live namespace: authenticates in the handshake (Nest guards do not run on connect),
@@ -146,7 +151,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       (sessionId) => {
         // The session logged out or was revoked: the sockets opened with its tokens end now.
         for (const socket of namespace.sockets.values()) {
-          if ((socket.data as { principal?: LivePrincipal }).principal?.sessionId === sessionId) socket.disconnect(true);
+          if ((socket.data as { principal?: LivePrincipal }).principal?.sessionId === sessionId)
+            socket.disconnect(true);
         }
       },
       (notice) => void this.sendPosture(namespace, notice),
@@ -178,7 +184,9 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (sockets.length === 0) return;
     try {
       const posture = await readPostureView(this.db.pool, notice.siteId, this.clock.now());
-      namespace.local.to(sockets.map((s) => s.id)).emit('posture', { siteId: notice.siteId, type: notice.type, posture });
+      namespace.local
+        .to(sockets.map((s) => s.id))
+        .emit('posture', { siteId: notice.siteId, type: notice.type, posture });
     } catch (error) {
       this.logger.warn(`Could not send the posture of ${notice.siteId}: ${(error as Error).message}`);
     }
@@ -187,8 +195,14 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   handleConnection(socket: LiveSocket): void {
     const principal = socket.data.principal;
     if (!principal) return void socket.disconnect(true);
-    const feed = new SocketFeed(socket, principal, this.log, this.snapshots, this.dispatcher.positions, this.config.live.resumeGraceMs, (n) =>
-      this.metrics.liveMessagesSent.inc(n),
+    const feed = new SocketFeed(
+      socket,
+      principal,
+      this.log,
+      this.snapshots,
+      this.dispatcher.positions,
+      this.config.live.resumeGraceMs,
+      (n) => this.metrics.liveMessagesSent.inc(n),
     );
     socket.data.feed = feed;
     coalesceWrites(socket);
@@ -224,7 +238,10 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage('resume')
-  resume(@ConnectedSocket() socket: LiveSocket, @MessageBody() body: unknown): { ok: boolean; sites?: string[]; error?: string } {
+  resume(
+    @ConnectedSocket() socket: LiveSocket,
+    @MessageBody() body: unknown,
+  ): { ok: boolean; sites?: string[]; error?: string } {
     const parsed = ResumeSchema.safeParse(body);
     if (!parsed.success) return { ok: false, error: describeFirstIssue(parsed.error, body, 'resume') };
     const feed = socket.data.feed;

@@ -15,7 +15,11 @@ function message(siteId: string, seq: number): LiveMessage {
 function feedWith(
   logged: LiveMessage[],
   positions: [string, number][] = [['kolwezi-1', 2]],
-  { lastSeq = Math.max(0, ...logged.map((m) => m.seq)), snapshotSeq = lastSeq, failReads = 0 }: { lastSeq?: number; snapshotSeq?: number; failReads?: number } = {},
+  {
+    lastSeq = Math.max(0, ...logged.map((m) => m.seq)),
+    snapshotSeq = lastSeq,
+    failReads = 0,
+  }: { lastSeq?: number; snapshotSeq?: number; failReads?: number } = {},
 ) {
   const sent: number[] = [];
   const events: string[] = [];
@@ -25,7 +29,11 @@ function feedWith(
     emit: (event: string, m: { seq?: number; after?: number; retainedFrom?: number; continueFrom?: number }) => {
       if (event === 'incident') sent.push(m.seq!);
       events.push(
-        event === 'incident' ? String(m.seq) : event === 'gap' ? `gap ${m.after}..${m.retainedFrom} from ${m.continueFrom}` : `snapshot ${m.seq}`,
+        event === 'incident'
+          ? String(m.seq)
+          : event === 'gap'
+            ? `gap ${m.after}..${m.retainedFrom} from ${m.continueFrom}`
+            : `snapshot ${m.seq}`,
       );
       return true;
     },
@@ -44,11 +52,20 @@ function feedWith(
     },
   };
   const snapshots = { read: async (siteId: string) => ({ siteId, seq: snapshotSeq, incidents: [] }) };
-  const feed = new SocketFeed(socket as FeedSocket, operator, log, snapshots, new Map(positions), 60_000, () => undefined);
+  const feed = new SocketFeed(
+    socket as FeedSocket,
+    operator,
+    log,
+    snapshots,
+    new Map(positions),
+    60_000,
+    () => undefined,
+  );
   return { feed, sent, events };
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => message('kolwezi-1', from + i));
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => message('kolwezi-1', from + i));
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 

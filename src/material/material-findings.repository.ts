@@ -16,7 +16,10 @@ export function findingEventId(siteId: string, key: string): string {
 export const materialFindingsStore = {
   /** Sites with material records at or after `since`. */
   async sitesSince(q: Queryable, since: Date): Promise<string[]> {
-    const { rows } = await q.query<{ site_id: string }>(`SELECT DISTINCT site_id FROM material_records WHERE recorded_at >= $1`, [since]);
+    const { rows } = await q.query<{ site_id: string }>(
+      `SELECT DISTINCT site_id FROM material_records WHERE recorded_at >= $1`,
+      [since],
+    );
     return rows.map((r) => r.site_id).sort();
   },
 
@@ -36,7 +39,11 @@ export const materialFindingsStore = {
    * reconciling at once keep each finding once: its key is the primary key, its event id is
    * derived from the key.
    */
-  async raise(tx: PoolClient, findings: readonly MaterialFinding[], ctx: { now: Date; severity: Severity; topicPrefix: string }): Promise<{ finding: MaterialFinding; id: number }[]> {
+  async raise(
+    tx: PoolClient,
+    findings: readonly MaterialFinding[],
+    ctx: { now: Date; severity: Severity; topicPrefix: string },
+  ): Promise<{ finding: MaterialFinding; id: number }[]> {
     if (findings.length === 0) return [];
     const { rows: kept } = await tx.query<{ key: string }>(
       `INSERT INTO material_findings (site_id, key, rule, found_at, occurred_at, zone, summary, numbers, tolerance, quantity_kg, plate, material, record_ids, event_id)
@@ -104,7 +111,8 @@ export const materialFindingsStore = {
 
 /** The theft object of a finding's event: the category, the material, the kilograms, the truck, and the numbers in words. */
 function theftDetails(f: MaterialFinding): Record<string, unknown> {
-  const tolerance = f.tolerance.kg === null ? f.tolerance.basis : `±${Math.round(f.tolerance.kg)} kg: ${f.tolerance.basis}`;
+  const tolerance =
+    f.tolerance.kg === null ? f.tolerance.basis : `±${Math.round(f.tolerance.kg)} kg: ${f.tolerance.basis}`;
   return {
     category: 'material_discrepancy',
     ...(f.materialCode !== undefined && { material: f.materialCode }),

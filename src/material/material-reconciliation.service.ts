@@ -33,7 +33,13 @@ export class MaterialReconciliationService implements OnModuleDestroy {
     const raised = await this.reconcileMaterial.execute();
     const ids = [...raised.values()].flat();
     if (ids.length > 0 && !this.foldProcessor.foldNow(raised)) {
-      await this.foldQueue.enqueue('ingest', ids).catch((error: Error) => this.logger.warn(`Could not queue ${ids.length} discrepancy events to fold (the re-queue sweep will): ${error.message}`));
+      await this.foldQueue
+        .enqueue('ingest', ids)
+        .catch((error: Error) =>
+          this.logger.warn(
+            `Could not queue ${ids.length} discrepancy events to fold (the re-queue sweep will): ${error.message}`,
+          ),
+        );
     }
     return ids.length;
   }

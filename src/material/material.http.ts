@@ -6,7 +6,8 @@ import { PageSchema, TimeParamSchema } from 'src/platform/query.schemas';
 
 /** A range that ends before it starts is a 400 naming `to`. */
 const inOrder = (query: { from?: Date; to?: Date }, ctx: z.core.$RefinementCtx) => {
-  if (query.from && query.to && query.from > query.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from', input: query.to });
+  if (query.from && query.to && query.from > query.to)
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from', input: query.to });
 };
 
 /** GET /material/records: by site, gateway, type and the record's own time (`at`), newest first. */
@@ -67,5 +68,11 @@ export const MaterialFindingViewSchema = z.object({
 });
 export type MaterialFindingView = z.infer<typeof MaterialFindingViewSchema>;
 
-export const MaterialRecordPageSchema = z.object({ items: z.array(MaterialRecordViewSchema), nextCursor: z.string().nullable() });
-export const MaterialFindingPageSchema = z.object({ items: z.array(MaterialFindingViewSchema), nextCursor: z.string().nullable() });
+export const MaterialRecordPageSchema = z.object({
+  items: z.array(MaterialRecordViewSchema),
+  nextCursor: z.string().nullable(),
+});
+export const MaterialFindingPageSchema = z.object({
+  items: z.array(MaterialFindingViewSchema),
+  nextCursor: z.string().nullable(),
+});

@@ -1,5 +1,10 @@
 import { route } from 'src/platform/route-contract';
-import { MaterialFindingPageSchema, MaterialFindingQuerySchema, MaterialRecordPageSchema, MaterialRecordQuerySchema } from './material.http';
+import {
+  MaterialFindingPageSchema,
+  MaterialFindingQuerySchema,
+  MaterialRecordPageSchema,
+  MaterialRecordQuerySchema,
+} from './material.http';
 
 const RECORD_EXAMPLE = {
   id: '1842',
@@ -10,7 +15,15 @@ const RECORD_EXAMPLE = {
   at: '2026-12-05T01:12:00.000Z',
   receivedAt: '2026-12-05T01:12:00.410Z',
   zone: 'haul-road',
-  record: { type: 'gate.passage', recordId: 'T-2026-004211', at: '2026-12-05T01:12:00.000Z', gate: 'main-gate', direction: 'out', plate: 'KZ-4471', loaded: true },
+  record: {
+    type: 'gate.passage',
+    recordId: 'T-2026-004211',
+    at: '2026-12-05T01:12:00.000Z',
+    gate: 'main-gate',
+    direction: 'out',
+    plate: 'KZ-4471',
+    loaded: true,
+  },
 };
 const FINDING_EXAMPLE = {
   siteId: 'kolwezi-1',
@@ -34,24 +47,40 @@ export const materialRoutes = {
     method: 'get',
     path: '/material/records',
     operationId: 'listMaterialRecords',
-    summary: 'Material records as gateways published them: weighing tickets, instrument events, gate passages, manifests, stockpile surveys',
-    description: 'Filters siteId, gatewayId, type, from and to (the record time), newest first. Weights and stocks: leads and admins only.',
+    summary:
+      'Material records as gateways published them: weighing tickets, instrument events, gate passages, manifests, stockpile surveys',
+    description:
+      'Filters siteId, gatewayId, type, from and to (the record time), newest first. Weights and stocks: leads and admins only.',
     tags: ['material'],
     auth: 'bearer',
     roles: ['lead', 'admin'],
     query: MaterialRecordQuerySchema,
-    responses: { 200: { description: 'A page of material records', schema: MaterialRecordPageSchema, example: { items: [RECORD_EXAMPLE], nextCursor: null } } },
+    responses: {
+      200: {
+        description: 'A page of material records',
+        schema: MaterialRecordPageSchema,
+        example: { items: [RECORD_EXAMPLE], nextCursor: null },
+      },
+    },
   }),
   findings: route({
     method: 'get',
     path: '/material/findings',
     operationId: 'listMaterialFindings',
-    summary: 'Discrepancies material reconciliation found, each with its numbers, the tolerance that made it one and the theft event it raised',
-    description: 'Tolerances derive from the scales (OIML R 76), never a flat percentage. Filters siteId, rule, from and to, newest first.',
+    summary:
+      'Discrepancies material reconciliation found, each with its numbers, the tolerance that made it one and the theft event it raised',
+    description:
+      'Tolerances derive from the scales (OIML R 76), never a flat percentage. Filters siteId, rule, from and to, newest first.',
     tags: ['material'],
     auth: 'bearer',
     roles: ['lead', 'admin'],
     query: MaterialFindingQuerySchema,
-    responses: { 200: { description: 'A page of findings', schema: MaterialFindingPageSchema, example: { items: [FINDING_EXAMPLE], nextCursor: null } } },
+    responses: {
+      200: {
+        description: 'A page of findings',
+        schema: MaterialFindingPageSchema,
+        example: { items: [FINDING_EXAMPLE], nextCursor: null },
+      },
+    },
   }),
 };

@@ -4,7 +4,12 @@ import { requireLead } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
 import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import { SqlFilter } from 'src/platform/sql-filter';
-import type { MaterialFindingQuery, MaterialFindingView, MaterialRecordQuery, MaterialRecordView } from './material.http';
+import type {
+  MaterialFindingQuery,
+  MaterialFindingView,
+  MaterialRecordQuery,
+  MaterialRecordView,
+} from './material.http';
 
 interface RecordRow {
   id: string;
@@ -60,19 +65,17 @@ export class MaterialService {
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(
-        (r): MaterialRecordView => ({
-          id: r.id,
-          siteId: r.site_id,
-          gatewayId: r.gateway_id,
-          recordId: r.record_id,
-          type: r.type,
-          at: r.recorded_at.toISOString(),
-          receivedAt: r.received_at.toISOString(),
-          zone: r.zone,
-          record: r.body,
-        }),
-      ),
+      items: page.map((r): MaterialRecordView => ({
+        id: r.id,
+        siteId: r.site_id,
+        gatewayId: r.gateway_id,
+        recordId: r.record_id,
+        type: r.type,
+        at: r.recorded_at.toISOString(),
+        receivedAt: r.received_at.toISOString(),
+        zone: r.zone,
+        record: r.body,
+      })),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.recorded_at, last.id) : null,
     };
   }
@@ -94,24 +97,22 @@ export class MaterialService {
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(
-        (r): MaterialFindingView => ({
-          siteId: r.site_id,
-          key: r.key,
-          rule: r.rule,
-          at: r.occurred_at.toISOString(),
-          foundAt: r.found_at.toISOString(),
-          zone: r.zone,
-          summary: r.summary,
-          numbers: r.numbers,
-          tolerance: r.tolerance,
-          quantityKg: r.quantity_kg,
-          plate: r.plate,
-          materialCode: r.material,
-          recordIds: r.record_ids,
-          eventId: r.event_id,
-        }),
-      ),
+      items: page.map((r): MaterialFindingView => ({
+        siteId: r.site_id,
+        key: r.key,
+        rule: r.rule,
+        at: r.occurred_at.toISOString(),
+        foundAt: r.found_at.toISOString(),
+        zone: r.zone,
+        summary: r.summary,
+        numbers: r.numbers,
+        tolerance: r.tolerance,
+        quantityKg: r.quantity_kg,
+        plate: r.plate,
+        materialCode: r.material,
+        recordIds: r.record_ids,
+        eventId: r.event_id,
+      })),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.occurred_at, last.event_id) : null,
     };
   }

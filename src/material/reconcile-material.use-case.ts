@@ -46,13 +46,18 @@ export class ReconcileMaterialUseCase {
     return raised;
   }
 
-  private async reconcileSite(siteId: string, window: { now: Date; readFrom: Date; windowStart: Date }): Promise<number[]> {
+  private async reconcileSite(
+    siteId: string,
+    window: { now: Date; readFrom: Date; windowStart: Date },
+  ): Promise<number[]> {
     const { settings, severity } = this.config.material;
     const { now } = window;
     const records = await materialFindingsStore.records(this.db.pool, siteId, window.readFrom);
     const findings = reconcile(siteId, records, { now, settings }).filter((f) => f.at >= window.windowStart);
     if (findings.length === 0) return [];
-    const stored = await this.db.transaction((tx) => materialFindingsStore.raise(tx, findings, { now, severity, topicPrefix: this.config.mqtt.topicPrefix }));
+    const stored = await this.db.transaction((tx) =>
+      materialFindingsStore.raise(tx, findings, { now, severity, topicPrefix: this.config.mqtt.topicPrefix }),
+    );
     for (const { finding } of stored) {
       this.metrics.materialFindings.inc({ rule: finding.rule });
       this.logger.log(`Material discrepancy at ${siteId} (${finding.rule}): ${finding.summary}`);

@@ -46,7 +46,10 @@ const IDENTIFIER_NOTE = 'matches ^[a-z0-9][a-z0-9_-]{0,63}$';
  * The AsyncAPI 3.0 document served at /docs/asyncapi.json: the MQTT topics gateways publish to
  * and OreGuard answers on, and the /live socket.io events, from the channels' zod schemas.
  */
-export function asyncApiDocument(channels: readonly ChannelDeclaration[], options: AsyncApiOptions): Record<string, unknown> {
+export function asyncApiDocument(
+  channels: readonly ChannelDeclaration[],
+  options: AsyncApiOptions,
+): Record<string, unknown> {
   const schemas = new JsonSchemaCollector('#/components/schemas/', 'draft-7');
   const prefix = options.mqttTopicPrefix.replace(/\/+$/, '');
   const channelObjects: Record<string, unknown> = {};
@@ -65,9 +68,15 @@ export function asyncApiDocument(channels: readonly ChannelDeclaration[], option
     return { $ref: `#/components/messages/${m.name}` };
   };
   for (const c of channels) {
-    if (channelObjects[c.id] || operations[c.operationId]) throw new Error(`Channel ${c.id} or operation ${c.operationId} is declared twice`);
+    if (channelObjects[c.id] || operations[c.operationId])
+      throw new Error(`Channel ${c.id} or operation ${c.operationId} is declared twice`);
     const address = c.server === 'mqtt' && prefix ? `${prefix}/${c.address}` : c.address;
-    const parameters = Object.fromEntries(Object.entries(c.parameters ?? {}).map(([name, description]) => [name, { description: `${description}; ${IDENTIFIER_NOTE}` }]));
+    const parameters = Object.fromEntries(
+      Object.entries(c.parameters ?? {}).map(([name, description]) => [
+        name,
+        { description: `${description}; ${IDENTIFIER_NOTE}` },
+      ]),
+    );
     const channelMessages = Object.fromEntries(c.messages.map((m) => [m.name, message(m)]));
     const replyMessage = c.reply && message(c.reply);
     channelObjects[c.id] = {
@@ -83,7 +92,9 @@ export function asyncApiDocument(channels: readonly ChannelDeclaration[], option
       channel: { $ref: `#/channels/${c.id}` },
       summary: c.summary,
       messages: c.messages.map((m) => ({ $ref: `#/channels/${c.id}/messages/${m.name}` })),
-      ...(c.mqtt && { bindings: { mqtt: { bindingVersion: '0.2.0', qos: c.mqtt.qos, retain: c.mqtt.retain ?? false } } }),
+      ...(c.mqtt && {
+        bindings: { mqtt: { bindingVersion: '0.2.0', qos: c.mqtt.qos, retain: c.mqtt.retain ?? false } },
+      }),
       ...(replyMessage && { reply: { messages: [replyMessage] } }),
     };
   }
@@ -94,7 +105,7 @@ export function asyncApiDocument(channels: readonly ChannelDeclaration[], option
       version: '1',
       description:
         'The MQTT topics site gateways publish to and OreGuard answers on (topic prefix MQTT_TOPIC_PREFIX), and the socket.io ' +
-        'namespace /live that pushes incident changes to operators. Operations are from OreGuard\'s side: it receives what ' +
+        "namespace /live that pushes incident changes to operators. Operations are from OreGuard's side: it receives what " +
         'gateways and consoles send, and sends acknowledgements and live messages. The REST API is in /docs/openapi.json.',
       license: { name: 'Apache-2.0' },
     },
@@ -104,7 +115,8 @@ export function asyncApiDocument(channels: readonly ChannelDeclaration[], option
         host: 'localhost:1883',
         protocol: 'mqtt',
         protocolVersion: '5',
-        description: 'The broker at MQTT_URL. Each gateway connects as {siteId}.{gatewayId}; its ACL lets it write only its own topics',
+        description:
+          'The broker at MQTT_URL. Each gateway connects as {siteId}.{gatewayId}; its ACL lets it write only its own topics',
         security: [{ $ref: '#/components/securitySchemes/gatewayPassword' }],
       },
       live: {
@@ -123,13 +135,15 @@ export function asyncApiDocument(channels: readonly ChannelDeclaration[], option
       securitySchemes: {
         gatewayPassword: {
           type: 'userPassword',
-          description: 'MQTT username {siteId}.{gatewayId} and the password POST /sites/{id}/gateways returned (HMAC-SHA256 of the gateway secret)',
+          description:
+            'MQTT username {siteId}.{gatewayId} and the password POST /sites/{id}/gateways returned (HMAC-SHA256 of the gateway secret)',
         },
         liveToken: {
           type: 'httpApiKey',
           name: 'token',
           in: 'query',
-          description: 'An access token from POST /auth/login, sent as auth.token in the socket.io handshake; no valid token, no connection',
+          description:
+            'An access token from POST /auth/login, sent as auth.token in the socket.io handshake; no valid token, no connection',
         },
       },
     },

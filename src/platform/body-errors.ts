@@ -18,7 +18,12 @@ interface BodyParserError {
  * otherwise map a JSON syntax error to a 400 carrying the parser's own message, and an encoding
  * or charset refusal to a logged 500).
  */
-export function bodyErrors(error: unknown, req: { headers?: Record<string, unknown> }, _res: unknown, next: (error?: unknown) => void): void {
+export function bodyErrors(
+  error: unknown,
+  req: { headers?: Record<string, unknown> },
+  _res: unknown,
+  next: (error?: unknown) => void,
+): void {
   next(bodyError(error as BodyParserError, String(req?.headers?.['content-encoding'] ?? '')) ?? error);
 }
 
@@ -28,7 +33,10 @@ function bodyError(error: BodyParserError | undefined, contentEncoding: string):
     case 'entity.parse.failed':
       return new ApplicationError('request.invalid', 'body: invalid JSON');
     case 'entity.too.large':
-      return new ApplicationError('request.too-large', `body: larger than ${typeof error.limit === 'number' ? `${error.limit} bytes` : 'the limit'}`);
+      return new ApplicationError(
+        'request.too-large',
+        `body: larger than ${typeof error.limit === 'number' ? `${error.limit} bytes` : 'the limit'}`,
+      );
     case 'encoding.unsupported':
       return new ApplicationError(
         'request.unsupported-media',
@@ -44,7 +52,10 @@ function bodyError(error: BodyParserError | undefined, contentEncoding: string):
   }
   // A compressed body that does not decompress: zlib's Z_DATA_ERROR, Z_BUF_ERROR, …
   if (typeof error.code === 'string' && error.code.startsWith('Z_')) {
-    return new ApplicationError('request.invalid', `body: is not valid ${contentEncoding.slice(0, 64) || 'compressed'} data`);
+    return new ApplicationError(
+      'request.invalid',
+      `body: is not valid ${contentEncoding.slice(0, 64) || 'compressed'} data`,
+    );
   }
   if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
     return new ApplicationError('request.invalid', 'body: could not be read');

@@ -9,7 +9,9 @@ import express from 'express';
  * it is ../../dist/console.
  */
 export function consoleRoot(): string {
-  return __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'console') : join(__dirname, '..', '..', 'console');
+  return __filename.endsWith('.ts')
+    ? join(__dirname, '..', '..', 'dist', 'console')
+    : join(__dirname, '..', '..', 'console');
 }
 
 /** Paths the console must never shadow: the API, the OpenAPI UI, socket.io (/live), TAXII and the MISP feed. */
@@ -27,12 +29,21 @@ export function serveConsole(root = consoleRoot()): ((req: Request, res: Respons
   // Built assets carry a content hash in their names: cached for good; the rest revalidated.
   const files = express.static(root, {
     index: false,
-    setHeaders: (res, path) => res.setHeader('Cache-Control', path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    setHeaders: (res, path) =>
+      res.setHeader(
+        'Cache-Control',
+        path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ),
   });
   return [
     (req, res, next) => (NOT_CONSOLE.test(req.path) ? next() : files(req, res, next)),
     (req, res, next) => {
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_CONSOLE.test(req.path) || /\.[a-z0-9]+$/i.test(req.path)) return next();
+      if (
+        (req.method !== 'GET' && req.method !== 'HEAD') ||
+        NOT_CONSOLE.test(req.path) ||
+        /\.[a-z0-9]+$/i.test(req.path)
+      )
+        return next();
       if (!req.accepts('html')) return next();
       res.setHeader('Cache-Control', 'no-cache');
       res.type('html').send(index);

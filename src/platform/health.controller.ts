@@ -35,7 +35,8 @@ export class HealthController {
       );
       metrics.dependencyUp.set({ dependency: 'postgres' }, postgres);
       metrics.dependencyUp.set({ dependency: 'redis' }, this.foldQueue.available ? 1 : 0);
-      if (this.config.roles.has('ingest')) metrics.dependencyUp.set({ dependency: 'mqtt' }, this.ingestion.connected ? 1 : 0);
+      if (this.config.roles.has('ingest'))
+        metrics.dependencyUp.set({ dependency: 'mqtt' }, this.ingestion.connected ? 1 : 0);
     });
   }
 
@@ -80,15 +81,19 @@ export class HealthController {
     const token = this.config.metricsToken;
     if (token && !metricsTokenAccepted(req.headers.authorization, token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-      throw new ApplicationError('auth.unauthenticated', 'authorization: the metrics scrape needs the METRICS_TOKEN bearer token');
+      throw new ApplicationError(
+        'auth.unauthenticated',
+        'authorization: the metrics scrape needs the METRICS_TOKEN bearer token',
+      );
     }
     return this.metrics.render();
   }
-
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

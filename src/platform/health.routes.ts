@@ -22,7 +22,9 @@ export const healthRoutes = {
     tags: ['health'],
     auth: 'none',
     rateLimited: false,
-    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }), example: { status: 'ok' } } },
+    responses: {
+      200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }), example: { status: 'ok' } },
+    },
   }),
   ready: route({
     method: 'get',
@@ -37,7 +39,10 @@ export const healthRoutes = {
       503: {
         description: 'Not ready: checks names what is down or missing',
         schema: ReadinessSchema,
-        example: { status: 'unavailable', checks: { postgres: 'up', admin: 'up', redis: 'down: not connected (reconnecting)', mqtt: 'up' } },
+        example: {
+          status: 'unavailable',
+          checks: { postgres: 'up', admin: 'up', redis: 'down: not connected (reconnecting)', mqtt: 'up' },
+        },
       },
     },
   }),

@@ -21,7 +21,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       message = exception.message;
       details = exception.details;
       const retryAfterS = (details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
-      if (statusCode === 429 && typeof retryAfterS === 'number' && !response.headersSent) response.setHeader('Retry-After', String(retryAfterS));
+      if (statusCode === 429 && typeof retryAfterS === 'number' && !response.headersSent)
+        response.setHeader('Retry-After', String(retryAfterS));
     } else if (exception instanceof HttpException) {
       statusCode = exception.getStatus();
       const body = exception.getResponse();
@@ -36,7 +37,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       // Refused by Express itself before any handler (a path that does not decode, …): the
       // client's fault, so a 4xx without a stack, logged as a warning.
       statusCode = exception.status === 413 || exception.status === 415 ? exception.status : 400;
-      message = exception.status === 413 ? 'body: too large' : exception.status === 415 ? 'content-type: not supported' : 'request: could not be read';
+      message =
+        exception.status === 413
+          ? 'body: too large'
+          : exception.status === 415
+            ? 'content-type: not supported'
+            : 'request: could not be read';
       this.logger.warn(`Refused a request Express could not read: ${String(exception.message).slice(0, 200)}`);
     } else {
       this.logger.error(exception instanceof Error ? exception : String(exception));
@@ -49,7 +55,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     // TAXII clients read TAXII error objects (TAXII 2.1 §3.6.1), in the TAXII media type.
     const path = host.switchToHttp().getRequest<{ path?: string }>().path ?? '';
     if (path === '/taxii2' || path.startsWith('/taxii2/')) {
-      const body = { title: STATUS_CODES[statusCode] ?? 'Error', description: message, http_status: String(statusCode) };
+      const body = {
+        title: STATUS_CODES[statusCode] ?? 'Error',
+        description: message,
+        http_status: String(statusCode),
+      };
       response.status(statusCode).setHeader('Content-Type', 'application/taxii+json;version=2.1');
       response.end(Buffer.from(JSON.stringify(body), 'utf8'));
       return;

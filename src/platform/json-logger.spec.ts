@@ -5,7 +5,8 @@ function capture(level: 'debug' | 'info' | 'warn' | 'error') {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -16,13 +17,26 @@ describe('JsonLogger', () => {
   it('writes one JSON object per line with level, time, context and message', () => {
     const { logger, lines } = capture('info');
     logger.log('Loaded 18 rules from rules', 'LoadedRules');
-    expect(lines).toEqual([{ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), context: 'LoadedRules', msg: 'Loaded 18 rules from rules' }]);
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        context: 'LoadedRules',
+        msg: 'Loaded 18 rules from rules',
+      },
+    ]);
   });
 
   it('keeps the ids a caller passes as fields, out of the message text', () => {
     const { logger, lines } = capture('info');
     logger.warn({ msg: 'Opened incident', incidentId: 'i-1', siteId: 'kolwezi-1' }, 'CorrelatorService');
-    expect(lines[0]).toMatchObject({ level: 'warn', context: 'CorrelatorService', msg: 'Opened incident', incidentId: 'i-1', siteId: 'kolwezi-1' });
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      context: 'CorrelatorService',
+      msg: 'Opened incident',
+      incidentId: 'i-1',
+      siteId: 'kolwezi-1',
+    });
   });
 
   it('drops lines under LOG_LEVEL, and logs Nest start-up chatter at debug', () => {
@@ -44,7 +58,12 @@ describe('JsonLogger', () => {
     const { logger, lines } = capture('info');
     requestContext.run({ reqId: 'req-7' }, () => logger.error(new Error('boom'), 'HttpErrorFilter'));
     logger.log('outside', 'X');
-    expect(lines[0]).toMatchObject({ level: 'error', reqId: 'req-7', msg: 'boom', stack: expect.stringContaining('Error: boom') });
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      reqId: 'req-7',
+      msg: 'boom',
+      stack: expect.stringContaining('Error: boom'),
+    });
     expect(lines[1]).not.toHaveProperty('reqId');
   });
 });

@@ -28,7 +28,9 @@ export class JsonLogger implements LoggerService {
         level: minLevel,
         base: undefined,
         timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label === 'fatal' ? 'error' : label === 'trace' ? 'debug' : label }) },
+        formatters: {
+          level: (label) => ({ level: label === 'fatal' ? 'error' : label === 'trace' ? 'debug' : label }),
+        },
         mixin: () => requestContext.getStore() ?? {},
       },
       destination,

@@ -46,7 +46,9 @@ export class JsonSchemaCollector {
       const hoisted = this.relink(def, localPrefix);
       const known = this.components[id];
       if (known && JSON.stringify(known) !== JSON.stringify(hoisted)) {
-        throw new Error(`Two different schemas are named ${id} (its ${io} form differs from one already named): give one another id`);
+        throw new Error(
+          `Two different schemas are named ${id} (its ${io} form differs from one already named): give one another id`,
+        );
       }
       this.components[id] = hoisted;
     }
@@ -56,7 +58,9 @@ export class JsonSchemaCollector {
   private relink(json: JsonSchema, localPrefix: string): JsonSchema {
     return JSON.parse(
       JSON.stringify(json, (key, value: unknown) =>
-        key === '$ref' && typeof value === 'string' && value.startsWith(localPrefix) ? this.refPrefix + value.slice(localPrefix.length) : value,
+        key === '$ref' && typeof value === 'string' && value.startsWith(localPrefix)
+          ? this.refPrefix + value.slice(localPrefix.length)
+          : value,
       ),
     ) as JsonSchema;
   }

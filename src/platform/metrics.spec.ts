@@ -7,9 +7,15 @@ describe('Metrics', () => {
     metrics.httpServed('PROPFIND', undefined, 404, 0.001);
     metrics.httpServed('POST', '/api/v1/auth/login', 200, 0.3);
     const text = await metrics.render();
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/incidents\/:id",status_class="4xx"\} 1$/m);
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="OTHER",route="unmatched",status_class="4xx"\} 1$/m);
-    expect(text).toMatch(/^http_request_duration_seconds_bucket\{le="0.5",method="POST",route="\/api\/v1\/auth\/login",status_class="2xx"\} 1$/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/incidents\/:id",status_class="4xx"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="OTHER",route="unmatched",status_class="4xx"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^http_request_duration_seconds_bucket\{le="0.5",method="POST",route="\/api\/v1\/auth\/login",status_class="2xx"\} 1$/m,
+    );
   });
 
   it('reads the pool at each scrape', async () => {

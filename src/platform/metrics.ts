@@ -238,7 +238,10 @@ export class Metrics {
     // Gauges named like counters, which `promtool check metrics` refuses; nodejs_active_handles,
     // nodejs_active_requests and nodejs_active_resources (by type) hold the same numbers.
     for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
-    this.buildInfo.set({ version: OREGUARD_VERSION, commit: build.commit ?? 'unknown', node: process.versions.node }, 1);
+    this.buildInfo.set(
+      { version: OREGUARD_VERSION, commit: build.commit ?? 'unknown', node: process.versions.node },
+      1,
+    );
     this.correlatorLeaseHeld.set(0);
     this.mqttConnected.set(0);
     this.ingestHeld.set(0);
@@ -259,7 +262,11 @@ export class Metrics {
   /** One HTTP request served, as its response finished. */
   httpServed(method: string, route: string | undefined, status: number, seconds: number): void {
     this.httpDuration.observe(
-      { method: HTTP_METHODS.has(method) ? method : 'OTHER', route: route ?? 'unmatched', status_class: `${Math.trunc(status / 100)}xx` },
+      {
+        method: HTTP_METHODS.has(method) ? method : 'OTHER',
+        route: route ?? 'unmatched',
+        status_class: `${Math.trunc(status / 100)}xx`,
+      },
       seconds,
     );
   }
@@ -285,7 +292,11 @@ export class Metrics {
   }
 }
 
-const GAUGES_NAMED_AS_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const GAUGES_NAMED_AS_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

@@ -46,7 +46,11 @@ class UndocumentedController {
   }
 }
 
-type Operation = { security: unknown[]; description: string; responses: Record<string, { content?: Record<string, { schema: object }> }> };
+type Operation = {
+  security: unknown[];
+  description: string;
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+};
 
 describe('the OpenAPI document from route contracts', () => {
   const doc = openApiDocument([getThing, probe], tags) as {
@@ -69,13 +73,17 @@ describe('the OpenAPI document from route contracts', () => {
   });
 
   it('refuses an operationId used twice and a tag without a description', () => {
-    expect(() => openApiDocument([getThing, { ...getThing, path: '/other' }], tags)).toThrow('operationId getThing is used twice');
+    expect(() => openApiDocument([getThing, { ...getThing, path: '/other' }], tags)).toThrow(
+      'operationId getThing is used twice',
+    );
     expect(() => openApiDocument([getThing], [])).toThrow('Tag things has no description');
   });
 
   it('collects the contracts of mounted handlers, and refuses a handler without one', () => {
     expect(collectRouteContracts([ThingsController]).map((c) => c.operationId)).toEqual(['getThing']);
-    expect(() => collectRouteContracts([UndocumentedController])).toThrow('UndocumentedController.get is mounted without a route contract');
+    expect(() => collectRouteContracts([UndocumentedController])).toThrow(
+      'UndocumentedController.get is mounted without a route contract',
+    );
   });
 });
 
@@ -83,13 +91,17 @@ describe('JsonSchemaCollector', () => {
   it('refuses two different schemas under one id', () => {
     const schemas = new JsonSchemaCollector('#/components/schemas/');
     schemas.convert(z.object({ a: z.string() }).meta({ id: 'SpecTwice' }), 'output');
-    expect(() => schemas.convert(z.object({ b: z.string() }).meta({ id: 'SpecTwice' }), 'output')).toThrow('Two different schemas are named SpecTwice');
+    expect(() => schemas.convert(z.object({ b: z.string() }).meta({ id: 'SpecTwice' }), 'output')).toThrow(
+      'Two different schemas are named SpecTwice',
+    );
   });
 
   it('describes a schema that checks its input in code by the schema it is documented as', () => {
     const picked = z.unknown().transform((v) => v as { kind: 'a' });
     documentAs(picked, z.object({ kind: z.literal('a') }));
     const json = new JsonSchemaCollector('#/components/schemas/').convert(z.object({ item: picked }), 'input');
-    expect(json.properties).toEqual({ item: { type: 'object', properties: { kind: { type: 'string', const: 'a' } }, required: ['kind'] } });
+    expect(json.properties).toEqual({
+      item: { type: 'object', properties: { kind: { type: 'string', const: 'a' } }, required: ['kind'] },
+    });
   });
 });

@@ -16,10 +16,19 @@ const DESCRIPTION =
   'logged while serving it carry the same id.';
 
 /** What every route may answer besides its own responses, and when. */
-const COMMON_ERRORS: Record<number, { description: string; applies: (c: RouteContract) => boolean; headers?: ResponseContract['headers'] }> = {
-  400: { description: 'Bad input: message names the field and the fault', applies: (c) => Boolean(c.params || c.query || c.body) },
+const COMMON_ERRORS: Record<
+  number,
+  { description: string; applies: (c: RouteContract) => boolean; headers?: ResponseContract['headers'] }
+> = {
+  400: {
+    description: 'Bad input: message names the field and the fault',
+    applies: (c) => Boolean(c.params || c.query || c.body),
+  },
   401: { description: 'No valid access token', applies: (c) => c.auth === 'bearer' },
-  403: { description: "The caller's role may not do this, or the site is not one of theirs", applies: (c) => c.auth === 'bearer' },
+  403: {
+    description: "The caller's role may not do this, or the site is not one of theirs",
+    applies: (c) => c.auth === 'bearer',
+  },
   413: { description: 'A body over REQUEST_BODY_LIMIT_BYTES', applies: (c) => Boolean(c.body) },
   415: {
     description: 'A body in another charset than UTF-8, or with a Content-Encoding other than gzip, deflate or br',
@@ -48,11 +57,13 @@ export function openApiDocument(contracts: readonly RouteContract[], tags: reado
     if (operationIds.has(contract.operationId)) throw new Error(`operationId ${contract.operationId} is used twice`);
     operationIds.add(contract.operationId);
     const operations = (paths[contract.path] ??= {});
-    if (operations[contract.method]) throw new Error(`${contract.method.toUpperCase()} ${contract.path} is declared twice`);
+    if (operations[contract.method])
+      throw new Error(`${contract.method.toUpperCase()} ${contract.path} is declared twice`);
     operations[contract.method] = operation(contract, schemas, errorRef);
   }
   const usedTags = new Set(contracts.flatMap((c) => c.tags));
-  for (const name of usedTags) if (!tags.some((t) => t.name === name)) throw new Error(`Tag ${name} has no description`);
+  for (const name of usedTags)
+    if (!tags.some((t) => t.name === name)) throw new Error(`Tag ${name} has no description`);
   return {
     openapi: '3.1.0',
     info: {
@@ -66,7 +77,12 @@ export function openApiDocument(contracts: readonly RouteContract[], tags: reado
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /auth/login or /auth/refresh' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'An access token from POST /auth/login or /auth/refresh',
+        },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for the metrics scrape only' },
       },
       schemas: schemas.components,
@@ -74,14 +90,24 @@ export function openApiDocument(contracts: readonly RouteContract[], tags: reado
   };
 }
 
-function operation(contract: RouteContract, schemas: JsonSchemaCollector, errorRef: JsonSchema): Record<string, unknown> {
+function operation(
+  contract: RouteContract,
+  schemas: JsonSchemaCollector,
+  errorRef: JsonSchema,
+): Record<string, unknown> {
   successStatus(contract); // at least one 2xx
   const parameters = [
-    ...Object.entries(contract.params ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: schemas.convert(schema, 'input') })),
+    ...Object.entries(contract.params ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: schemas.convert(schema, 'input'),
+    })),
     ...(contract.query ? queryParameters(contract.query, schemas) : []),
   ];
   const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(contract.responses)) responses[status] = responseObject(response, schemas);
+  for (const [status, response] of Object.entries(contract.responses))
+    responses[status] = responseObject(response, schemas);
   for (const [status, common] of Object.entries(COMMON_ERRORS)) {
     if (responses[status] || !common.applies(contract)) continue;
     responses[status] = {
@@ -96,7 +122,12 @@ function operation(contract: RouteContract, schemas: JsonSchemaCollector, errorR
     summary: contract.summary,
     description: describe(contract),
     tags: contract.tags,
-    security: contract.auth === 'bearer' ? [{ bearer: [] }] : contract.auth === 'metrics-token' ? [{}, { metricsToken: [] }] : [],
+    security:
+      contract.auth === 'bearer'
+        ? [{ bearer: [] }]
+        : contract.auth === 'metrics-token'
+          ? [{}, { metricsToken: [] }]
+          : [],
     ...(parameters.length > 0 && { parameters }),
     ...(contract.body && { requestBody: requestBody(contract.body, schemas) }),
     responses: sorted,
@@ -145,5 +176,9 @@ function responseObject(response: ResponseContract, schemas: JsonSchemaCollector
     : response.content
       ? Object.fromEntries(response.content.map((type) => [type, { schema: { type: 'string' } }]))
       : undefined;
-  return { description: response.description, ...(response.headers && { headers: response.headers }), ...(content && { content }) };
+  return {
+    description: response.description,
+    ...(response.headers && { headers: response.headers }),
+    ...(content && { content }),
+  };
 }

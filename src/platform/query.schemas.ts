@@ -4,9 +4,7 @@ import { KindSchema, SeveritySchema } from 'src/domain/events/canonical-event.sc
 import { IdentifierSchema } from 'src/domain/events/identifiers';
 
 /** Query-string pieces shared by the list endpoints. */
-export const TimeParamSchema = z.iso
-  .datetime({ offset: true })
-  .transform((t) => new Date(t));
+export const TimeParamSchema = z.iso.datetime({ offset: true }).transform((t) => new Date(t));
 
 export const PageSchema = {
   limit: z.coerce.number().int().min(1).max(500).default(50),

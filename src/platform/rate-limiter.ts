@@ -37,7 +37,9 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
 
   /** Connects before the API takes requests, so the first ones are counted; if Redis is away, it keeps retrying. */
   async onModuleInit(): Promise<void> {
-    await this.redis.connect().catch((error: Error) => this.logger.warn(`Rate limiter cannot reach Redis yet: ${error.message}`));
+    await this.redis
+      .connect()
+      .catch((error: Error) => this.logger.warn(`Rate limiter cannot reach Redis yet: ${error.message}`));
   }
 
   /** Counts one request of `subject` in `scope` and says whether it is within `perMinute`. */
@@ -45,7 +47,11 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now().getTime();
     const key = `${this.prefix}:${scope}:${subject}:${rateWindow(now).id}`;
     try {
-      const results = await this.redis.multi().incr(key).pexpire(key, 2 * RATE_WINDOW_MS).exec();
+      const results = await this.redis
+        .multi()
+        .incr(key)
+        .pexpire(key, 2 * RATE_WINDOW_MS)
+        .exec();
       const count = Number(results?.[0]?.[1]);
       if (!Number.isFinite(count)) throw new Error('no count in the answer');
       return decide(count, perMinute, now);

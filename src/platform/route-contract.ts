@@ -79,7 +79,9 @@ const NEST_METHODS: Record<HttpMethod, RequestMethod> = {
  * that waits for a second lead).
  */
 export function successStatus(contract: RouteContract): number {
-  const statuses = Object.keys(contract.responses).map(Number).filter((s) => s >= 200 && s < 300);
+  const statuses = Object.keys(contract.responses)
+    .map(Number)
+    .filter((s) => s >= 200 && s < 300);
   if (statuses.length === 0) throw new Error(`${contract.operationId}: declare a 2xx response`);
   return Math.min(...statuses);
 }
@@ -117,7 +119,10 @@ export function collectRouteContracts(controllers: readonly Type[]): RouteContra
           `${controller.name}.${name} is mounted without a route contract: declare it with route({...}) in the feature's *.routes.ts and mount it with @Route(contract) (README, "API documents")`,
         );
       }
-      if (prefix && prefix !== '/') throw new Error(`${controller.name} has a path prefix (${prefix}): contracts carry the whole path, so use @Controller()`);
+      if (prefix && prefix !== '/')
+        throw new Error(
+          `${controller.name} has a path prefix (${prefix}): contracts carry the whole path, so use @Controller()`,
+        );
       contracts.push(contract);
     }
   }
@@ -129,13 +134,26 @@ export function controllersOf(root: unknown): Type[] {
   const seen = new Set<unknown>();
   const controllers: Type[] = [];
   const visit = (entry: unknown): void => {
-    const resolved = typeof (entry as { forwardRef?: () => unknown })?.forwardRef === 'function' ? (entry as { forwardRef: () => unknown }).forwardRef() : entry;
+    const resolved =
+      typeof (entry as { forwardRef?: () => unknown })?.forwardRef === 'function'
+        ? (entry as { forwardRef: () => unknown }).forwardRef()
+        : entry;
     if (!resolved || seen.has(resolved)) return;
     seen.add(resolved);
-    const dynamic = typeof resolved === 'object' ? (resolved as { module: Type; imports?: unknown[]; controllers?: Type[] }) : undefined;
+    const dynamic =
+      typeof resolved === 'object'
+        ? (resolved as { module: Type; imports?: unknown[]; controllers?: Type[] })
+        : undefined;
     const module = dynamic ? dynamic.module : (resolved as Type);
-    for (const imported of [...((Reflect.getMetadata('imports', module) as unknown[]) ?? []), ...(dynamic?.imports ?? [])]) visit(imported);
-    for (const controller of [...((Reflect.getMetadata('controllers', module) as Type[]) ?? []), ...(dynamic?.controllers ?? [])]) {
+    for (const imported of [
+      ...((Reflect.getMetadata('imports', module) as unknown[]) ?? []),
+      ...(dynamic?.imports ?? []),
+    ])
+      visit(imported);
+    for (const controller of [
+      ...((Reflect.getMetadata('controllers', module) as Type[]) ?? []),
+      ...(dynamic?.controllers ?? []),
+    ]) {
       if (!controllers.includes(controller)) controllers.push(controller);
     }
   };

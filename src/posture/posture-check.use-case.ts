@@ -34,9 +34,9 @@ export class PostureCheckUseCase {
   async execute(now: Date): Promise<number> {
     let total = 0;
     // Each step takes a batch per transaction; a full batch means there may be more.
-    for (let n = BATCH; n === BATCH; ) total += n = await this.expireEntries(now);
+    for (let n = BATCH; n === BATCH;) total += n = await this.expireEntries(now);
     total += await this.expireFloors(now);
-    for (let n = BATCH; n === BATCH; ) total += n = await this.escalateUnacknowledged(now);
+    for (let n = BATCH; n === BATCH;) total += n = await this.escalateUnacknowledged(now);
     return total;
   }
 
@@ -73,13 +73,21 @@ export class PostureCheckUseCase {
           at,
         );
         await this.audit.record(
-          { actor: 'system', action: 'posture.expired', target: change.id, details: { siteId, expired: expired.id, level: expired.level, expiresAt: at.toISOString() } },
+          {
+            actor: 'system',
+            action: 'posture.expired',
+            target: change.id,
+            details: { siteId, expired: expired.id, level: expired.level, expiresAt: at.toISOString() },
+          },
           tx,
         );
         expiredSites.push(siteId);
         this.logger.log(`Posture ${expired.level} of ${siteId} expired at ${at.toISOString()}`);
       }
-      await announcePosture(tx, expiredSites.map((siteId) => ({ siteId, type: 'expired' as const })));
+      await announcePosture(
+        tx,
+        expiredSites.map((siteId) => ({ siteId, type: 'expired' as const })),
+      );
       return due.length;
     });
   }
@@ -93,10 +101,22 @@ export class PostureCheckUseCase {
         [now],
       );
       for (const floor of rows) {
-        await this.audit.record({ actor: 'system', action: 'posture.floor-expired', target: floor.id, details: { scope: floor.scope, level: floor.level } }, tx);
+        await this.audit.record(
+          {
+            actor: 'system',
+            action: 'posture.floor-expired',
+            target: floor.id,
+            details: { scope: floor.scope, level: floor.level },
+          },
+          tx,
+        );
         this.logger.log(`Posture floor ${floor.scope} (${floor.level}) expired`);
       }
-      if (rows.length > 0) await announcePosture(tx, (await floorSites(tx, rows)).map((siteId) => ({ siteId, type: 'floor-changed' as const })));
+      if (rows.length > 0)
+        await announcePosture(
+          tx,
+          (await floorSites(tx, rows)).map((siteId) => ({ siteId, type: 'floor-changed' as const })),
+        );
       return rows.length;
     });
   }
@@ -118,13 +138,23 @@ export class PostureCheckUseCase {
             actor: 'system',
             action: 'posture.unacknowledged',
             target: change.id,
-            details: { siteId: change.site_id, level: change.level, since: change.valid_from.toISOString(), waitedMs: now.getTime() - change.valid_from.getTime() },
+            details: {
+              siteId: change.site_id,
+              level: change.level,
+              since: change.valid_from.toISOString(),
+              waitedMs: now.getTime() - change.valid_from.getTime(),
+            },
           },
           tx,
         );
-        this.logger.warn(`Posture change ${change.id} at ${change.site_id} (${change.level}) not acknowledged by its operators: leads told`);
+        this.logger.warn(
+          `Posture change ${change.id} at ${change.site_id} (${change.level}) not acknowledged by its operators: leads told`,
+        );
       }
-      await announcePosture(tx, rows.map((r) => ({ siteId: r.site_id, type: 'unacknowledged' as const })));
+      await announcePosture(
+        tx,
+        rows.map((r) => ({ siteId: r.site_id, type: 'unacknowledged' as const })),
+      );
       return rows.length;
     });
   }

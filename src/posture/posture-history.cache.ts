@@ -44,7 +44,8 @@ export class PostureHistoryCache implements OnModuleDestroy {
       const generation = this.generation;
       loaded = await this.load(missing);
       // A load that raced a change notice is used this once, not kept.
-      if (generation === this.generation) for (const siteId of missing) this.entries.set(siteId, { history: loaded.get(siteId) ?? null, loadedAt: now });
+      if (generation === this.generation)
+        for (const siteId of missing) this.entries.set(siteId, { history: loaded.get(siteId) ?? null, loadedAt: now });
     }
     const result = new Map<string, SitePostureHistory>();
     for (const siteId of siteIds) {
@@ -61,7 +62,10 @@ export class PostureHistoryCache implements OnModuleDestroy {
   }
 
   private async load(siteIds: readonly string[]): Promise<Map<string, SitePostureHistory>> {
-    const changes = await this.db.query<PostureChangeRow>('SELECT * FROM posture_changes WHERE site_id = ANY($1) ORDER BY valid_from', [siteIds]);
+    const changes = await this.db.query<PostureChangeRow>(
+      'SELECT * FROM posture_changes WHERE site_id = ANY($1) ORDER BY valid_from',
+      [siteIds],
+    );
     const floors = await this.db.query<PostureFloorRow>('SELECT * FROM posture_floors ORDER BY valid_from');
     const result = new Map<string, SitePostureHistory>();
     for (const siteId of siteIds) {

@@ -8,7 +8,8 @@ export const POSTURE_CHANNEL = 'oreguard_posture';
  * What happened to a site's posture, as the `posture` event of /live names it. `unacknowledged`
  * goes to leads and admins only (the site's operators are the ones who did not answer).
  */
-export type PostureNoticeType = 'changed' | 'expired' | 'floor-changed' | 'lowering-requested' | 'acknowledged' | 'unacknowledged';
+export type PostureNoticeType =
+  'changed' | 'expired' | 'floor-changed' | 'lowering-requested' | 'acknowledged' | 'unacknowledged';
 
 export interface PostureNotice {
   siteId: string;

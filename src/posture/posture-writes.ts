@@ -30,7 +30,10 @@ export async function lockSitePosture(tx: Queryable, siteId: string): Promise<vo
  * lockSitePosture.
  */
 export async function applyPostureChange(tx: Queryable, change: NewPostureChange, at: Date): Promise<PostureChangeRow> {
-  await tx.query('UPDATE posture_changes SET valid_to = GREATEST(valid_from, $2) WHERE site_id = $1 AND valid_to IS NULL', [change.siteId, at]);
+  await tx.query(
+    'UPDATE posture_changes SET valid_to = GREATEST(valid_from, $2) WHERE site_id = $1 AND valid_to IS NULL',
+    [change.siteId, at],
+  );
   await tx.query(
     `UPDATE posture_lowerings SET status = 'superseded', decided_at = $2 WHERE site_id = $1 AND status = 'pending'`,
     [change.siteId, at],
@@ -38,7 +41,18 @@ export async function applyPostureChange(tx: Queryable, change: NewPostureChange
   const { rows } = await tx.query<PostureChangeRow>(
     `INSERT INTO posture_changes (id, site_id, level, source, reason, set_by, set_by_id, approved_by, valid_from, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-    [randomUUID(), change.siteId, change.level, JSON.stringify(change.source), change.reason, change.setBy, change.setById, change.approvedBy ?? null, at, change.expiresAt],
+    [
+      randomUUID(),
+      change.siteId,
+      change.level,
+      JSON.stringify(change.source),
+      change.reason,
+      change.setBy,
+      change.setById,
+      change.approvedBy ?? null,
+      at,
+      change.expiresAt,
+    ],
   );
   return rows[0];
 }

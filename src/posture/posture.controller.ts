@@ -5,7 +5,13 @@ import { NoQuerySchema, UuidParamSchema } from 'src/platform/query.schemas';
 import { Route } from 'src/platform/route-contract';
 import { parseRequest } from 'src/platform/zod-request';
 import { postureFloorRoutes, postureRoutes } from './posture.routes';
-import { FloorRequestSchema, FloorScopeSchema, PostureAckRequestSchema, PostureHistoryQuerySchema, PostureRequestSchema } from './posture.http';
+import {
+  FloorRequestSchema,
+  FloorScopeSchema,
+  PostureAckRequestSchema,
+  PostureHistoryQuerySchema,
+  PostureRequestSchema,
+} from './posture.http';
 import { PostureService } from './posture.service';
 
 /** A site's threat posture: everyone who may see the site reads it; leads set it; its operators acknowledge it. */
@@ -21,15 +27,29 @@ export class PostureController {
   }
 
   @Route(postureRoutes.set)
-  async set(@Req() req: AuthedRequest, @Param('siteId') siteId: string, @Body() body: unknown, @Res({ passthrough: true }) res: { status(code: number): void }) {
-    const result = await this.posture.set(req.principal, parseRequest(IdentifierSchema, siteId, 'params'), parseRequest(PostureRequestSchema, body, 'body'), req.ip);
+  async set(
+    @Req() req: AuthedRequest,
+    @Param('siteId') siteId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: { status(code: number): void },
+  ) {
+    const result = await this.posture.set(
+      req.principal,
+      parseRequest(IdentifierSchema, siteId, 'params'),
+      parseRequest(PostureRequestSchema, body, 'body'),
+      req.ip,
+    );
     res.status(result.status);
     return result.body;
   }
 
   @Route(postureRoutes.history)
   history(@Req() req: AuthedRequest, @Param('siteId') siteId: string, @Query() query: unknown) {
-    return this.posture.history(req.principal, parseRequest(IdentifierSchema, siteId, 'params'), parseRequest(PostureHistoryQuerySchema, query, 'query'));
+    return this.posture.history(
+      req.principal,
+      parseRequest(IdentifierSchema, siteId, 'params'),
+      parseRequest(PostureHistoryQuerySchema, query, 'query'),
+    );
   }
 
   @Route(postureRoutes.acknowledge)
@@ -40,7 +60,12 @@ export class PostureController {
 
   @Route(postureRoutes.approve)
   approve(@Req() req: AuthedRequest, @Param('siteId') siteId: string, @Param('loweringId') loweringId: string) {
-    return this.posture.approve(req.principal, parseRequest(IdentifierSchema, siteId, 'params'), parseRequest(UuidParamSchema, loweringId, 'params'), req.ip);
+    return this.posture.approve(
+      req.principal,
+      parseRequest(IdentifierSchema, siteId, 'params'),
+      parseRequest(UuidParamSchema, loweringId, 'params'),
+      req.ip,
+    );
   }
 }
 
@@ -58,6 +83,11 @@ export class PostureFloorsController {
 
   @Route(postureFloorRoutes.set)
   set(@Req() req: AuthedRequest, @Param('scope') scope: string, @Body() body: unknown) {
-    return this.posture.setFloor(req.principal, parseRequest(FloorScopeSchema, scope, 'params'), parseRequest(FloorRequestSchema, body, 'body'), req.ip);
+    return this.posture.setFloor(
+      req.principal,
+      parseRequest(FloorScopeSchema, scope, 'params'),
+      parseRequest(FloorRequestSchema, body, 'body'),
+      req.ip,
+    );
   }
 }

@@ -26,14 +26,16 @@ export const FloorScopeSchema = IdentifierSchema;
  * sites listed in `siteIds`). Like a site's level it comes from a scheme; `expiresAt` is
  * optional (a standing minimum is what a floor is for). `normal` lifts the floor.
  */
-export const FloorRequestSchema = z
-  .strictObject({
-    level: PostureLevelSchema,
-    reason: storableText().trim().min(1).max(2000),
-    source: PostureSourceSchema,
-    expiresAt: z.iso.datetime({ offset: true }).transform((t) => new Date(t)).optional(),
-    siteIds: z.array(IdentifierSchema).min(1).max(1000).optional(),
-  });
+export const FloorRequestSchema = z.strictObject({
+  level: PostureLevelSchema,
+  reason: storableText().trim().min(1).max(2000),
+  source: PostureSourceSchema,
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .transform((t) => new Date(t))
+    .optional(),
+  siteIds: z.array(IdentifierSchema).min(1).max(1000).optional(),
+});
 export type FloorRequest = z.infer<typeof FloorRequestSchema>;
 
 const Instant = z.iso.datetime({ offset: true });

@@ -55,11 +55,25 @@ export function toPostureEntry(row: PostureChangeRow): PostureEntry {
 }
 
 export function toPostureFloor(row: PostureFloorRow): PostureFloor {
-  return { id: row.id, level: row.level, region: row.scope === 'company' ? null : row.scope, validFrom: row.valid_from, validTo: row.valid_to, expiresAt: row.expires_at };
+  return {
+    id: row.id,
+    level: row.level,
+    region: row.scope === 'company' ? null : row.scope,
+    validFrom: row.valid_from,
+    validTo: row.valid_to,
+    expiresAt: row.expires_at,
+  };
 }
 
 export function toPendingLowering(row: PostureLoweringRow): PendingLowering {
-  return { id: row.id, siteId: row.site_id, level: row.level, expiresAt: row.expires_at, requestedById: row.requested_by_id, status: row.status };
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    level: row.level,
+    expiresAt: row.expires_at,
+    requestedById: row.requested_by_id,
+    status: row.status,
+  };
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -151,9 +165,18 @@ export const postureReads = {
 
   /** The site's posture at `now`, by the domain's postureAt over its latest entry and the floors in force. */
   async current(q: Queryable, siteId: string, now: Date): Promise<SitePosture> {
-    const { rows: changes } = await q.query<PostureChangeRow>('SELECT * FROM posture_changes WHERE site_id = $1 AND valid_to IS NULL', [siteId]);
-    const { rows: floors } = await q.query<PostureFloorRow>(`SELECT * FROM posture_floors WHERE ${FLOORS_OVER_SITE} AND valid_to IS NULL`, [siteId]);
-    const { rows: pending } = await q.query<PostureLoweringRow>(`SELECT * FROM posture_lowerings WHERE site_id = $1 AND status = 'pending'`, [siteId]);
+    const { rows: changes } = await q.query<PostureChangeRow>(
+      'SELECT * FROM posture_changes WHERE site_id = $1 AND valid_to IS NULL',
+      [siteId],
+    );
+    const { rows: floors } = await q.query<PostureFloorRow>(
+      `SELECT * FROM posture_floors WHERE ${FLOORS_OVER_SITE} AND valid_to IS NULL`,
+      [siteId],
+    );
+    const { rows: pending } = await q.query<PostureLoweringRow>(
+      `SELECT * FROM posture_lowerings WHERE site_id = $1 AND status = 'pending'`,
+      [siteId],
+    );
     const inForce = postureAt(changes.map(toPostureEntry), floors.map(toPostureFloor), now);
     return {
       siteId,
@@ -174,7 +197,10 @@ export const postureReads = {
   },
 
   async acks(q: Queryable, changeId: string): Promise<{ username: string; at: string }[]> {
-    const { rows } = await q.query<{ username: string; at: Date }>('SELECT username, at FROM posture_acks WHERE change_id = $1 ORDER BY at', [changeId]);
+    const { rows } = await q.query<{ username: string; at: Date }>(
+      'SELECT username, at FROM posture_acks WHERE change_id = $1 ORDER BY at',
+      [changeId],
+    );
     return rows.map((r) => ({ username: r.username, at: r.at.toISOString() }));
   },
 };

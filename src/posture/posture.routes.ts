@@ -82,7 +82,10 @@ export const postureRoutes = {
     scope: SCOPE,
     params: { siteId: IdentifierSchema },
     query: NoQuerySchema,
-    responses: { 200: { description: 'The posture', schema: PostureViewSchema, example: POSTURE_EXAMPLE }, 404: errorResponse('No such site') },
+    responses: {
+      200: { description: 'The posture', schema: PostureViewSchema, example: POSTURE_EXAMPLE },
+      404: errorResponse('No such site'),
+    },
   }),
   set: route({
     method: 'put',
@@ -98,7 +101,11 @@ export const postureRoutes = {
     body: PostureRequestSchema,
     responses: {
       200: { description: 'Applied: the posture', schema: PostureViewSchema, example: POSTURE_EXAMPLE },
-      202: { description: 'A lowering, waiting for a second lead', schema: PostureLoweringViewSchema, example: LOWERING_EXAMPLE },
+      202: {
+        description: 'A lowering, waiting for a second lead',
+        schema: PostureLoweringViewSchema,
+        example: LOWERING_EXAMPLE,
+      },
       404: errorResponse('No such site'),
       409: errorResponse('Below the floor in force'),
     },
@@ -115,7 +122,11 @@ export const postureRoutes = {
     params: { siteId: IdentifierSchema },
     query: PostureHistoryQuerySchema,
     responses: {
-      200: { description: 'The history', schema: PostureHistoryViewSchema, example: { siteId: 'kolwezi-1', changes: [CHANGE_EXAMPLE], floors: [FLOOR_EXAMPLE] } },
+      200: {
+        description: 'The history',
+        schema: PostureHistoryViewSchema,
+        example: { siteId: 'kolwezi-1', changes: [CHANGE_EXAMPLE], floors: [FLOOR_EXAMPLE] },
+      },
       404: errorResponse('No such site'),
     },
   }),
@@ -130,7 +141,10 @@ export const postureRoutes = {
     roles: ['operator'],
     params: { siteId: IdentifierSchema },
     body: PostureAckRequestSchema,
-    responses: { 201: { description: 'The posture', schema: PostureViewSchema, example: POSTURE_EXAMPLE }, 404: errorResponse('No such site or change') },
+    responses: {
+      201: { description: 'The posture', schema: PostureViewSchema, example: POSTURE_EXAMPLE },
+      404: errorResponse('No such site or change'),
+    },
   }),
   approve: route({
     method: 'post',
@@ -142,7 +156,11 @@ export const postureRoutes = {
     roles: ['lead', 'admin'],
     params: { siteId: IdentifierSchema, loweringId: UuidParamSchema },
     responses: {
-      201: { description: 'The posture', schema: PostureViewSchema, example: { ...POSTURE_EXAMPLE, level: 'elevated', own: 'elevated' } },
+      201: {
+        description: 'The posture',
+        schema: PostureViewSchema,
+        example: { ...POSTURE_EXAMPLE, level: 'elevated', own: 'elevated' },
+      },
       404: errorResponse('No such site or lowering'),
       409: errorResponse('The lowering is no longer pending'),
     },
@@ -159,13 +177,20 @@ export const postureFloorRoutes = {
     auth: 'bearer',
     roles: ['lead', 'admin'],
     query: NoQuerySchema,
-    responses: { 200: { description: 'The floors', schema: z.object({ items: z.array(PostureFloorViewSchema) }), example: { items: [FLOOR_EXAMPLE] } } },
+    responses: {
+      200: {
+        description: 'The floors',
+        schema: z.object({ items: z.array(PostureFloorViewSchema) }),
+        example: { items: [FLOOR_EXAMPLE] },
+      },
+    },
   }),
   set: route({
     method: 'put',
     path: '/posture-floors/{scope}',
     operationId: 'setPostureFloor',
-    summary: "Set the floor of the whole company (scope `company`) or of a region (its sites in siteIds): no site's posture goes below it",
+    summary:
+      "Set the floor of the whole company (scope `company`) or of a region (its sites in siteIds): no site's posture goes below it",
     description: 'Admins. `normal` lifts the floor. Audited.',
     tags: ['posture'],
     auth: 'bearer',

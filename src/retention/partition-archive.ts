@@ -47,7 +47,12 @@ const PAGE_ROWS = 5_000;
  * disk before this returns, and written under a temporary name first, so a file with the
  * final name is always whole.
  */
-export async function writePartitionArchive(db: Queryable, dir: string, partition: TimePartition, now: Date): Promise<WrittenArchive> {
+export async function writePartitionArchive(
+  db: Queryable,
+  dir: string,
+  partition: TimePartition,
+  now: Date,
+): Promise<WrittenArchive> {
   await mkdir(dir, { recursive: true });
   const file = `${partition.name}.ndjson.gz`;
   const path = join(dir, file);

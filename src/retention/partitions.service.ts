@@ -31,7 +31,12 @@ export class PartitionsService implements OnModuleDestroy {
     const { from, until } = partitionWindow(this.clock.now(), aheadDays);
     let made = 0;
     for (const table of PARTITIONED_TABLES) {
-      const [row] = await this.db.query<{ made: number }>('SELECT oreguard_ensure_partitions($1, $2, $3, $4) AS made', [table, span, from, until]);
+      const [row] = await this.db.query<{ made: number }>('SELECT oreguard_ensure_partitions($1, $2, $3, $4) AS made', [
+        table,
+        span,
+        from,
+        until,
+      ]);
       made += row.made;
     }
     if (made > 0) this.logger.log(`Made ${made} partition(s) up to ${until.toISOString()}`);

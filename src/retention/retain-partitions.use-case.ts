@@ -43,7 +43,9 @@ export class RetainPartitionsUseCase {
   async execute(): Promise<RetentionRun> {
     const client = await this.db.pool.connect();
     try {
-      const { rows } = await client.query<{ leased: boolean }>('SELECT pg_try_advisory_lock($1) AS leased', [RETENTION_LEASE_KEY]);
+      const { rows } = await client.query<{ leased: boolean }>('SELECT pg_try_advisory_lock($1) AS leased', [
+        RETENTION_LEASE_KEY,
+      ]);
       if (!rows[0].leased) return { leased: false, dropped: [] };
       try {
         return await this.retain(client);
@@ -75,16 +77,20 @@ export class RetainPartitionsUseCase {
           manifestSha256: archive.manifestSha256,
         },
       });
-      const { rows: dropped } = await client.query<{ kept: string }>('SELECT oreguard_drop_partition($1, $2, $3) AS kept', [
-        partition.table,
-        partition.name,
-        manifest.rows,
-      ]);
+      const { rows: dropped } = await client.query<{ kept: string }>(
+        'SELECT oreguard_drop_partition($1, $2, $3) AS kept',
+        [partition.table, partition.name, manifest.rows],
+      );
       const kept = Number(dropped[0].kept);
       this.logger.log(
         `Dropped ${partition.name} (${manifest.rows} rows, ${kept} kept for their incidents; archived as ${archive.manifestFile}, manifest ${archive.manifestSha256})`,
       );
-      run.dropped.push({ partition: partition.name, rows: manifest.rows, kept, manifestSha256: archive.manifestSha256 });
+      run.dropped.push({
+        partition: partition.name,
+        rows: manifest.rows,
+        kept,
+        manifestSha256: archive.manifestSha256,
+      });
     }
     return run;
   }

@@ -8,9 +8,16 @@ import { ApplicationError } from 'src/platform/application-error';
  * (retention_horizons): 410 Gone naming the cursor and the oldest time still kept whole,
  * rather than a page with silent holes.
  */
-export async function refuseGoneCursor(db: Queryable, table: PartitionedTable, cursorAt: Date | undefined): Promise<void> {
+export async function refuseGoneCursor(
+  db: Queryable,
+  table: PartitionedTable,
+  cursorAt: Date | undefined,
+): Promise<void> {
   if (!cursorAt) return;
-  const { rows } = await db.query<{ kept_from: Date }>('SELECT kept_from FROM retention_horizons WHERE table_name = $1', [table]);
+  const { rows } = await db.query<{ kept_from: Date }>(
+    'SELECT kept_from FROM retention_horizons WHERE table_name = $1',
+    [table],
+  );
   const keptFrom = rows[0]?.kept_from;
   if (keptFrom && cursorGone(cursorAt, keptFrom)) {
     throw new ApplicationError(

@@ -1,6 +1,12 @@
 import type { Db, Queryable } from 'src/database/db';
 import { correlatorStore } from 'src/correlation/correlator.repository';
-import { collectMatches, contextFromOutages, CorrelationEngine, type MatchUpdate, type RuleSet } from 'src/domain/correlation';
+import {
+  collectMatches,
+  contextFromOutages,
+  CorrelationEngine,
+  type MatchUpdate,
+  type RuleSet,
+} from 'src/domain/correlation';
 import { siteEventFromRow, SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 import { levelAt, type SitePostureHistory } from 'src/domain/posture/posture-at';
 import { POSTURE_LEVELS, type PostureLevel } from 'src/domain/posture/posture-level';
@@ -34,7 +40,12 @@ export function runBacktest(db: Db, rules: RuleSet, request: BacktestRequest, pa
 
 export type BacktestResult = Awaited<ReturnType<typeof backtestIn>>;
 
-async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to, profiles = defaultPostureProfiles() }: BacktestRequest, pageSize: number) {
+async function backtestIn(
+  q: Queryable,
+  rules: RuleSet,
+  { siteId, from, to, profiles = defaultPostureProfiles() }: BacktestRequest,
+  pageSize: number,
+) {
   const site = await q.query(`SELECT 1 FROM sites WHERE id = $1`, [siteId]);
   if (site.rowCount === 0) throw new UnknownSiteError(`Unknown site ${siteId}`);
 
@@ -43,9 +54,13 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to, prof
   // tomorrow. One engine per level met: a window that spans a posture change is counted
   // separately on either side of it.
   const posture = await postureHistory(q, siteId);
-  const ruleSets = new Map(POSTURE_LEVELS.map((level) => [level, posture ? tightenRuleSet(rules, profiles[level]) : rules]));
+  const ruleSets = new Map(
+    POSTURE_LEVELS.map((level) => [level, posture ? tightenRuleSet(rules, profiles[level]) : rules]),
+  );
   // A match ending at `from` may start this far earlier: read that much history first.
-  const reachMs = Math.max(...[...ruleSets.values()].map((set) => new CorrelationEngine(set, { allowedLatenessMs: 0 }).stateSpanMs));
+  const reachMs = Math.max(
+    ...[...ruleSets.values()].map((set) => new CorrelationEngine(set, { allowedLatenessMs: 0 }).stateSpanMs),
+  );
   const start = new Date(from.getTime() - reachMs);
   // Batch replay: every stored event counts, whatever order it arrived in; a zone was blind
   // when the site's health history says it was.
@@ -54,7 +69,14 @@ async function backtestIn(q: Queryable, rules: RuleSet, { siteId, from, to, prof
   const engineAt = (at: Date) => {
     const level = levelAt(posture, at);
     let entry = engines.get(level);
-    if (!entry) engines.set(level, (entry = { engine: new CorrelationEngine(ruleSets.get(level)!, { allowedLatenessMs: Infinity, context }), updates: [] }));
+    if (!entry)
+      engines.set(
+        level,
+        (entry = {
+          engine: new CorrelationEngine(ruleSets.get(level)!, { allowedLatenessMs: Infinity, context }),
+          updates: [],
+        }),
+      );
     return entry;
   };
 

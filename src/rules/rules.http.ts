@@ -19,9 +19,13 @@ export const BacktestBodySchema = z
       .optional(),
   })
   // Zod runs these even when a time failed to parse: judge the window only when both are times.
-  .refine((b) => !(b.from instanceof Date && b.to instanceof Date) || b.to > b.from, { path: ['to'], message: 'must be after from' })
+  .refine((b) => !(b.from instanceof Date && b.to instanceof Date) || b.to > b.from, {
+    path: ['to'],
+    message: 'must be after from',
+  })
   .refine(
-    (b) => !(b.from instanceof Date && b.to instanceof Date) || b.to.getTime() - b.from.getTime() <= MAX_BACKTEST_WINDOW_MS,
+    (b) =>
+      !(b.from instanceof Date && b.to instanceof Date) || b.to.getTime() - b.from.getTime() <= MAX_BACKTEST_WINDOW_MS,
     { path: ['to'], message: 'the window may span at most 31 days' },
   );
 export type BacktestBody = z.infer<typeof BacktestBodySchema>;
@@ -34,7 +38,9 @@ export const RuleViewSchema = z
     title: z.string(),
     file: z.string(),
     reported: z.boolean().meta({ description: 'Its matches open or escalate incidents (not only feed correlations)' }),
-    type: z.string().meta({ description: 'event, or the correlation type (event_count, value_count, temporal, temporal_ordered…)' }),
+    type: z
+      .string()
+      .meta({ description: 'event, or the correlation type (event_count, value_count, temporal, temporal_ordered…)' }),
     level: z.string().optional(),
     zoneBlind: z.boolean().optional(),
     timespanMs: z.number().optional(),

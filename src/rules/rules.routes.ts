@@ -9,7 +9,8 @@ export const ruleRoutes = {
     path: '/rules',
     operationId: 'listRules',
     summary: 'The correlation rules loaded from RULES_DIR at start',
-    description: 'id, name, title, file, type (event or the correlation type), level, timespanMs, groupBy, rules referenced.',
+    description:
+      'id, name, title, file, type (event or the correlation type), level, timespanMs, groupBy, rules referenced.',
     tags: ['rules'],
     auth: 'bearer',
     roles: ['lead', 'admin'],
@@ -19,7 +20,15 @@ export const ruleRoutes = {
         schema: listOf(RuleViewSchema),
         example: {
           items: [
-            { id: 'drone-over-fence', title: 'Drone over the fence line', file: 'drone.yml', reported: false, type: 'event', level: 'high', zoneBlind: false },
+            {
+              id: 'drone-over-fence',
+              title: 'Drone over the fence line',
+              file: 'drone.yml',
+              reported: false,
+              type: 'event',
+              level: 'high',
+              zoneBlind: false,
+            },
             {
               id: 'coordinated-intrusion',
               title: 'Drone overflight with perimeter breach',

@@ -12,7 +12,13 @@ import type { BacktestBody } from './rules.http';
 
 /** A rule as GET /rules shows it: enough to read the set, not its compiled predicates. */
 export function ruleView(rule: CompiledRule) {
-  const base = { id: rule.id, ...(rule.name ? { name: rule.name } : {}), title: rule.title, file: rule.file, reported: rule.standalone };
+  const base = {
+    id: rule.id,
+    ...(rule.name ? { name: rule.name } : {}),
+    title: rule.title,
+    file: rule.file,
+    reported: rule.standalone,
+  };
   if (rule.type === 'detection') {
     return { ...base, type: 'event' as const, ...(rule.level ? { level: rule.level } : {}), zoneBlind: rule.zoneBlind };
   }
@@ -53,9 +59,13 @@ export class RulesService {
         rules = parseRuleFiles(body.rules);
       } catch (error) {
         if (!(error instanceof RuleSetError)) throw error;
-        throw new ApplicationError('request.invalid', `rules: the candidate rule set is invalid (${error.problems.length} problems)`, {
-          problems: error.problems,
-        });
+        throw new ApplicationError(
+          'request.invalid',
+          `rules: the candidate rule set is invalid (${error.problems.length} problems)`,
+          {
+            problems: error.problems,
+          },
+        );
       }
     }
     await this.audit.record({
@@ -71,9 +81,15 @@ export class RulesService {
       ip,
     });
     try {
-      return await runBacktest(this.db, rules, { siteId: body.siteId, from: body.from, to: body.to, profiles: this.config.posture.profiles });
+      return await runBacktest(this.db, rules, {
+        siteId: body.siteId,
+        from: body.from,
+        to: body.to,
+        profiles: this.config.posture.profiles,
+      });
     } catch (error) {
-      if (error instanceof UnknownSiteError) throw new ApplicationError('resource.not-found', `siteId: no site ${body.siteId}`);
+      if (error instanceof UnknownSiteError)
+        throw new ApplicationError('resource.not-found', `siteId: no site ${body.siteId}`);
       throw error;
     }
   }

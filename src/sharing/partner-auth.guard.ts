@@ -38,7 +38,10 @@ export class PartnerAuthGuard implements CanActivate {
     const partner = credentials ? await this.partners.authenticate(credentials) : undefined;
     if (!partner) {
       response.setHeader('WWW-Authenticate', 'Basic realm="OreGuard sharing", Bearer realm="OreGuard sharing"');
-      throw new ApplicationError('auth.unauthenticated', 'Partner credentials are required (HTTP Basic or a partner bearer token)');
+      throw new ApplicationError(
+        'auth.unauthenticated',
+        'Partner credentials are required (HTTP Basic or a partner bearer token)',
+      );
     }
     request.partner = partner;
     return true;

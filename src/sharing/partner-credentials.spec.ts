@@ -10,7 +10,11 @@ describe('partner credentials', () => {
   });
 
   it('reads a partner bearer token as id and secret, and nothing from a user token', () => {
-    expect(partnerCredentials(`Bearer ${partnerToken(ID, 'abc_-123')}`)).toEqual({ by: 'id', id: ID, secret: 'abc_-123' });
+    expect(partnerCredentials(`Bearer ${partnerToken(ID, 'abc_-123')}`)).toEqual({
+      by: 'id',
+      id: ID,
+      secret: 'abc_-123',
+    });
     expect(partnerCredentials('Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln')).toBeUndefined();
     expect(partnerCredentials(undefined)).toBeUndefined();
     expect(partnerCredentials(`Basic ${Buffer.from('no-colon').toString('base64')}`)).toBeUndefined();

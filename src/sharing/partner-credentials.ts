@@ -10,7 +10,8 @@ export function partnerToken(partnerId: string, secret: string): string {
   return `ogp.${partnerId}.${secret}`;
 }
 
-export type PartnerCredentials = { by: 'name'; name: string; secret: string } | { by: 'id'; id: string; secret: string };
+export type PartnerCredentials =
+  { by: 'name'; name: string; secret: string } | { by: 'id'; id: string; secret: string };
 
 /**
  * Reads `Authorization`: HTTP Basic (partner name and secret, what taxii2-client sends) or Bearer

@@ -26,6 +26,11 @@ export class PartnersController {
 
   @Route(sharingRoutes.updatePartner)
   update(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: unknown) {
-    return this.partners.update(req.principal, parseRequest(UuidParamSchema, id, 'params'), parseRequest(UpdatePartnerSchema, body, 'body'), req.ip);
+    return this.partners.update(
+      req.principal,
+      parseRequest(UuidParamSchema, id, 'params'),
+      parseRequest(UpdatePartnerSchema, body, 'body'),
+      req.ip,
+    );
   }
 }

@@ -3,7 +3,9 @@ import { PartnerProjectionSchema } from 'src/domain/sharing/partner-projection';
 import { storableText } from 'src/domain/storable-text';
 
 /** A partner's name is also its HTTP Basic user name. */
-export const PartnerNameSchema = storableText().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'letters, digits, . _ - (2 to 64)');
+export const PartnerNameSchema = storableText()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'letters, digits, . _ - (2 to 64)');
 
 /** POST /partners: the secret comes back once, in the answer. */
 export const CreatePartnerSchema = z.strictObject({ name: PartnerNameSchema, projection: PartnerProjectionSchema });
@@ -11,7 +13,11 @@ export type CreatePartner = z.infer<typeof CreatePartnerSchema>;
 
 /** PATCH /partners/{id}: a new projection, disabling (its credentials stop at once), a new secret. */
 export const UpdatePartnerSchema = z
-  .strictObject({ projection: PartnerProjectionSchema.optional(), disabled: z.boolean().optional(), rotateSecret: z.literal(true).optional() })
+  .strictObject({
+    projection: PartnerProjectionSchema.optional(),
+    disabled: z.boolean().optional(),
+    rotateSecret: z.literal(true).optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change', path: ['projection'] });
 export type UpdatePartner = z.infer<typeof UpdatePartnerSchema>;
 
@@ -26,4 +32,3 @@ export const PartnerViewSchema = z.object({
 });
 /** With the credentials, once: `secret` for HTTP Basic (name:secret), `token` for Bearer. */
 export const PartnerCreatedSchema = PartnerViewSchema.extend({ secret: z.string(), token: z.string() });
-

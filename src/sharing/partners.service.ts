@@ -83,7 +83,13 @@ export class PartnersService {
       );
       if (!rows[0]) throw new ApplicationError('resource.conflict', `name: a partner ${spec.name} exists`);
       await this.audit.record(
-        { actor: principal, action: 'partner.created', target: id, details: { name: spec.name, projection: spec.projection }, ip },
+        {
+          actor: principal,
+          action: 'partner.created',
+          target: id,
+          details: { name: spec.name, projection: spec.projection },
+          ip,
+        },
         tx,
       );
       return rows[0];
@@ -131,7 +137,11 @@ export class PartnersService {
         ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE name = $1', [credentials.name])
         : await this.db.query<PartnerRow>('SELECT * FROM partners WHERE id = $1', [credentials.id]);
     if (!row || row.disabled) return undefined;
-    const digest = createHash('sha256').update(row.secret_hash).update('\0').update(credentials.secret).digest('base64');
+    const digest = createHash('sha256')
+      .update(row.secret_hash)
+      .update('\0')
+      .update(credentials.secret)
+      .digest('base64');
     if (!this.verified.has(digest)) {
       if (!(await verifyPassword(row.secret_hash, credentials.secret))) return undefined;
       if (this.verified.size >= 1000) this.verified.clear();

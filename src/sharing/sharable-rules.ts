@@ -18,7 +18,8 @@ export function readSharableRules(dir: string): Map<string, SharableRule> {
   for (const name of names) {
     const text = readFileSync(join(dir, name), 'utf8');
     try {
-      for (const doc of parseRuleFile(text, name)) rules.set(doc.rule.id, { id: doc.rule.id, title: doc.rule.title, text });
+      for (const doc of parseRuleFile(text, name))
+        rules.set(doc.rule.id, { id: doc.rule.id, title: doc.rule.title, text });
     } catch {
       // A file the correlation refused is not shared either.
     }

@@ -63,7 +63,9 @@ export class SharingPublisherService {
    */
   async publish(): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${SHARING_LOCK}) AS locked`);
+      const { rows } = await tx.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(${SHARING_LOCK}) AS locked`,
+      );
       if (rows[0]?.locked) await this.publishLocked(tx);
     });
   }
@@ -101,10 +103,14 @@ export class SharingPublisherService {
       [incident.id],
     );
     const events = rows.map(siteEventFromRow);
-    const objects = incidentToStix({ id: incident.id, kinds: incident.kinds, ruleIds: incident.rule_ids, rulesOnly: incident.by_rule }, events, {
-      organisation: this.config.sharing.organisation,
-      rules: this.rules,
-    });
+    const objects = incidentToStix(
+      { id: incident.id, kinds: incident.kinds, ruleIds: incident.rule_ids, rulesOnly: incident.by_rule },
+      events,
+      {
+        organisation: this.config.sharing.organisation,
+        rules: this.rules,
+      },
+    );
     if (!objects.length) return;
     const internalIds = new Set([
       incident.id,
@@ -112,9 +118,14 @@ export class SharingPublisherService {
       ...incident.zones,
       ...events.flatMap((e) => [e.eventId, e.gatewayId, e.sensorId, e.zone ?? '', e.cyber?.asset ?? '']),
     ]);
-    const problems = checkOutbound([...base, ...objects].map((o) => o.object), { internalIds });
+    const problems = checkOutbound(
+      [...base, ...objects].map((o) => o.object),
+      { internalIds },
+    );
     if (problems.length) {
-      this.logger.error(`Withheld the objects of incident ${incident.id}: the outbound check refused them (${problems.slice(0, 3).join('; ')})`);
+      this.logger.error(
+        `Withheld the objects of incident ${incident.id}: the outbound check refused them (${problems.slice(0, 3).join('; ')})`,
+      );
       this.metrics.sharingRefused.inc({ stage: 'publish' });
       return;
     }
@@ -145,7 +156,16 @@ export class SharingPublisherService {
       `INSERT INTO shared_objects (stix_id, version, type, tlp, object, incident_id, created_at, date_added, released_at, released_by)
        VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $7 THEN ${NEXT_DATE_ADDED} END,
                CASE WHEN $7 AND $8 THEN now() END, CASE WHEN $7 AND $8 THEN 'release:earlier-version' END)`,
-      [object.id, version, object.type, shared.tlp, JSON.stringify(object), incidentId, visible, needsRelease(shared.tlp)],
+      [
+        object.id,
+        version,
+        object.type,
+        shared.tlp,
+        JSON.stringify(object),
+        incidentId,
+        visible,
+        needsRelease(shared.tlp),
+      ],
     );
     // Counted before commit: a rolled-back publish is counted again when it is retried (metrics are approximate here).
     this.metrics.sharedObjects.inc({ state: visible ? 'visible' : 'held' });

@@ -25,13 +25,27 @@ export class SharingReleaseService {
   async held(principal: Principal, query: HeldQuery) {
     requireLead(principal);
     await this.publisher.publish();
-    const rows = await this.db.query<{ stix_id: string; type: string; tlp: string; incident_id: string; version: string | null; created_at: Date }>(
+    const rows = await this.db.query<{
+      stix_id: string;
+      type: string;
+      tlp: string;
+      incident_id: string;
+      version: string | null;
+      created_at: Date;
+    }>(
       `SELECT stix_id, type, tlp, incident_id, version, created_at FROM shared_objects
         WHERE date_added IS NULL AND ($1::uuid IS NULL OR incident_id = $1) ORDER BY seq LIMIT 1000`,
       [query.incidentId ?? null],
     );
     return {
-      items: rows.map((r) => ({ stixId: r.stix_id, type: r.type, tlp: r.tlp, incidentId: r.incident_id, version: r.version, heldSince: r.created_at.toISOString() })),
+      items: rows.map((r) => ({
+        stixId: r.stix_id,
+        type: r.type,
+        tlp: r.tlp,
+        incidentId: r.incident_id,
+        version: r.version,
+        heldSince: r.created_at.toISOString(),
+      })),
     };
   }
 
@@ -48,13 +62,19 @@ export class SharingReleaseService {
       );
       // One at a time, so each gets its own later date_added.
       for (const row of rows) {
-        await tx.query(`UPDATE shared_objects SET date_added = ${NEXT_DATE_ADDED}, released_at = now(), released_by = $2 WHERE seq = $1`, [
-          row.seq,
-          principal.username,
-        ]);
+        await tx.query(
+          `UPDATE shared_objects SET date_added = ${NEXT_DATE_ADDED}, released_at = now(), released_by = $2 WHERE seq = $1`,
+          [row.seq, principal.username],
+        );
       }
       await this.audit.record(
-        { actor: principal, action: 'sharing.released', target: incidentId, details: { objects: rows.map((r) => r.stix_id) }, ip },
+        {
+          actor: principal,
+          action: 'sharing.released',
+          target: incidentId,
+          details: { objects: rows.map((r) => r.stix_id) },
+          ip,
+        },
         tx,
       );
       return rows.length;

@@ -7,7 +7,14 @@ export type HeldQuery = z.infer<typeof HeldQuerySchema>;
 
 export const HeldObjectsSchema = z.object({
   items: z.array(
-    z.object({ stixId: z.string(), type: z.string(), tlp: TlpSchema, incidentId: z.uuid(), version: z.string().nullable(), heldSince: z.string() }),
+    z.object({
+      stixId: z.string(),
+      type: z.string(),
+      tlp: TlpSchema,
+      incidentId: z.uuid(),
+      version: z.string().nullable(),
+      heldSince: z.string(),
+    }),
   ),
 });
 

@@ -31,20 +31,31 @@ export const sharingRoutes = {
     auth: 'bearer',
     roles: ['admin'],
     query: NoQuerySchema,
-    responses: { 200: { description: 'Partners', schema: z.object({ items: z.array(PartnerViewSchema) }), example: { items: [PARTNER_EXAMPLE] } } },
+    responses: {
+      200: {
+        description: 'Partners',
+        schema: z.object({ items: z.array(PartnerViewSchema) }),
+        example: { items: [PARTNER_EXAMPLE] },
+      },
+    },
   }),
   createPartner: route({
     method: 'post',
     path: '/partners',
     operationId: 'createPartner',
     summary: 'Create a partner account: its name (the HTTP Basic user name) and its allow-list projection',
-    description: 'types, properties per type, maxTlp, locationFloorM. The secret and the bearer token are in this answer only. Audited.',
+    description:
+      'types, properties per type, maxTlp, locationFloorM. The secret and the bearer token are in this answer only. Audited.',
     tags: ['sharing'],
     auth: 'bearer',
     roles: ['admin'],
     body: CreatePartnerSchema,
     responses: {
-      201: { description: 'The partner, with its credentials', schema: PartnerCreatedSchema, example: { ...PARTNER_EXAMPLE, ...CREDENTIALS_EXAMPLE } },
+      201: {
+        description: 'The partner, with its credentials',
+        schema: PartnerCreatedSchema,
+        example: { ...PARTNER_EXAMPLE, ...CREDENTIALS_EXAMPLE },
+      },
       409: errorResponse('A partner of that name exists'),
     },
   }),
@@ -52,7 +63,8 @@ export const sharingRoutes = {
     method: 'patch',
     path: '/partners/{id}',
     operationId: 'updatePartner',
-    summary: 'Change a partner: projection, disabled (its credentials stop at once), rotateSecret (the new credentials are in the answer)',
+    summary:
+      'Change a partner: projection, disabled (its credentials stop at once), rotateSecret (the new credentials are in the answer)',
     tags: ['sharing'],
     auth: 'bearer',
     roles: ['admin'],
@@ -82,7 +94,14 @@ export const sharingRoutes = {
         schema: HeldObjectsSchema,
         example: {
           items: [
-            { stixId: 'sighting--5d1e2f3a-4b5c-5d6e-8f7a-9b0c1d2e3f4a', type: 'sighting', tlp: 'amber', incidentId: INCIDENT_ID, version: null, heldSince: '2026-12-05T02:20:00.000Z' },
+            {
+              stixId: 'sighting--5d1e2f3a-4b5c-5d6e-8f7a-9b0c1d2e3f4a',
+              type: 'sighting',
+              tlp: 'amber',
+              incidentId: INCIDENT_ID,
+              version: null,
+              heldSince: '2026-12-05T02:20:00.000Z',
+            },
           ],
         },
       },
@@ -98,6 +117,13 @@ export const sharingRoutes = {
     auth: 'bearer',
     roles: ['lead', 'admin'],
     params: { id: UuidParamSchema },
-    responses: { 201: { description: 'How many objects went out', schema: ReleaseResultSchema, example: { incidentId: INCIDENT_ID, released: 3 } }, 404: errorResponse('No such incident') },
+    responses: {
+      201: {
+        description: 'How many objects went out',
+        schema: ReleaseResultSchema,
+        example: { incidentId: INCIDENT_ID, released: 3 },
+      },
+      404: errorResponse('No such incident'),
+    },
   }),
 };

@@ -11,7 +11,8 @@ import { StixIdSchema } from 'src/domain/sharing/stix.schema';
 const COLLECTION = {
   id: COLLECTION_ID,
   title: 'Indicators',
-  description: 'STIX 2.1 indicators, observables, observed data and sightings from incidents, as this partner may receive them',
+  description:
+    'STIX 2.1 indicators, observables, observed data and sightings from incidents, as this partner may receive them',
   can_read: true,
   can_write: false,
   media_types: [STIX_MEDIA_TYPE],
@@ -25,7 +26,12 @@ function requireCollection(id: string): void {
  * Writes a TAXII answer: the media type exactly as TAXII names it (Express would add a charset to
  * a string body), and the date_added headers of a page.
  */
-export function sendTaxii(res: Response, body: object, page: { first?: string; last?: string } = {}, status = 200): void {
+export function sendTaxii(
+  res: Response,
+  body: object,
+  page: { first?: string; last?: string } = {},
+  status = 200,
+): void {
   if (page.first) res.setHeader('X-TAXII-Date-Added-First', page.first);
   if (page.last) res.setHeader('X-TAXII-Date-Added-Last', page.last);
   res.status(status).setHeader('Content-Type', TAXII_MEDIA_TYPE);
@@ -49,7 +55,12 @@ export class TaxiiController {
   @Get()
   discovery(@Res() res: Response) {
     const root = `/taxii2/${TAXII_API_ROOT}/`;
-    sendTaxii(res, { title: 'OreGuard', description: 'Indicators shared with partners', default: root, api_roots: [root] });
+    sendTaxii(res, {
+      title: 'OreGuard',
+      description: 'Indicators shared with partners',
+      default: root,
+      api_roots: [root],
+    });
   }
 
   @Get(`${TAXII_API_ROOT}`)
@@ -69,13 +80,23 @@ export class TaxiiController {
   }
 
   @Get(`${TAXII_API_ROOT}/collections/:collection/objects`)
-  async objects(@Req() req: PartnerRequest, @Res() res: Response, @Param('collection') collection: string, @Query() query: unknown) {
+  async objects(
+    @Req() req: PartnerRequest,
+    @Res() res: Response,
+    @Param('collection') collection: string,
+    @Query() query: unknown,
+  ) {
     requireCollection(collection);
     send(res, await this.taxii.objects(req.partner, parseRequest(TaxiiObjectsQuerySchema, query, 'query')));
   }
 
   @Get(`${TAXII_API_ROOT}/collections/:collection/manifest`)
-  async manifest(@Req() req: PartnerRequest, @Res() res: Response, @Param('collection') collection: string, @Query() query: unknown) {
+  async manifest(
+    @Req() req: PartnerRequest,
+    @Res() res: Response,
+    @Param('collection') collection: string,
+    @Query() query: unknown,
+  ) {
     requireCollection(collection);
     send(res, await this.taxii.manifest(req.partner, parseRequest(TaxiiObjectsQuerySchema, query, 'query')));
   }

@@ -20,7 +20,10 @@ const stixTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6
 export const TaxiiObjectsQuerySchema = z.strictObject({
   added_after: stixTime.optional(),
   limit: z.coerce.number().int().min(1).optional(),
-  next: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'the next value of a previous page').optional(),
+  next: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'the next value of a previous page')
+    .optional(),
   'match[id]': list(z.string().regex(/^[a-z0-9-]+--[0-9a-f-]{36}$/, 'STIX ids')).optional(),
   'match[type]': list(z.string().regex(/^[a-z0-9-]+$/, 'STIX types')).optional(),
   'match[version]': list(z.union([z.enum(['last', 'first', 'all']), stixTime])).optional(),
@@ -31,11 +34,17 @@ export type TaxiiObjectsQuery = z.infer<typeof TaxiiObjectsQuerySchema>;
 /** GET …/objects/{id}/ and …/versions/: the same, less match[id] and match[type]. */
 export const TaxiiObjectQuerySchema = TaxiiObjectsQuerySchema.omit({ 'match[id]': true, 'match[type]': true });
 
-export const TaxiiEnvelopeSchema = z.object({ more: z.boolean(), next: z.string().optional(), objects: z.array(z.record(z.string(), z.unknown())).optional() });
+export const TaxiiEnvelopeSchema = z.object({
+  more: z.boolean(),
+  next: z.string().optional(),
+  objects: z.array(z.record(z.string(), z.unknown())).optional(),
+});
 export const TaxiiManifestSchema = z.object({
   more: z.boolean(),
   next: z.string().optional(),
-  objects: z.array(z.object({ id: z.string(), date_added: TaxiiTimestampSchema, version: z.string(), media_type: z.string() })).optional(),
+  objects: z
+    .array(z.object({ id: z.string(), date_added: TaxiiTimestampSchema, version: z.string(), media_type: z.string() }))
+    .optional(),
 });
 
 /** `next` encodes the date_added (microseconds) of the last row of a page. */

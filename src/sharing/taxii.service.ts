@@ -61,11 +61,18 @@ export class TaxiiService {
 
   private async visibleIds(partner: Partner): Promise<Set<string>> {
     const params: unknown[] = [];
-    const rows = await this.db.query<{ stix_id: string }>(`SELECT DISTINCT stix_id FROM shared_objects s WHERE ${this.visibility(partner, params)}`, params);
+    const rows = await this.db.query<{ stix_id: string }>(
+      `SELECT DISTINCT stix_id FROM shared_objects s WHERE ${this.visibility(partner, params)}`,
+      params,
+    );
     return new Set(rows.map((r) => r.stix_id));
   }
 
-  private async page(partner: Partner, query: TaxiiObjectsQuery, onlyId?: string): Promise<{ rows: Row[]; more: boolean }> {
+  private async page(
+    partner: Partner,
+    query: TaxiiObjectsQuery,
+    onlyId?: string,
+  ): Promise<{ rows: Row[]; more: boolean }> {
     await this.publisher.publish();
     const params: unknown[] = [];
     const where = [this.visibility(partner, params)];
@@ -164,9 +171,14 @@ export class TaxiiService {
     return groups;
   }
 
-  async objects(partner: Partner, query: TaxiiObjectsQuery, onlyId?: string): Promise<TaxiiPage<{ objects?: StixObject[] }>> {
+  async objects(
+    partner: Partner,
+    query: TaxiiObjectsQuery,
+    onlyId?: string,
+  ): Promise<TaxiiPage<{ objects?: StixObject[] }>> {
     const { rows, more } = await this.page(partner, query, onlyId);
-    if (onlyId && !rows.length && !query.added_after && !query.next) throw new ApplicationError('resource.not-found', `No object ${onlyId}`);
+    if (onlyId && !rows.length && !query.added_after && !query.next)
+      throw new ApplicationError('resource.not-found', `No object ${onlyId}`);
     const out = await this.project(partner, rows);
     const next = more && rows.length ? encodeNext(rows[rows.length - 1]!.date_added) : undefined;
     return {
@@ -190,10 +202,14 @@ export class TaxiiService {
 
   async versions(partner: Partner, id: string, query: TaxiiObjectsQuery) {
     const { rows, more } = await this.page(partner, { ...query, 'match[version]': ['all'] }, id);
-    if (!rows.length && !query.added_after && !query.next) throw new ApplicationError('resource.not-found', `No object ${id}`);
+    if (!rows.length && !query.added_after && !query.next)
+      throw new ApplicationError('resource.not-found', `No object ${id}`);
     const out = await this.project(partner, rows);
     const next = more && rows.length ? encodeNext(rows[rows.length - 1]!.date_added) : undefined;
     const versions = out.map(({ row }) => microseconds(row.version ?? row.date_added));
-    return { body: { more, ...(next ? { next } : {}), ...(versions.length ? { versions } : {}) }, ...this.headers(rows) };
+    return {
+      body: { more, ...(next ? { next } : {}), ...(versions.length ? { versions } : {}) },
+      ...this.headers(rows),
+    };
   }
 }

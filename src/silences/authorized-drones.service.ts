@@ -64,13 +64,20 @@ export class AuthorizedDronesService {
       );
       if (!rows[0]) return undefined;
       await this.audit.record(
-        { actor: principal, action: 'authorized-drone.created', target: rows[0].id, details: { siteId: spec.siteId, uasId: spec.uasId, label: spec.label }, ip },
+        {
+          actor: principal,
+          action: 'authorized-drone.created',
+          target: rows[0].id,
+          details: { siteId: spec.siteId, uasId: spec.uasId, label: spec.label },
+          ip,
+        },
         tx,
       );
       await announceHoldsChanged(tx, spec.siteId);
       return rows[0];
     });
-    if (!row) throw new ApplicationError('resource.conflict', `uasId: ${spec.uasId} is already authorized at ${spec.siteId}`);
+    if (!row)
+      throw new ApplicationError('resource.conflict', `uasId: ${spec.uasId} is already authorized at ${spec.siteId}`);
     this.cache.invalidate(spec.siteId);
     this.logger.log(`Drone ${spec.uasId} authorized at ${spec.siteId} by ${principal.username}`);
     return authorizedDroneView(row);

@@ -70,7 +70,11 @@ export class SilenceHoldsRepository {
     }
     for (const row of silences) (result.get(row.site_id)!.silences as Silence[]).push(toSilence(row));
     for (const row of drones) {
-      (result.get(row.site_id)!.authorizedDrones as AuthorizedDrone[]).push({ id: row.id, siteId: row.site_id, uasId: row.uas_id });
+      (result.get(row.site_id)!.authorizedDrones as AuthorizedDrone[]).push({
+        id: row.id,
+        siteId: row.site_id,
+        uasId: row.uas_id,
+      });
     }
     return result;
   }
@@ -89,6 +93,9 @@ export class SilenceHoldsRepository {
         at,
       ],
     );
-    await tx.query('UPDATE events SET folded_at = $2, fold_error = NULL WHERE id = ANY($1::bigint[])', [holds.map((h) => h.eventId), at]);
+    await tx.query('UPDATE events SET folded_at = $2, fold_error = NULL WHERE id = ANY($1::bigint[])', [
+      holds.map((h) => h.eventId),
+      at,
+    ]);
   }
 }

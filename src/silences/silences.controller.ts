@@ -31,6 +31,10 @@ export class SilencesController {
 
   @Route(silenceRoutes.held)
   held(@Req() req: AuthedRequest, @Param('id') id: string, @Query() query: unknown) {
-    return this.silences.held(req.principal, parseRequest(UuidParamSchema, id, 'params'), parseRequest(HeldQuerySchema, query, 'query'));
+    return this.silences.held(
+      req.principal,
+      parseRequest(UuidParamSchema, id, 'params'),
+      parseRequest(HeldQuerySchema, query, 'query'),
+    );
   }
 }

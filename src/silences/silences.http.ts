@@ -44,10 +44,16 @@ export const SilenceViewSchema = z
     zone: z.string().nullable(),
     sensorId: z.string().nullable(),
     kind: z.enum(['drone', 'cyber', 'theft']).nullable(),
-    match: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Field path → the value, or any of the values, it must have' }),
+    match: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'Field path → the value, or any of the values, it must have' }),
     startsAt: z.iso.datetime().nullable(),
     endsAt: z.iso.datetime().nullable(),
-    recurrence: z.record(z.string(), z.unknown()).nullable().meta({ description: "The weekly window, on the site's clock" }),
+    recurrence: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: "The weekly window, on the site's clock" }),
     reason: z.string(),
     createdBy: z.string(),
     createdAt: z.iso.datetime(),

@@ -18,7 +18,10 @@ import {
 
 const SCOPE = 'operators: their own sites, read only';
 const HeldEventSchema = EventSchema.extend({ heldAt: UtcTimeSchema }).meta({ id: 'HeldEvent' });
-const HELD_EXAMPLE = { items: [{ ...EVENT_EXAMPLE, incidentIds: [], heldAt: '2026-11-29T02:12:44.480Z' }], nextCursor: null };
+const HELD_EXAMPLE = {
+  items: [{ ...EVENT_EXAMPLE, incidentIds: [], heldAt: '2026-11-29T02:12:44.480Z' }],
+  nextCursor: null,
+};
 const SILENCE_EXAMPLE = {
   id: '2f6b8d0e-1a3c-4e5f-9a7b-8c9d0e1f2a3b',
   siteId: 'kolwezi-1',
@@ -57,7 +60,13 @@ export const silenceRoutes = {
     auth: 'bearer',
     scope: SCOPE,
     query: SilenceQuerySchema,
-    responses: { 200: { description: 'A page of silences', schema: pageOf(SilenceViewSchema), example: { items: [SILENCE_EXAMPLE], nextCursor: null } } },
+    responses: {
+      200: {
+        description: 'A page of silences',
+        schema: pageOf(SilenceViewSchema),
+        example: { items: [SILENCE_EXAMPLE], nextCursor: null },
+      },
+    },
   }),
   create: route({
     method: 'post',
@@ -82,7 +91,11 @@ export const silenceRoutes = {
     roles: ['lead', 'admin'],
     params: { id: UuidParamSchema },
     responses: {
-      200: { description: 'The expired silence', schema: SilenceViewSchema, example: { ...SILENCE_EXAMPLE, expiredAt: '2026-11-29T08:00:00.000Z', expiredBy: 'lead-kim' } },
+      200: {
+        description: 'The expired silence',
+        schema: SilenceViewSchema,
+        example: { ...SILENCE_EXAMPLE, expiredAt: '2026-11-29T08:00:00.000Z', expiredBy: 'lead-kim' },
+      },
       404: errorResponse('No such silence'),
     },
   }),
@@ -96,7 +109,10 @@ export const silenceRoutes = {
     scope: SCOPE,
     params: { id: UuidParamSchema },
     query: HeldQuerySchema,
-    responses: { 200: { description: 'A page of events', schema: pageOf(HeldEventSchema), example: HELD_EXAMPLE }, 404: errorResponse('No such silence') },
+    responses: {
+      200: { description: 'A page of events', schema: pageOf(HeldEventSchema), example: HELD_EXAMPLE },
+      404: errorResponse('No such silence'),
+    },
   }),
 };
 
@@ -110,7 +126,13 @@ export const authorizedDroneRoutes = {
     auth: 'bearer',
     scope: SCOPE,
     query: AuthorizedDroneQuerySchema,
-    responses: { 200: { description: 'Authorized drones', schema: listOf(AuthorizedDroneViewSchema), example: { items: [DRONE_EXAMPLE] } } },
+    responses: {
+      200: {
+        description: 'Authorized drones',
+        schema: listOf(AuthorizedDroneViewSchema),
+        example: { items: [DRONE_EXAMPLE] },
+      },
+    },
   }),
   create: route({
     method: 'post',
@@ -121,7 +143,10 @@ export const authorizedDroneRoutes = {
     auth: 'bearer',
     roles: ['lead', 'admin'],
     body: AuthorizedDroneSpecSchema,
-    responses: { 201: { description: 'The authorized drone', schema: AuthorizedDroneViewSchema, example: DRONE_EXAMPLE }, 409: errorResponse('The drone is already authorized at the site') },
+    responses: {
+      201: { description: 'The authorized drone', schema: AuthorizedDroneViewSchema, example: DRONE_EXAMPLE },
+      409: errorResponse('The drone is already authorized at the site'),
+    },
   }),
   expire: route({
     method: 'delete',
@@ -134,7 +159,11 @@ export const authorizedDroneRoutes = {
     params: { uasId: UasIdSchema },
     query: DroneSiteQuerySchema,
     responses: {
-      200: { description: 'The expired entry', schema: AuthorizedDroneViewSchema, example: { ...DRONE_EXAMPLE, expiredAt: '2026-11-29T08:00:00.000Z', expiredBy: 'lead-kim' } },
+      200: {
+        description: 'The expired entry',
+        schema: AuthorizedDroneViewSchema,
+        example: { ...DRONE_EXAMPLE, expiredAt: '2026-11-29T08:00:00.000Z', expiredBy: 'lead-kim' },
+      },
       404: errorResponse('The drone is not authorized at the site'),
     },
   }),

@@ -139,7 +139,13 @@ export class SilencesService {
       );
       if (!rows[0]) return undefined;
       await this.audit.record(
-        { actor: principal, action: 'silence.expired', target: id, details: { siteId: rows[0].site_id, reason: rows[0].reason }, ip },
+        {
+          actor: principal,
+          action: 'silence.expired',
+          target: id,
+          details: { siteId: rows[0].site_id, reason: rows[0].reason },
+          ip,
+        },
         tx,
       );
       await announceHoldsChanged(tx, rows[0].site_id);
@@ -161,7 +167,8 @@ export class SilencesService {
   private async find(principal: Principal, id: string): Promise<SilenceRow> {
     const [row] = await this.db.query<SilenceRow>('SELECT * FROM silences WHERE id = $1', [id]);
     // Another site's silence is as unknown to an operator as a missing one.
-    if (!row || !canSeeSite(principal, row.site_id)) throw new ApplicationError('resource.not-found', `Silence ${id} not found`);
+    if (!row || !canSeeSite(principal, row.site_id))
+      throw new ApplicationError('resource.not-found', `Silence ${id} not found`);
     return row;
   }
 }

@@ -19,7 +19,9 @@ describe('mosquittoPasswordHash', () => {
     const [, type, iterations, salt, hash] = a.split('$');
     expect([type, iterations]).toEqual(['7', '101']);
     expect(Buffer.from(salt, 'base64')).toHaveLength(12);
-    expect(Buffer.from(hash, 'base64')).toEqual(pbkdf2Sync('gateway-password', Buffer.from(salt, 'base64'), 101, 64, 'sha512'));
+    expect(Buffer.from(hash, 'base64')).toEqual(
+      pbkdf2Sync('gateway-password', Buffer.from(salt, 'base64'), 101, 64, 'sha512'),
+    );
   });
 });
 
@@ -42,7 +44,9 @@ describe('mosquittoDynsecConfig', () => {
     const [service, gw1] = config.clients;
     expect(Buffer.from(gw1.salt, 'base64')).toHaveLength(12);
     expect(gw1.salt).not.toBe(service.salt);
-    expect(Buffer.from(gw1.password, 'base64')).toEqual(pbkdf2Sync('gateway-password-1', Buffer.from(gw1.salt, 'base64'), 101, 64, 'sha512'));
+    expect(Buffer.from(gw1.password, 'base64')).toEqual(
+      pbkdf2Sync('gateway-password-1', Buffer.from(gw1.salt, 'base64'), 101, 64, 'sha512'),
+    );
     expect(JSON.stringify(config)).not.toMatch(/service-password|gateway-password/);
   });
 
@@ -64,11 +68,18 @@ describe('mosquittoDynsecConfig', () => {
       'subscribeLiteral oreguard/v1/sites/tarkwa-2/gateways/gw-9/acks',
       'publishClientReceive oreguard/v1/sites/tarkwa-2/gateways/gw-9/acks',
     ]);
-    expect(config.defaultACLAccess).toEqual({ publishClientSend: false, publishClientReceive: false, subscribe: false, unsubscribe: true });
+    expect(config.defaultACLAccess).toEqual({
+      publishClientSend: false,
+      publishClientReceive: false,
+      subscribe: false,
+      unsubscribe: true,
+    });
   });
 
   it('refuses a prefix with a wildcard, and one username twice', () => {
     expect(() => mosquittoDynsecConfig('oreguard/#', { username: 'o', password: 'p' }, [])).toThrow('wildcard');
-    expect(() => mosquittoDynsecConfig('oreguard/v1', { username: 'o', password: 'p' }, [{ ...gateways[0], username: 'o' }])).toThrow('twice');
+    expect(() =>
+      mosquittoDynsecConfig('oreguard/v1', { username: 'o', password: 'p' }, [{ ...gateways[0], username: 'o' }]),
+    ).toThrow('twice');
   });
 });

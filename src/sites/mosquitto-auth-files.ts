@@ -15,7 +15,10 @@ function pbkdf2(password: string, salt: Buffer, iterations: number): Buffer {
 }
 
 /** `$7$<iterations>$<salt, base64>$<hash, base64>`, as Mosquitto 2.0 reads it from a password file. */
-export function mosquittoPasswordHash(password: string, { salt = randomBytes(SALT_BYTES), iterations = MOSQUITTO_PBKDF2_ITERATIONS }: HashOptions = {}): string {
+export function mosquittoPasswordHash(
+  password: string,
+  { salt = randomBytes(SALT_BYTES), iterations = MOSQUITTO_PBKDF2_ITERATIONS }: HashOptions = {},
+): string {
   return `$7$${iterations}$${salt.toString('base64')}$${pbkdf2(password, salt, iterations).toString('base64')}`;
 }
 
@@ -41,14 +44,20 @@ export interface DynsecClient {
 }
 
 export interface DynsecAcl {
-  acltype: 'publishClientSend' | 'publishClientReceive' | 'subscribeLiteral' | 'subscribePattern' | 'unsubscribePattern';
+  acltype:
+    'publishClientSend' | 'publishClientReceive' | 'subscribeLiteral' | 'subscribePattern' | 'unsubscribePattern';
   topic: string;
   allow: boolean;
 }
 
 /** The JSON file Mosquitto's dynamic security plugin reads (`plugin_opt_config_file`). */
 export interface DynsecConfig {
-  defaultACLAccess: { publishClientSend: boolean; publishClientReceive: boolean; subscribe: boolean; unsubscribe: boolean };
+  defaultACLAccess: {
+    publishClientSend: boolean;
+    publishClientReceive: boolean;
+    subscribe: boolean;
+    unsubscribe: boolean;
+  };
   clients: DynsecClient[];
   groups: never[];
   roles: { rolename: string; acls: DynsecAcl[] }[];
@@ -59,8 +68,14 @@ export const SERVICE_ROLE = 'oreguard-service';
 /** What the broker's health check reads (docker-compose): only the service account may. */
 export const BROKER_UPTIME_TOPIC = '$SYS/broker/uptime';
 
-function dynsecClient(account: BrokerAccount, rolename: string, clientid: string | undefined, hash: HashOptions): DynsecClient {
-  if (!account.username || /[\u0000-\u001f]/.test(account.username)) throw new Error(`Broker username "${account.username}" is not usable`);
+function dynsecClient(
+  account: BrokerAccount,
+  rolename: string,
+  clientid: string | undefined,
+  hash: HashOptions,
+): DynsecClient {
+  if (!account.username || /[\u0000-\u001f]/.test(account.username))
+    throw new Error(`Broker username "${account.username}" is not usable`);
   const salt = hash.salt ?? randomBytes(SALT_BYTES);
   const iterations = hash.iterations ?? MOSQUITTO_PBKDF2_ITERATIONS;
   return {
@@ -94,7 +109,8 @@ export function mosquittoDynsecConfig(
   gateways: readonly GatewayAccount[],
   hash: HashOptions = {},
 ): DynsecConfig {
-  if (/[#+]/.test(prefix) || prefix.endsWith('/')) throw new Error(`Topic prefix "${prefix}" must have no wildcard nor trailing /`);
+  if (/[#+]/.test(prefix) || prefix.endsWith('/'))
+    throw new Error(`Topic prefix "${prefix}" must have no wildcard nor trailing /`);
   const allow = (acltype: DynsecAcl['acltype'], topic: string): DynsecAcl => ({ acltype, topic, allow: true });
   const roles: DynsecConfig['roles'] = [
     {
@@ -118,7 +134,11 @@ export function mosquittoDynsecConfig(
     const rolename = `gateway:${g.username}`;
     roles.push({
       rolename,
-      acls: [allow('publishClientSend', `${own}/#`), allow('subscribeLiteral', `${own}/acks`), allow('publishClientReceive', `${own}/acks`)],
+      acls: [
+        allow('publishClientSend', `${own}/#`),
+        allow('subscribeLiteral', `${own}/acks`),
+        allow('publishClientReceive', `${own}/acks`),
+      ],
     });
     clients.push(dynsecClient(g, rolename, g.username, hash));
   }

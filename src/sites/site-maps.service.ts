@@ -16,7 +16,8 @@ export class SiteMapsService {
   ) {}
 
   async get(principal: Principal, siteId: string): Promise<SiteMap> {
-    if (!canSeeSite(principal, siteId)) throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
+    if (!canSeeSite(principal, siteId))
+      throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
     const [row] = await this.db.query<{ map: SiteMap | null; known: boolean }>(
       'SELECT m.map, true AS known FROM sites s LEFT JOIN site_maps m ON m.site_id = s.id WHERE s.id = $1',
       [siteId],
@@ -40,7 +41,13 @@ export class SiteMapsService {
     if (rows.length === 0) throw new ApplicationError('resource.not-found', `Site ${siteId} not found`);
     const kinds = { perimeter: 0, zone: 0, sensor: 0 };
     for (const feature of map.features) kinds[feature.properties.kind] += 1;
-    await this.audit.record({ actor: principal, action: 'site.map-set', target: siteId, details: { features: kinds }, ip });
+    await this.audit.record({
+      actor: principal,
+      action: 'site.map-set',
+      target: siteId,
+      details: { features: kinds },
+      ip,
+    });
     return map;
   }
 }

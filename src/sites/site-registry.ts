@@ -39,7 +39,14 @@ export class SiteRegistry {
 
   /** Registers a site, or claims one that only MQTT traffic registered; a site registered before is taken. */
   async createSite(input: { id: string; name: string; timeZone: string }): Promise<SiteResult> {
-    const rows = await this.db.query<{ id: string; name: string; time_zone: string; created_at: Date; registered_at: Date; claimed: boolean }>(
+    const rows = await this.db.query<{
+      id: string;
+      name: string;
+      time_zone: string;
+      created_at: Date;
+      registered_at: Date;
+      claimed: boolean;
+    }>(
       `INSERT INTO sites (id, name, time_zone, registered_at) VALUES ($1, $2, $3, now())
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, registered_at = EXCLUDED.registered_at
          WHERE sites.registered_at IS NULL
@@ -80,7 +87,10 @@ export class SiteRegistry {
         [siteId, gatewayId, requireSigned, this.box.seal(secret, identity(siteId, gatewayId))],
       );
       if (!rows[0]) return { ok: false, error: 'gateway-exists' } as const;
-      return { ok: true, credentials: credentials(siteId, gatewayId, rows[0].require_signed, secret, rows[0].secret_issued_at) } as const;
+      return {
+        ok: true,
+        credentials: credentials(siteId, gatewayId, rows[0].require_signed, secret, rows[0].secret_issued_at),
+      } as const;
     });
   }
 
@@ -93,23 +103,45 @@ export class SiteRegistry {
       [siteId, gatewayId, this.box.seal(secret, identity(siteId, gatewayId))],
     );
     if (!rows[0]) return { ok: false, error: 'gateway-not-found' };
-    return { ok: true, credentials: credentials(siteId, gatewayId, rows[0].require_signed, secret, rows[0].secret_issued_at) };
+    return {
+      ok: true,
+      credentials: credentials(siteId, gatewayId, rows[0].require_signed, secret, rows[0].secret_issued_at),
+    };
   }
 
   async listSites(): Promise<{ id: string; name: string; timeZone: string; registered: boolean; gateways: number }[]> {
-    const rows = await this.db.query<{ id: string; name: string; time_zone: string; registered: boolean; gateways: number }>(
+    const rows = await this.db.query<{
+      id: string;
+      name: string;
+      time_zone: string;
+      registered: boolean;
+      gateways: number;
+    }>(
       `SELECT s.id, s.name, s.time_zone, s.registered_at IS NOT NULL AS registered, count(g.id)::int AS gateways
          FROM sites s LEFT JOIN gateways g ON g.site_id = s.id GROUP BY s.id ORDER BY s.id`,
     );
-    return rows.map((r) => ({ id: r.id, name: r.name, timeZone: r.time_zone, registered: r.registered, gateways: r.gateways }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      timeZone: r.time_zone,
+      registered: r.registered,
+      gateways: r.gateways,
+    }));
   }
 
   /**
    * Every gateway that must sign or has a secret, decrypted. A secret that does not decrypt
    * (GATEWAY_SECRET_KEY changed) is reported through onUnreadable, never shown.
    */
-  async gatewayKeys(onUnreadable: (siteId: string, gatewayId: string) => void = () => undefined): Promise<GatewayKey[]> {
-    const rows = await this.db.query<{ site_id: string; id: string; require_signed: boolean; secret_ciphertext: string | null }>(
+  async gatewayKeys(
+    onUnreadable: (siteId: string, gatewayId: string) => void = () => undefined,
+  ): Promise<GatewayKey[]> {
+    const rows = await this.db.query<{
+      site_id: string;
+      id: string;
+      require_signed: boolean;
+      secret_ciphertext: string | null;
+    }>(
       `SELECT site_id, id, require_signed, secret_ciphertext FROM gateways
         WHERE require_signed OR secret_ciphertext IS NOT NULL ORDER BY site_id, id`,
     );
@@ -127,7 +159,13 @@ export class SiteRegistry {
   }
 }
 
-function credentials(siteId: string, gatewayId: string, requireSigned: boolean, secret: string, issuedAt: Date): IssuedCredentials {
+function credentials(
+  siteId: string,
+  gatewayId: string,
+  requireSigned: boolean,
+  secret: string,
+  issuedAt: Date,
+): IssuedCredentials {
   return {
     siteId,
     gatewayId,

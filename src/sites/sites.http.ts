@@ -24,7 +24,13 @@ export const CreateGatewaySchema = z.strictObject({
 });
 
 export const SiteSchema = z
-  .object({ id: z.string(), name: z.string(), timeZone: z.string(), createdAt: z.iso.datetime(), registeredAt: z.iso.datetime() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    timeZone: z.string(),
+    createdAt: z.iso.datetime(),
+    registeredAt: z.iso.datetime(),
+  })
   .meta({ id: 'Site' });
 
 const HealthStateSchema = z.enum(['ok', 'fault', 'offline']);
@@ -56,7 +62,8 @@ export const SensorSchema = z
     stateAt: z.iso.datetime().nullable(),
     stateReason: z.string().nullable(),
     zones: z.array(z.object({ zone: z.string(), source: z.enum(['learned', 'admin']) })).meta({
-      description: 'The zones it covers: learned from its events, or set by an admin (PUT /sites/{siteId}/sensors/{sensorId}/zones)',
+      description:
+        'The zones it covers: learned from its events, or set by an admin (PUT /sites/{siteId}/sensors/{sensorId}/zones)',
     }),
   })
   .meta({ id: 'Sensor' });
@@ -67,7 +74,8 @@ export const GatewayCredentialsSchema = z
     siteId: z.string(),
     gatewayId: z.string(),
     requireSigned: z.boolean().meta({
-      description: 'Its events, Suricata and Remote ID messages must carry oreguard-sig "v2 sha256=<hex>": HMAC-SHA256 of the topic, a newline and the payload',
+      description:
+        'Its events, Suricata and Remote ID messages must carry oreguard-sig "v2 sha256=<hex>": HMAC-SHA256 of the topic, a newline and the payload',
     }),
     secret: z.string().meta({ description: '64 hex digits; the HMAC-SHA256 key of oreguard-sig, as written' }),
     mqttUsername: z.string().meta({ description: '{siteId}.{gatewayId}' }),

@@ -1,11 +1,23 @@
 import { IdentifierSchema } from 'src/domain/events/identifiers';
-import { SiteMapFeatureSchema, SiteMapFeatureUnionSchema, SiteMapSchema, SiteMapViewSchema } from 'src/domain/sites/site-map.schema';
+import {
+  SiteMapFeatureSchema,
+  SiteMapFeatureUnionSchema,
+  SiteMapSchema,
+  SiteMapViewSchema,
+} from 'src/domain/sites/site-map.schema';
 import { errorResponse } from 'src/platform/error.http';
 import { documentAs } from 'src/platform/json-schema';
 import { listOf } from 'src/platform/page.http';
 import { NoQuerySchema } from 'src/platform/query.schemas';
 import { route } from 'src/platform/route-contract';
-import { CreateGatewaySchema, CreateSiteSchema, GatewayCredentialsSchema, SensorSchema, SiteSchema, SiteWithGatewaysSchema } from './sites.http';
+import {
+  CreateGatewaySchema,
+  CreateSiteSchema,
+  GatewayCredentialsSchema,
+  SensorSchema,
+  SiteSchema,
+  SiteWithGatewaysSchema,
+} from './sites.http';
 
 // A feature is checked by the schema its kind names, in code: documented as the union of the three.
 documentAs(SiteMapFeatureSchema, SiteMapFeatureUnionSchema);
@@ -55,7 +67,15 @@ export const siteRoutes = {
               name: 'Kolwezi concentrator',
               timeZone: 'Africa/Lubumbashi',
               createdAt: '2026-11-01T08:00:00.000Z',
-              gateways: [{ id: 'gw-north', state: 'online', stateAt: '2026-11-29T02:00:00+00:00', requireSigned: true, secretIssuedAt: '2026-11-01T08:05:00+00:00' }],
+              gateways: [
+                {
+                  id: 'gw-north',
+                  state: 'online',
+                  stateAt: '2026-11-29T02:00:00+00:00',
+                  requireSigned: true,
+                  secretIssuedAt: '2026-11-01T08:05:00+00:00',
+                },
+              ],
             },
           ],
         },
@@ -67,7 +87,8 @@ export const siteRoutes = {
     path: '/sites',
     operationId: 'createSite',
     summary: 'Register a site, or claim one first seen on MQTT (name it, give its time zone)',
-    description: 'With INGEST_REQUIRE_REGISTERED (default in production) only registered sites and gateways are ingested.',
+    description:
+      'With INGEST_REQUIRE_REGISTERED (default in production) only registered sites and gateways are ingested.',
     tags: ['sites'],
     auth: 'bearer',
     roles: ['admin'],
@@ -76,7 +97,13 @@ export const siteRoutes = {
       201: {
         description: 'The site',
         schema: SiteSchema,
-        example: { id: 'kolwezi-1', name: 'Kolwezi concentrator', timeZone: 'Africa/Lubumbashi', createdAt: '2026-11-01T08:00:00.000Z', registeredAt: '2026-11-01T08:00:00.000Z' },
+        example: {
+          id: 'kolwezi-1',
+          name: 'Kolwezi concentrator',
+          timeZone: 'Africa/Lubumbashi',
+          createdAt: '2026-11-01T08:00:00.000Z',
+          registeredAt: '2026-11-01T08:00:00.000Z',
+        },
       },
       409: errorResponse('The site is already registered'),
     },
@@ -97,7 +124,15 @@ export const siteRoutes = {
         schema: listOf(SensorSchema),
         example: {
           items: [
-            { sensorId: 'rf-mast-2', gatewayId: 'gw-north', network: 'ot', state: 'ok', stateAt: '2026-11-29T02:00:00.000Z', stateReason: null, zones: [{ zone: 'tailings-east', source: 'learned' }] },
+            {
+              sensorId: 'rf-mast-2',
+              gatewayId: 'gw-north',
+              network: 'ot',
+              state: 'ok',
+              stateAt: '2026-11-29T02:00:00.000Z',
+              stateReason: null,
+              zones: [{ zone: 'tailings-east', source: 'learned' }],
+            },
           ],
         },
       },
@@ -114,7 +149,10 @@ export const siteRoutes = {
     scope: SCOPE,
     params: siteParams,
     query: NoQuerySchema,
-    responses: { 200: { description: 'The map', schema: SiteMapViewSchema, example: SITE_MAP_EXAMPLE }, 404: errorResponse('No such site, or no map set') },
+    responses: {
+      200: { description: 'The map', schema: SiteMapViewSchema, example: SITE_MAP_EXAMPLE },
+      404: errorResponse('No such site, or no map set'),
+    },
   }),
   putMap: route({
     method: 'put',
@@ -129,7 +167,10 @@ export const siteRoutes = {
     roles: ['admin'],
     params: siteParams,
     body: SiteMapSchema,
-    responses: { 200: { description: 'The map as stored', schema: SiteMapViewSchema, example: SITE_MAP_EXAMPLE }, 404: noSite },
+    responses: {
+      200: { description: 'The map as stored', schema: SiteMapViewSchema, example: SITE_MAP_EXAMPLE },
+      404: noSite,
+    },
   }),
   createGateway: route({
     method: 'post',
@@ -143,7 +184,11 @@ export const siteRoutes = {
     params: siteParams,
     body: CreateGatewaySchema,
     responses: {
-      201: { description: 'The gateway with its secret', schema: GatewayCredentialsSchema, example: CREDENTIALS_EXAMPLE },
+      201: {
+        description: 'The gateway with its secret',
+        schema: GatewayCredentialsSchema,
+        example: CREDENTIALS_EXAMPLE,
+      },
       404: noSite,
       409: errorResponse('The gateway already has a secret (rotate it instead)'),
     },
@@ -158,6 +203,13 @@ export const siteRoutes = {
     auth: 'bearer',
     roles: ['admin'],
     params: { id: IdentifierSchema, gatewayId: IdentifierSchema },
-    responses: { 200: { description: 'The gateway with its new secret', schema: GatewayCredentialsSchema, example: CREDENTIALS_EXAMPLE }, 404: errorResponse('No such site or gateway') },
+    responses: {
+      200: {
+        description: 'The gateway with its new secret',
+        schema: GatewayCredentialsSchema,
+        example: CREDENTIALS_EXAMPLE,
+      },
+      404: errorResponse('No such site or gateway'),
+    },
   }),
 };

@@ -29,7 +29,12 @@ export class SitesService {
     const result = await this.registry.createSite(site);
     if (!result.ok) throw new ApplicationError('resource.conflict', `id: site ${site.id} is already registered`);
     this.logger.log(`${result.claimed ? 'Claimed' : 'Registered'} site ${site.id} (by ${principal.username})`);
-    await this.audit.record({ actor: principal, action: result.claimed ? 'site.claimed' : 'site.created', target: site.id, details: site });
+    await this.audit.record({
+      actor: principal,
+      action: result.claimed ? 'site.claimed' : 'site.created',
+      target: site.id,
+      details: site,
+    });
     return result.site;
   }
 
@@ -38,9 +43,16 @@ export class SitesService {
     requireAdmin(principal);
     const { siteId, id, requireSigned } = input();
     const credentials = await this.issued(await this.registry.createGateway(siteId, id, requireSigned), siteId, id);
-    this.logger.log(`Issued a secret to gateway ${siteId}/${id} (signing ${requireSigned ? 'required' : 'optional'}, by ${principal.username})`);
+    this.logger.log(
+      `Issued a secret to gateway ${siteId}/${id} (signing ${requireSigned ? 'required' : 'optional'}, by ${principal.username})`,
+    );
     // Never the secret itself.
-    await this.audit.record({ actor: principal, action: 'gateway.secret-issued', target: `${siteId}/${id}`, details: { requireSigned } });
+    await this.audit.record({
+      actor: principal,
+      action: 'gateway.secret-issued',
+      target: `${siteId}/${id}`,
+      details: { requireSigned },
+    });
     return credentials;
   }
 
@@ -56,9 +68,14 @@ export class SitesService {
 
   private async issued(result: IssueResult, siteId: string, gatewayId: string): Promise<IssuedCredentials> {
     if (!result.ok) {
-      if (result.error === 'site-not-found') throw new ApplicationError('resource.not-found', `Site ${siteId} not found`);
-      if (result.error === 'gateway-not-found') throw new ApplicationError('resource.not-found', `Gateway ${siteId}/${gatewayId} not found`);
-      throw new ApplicationError('resource.conflict', `id: gateway ${siteId}/${gatewayId} already has a secret (rotate it instead)`);
+      if (result.error === 'site-not-found')
+        throw new ApplicationError('resource.not-found', `Site ${siteId} not found`);
+      if (result.error === 'gateway-not-found')
+        throw new ApplicationError('resource.not-found', `Gateway ${siteId}/${gatewayId} not found`);
+      throw new ApplicationError(
+        'resource.conflict',
+        `id: gateway ${siteId}/${gatewayId} already has a secret (rotate it instead)`,
+      );
     }
     // This instance checks signatures with the new secret at once; others within their refresh interval.
     await this.keyring.refresh();
@@ -66,7 +83,13 @@ export class SitesService {
   }
 
   async list(principal: Principal) {
-    const rows = await this.db.query<{ id: string; name: string; time_zone: string; created_at: Date; gateways: object[] }>(
+    const rows = await this.db.query<{
+      id: string;
+      name: string;
+      time_zone: string;
+      created_at: Date;
+      gateways: object[];
+    }>(
       `SELECT s.id, s.name, s.time_zone, s.created_at,
               COALESCE(json_agg(json_build_object('id', g.id, 'state', g.state, 'stateAt', g.state_at,
                                                  'requireSigned', g.require_signed, 'secretIssuedAt', g.secret_issued_at) ORDER BY g.id)
@@ -77,12 +100,19 @@ export class SitesService {
       [seesAllSites(principal), principal.siteIds],
     );
     return {
-      items: rows.map((r) => ({ id: r.id, name: r.name, timeZone: r.time_zone, createdAt: r.created_at.toISOString(), gateways: r.gateways })),
+      items: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        timeZone: r.time_zone,
+        createdAt: r.created_at.toISOString(),
+        gateways: r.gateways,
+      })),
     };
   }
 
   async sensors(principal: Principal, siteId: string) {
-    if (!canSeeSite(principal, siteId)) throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
+    if (!canSeeSite(principal, siteId))
+      throw new ApplicationError('site.forbidden', `Site ${siteId} is not one of your sites`);
     const [site] = await this.db.query('SELECT 1 FROM sites WHERE id = $1', [siteId]);
     if (!site) throw new ApplicationError('resource.not-found', `Site ${siteId} not found`);
     const rows = await this.db.query<{

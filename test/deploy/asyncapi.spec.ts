@@ -6,7 +6,9 @@ const root = join(__dirname, '..', '..');
 /** The document as the built OreGuard (dist/, which `npm test` builds first) serves it. */
 function builtMessagingDocument(prefix: string): Record<string, unknown> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const documents = require(join(root, 'dist', 'src', 'api-documents.js')) as { messagingDocument: (prefix: string) => Record<string, unknown> };
+  const documents = require(join(root, 'dist', 'src', 'api-documents.js')) as {
+    messagingDocument: (prefix: string) => Record<string, unknown>;
+  };
   return documents.messagingDocument(prefix);
 }
 
@@ -25,7 +27,10 @@ describe('the AsyncAPI document', () => {
 
   it('names every MQTT topic of the contract under the prefix, and the /live events', async () => {
     const { document: parsed } = await new Parser().parse(JSON.stringify(document));
-    const addresses = parsed!.channels().all().map((c) => c.address());
+    const addresses = parsed!
+      .channels()
+      .all()
+      .map((c) => c.address());
     expect(addresses).toEqual([
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/events',
       'oreguard/v1/sites/{siteId}/gateways/{gatewayId}/suricata/{sensorId}',
@@ -40,9 +45,26 @@ describe('the AsyncAPI document', () => {
       'snapshot',
       'posture',
     ]);
-    const actions = Object.fromEntries(parsed!.operations().all().map((o) => [o.id(), o.action()]));
-    expect(actions).toMatchObject({ receiveCanonicalEvent: 'receive', sendConfirmation: 'send', sendIncidentMessage: 'send', receiveResume: 'receive' });
-    expect(parsed!.channels().get('remoteIdMessages')!.parameters().all().map((p) => p.id())).toEqual(['siteId', 'gatewayId', 'sensorId']);
+    const actions = Object.fromEntries(
+      parsed!
+        .operations()
+        .all()
+        .map((o) => [o.id(), o.action()]),
+    );
+    expect(actions).toMatchObject({
+      receiveCanonicalEvent: 'receive',
+      sendConfirmation: 'send',
+      sendIncidentMessage: 'send',
+      receiveResume: 'receive',
+    });
+    expect(
+      parsed!
+        .channels()
+        .get('remoteIdMessages')!
+        .parameters()
+        .all()
+        .map((p) => p.id()),
+    ).toEqual(['siteId', 'gatewayId', 'sensorId']);
   }, 60_000);
 
   it('follows the configured topic prefix', () => {

@@ -17,13 +17,18 @@ describe('docs/deploy.md', () => {
   };
 
   it('runs commands only in services docker-compose.yml defines', () => {
-    const named = [...guide.matchAll(/docker compose (?:exec|run --rm|restart)(?: -e \S+)* ([a-z-]+)/g)].map((m) => m[1]);
+    const named = [...guide.matchAll(/docker compose (?:exec|run --rm|restart)(?: -e \S+)* ([a-z-]+)/g)].map(
+      (m) => m[1],
+    );
     expect(named.length).toBeGreaterThanOrEqual(4);
-    for (const service of new Set(named)) expect({ service, defined: service in compose.services }).toEqual({ service, defined: true });
+    for (const service of new Set(named))
+      expect({ service, defined: service in compose.services }).toEqual({ service, defined: true });
   });
 
   it("calls only commands the CLI has (the image's dist/src/cli/main.js, built by npm test)", () => {
-    const help = execFileSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'help'], { encoding: 'utf8' });
+    const help = execFileSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'help'], {
+      encoding: 'utf8',
+    });
     const known = new Set([...help.matchAll(/^ {2}([a-z-]+:[a-z-]+)/gm)].map((m) => m[1]));
     const used = [...guide.matchAll(/npm run cli -- ([a-z-]+:[a-z-]+)/g)].map((m) => m[1]);
     expect(used).toEqual(expect.arrayContaining(['sites:create', 'gateways:create', 'incidents:list']));

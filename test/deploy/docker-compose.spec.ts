@@ -28,7 +28,10 @@ const OREGUARD_SERVICES = ['oreguard', 'migrate', 'mosquitto-auth'];
 describe('docker-compose.yml', () => {
   const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
   // merge: the `<<: *oreguard-image` keys, as docker compose reads them
-  const compose = parse(text, { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  const compose = parse(text, { merge: true }) as {
+    services: Record<string, Service>;
+    volumes: Record<string, unknown>;
+  };
   const services = Object.entries(compose.services);
   const oneShot = services.filter(([, s]) => s.restart === 'no');
   const longRunning = services.filter(([, s]) => s.restart !== 'no');
@@ -47,7 +50,8 @@ describe('docker-compose.yml', () => {
     for (const [step] of oneShot) {
       const waiting = services.filter(([, s]) => s.depends_on?.[step]).map(([name]) => name);
       expect({ step, waiting: waiting.length > 0 }).toEqual({ step, waiting: true });
-      for (const name of waiting) expect(compose.services[name].depends_on![step]).toEqual({ condition: 'service_completed_successfully' });
+      for (const name of waiting)
+        expect(compose.services[name].depends_on![step]).toEqual({ condition: 'service_completed_successfully' });
     }
   });
 
@@ -82,7 +86,8 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of services) {
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0];
-        if (source.startsWith('.')) expect({ name, source, exists: existsSync(join(root, source)) }).toEqual({ name, source, exists: true });
+        if (source.startsWith('.'))
+          expect({ name, source, exists: existsSync(join(root, source)) }).toEqual({ name, source, exists: true });
         else expect({ name, source, declared: source in compose.volumes }).toEqual({ name, source, declared: true });
       }
     }
@@ -103,7 +108,10 @@ describe('docker-compose.yml', () => {
     expect(envOf('oreguard').MIGRATE_ON_START).toBe('false');
     expect(envOf('oreguard').DATABASE_MIGRATION_URL).toBeUndefined();
     for (const name of ['oreguard', 'mosquitto-auth']) {
-      expect({ name, owner: Object.values(envOf(name)).some((v) => v.includes('POSTGRES_PASSWORD')) }).toEqual({ name, owner: false });
+      expect({ name, owner: Object.values(envOf(name)).some((v) => v.includes('POSTGRES_PASSWORD')) }).toEqual({
+        name,
+        owner: false,
+      });
     }
   });
 
@@ -134,7 +142,8 @@ describe('Dockerfile', () => {
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
 
   it('copies only sources that exist, including every folder the build compiles', () => {
-    for (const source of copied) expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });
+    for (const source of copied)
+      expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });
     const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
     for (const folder of build.include.map((glob) => glob.split('/')[0])) expect(copied).toContain(folder);
   });
@@ -149,6 +158,7 @@ describe('Dockerfile', () => {
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#'));
     for (const entry of ['node_modules', 'dist', '.env', '.git']) expect(ignored).toContain(entry);
-    for (const source of copied) expect({ source, ignored: ignored.includes(source) }).toEqual({ source, ignored: false });
+    for (const source of copied)
+      expect({ source, ignored: ignored.includes(source) }).toEqual({ source, ignored: false });
   });
 });

@@ -80,7 +80,10 @@ describe('the Docker image, rebuilt from its COPY lines', () => {
 
   /** COPY from the build context, leaving out what .dockerignore leaves out. */
   const copyFromContext = (source: string, target: string) =>
-    cpSync(join(root, source), target, { recursive: true, filter: (path) => !ignored(relative(root, path).split('\\').join('/')) || path === root });
+    cpSync(join(root, source), target, {
+      recursive: true,
+      filter: (path) => !ignored(relative(root, path).split('\\').join('/')) || path === root,
+    });
 
   beforeAll(() => {
     for (const stage of stages) {
@@ -121,7 +124,9 @@ describe('the Docker image, rebuilt from its COPY lines', () => {
 
   it('builds, leaving no test nor spec in dist', () => {
     const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+      );
     const built = files(join(runtimeDir, 'dist')).map((f) => relative(runtimeDir, f));
     expect(built).toContain(join('dist', 'src', 'main.js'));
     expect(built.filter((f) => /\.spec\.js$|[\\/]test[\\/]/.test(f))).toEqual([]);
@@ -134,12 +139,22 @@ describe('the Docker image, rebuilt from its COPY lines', () => {
   });
 
   it('runs every command package.json documents from dist/: each entry file is there and its modules resolve', () => {
-    const { scripts } = JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(readFileSync(join(runtimeDir, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     const entries = Object.entries(scripts)
       .map(([name, command]) => [name, /(?:^node |-d )(dist\/\S+\.js)/.exec(command)?.[1]] as const)
       .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
     const documented = entries.map(([name]) => name);
-    for (const command of ['cli', 'db:migrate', 'gateways:mosquitto', 'evidence:verify', 'rules:backtest', 'migration:run', 'start:prod']) {
+    for (const command of [
+      'cli',
+      'db:migrate',
+      'gateways:mosquitto',
+      'evidence:verify',
+      'rules:backtest',
+      'migration:run',
+      'start:prod',
+    ]) {
       expect(documented).toContain(command);
     }
     for (const [name, entry] of entries) {

@@ -29,9 +29,11 @@ async function redoclyLint(document: object): Promise<Problem[]> {
     const cli = join(root, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js');
     // Redocly CLI would otherwise report usage and look for updates over the network.
     const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', CI: 'true' };
-    const result = await run(process.execPath, [cli, 'lint', file, '--config', join(root, 'redocly.yaml'), '--format', 'json'], { env, cwd: dir }).catch(
-      (error: { stdout?: string; stderr?: string }) => error,
-    );
+    const result = await run(
+      process.execPath,
+      [cli, 'lint', file, '--config', join(root, 'redocly.yaml'), '--format', 'json'],
+      { env, cwd: dir },
+    ).catch((error: { stdout?: string; stderr?: string }) => error);
     const stdout = result.stdout ?? '';
     const start = stdout.indexOf('{');
     if (start < 0) throw new Error(`redocly lint printed no report: ${result.stderr ?? ''}`);
@@ -43,9 +45,21 @@ async function redoclyLint(document: object): Promise<Problem[]> {
 
 describe('the OpenAPI document', () => {
   const document = builtDocuments().restApiDocument() as {
-    paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          operationId?: string;
+          security?: unknown[];
+          responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+        }
+      >
+    >;
   };
-  const operations = Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+  const operations = Object.entries(document.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ path, method, op })),
+  );
 
   it('passes redocly lint (recommended rules) with no error; the only warnings are probes that answer no 4xx', async () => {
     const problems = await redoclyLint(document);
@@ -65,14 +79,28 @@ describe('the OpenAPI document', () => {
       expect({ path, method, security: Array.isArray(op.security) }).toEqual({ path, method, security: true });
       for (const [status, response] of Object.entries(op.responses)) {
         const json = response.content?.['application/json'];
-        if (json) expect({ path, method, status, schema: json.schema && Object.keys(json.schema).length > 0 }).toEqual({ path, method, status, schema: true });
+        if (json)
+          expect({ path, method, status, schema: json.schema && Object.keys(json.schema).length > 0 }).toEqual({
+            path,
+            method,
+            status,
+            schema: true,
+          });
       }
     }
   });
 
   it('says no token on login, refresh and the probes, and a bearer token elsewhere', () => {
-    const open = operations.filter(({ op }) => op.security?.length === 0).map(({ method, path }) => `${method} ${path}`);
-    expect(open.sort()).toEqual(['get /evidence/keys', 'get /health/live', 'get /health/ready', 'post /auth/login', 'post /auth/refresh']);
+    const open = operations
+      .filter(({ op }) => op.security?.length === 0)
+      .map(({ method, path }) => `${method} ${path}`);
+    expect(open.sort()).toEqual([
+      'get /evidence/keys',
+      'get /health/live',
+      'get /health/ready',
+      'post /auth/login',
+      'post /auth/refresh',
+    ]);
     expect(document.paths['/incidents'].get.security).toEqual([{ bearer: [] }]);
   });
 });

@@ -37,13 +37,43 @@ const cyberWith = (change: (e: Record<string, any>) => void) => {
 const FIELD_PATTERN = '\\^\\[a-z0-9\\]\\[a-z0-9_-\\]\\{0,63\\}\\$';
 
 const badCases: BadCase[] = [
-  { name: 'invalid JSON', leaf: EVENTS, payload: `{"eventId": "${randomUUID()}", nope}`, reason: /^payload: invalid JSON \(.+\)$/ },
-  { name: 'truncated JSON', leaf: EVENTS, payload: json(drone()).slice(0, 60), reason: /^payload: invalid JSON \(.+\)$/ },
-  { name: 'a JSON array', leaf: EVENTS, payload: json([drone()]), reason: /^payload: must be a JSON object \(got an array\)$/ },
+  {
+    name: 'invalid JSON',
+    leaf: EVENTS,
+    payload: `{"eventId": "${randomUUID()}", nope}`,
+    reason: /^payload: invalid JSON \(.+\)$/,
+  },
+  {
+    name: 'truncated JSON',
+    leaf: EVENTS,
+    payload: json(drone()).slice(0, 60),
+    reason: /^payload: invalid JSON \(.+\)$/,
+  },
+  {
+    name: 'a JSON array',
+    leaf: EVENTS,
+    payload: json([drone()]),
+    reason: /^payload: must be a JSON object \(got an array\)$/,
+  },
   { name: 'JSON null', leaf: EVENTS, payload: 'null', reason: /^payload: must be a JSON object \(got null\)$/ },
-  { name: 'a string for seq', leaf: EVENTS, payload: json(drone({ seq: 'x' })), reason: /^seq: must be a number \(got "x"\)$/ },
-  { name: 'an unknown kind', leaf: EVENTS, payload: json(drone({ kind: 'spaceship' })), reason: /^kind: must be one of drone, cyber, theft \(got "spaceship"\)$/ },
-  { name: 'an extra top-level field', leaf: EVENTS, payload: json(drone({ extra: 1 })), reason: /^extra: unknown field "extra"$/ },
+  {
+    name: 'a string for seq',
+    leaf: EVENTS,
+    payload: json(drone({ seq: 'x' })),
+    reason: /^seq: must be a number \(got "x"\)$/,
+  },
+  {
+    name: 'an unknown kind',
+    leaf: EVENTS,
+    payload: json(drone({ kind: 'spaceship' })),
+    reason: /^kind: must be one of drone, cyber, theft \(got "spaceship"\)$/,
+  },
+  {
+    name: 'an extra top-level field',
+    leaf: EVENTS,
+    payload: json(drone({ extra: 1 })),
+    reason: /^extra: unknown field "extra"$/,
+  },
   {
     name: 'an extra nested field',
     leaf: EVENTS,
@@ -59,7 +89,12 @@ const badCases: BadCase[] = [
     }),
     reason: /^cyber: unknown field "cyber" \(a drone event carries only a "drone" object\)$/,
   },
-  { name: 'a missing kind object', leaf: EVENTS, payload: droneWith((e) => delete e.drone), reason: /^drone: required$/ },
+  {
+    name: 'a missing kind object',
+    leaf: EVENTS,
+    payload: droneWith((e) => delete e.drone),
+    reason: /^drone: required$/,
+  },
   {
     name: 'occurredAt 10 minutes in the future',
     leaf: EVENTS,
@@ -72,7 +107,12 @@ const badCases: BadCase[] = [
     payload: json(drone({ occurredAt: '2026-11-29T03:12:44.120' })),
     reason: /^occurredAt: "2026-11-29T03:12:44\.120" is not an ISO 8601 time with a zone offset$/,
   },
-  { name: 'a bad eventId', leaf: EVENTS, payload: json(drone({ eventId: 'event-88231' })), reason: /^eventId: "event-88231" is not a UUID$/ },
+  {
+    name: 'a bad eventId',
+    leaf: EVENTS,
+    payload: json(drone({ eventId: 'event-88231' })),
+    reason: /^eventId: "event-88231" is not a UUID$/,
+  },
   {
     name: 'a bad sensorId',
     leaf: EVENTS,
@@ -95,8 +135,18 @@ const badCases: BadCase[] = [
     payload: cyberWith((e) => (e.cyber.srcIp = '10.20.4.300')),
     reason: /^cyber\.srcIp: "10\.20\.4\.300" is not an IPv4 address or an IPv6 address$/,
   },
-  { name: 'port 70000', leaf: EVENTS, payload: cyberWith((e) => (e.cyber.dstPort = 70000)), reason: /^cyber\.dstPort: must be at most 65535 \(got 70000\)$/ },
-  { name: 'lat 91', leaf: EVENTS, payload: droneWith((e) => (e.drone.position.lat = 91)), reason: /^drone\.position\.lat: must be at most 90 \(got 91\)$/ },
+  {
+    name: 'port 70000',
+    leaf: EVENTS,
+    payload: cyberWith((e) => (e.cyber.dstPort = 70000)),
+    reason: /^cyber\.dstPort: must be at most 65535 \(got 70000\)$/,
+  },
+  {
+    name: 'lat 91',
+    leaf: EVENTS,
+    payload: droneWith((e) => (e.drone.position.lat = 91)),
+    reason: /^drone\.position\.lat: must be at most 90 \(got 91\)$/,
+  },
   {
     name: 'a __proto__ key at top level',
     leaf: EVENTS,
@@ -118,7 +168,12 @@ const badCases: BadCase[] = [
     })(),
     reason: /^payload: 1048576 bytes exceeds the 65536-byte limit$/,
   },
-  { name: 'invalid UTF-8 bytes', leaf: EVENTS, payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), reason: /^payload: is not valid UTF-8$/ },
+  {
+    name: 'invalid UTF-8 bytes',
+    leaf: EVENTS,
+    payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+    reason: /^payload: is not valid UTF-8$/,
+  },
   { name: 'an empty payload', leaf: EVENTS, payload: '', reason: /^payload: is empty \(expected a JSON object\)$/ },
   {
     name: 'a topic with a space in its site',
@@ -147,19 +202,28 @@ const badCases: BadCase[] = [
   {
     name: 'a Suricata topic with a non-JSON record',
     leaf: `sites/${SITE}/gateways/${GATEWAY}/suricata/ids-ot-1`,
-    payload: '11/29/2026-03:12:44.120345  [**] [1:2009582:3] ET SCAN NMAP -sS window 1024 [**] {TCP} 10.20.4.17:51544 -> 10.20.1.30:502',
+    payload:
+      '11/29/2026-03:12:44.120345  [**] [1:2009582:3] ET SCAN NMAP -sS window 1024 [**] {TCP} 10.20.4.17:51544 -> 10.20.1.30:502',
     reason: /^payload: invalid JSON \(.+\)$/,
   },
   {
     name: 'a Suricata alert with a broken address',
     leaf: `sites/${SITE}/gateways/${GATEWAY}/suricata/ids-ot-1`,
-    payload: json({ timestamp: '2026-11-29T03:12:44.120345+0100', event_type: 'alert', src_ip: '10.20.4', dest_ip: '10.20.1.30', alert: { signature_id: 1, signature: 'x', severity: 2 } }),
+    payload: json({
+      timestamp: '2026-11-29T03:12:44.120345+0100',
+      event_type: 'alert',
+      src_ip: '10.20.4',
+      dest_ip: '10.20.1.30',
+      alert: { signature_id: 1, signature: 'x', severity: 2 },
+    }),
     reason: /^src_ip: "10\.20\.4" is not an IPv4 address or an IPv6 address$/,
   },
 ];
 
 /** A string holding U+0000, which PostgreSQL cannot keep in jsonb (nor in text). */
-const nulEvent = aDroneEvent({ drone: { detection: 'rf', position: { lat: -10.7148, lon: 25.4663 }, model: 'DJI\u0000Mavic 3' } });
+const nulEvent = aDroneEvent({
+  drone: { detection: 'rf', position: { lat: -10.7148, lon: 25.4663 }, model: 'DJI\u0000Mavic 3' },
+});
 const nulPayload = json(nulEvent);
 
 /** The first 4 KiB of a payload, as text (what the contract says is kept). */
@@ -187,7 +251,8 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
   const topicOf = (leaf: string) => `${og.ctx.topicPrefix}/${leaf}`;
   const storedAtSite = async () =>
     Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [SITE]))[0].n);
-  const rejectedCount = async () => Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM rejected_events'))[0].n);
+  const rejectedCount = async () =>
+    Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM rejected_events'))[0].n);
 
   beforeAll(async () => {
     gateway = await og.gateway(SITE, GATEWAY);
@@ -253,19 +318,27 @@ describe('bad input over MQTT: kept as rejected, counted, and nothing else distu
     const { body } = await api(`/events?siteId=${SITE}&limit=500`);
     const listed = new Map<string, any>(body.items.map((e: any) => [e.eventId, e]));
     for (const good of goods) {
-      expect(listed.get(good.eventId)).toMatchObject({ kind: good.kind, seq: good.seq, gatewayId: GATEWAY, source: 'canonical' });
+      expect(listed.get(good.eventId)).toMatchObject({
+        kind: good.kind,
+        seq: good.seq,
+        gatewayId: GATEWAY,
+        source: 'canonical',
+      });
       // Its own incident, and perhaps one a correlation rule opened from it and others.
       expect(listed.get(good.eventId).incidentIds.length).toBeGreaterThanOrEqual(1);
     }
   });
 
-  it.each(badCases.map((c) => [c.name, c] as const))('keeps %s as rejected, naming the field, with its topic and payload', (_name, bad) => {
-    const matches = rejected.filter((r) => r.topic === topicOf(bad.leaf) && r.payload === first4KiB(bad.payload));
-    expect(matches).toHaveLength(1);
-    expect(matches[0].reason).toMatch(bad.reason);
-    expect(Buffer.byteLength(matches[0].payload, 'utf8')).toBeLessThanOrEqual(REJECTED_PAYLOAD_LIMIT);
-    expect(Date.parse(matches[0].receivedAt)).not.toBeNaN();
-  });
+  it.each(badCases.map((c) => [c.name, c] as const))(
+    'keeps %s as rejected, naming the field, with its topic and payload',
+    (_name, bad) => {
+      const matches = rejected.filter((r) => r.topic === topicOf(bad.leaf) && r.payload === first4KiB(bad.payload));
+      expect(matches).toHaveLength(1);
+      expect(matches[0].reason).toMatch(bad.reason);
+      expect(Buffer.byteLength(matches[0].payload, 'utf8')).toBeLessThanOrEqual(REJECTED_PAYLOAD_LIMIT);
+      expect(Date.parse(matches[0].receivedAt)).not.toBeNaN();
+    },
+  );
 
   it('keeps only the first 4 KiB of the 1 MiB payload, and records its size', async () => {
     const rows = await og.ctx.db.query<{ payload: string; payload_bytes: number }>(

@@ -31,14 +31,22 @@ describe('a broker locked down with the generated dynamic security file', () => 
   const passwords: Record<string, string> = {};
 
   const connect = async (options: IClientOptions) => {
-    const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 3000, ...options });
+    const client = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+      ...options,
+    });
     clients.push(client);
     return client;
   };
   const asGateway = (gatewayId: string) =>
     connect({ username: `kolwezi-1.${gatewayId}`, clientId: `kolwezi-1.${gatewayId}`, password: passwords[gatewayId] });
-  const topicOf = (gatewayId: string, leaf: string) => `${ctx.topicPrefix}/sites/kolwezi-1/gateways/${gatewayId}/${leaf}`;
-  const stored = async (eventId: string) => (await ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId])).length;
+  const topicOf = (gatewayId: string, leaf: string) =>
+    `${ctx.topicPrefix}/sites/kolwezi-1/gateways/${gatewayId}/${leaf}`;
+  const stored = async (eventId: string) =>
+    (await ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId])).length;
 
   beforeAll(async () => {
     ctx = await createTestContext('broker-acl');
@@ -86,12 +94,16 @@ describe('a broker locked down with the generated dynamic security file', () => 
 
   it('refuses anonymous clients, a wrong password, and one gateway logging in as another', async () => {
     await expect(connect({})).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
-    await expect(connect({ username: 'kolwezi-1.gw-a', password: 'guess' })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
-    await expect(connect({ username: 'kolwezi-1.gw-a', password: passwords['gw-b'] })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
-    // Its own valid credentials, under a client id not its own.
-    await expect(connect({ username: 'kolwezi-1.gw-a', clientId: 'kolwezi-1.gw-b', password: passwords['gw-a'] })).rejects.toThrow(
+    await expect(connect({ username: 'kolwezi-1.gw-a', password: 'guess' })).rejects.toThrow(
       /Not authorized|Bad User Name or Password/i,
     );
+    await expect(connect({ username: 'kolwezi-1.gw-a', password: passwords['gw-b'] })).rejects.toThrow(
+      /Not authorized|Bad User Name or Password/i,
+    );
+    // Its own valid credentials, under a client id not its own.
+    await expect(
+      connect({ username: 'kolwezi-1.gw-a', clientId: 'kolwezi-1.gw-b', password: passwords['gw-a'] }),
+    ).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
   });
 
   it("stores what a gateway publishes on its own topic, and nothing it publishes on another gateway's", async () => {

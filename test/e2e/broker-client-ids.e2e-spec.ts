@@ -48,7 +48,9 @@ describe.each([
     });
   const topicOf = (gatewayId: string) => `${ctx.topicPrefix}/sites/kolwezi-1/gateways/${gatewayId}/events`;
   const storedOf = async (ids: string[]) =>
-    (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1::uuid[])', [ids]))[0].n;
+    (
+      await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1::uuid[])', [ids])
+    )[0].n;
 
   beforeAll(async () => {
     ctx = await createTestContext(slots ? 'client-ids-slots' : 'client-ids-one');
@@ -121,7 +123,10 @@ describe.each([
     expect(outcomes).toHaveLength(TRIES_PER_ID * targets.length);
     expect(outcomes.filter((o) => !/Not authorized/i.test(o))).toEqual([]);
     expect(published).toHaveLength(EVENTS);
-    await waitFor(async () => (await storedOf(published)) === EVENTS, { timeoutMs: 10_000, what: `all ${EVENTS} events stored` });
+    await waitFor(async () => (await storedOf(published)) === EVENTS, {
+      timeoutMs: 10_000,
+      what: `all ${EVENTS} events stored`,
+    });
     // No session of OreGuard's was ever taken over: the broker never closed one for a newcomer.
     expect(broker.log).not.toMatch(/already connected, closing old connection/i);
     expect(oreguard.output).not.toMatch(/Disconnected from the broker/);

@@ -40,7 +40,10 @@ describe('the broker killed while a confirming gateway streams', () => {
   });
 
   it('confirms and stores every event exactly once after the broker restarts', async () => {
-    gateway = await ConfirmingGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-1', { url: broker.url, resendAfterMs: 2000 });
+    gateway = await ConfirmingGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-1', {
+      url: broker.url,
+      resendAfterMs: 2000,
+    });
     const g = gateway;
     // OreGuard's subscription is in place before the stream: a probe, resent until it is, is confirmed.
     const probe = aDroneEvent();
@@ -87,7 +90,9 @@ describe('the broker killed while a confirming gateway streams', () => {
       [probe.eventId],
     );
     expect(counts).toEqual({ n: TOTAL, distinct_ids: TOTAL });
-    const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE event_id <> $1', [probe.eventId]);
+    const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE event_id <> $1', [
+      probe.eventId,
+    ]);
     expect(new Set(stored.map((r) => r.event_id))).toEqual(new Set(sent));
     // The resends arrived after newer events, and filled every range of seq they had opened.
     expect(await ctx.db.query('SELECT from_seq, to_seq FROM gateway_seq_gaps')).toEqual([]);

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { aTheftEvent } from '../factories/events';
-import { boardItems, connection, launchChromium, openConsole, screenshot, seriousA11yViolations, whenShown } from '../support/browser';
+import {
+  boardItems,
+  connection,
+  launchChromium,
+  openConsole,
+  screenshot,
+  seriousA11yViolations,
+  whenShown,
+} from '../support/browser';
 import { login } from '../support/live-client';
 import type { TestGateway } from '../support/mqtt-gateway';
 import { oreGuardForFile } from '../support/oreguard-for-file';
@@ -26,7 +34,8 @@ describe('the operator console', () => {
   const pages: Page[] = [];
   let n = 0;
   /** A perimeter breach in a zone of its own, seconds before the last one: a new incident. */
-  const breach = (zone: string) => aTheftEvent({ zone, occurredAt: new Date(Date.now() - 60_000 + n++ * 5_000).toISOString() });
+  const breach = (zone: string) =>
+    aTheftEvent({ zone, occurredAt: new Date(Date.now() - 60_000 + n++ * 5_000).toISOString() });
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -34,7 +43,11 @@ describe('the operator console', () => {
     gatewayB = await og.gateway(SITE_B);
     await gatewayA.publish(breach('gate-first'));
     await gatewayB.publish(breach('gate-first'));
-    await waitFor(async () => (await og.ctx.db.query('SELECT 1 FROM incidents WHERE site_id = ANY($1)', [[SITE_A, SITE_B]])).length === 2, { what: 'the first incidents' });
+    await waitFor(
+      async () =>
+        (await og.ctx.db.query('SELECT 1 FROM incidents WHERE site_id = ANY($1)', [[SITE_A, SITE_B]])).length === 2,
+      { what: 'the first incidents' },
+    );
     const admin = await login(og.oreguard.baseUrl);
     for (const [username, site] of [
       ['op-a', SITE_A],
@@ -42,13 +55,22 @@ describe('the operator console', () => {
       ['op-b', SITE_B],
       ['op-gone', SITE_A],
     ]) {
-      const created = await og.rest(admin, 'POST', '/users', { username, password: PASSWORD, role: 'operator', siteIds: [site] });
+      const created = await og.rest(admin, 'POST', '/users', {
+        username,
+        password: PASSWORD,
+        role: 'operator',
+        siteIds: [site],
+      });
       expect(created.status).toBe(201);
     }
   });
 
   afterAll(async () => {
-    for (const page of pages) await page.context().close().catch(() => undefined);
+    for (const page of pages)
+      await page
+        .context()
+        .close()
+        .catch(() => undefined);
     await browser?.close();
   });
 
@@ -110,7 +132,9 @@ describe('the operator console', () => {
     await boardItems(page, `${SITE_A}, gate-live`).waitFor({ timeout: 5000 });
     expect(elapsed).toBeLessThan(1000);
     // High severity draws attention: the tab title counts the open high and critical incidents.
-    await waitFor(async () => /^\(2\) OreGuard console$/.test(await page.title()), { what: 'the tab title to count 2' });
+    await waitFor(async () => /^\(2\) OreGuard console$/.test(await page.title()), {
+      what: 'the tab title to count 2',
+    });
 
     // Site B's incident reaches op-b, never op-a.
     await gatewayB.publish(breach('gate-b-only'));
@@ -137,13 +161,21 @@ describe('the operator console', () => {
     await first.keyboard.press('Enter');
     await boardItems(second, 'gate-actions').getByRole('link').click();
     const detail = (page: Page) => page.getByRole('region', { name: /gate-actions/ });
-    await detail(first).getByRole('heading', { name: /gate-actions/ }).waitFor();
+    await detail(first)
+      .getByRole('heading', { name: /gate-actions/ })
+      .waitFor();
     const timeline = (page: Page) => detail(page).getByRole('list', { name: 'Timeline' });
     const events = detail(first).getByRole('list', { name: 'Events' }).getByRole('listitem');
     expect(await events.count()).toBe(1);
     // The raw payload, on demand.
-    await events.first().getByRole('button', { name: /Raw payload/ }).click();
-    await detail(first).getByLabel(/Payload of event/).filter({ hasText: '"perimeter_breach"' }).waitFor();
+    await events
+      .first()
+      .getByRole('button', { name: /Raw payload/ })
+      .click();
+    await detail(first)
+      .getByLabel(/Payload of event/)
+      .filter({ hasText: '"perimeter_breach"' })
+      .waitFor();
 
     await detail(first).getByRole('button', { name: 'Acknowledge' }).click();
     await boardItems(second, 'gate-actions').filter({ hasText: 'acknowledged' }).waitFor({ timeout: 5000 });
@@ -151,11 +183,17 @@ describe('the operator console', () => {
     expect(await detail(second).getByRole('button', { name: 'Acknowledge' }).isDisabled()).toBe(true);
 
     await detail(first).getByRole('button', { name: 'Assign' }).click();
-    await timeline(second).getByRole('listitem').filter({ hasText: /assigned/ }).waitFor({ timeout: 5000 });
+    await timeline(second)
+      .getByRole('listitem')
+      .filter({ hasText: /assigned/ })
+      .waitFor({ timeout: 5000 });
 
     await detail(first).getByLabel('Note').fill('Guard sent to the gate');
     await detail(first).getByRole('button', { name: 'Add note' }).click();
-    await timeline(second).getByRole('listitem').filter({ hasText: 'Guard sent to the gate' }).waitFor({ timeout: 5000 });
+    await timeline(second)
+      .getByRole('listitem')
+      .filter({ hasText: 'Guard sent to the gate' })
+      .waitFor({ timeout: 5000 });
 
     await screenshot(first, 'console-detail');
     expect(await seriousA11yViolations(first)).toEqual([]);
@@ -167,11 +205,13 @@ describe('the operator console', () => {
 
     await detail(second).getByRole('button', { name: 'Reopen' }).click();
     await boardItems(first, 'gate-actions').filter({ hasText: 'open' }).waitFor({ timeout: 5000 });
-    const [row] = await og.ctx.db.query<{ status: string }>("SELECT status FROM incidents WHERE title LIKE '%gate-actions%'");
+    const [row] = await og.ctx.db.query<{ status: string }>(
+      "SELECT status FROM incidents WHERE title LIKE '%gate-actions%'",
+    );
     expect(row.status).toBe('open');
   });
 
-  it("gives leads the history with the REST filters, its export, the stats as charts, and a verified evidence bundle", async () => {
+  it('gives leads the history with the REST filters, its export, the stats as charts, and a verified evidence bundle', async () => {
     const page = await openConsole(browser, og.oreguard.baseUrl, 'admin', 'admin-password');
     pages.push(page);
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'History' }).click();
@@ -180,25 +220,43 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     const results = page.getByRole('table', { name: /Search results/ });
     await results.getByRole('row').filter({ hasText: 'gate-actions' }).waitFor({ timeout: 5000 });
-    const [countA] = await og.ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE site_id = $1 AND title LIKE '%gate-%'", [SITE_A]);
+    const [countA] = await og.ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM incidents WHERE site_id = $1 AND title LIKE '%gate-%'",
+      [SITE_A],
+    );
     expect(await results.getByRole('row').count()).toBe(countA.n + 1); // and the header row
     expect(await results.getByText(SITE_B).count()).toBe(0);
-    await page.getByRole('list', { name: 'By site' }).getByRole('listitem').filter({ hasText: `${SITE_A}${countA.n}` }).waitFor();
+    await page
+      .getByRole('list', { name: 'By site' })
+      .getByRole('listitem')
+      .filter({ hasText: `${SITE_A}${countA.n}` })
+      .waitFor();
     expect(await page.getByRole('region', { name: 'Statistics' }).innerText()).toMatch(
       new RegExp(`${countA.n} incidents · mean time to acknowledge (\\d+ s|n/a) · mean time to resolve (\\d+ s|n/a)`),
     );
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('incidents.csv');
     const csv = readFileSync(await download.path(), 'utf8') as string;
     expect(csv.trim().split('\n')).toHaveLength(countA.n + 1);
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     await results.getByRole('link', { name: /gate-actions/ }).click();
-    const [bundle] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download evidence' }).click()]);
+    const [bundle] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download evidence' }).click(),
+    ]);
     expect(bundle.suggestedFilename()).toMatch(/^incident-.*-evidence\.json$/);
-    expect(JSON.parse(readFileSync(await bundle.path(), 'utf8'))).toMatchObject({ incident: { title: expect.stringContaining('gate-actions') } });
-    await page.getByRole('status').filter({ hasText: /Timeline verified: its hash chain of \d+ entries is intact/ }).waitFor({ timeout: 5000 });
+    expect(JSON.parse(readFileSync(await bundle.path(), 'utf8'))).toMatchObject({
+      incident: { title: expect.stringContaining('gate-actions') },
+    });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Timeline verified: its hash chain of \d+ entries is intact/ })
+      .waitFor({ timeout: 5000 });
   });
 
   it('brings the sign-in back, with the reason, when the session ends', async () => {

@@ -1,8 +1,14 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { aDroneEvent, aTheftEvent } from '../factories/events';
-import { boardItems, connection, launchChromium, openConsole, screenshot, seriousA11yViolations } from '../support/browser';
+import {
+  boardItems,
+  connection,
+  launchChromium,
+  openConsole,
+  screenshot,
+  seriousA11yViolations,
+} from '../support/browser';
 import { login } from '../support/live-client';
-import type { TestGateway } from '../support/mqtt-gateway';
 import { oreGuardForFile } from '../support/oreguard-for-file';
 import { waitFor } from '../support/wait-for';
 
@@ -33,9 +39,19 @@ describe('the console, live state it cannot replay', () => {
   let n = 0;
   // Each theft its own incident: more than INCIDENT_GAP_MS apart.
   const theft = (zone: string) =>
-    aTheftEvent({ zone, occurredAt: new Date(Date.now() - 600_000 + n++ * 2_000).toISOString(), theft: { category: 'unauthorized_access', description: 'Person seen in the yard' } });
+    aTheftEvent({
+      zone,
+      occurredAt: new Date(Date.now() - 600_000 + n++ * 2_000).toISOString(),
+      theft: { category: 'unauthorized_access', description: 'Person seen in the yard' },
+    });
   const lastSeq = async (siteId: string) =>
-    Number((await og.ctx.db.query<{ max: string | null }>('SELECT max(seq) AS max FROM live_messages WHERE site_id = $1', [siteId]))[0].max ?? 0);
+    Number(
+      (
+        await og.ctx.db.query<{ max: string | null }>('SELECT max(seq) AS max FROM live_messages WHERE site_id = $1', [
+          siteId,
+        ])
+      )[0].max ?? 0,
+    );
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -60,9 +76,14 @@ describe('the console, live state it cannot replay', () => {
     await page.context().setOffline(true);
     await connection(page).filter({ hasText: 'reconnecting' }).waitFor({ timeout: 5000 });
     for (const zone of ['away-1', 'away-2', 'away-3']) await gateway.publish(theft(zone));
-    await waitFor(async () => (await og.ctx.db.query("SELECT 1 FROM incidents WHERE site_id = $1 AND 'away-3' = ANY(zones)", [GAP_SITE])).length === 1, {
-      what: 'the third theft while away',
-    });
+    await waitFor(
+      async () =>
+        (await og.ctx.db.query("SELECT 1 FROM incidents WHERE site_id = $1 AND 'away-3' = ANY(zones)", [GAP_SITE]))
+          .length === 1,
+      {
+        what: 'the third theft while away',
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     const last = await lastSeq(GAP_SITE);
     expect(last).toBeGreaterThan(seen + 1);
@@ -75,8 +96,11 @@ describe('the console, live state it cannot replay', () => {
     await page.context().setOffline(false);
     await connection(page).filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
     const banner = page.getByRole('alert', { name: 'Gaps in the live record' });
-    await banner.getByText(`Site ${GAP_SITE}: live messages ${seen + 1}–${last} missed (no longer kept by OreGuard)`).waitFor({ timeout: 5000 });
-    for (const zone of ['seen-1', 'seen-2', 'away-1', 'away-2', 'away-3']) await boardItems(page, `${GAP_SITE}, ${zone}`).waitFor({ timeout: 5000 });
+    await banner
+      .getByText(`Site ${GAP_SITE}: live messages ${seen + 1}–${last} missed (no longer kept by OreGuard)`)
+      .waitFor({ timeout: 5000 });
+    for (const zone of ['seen-1', 'seen-2', 'away-1', 'away-2', 'away-3'])
+      await boardItems(page, `${GAP_SITE}, ${zone}`).waitFor({ timeout: 5000 });
     expect(await boardItems(page, `${GAP_SITE},`).count()).toBe(5);
     await screenshot(page, 'console-gap');
     expect(await seriousA11yViolations(page)).toEqual([]);
@@ -123,7 +147,8 @@ describe('the console, live state it cannot replay', () => {
     // Seq 2 is lost once on the way: the console resumes after 1 and gets it again.
     dropOnce.add(2);
     for (const zone of ['jump-1', 'jump-2', 'jump-3']) await gateway.publish(theft(zone));
-    for (const zone of ['jump-1', 'jump-2', 'jump-3']) await boardItems(page, `${site}, ${zone}`).waitFor({ timeout: 5000 });
+    for (const zone of ['jump-1', 'jump-2', 'jump-3'])
+      await boardItems(page, `${site}, ${zone}`).waitFor({ timeout: 5000 });
     expect(dropOnce.size).toBe(0); // it was left out
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await banner.count()).toBe(0);
@@ -133,8 +158,11 @@ describe('the console, live state it cannot replay', () => {
     expect(await lastSeq(site)).toBe(3);
     dropAlways.add(5);
     for (const zone of ['jump-4', 'jump-5', 'jump-6']) await gateway.publish(theft(zone));
-    await banner.getByText(`Site ${site}: live messages 5 missed (not sent again when asked)`).waitFor({ timeout: 10_000 });
-    for (const zone of ['jump-4', 'jump-5', 'jump-6']) await boardItems(page, `${site}, ${zone}`).waitFor({ timeout: 5000 });
+    await banner
+      .getByText(`Site ${site}: live messages 5 missed (not sent again when asked)`)
+      .waitFor({ timeout: 10_000 });
+    for (const zone of ['jump-4', 'jump-5', 'jump-6'])
+      await boardItems(page, `${site}, ${zone}`).waitFor({ timeout: 5000 });
     expect(await boardItems(page, `${site},`).count()).toBe(6);
     await page.context().close();
   });
@@ -142,34 +170,61 @@ describe('the console, live state it cannot replay', () => {
   it('shades a zone blind on the open map as its sensor fails, and clears it as the sensor recovers', async () => {
     const gateway = await og.gateway(SITE, 'gw-1');
     await gateway.publish(aDroneEvent({ zone: 'tailings-east' }));
-    await waitFor(async () => (await og.ctx.db.query('SELECT 1 FROM sites WHERE id = $1', [SITE])).length === 1, { what: 'the site' });
+    await waitFor(async () => (await og.ctx.db.query('SELECT 1 FROM sites WHERE id = $1', [SITE])).length === 1, {
+      what: 'the site',
+    });
     const map = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: square(LON - 0.01, LAT - 0.01, 0.02) }, properties: { kind: 'perimeter' } },
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: square(LON + 0.002, LAT - 0.006, 0.005) }, properties: { kind: 'zone', zone: 'tailings-east' } },
-        { type: 'Feature', geometry: { type: 'Point', coordinates: [LON + 0.004, LAT - 0.004] }, properties: { kind: 'sensor', sensorId: 'rf-mast-2' } },
+        {
+          type: 'Feature',
+          geometry: { type: 'Polygon', coordinates: square(LON - 0.01, LAT - 0.01, 0.02) },
+          properties: { kind: 'perimeter' },
+        },
+        {
+          type: 'Feature',
+          geometry: { type: 'Polygon', coordinates: square(LON + 0.002, LAT - 0.006, 0.005) },
+          properties: { kind: 'zone', zone: 'tailings-east' },
+        },
+        {
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: [LON + 0.004, LAT - 0.004] },
+          properties: { kind: 'sensor', sensorId: 'rf-mast-2' },
+        },
       ],
     };
     expect((await og.rest(admin, 'PUT', `/sites/${SITE}/map`, map)).status).toBe(200);
     const page = await openConsole(browser, og.oreguard.baseUrl, 'admin', 'admin-password');
-    await boardItems(page, /drone over tailings-east/i).first().getByRole('link').click();
+    await boardItems(page, /drone over tailings-east/i)
+      .first()
+      .getByRole('link')
+      .click();
     const siteMap = page.getByRole('img', { name: /^Map of site kolwezi-1/ });
     await siteMap.and(page.getByRole('img', { name: /no blind zone/ })).waitFor({ timeout: 5000 });
 
     // The map refreshes its blind zones every 30 s at most; these must show sooner, from the
     // sensor-health incidents' live messages.
     const status = (state: string) =>
-      gateway.publish({ state: 'online', at: new Date().toISOString(), sensors: [{ sensorId: 'rf-mast-2', state }] }, 'status', { retain: true });
+      gateway.publish(
+        { state: 'online', at: new Date().toISOString(), sensors: [{ sensorId: 'rf-mast-2', state }] },
+        'status',
+        { retain: true },
+      );
     await status('fault');
     await siteMap.and(page.getByRole('img', { name: /blind now: tailings-east/ })).waitFor({ timeout: 5000 });
     expect(await page.locator('[data-zone="tailings-east"].blind').count()).toBe(1);
-    await page.getByRole('region', { name: `Site ${SITE}` }).getByText(/Blind now:.*tailings-east/).waitFor({ timeout: 5000 });
+    await page
+      .getByRole('region', { name: `Site ${SITE}` })
+      .getByText(/Blind now:.*tailings-east/)
+      .waitFor({ timeout: 5000 });
 
     await status('ok');
     await siteMap.and(page.getByRole('img', { name: /no blind zone/ })).waitFor({ timeout: 5000 });
     expect(await page.locator('[data-zone="tailings-east"].blind').count()).toBe(0);
-    await page.getByRole('region', { name: `Site ${SITE}` }).getByText(/Blind now:\s*no zone/).waitFor({ timeout: 5000 });
+    await page
+      .getByRole('region', { name: `Site ${SITE}` })
+      .getByText(/Blind now:\s*no zone/)
+      .waitFor({ timeout: 5000 });
     await page.context().close();
   });
 });

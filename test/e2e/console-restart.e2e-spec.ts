@@ -21,7 +21,8 @@ describe('the console across an OreGuard restart', () => {
   let page: Page;
   let n = 0;
   // Each event its own incident: more than INCIDENT_GAP_MS apart.
-  const breach = (zone: string) => aTheftEvent({ zone, occurredAt: new Date(Date.now() - 120_000 + n++ * 2_000).toISOString() });
+  const breach = (zone: string) =>
+    aTheftEvent({ zone, occurredAt: new Date(Date.now() - 120_000 + n++ * 2_000).toISOString() });
 
   beforeAll(async () => {
     ctx = await createTestContext('console-restart');

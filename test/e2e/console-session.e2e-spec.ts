@@ -10,7 +10,10 @@ import { oreGuardForFile } from '../support/oreguard-for-file';
  * a blank page.
  */
 describe('the console as its session runs out', () => {
-  const og = oreGuardForFile('console-session', { env: { JWT_EXPIRES_IN_S: '2', REFRESH_TOKEN_EXPIRES_IN_S: '5' }, untilIngesting: true });
+  const og = oreGuardForFile('console-session', {
+    env: { JWT_EXPIRES_IN_S: '2', REFRESH_TOKEN_EXPIRES_IN_S: '5' },
+    untilIngesting: true,
+  });
   let browser: Browser;
 
   beforeAll(async () => {

@@ -43,13 +43,16 @@ describe('OreGuard killed while a gateway streams', () => {
 
   /** The test's own events: the probe's site is left out. */
   const ours = <R extends QueryResultRow>(sql: string) => ctx.db.query<R>(sql, [PROBE_SITE]);
-  const storedCount = async () => (await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1'))[0].n;
+  const storedCount = async () =>
+    (await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1'))[0].n;
 
   it('stores each of 5,000 events exactly once and folds each into exactly one incident', async () => {
     await untilIngesting(ctx.topicPrefix, ctx.db, broker.url);
 
     const sites = ['kolwezi-1', 'tarkwa-2'];
-    gateways.push(...(await Promise.all(sites.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)))));
+    gateways.push(
+      ...(await Promise.all(sites.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)))),
+    );
     const makers = [aDroneEvent, aCyberEvent, aTheftEvent];
     const published: string[] = [];
 

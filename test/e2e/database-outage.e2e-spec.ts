@@ -19,9 +19,10 @@ describe('the database unavailable while events arrive', () => {
   const setConnections = async (allowed: boolean) => {
     await admin.query(`ALTER DATABASE ${og.ctx.name} WITH ALLOW_CONNECTIONS ${allowed}`);
     if (!allowed) {
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-        og.ctx.name,
-      ]);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [og.ctx.name],
+      );
     }
   };
 
@@ -69,11 +70,12 @@ describe('the database unavailable while events arrive', () => {
     );
     expect(Number(stored.n)).toBe(EVENTS);
     expect(Number(stored.distinct_ids)).toBe(EVENTS);
-    const ids = new Set((await og.ctx.db.query<{ event_id: string }>('SELECT event_id FROM events')).map((r) => r.event_id));
-    expect(events.every((e) => ids.has(e.eventId))).toBe(true);
-    await waitFor(
-      async () => (await og.ctx.db.query('SELECT 1 FROM events WHERE folded_at IS NULL')).length === 0,
-      { what: 'every event folded' },
+    const ids = new Set(
+      (await og.ctx.db.query<{ event_id: string }>('SELECT event_id FROM events')).map((r) => r.event_id),
     );
+    expect(events.every((e) => ids.has(e.eventId))).toBe(true);
+    await waitFor(async () => (await og.ctx.db.query('SELECT 1 FROM events WHERE folded_at IS NULL')).length === 0, {
+      what: 'every event folded',
+    });
   });
 });

@@ -9,7 +9,10 @@ import { TEST_SERVICES } from '../support/services';
 import { waitFor } from '../support/wait-for';
 
 describe('a fold job that keeps failing', () => {
-  const og = oreGuardForFile('dead-letter', { env: { JOB_ATTEMPTS: '2', REQUEUE_INTERVAL_MS: '300', REQUEUE_AFTER_MS: '0' }, untilIngesting: true });
+  const og = oreGuardForFile('dead-letter', {
+    env: { JOB_ATTEMPTS: '2', REQUEUE_INTERVAL_MS: '300', REQUEUE_AFTER_MS: '0' },
+    untilIngesting: true,
+  });
   let gateway: TestGateway;
   let deadEventId: string;
 
@@ -25,10 +28,13 @@ describe('a fold job that keeps failing', () => {
     await gateway.publish(event);
 
     const rows = await waitFor(
-      () => og.ctx.db.query<{ fold_error: string | null; folded_at: Date | null }>(
-        'SELECT fold_error, folded_at FROM events WHERE event_id = $1 AND fold_error IS NOT NULL',
-        [event.eventId],
-      ).then((rows) => (rows.length ? rows : undefined)),
+      () =>
+        og.ctx.db
+          .query<{ fold_error: string | null; folded_at: Date | null }>(
+            'SELECT fold_error, folded_at FROM events WHERE event_id = $1 AND fold_error IS NOT NULL',
+            [event.eventId],
+          )
+          .then((rows) => (rows.length ? rows : undefined)),
       { timeoutMs: 30_000, what: 'the event to be dead-lettered' },
     );
     const row = rows![0];
@@ -64,7 +70,15 @@ describe('a fold job that keeps failing', () => {
     const listed = await og.rest(admin, 'GET', '/dead-letters?siteId=kolwezi-1');
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({
-      items: [expect.objectContaining({ eventId: deadEventId, siteId: 'kolwezi-1', gatewayId: 'gw-1', kind: 'theft', error: expect.stringMatching(/incident_timeline/) })],
+      items: [
+        expect.objectContaining({
+          eventId: deadEventId,
+          siteId: 'kolwezi-1',
+          gatewayId: 'gw-1',
+          kind: 'theft',
+          error: expect.stringMatching(/incident_timeline/),
+        }),
+      ],
       nextCursor: null,
     });
     expect((await og.rest(admin, 'GET', '/dead-letters?siteId=tarkwa-2')).body.items).toEqual([]);
@@ -77,11 +91,19 @@ describe('a fold job that keeps failing', () => {
     expect((await og.rest(lead, 'POST', '/dead-letters/retry', { siteId: 'kolwezi-1' })).status).toBe(403);
     expect((await og.rest(admin, 'POST', '/dead-letters/retry', {})).status).toBe(400);
 
-    const cliEnv = { OREGUARD_URL: og.oreguard.baseUrl, OREGUARD_USERNAME: 'admin', OREGUARD_PASSWORD: 'admin-password' };
+    const cliEnv = {
+      OREGUARD_URL: og.oreguard.baseUrl,
+      OREGUARD_USERNAME: 'admin',
+      OREGUARD_PASSWORD: 'admin-password',
+    };
     const cliList = await runCli(['dead-letters:list', '--json'], cliEnv);
     expect(cliList).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(cliList.stdout).items.map((d: { id: number }) => d.id)).toEqual([id]);
-    const asLead = await runCli(['dead-letters:list'], { ...cliEnv, OREGUARD_USERNAME: 'lead-dl', OREGUARD_PASSWORD: 'lead-dl-password' });
+    const asLead = await runCli(['dead-letters:list'], {
+      ...cliEnv,
+      OREGUARD_USERNAME: 'lead-dl',
+      OREGUARD_PASSWORD: 'lead-dl-password',
+    });
     expect(asLead).toMatchObject({ code: 77, stderr: expect.stringMatching(/refused: 403/) });
 
     const retried = await runCli(['dead-letters:retry', '--ids', String(id)], cliEnv);
@@ -89,7 +111,12 @@ describe('a fold job that keeps failing', () => {
 
     // Folded again, now that the table is back; no longer a dead letter, and its failed job is gone.
     await waitFor(
-      async () => (await og.ctx.db.query('SELECT 1 FROM events WHERE id = $1 AND folded_at IS NOT NULL AND fold_error IS NULL', [id])).length === 1,
+      async () =>
+        (
+          await og.ctx.db.query('SELECT 1 FROM events WHERE id = $1 AND folded_at IS NOT NULL AND fold_error IS NULL', [
+            id,
+          ])
+        ).length === 1,
       { what: 'the retried event to be folded' },
     );
     const [linked] = await og.ctx.db.query('SELECT count(*)::int AS n FROM incident_events WHERE event_id = $1', [id]);
@@ -107,7 +134,11 @@ describe('a fold job that keeps failing', () => {
     const audit = await og.ctx.db.query(`SELECT actor, details FROM audit_log WHERE action = 'dead-letters.retried'`);
     expect(audit).toEqual([{ actor: 'admin', details: { retried: 1, ids: [id] } }]);
     // Nothing left to retry: a second retry of the site retries nothing.
-    expect((await og.rest(admin, 'POST', '/dead-letters/retry', { siteId: 'kolwezi-1' })).body).toEqual({ retried: 0, ids: [], queued: false });
+    expect((await og.rest(admin, 'POST', '/dead-letters/retry', { siteId: 'kolwezi-1' })).body).toEqual({
+      retried: 0,
+      ids: [],
+      queued: false,
+    });
     const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/dead-letters', '/dead-letters/retry']));
   });

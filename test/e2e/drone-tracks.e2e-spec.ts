@@ -37,10 +37,53 @@ describe('drone tracks, MQTT to one incident per drone', () => {
     const base = Date.now() - 60_000;
     const time = (s: number) => new Date(base + s * 1000).toISOString();
     const seen = [
-      [gw1, aDroneEvent({ sensorId: 'rid-rx-1', occurredAt: time(0), severity: undefined, drone: { detection: 'remote_id', uasId: 'UAS-123', position: { ...north(0), altM: 90 }, trackId: 'aa:bb:cc:01' } })],
-      [gw2, aDroneEvent({ sensorId: 'rid-rx-7', occurredAt: time(2), severity: undefined, drone: { detection: 'remote_id', uasId: 'UAS-123', position: { ...north(30), altM: 92 }, trackId: 'aa:bb:cc:01' } })],
-      [gw2, aDroneEvent({ sensorId: 'radar-1', occurredAt: time(4), severity: undefined, drone: { detection: 'radar', position: { ...north(70), altM: 95 }, trackId: 'T-17' } })],
-      [gw1, aDroneEvent({ sensorId: 'rf-mast-2', occurredAt: time(5), severity: undefined, zone: 'pit-2', drone: { detection: 'rf', position: north(5000), trackId: 'R-3' } })],
+      [
+        gw1,
+        aDroneEvent({
+          sensorId: 'rid-rx-1',
+          occurredAt: time(0),
+          severity: undefined,
+          drone: {
+            detection: 'remote_id',
+            uasId: 'UAS-123',
+            position: { ...north(0), altM: 90 },
+            trackId: 'aa:bb:cc:01',
+          },
+        }),
+      ],
+      [
+        gw2,
+        aDroneEvent({
+          sensorId: 'rid-rx-7',
+          occurredAt: time(2),
+          severity: undefined,
+          drone: {
+            detection: 'remote_id',
+            uasId: 'UAS-123',
+            position: { ...north(30), altM: 92 },
+            trackId: 'aa:bb:cc:01',
+          },
+        }),
+      ],
+      [
+        gw2,
+        aDroneEvent({
+          sensorId: 'radar-1',
+          occurredAt: time(4),
+          severity: undefined,
+          drone: { detection: 'radar', position: { ...north(70), altM: 95 }, trackId: 'T-17' },
+        }),
+      ],
+      [
+        gw1,
+        aDroneEvent({
+          sensorId: 'rf-mast-2',
+          occurredAt: time(5),
+          severity: undefined,
+          zone: 'pit-2',
+          drone: { detection: 'rf', position: north(5000), trackId: 'R-3' },
+        }),
+      ],
     ] as const;
     // In time order, each committed before the next: the fold sees them in the order they happened.
     for (const [gateway, event] of seen) await gateway.publish(event);
@@ -72,11 +115,34 @@ describe('drone tracks, MQTT to one incident per drone', () => {
       spoofSuspected: false,
     });
     expect(detail.track.positions).toEqual([
-      expect.objectContaining({ ...north(0), altM: 90, at: time(0), detection: 'remote_id', gatewayId: 'gw-1', sensorId: 'rid-rx-1' }),
-      expect.objectContaining({ ...north(30), altM: 92, at: time(2), detection: 'remote_id', gatewayId: 'gw-2', sensorId: 'rid-rx-7' }),
-      expect.objectContaining({ ...north(70), altM: 95, at: time(4), detection: 'radar', gatewayId: 'gw-2', sensorId: 'radar-1' }),
+      expect.objectContaining({
+        ...north(0),
+        altM: 90,
+        at: time(0),
+        detection: 'remote_id',
+        gatewayId: 'gw-1',
+        sensorId: 'rid-rx-1',
+      }),
+      expect.objectContaining({
+        ...north(30),
+        altM: 92,
+        at: time(2),
+        detection: 'remote_id',
+        gatewayId: 'gw-2',
+        sensorId: 'rid-rx-7',
+      }),
+      expect.objectContaining({
+        ...north(70),
+        altM: 95,
+        at: time(4),
+        detection: 'radar',
+        gatewayId: 'gw-2',
+        sensorId: 'radar-1',
+      }),
     ]);
-    expect(detail.timeline.filter((t: any) => t.action === 'track').flatMap((t: any) => t.details.positions)).toHaveLength(3);
+    expect(
+      detail.timeline.filter((t: any) => t.action === 'track').flatMap((t: any) => t.details.positions),
+    ).toHaveLength(3);
     expect(detail.timeline.some((t: any) => t.action === 'non-cooperative')).toBe(false);
 
     const other = await api(`/incidents/${stranger.id}`);

@@ -49,7 +49,10 @@ describe('escalating an incident nobody acknowledges', () => {
     await gateway.publish(theft);
     await gateway.publish(aCyberEvent({ severity: 'high' }));
     const rows = await waitFor(
-      () => ctx.db.query<{ id: string; group_key: string }>('SELECT id, group_key FROM incidents').then((r) => (r.length === 2 ? r : undefined)),
+      () =>
+        ctx.db
+          .query<{ id: string; group_key: string }>('SELECT id, group_key FROM incidents')
+          .then((r) => (r.length === 2 ? r : undefined)),
       { what: 'two incidents' },
     );
     const theftId = rows.find((r) => r.group_key === 'theft')!.id;
@@ -64,7 +67,10 @@ describe('escalating an incident nobody acknowledges', () => {
       [theftId],
     );
     expect(stamp.reopened_at).toEqual(stamp.updated_at);
-    const [{ last_seq: before }] = await ctx.db.query<{ last_seq: string }>('SELECT last_seq FROM site_streams WHERE site_id = $1', [SITE]);
+    const [{ last_seq: before }] = await ctx.db.query<{ last_seq: string }>(
+      'SELECT last_seq FROM site_streams WHERE site_id = $1',
+      [SITE],
+    );
     await gateway.close();
     gateway = undefined;
     await oreguard.close();
@@ -97,8 +103,13 @@ describe('escalating an incident nobody acknowledges', () => {
     // A later high event joins the escalated incident: it stays critical.
     gateway = await TestGateway.connect(ctx.topicPrefix, SITE, 'gw-1');
     await gateway.publish(aTheftEvent({ severity: 'high', occurredAt: theft.occurredAt }));
-    const update = await waitFor(() => live!.forSite(SITE).find((m) => m.type === 'updated'), { what: 'an updated live message' });
-    expect(update).toMatchObject({ seq: Number(before) + 2, incident: { id: theftId, severity: 'critical', eventCount: 2 } });
+    const update = await waitFor(() => live!.forSite(SITE).find((m) => m.type === 'updated'), {
+      what: 'an updated live message',
+    });
+    expect(update).toMatchObject({
+      seq: Number(before) + 2,
+      incident: { id: theftId, severity: 'critical', eventCount: 2 },
+    });
     expect(live.forSite(SITE).map((m) => m.type)).toEqual(['escalated', 'updated']);
   });
 });

@@ -4,8 +4,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleHash, sealBundle, timelineProof, type EvidenceBundle, type EvidenceTimelineEntry } from '../../src/audit/evidence-bundle';
-import { checkpointCanonical, keyFingerprint, publicKeyPem, signText, type EvidenceSigner } from '../../src/audit/evidence-signing';
+import {
+  bundleHash,
+  sealBundle,
+  timelineProof,
+  type EvidenceBundle,
+  type EvidenceTimelineEntry,
+} from '../../src/audit/evidence-bundle';
+import {
+  checkpointCanonical,
+  keyFingerprint,
+  publicKeyPem,
+  signText,
+  type EvidenceSigner,
+} from '../../src/audit/evidence-signing';
 import { CHAIN_GENESIS, timelineCanonical } from '../../src/domain/audit/canonical-json';
 import { aTheftEvent } from '../factories/events';
 import { runCli } from '../support/cli';
@@ -38,7 +50,11 @@ const FORGERIES: [string, (b: EvidenceBundle) => void][] = [
     "rewrites a theft event's raw payload and fields",
     (b) => {
       const event = b.events[0];
-      const raw = { ...JSON.parse(event.rawPayload), zone: 'south-gate', theft: { category: 'perimeter_breach', description: 'Nothing happened' } };
+      const raw = {
+        ...JSON.parse(event.rawPayload),
+        zone: 'south-gate',
+        theft: { category: 'perimeter_breach', description: 'Nothing happened' },
+      };
       Object.assign(event, { rawPayload: JSON.stringify(raw), zone: raw.zone, theft: raw.theft });
     },
   ],
@@ -62,7 +78,11 @@ describe('forged evidence bundles', () => {
   let keyFile: string;
 
   /** Runs the built offline checker (npm run evidence:verify) on a bundle written to a file. */
-  async function offlineCheck(name: string, bundle: unknown, ...args: string[]): Promise<{ code: number; out: string }> {
+  async function offlineCheck(
+    name: string,
+    bundle: unknown,
+    ...args: string[]
+  ): Promise<{ code: number; out: string }> {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(bundle, null, 2));
     try {
@@ -77,7 +97,12 @@ describe('forged evidence bundles', () => {
   /** GET /evidence/keys with no token at all. */
   const evidenceKeys = async () => {
     const res = await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`);
-    return { status: res.status, body: (await res.json()) as { items: { keyId: string; fingerprint: string; publicKey: string; current: boolean }[] } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        items: { keyId: string; fingerprint: string; publicKey: string; current: boolean }[];
+      },
+    };
   };
 
   const keyFileOf = (name: string, pem: string) => {
@@ -91,14 +116,21 @@ describe('forged evidence bundles', () => {
     admin = await login(og.oreguard.baseUrl);
     const gateway = await og.gateway('tarkwa-2');
     await gateway.publish(aTheftEvent());
-    const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
+    const [row] = await waitFor(() =>
+      og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)),
+    );
     incidentId = row.id;
     await gateway.publish(aTheftEvent({ theft: { category: 'tamper', description: 'Camera covered' } }));
     await waitFor(() =>
-      og.ctx.db.query<{ event_count: number }>('SELECT event_count FROM incidents WHERE id = $1', [incidentId]).then((r) => r[0]?.event_count === 2),
+      og.ctx.db
+        .query<{ event_count: number }>('SELECT event_count FROM incidents WHERE id = $1', [incidentId])
+        .then((r) => r[0]?.event_count === 2),
     );
     expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
-    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Guards dispatched to the north fence' })).status).toBe(200);
+    expect(
+      (await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Guards dispatched to the north fence' }))
+        .status,
+    ).toBe(200);
     const keys = await evidenceKeys();
     keyFile = keyFileOf('oreguard.pem', keys.body.items[0].publicKey);
     genuine = (await og.rest(admin, 'GET', `/incidents/${incidentId}/evidence`)).body;
@@ -119,7 +151,15 @@ describe('forged evidence bundles', () => {
     expect(rows.slice(0, 2).map((r) => [r.action, r.details.events])).toEqual(
       events.map((e, i) => [
         i === 0 ? 'opened' : 'events-joined',
-        [{ id: Number(e.id), eventId: e.event_id, siteId: 'tarkwa-2', gatewayId: 'gw-1', payloadSha256: sha256(e.raw_payload) }],
+        [
+          {
+            id: Number(e.id),
+            eventId: e.event_id,
+            siteId: 'tarkwa-2',
+            gatewayId: 'gw-1',
+            payloadSha256: sha256(e.raw_payload),
+          },
+        ],
       ]),
     );
   });
@@ -128,21 +168,38 @@ describe('forged evidence bundles', () => {
     const { status, body } = await evidenceKeys();
     expect(status).toBe(200);
     expect(body.items).toEqual([
-      expect.objectContaining({ algorithm: 'Ed25519', origin: 'generated', current: true, retiredAt: null, keyId: body.items[0].fingerprint }),
+      expect.objectContaining({
+        algorithm: 'Ed25519',
+        origin: 'generated',
+        current: true,
+        retiredAt: null,
+        keyId: body.items[0].fingerprint,
+      }),
     ]);
     expect(keyFingerprint(createPublicKey(body.items[0].publicKey))).toBe(body.items[0].fingerprint);
-    expect(genuine).toMatchObject({ signing: { keyId: body.items[0].keyId }, checkpoint: { chain: `incident/${incidentId}`, seq: 4 } });
+    expect(genuine).toMatchObject({
+      signing: { keyId: body.items[0].keyId },
+      checkpoint: { chain: `incident/${incidentId}`, seq: 4 },
+    });
   });
 
   it('verifies the genuine bundle under the served key or its pinned fingerprint, and refuses to check with neither', async () => {
     expect(await offlineCheck('genuine.json', genuine, '--key', keyFile)).toEqual({
       code: 0,
-      out: expect.stringMatching(/^OK .*signed by evidence key [0-9a-f]{64}; 4 timeline entries .*checkpoint at 4 .*2 events match their raw payloads\n$/),
+      out: expect.stringMatching(
+        /^OK .*signed by evidence key [0-9a-f]{64}; 4 timeline entries .*checkpoint at 4 .*2 events match their raw payloads\n$/,
+      ),
     });
     expect((await offlineCheck('genuine.json', genuine, '--fingerprint', genuine.signing.keyId)).code).toBe(0);
-    expect(await offlineCheck('genuine.json', genuine)).toEqual({ code: 2, out: expect.stringMatching(/^refusing to check without a trusted key/) });
+    expect(await offlineCheck('genuine.json', genuine)).toEqual({
+      code: 2,
+      out: expect.stringMatching(/^refusing to check without a trusted key/),
+    });
     const { signature: _, ...unsigned } = genuine;
-    expect(await offlineCheck('unsigned.json', unsigned, '--key', keyFile)).toEqual({ code: 1, out: expect.stringMatching(/^FAULT .*not signed/) });
+    expect(await offlineCheck('unsigned.json', unsigned, '--key', keyFile)).toEqual({
+      code: 1,
+      out: expect.stringMatching(/^FAULT .*not signed/),
+    });
   });
 
   it.each(FORGERIES)('refuses a bundle that %s, with every hash recomputed, signed or not', async (_, forge) => {
@@ -155,21 +212,44 @@ describe('forged evidence bundles', () => {
 
     // Signed again, checkpoint and all, under a fresh key of the forger's own.
     const forger = aSigner();
-    const head = { chain: forged.checkpoint.chain, seq: forged.chainProof.entries, headHash: forged.chainProof.headHash, at: forged.checkpoint.at, keyId: forger.keyId };
+    const head = {
+      chain: forged.checkpoint.chain,
+      seq: forged.chainProof.entries,
+      headHash: forged.chainProof.headHash,
+      at: forged.checkpoint.at,
+      keyId: forger.keyId,
+    };
     const { signing: _s, bundleHash: _h, signature: _sig, ...unsigned } = forged;
-    const resigned = sealBundle({ ...unsigned, checkpoint: { ...forged.checkpoint, ...head, signature: signText(forger.privateKey, checkpointCanonical(head)) } }, forger);
+    const resigned = sealBundle(
+      {
+        ...unsigned,
+        checkpoint: {
+          ...forged.checkpoint,
+          ...head,
+          signature: signText(forger.privateKey, checkpointCanonical(head)),
+        },
+      },
+      forger,
+    );
     expect(await offlineCheck('resigned.json', resigned, '--key', keyFile)).toEqual({
       code: 1,
-      out: expect.stringMatching(new RegExp(`^FAULT .*signed under key ${forger.keyId}, not the trusted key ${genuine.signing.keyId}`)),
+      out: expect.stringMatching(
+        new RegExp(`^FAULT .*signed under key ${forger.keyId}, not the trusted key ${genuine.signing.keyId}`),
+      ),
     });
     expect((await offlineCheck('resigned.json', resigned, '--fingerprint', genuine.signing.keyId)).code).toBe(1);
   });
 
   it('keeps a bundle signed before a key rotation verifiable under the old key served by /evidence/keys', async () => {
     const rotated = await runCli(['evidence:rotate-key'], og.ctx.env());
-    expect(rotated).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`; ${genuine.signing.keyId} retired`)) });
+    expect(rotated).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`; ${genuine.signing.keyId} retired`)),
+    });
     const { body } = await evidenceKeys();
-    expect(body.items.map((k: { keyId: string; current: boolean }) => [k.keyId === genuine.signing.keyId, k.current])).toEqual([
+    expect(
+      body.items.map((k: { keyId: string; current: boolean }) => [k.keyId === genuine.signing.keyId, k.current]),
+    ).toEqual([
       [false, true],
       [true, false],
     ]);
@@ -185,11 +265,17 @@ describe('forged evidence bundles', () => {
 
   it('reports the newest timeline entries deleted past the triggers, once a checkpoint covers them', async () => {
     // A fifth entry, which only the worker's periodic sweep checkpoints (no bundle is made).
-    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Fence patched' })).status).toBe(200);
+    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Fence patched' })).status).toBe(
+      200,
+    );
     await waitFor(
       async () =>
-        (await og.ctx.db.query(`SELECT 1 FROM chain_checkpoints WHERE chain = $1 AND seq = 5 AND written_by = 'sweep'`, [`incident/${incidentId}`]))
-          .length > 0,
+        (
+          await og.ctx.db.query(
+            `SELECT 1 FROM chain_checkpoints WHERE chain = $1 AND seq = 5 AND written_by = 'sweep'`,
+            [`incident/${incidentId}`],
+          )
+        ).length > 0,
       { what: 'a swept checkpoint of the incident timeline' },
     );
     const { body: before } = await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`);
@@ -202,19 +288,30 @@ describe('forged evidence bundles', () => {
     expect(body).toMatchObject({
       intact: false,
       entries: 2,
-      firstBroken: { seq: 5, reason: expect.stringMatching(/^the chain ends at position 2, but checkpoint \d+ of .* records 5 entries .*: entries 3 to 5 are missing/) },
+      firstBroken: {
+        seq: 5,
+        reason: expect.stringMatching(
+          /^the chain ends at position 2, but checkpoint \d+ of .* records 5 entries .*: entries 3 to 5 are missing/,
+        ),
+      },
     });
   });
 
   it('reports the newest audit entries deleted past the triggers, once a checkpoint covers them', async () => {
-    const head = async () => Number((await og.ctx.db.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_log'))[0].seq);
+    const head = async () =>
+      Number((await og.ctx.db.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_log'))[0].seq);
     const seq = await head();
     await waitFor(
       async () =>
-        (await og.ctx.db.query('SELECT 1 FROM chain_checkpoints WHERE chain = $1 AND seq = $2', ['audit', seq])).length > 0 && (await head()) === seq,
+        (await og.ctx.db.query('SELECT 1 FROM chain_checkpoints WHERE chain = $1 AND seq = $2', ['audit', seq]))
+          .length > 0 && (await head()) === seq,
       { what: 'a checkpoint of the audit head' },
     );
-    expect((await og.rest(admin, 'GET', '/audit/verify')).body).toMatchObject({ intact: true, entries: seq, checkpoint: { seq } });
+    expect((await og.rest(admin, 'GET', '/audit/verify')).body).toMatchObject({
+      intact: true,
+      entries: seq,
+      checkpoint: { seq },
+    });
     await og.ctx.db.transaction(async (tx) => {
       await tx.query('SET LOCAL session_replication_role = replica');
       await tx.query('DELETE FROM audit_log WHERE seq > $1', [seq - 2]);
@@ -233,13 +330,24 @@ describe('forged evidence bundles', () => {
     const head = { chain: 'audit', seq: 999, headHash: 'f'.repeat(64), at: new Date().toISOString(), keyId: key.keyId };
     await og.ctx.db.query(
       `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature, written_by) VALUES ($1, $2, $3, $4, $5, $6, 'sweep')`,
-      [head.chain, head.seq, head.headHash, head.at, head.keyId, signText(forger.privateKey, checkpointCanonical(head))],
+      [
+        head.chain,
+        head.seq,
+        head.headHash,
+        head.at,
+        head.keyId,
+        signText(forger.privateKey, checkpointCanonical(head)),
+      ],
     );
     const { body } = await og.rest(admin, 'GET', '/audit/verify');
     expect(body).toMatchObject({
       intact: false,
       checkpoint: { seq: 999 },
-      firstBroken: { reason: expect.stringMatching(new RegExp(`does not verify under evidence key ${key.keyId}: it was not signed by OreGuard`)) },
+      firstBroken: {
+        reason: expect.stringMatching(
+          new RegExp(`does not verify under evidence key ${key.keyId}: it was not signed by OreGuard`),
+        ),
+      },
     });
   });
 });

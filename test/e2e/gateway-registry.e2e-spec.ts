@@ -20,16 +20,26 @@ describe('the site and gateway registry over REST', () => {
       ['lead-1', 'lead', []],
       ['op-1', 'operator', ['kolwezi-1']],
     ] as const) {
-      expect((await call(admin, 'POST', '/users', { username, password: 'long-enough-password', role, siteIds })).status).toBe(201);
+      expect(
+        (await call(admin, 'POST', '/users', { username, password: 'long-enough-password', role, siteIds })).status,
+      ).toBe(201);
     }
     lead = await login(og.oreguard.baseUrl, 'lead-1', 'long-enough-password');
     operator = await login(og.oreguard.baseUrl, 'op-1', 'long-enough-password');
   });
 
   it('registers a site for an admin, once', async () => {
-    const created = await call(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Kolwezi concentrator', timeZone: 'Africa/Lubumbashi' });
+    const created = await call(admin, 'POST', '/sites', {
+      id: 'kolwezi-1',
+      name: 'Kolwezi concentrator',
+      timeZone: 'Africa/Lubumbashi',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 'kolwezi-1', name: 'Kolwezi concentrator', timeZone: 'Africa/Lubumbashi' });
+    expect(created.body).toMatchObject({
+      id: 'kolwezi-1',
+      name: 'Kolwezi concentrator',
+      timeZone: 'Africa/Lubumbashi',
+    });
 
     const again = await call(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Other', timeZone: 'UTC' });
     expect(again.status).toBe(409);
@@ -42,14 +52,21 @@ describe('the site and gateway registry over REST', () => {
     await gateway.close();
     await waitFor(async () => (await og.ctx.db.query("SELECT 1 FROM sites WHERE id = 'tarkwa-2'")).length === 1);
 
-    const claimed = await call(admin, 'POST', '/sites', { id: 'tarkwa-2', name: 'Tarkwa ore yard', timeZone: 'Africa/Accra' });
+    const claimed = await call(admin, 'POST', '/sites', {
+      id: 'tarkwa-2',
+      name: 'Tarkwa ore yard',
+      timeZone: 'Africa/Accra',
+    });
     expect(claimed.status).toBe(201);
     const sites = await call(admin, 'GET', '/sites');
-    expect(sites.body.items.find((s: { id: string }) => s.id === 'tarkwa-2')).toMatchObject({ name: 'Tarkwa ore yard', timeZone: 'Africa/Accra' });
+    expect(sites.body.items.find((s: { id: string }) => s.id === 'tarkwa-2')).toMatchObject({
+      name: 'Tarkwa ore yard',
+      timeZone: 'Africa/Accra',
+    });
     expect((await call(admin, 'POST', '/sites', { id: 'tarkwa-2', name: 'Again', timeZone: 'UTC' })).status).toBe(409);
   });
 
-  it("creates a gateway and shows its secret once: never again in the API, and not as such in the database", async () => {
+  it('creates a gateway and shows its secret once: never again in the API, and not as such in the database', async () => {
     const created = await call(admin, 'POST', '/sites/kolwezi-1/gateways', { id: 'gw-1', requireSigned: true });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
@@ -73,7 +90,9 @@ describe('the site and gateway registry over REST', () => {
     }
     const sites = await call(admin, 'GET', '/sites');
     const kolwezi = sites.body.items.find((s: { id: string }) => s.id === 'kolwezi-1');
-    expect(kolwezi.gateways).toEqual([expect.objectContaining({ id: 'gw-1', requireSigned: true, secretIssuedAt: expect.any(String) })]);
+    expect(kolwezi.gateways).toEqual([
+      expect.objectContaining({ id: 'gw-1', requireSigned: true, secretIssuedAt: expect.any(String) }),
+    ]);
 
     const [row] = await og.ctx.db.query<{ secret_ciphertext: string }>(
       "SELECT secret_ciphertext FROM gateways WHERE site_id = 'kolwezi-1' AND id = 'gw-1'",
@@ -110,7 +129,11 @@ describe('the site and gateway registry over REST', () => {
       expect(res.status).toBe(403);
       expect(res.text).not.toMatch(/secret"/);
     }
-    expect(await og.ctx.db.query("SELECT 1 FROM sites WHERE id = 'mine-9' UNION ALL SELECT 1 FROM gateways WHERE id = 'gw-7'")).toEqual([]);
+    expect(
+      await og.ctx.db.query(
+        "SELECT 1 FROM sites WHERE id = 'mine-9' UNION ALL SELECT 1 FROM gateways WHERE id = 'gw-7'",
+      ),
+    ).toEqual([]);
   });
 
   it.each([
@@ -125,7 +148,9 @@ describe('the site and gateway registry over REST', () => {
   });
 
   it('documents the registry operations in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(Object.keys(doc.paths['/sites'])).toContain('post');
     expect(doc.paths['/sites/{id}/gateways']).toHaveProperty('post');
     expect(doc.paths['/sites/{id}/gateways/{gatewayId}/secret']).toHaveProperty('post');

@@ -11,11 +11,15 @@ describe('what a browser from elsewhere gets', () => {
   });
 
   it('sends security headers and allows cross-origin calls from the configured origin only', async () => {
-    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/health/live`, { headers: { origin: 'https://evil.example' } });
+    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/health/live`, {
+      headers: { origin: 'https://evil.example' },
+    });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const allowed = await fetch(`${og.oreguard.baseUrl}/api/v1/health/live`, { headers: { origin: 'https://console.oreguard.example' } });
+    const allowed = await fetch(`${og.oreguard.baseUrl}/api/v1/health/live`, {
+      headers: { origin: 'https://console.oreguard.example' },
+    });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.oreguard.example');
   });
 
@@ -58,30 +62,62 @@ describe('what a browser from elsewhere gets', () => {
       body,
     });
     const text = await res.text();
-    return { status: res.status, text, body: JSON.parse(text) as { statusCode: number; error: string; message: string } };
+    return {
+      status: res.status,
+      text,
+      body: JSON.parse(text) as { statusCode: number; error: string; message: string },
+    };
   };
 
   it('refuses a JSON body over REQUEST_BODY_LIMIT_BYTES (64 KiB) with 413 in the error shape; a smaller one is read', async () => {
     const note = (bytes: number) => JSON.stringify({ text: 'n'.repeat(bytes - 11) }); // {"text":"…"} is 11 bytes of framing
     const over = await call('POST', '/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/notes', note(64 * 1024 + 1));
-    expect(over.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'body: larger than 65536 bytes' });
+    expect(over.body).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'body: larger than 65536 bytes',
+    });
     // Just under the limit the body is parsed, and refused by its schema instead.
     const under = await call('POST', '/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/notes', note(64 * 1024));
-    expect(under).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^text: must be at most 4000 characters/) } });
+    expect(under).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^text: must be at most 4000 characters/) },
+    });
   });
 
   it.each([
     ['a query parameter out of range', 'GET', '/incidents?limit=501', undefined, /^limit: must be at most 500/],
     ['a malformed time', 'GET', '/events?from=yesterday', undefined, /^from: /],
     ['an unknown query parameter', 'GET', '/sites?everything=1', undefined, /^everything: unknown field "everything"/],
-    ['an unknown query parameter on one incident', 'GET', '/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11?verbose=1', undefined, /^verbose: unknown field/],
-    ['a body for an action that takes none', 'POST', '/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/acknowledge', '{"force":true}', /^force: unknown field "force"/],
-    ['a wrong type in a body', 'POST', '/users', '{"username":"x","password":"long-enough-pw","role":"lead","siteIds":"kolwezi-1"}', /^siteIds: must be/],
+    [
+      'an unknown query parameter on one incident',
+      'GET',
+      '/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11?verbose=1',
+      undefined,
+      /^verbose: unknown field/,
+    ],
+    [
+      'a body for an action that takes none',
+      'POST',
+      '/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/acknowledge',
+      '{"force":true}',
+      /^force: unknown field "force"/,
+    ],
+    [
+      'a wrong type in a body',
+      'POST',
+      '/users',
+      '{"username":"x","password":"long-enough-pw","role":"lead","siteIds":"kolwezi-1"}',
+      /^siteIds: must be/,
+    ],
     ['invalid JSON', 'POST', '/users', '{"username":', /^body: invalid JSON$/],
     ['a path parameter that is not a uuid', 'GET', '/incidents/42', undefined, /^params: /],
   ])('answers %s with 400 naming the field', async (_what, method, path, body, message) => {
     const res = await call(method, path, body);
-    expect(res).toMatchObject({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) } });
+    expect(res).toMatchObject({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) },
+    });
   });
 
   it('hides a database failure behind a plain 500: no SQL, no stack trace', async () => {

@@ -29,7 +29,8 @@ describe('incident history for security leads', () => {
     );
   });
 
-  const get = (path: string) => fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (path: string) =>
+    fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   it('streams all 100,000 incidents as NDJSON, newest first, each a whole incident', async () => {
     const res = await get('/incidents/export?format=ndjson');

@@ -14,7 +14,9 @@ describe('acting on an incident', () => {
     const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'tarkwa-2', 'gw-1');
     await gateway.publish(aTheftEvent());
     await gateway.close();
-    const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
+    const [row] = await waitFor(() =>
+      og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)),
+    );
     incidentId = row.id;
   });
 
@@ -30,7 +32,10 @@ describe('acting on an incident', () => {
   it('walks acknowledge, note, resolve and reopen, each on the timeline and pushed live; illegal steps get 409', async () => {
     const live = await LiveClient.connect(og.oreguard.baseUrl, token, { resumeAfter: { 'tarkwa-2': 1 } });
 
-    expect(await post('acknowledge')).toMatchObject({ status: 200, body: { status: 'acknowledged', acknowledgedBy: 'admin' } });
+    expect(await post('acknowledge')).toMatchObject({
+      status: 200,
+      body: { status: 'acknowledged', acknowledgedBy: 'admin' },
+    });
     expect(await post('acknowledge')).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict' } });
     expect((await post('notes', { text: 'Guards dispatched to the north fence' })).status).toBe(200);
     expect((await post('resolve', { resolution: 'maybe' })).body.message).toMatch(/^resolution: /);
@@ -42,7 +47,11 @@ describe('acting on an incident', () => {
     expect(await post('reopen')).toMatchObject({ status: 200, body: { status: 'open', resolution: null } });
     expect((await post('assign', { userId: '00000000-0000-4000-8000-000000000000' })).status).toBe(400);
 
-    const detail = await (await fetch(`${og.oreguard.baseUrl}/api/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${token}` } })).json() as any;
+    const detail = (await (
+      await fetch(`${og.oreguard.baseUrl}/api/v1/incidents/${incidentId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as any;
     expect(detail.timeline.map((e: any) => [e.action, e.actor])).toEqual([
       ['opened', 'system'],
       ['acknowledged', 'admin'],
@@ -63,10 +72,13 @@ describe('acting on an incident', () => {
   });
 
   it('answers 404 for an incident that does not exist', async () => {
-    const res = await fetch(`${og.oreguard.baseUrl}/api/v1/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/acknowledge`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const res = await fetch(
+      `${og.oreguard.baseUrl}/api/v1/incidents/7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11/acknowledge`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     expect(res.status).toBe(404);
   });
 });

@@ -12,10 +12,46 @@ const at = (hhmm: string) => `2026-11-01T${hhmm}:00.000Z`;
  */
 const INCIDENTS = [
   // name, site, kind, zones, rules, status, opened, acknowledged, resolved, resolution, assignee
-  ['a1', 'site-a', 'theft', ['north-fence'], ['theft-activity'], 'resolved', '01:00', '01:10', '02:00', 'true_positive', ASSIGNEE],
-  ['a2', 'site-a', 'drone', ['pit-2', 'north-fence'], ['drone-activity', 'coordinated-intrusion'], 'acknowledged', '03:00', '03:30', null, null, null],
+  [
+    'a1',
+    'site-a',
+    'theft',
+    ['north-fence'],
+    ['theft-activity'],
+    'resolved',
+    '01:00',
+    '01:10',
+    '02:00',
+    'true_positive',
+    ASSIGNEE,
+  ],
+  [
+    'a2',
+    'site-a',
+    'drone',
+    ['pit-2', 'north-fence'],
+    ['drone-activity', 'coordinated-intrusion'],
+    'acknowledged',
+    '03:00',
+    '03:30',
+    null,
+    null,
+    null,
+  ],
   ['a3', 'site-a', 'cyber', [], ['cyber-activity'], 'open', '05:00', null, null, null, null],
-  ['b1', 'site-b', 'theft', ['north-fence'], ['coordinated-intrusion'], 'resolved', '04:00', null, '04:30', 'false_positive', null],
+  [
+    'b1',
+    'site-b',
+    'theft',
+    ['north-fence'],
+    ['coordinated-intrusion'],
+    'resolved',
+    '04:00',
+    null,
+    '04:30',
+    'false_positive',
+    null,
+  ],
 ] as const;
 
 describe('searching incident history', () => {
@@ -27,7 +63,19 @@ describe('searching incident history', () => {
   beforeAll(async () => {
     lead = await login(og.oreguard.baseUrl);
     await og.ctx.db.query("INSERT INTO sites (id, name) VALUES ('site-a', 'A'), ('site-b', 'B')");
-    for (const [name, site, kind, zones, rules, status, opened, acknowledged, resolved, resolution, assignee] of INCIDENTS) {
+    for (const [
+      name,
+      site,
+      kind,
+      zones,
+      rules,
+      status,
+      opened,
+      acknowledged,
+      resolved,
+      resolution,
+      assignee,
+    ] of INCIDENTS) {
       const [{ id }] = await og.ctx.db.query<{ id: string }>(
         `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, zones, event_count,
                                 first_seen_at, last_seen_at, opened_at, acknowledged_at, acknowledged_by, resolved_at, resolution,
@@ -35,7 +83,19 @@ describe('searching incident history', () => {
          VALUES (gen_random_uuid(), $1, $2, $3, 'high', 3, $4, ARRAY[$2], $5, $6, 1, $7, $7, $7, $8,
                  CASE WHEN $8::timestamptz IS NULL THEN NULL ELSE 'amani' END, $9, $10, $11, $7)
          RETURNING id`,
-        [site, kind, `Incident ${name}`, status, rules, zones, at(opened), acknowledged && at(acknowledged), resolved && at(resolved), resolution, assignee],
+        [
+          site,
+          kind,
+          `Incident ${name}`,
+          status,
+          rules,
+          zones,
+          at(opened),
+          acknowledged && at(acknowledged),
+          resolved && at(resolved),
+          resolution,
+          assignee,
+        ],
       );
       names.set(id, name);
     }
@@ -61,8 +121,14 @@ describe('searching incident history', () => {
   /** The incidents an export streams, by name, in both formats (which must agree). */
   const exported = async (token: string, query: string) => {
     const ndjson = await (await get(token, `/incidents/export?format=ndjson&${query}`)).text();
-    const csv = (await (await get(token, `/incidents/export?format=csv&${query}`)).text()).trimEnd().split('\r\n').slice(1);
-    const fromNdjson = ndjson.split('\n').filter(Boolean).map((l) => names.get(JSON.parse(l).id));
+    const csv = (await (await get(token, `/incidents/export?format=csv&${query}`)).text())
+      .trimEnd()
+      .split('\r\n')
+      .slice(1);
+    const fromNdjson = ndjson
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => names.get(JSON.parse(l).id));
     expect(csv.filter(Boolean).map((row) => names.get(row.split(',')[0]))).toEqual(fromNdjson);
     return fromNdjson;
   };
@@ -84,16 +150,23 @@ describe('searching incident history', () => {
     [`assignee=${ASSIGNEE}`, ['a1']],
     ['zone=north-fence&siteId=site-a&status=acknowledged', ['a2']],
     ['zone=north-fence&ruleId=coordinated-intrusion&kind=theft', ['b1']],
-  ] as [string, string[]][])('selects exactly the right incidents for %s, in the list and the export', async (query, expected) => {
-    expect(await found(lead, query)).toEqual(expected);
-    expect(await exported(lead, query)).toEqual(expected);
-  });
+  ] as [string, string[]][])(
+    'selects exactly the right incidents for %s, in the list and the export',
+    async (query, expected) => {
+      expect(await found(lead, query)).toEqual(expected);
+      expect(await exported(lead, query)).toEqual(expected);
+    },
+  );
 
   it('counts only the filtered incidents in the statistics', async () => {
     const stats = (await (await get(lead, '/stats?zone=north-fence')).json()) as any;
     expect(stats).toMatchObject({ total: 3, bySite: { 'site-a': 2, 'site-b': 1 }, byKind: { theft: 2, drone: 1 } });
     const resolved = (await (await get(lead, `/stats?resolvedFrom=${at('00:00')}`)).json()) as any;
-    expect(resolved).toMatchObject({ total: 2, bySite: { 'site-a': 1, 'site-b': 1 }, meanTimeToResolveS: (3600 + 1800) / 2 });
+    expect(resolved).toMatchObject({
+      total: 2,
+      bySite: { 'site-a': 1, 'site-b': 1 },
+      meanTimeToResolveS: (3600 + 1800) / 2,
+    });
   });
 
   it.each([
@@ -132,7 +205,19 @@ describe('searching incident history', () => {
   it('describes the new filters in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as any;
     const params = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name);
-    const added = ['zone', 'ruleId', 'resolution', 'assignee', 'openedFrom', 'openedTo', 'acknowledgedFrom', 'acknowledgedTo', 'resolvedFrom', 'resolvedTo'];
-    for (const path of ['/incidents', '/incidents/export', '/stats']) expect(params(path)).toEqual(expect.arrayContaining(added));
+    const added = [
+      'zone',
+      'ruleId',
+      'resolution',
+      'assignee',
+      'openedFrom',
+      'openedTo',
+      'acknowledgedFrom',
+      'acknowledgedTo',
+      'resolvedFrom',
+      'resolvedTo',
+    ];
+    for (const path of ['/incidents', '/incidents/export', '/stats'])
+      expect(params(path)).toEqual(expect.arrayContaining(added));
   });
 });

@@ -64,9 +64,10 @@ describe('folding in the ingest transaction', () => {
       const [stored] = await waitFor(
         () =>
           ctx.db
-            .query<{ id: string; folded: boolean }>('SELECT id, folded_at IS NOT NULL AS folded FROM events WHERE event_id = $1', [
-              event.eventId,
-            ])
+            .query<{ id: string; folded: boolean }>(
+              'SELECT id, folded_at IS NOT NULL AS folded FROM events WHERE event_id = $1',
+              [event.eventId],
+            )
             .then((rows) => (rows.length ? rows : undefined)),
         { what: 'the event to be stored without its fold' },
       );
@@ -132,13 +133,16 @@ describe('two instances folding one group in their ingest transactions', () => {
   });
 
   it('makes one incident of every event, each linked once, with a gap-free live log', async () => {
-    for (const id of ['gw-1', 'gw-2', 'gw-3', 'gw-4']) gateways.push(await TestGateway.connect(ctx.topicPrefix, 'tarkwa-2', id, broker.url));
+    for (const id of ['gw-1', 'gw-2', 'gw-3', 'gw-4'])
+      gateways.push(await TestGateway.connect(ctx.topicPrefix, 'tarkwa-2', id, broker.url));
     const base = Date.now() - 20 * 60_000;
     for (let chunk = 0; chunk < EVENTS / 100; chunk++) {
       await Promise.all(
         Array.from({ length: 100 }, (_, i) => {
           const n = chunk * 100 + i;
-          return gateways[n % gateways.length].publish(aCyberEvent({ occurredAt: new Date(base + n * 500).toISOString() }));
+          return gateways[n % gateways.length].publish(
+            aCyberEvent({ occurredAt: new Date(base + n * 500).toISOString() }),
+          );
         }),
       );
     }
@@ -155,7 +159,10 @@ describe('two instances folding one group in their ingest transactions', () => {
     // Both instances ingested (and so folded) part of the stream.
     for (const instance of instances) {
       const metrics = await (await fetch(`${instance.baseUrl}/api/v1/metrics`)).text();
-      const accepted = [...metrics.matchAll(/^oreguard_events_accepted_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const accepted = [...metrics.matchAll(/^oreguard_events_accepted_total\{[^}]*\} (\d+)$/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
       expect(accepted).toBeGreaterThan(0);
     }
     const incidents = await ctx.db.query<{ id: string; event_count: number }>(
@@ -167,7 +174,9 @@ describe('two instances folding one group in their ingest transactions', () => {
       [incidents[0].id],
     );
     expect(links).toEqual({ n: EVENTS, events: EVENTS });
-    const seqs = await ctx.db.query<{ seq: number }>("SELECT seq::int AS seq FROM live_messages WHERE site_id = 'tarkwa-2' ORDER BY seq");
+    const seqs = await ctx.db.query<{ seq: number }>(
+      "SELECT seq::int AS seq FROM live_messages WHERE site_id = 'tarkwa-2' ORDER BY seq",
+    );
     expect(seqs.map((r) => r.seq)).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   }, 120_000);
 });

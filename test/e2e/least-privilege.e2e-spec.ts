@@ -40,7 +40,9 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     expect(await migrateDatabase(ctx.databaseUrl, { runtimeUrl })).toEqual([`created role ${role}`]);
     runtime = new Client({ connectionString: runtimeUrl });
     await runtime.connect();
-    await ctx.db.query("INSERT INTO sites (id, name, time_zone) VALUES ('kolwezi-1', 'Kolwezi', 'UTC') ON CONFLICT DO NOTHING");
+    await ctx.db.query(
+      "INSERT INTO sites (id, name, time_zone) VALUES ('kolwezi-1', 'Kolwezi', 'UTC') ON CONFLICT DO NOTHING",
+    );
   });
 
   afterAll(async () => {
@@ -56,7 +58,12 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
 
   it('runs ingest (one slot), folding, correlation and its audit as that role', async () => {
     oreguard = await startInProcess(
-      ctx.env({ DATABASE_URL: runtimeUrl, MIGRATE_ON_START: 'false', MQTT_SHARED_GROUP: ctx.name, MQTT_INGEST_SLOTS: '1' }),
+      ctx.env({
+        DATABASE_URL: runtimeUrl,
+        MIGRATE_ON_START: 'false',
+        MQTT_SHARED_GROUP: ctx.name,
+        MQTT_INGEST_SLOTS: '1',
+      }),
     );
     await untilIngesting(ctx.topicPrefix, ctx.db);
     const gateway = await TestGateway.connect(ctx.topicPrefix, 'kolwezi-1', 'gw-1');
@@ -76,7 +83,9 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
         )[0],
       { what: 'the event stored and folded into an incident' },
     );
-    expect((await ctx.db.query('SELECT 1 FROM incident_timeline WHERE incident_id = $1', [folded.incident_id])).length).toBeGreaterThan(0);
+    expect(
+      (await ctx.db.query('SELECT 1 FROM incident_timeline WHERE incident_id = $1', [folded.incident_id])).length,
+    ).toBeGreaterThan(0);
     // A REST login writes the audit log.
     const login = await fetch(`${oreguard.baseUrl}/api/v1/auth/login`, {
       method: 'POST',
@@ -94,7 +103,10 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
       expect.arrayContaining(['oreguard-correlator', `oreguard-ingest ${ctx.name}-a`, 'oreguard-live']),
     );
     expect(new Set(sessions.map((a) => a.usename))).toEqual(new Set([role]));
-    expect((await ctx.db.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND usename = $2', [ctx.name, role])).length).toBeGreaterThan(3);
+    expect(
+      (await ctx.db.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND usename = $2', [ctx.name, role]))
+        .length,
+    ).toBeGreaterThan(3);
   });
 
   it('may not rewrite history: UPDATE, DELETE and TRUNCATE of the timeline, audit log and events are refused by privilege', async () => {
@@ -127,7 +139,9 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     expect(await asRuntime('DROP FUNCTION audit_refuse_change() CASCADE')).toMatch(/must be owner of function/);
     expect(await asRuntime('CREATE TABLE planted (id int)')).toMatch(/permission denied for schema public/);
     // The owner may (this is what the runtime role must not be).
-    expect(await ctx.db.transaction(async (tx) => (await tx.query('SET LOCAL session_replication_role = replica')).command)).toBe('SET');
+    expect(
+      await ctx.db.transaction(async (tx) => (await tx.query('SET LOCAL session_replication_role = replica')).command),
+    ).toBe('SET');
   });
 
   it("takes from an earlier deployment's role what it owned (it migrated before the roles were split), and refuses a superuser", async () => {
@@ -136,7 +150,9 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     await ctx.db.query(`ALTER TABLE audit_log OWNER TO ${old}`);
     const url = new URL(ctx.databaseUrl);
     url.username = old;
-    expect(await migrateDatabase(ctx.databaseUrl, { runtimeUrl: url.toString() })).toEqual([`handed what ${old} owned to postgres`]);
+    expect(await migrateDatabase(ctx.databaseUrl, { runtimeUrl: url.toString() })).toEqual([
+      `handed what ${old} owned to postgres`,
+    ]);
     const client = new Client({ connectionString: url.toString() });
     await client.connect();
     try {
@@ -150,6 +166,8 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     }
 
     await ctx.db.query(`ALTER ROLE ${old} SUPERUSER`);
-    await expect(migrateDatabase(ctx.databaseUrl, { runtimeUrl: url.toString() })).rejects.toThrow(/a superuser: OreGuard must run as a role that owns nothing/);
+    await expect(migrateDatabase(ctx.databaseUrl, { runtimeUrl: url.toString() })).rejects.toThrow(
+      /a superuser: OreGuard must run as a role that owns nothing/,
+    );
   });
 });

@@ -24,7 +24,9 @@ describe('live correlation with the default rules', () => {
 
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
   const start = async (overrides: Record<string, string> = {}) => {
-    const oreguard = await startInProcess(ctx.env({ CORRELATOR_INTERVAL_MS: '50', CORRELATOR_LEASE_RETRY_MS: '200', ...overrides }));
+    const oreguard = await startInProcess(
+      ctx.env({ CORRELATOR_INTERVAL_MS: '50', CORRELATOR_LEASE_RETRY_MS: '200', ...overrides }),
+    );
     running.push(oreguard);
     return oreguard;
   };
@@ -38,7 +40,15 @@ describe('live correlation with the default rules', () => {
     return g;
   };
   const incidents = (site: string) =>
-    ctx.db.query<{ id: string; group_key: string; title: string; severity: string; rule_ids: string[]; kinds: string[]; event_count: number }>(
+    ctx.db.query<{
+      id: string;
+      group_key: string;
+      title: string;
+      severity: string;
+      rule_ids: string[];
+      kinds: string[];
+      event_count: number;
+    }>(
       'SELECT id, group_key, title, severity, rule_ids, kinds, event_count FROM incidents WHERE site_id = $1 ORDER BY opened_at',
       [site],
     );
@@ -50,9 +60,10 @@ describe('live correlation with the default rules', () => {
       )
     ).map((r) => r.event_id);
   const timeline = (incidentId: string) =>
-    ctx.db.query<{ action: string; details: any }>('SELECT action, details FROM incident_timeline WHERE incident_id = $1 ORDER BY chain_seq', [
-      incidentId,
-    ]);
+    ctx.db.query<{ action: string; details: any }>(
+      'SELECT action, details FROM incident_timeline WHERE incident_id = $1 ORDER BY chain_seq',
+      [incidentId],
+    );
 
   beforeAll(async () => {
     ctx = await createTestContext('live_correlation');
@@ -73,7 +84,15 @@ describe('live correlation with the default rules', () => {
       aCyberEvent({
         severity: 'low',
         occurredAt: minutesAgo(1.5 - i * 0.1),
-        cyber: { category: 'auth_failure', signature: 'SSH login failed', srcIp: '10.9.9.9', dstIp: '10.30.1.7', dstPort: 22, protocol: 'TCP', network: 'it' },
+        cyber: {
+          category: 'auth_failure',
+          signature: 'SSH login failed',
+          srcIp: '10.9.9.9',
+          dstIp: '10.30.1.7',
+          dstPort: 22,
+          protocol: 'TCP',
+          network: 'it',
+        },
       }),
     );
     // Nine are not a brute force yet.
@@ -95,16 +114,29 @@ describe('live correlation with the default rules', () => {
     expect(escalated.title).toMatch(/^Brute force from one source: Cyber activity at brute-1/);
     const entries = await timeline(escalated.id);
     const matched = entries.find((e) => e.action === 'rule-matched')!;
-    expect(matched.details).toMatchObject({ ruleId: 'brute-force', group: { 'cyber.srcIp': '10.9.9.9' }, eventCount: 10, severity: { from: 'low', to: 'high' } });
+    expect(matched.details).toMatchObject({
+      ruleId: 'brute-force',
+      group: { 'cyber.srcIp': '10.9.9.9' },
+      eventCount: 10,
+      severity: { from: 'low', to: 'high' },
+    });
     expect(matched.details.reason).toContain('brute-force');
     expect(entries.some((e) => e.action === 'escalated')).toBe(true);
-    await waitFor(() => live!.forSite('brute-1').find((m) => m.type === 'escalated' && (m.incident.ruleIds as string[]).includes('brute-force')), {
-      what: 'an escalated live message',
-    });
+    await waitFor(
+      () =>
+        live!
+          .forSite('brute-1')
+          .find((m) => m.type === 'escalated' && (m.incident.ruleIds as string[]).includes('brute-force')),
+      {
+        what: 'an escalated live message',
+      },
+    );
     // Nothing more to say when the same brute force goes on.
     const before = entries.length;
     await g.publish(aCyberEvent({ severity: 'low', cyber: failures[0].cyber, occurredAt: minutesAgo(0.5) }));
-    await waitFor(async () => (await incidents('brute-1'))[0].event_count === 11, { what: 'the eleventh failure folded' });
+    await waitFor(async () => (await incidents('brute-1'))[0].event_count === 11, {
+      what: 'the eleventh failure folded',
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await timeline(escalated.id)).filter((e) => e.action === 'rule-matched')).toHaveLength(1);
     expect((await timeline(escalated.id)).length).toBe(before + 1); // its events-joined
@@ -122,7 +154,10 @@ describe('live correlation with the default rules', () => {
   it('opens an incident of its own for a drone and a breach, across a restart, and lets later events join it', async () => {
     let oreguard = await start();
     let g = await gateway('coord-1');
-    const drone = aDroneEvent({ occurredAt: minutesAgo(12), drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-77' } });
+    const drone = aDroneEvent({
+      occurredAt: minutesAgo(12),
+      drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-77' },
+    });
     await g.publish(drone);
     await waitFor(async () => (await incidents('coord-1')).length === 1, { what: 'the drone incident' });
     // The drone is in the engine's state only; a new instance must rebuild it from the stored events.
@@ -136,22 +171,38 @@ describe('live correlation with the default rules', () => {
       async () => (await incidents('coord-1')).find((i) => i.group_key.startsWith('rule:coordinated-intrusion')),
       { what: 'a coordinated-intrusion incident' },
     );
-    expect(rule).toMatchObject({ severity: 'critical', rule_ids: ['coordinated-intrusion'], title: 'Drone overflight with perimeter breach at coord-1', event_count: 2 });
+    expect(rule).toMatchObject({
+      severity: 'critical',
+      rule_ids: ['coordinated-intrusion'],
+      title: 'Drone overflight with perimeter breach at coord-1',
+      event_count: 2,
+    });
     expect((await linkedEventIds(rule.id)).sort()).toEqual([drone.eventId, breach.eventId].sort());
     // The drone (raised to high as non-cooperative) and the breach incidents stay as they were.
-    expect((await incidents('coord-1')).filter((i) => !i.group_key.startsWith('rule:')).map((i) => [i.kinds[0], i.severity, i.rule_ids])).toEqual([
+    expect(
+      (await incidents('coord-1'))
+        .filter((i) => !i.group_key.startsWith('rule:'))
+        .map((i) => [i.kinds[0], i.severity, i.rule_ids]),
+    ).toEqual([
       ['drone', 'high', ['drone-activity']],
       ['theft', 'high', ['theft-activity']],
     ]);
 
-    const later = aDroneEvent({ occurredAt: minutesAgo(1), drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-77' } });
+    const later = aDroneEvent({
+      occurredAt: minutesAgo(1),
+      drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-77' },
+    });
     await g.publish(later);
-    await waitFor(async () => (await incidents('coord-1')).find((i) => i.id === rule.id)!.event_count === 3, { what: 'the later drone joined' });
+    await waitFor(async () => (await incidents('coord-1')).find((i) => i.id === rule.id)!.event_count === 3, {
+      what: 'the later drone joined',
+    });
     expect((await incidents('coord-1')).filter((i) => i.group_key.startsWith('rule:'))).toHaveLength(1);
     expect((await timeline(rule.id)).map((e) => e.action)).toEqual(['rule-matched', 'events-joined']);
     // Its timeline is hash-chained like every other.
     const token = await login(oreguard.baseUrl);
-    const verify = await fetch(`${oreguard.baseUrl}/api/v1/incidents/${rule.id}/verify`, { headers: { authorization: `Bearer ${token}` } });
+    const verify = await fetch(`${oreguard.baseUrl}/api/v1/incidents/${rule.id}/verify`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(await verify.json()).toMatchObject({ intact: true, entries: 2 });
     await stop(oreguard);
   });
@@ -161,12 +212,18 @@ describe('live correlation with the default rules', () => {
     const oreguard = await start({ CORRELATOR_INTERVAL_MS: '600000' });
     await waitFor(() => oreguard.app.get(CorrelatorService).live || undefined, { what: 'the instance correlating' });
     const g = await gateway('wake-1');
-    const drone = () => aDroneEvent({ occurredAt: minutesAgo(3), drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-9' } });
+    const drone = () =>
+      aDroneEvent({
+        occurredAt: minutesAgo(3),
+        drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-9' },
+      });
     await g.publish(drone());
     await untilCorrelated(ctx.db, 20_000);
     await g.publish(aTheftEvent({ occurredAt: minutesAgo(2) }));
     const isRule = (i: { group_key: string }) => i.group_key.startsWith('rule:coordinated-intrusion');
-    await waitFor(async () => (await incidents('wake-1')).find(isRule), { what: 'the coordinated-intrusion incident, woken by the fold' });
+    await waitFor(async () => (await incidents('wake-1')).find(isRule), {
+      what: 'the coordinated-intrusion incident, woken by the fold',
+    });
 
     // A transaction left open (with an id) hides what commits after it from the correlator: it
     // is woken but may take nothing yet. The transaction then ends with no fold to announce
@@ -185,7 +242,9 @@ describe('live correlation with the default rules', () => {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
-    await waitFor(async () => (await incidents('wake-2')).find(isRule), { what: 'the coordinated-intrusion incident, once the older transaction ended' });
+    await waitFor(async () => (await incidents('wake-2')).find(isRule), {
+      what: 'the coordinated-intrusion incident, once the older transaction ended',
+    });
     await stop(oreguard);
   });
 
@@ -199,12 +258,16 @@ describe('live correlation with the default rules', () => {
 
     const g = await gateway('scan-1');
     for (let port = 1; port <= 20; port++) {
-      await g.publish(aCyberEvent({ occurredAt: minutesAgo(0.5), cyber: { ...aCyberEvent().cyber, srcIp: '10.1.1.1', dstPort: port } }));
+      await g.publish(
+        aCyberEvent({
+          occurredAt: minutesAgo(0.5),
+          cyber: { ...aCyberEvent().cyber, srcIp: '10.1.1.1', dstPort: port },
+        }),
+      );
     }
-    const scan = await waitFor(
-      async () => (await incidents('scan-1')).find((i) => i.rule_ids.includes('port-scan')),
-      { what: 'the cyber incident escalated by port-scan' },
-    );
+    const scan = await waitFor(async () => (await incidents('scan-1')).find((i) => i.rule_ids.includes('port-scan')), {
+      what: 'the cyber incident escalated by port-scan',
+    });
     expect(scan).toMatchObject({ event_count: 20, severity: 'high' });
     await stop(b);
   });
@@ -213,9 +276,22 @@ describe('live correlation with the default rules', () => {
     const oreguard = await start();
     const g = await gateway('blind-1');
     // The camera covers north-fence (learned from its event), then its sensor reports a fault.
-    await g.publish(aTheftEvent({ sensorId: 'cam-2', severity: 'low', occurredAt: minutesAgo(30), theft: { category: 'unauthorized_access', description: 'Person seen' } }));
-    await g.publish({ state: 'online', at: minutesAgo(10), sensors: [{ sensorId: 'cam-2', state: 'fault' }] }, 'status', { retain: true });
-    await waitFor(async () => (await incidents('blind-1')).some((i) => i.rule_ids.includes('sensor-health')), { what: 'the camera fault' });
+    await g.publish(
+      aTheftEvent({
+        sensorId: 'cam-2',
+        severity: 'low',
+        occurredAt: minutesAgo(30),
+        theft: { category: 'unauthorized_access', description: 'Person seen' },
+      }),
+    );
+    await g.publish(
+      { state: 'online', at: minutesAgo(10), sensors: [{ sensorId: 'cam-2', state: 'fault' }] },
+      'status',
+      { retain: true },
+    );
+    await waitFor(async () => (await incidents('blind-1')).some((i) => i.rule_ids.includes('sensor-health')), {
+      what: 'the camera fault',
+    });
     const breach = aTheftEvent({ sensorId: 'fence-4', severity: 'high', occurredAt: minutesAgo(2) });
     await g.publish(breach);
     const raised = await waitFor(

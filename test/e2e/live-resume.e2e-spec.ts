@@ -32,7 +32,8 @@ describe('live messages: resume after a disconnection', () => {
     );
     return { count: Number(row.n), max: Number(row.max ?? 0) };
   };
-  const adminId = async () => (await og.ctx.db.query<{ id: string }>('SELECT id FROM users WHERE username = $1', ['admin']))[0].id;
+  const adminId = async () =>
+    (await og.ctx.db.query<{ id: string }>('SELECT id FROM users WHERE username = $1', ['admin']))[0].id;
   const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
   beforeAll(async () => {
@@ -71,7 +72,10 @@ describe('live messages: resume after a disconnection', () => {
     await waitFor(async () => (await logged()).count >= last + MISSED, { what: `${MISSED} more live messages logged` });
     await settle();
     expect(await logged()).toEqual({ count: last + MISSED, max: last + MISSED });
-    const types = await og.ctx.db.query<{ type: string }>('SELECT DISTINCT type FROM live_messages WHERE site_id = $1 AND seq > $2', [SITE, last]);
+    const types = await og.ctx.db.query<{ type: string }>(
+      'SELECT DISTINCT type FROM live_messages WHERE site_id = $1 AND seq > $2',
+      [SITE, last],
+    );
     expect(types).toEqual([{ type: 'opened' }]);
 
     // 3. Back: a new socket resumes after the last seq it saw.
@@ -98,7 +102,11 @@ describe('live messages: resume after a disconnection', () => {
   });
 
   it('refuses a socket without a token', async () => {
-    const socket = io(`${og.oreguard.baseUrl}/live`, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = io(`${og.oreguard.baseUrl}/live`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     try {
       const error = await new Promise<Error>((resolve, reject) => {
         socket.once('connect_error', resolve);
@@ -112,27 +120,74 @@ describe('live messages: resume after a disconnection', () => {
 
   /** A live session of the admin (the login in beforeAll opened one): tokens name their session. */
   const sessionId = async () =>
-    (await og.ctx.db.query<{ id: string }>('SELECT id FROM sessions WHERE revoked_at IS NULL AND user_id = $1 LIMIT 1', [await adminId()]))[0].id;
+    (
+      await og.ctx.db.query<{ id: string }>(
+        'SELECT id FROM sessions WHERE revoked_at IS NULL AND user_id = $1 LIMIT 1',
+        [await adminId()],
+      )
+    )[0].id;
   const endedSession = async () => {
     const sid = '5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11';
-    await og.ctx.db.query(`INSERT INTO sessions (id, user_id, expires_at, revoked_at) VALUES ($1, $2, now() + interval '1 day', now()) ON CONFLICT DO NOTHING`, [sid, await adminId()]);
+    await og.ctx.db.query(
+      `INSERT INTO sessions (id, user_id, expires_at, revoked_at) VALUES ($1, $2, now() + interval '1 day', now()) ON CONFLICT DO NOTHING`,
+      [sid, await adminId()],
+    );
     return sid;
   };
 
   it.each<[string, () => Promise<unknown>]>([
     ['a malformed token', async () => 'not-a-jwt'],
     ['a token that is not a string', async () => 42],
-    ['a token signed with another key', async () => new JwtService({ secret: 'another-secret-that-is-long-enough-0123456789' }).sign({ sub: await adminId(), tv: 0, sid: await sessionId() })],
-    ['an expired token', async () => new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0, sid: await sessionId() }, { expiresIn: -60 })],
-    ['a token for a user that does not exist', async () => new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({ sub: '7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11', tv: 0, sid: await sessionId() })],
-    ['a token without a session', async () => new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0 })],
-    ['a token of a session that ended', async () => new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0, sid: await endedSession() })],
+    [
+      'a token signed with another key',
+      async () =>
+        new JwtService({ secret: 'another-secret-that-is-long-enough-0123456789' }).sign({
+          sub: await adminId(),
+          tv: 0,
+          sid: await sessionId(),
+        }),
+    ],
+    [
+      'an expired token',
+      async () =>
+        new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign(
+          { sub: await adminId(), tv: 0, sid: await sessionId() },
+          { expiresIn: -60 },
+        ),
+    ],
+    [
+      'a token for a user that does not exist',
+      async () =>
+        new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({
+          sub: '7b6f7a5e-2b7e-4a53-9a55-0e2e5f8f2a11',
+          tv: 0,
+          sid: await sessionId(),
+        }),
+    ],
+    [
+      'a token without a session',
+      async () => new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0 }),
+    ],
+    [
+      'a token of a session that ended',
+      async () =>
+        new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({
+          sub: await adminId(),
+          tv: 0,
+          sid: await endedSession(),
+        }),
+    ],
   ])('refuses a socket with %s', async (_name, makeToken) => {
-    await expect(LiveClient.connect(og.oreguard.baseUrl, (await makeToken()) as string)).rejects.toThrow(/^unauthorized/);
+    await expect(LiveClient.connect(og.oreguard.baseUrl, (await makeToken()) as string)).rejects.toThrow(
+      /^unauthorized/,
+    );
   });
 
   it('accepts a token signed with the right key for the admin (the refusals above are not for another reason)', async () => {
-    const signed = new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign({ sub: await adminId(), tv: 0, sid: await sessionId() }, { expiresIn: 60 });
+    const signed = new JwtService({ secret: og.ctx.env().JWT_SECRET }).sign(
+      { sub: await adminId(), tv: 0, sid: await sessionId() },
+      { expiresIn: 60 },
+    );
     const client = await LiveClient.connect(og.oreguard.baseUrl, signed);
     clients.push(client);
     expect(client.socket.connected).toBe(true);

@@ -15,7 +15,10 @@ const SITE = 'kolwezi-1';
 const OPENED = 6;
 
 describe('live messages: resume from behind the retained log', () => {
-  const og = oreGuardForFile('live-retention-gap', { env: { INCIDENT_GAP_MS: String(10 * 60_000) }, untilIngesting: true });
+  const og = oreGuardForFile('live-retention-gap', {
+    env: { INCIDENT_GAP_MS: String(10 * 60_000) },
+    untilIngesting: true,
+  });
   let gateway: TestGateway;
   let token: string;
   const clients: LiveClient[] = [];
@@ -31,7 +34,8 @@ describe('live messages: resume from behind the retained log', () => {
     return { client, events };
   };
   const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
-  const incidents = async () => (await rest()(token, 'GET', `/incidents?siteId=${SITE}&limit=100`)).body.items as { id: string; zones: string[] }[];
+  const incidents = async () =>
+    (await rest()(token, 'GET', `/incidents?siteId=${SITE}&limit=100`)).body.items as { id: string; zones: string[] }[];
 
   beforeAll(async () => {
     gateway = await og.gateway(SITE, 'gw-1');
@@ -40,15 +44,23 @@ describe('live messages: resume from behind the retained log', () => {
     // acknowledged (7) and one resolved (8).
     const base = Date.now() - 60 * 60_000;
     for (let i = 0; i < OPENED; i++) {
-      await gateway.publish(aDroneEvent({ occurredAt: new Date(base - i * 30 * 60_000).toISOString(), zone: `zone-${i}` }));
+      await gateway.publish(
+        aDroneEvent({ occurredAt: new Date(base - i * 30 * 60_000).toISOString(), zone: `zone-${i}` }),
+      );
     }
     await waitFor(async () => (await incidents()).length === OPENED, { what: `${OPENED} incidents` });
     const [first, second] = await incidents();
     expect((await rest()(token, 'POST', `/incidents/${first.id}/acknowledge`)).status).toBe(200);
-    expect((await rest()(token, 'POST', `/incidents/${second.id}/resolve`, { resolution: 'false_positive' })).status).toBe(200);
-    await waitFor(async () => (await og.ctx.db.query('SELECT 1 FROM live_messages WHERE site_id = $1 AND seq = 8', [SITE])).length === 1, {
-      what: 'the eighth live message',
-    });
+    expect(
+      (await rest()(token, 'POST', `/incidents/${second.id}/resolve`, { resolution: 'false_positive' })).status,
+    ).toBe(200);
+    await waitFor(
+      async () =>
+        (await og.ctx.db.query('SELECT 1 FROM live_messages WHERE site_id = $1 AND seq = 8', [SITE])).length === 1,
+      {
+        what: 'the eighth live message',
+      },
+    );
     // Retention drops seq 1..5 (as the superuser: the runtime role may not delete).
     await og.ctx.db.transaction(async (tx) => {
       await tx.query(`SET LOCAL session_replication_role = replica`);
@@ -73,15 +85,19 @@ describe('live messages: resume from behind the retained log', () => {
     expect(snapshot.siteId).toBe(SITE);
     expect(snapshot.seq).toBe(8);
     // Open and acknowledged, as REST shows them; the resolved one is not there.
-    const open = (await rest()(token, 'GET', `/incidents?siteId=${SITE}&status=open&limit=100`)).body.items as unknown[];
-    const acknowledged = (await rest()(token, 'GET', `/incidents?siteId=${SITE}&status=acknowledged&limit=100`)).body.items as unknown[];
+    const open = (await rest()(token, 'GET', `/incidents?siteId=${SITE}&status=open&limit=100`)).body
+      .items as unknown[];
+    const acknowledged = (await rest()(token, 'GET', `/incidents?siteId=${SITE}&status=acknowledged&limit=100`)).body
+      .items as unknown[];
     expect(open).toHaveLength(OPENED - 2);
     expect(acknowledged).toHaveLength(1);
     expect(snapshot.incidents).toEqual(expect.arrayContaining([...open, ...acknowledged]));
     expect(snapshot.incidents).toHaveLength(OPENED - 1);
 
     // Live again: the next change is the next number after continueFrom.
-    await gateway.publish(aDroneEvent({ occurredAt: new Date(Date.now() - 5 * 24 * 60 * 60_000).toISOString(), zone: 'zone-late' }));
+    await gateway.publish(
+      aDroneEvent({ occurredAt: new Date(Date.now() - 5 * 24 * 60 * 60_000).toISOString(), zone: 'zone-late' }),
+    );
     await waitFor(() => client.forSite(SITE).length >= 1, { what: 'the next live message' });
     await settle();
     expect(events.map(([event]) => event)).toEqual(['gap', 'snapshot', 'incident']);

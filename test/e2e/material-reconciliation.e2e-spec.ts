@@ -16,7 +16,11 @@ const minutes = (base: Date, m: number) => new Date(base.getTime() + m * 60_000)
  */
 describe('material reconciliation', () => {
   const og = oreGuardForFile('material-reconciliation', {
-    env: { MATERIAL_RECONCILE_INTERVAL_MS: '300', MATERIAL_SETTLE_MS: '0', EVENT_ALLOWED_LATENESS_MS: String(6 * 3_600_000) },
+    env: {
+      MATERIAL_RECONCILE_INTERVAL_MS: '300',
+      MATERIAL_SETTLE_MS: '0',
+      EVENT_ALLOWED_LATENESS_MS: String(6 * 3_600_000),
+    },
   });
   let scale: TestGateway;
   let gate: TestGateway;
@@ -30,23 +34,40 @@ describe('material reconciliation', () => {
   });
 
   const stored = (count: number) =>
-    waitFor(async () => Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM material_records'))[0]!.n) >= count, {
-      what: `${count} material records stored`,
-    });
+    waitFor(
+      async () =>
+        Number((await og.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM material_records'))[0]!.n) >= count,
+      {
+        what: `${count} material records stored`,
+      },
+    );
   const runs = async () =>
-    Number((await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`).then((r) => r.text())).match(/^oreguard_material_reconcile_runs_total (\d+)/m)?.[1] ?? 0);
+    Number(
+      (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`).then((r) => r.text())).match(
+        /^oreguard_material_reconcile_runs_total (\d+)/m,
+      )?.[1] ?? 0,
+    );
   /** Until reconciliation has run twice more from now: whatever it would raise from what is stored, it has. */
   const twoMoreRuns = async () => {
     const from = await runs();
     await waitFor(async () => (await runs()) >= from + 2, { what: 'two more reconciliation runs' });
   };
-  const findings = () => og.ctx.db.query<{ rule: string; plate: string; summary: string }>('SELECT rule, plate, summary FROM material_findings ORDER BY key');
+  const findings = () =>
+    og.ctx.db.query<{ rule: string; plate: string; summary: string }>(
+      'SELECT rule, plate, summary FROM material_findings ORDER BY key',
+    );
 
   it('raises nothing for a fleet weighed within legal error, manifested and through the gates', async () => {
     for (const [i, plate] of ['TRK101', 'TRK102', 'TRK103', 'TRK104'].entries()) {
       const done = minutes(base, 10 * i + 40);
       const tareKg = 15_000 + 20 * i;
-      const ticket = aTicket({ plate, at: done, tareKg, grossKg: tareKg + 30_000 + (i % 2 === 0 ? 60 : -80), manifestId: `DSP-${plate}` });
+      const ticket = aTicket({
+        plate,
+        at: done,
+        tareKg,
+        grossKg: tareKg + 30_000 + (i % 2 === 0 ? 60 : -80),
+        manifestId: `DSP-${plate}`,
+      });
       await scale.publish(aManifest(`DSP-${plate}`, 30_000, minutes(done, -60), { plate }), 'material');
       await gate.publish(aPassage('in', minutes(done, -45), { plate }), 'material');
       await scale.publish(ticket, 'material');
@@ -62,20 +83,29 @@ describe('material reconciliation', () => {
     await gate.publish(aPassage('out', minutes(base, 60), { plate: 'XYZ999', zone: 'main-gate' }), 'material');
     await sensors.publish(aDroneEvent({ occurredAt: minutes(base, 50).toISOString(), zone: 'haul-road' }));
 
-    const [finding] = await waitFor(async () => {
-      const rows = await findings();
-      return rows.length > 0 ? rows : undefined;
-    }, { what: 'a material finding' });
+    const [finding] = await waitFor(
+      async () => {
+        const rows = await findings();
+        return rows.length > 0 ? rows : undefined;
+      },
+      { what: 'a material finding' },
+    );
     expect(finding).toMatchObject({ rule: 'exit-without-ticket', plate: 'XYZ999' });
 
     await untilCorrelated(og.ctx.db);
     const admin = await login(og.oreguard.baseUrl);
-    const incidents = await waitFor(async () => {
-      const { body } = await og.rest(admin, 'GET', '/incidents?siteId=kolwezi-1');
-      const items = body.items as { ruleIds: string[]; severity: string; kinds: string[] }[];
-      return items.some((i) => i.ruleIds.includes('material-discrepancy-under-drone')) ? items : undefined;
-    }, { what: 'the correlated incident' });
-    expect(incidents.find((i) => i.ruleIds.includes('material-discrepancy-under-drone'))).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'] });
+    const incidents = await waitFor(
+      async () => {
+        const { body } = await og.rest(admin, 'GET', '/incidents?siteId=kolwezi-1');
+        const items = body.items as { ruleIds: string[]; severity: string; kinds: string[] }[];
+        return items.some((i) => i.ruleIds.includes('material-discrepancy-under-drone')) ? items : undefined;
+      },
+      { what: 'the correlated incident' },
+    );
+    expect(incidents.find((i) => i.ruleIds.includes('material-discrepancy-under-drone'))).toMatchObject({
+      severity: 'critical',
+      kinds: ['drone', 'theft'],
+    });
 
     const { body: events } = await og.rest(admin, 'GET', '/events?siteId=kolwezi-1&kind=theft');
     expect(events.items).toEqual([
@@ -83,7 +113,11 @@ describe('material reconciliation', () => {
         source: 'reconciliation',
         zone: 'main-gate',
         occurredAt: minutes(base, 60).toISOString(),
-        theft: expect.objectContaining({ category: 'material_discrepancy', vehicleId: 'XYZ999', description: expect.stringContaining('no outbound ticket') }),
+        theft: expect.objectContaining({
+          category: 'material_discrepancy',
+          vehicleId: 'XYZ999',
+          description: expect.stringContaining('no outbound ticket'),
+        }),
       }),
     ]);
     expect(events.items[0].incidentIds.length).toBeGreaterThan(0);
@@ -99,24 +133,53 @@ describe('material reconciliation', () => {
     const first = await og.rest(admin, 'GET', '/material/records?siteId=kolwezi-1&type=gate.passage&limit=5');
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(5);
-    expect(first.body.items[0]).toMatchObject({ siteId: 'kolwezi-1', gatewayId: 'gw-gate', type: 'gate.passage', record: { plate: 'TRK104', direction: 'out' } }); // newest record time first: the last fleet truck out at +75 min
-    const second = await og.rest(admin, 'GET', `/material/records?siteId=kolwezi-1&type=gate.passage&limit=5&cursor=${first.body.nextCursor}`);
+    expect(first.body.items[0]).toMatchObject({
+      siteId: 'kolwezi-1',
+      gatewayId: 'gw-gate',
+      type: 'gate.passage',
+      record: { plate: 'TRK104', direction: 'out' },
+    }); // newest record time first: the last fleet truck out at +75 min
+    const second = await og.rest(
+      admin,
+      'GET',
+      `/material/records?siteId=kolwezi-1&type=gate.passage&limit=5&cursor=${first.body.nextCursor}`,
+    );
     const ids = [...first.body.items, ...second.body.items].map((r: { id: string }) => r.id);
     expect(new Set(ids).size).toBe(10); // 8 fleet passages and the night truck's two
     expect(second.body.nextCursor).toBeNull();
 
     const findings = await og.rest(admin, 'GET', '/material/findings?siteId=kolwezi-1&rule=exit-without-ticket');
     expect(findings.body.items).toEqual([
-      expect.objectContaining({ rule: 'exit-without-ticket', plate: 'XYZ999', zone: 'main-gate', numbers: { windowMinutes: 120 }, tolerance: expect.objectContaining({ kg: null }) }),
+      expect.objectContaining({
+        rule: 'exit-without-ticket',
+        plate: 'XYZ999',
+        zone: 'main-gate',
+        numbers: { windowMinutes: 120 },
+        tolerance: expect.objectContaining({ kg: null }),
+      }),
     ]);
 
-    expect((await og.rest(admin, 'GET', '/material/records?type=weighing.slip')).body).toMatchObject({ statusCode: 400, message: expect.stringContaining('type') });
-    expect((await og.rest(admin, 'POST', '/users', { username: 'op-kolwezi', password: 'a-long-password', role: 'operator', siteIds: ['kolwezi-1'] })).status).toBe(201);
+    expect((await og.rest(admin, 'GET', '/material/records?type=weighing.slip')).body).toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('type'),
+    });
+    expect(
+      (
+        await og.rest(admin, 'POST', '/users', {
+          username: 'op-kolwezi',
+          password: 'a-long-password',
+          role: 'operator',
+          siteIds: ['kolwezi-1'],
+        })
+      ).status,
+    ).toBe(201);
     const operator = await login(og.oreguard.baseUrl, 'op-kolwezi', 'a-long-password');
     expect((await og.rest(operator, 'GET', '/material/records?siteId=kolwezi-1')).status).toBe(403);
     expect((await og.rest(operator, 'GET', '/material/findings')).status).toBe(403);
 
-    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/material/records', '/material/findings']));
   });
 });

@@ -32,7 +32,11 @@ describe('metrics', () => {
     const refused = await scrape();
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(await refused.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/^authorization: /) });
+    expect(await refused.json()).toMatchObject({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: expect.stringMatching(/^authorization: /),
+    });
     expect((await scrape(`Bearer ${METRICS_TOKEN}x`)).status).toBe(401);
     expect((await scrape(`Bearer ${METRICS_TOKEN.slice(0, -1)}`)).status).toBe(401);
     expect((await scrape(`Basic ${METRICS_TOKEN}`)).status).toBe(401);

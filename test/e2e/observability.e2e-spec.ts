@@ -19,7 +19,9 @@ describe('logs and metrics of a running OreGuard', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext('observability');
-    oreguard = new OreGuardProcess(ctx.env({ PORT: String(await freePort()), LOG_LEVEL: 'info', OREGUARD_BUILD_COMMIT: 'abc1234' }));
+    oreguard = new OreGuardProcess(
+      ctx.env({ PORT: String(await freePort()), LOG_LEVEL: 'info', OREGUARD_BUILD_COMMIT: 'abc1234' }),
+    );
     await oreguard.start();
   }, 60_000);
 
@@ -40,7 +42,11 @@ describe('logs and metrics of a running OreGuard', () => {
     const token = await login(oreguard.baseUrl);
     const missing = randomUUID();
     const res = await fetch(`${oreguard.baseUrl}/api/v1/incidents/${missing}`, {
-      headers: { authorization: `Bearer ${token}`, cookie: 'session=cookie-secret-value', 'x-request-id': 'console-req-42' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        cookie: 'session=cookie-secret-value',
+        'x-request-id': 'console-req-42',
+      },
     });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('console-req-42');
@@ -88,31 +94,47 @@ describe('logs and metrics of a running OreGuard', () => {
   });
 
   it('leaves probes, the scrape and Nest’s route mapping out of the info log', async () => {
-    expect((await fetch(`${oreguard.baseUrl}/api/v1/health/ready`, { headers: { 'x-request-id': 'probe-1' } })).status).toBe(200);
+    expect(
+      (await fetch(`${oreguard.baseUrl}/api/v1/health/ready`, { headers: { 'x-request-id': 'probe-1' } })).status,
+    ).toBe(200);
     await scrape();
     // A request after them, logged: by then theirs would have been too.
     await fetch(`${oreguard.baseUrl}/api/v1/no-such-thing`, { headers: { 'x-request-id': 'after-probes' } });
     await waitFor(() => accessLines().some((line) => line.reqId === 'after-probes'), { what: 'the access-log line' });
     expect(accessLines().filter((line) => line.reqId === 'probe-1' || line.route === '/api/v1/metrics')).toEqual([]);
-    expect(lines().filter((line) => line.context === 'RouterExplorer' || line.context === 'RoutesResolver')).toEqual([]);
+    expect(lines().filter((line) => line.context === 'RouterExplorer' || line.context === 'RoutesResolver')).toEqual(
+      [],
+    );
     expect(lines().some((line) => /^OreGuard started/.test(line.msg))).toBe(true);
   });
 
   it('exports HTTP, pool, MQTT, build and standard process metrics', async () => {
     await fetch(`${oreguard.baseUrl}/api/v1/health/live`);
     // The lease is taken just after start-up.
-    await waitFor(async () => /^oreguard_correlator_lease_held 1$/m.test(await scrape()), { what: 'the correlation lease' });
+    await waitFor(async () => /^oreguard_correlator_lease_held 1$/m.test(await scrape()), {
+      what: 'the correlation lease',
+    });
     const text = await scrape();
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/health\/live",status_class="2xx"\} [1-9]/m);
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="unmatched",status_class="4xx"\} [1-9]/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/health\/live",status_class="2xx"\} [1-9]/m,
+    );
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="unmatched",status_class="4xx"\} [1-9]/m,
+    );
     expect(text).toMatch(/^oreguard_pg_pool_clients\{state="idle"\} \d+$/m);
     expect(text).toMatch(/^oreguard_pg_pool_clients\{state="busy"\} \d+$/m);
     expect(text).toMatch(/^oreguard_pg_pool_waiting_requests 0$/m);
     expect(text).toMatch(/^oreguard_mqtt_connected 1$/m);
     expect(text).toMatch(/^oreguard_ingest_messages_held \d+$/m);
     expect(text).toMatch(/^oreguard_correlator_lease_held 1$/m);
-    for (const dependency of ['postgres', 'redis', 'mqtt']) expect(text).toMatch(new RegExp(`^oreguard_dependency_up\\{dependency="${dependency}"\\} 1$`, 'm'));
-    expect(text).toMatch(new RegExp(`^oreguard_build_info\\{version="\\d+\\.\\d+\\.\\d+",commit="abc1234",node="${process.versions.node}"\\} 1$`, 'm'));
+    for (const dependency of ['postgres', 'redis', 'mqtt'])
+      expect(text).toMatch(new RegExp(`^oreguard_dependency_up\\{dependency="${dependency}"\\} 1$`, 'm'));
+    expect(text).toMatch(
+      new RegExp(
+        `^oreguard_build_info\\{version="\\d+\\.\\d+\\.\\d+",commit="abc1234",node="${process.versions.node}"\\} 1$`,
+        'm',
+      ),
+    );
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     expect(text).not.toContain('oreguard_process_');
@@ -120,7 +142,11 @@ describe('logs and metrics of a running OreGuard', () => {
 
   it('passes promtool check metrics', async () => {
     requirePromtool();
-    const result = spawnSync('promtool', ['check', 'metrics'], { input: await scrape(), encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync('promtool', ['check', 'metrics'], {
+      input: await scrape(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
     expect(result.status).toBe(0);
   });

@@ -22,7 +22,10 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 
-const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[]; templating: { list: { definition?: string }[] } };
+const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+  panels: Panel[];
+  templating: { list: { definition?: string }[] };
+};
 const rules = (parse(readFileSync(ALERTS, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
 const dashboardExprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 
@@ -34,7 +37,8 @@ function metricNames(expr: string): string[] {
   const names = new Set<string>();
   for (const m of expr.matchAll(/\b(?:oreguard|http|process|nodejs)_[a-z0-9_]+\b/g)) names.add(m[0]);
   // Any other name used as a selector (name{…} or name[…]) counts too, so a typo outside those prefixes is caught.
-  for (const m of expr.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*[{[]/g)) if (!/^(by|without|on|ignoring)$/.test(m[1])) names.add(m[1]);
+  for (const m of expr.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*[{[]/g))
+    if (!/^(by|without|on|ignoring)$/.test(m[1])) names.add(m[1]);
   return [...names];
 }
 
@@ -44,7 +48,19 @@ describe('ops/grafana and ops/prometheus', () => {
 
   it('ships a dashboard with panels on ingest, folding, correlation, HTTP, the pool and the process', () => {
     const titles = dashboard.panels.map((p) => p.title);
-    for (const title of ['Ingest rate', 'Rejections by kind', 'Fold backlog', 'Queue depth', 'Dead letters', 'Seq gaps', 'Correlator', 'Requests by route', 'PostgreSQL pool', 'CPU', 'Memory']) {
+    for (const title of [
+      'Ingest rate',
+      'Rejections by kind',
+      'Fold backlog',
+      'Queue depth',
+      'Dead letters',
+      'Seq gaps',
+      'Correlator',
+      'Requests by route',
+      'PostgreSQL pool',
+      'CPU',
+      'Memory',
+    ]) {
       expect(titles).toContain(title);
     }
     expect(dashboardExprs.length).toBeGreaterThan(20);
@@ -75,7 +91,13 @@ describe('ops/grafana and ops/prometheus', () => {
     const text = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     const exported = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]));
     const exists = (name: string) => exported.has(name) || exported.has(name.replace(/_(bucket|count|sum)$/, ''));
-    const used = new Set([...dashboardExprs, ...rules.map((r) => r.expr), ...dashboard.templating.list.map((v) => v.definition ?? '')].flatMap(metricNames));
+    const used = new Set(
+      [
+        ...dashboardExprs,
+        ...rules.map((r) => r.expr),
+        ...dashboard.templating.list.map((v) => v.definition ?? ''),
+      ].flatMap(metricNames),
+    );
     expect(used.size).toBeGreaterThan(30);
     expect([...used].filter((name) => !exists(name))).toEqual([]);
   });
@@ -91,7 +113,10 @@ describe('ops/grafana and ops/prometheus', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oreguard-dashboard-'));
     try {
       const file = join(dir, 'dashboard-rules.yml');
-      const records = dashboardExprs.map((expr, i) => ({ record: `oreguard_dashboard:panel_${i}`, expr: promql(expr) }));
+      const records = dashboardExprs.map((expr, i) => ({
+        record: `oreguard_dashboard:panel_${i}`,
+        expr: promql(expr),
+      }));
       writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules: records }] }));
       const result = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8', timeout: 30_000 });
       expect(result.stderr).toBe('');

@@ -70,23 +70,38 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
       },
       { what: 'a correlation incident announced' },
     );
-    expect(correlated.incident).toMatchObject({ ruleIds: ['ot-cyber-then-theft'], severity: 'critical', kinds: ['cyber', 'theft'], eventCount: 2 });
+    expect(correlated.incident).toMatchObject({
+      ruleIds: ['ot-cyber-then-theft'],
+      severity: 'critical',
+      kinds: ['cyber', 'theft'],
+      eventCount: 2,
+    });
     // The rule's incident binds the events it links into its own chain: its bundle checks out.
     const bundle = await api(`/incidents/${correlated.incident.id}/evidence`);
     const keys = await api('/evidence/keys');
-    expect(checkEvidenceBundle(bundle.body, { publicKey: keys.body.items[0].publicKey })).toMatchObject({ ok: true, eventsChecked: 2 });
+    expect(checkEvidenceBundle(bundle.body, { publicKey: keys.body.items[0].publicKey })).toMatchObject({
+      ok: true,
+      eventsChecked: 2,
+    });
     live.close();
   });
 
   it('stores an event published three times once, with one incident change', async () => {
     // At a site of its own, where no correlation rule can take it up: one change is the fold's.
-    const event = aTheftEvent({ zone: 'ore-yard', theft: { category: 'material_loss', material: 'cobalt hydroxide', quantityKg: 400 } });
-    const before = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`);
+    const event = aTheftEvent({
+      zone: 'ore-yard',
+      theft: { category: 'material_loss', material: 'cobalt hydroxide', quantityKg: 400 },
+    });
+    const before = await og.ctx.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`,
+    );
     const yard = await TestGateway.connect(og.ctx.topicPrefix, 'kolwezi-yard', 'gw-1');
     for (let i = 0; i < 3; i++) await yard.publish(event);
     await yard.close();
     await waitFor(async () => {
-      const rows = await og.ctx.db.query('SELECT 1 FROM events WHERE event_id = $1 AND folded_at IS NOT NULL', [event.eventId]);
+      const rows = await og.ctx.db.query('SELECT 1 FROM events WHERE event_id = $1 AND folded_at IS NOT NULL', [
+        event.eventId,
+      ]);
       return rows.length === 1;
     });
     // Give the redeliveries every chance to do damage before counting.
@@ -95,7 +110,9 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     expect(rows).toHaveLength(1);
     const links = await og.ctx.db.query('SELECT incident_id FROM incident_events WHERE event_id = $1', [rows[0].id]);
     expect(links).toHaveLength(1);
-    const after = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`);
+    const after = await og.ctx.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM live_messages WHERE site_id = 'kolwezi-yard'`,
+    );
     expect(Number(after[0].n) - Number(before[0].n)).toBe(1);
   });
 
@@ -119,11 +136,19 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
     const ackTopic = gateway.topic('acks');
     await gateway.client.subscribeAsync(ackTopic, { qos: 1 });
     gateway.client.on('message', (topic, payload, packet) => {
-      if (topic === ackTopic) acks.push({ body: JSON.parse(payload.toString()), correlation: packet.properties?.correlationData?.toString() });
+      if (topic === ackTopic)
+        acks.push({
+          body: JSON.parse(payload.toString()),
+          correlation: packet.properties?.correlationData?.toString(),
+        });
     });
     const good = aDroneEvent();
-    await gateway.publish(good, 'events', { properties: { responseTopic: ackTopic, correlationData: Buffer.from('c-1') } });
-    await gateway.publish(good, 'events', { properties: { responseTopic: 'somewhere/else', correlationData: Buffer.from('c-2') } });
+    await gateway.publish(good, 'events', {
+      properties: { responseTopic: ackTopic, correlationData: Buffer.from('c-1') },
+    });
+    await gateway.publish(good, 'events', {
+      properties: { responseTopic: 'somewhere/else', correlationData: Buffer.from('c-2') },
+    });
     await gateway.publish(aDroneEvent({ drone: { detection: 'rf', position: { lat: 91, lon: 0 } } }), 'events', {
       properties: { responseTopic: ackTopic, correlationData: Buffer.from('c-3') },
     });
@@ -152,11 +177,16 @@ describe('the event pipeline, MQTT to incidents to live sockets', () => {
 
   it('reports readiness and serves metrics and the OpenAPI document', async () => {
     const ready = await fetch(`${og.oreguard.baseUrl}/api/v1/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' } });
+    expect(await ready.json()).toEqual({
+      status: 'ok',
+      checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' },
+    });
     const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/oreguard_events_accepted_total\{source="canonical"\} \d+/);
     expect(metrics).toMatch(/oreguard_events_rejected_total\{reason="schema"\} 1/);
     const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: object };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/incidents', '/events', '/rejected-events', '/auth/login']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/incidents', '/events', '/rejected-events', '/auth/login']),
+    );
   });
 });

@@ -35,8 +35,14 @@ describe('PostgreSQL crashes while gateways stream', () => {
   /** Each site's live messages as the console got them are exactly 1..the site's last seq in the log. */
   const expectGapFreeLive = async (client: LiveClient, earlier: Record<string, number[]> = {}) => {
     for (const site of SITES) {
-      const [{ last }] = await db.query<{ last: number }>('SELECT coalesce(max(seq), 0)::int AS last FROM live_messages WHERE site_id = $1', [site]);
-      await waitFor(() => client.lastSeq(site) === last, { timeoutMs: 15_000, what: `the console at seq ${last} of ${site}` });
+      const [{ last }] = await db.query<{ last: number }>(
+        'SELECT coalesce(max(seq), 0)::int AS last FROM live_messages WHERE site_id = $1',
+        [site],
+      );
+      await waitFor(() => client.lastSeq(site) === last, {
+        timeoutMs: 15_000,
+        what: `the console at seq ${last} of ${site}`,
+      });
       const seqs = [...(earlier[site] ?? []), ...client.forSite(site).map((m) => m.seq)];
       expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
     }
@@ -85,9 +91,12 @@ describe('PostgreSQL crashes while gateways stream', () => {
   };
 
   it('keeps running, stops confirming, and within 5 s of its return confirms and stores every event once', async () => {
-    live = await LiveClient.connect(oreguard.baseUrl, await login(oreguard.baseUrl), { resumeAfter: Object.fromEntries(SITES.map((s) => [s, 0])) });
+    live = await LiveClient.connect(oreguard.baseUrl, await login(oreguard.baseUrl), {
+      resumeAfter: Object.fromEntries(SITES.map((s) => [s, 0])),
+    });
     for (const site of SITES) {
-      for (const gw of ['gw-1', 'gw-2']) gateways.push(await ConfirmingGateway.connect(prefix, site, gw, { url: broker.url, resendAfterMs: 3000 }));
+      for (const gw of ['gw-1', 'gw-2'])
+        gateways.push(await ConfirmingGateway.connect(prefix, site, gw, { url: broker.url, resendAfterMs: 3000 }));
     }
     const stream = new EventStream(gateways, RATE);
     stream.start();
@@ -163,10 +172,13 @@ describe('PostgreSQL crashes while gateways stream', () => {
 
     oreguard.output = '';
     const starting = oreguard.start();
-    await waitFor(() => /PostgreSQL at 127\.0\.0\.1:\d+, database oreguard_outage is not answering/.test(oreguard.output), {
-      timeoutMs: 10_000,
-      what: 'a logged try naming the server and database',
-    });
+    await waitFor(
+      () => /PostgreSQL at 127\.0\.0\.1:\d+, database oreguard_outage is not answering/.test(oreguard.output),
+      {
+        timeoutMs: 10_000,
+        what: 'a logged try naming the server and database',
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(oreguard.exited).toBe(false);
     await postgres.start();
@@ -178,7 +190,9 @@ describe('PostgreSQL crashes while gateways stream', () => {
     // What was sent while it was away or stopping is confirmed and stored once after all.
     stream.stop();
     await Promise.all(gateways.map((g) => g.waitAllConfirmed(30_000)));
-    const [row] = await db.query<{ n: number; distinct_ids: number }>('SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct_ids FROM events');
+    const [row] = await db.query<{ n: number; distinct_ids: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS distinct_ids FROM events',
+    );
     expect(row).toEqual({ n: sentBefore + stream.sent.length, distinct_ids: sentBefore + stream.sent.length });
     // A console that resumes after the restart from where it was gets the rest, once each.
     const resumeAfter = Object.fromEntries(SITES.map((site) => [site, before[site].at(-1) ?? 0]));

@@ -47,7 +47,9 @@ describe('fold jobs lost from Redis', () => {
   };
 
   it('folds every stored event into an incident once a worker starts after the queue was wiped', async () => {
-    gateways = await Promise.all(['kolwezi-1', 'tarkwa-2'].map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1')));
+    gateways = await Promise.all(
+      ['kolwezi-1', 'tarkwa-2'].map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1')),
+    );
     const makers = [aDroneEvent, aCyberEvent, aTheftEvent];
     const published = Array.from({ length: TOTAL }, (_, i) => makers[i % 3]({ seq: i + 1 }));
     await Promise.all(published.map((event, i) => gateways[i % 2].publish(event)));
@@ -78,7 +80,9 @@ describe('fold jobs lost from Redis', () => {
 
     await waitFor(
       async () => {
-        const [row] = await ctx.db.query<{ unfolded: number }>('SELECT count(*)::int AS unfolded FROM events WHERE folded_at IS NULL');
+        const [row] = await ctx.db.query<{ unfolded: number }>(
+          'SELECT count(*)::int AS unfolded FROM events WHERE folded_at IS NULL',
+        );
         return row.unfolded === 0;
       },
       { timeoutMs: 20_000, what: 'every event (the probe too) folded' },

@@ -9,16 +9,19 @@ const WS_PER_MINUTE = 3;
 const ENOUGH_TO_EXCEED = (limit: number) => 2 * limit + 1;
 
 describe('rate limits', () => {
-  const og = oreGuardForFile('rate-limits', { env: { RATE_LIMIT_REST_PER_MINUTE: String(REST_PER_MINUTE), RATE_LIMIT_WS_PER_MINUTE: String(WS_PER_MINUTE) } });
+  const og = oreGuardForFile('rate-limits', {
+    env: { RATE_LIMIT_REST_PER_MINUTE: String(REST_PER_MINUTE), RATE_LIMIT_WS_PER_MINUTE: String(WS_PER_MINUTE) },
+  });
 
   const get = (path: string, token?: string) =>
     fetch(`${og.oreguard.baseUrl}/api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('answers a user over the REST limit with 429, Retry-After and the error shape; another user is not affected', async () => {
     const admin = await login(og.oreguard.baseUrl);
-    await og.ctx.db.query(`INSERT INTO users (id, username, password_hash, role) VALUES (gen_random_uuid(), 'lead-2', $1, 'lead')`, [
-      await hashPassword('lead-password'),
-    ]);
+    await og.ctx.db.query(
+      `INSERT INTO users (id, username, password_hash, role) VALUES (gen_random_uuid(), 'lead-2', $1, 'lead')`,
+      [await hashPassword('lead-password')],
+    );
     const lead = await login(og.oreguard.baseUrl, 'lead-2', 'lead-password');
 
     const statuses: number[] = [];
@@ -74,7 +77,10 @@ describe('rate limits', () => {
         replies.push(await client.resume({}).catch(() => 'no reply'));
       }
       expect(replies.slice(0, WS_PER_MINUTE)).toEqual(Array(WS_PER_MINUTE).fill({ ok: true, sites: [] }));
-      expect(replies).toContainEqual({ ok: false, error: expect.stringMatching(/^Too many messages: at most 3 a minute/) });
+      expect(replies).toContainEqual({
+        ok: false,
+        error: expect.stringMatching(/^Too many messages: at most 3 a minute/),
+      });
       await waitFor(() => !client.socket.connected, { what: 'the flooding socket to be disconnected' });
       expect(errors[0]).toMatchObject({ code: 'rate-limited', retryAfterS: expect.any(Number) });
     } finally {

@@ -29,15 +29,23 @@ describe('readiness before and after an admin account exists', () => {
   };
 
   it('answers 503 naming the missing admin while every service is up, then 200 once an admin exists', async () => {
-    const before = await waitFor(async () => {
-      const r = await ready();
-      return r.body.checks.mqtt === 'up' ? r : undefined;
-    }, { what: 'OreGuard to reach the broker' });
+    const before = await waitFor(
+      async () => {
+        const r = await ready();
+        return r.body.checks.mqtt === 'up' ? r : undefined;
+      },
+      { what: 'OreGuard to reach the broker' },
+    );
     expect(before).toEqual({
       status: 503,
       body: {
         status: 'unavailable',
-        checks: { postgres: 'up', admin: expect.stringMatching(/^missing: no admin account yet/), redis: 'up', mqtt: 'up' },
+        checks: {
+          postgres: 'up',
+          admin: expect.stringMatching(/^missing: no admin account yet/),
+          redis: 'up',
+          mqtt: 'up',
+        },
       },
     });
 
@@ -53,6 +61,9 @@ describe('readiness before and after an admin account exists', () => {
     expect((await ready()).status).toBe(503);
 
     await addUser('admin');
-    expect(await ready()).toEqual({ status: 200, body: { status: 'ok', checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' } } });
+    expect(await ready()).toEqual({
+      status: 200,
+      body: { status: 'ok', checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' } },
+    });
   });
 });

@@ -60,11 +60,15 @@ describe('Redis dies under an ingest-only instance', () => {
 
   it('keeps confirming at the sending rate through a 5 s outage, then folds every event once', async () => {
     for (const site of ['kolwezi-1', 'tarkwa-2']) {
-      for (const gw of ['gw-1', 'gw-2']) gateways.push(await ConfirmingGateway.connect(ctx.topicPrefix, site, gw, { url: broker.url }));
+      for (const gw of ['gw-1', 'gw-2'])
+        gateways.push(await ConfirmingGateway.connect(ctx.topicPrefix, site, gw, { url: broker.url }));
     }
     const stream = new EventStream(gateways, RATE);
     stream.start();
-    await waitFor(() => stream.confirmed >= RATE, { timeoutMs: 20_000, what: 'the stream confirmed before the outage' });
+    await waitFor(() => stream.confirmed >= RATE, {
+      timeoutMs: 20_000,
+      what: 'the stream confirmed before the outage',
+    });
 
     await redis.stop();
     const sentAtKill = stream.sent.length;

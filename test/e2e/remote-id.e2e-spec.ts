@@ -1,5 +1,9 @@
 import type { IPublishPacket } from 'mqtt';
-import { encodeRemoteIdHex, type RemoteIdMessageInput, type SingleMessageInput } from '../../src/domain/remote-id/remote-id-encoder';
+import {
+  encodeRemoteIdHex,
+  type RemoteIdMessageInput,
+  type SingleMessageInput,
+} from '../../src/domain/remote-id/remote-id-encoder';
 import { untilIngesting } from '../support/ingest-ready';
 import { login } from '../support/live-client';
 import { TestGateway } from '../support/mqtt-gateway';
@@ -22,12 +26,21 @@ const OPERATOR_SPOT = { lat: -10.716, lon: 25.465 };
 
 const heardAt = new Date();
 const later = (ms: number) => new Date(heardAt.getTime() + ms);
-const tenths = (at: Date) => (at.getUTCMinutes() * 60 + at.getUTCSeconds()) * 10 + Math.floor(at.getUTCMilliseconds() / 100);
+const tenths = (at: Date) =>
+  (at.getUTCMinutes() * 60 + at.getUTCSeconds()) * 10 + Math.floor(at.getUTCMilliseconds() / 100);
 /** The instant a Location's tenths stand for (the fix is taken 0.5 s before it is heard). */
 const fixTime = (at: Date) => new Date(Math.floor(at.getTime() / 100) * 100);
 
 function fix(at: Date, position = PIT): SingleMessageInput {
-  return { type: 'location', status: 'airborne', position, geodeticAltitudeM: 1450, speedMps: 9.5, directionDeg: 120, tenthsAfterHour: tenths(at) };
+  return {
+    type: 'location',
+    status: 'airborne',
+    position,
+    geodeticAltitudeM: 1450,
+    speedMps: 9.5,
+    directionDeg: 120,
+    tenthsAfterHour: tenths(at),
+  };
 }
 const north = (metres: number) => ({ lat: PIT.lat + metres / 111_195, lon: PIT.lon });
 
@@ -48,9 +61,18 @@ const IDENTITY_A = payload(DRONE_A, later(-2000), [
 ]);
 const FIX_A = payload(DRONE_A, later(0), [fix(later(-500))]);
 /** Byte 8 of the second message makes its latitude 0x7f…: 214.7°. */
-const GARBLED = payload(DRONE_A, later(300), [encodeRemoteIdHex(fix(later(200))), `${encodeRemoteIdHex(fix(later(200))).slice(0, 10)}ffffff7f${encodeRemoteIdHex(fix(later(200))).slice(18)}`]);
+const GARBLED = payload(DRONE_A, later(300), [
+  encodeRemoteIdHex(fix(later(200))),
+  `${encodeRemoteIdHex(fix(later(200))).slice(0, 10)}ffffff7f${encodeRemoteIdHex(fix(later(200))).slice(18)}`,
+]);
 const PACK_B = payload(DRONE_B, later(400), [
-  { type: 'message_pack', messages: [{ type: 'basic_id', idType: 'caa_registration', uaType: 'aeroplane', uasId: 'ZM-UAS-1207' }, fix(later(100), north(300))] },
+  {
+    type: 'message_pack',
+    messages: [
+      { type: 'basic_id', idType: 'caa_registration', uaType: 'aeroplane', uasId: 'ZM-UAS-1207' },
+      fix(later(100), north(300)),
+    ],
+  },
 ]);
 const JUMP_A = payload(DRONE_A, later(1000), [fix(later(500), north(2000))]);
 
@@ -68,7 +90,13 @@ describe('Remote ID over MQTT', () => {
   };
   const droneEvents = async (): Promise<any[]> => (await api(`/events?siteId=${SITE}&limit=100`)).items;
   const publish = (body: string, correlation?: string) =>
-    gateway.publish(body, `remoteid/${SENSOR}`, correlation ? { properties: { responseTopic: gateway.topic('acks'), correlationData: Buffer.from(correlation) } } : {});
+    gateway.publish(
+      body,
+      `remoteid/${SENSOR}`,
+      correlation
+        ? { properties: { responseTopic: gateway.topic('acks'), correlationData: Buffer.from(correlation) } }
+        : {},
+    );
 
   beforeAll(async () => {
     ctx = await createTestContext('remote-id');
@@ -117,7 +145,13 @@ describe('Remote ID over MQTT', () => {
         operatorId: 'ZMB-OP-0042',
         trackId: DRONE_A,
       },
-      remoteId: { transmitter: DRONE_A, transport: 'ble', rssi: -68, status: 'airborne', uaType: 'helicopter_or_multirotor' },
+      remoteId: {
+        transmitter: DRONE_A,
+        transport: 'ble',
+        rssi: -68,
+        status: 'airborne',
+        uaType: 'helicopter_or_multirotor',
+      },
     });
     expect(first.remoteId).not.toHaveProperty('possibleSpoof');
     expect(acks.get('fix-a')).toEqual({ status: 'stored', eventId: first.eventId });
@@ -126,7 +160,10 @@ describe('Remote ID over MQTT', () => {
 
   it('reads a message pack: the Basic ID in it names the drone of the fix beside it', async () => {
     const [b] = (await droneEvents()).filter((e) => e.remoteId?.transmitter === DRONE_B);
-    expect(b.drone).toMatchObject({ uasId: 'ZM-UAS-1207', position: { lat: expect.closeTo(north(300).lat, 6), lon: PIT.lon } });
+    expect(b.drone).toMatchObject({
+      uasId: 'ZM-UAS-1207',
+      position: { lat: expect.closeTo(north(300).lat, 6), lon: PIT.lon },
+    });
     expect(b.drone).not.toHaveProperty('operatorId');
     expect(acks.get('pack-b')).toEqual({ status: 'stored', eventId: b.eventId });
   });
@@ -152,7 +189,10 @@ describe('Remote ID over MQTT', () => {
 
   it('marks a fix 2 km from the same transmitter’s fix a second earlier as possibly spoofed', async () => {
     const jump = (await droneEvents()).find((e) => e.occurredAt === fixTime(later(500)).toISOString());
-    expect(jump.remoteId.possibleSpoof).toMatchObject({ limitMps: 150, previousFix: { ...PIT, at: fixTime(later(-500)).toISOString() } });
+    expect(jump.remoteId.possibleSpoof).toMatchObject({
+      limitMps: 150,
+      previousFix: { ...PIT, at: fixTime(later(-500)).toISOString() },
+    });
     expect(jump.remoteId.possibleSpoof.impliedSpeedMps).toBeGreaterThan(1000);
     expect(jump.remoteId.trackSuspectSince).toBe(fixTime(later(500)).toISOString());
     // Still the same drone: identity and the flight go on.

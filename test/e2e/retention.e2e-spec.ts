@@ -45,7 +45,8 @@ describe('retention', () => {
   let boundEventId: string;
   const day = (n: number) => new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - n * DAY_MS);
   const partName = (table: string, at: Date) => `${table}_p${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
-  const exists = async (name: string) => (await og.ctx.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).length > 0;
+  const exists = async (name: string) =>
+    (await og.ctx.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).length > 0;
 
   /** Old events straight into the database, `count` an hour apart from the start of the day `n` days ago (folded, and past the correlator). */
   const oldEvents = (n: number, count: number) =>
@@ -61,9 +62,13 @@ describe('retention', () => {
     admin = await login(og.oreguard.baseUrl);
     const gateway = await og.gateway(SITE);
     await gateway.publish(aTheftEvent());
-    const [row] = await waitFor(() => og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)));
+    const [row] = await waitFor(() =>
+      og.ctx.db.query<{ id: string }>('SELECT id FROM incidents').then((r) => (r.length ? r : undefined)),
+    );
     incidentId = row.id;
-    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Fence patrolled' })).status).toBe(200);
+    expect((await og.rest(admin, 'POST', `/incidents/${incidentId}/notes`, { text: 'Fence patrolled' })).status).toBe(
+      200,
+    );
 
     // Ten days of partitions behind today's, then history in them.
     for (const table of ['events', 'live_messages', 'rejected_events', 'sensor_health_changes']) {
@@ -74,13 +79,20 @@ describe('retention', () => {
     // Day 6 holds an event of an (old, resolved) incident: its partition stays whole.
     const [bound] = await oldEvents(6, 3);
     boundEventId = bound.id;
-    await og.ctx.db.query(
-      `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
+    await og.ctx.db
+      .query(
+        `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
                               first_seen_at, last_seen_at, opened_at, updated_at, resolved_at)
        VALUES (gen_random_uuid(), $1, 'theft', 'Old tamper', 'low', 1, 'resolved', '{theft}', '{}', 1, $2, $2, $2, $2, $2)
        RETURNING id`,
-      [SITE, day(6)],
-    ).then(([old]) => og.ctx.db.query('INSERT INTO incident_events (incident_id, event_id) VALUES ($1, $2)', [(old as { id: string }).id, bound.id]));
+        [SITE, day(6)],
+      )
+      .then(([old]) =>
+        og.ctx.db.query('INSERT INTO incident_events (incident_id, event_id) VALUES ($1, $2)', [
+          (old as { id: string }).id,
+          bound.id,
+        ]),
+      );
     await og.ctx.db.query(
       `INSERT INTO rejected_events (received_at, topic, site_id, gateway_id, reason, payload, payload_bytes)
        VALUES ($1, 't', $2, 'gw-1', 'kind: required', '{}', 2)`,
@@ -103,7 +115,10 @@ describe('retention', () => {
     const expectedRows = await og.ctx.db.query<{ line: string }>(
       `SELECT row_to_json(t)::text AS line FROM ${partName('events', day(8))} t ORDER BY id`,
     );
-    const keysBefore = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM event_keys WHERE received_at < $1`, [day(3)]);
+    const keysBefore = await og.ctx.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM event_keys WHERE received_at < $1`,
+      [day(3)],
+    );
     expect(Number(keysBefore[0].n)).toBe(24 + 5 + 3);
     const run = await og.oreguard.app.get(RetainPartitionsUseCase).execute();
     expect(run.leased).toBe(true);
@@ -121,7 +136,10 @@ describe('retention', () => {
       [boundEventId],
     );
     expect(keptEvent).toEqual({ part: 'events_kept', raw_payload: '{"h":0}' });
-    const keysAfter = await og.ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM event_keys WHERE received_at < $1`, [day(3)]);
+    const keysAfter = await og.ctx.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM event_keys WHERE received_at < $1`,
+      [day(3)],
+    );
     expect(Number(keysAfter[0].n)).toBe(1);
     expect(await exists(partName('events', day(3)))).toBe(true);
     expect(await exists(partName('sensor_health_changes', day(8)))).toBe(true);
@@ -129,7 +147,12 @@ describe('retention', () => {
     // The archive holds exactly what was dropped, and its manifest is the one audited.
     const name = partName('events', day(8));
     const manifestText = readFileSync(join(archiveDir, `${name}.manifest.json`), 'utf8');
-    const manifest = JSON.parse(manifestText) as { rows: number; file: string; fileSha256: string; ndjsonSha256: string };
+    const manifest = JSON.parse(manifestText) as {
+      rows: number;
+      file: string;
+      fileSha256: string;
+      ndjsonSha256: string;
+    };
     const gz = readFileSync(join(archiveDir, manifest.file));
     const ndjson = gunzipSync(gz).toString('utf8');
     expect(manifest.rows).toBe(24);
@@ -149,15 +172,20 @@ describe('retention', () => {
   });
 
   it('answers 410 to a cursor into dropped partitions, naming it and the oldest time kept, and pages on after it', async () => {
-    const [{ kept_from }] = await og.ctx.db.query<{ kept_from: Date }>(`SELECT kept_from FROM retention_horizons WHERE table_name = 'events'`);
+    const [{ kept_from }] = await og.ctx.db.query<{ kept_from: Date }>(
+      `SELECT kept_from FROM retention_horizons WHERE table_name = 'events'`,
+    );
     expect(kept_from.toISOString()).toBe(day(3).toISOString());
-    const cursorAt = (at: Date, id: number) => Buffer.from(JSON.stringify([at.toISOString(), String(id)])).toString('base64url');
+    const cursorAt = (at: Date, id: number) =>
+      Buffer.from(JSON.stringify([at.toISOString(), String(id)])).toString('base64url');
     for (const path of ['/events', '/rejected-events']) {
       const gone = await og.rest(admin, 'GET', `${path}?cursor=${cursorAt(day(8), 1)}`);
       expect(gone.status).toBe(410);
       expect(gone.body).toMatchObject({
         statusCode: 410,
-        message: expect.stringMatching(/^cursor: points at .* before .*, the oldest time whose .* are still kept whole/),
+        message: expect.stringMatching(
+          /^cursor: points at .* before .*, the oldest time whose .* are still kept whole/,
+        ),
         details: { field: 'cursor', cursorAt: day(8).toISOString(), keptFrom: day(3).toISOString() },
       });
     }
@@ -168,20 +196,34 @@ describe('retention', () => {
   });
 
   it('puts an incident under legal hold and lifts it (leads and admins, with a reason, audited), shown on the incident', async () => {
-    const hold = (method: string, body?: object, id = incidentId, token = admin) => og.rest(token, method, `/incidents/${id}/legal-hold`, body);
+    const hold = (method: string, body?: object, id = incidentId, token = admin) =>
+      og.rest(token, method, `/incidents/${id}/legal-hold`, body);
     expect(await hold('PUT', {})).toMatchObject({ status: 400, body: { message: 'reason: required' } });
     expect((await hold('PUT', { reason: 'x' }, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
-    const created = await og.rest(admin, 'POST', '/users', { username: 'op-tarkwa', password: 'operator-password', role: 'operator', siteIds: [SITE] });
+    const created = await og.rest(admin, 'POST', '/users', {
+      username: 'op-tarkwa',
+      password: 'operator-password',
+      role: 'operator',
+      siteIds: [SITE],
+    });
     expect(created.status).toBe(201);
     const operator = await login(og.oreguard.baseUrl, 'op-tarkwa', 'operator-password');
     expect((await hold('PUT', { reason: 'x' }, incidentId, operator)).status).toBe(403);
 
     const set = await hold('PUT', { reason: 'Police case 2026/117' });
-    expect(set).toMatchObject({ status: 200, body: { incidentId, reason: 'Police case 2026/117', setBy: 'admin', setAt: expect.any(String) } });
+    expect(set).toMatchObject({
+      status: 200,
+      body: { incidentId, reason: 'Police case 2026/117', setBy: 'admin', setAt: expect.any(String) },
+    });
     expect((await og.rest(admin, 'GET', `/incidents/${incidentId}`)).body.legalHold).toEqual(set.body);
-    expect((await og.rest(operator, 'GET', `/incidents/${incidentId}`)).body.legalHold).toMatchObject({ reason: 'Police case 2026/117' });
+    expect((await og.rest(operator, 'GET', `/incidents/${incidentId}`)).body.legalHold).toMatchObject({
+      reason: 'Police case 2026/117',
+    });
 
-    expect(await hold('DELETE', { reason: 'Case closed' })).toMatchObject({ status: 200, body: { incidentId, legalHold: null } });
+    expect(await hold('DELETE', { reason: 'Case closed' })).toMatchObject({
+      status: 200,
+      body: { incidentId, legalHold: null },
+    });
     expect((await og.rest(admin, 'GET', `/incidents/${incidentId}`)).body.legalHold).toBeNull();
     expect((await hold('DELETE', { reason: 'Again' })).status).toBe(404);
     const audited = await og.ctx.db.query<{ action: string; actor: string; details: { reason: string } }>(
@@ -190,7 +232,11 @@ describe('retention', () => {
     );
     expect(audited).toEqual([
       { action: 'incident.legal-hold-set', actor: 'admin', details: { reason: 'Police case 2026/117' } },
-      { action: 'incident.legal-hold-lifted', actor: 'admin', details: expect.objectContaining({ reason: 'Case closed' }) },
+      {
+        action: 'incident.legal-hold-lifted',
+        actor: 'admin',
+        details: expect.objectContaining({ reason: 'Case closed' }),
+      },
     ]);
   });
 
@@ -207,10 +253,18 @@ describe('retention', () => {
 
   it('refuses to drop a partition without a matching archive in the audit log, and any DELETE', async () => {
     const name = partName('events', day(3));
-    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('events', $1, 0)`, [name])).rejects.toThrow(/no archive|rows, not the/);
-    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('events', 'events_default', 0)`)).rejects.toThrow(/not a time partition/);
-    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('incidents', 'incidents', 0)`)).rejects.toThrow(/not a partitioned table/);
-    await expect(og.ctx.db.query(`DELETE FROM events WHERE received_at < now() - interval '1 day'`)).rejects.toThrow(/append-only/);
+    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('events', $1, 0)`, [name])).rejects.toThrow(
+      /no archive|rows, not the/,
+    );
+    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('events', 'events_default', 0)`)).rejects.toThrow(
+      /not a time partition/,
+    );
+    await expect(og.ctx.db.query(`SELECT oreguard_drop_partition('incidents', 'incidents', 0)`)).rejects.toThrow(
+      /not a partitioned table/,
+    );
+    await expect(og.ctx.db.query(`DELETE FROM events WHERE received_at < now() - interval '1 day'`)).rejects.toThrow(
+      /append-only/,
+    );
     expect(await exists(name)).toBe(true);
   });
 
@@ -218,10 +272,18 @@ describe('retention', () => {
     // Two days on, with a day of events kept: today's partition, holding the incident's event, goes too.
     const app = og.oreguard.app;
     const config = app.get<AppConfig>(APP_CONFIG);
-    const later = new RetainPartitionsUseCase(app.get(Db), app.get(AuditService), { now: () => new Date(Date.now() + 2 * DAY_MS) } as Clock, {
-      ...config,
-      retention: { ...config.retention, days: { events: 1, live_messages: null, rejected_events: null, sensor_health_changes: null } },
-    });
+    const later = new RetainPartitionsUseCase(
+      app.get(Db),
+      app.get(AuditService),
+      { now: () => new Date(Date.now() + 2 * DAY_MS) } as Clock,
+      {
+        ...config,
+        retention: {
+          ...config.retention,
+          days: { events: 1, live_messages: null, rejected_events: null, sensor_health_changes: null },
+        },
+      },
+    );
     const run = await later.execute();
     expect(run.dropped.find((d) => d.partition === partName('events', day(0)))).toMatchObject({ kept: 1 });
     const [moved] = await og.ctx.db.query<{ part: string }>(
@@ -232,7 +294,9 @@ describe('retention', () => {
     expect((await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`)).body).toMatchObject({ intact: true });
     const bundle = (await og.rest(admin, 'GET', `/incidents/${incidentId}/evidence`)).body as { events: unknown[] };
     expect(bundle.events).toHaveLength(1);
-    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as { items: { publicKey: string }[] };
+    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as {
+      items: { publicKey: string }[];
+    };
     const bundleFile = join(archiveDir, 'bundle.json');
     const keyFile = join(archiveDir, 'key.pem');
     writeFileSync(bundleFile, JSON.stringify(bundle));

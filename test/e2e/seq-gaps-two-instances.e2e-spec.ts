@@ -39,9 +39,21 @@ describe('seq gaps with two instances sharing the stream', () => {
       SEQ_GAP_GRACE_MS: String(GRACE_MS),
       SEQ_GAP_CHECK_INTERVAL_MS: '250',
     };
-    a = new OreGuardProcess(ctx.env({ ...shared, OREGUARD_ROLES: 'api,ingest', MQTT_CLIENT_ID: `${ctx.name}-a`, PORT: String(await freePort()) }));
+    a = new OreGuardProcess(
+      ctx.env({
+        ...shared,
+        OREGUARD_ROLES: 'api,ingest',
+        MQTT_CLIENT_ID: `${ctx.name}-a`,
+        PORT: String(await freePort()),
+      }),
+    );
     b = new OreGuardProcess(
-      ctx.env({ ...shared, OREGUARD_ROLES: 'api,ingest,worker', MQTT_CLIENT_ID: `${ctx.name}-b`, PORT: String(await freePort()) }),
+      ctx.env({
+        ...shared,
+        OREGUARD_ROLES: 'api,ingest,worker',
+        MQTT_CLIENT_ID: `${ctx.name}-b`,
+        PORT: String(await freePort()),
+      }),
     );
     await a.start();
     await b.start();
@@ -59,7 +71,10 @@ describe('seq gaps with two instances sharing the stream', () => {
 
   const metric = async (instance: OreGuardProcess, name: string): Promise<number> => {
     const text = await (await fetch(`${instance.baseUrl}/api/v1/metrics`)).text();
-    return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+    return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
   };
   const stored = async () =>
     (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [SITE]))[0].n;
@@ -72,7 +87,9 @@ describe('seq gaps with two instances sharing the stream', () => {
     );
   /** Publishes the seqs every gateway keeps, 100 messages at a time across gateways, so batches interleave. */
   const stream = async (seqs: number[], keeps: (gatewayId: string, seq: number) => boolean = () => true) => {
-    const messages = seqs.flatMap((seq) => gateways.filter((g) => keeps(g.gatewayId, seq)).map((gateway) => ({ gateway, seq })));
+    const messages = seqs.flatMap((seq) =>
+      gateways.filter((g) => keeps(g.gatewayId, seq)).map((gateway) => ({ gateway, seq })),
+    );
     for (let i = 0; i < messages.length; i += 100) {
       await Promise.all(messages.slice(i, i + 100).map(({ gateway, seq }) => gateway.publish(aTheftEvent({ seq }))));
     }
@@ -80,12 +97,18 @@ describe('seq gaps with two instances sharing the stream', () => {
 
   it('sees no gap in an interleaved stream, then reports a real hole exactly, after the grace window', async () => {
     await stream(Array.from({ length: PER_GATEWAY }, (_, i) => i + 1));
-    await waitFor(async () => (await stored()) >= GATEWAYS.length * PER_GATEWAY, { timeoutMs: 30_000, what: 'every event stored' });
+    await waitFor(async () => (await stored()) >= GATEWAYS.length * PER_GATEWAY, {
+      timeoutMs: 30_000,
+      what: 'every event stored',
+    });
     // Both instances stored some of each gateway's run, and with every seq stored no range is open.
     expect(await metric(a, 'oreguard_events_accepted_total')).toBeGreaterThan(0);
     expect(await metric(b, 'oreguard_events_accepted_total')).toBeGreaterThan(0);
     expect(await gaps()).toEqual([]);
-    const lastSeqs = await ctx.db.query<{ id: string; last_seq: number }>('SELECT id, last_seq::int FROM gateways WHERE site_id = $1 ORDER BY id', [SITE]);
+    const lastSeqs = await ctx.db.query<{ id: string; last_seq: number }>(
+      'SELECT id, last_seq::int FROM gateways WHERE site_id = $1 ORDER BY id',
+      [SITE],
+    );
     expect(lastSeqs).toEqual(GATEWAYS.map((id) => ({ id, last_seq: PER_GATEWAY })));
 
     // gw-1 loses 1201..1250 before the broker; the others lose nothing.
@@ -104,7 +127,9 @@ describe('seq gaps with two instances sharing the stream', () => {
       timeoutMs: GRACE_MS + 10_000,
       what: 'the hole reported',
     });
-    expect(reported).toEqual([{ gateway_id: 'gw-1', from_seq: 1201, to_seq: 1250, reported: true, open_ms: expect.any(Number) }]);
+    expect(reported).toEqual([
+      { gateway_id: 'gw-1', from_seq: 1201, to_seq: 1250, reported: true, open_ms: expect.any(Number) },
+    ]);
     expect(reported[0].open_ms).toBeGreaterThanOrEqual(GRACE_MS);
     expect(await metric(b, 'oreguard_gateway_seq_gaps_total')).toBe(1);
     expect(await metric(b, 'oreguard_gateway_seq_missing_total')).toBe(50);
@@ -112,10 +137,20 @@ describe('seq gaps with two instances sharing the stream', () => {
     expect(b.output).toContain('Gateway gw-1 at kolwezi-1 lost seq 1201..1250');
 
     const token = await login(a.baseUrl);
-    const res = await fetch(`${a.baseUrl}/api/v1/sites/${SITE}/gateways`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${a.baseUrl}/api/v1/sites/${SITE}/gateways`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as { items: { gatewayId: string; lastSeq: number; seqGaps: unknown }[] };
     expect(body.items.map((g) => ({ gatewayId: g.gatewayId, lastSeq: g.lastSeq, seqGaps: g.seqGaps }))).toEqual([
-      { gatewayId: 'gw-1', lastSeq: 1500, seqGaps: expect.objectContaining({ count: 1, missing: 50, recent: [expect.objectContaining({ fromSeq: 1201, toSeq: 1250 })] }) },
+      {
+        gatewayId: 'gw-1',
+        lastSeq: 1500,
+        seqGaps: expect.objectContaining({
+          count: 1,
+          missing: 50,
+          recent: [expect.objectContaining({ fromSeq: 1201, toSeq: 1250 })],
+        }),
+      },
       { gatewayId: 'gw-2', lastSeq: 1500, seqGaps: expect.objectContaining({ count: 0, missing: 0, recent: [] }) },
       { gatewayId: 'gw-3', lastSeq: 1500, seqGaps: expect.objectContaining({ count: 0, missing: 0, recent: [] }) },
     ]);

@@ -14,7 +14,10 @@ describe('sessions: refresh, logout and revocation', () => {
   const call = async (method: string, path: string, { token, body }: { token?: string; body?: object } = {}) => {
     const res = await fetch(`${og.oreguard.baseUrl}/api/v1${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -30,7 +33,11 @@ describe('sessions: refresh, logout and revocation', () => {
 
   it('gives a refresh token at login and stores only its hash', async () => {
     const tokens = await logIn();
-    expect(tokens).toMatchObject({ accessToken: expect.any(String), expiresIn: 3600, refreshToken: expect.any(String) });
+    expect(tokens).toMatchObject({
+      accessToken: expect.any(String),
+      expiresIn: 3600,
+      refreshToken: expect.any(String),
+    });
     const stored = await og.ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens');
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.map((r) => r.token_hash)).not.toContain(tokens.refreshToken);
@@ -40,7 +47,11 @@ describe('sessions: refresh, logout and revocation', () => {
     const first = await logIn();
     const rotated = await refresh(first.refreshToken);
     expect(rotated.status).toBe(200);
-    expect(rotated.body).toMatchObject({ accessToken: expect.any(String), expiresIn: 3600, refreshToken: expect.any(String) });
+    expect(rotated.body).toMatchObject({
+      accessToken: expect.any(String),
+      expiresIn: 3600,
+      refreshToken: expect.any(String),
+    });
     expect(rotated.body.refreshToken).not.toBe(first.refreshToken);
     expect(await whoCanList(rotated.body.accessToken)).toBe(200);
     // The access token from login belongs to the same, still live session.
@@ -53,7 +64,10 @@ describe('sessions: refresh, logout and revocation', () => {
     const rotated = (await refresh(first.refreshToken)).body as Tokens;
 
     const replay = await refresh(first.refreshToken);
-    expect(replay).toMatchObject({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/^refreshToken: already used/) } });
+    expect(replay).toMatchObject({
+      status: 401,
+      body: { statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/^refreshToken: already used/) },
+    });
     // Whoever holds the newer tokens is cut off too: the thief may be the one who refreshed first.
     expect((await refresh(rotated.refreshToken)).status).toBe(401);
     expect(await whoCanList(rotated.accessToken)).toBe(401);
@@ -63,8 +77,14 @@ describe('sessions: refresh, logout and revocation', () => {
   });
 
   it('refuses an unknown refresh token and names the field of a malformed request', async () => {
-    expect(await refresh('not-a-token')).toMatchObject({ status: 401, body: { message: 'refreshToken: not a valid refresh token' } });
-    expect(await call('POST', '/auth/refresh', { body: {} })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^refreshToken: required/) } });
+    expect(await refresh('not-a-token')).toMatchObject({
+      status: 401,
+      body: { message: 'refreshToken: not a valid refresh token' },
+    });
+    expect(await call('POST', '/auth/refresh', { body: {} })).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^refreshToken: required/) },
+    });
   });
 
   it('logs out: the next request with that session is 401, its live socket is closed, other sessions go on', async () => {
@@ -102,11 +122,17 @@ describe('sessions: refresh, logout and revocation', () => {
     const lead = await logIn('lead-7', 'first-password');
     const live = await LiveClient.connect(og.oreguard.baseUrl, lead.accessToken);
     try {
-      const changed = await call('PATCH', `/users/${created.body.id}`, { token: admin.accessToken, body: { password: 'second-password' } });
+      const changed = await call('PATCH', `/users/${created.body.id}`, {
+        token: admin.accessToken,
+        body: { password: 'second-password' },
+      });
       expect(changed.status).toBe(200);
 
       expect(await whoCanList(lead.accessToken)).toBe(401);
-      expect(await refresh(lead.refreshToken)).toMatchObject({ status: 401, body: { message: expect.stringMatching(/^refreshToken: the session has ended/) } });
+      expect(await refresh(lead.refreshToken)).toMatchObject({
+        status: 401,
+        body: { message: expect.stringMatching(/^refreshToken: the session has ended/) },
+      });
       await waitFor(() => !live.socket.connected, { what: 'the socket of the changed account to be closed' });
       expect(await whoCanList((await logIn('lead-7', 'second-password')).accessToken)).toBe(200);
     } finally {
@@ -132,7 +158,10 @@ describe('sessions: refresh, logout and revocation', () => {
 
   it('a disabled account cannot refresh', async () => {
     const admin = await logIn();
-    const created = await call('POST', '/users', { token: admin.accessToken, body: { username: 'lead-8', password: 'lead-password', role: 'lead' } });
+    const created = await call('POST', '/users', {
+      token: admin.accessToken,
+      body: { username: 'lead-8', password: 'lead-password', role: 'lead' },
+    });
     const lead = await logIn('lead-8', 'lead-password');
     await call('PATCH', `/users/${created.body.id}`, { token: admin.accessToken, body: { disabled: true } });
     expect((await refresh(lead.refreshToken)).status).toBe(401);

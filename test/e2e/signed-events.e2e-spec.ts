@@ -22,7 +22,9 @@ interface Answer {
  * payload, on every event-bearing topic (events, suricata, remoteid), and asks for confirmations.
  */
 describe('a gateway that must sign its events', () => {
-  const og = oreGuardForFile('signed-events', { env: { GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'), EVENT_ALLOWED_LATENESS_MS: '3600000' } });
+  const og = oreGuardForFile('signed-events', {
+    env: { GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'), EVENT_ALLOWED_LATENESS_MS: '3600000' },
+  });
   let client: MqttClient;
   let secret: string;
   const answers = new Map<string, Answer>();
@@ -33,7 +35,9 @@ describe('a gateway that must sign its events', () => {
   beforeAll(async () => {
     const call = restClient(og.oreguard.baseUrl);
     const admin = await login(og.oreguard.baseUrl);
-    expect((await call(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Kolwezi', timeZone: 'Africa/Lubumbashi' })).status).toBe(201);
+    expect(
+      (await call(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Kolwezi', timeZone: 'Africa/Lubumbashi' })).status,
+    ).toBe(201);
     const gateway = await call(admin, 'POST', '/sites/kolwezi-1/gateways', { id: 'gw-signed', requireSigned: true });
     expect(gateway.status).toBe(201);
     secret = gateway.body.secret;
@@ -68,9 +72,12 @@ describe('a gateway that must sign its events', () => {
 
   const signed = (payload: string, to = topic) => send(payload, signMessage(to, Buffer.from(payload), secret), to);
   const rejectedReasons = async (eventId: string) =>
-    (await og.ctx.db.query<{ reason: string }>('SELECT reason FROM rejected_events WHERE payload LIKE $1 ORDER BY id', [`%${eventId}%`])).map(
-      (r) => r.reason,
-    );
+    (
+      await og.ctx.db.query<{ reason: string }>(
+        'SELECT reason FROM rejected_events WHERE payload LIKE $1 ORDER BY id',
+        [`%${eventId}%`],
+      )
+    ).map((r) => r.reason);
   const storedCount = async (eventId: string) =>
     (await og.ctx.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId])).length;
 
@@ -82,7 +89,11 @@ describe('a gateway that must sign its events', () => {
 
   it('rejects an unsigned event, saying so', async () => {
     const event = aDroneEvent();
-    expect(await send(JSON.stringify(event), undefined)).toEqual({ status: 'rejected', eventId: event.eventId, reason: 'oreguard-sig: missing' });
+    expect(await send(JSON.stringify(event), undefined)).toEqual({
+      status: 'rejected',
+      eventId: event.eventId,
+      reason: 'oreguard-sig: missing',
+    });
     expect(await storedCount(event.eventId)).toBe(0);
     expect(await rejectedReasons(event.eventId)).toEqual(['oreguard-sig: missing']);
   });
@@ -95,7 +106,9 @@ describe('a gateway that must sign its events', () => {
       status: 'rejected',
       reason: 'oreguard-sig: does not match the topic and payload',
     });
-    expect(await send(payload, signMessage(topic, Buffer.from(payload), randomBytes(32).toString('hex')))).toMatchObject({
+    expect(
+      await send(payload, signMessage(topic, Buffer.from(payload), randomBytes(32).toString('hex'))),
+    ).toMatchObject({
       status: 'rejected',
       reason: 'oreguard-sig: does not match the topic and payload',
     });
@@ -112,7 +125,9 @@ describe('a gateway that must sign its events', () => {
       eventId: original.eventId,
       reason: 'eventId: already seen (replay)',
     });
-    const [row] = await og.ctx.db.query<{ severity: string }>('SELECT severity FROM events WHERE event_id = $1', [original.eventId]);
+    const [row] = await og.ctx.db.query<{ severity: string }>('SELECT severity FROM events WHERE event_id = $1', [
+      original.eventId,
+    ]);
     expect(row.severity).toBe(original.severity);
     expect(await rejectedReasons(original.eventId)).toEqual(['eventId: already seen (replay)']);
   });
@@ -124,7 +139,9 @@ describe('a gateway that must sign its events', () => {
     expect(await send(payload, payloadOnly)).toMatchObject({
       status: 'rejected',
       eventId: event.eventId,
-      reason: expect.stringMatching(/^oreguard-sig: the payload-only form \(sha256=<hex>\) is refused; sign .* "v2 sha256=<hex>"$/),
+      reason: expect.stringMatching(
+        /^oreguard-sig: the payload-only form \(sha256=<hex>\) is refused; sign .* "v2 sha256=<hex>"$/,
+      ),
     });
     expect(await storedCount(event.eventId)).toBe(0);
   });
@@ -150,26 +167,38 @@ describe('a gateway that must sign its events', () => {
 
   it('still checks content after the signature: a signed event with a bad field is rejected for that field', async () => {
     const event = aDroneEvent({ kind: 'laser' });
-    expect(await signed(JSON.stringify(event))).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^kind: /) });
+    expect(await signed(JSON.stringify(event))).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/^kind: /),
+    });
   });
 
   describe('Suricata records', () => {
     /** A Suricata alert as the IDS writes it, seen just now (an old one would be a replay). */
     const freshAlert = (flowId: number) =>
-      TROJAN_ALERT_UTC.replace(/"timestamp":"[^"]+"/, `"timestamp":"${new Date(Date.now() - 1000).toISOString().replace('Z', '000+0000')}"`).replace(
-        /"flow_id":\d+/,
-        `"flow_id":${flowId}`,
-      );
+      TROJAN_ALERT_UTC.replace(
+        /"timestamp":"[^"]+"/,
+        `"timestamp":"${new Date(Date.now() - 1000).toISOString().replace('Z', '000+0000')}"`,
+      ).replace(/"flow_id":\d+/, `"flow_id":${flowId}`);
 
     it('rejects an unsigned alert, and an unsigned record that is not an alert, saying so', async () => {
-      expect(await send(freshAlert(1001), undefined, leafTopic('suricata/ids-s1'))).toMatchObject({ status: 'rejected', reason: 'oreguard-sig: missing' });
+      expect(await send(freshAlert(1001), undefined, leafTopic('suricata/ids-s1'))).toMatchObject({
+        status: 'rejected',
+        reason: 'oreguard-sig: missing',
+      });
       // Not an alert: dropped when signed, so never confirmed; kept as rejected when unsigned.
       await client.publishAsync(leafTopic('suricata/ids-s1'), STATS_RECORD, { qos: 1 });
       expect(
-        await waitFor(async () => {
-          const rows = await og.ctx.db.query<{ reason: string }>('SELECT reason FROM rejected_events WHERE payload = $1', [STATS_RECORD]);
-          return rows.length > 0 ? rows : undefined;
-        }, { what: 'the unsigned Suricata stats record to be rejected' }),
+        await waitFor(
+          async () => {
+            const rows = await og.ctx.db.query<{ reason: string }>(
+              'SELECT reason FROM rejected_events WHERE payload = $1',
+              [STATS_RECORD],
+            );
+            return rows.length > 0 ? rows : undefined;
+          },
+          { what: 'the unsigned Suricata stats record to be rejected' },
+        ),
       ).toEqual([{ reason: 'oreguard-sig: missing' }]);
       expect(await og.ctx.db.query("SELECT 1 FROM events WHERE source = 'suricata'")).toEqual([]);
     });
@@ -187,9 +216,12 @@ describe('a gateway that must sign its events', () => {
         status: 'rejected',
         reason: 'oreguard-sig: does not match the topic and payload',
       });
-      expect(await og.ctx.db.query<{ sensor_id: string }>("SELECT sensor_id FROM events WHERE source = 'suricata' AND raw_payload = $1", [alert])).toEqual([
-        { sensor_id: 'ids-s1' },
-      ]);
+      expect(
+        await og.ctx.db.query<{ sensor_id: string }>(
+          "SELECT sensor_id FROM events WHERE source = 'suricata' AND raw_payload = $1",
+          [alert],
+        ),
+      ).toEqual([{ sensor_id: 'ids-s1' }]);
     });
 
     it('rejects a signed alert older than the allowed lateness (a replay)', async () => {
@@ -201,7 +233,8 @@ describe('a gateway that must sign its events', () => {
   });
 
   describe('Remote ID reports', () => {
-    const tenths = (at: Date) => (at.getUTCMinutes() * 60 + at.getUTCSeconds()) * 10 + Math.floor(at.getUTCMilliseconds() / 100);
+    const tenths = (at: Date) =>
+      (at.getUTCMinutes() * 60 + at.getUTCSeconds()) * 10 + Math.floor(at.getUTCMilliseconds() / 100);
     /** One receiver's payload: a Location heard at `at` (and so fixed then), from `transmitter`. */
     const report = (transmitter: string, at: Date) =>
       JSON.stringify({
@@ -218,14 +251,22 @@ describe('a gateway that must sign its events', () => {
           }),
         ],
       });
-    const storedFrom = async (payload: string) => (await og.ctx.db.query('SELECT 1 FROM events WHERE raw_payload = $1', [payload])).length;
+    const storedFrom = async (payload: string) =>
+      (await og.ctx.db.query('SELECT 1 FROM events WHERE raw_payload = $1', [payload])).length;
 
     it('rejects an unsigned report and a forged one, storing no drone event', async () => {
       const unsigned = report('60:60:1f:aa:bb:01', new Date());
-      expect(await send(unsigned, undefined, leafTopic('remoteid/rid-rx-1'))).toMatchObject({ status: 'rejected', reason: 'oreguard-sig: missing' });
+      expect(await send(unsigned, undefined, leafTopic('remoteid/rid-rx-1'))).toMatchObject({
+        status: 'rejected',
+        reason: 'oreguard-sig: missing',
+      });
 
       const forged = report('60:60:1f:aa:bb:02', new Date());
-      const forgedSignature = signMessage(leafTopic('remoteid/rid-rx-1'), Buffer.from(forged), randomBytes(32).toString('hex'));
+      const forgedSignature = signMessage(
+        leafTopic('remoteid/rid-rx-1'),
+        Buffer.from(forged),
+        randomBytes(32).toString('hex'),
+      );
       expect(await send(forged, forgedSignature, leafTopic('remoteid/rid-rx-1'))).toMatchObject({
         status: 'rejected',
         reason: 'oreguard-sig: does not match the topic and payload',

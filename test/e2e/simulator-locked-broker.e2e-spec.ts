@@ -31,7 +31,11 @@ describe('the simulator against a locked-down broker', () => {
   beforeAll(async () => {
     ctx = await createTestContext('simulator-locked');
     dir = mkdtempSync(join(tmpdir(), 'oreguard-sim-auth-'));
-    const env = ctx.env({ GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'), MQTT_USERNAME: SERVICE.username, MQTT_PASSWORD: SERVICE.password });
+    const env = ctx.env({
+      GATEWAY_SECRET_KEY: randomBytes(32).toString('base64'),
+      MQTT_USERNAME: SERVICE.username,
+      MQTT_PASSWORD: SERVICE.password,
+    });
     const config = loadConfig(env);
     const registry = new SiteRegistry(ctx.db, new SecretBox(config.gateways.secretKey));
     await registry.createSite({ id: SITE, name: 'Locked', timeZone: 'Africa/Lubumbashi' });
@@ -73,7 +77,11 @@ describe('the simulator against a locked-down broker', () => {
 
   it('plays every message through with --broker-login: all stored, none rejected or missing', async () => {
     const summary = await play(true);
-    expect({ rejected: summary.confirmations.rejected, missing: summary.confirmations.missing, rejections: summary.rejections }).toEqual({
+    expect({
+      rejected: summary.confirmations.rejected,
+      missing: summary.confirmations.missing,
+      rejections: summary.rejections,
+    }).toEqual({
       rejected: 0,
       missing: 0,
       rejections: [],

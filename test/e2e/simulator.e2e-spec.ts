@@ -31,8 +31,16 @@ describe('simulator scenarios through OreGuard', () => {
   };
   const play = async (name: string, siteId: string) => {
     const scenario = findScenario(name)!;
-    for (const g of scenario.gateways) retainedTopics.push(`${ctx.topicPrefix}/sites/${siteId}/gateways/${g.gatewayId}/status`);
-    const summary = await runScenario(scenario, { url: TEST_SERVICES.mqttUrl, prefix: ctx.topicPrefix, siteId, timeZone: ZONE, speed: SPEED, confirm: true });
+    for (const g of scenario.gateways)
+      retainedTopics.push(`${ctx.topicPrefix}/sites/${siteId}/gateways/${g.gatewayId}/status`);
+    const summary = await runScenario(scenario, {
+      url: TEST_SERVICES.mqttUrl,
+      prefix: ctx.topicPrefix,
+      siteId,
+      timeZone: ZONE,
+      speed: SPEED,
+      confirm: true,
+    });
     runs.set(name, summary);
     return summary;
   };
@@ -46,7 +54,9 @@ describe('simulator scenarios through OreGuard', () => {
   const foldedIncidentsOf = async (siteId: string): Promise<any[]> =>
     (await incidentsOf(siteId)).filter((i) => i.ruleIds.some((r: string) => FOLDED.includes(r)));
   const ruleIncident = (siteId: string, ruleId: string) =>
-    waitFor(async () => (await incidentsOf(siteId)).find((i) => i.ruleIds[0] === ruleId), { what: `a ${ruleId} incident at ${siteId}` });
+    waitFor(async () => (await incidentsOf(siteId)).find((i) => i.ruleIds[0] === ruleId), {
+      what: `a ${ruleId} incident at ${siteId}`,
+    });
   const healthIncidentsOf = async (siteId: string): Promise<any[]> =>
     (await api(`/incidents?siteId=${siteId}&ruleId=sensor-health&limit=50`)).items;
   const eventsOf = async (siteId: string): Promise<any[]> =>
@@ -76,7 +86,12 @@ describe('simulator scenarios through OreGuard', () => {
   it('has every stored message confirmed by OreGuard, none rejected', () => {
     for (const summary of runs.values()) {
       const c = summary.confirmations;
-      expect({ scenario: summary.scenario, rejected: c.rejected, missing: c.missing, rejections: summary.rejections }).toEqual({
+      expect({
+        scenario: summary.scenario,
+        rejected: c.rejected,
+        missing: c.missing,
+        rejections: summary.rejections,
+      }).toEqual({
         scenario: summary.scenario,
         rejected: 0,
         missing: 0,
@@ -87,7 +102,7 @@ describe('simulator scenarios through OreGuard', () => {
       expect(c.stored).toBeGreaterThan(0);
       expect(describeSummary(summary, true)).toContain(summary.scenario);
     }
-    expect((runs.get('gateway-dies-mid-theft')!).held).toBe(3);
+    expect(runs.get('gateway-dies-mid-theft')!.held).toBe(3);
   });
 
   it('keeps no rejected input', async () => {
@@ -96,7 +111,9 @@ describe('simulator scenarios through OreGuard', () => {
 
   it('opens a drone incident and a theft incident for the night breach, with every detection stored', async () => {
     const expected = runs.get('night-breach-under-drone')!.stored;
-    await waitFor(async () => (await eventsOf('sim-night')).length === expected, { what: `${expected} night-breach events stored` });
+    await waitFor(async () => (await eventsOf('sim-night')).length === expected, {
+      what: `${expected} night-breach events stored`,
+    });
     const incidents = await waitFor(
       async () => {
         const items = await foldedIncidentsOf('sim-night');
@@ -105,37 +122,62 @@ describe('simulator scenarios through OreGuard', () => {
       },
       { what: 'every night-breach event folded into incidents' },
     );
-    expect(incidents.map((i) => i.kinds).flat().sort()).toEqual(['drone', 'theft']);
+    expect(
+      incidents
+        .map((i) => i.kinds)
+        .flat()
+        .sort(),
+    ).toEqual(['drone', 'theft']);
   });
 
   it('correlates the drone overhead with the fence breach into a critical incident, and escalates the loitering drone', async () => {
     const coordinated = await ruleIncident('sim-night', 'coordinated-intrusion');
-    expect(coordinated).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'], title: 'Drone overflight with perimeter breach at sim-night' });
+    expect(coordinated).toMatchObject({
+      severity: 'critical',
+      kinds: ['drone', 'theft'],
+      title: 'Drone overflight with perimeter breach at sim-night',
+    });
     const detail = await api(`/incidents/${coordinated.id}`);
     const kinds = new Set(detail.events.map((e: any) => e.kind));
     expect(kinds).toEqual(new Set(['drone', 'theft']));
-    expect(detail.timeline.find((t: any) => t.action === 'rule-matched').details).toMatchObject({ ruleId: 'coordinated-intrusion' });
+    expect(detail.timeline.find((t: any) => t.action === 'rule-matched').details).toMatchObject({
+      ruleId: 'coordinated-intrusion',
+    });
 
     const drone = await waitFor(
-      async () => (await foldedIncidentsOf('sim-night')).find((i) => i.kinds.includes('drone') && i.ruleIds.includes('drone-loitering')),
+      async () =>
+        (await foldedIncidentsOf('sim-night')).find(
+          (i) => i.kinds.includes('drone') && i.ruleIds.includes('drone-loitering'),
+        ),
       { what: 'the drone track escalated by drone-loitering' },
     );
     expect(drone.title).toMatch(/^Drone loitering: /);
   });
 
   it('opens a cyber incident for the scan and login failures, and a theft incident for the PLC cabinet', async () => {
-    const events = await waitFor(async () => {
-      const items = await eventsOf('sim-ot');
-      return items.length === runs.get('ot-scan-then-tamper')!.stored ? items : undefined;
-    }, { what: 'every Suricata alert and the tamper stored' });
+    const events = await waitFor(
+      async () => {
+        const items = await eventsOf('sim-ot');
+        return items.length === runs.get('ot-scan-then-tamper')!.stored ? items : undefined;
+      },
+      { what: 'every Suricata alert and the tamper stored' },
+    );
     const scan = events.filter((e) => e.source === 'suricata' && e.cyber.category === 'scan');
     expect(new Set(scan.map((e) => e.cyber.dstPort)).size).toBeGreaterThan(20);
     expect(events.filter((e) => e.source === 'suricata' && e.cyber.category === 'auth_failure')).toHaveLength(5);
-    const incidents = await waitFor(async () => {
-      const items = await foldedIncidentsOf('sim-ot');
-      return items.length === 2 ? items : undefined;
-    }, { what: 'a cyber and a theft incident' });
-    expect(incidents.map((i) => i.kinds).flat().sort()).toEqual(['cyber', 'theft']);
+    const incidents = await waitFor(
+      async () => {
+        const items = await foldedIncidentsOf('sim-ot');
+        return items.length === 2 ? items : undefined;
+      },
+      { what: 'a cyber and a theft incident' },
+    );
+    expect(
+      incidents
+        .map((i) => i.kinds)
+        .flat()
+        .sort(),
+    ).toEqual(['cyber', 'theft']);
   });
 
   it('escalates the cyber incident as a port scan, and correlates the OT attack with the tamper that followed', async () => {
@@ -143,7 +185,11 @@ describe('simulator scenarios through OreGuard', () => {
       async () => (await foldedIncidentsOf('sim-ot')).find((i) => i.ruleIds.includes('port-scan')),
       { what: 'the cyber incident escalated by port-scan' },
     );
-    expect(cyber).toMatchObject({ kinds: ['cyber'], severity: 'high', title: expect.stringMatching(/^Port scan from one source: /) });
+    expect(cyber).toMatchObject({
+      kinds: ['cyber'],
+      severity: 'high',
+      title: expect.stringMatching(/^Port scan from one source: /),
+    });
     const followed = await ruleIncident('sim-ot', 'ot-cyber-then-theft');
     expect(followed).toMatchObject({ severity: 'critical', kinds: ['cyber', 'theft'] });
     // Five login failures are not a brute force (it takes ten).
@@ -152,10 +198,13 @@ describe('simulator scenarios through OreGuard', () => {
 
   it('folds what the yard gateway held while it was down into the theft incident, at the times its sensors saw it', async () => {
     const summary = runs.get('gateway-dies-mid-theft')!;
-    const incident = await waitFor(async () => {
-      const [only, ...others] = await foldedIncidentsOf('sim-yard');
-      return only && others.length === 0 && only.eventCount === summary.stored ? only : undefined;
-    }, { what: 'one theft incident with every yard event' });
+    const incident = await waitFor(
+      async () => {
+        const [only, ...others] = await foldedIncidentsOf('sim-yard');
+        return only && others.length === 0 && only.eventCount === summary.stored ? only : undefined;
+      },
+      { what: 'one theft incident with every yard event' },
+    );
     const detail = await api(`/incidents/${incident.id}`);
     const times = detail.events.map((e: any) => Date.parse(e.occurredAt)).sort((a: number, b: number) => a - b);
     // Sensor time runs from 30 s in to 13 min in: the held events kept theirs, inside that span.
@@ -172,18 +221,24 @@ describe('simulator scenarios through OreGuard', () => {
   });
 
   it("opens a sensor-health incident for the yard gateway's death (its last will), resolved when it came back", async () => {
-    const health = await waitFor(async () => {
-      const items = await healthIncidentsOf('sim-yard');
-      return items.some((i) => i.resolution === 'true_positive') ? items : undefined;
-    }, { what: "the yard gateway's health incident, resolved" });
+    const health = await waitFor(
+      async () => {
+        const items = await healthIncidentsOf('sim-yard');
+        return items.some((i) => i.resolution === 'true_positive') ? items : undefined;
+      },
+      { what: "the yard gateway's health incident, resolved" },
+    );
     expect(health[health.length - 1].title).toMatch(/offline/);
   });
 
   it('raises the truck that skipped the scale under the drone: one finding, one critical incident with the drone', async () => {
-    const coordinated = await waitFor(async () => (await incidentsOf('sim-scale')).find((i) => i.ruleIds[0] === 'material-discrepancy-under-drone'), {
-      timeoutMs: 45_000,
-      what: 'a material-discrepancy-under-drone incident at sim-scale',
-    });
+    const coordinated = await waitFor(
+      async () => (await incidentsOf('sim-scale')).find((i) => i.ruleIds[0] === 'material-discrepancy-under-drone'),
+      {
+        timeoutMs: 45_000,
+        what: 'a material-discrepancy-under-drone incident at sim-scale',
+      },
+    );
     expect(coordinated).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'] });
     const findings = await materialFindingsOf(ctx, 'sim-scale');
     expect(findings).toEqual([{ rule: 'exit-without-ticket', plate: 'CD-9902-KZ' }]);
@@ -194,16 +249,28 @@ describe('simulator scenarios through OreGuard', () => {
     const offsetHours = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
     const dayZone = offsetHours === 0 ? 'Etc/UTC' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
     const scenario = findScenario('night-breach-under-drone')!;
-    for (const g of scenario.gateways) retainedTopics.push(`${ctx.topicPrefix}/sites/sim-day/gateways/${g.gatewayId}/status`);
+    for (const g of scenario.gateways)
+      retainedTopics.push(`${ctx.topicPrefix}/sites/sim-day/gateways/${g.gatewayId}/status`);
     const lines: string[] = [];
-    const summary = await runScenario(scenario, { url: TEST_SERVICES.mqttUrl, prefix: ctx.topicPrefix, siteId: 'sim-day', timeZone: dayZone, speed: SPEED, confirm: true, log: (l) => lines.push(l) });
+    const summary = await runScenario(scenario, {
+      url: TEST_SERVICES.mqttUrl,
+      prefix: ctx.topicPrefix,
+      siteId: 'sim-day',
+      timeZone: dayZone,
+      speed: SPEED,
+      confirm: true,
+      log: (l) => lines.push(l),
+    });
     expect(summary.confirmations).toMatchObject({ rejected: 0, missing: 0 });
     expect(lines[1]).toContain('the story is told at 02:10:00 local');
     expect(lines.some((l) => l.startsWith('02:1'))).toBe(true);
-    const events = await waitFor(async () => {
-      const items = await eventsOf('sim-day');
-      return items.length === summary.stored ? items : undefined;
-    }, { what: 'every daytime night-breach event stored' });
+    const events = await waitFor(
+      async () => {
+        const items = await eventsOf('sim-day');
+        return items.length === summary.stored ? items : undefined;
+      },
+      { what: 'every daytime night-breach event stored' },
+    );
     expect(events.filter((e) => e.late)).toEqual([]);
     const coordinated = await ruleIncident('sim-day', 'coordinated-intrusion');
     expect(coordinated).toMatchObject({ severity: 'critical', kinds: ['drone', 'theft'] });
@@ -211,7 +278,9 @@ describe('simulator scenarios through OreGuard', () => {
 
   it('signs what its gateways must sign: Suricata and Remote ID scenarios on signing gateways are stored, none rejected', async () => {
     const call = restClient(oreguard!.baseUrl);
-    expect((await call(token, 'POST', '/sites', { id: 'sim-signed', name: 'Signed gateways', timeZone: ZONE })).status).toBe(201);
+    expect(
+      (await call(token, 'POST', '/sites', { id: 'sim-signed', name: 'Signed gateways', timeZone: ZONE })).status,
+    ).toBe(201);
     const scenarios = ['ot-scan-then-tamper', 'remote-id-stream'].map((name) => findScenario(name)!);
     const secrets: Record<string, string> = {};
     for (const g of scenarios.flatMap((scenario) => scenario.gateways)) {
@@ -222,9 +291,22 @@ describe('simulator scenarios through OreGuard', () => {
       retainedTopics.push(`${ctx.topicPrefix}/sites/sim-signed/gateways/${g.gatewayId}/status`);
     }
     for (const scenario of scenarios) {
-      const summary = await runScenario(scenario, { url: TEST_SERVICES.mqttUrl, prefix: ctx.topicPrefix, siteId: 'sim-signed', timeZone: ZONE, speed: SPEED, confirm: true, secrets });
+      const summary = await runScenario(scenario, {
+        url: TEST_SERVICES.mqttUrl,
+        prefix: ctx.topicPrefix,
+        siteId: 'sim-signed',
+        timeZone: ZONE,
+        speed: SPEED,
+        confirm: true,
+        secrets,
+      });
       const c = summary.confirmations;
-      expect({ scenario: scenario.name, rejected: c.rejected, missing: c.missing, rejections: summary.rejections }).toEqual({
+      expect({
+        scenario: scenario.name,
+        rejected: c.rejected,
+        missing: c.missing,
+        rejections: summary.rejections,
+      }).toEqual({
         scenario: scenario.name,
         rejected: 0,
         missing: 0,

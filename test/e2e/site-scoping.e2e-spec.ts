@@ -31,7 +31,12 @@ describe('an operator of one site, everywhere', () => {
         .then((r) => (r.length === 2 ? r : undefined)),
     );
     ({ id: incidentOfB, title: titleOfB } = rows.find((r) => r.site_id === 'site-b')!);
-    const created = await call(admin, 'POST', '/users', { username: 'op-a', password: 'operator-password', role: 'operator', siteIds: ['site-a'] });
+    const created = await call(admin, 'POST', '/users', {
+      username: 'op-a',
+      password: 'operator-password',
+      role: 'operator',
+      siteIds: ['site-a'],
+    });
     expect(created.status).toBe(201);
     operatorId = created.body.id;
     operator = await login(og.oreguard.baseUrl, 'op-a', 'operator-password');
@@ -43,7 +48,10 @@ describe('an operator of one site, everywhere', () => {
     });
     expect(silence.status).toBe(201);
     silenceOfB = silence.body.id;
-    expect((await call(admin, 'POST', '/authorized-drones', { siteId: 'site-b', uasId: 'UAS-B-SURVEY', label: 'survey' })).status).toBe(201);
+    expect(
+      (await call(admin, 'POST', '/authorized-drones', { siteId: 'site-b', uasId: 'UAS-B-SURVEY', label: 'survey' }))
+        .status,
+    ).toBe(201);
   });
 
   it.each([
@@ -87,7 +95,12 @@ describe('an operator of one site, everywhere', () => {
     // (A rest parameter: jest would take a fourth named parameter for a done callback.)
     const [method, path, status, body] = row;
     const filled = body && JSON.parse(JSON.stringify(body).replace('OPERATOR', operatorId));
-    const res = await call(operator, method, path.replace('INCIDENT_B', incidentOfB).replace('SILENCE_B', silenceOfB).replace('OPERATOR', operatorId), filled);
+    const res = await call(
+      operator,
+      method,
+      path.replace('INCIDENT_B', incidentOfB).replace('SILENCE_B', silenceOfB).replace('OPERATOR', operatorId),
+      filled,
+    );
     expect(res.status).toBe(status);
     // An error body and nothing else: no field of site-b's incident (its id may be echoed back).
     expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'statusCode']);
@@ -130,7 +143,10 @@ describe('an operator of one site, everywhere', () => {
     const gateway = await TestGateway.connect(og.ctx.topicPrefix, 'site-b', 'gw-1');
     await gateway.publish(aCyberEvent({ occurredAt: new Date(Date.now() - 3 * 3600_000).toISOString() }));
     await gateway.close();
-    await waitFor(async () => (await og.ctx.db.query("SELECT 1 FROM live_messages WHERE site_id = 'site-b' AND seq = 2")).length === 1);
+    await waitFor(
+      async () =>
+        (await og.ctx.db.query("SELECT 1 FROM live_messages WHERE site_id = 'site-b' AND seq = 2")).length === 1,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(live.messages.every((m) => m.siteId === 'site-a')).toBe(true);
     live.close();
@@ -139,7 +155,9 @@ describe('an operator of one site, everywhere', () => {
   it('stops a disabled operator at once: the next request and the live socket are refused', async () => {
     const live = await LiveClient.connect(og.oreguard.baseUrl, operator);
     const disconnected = new Promise<string>((resolve) => live.socket.once('disconnect', (reason) => resolve(reason)));
-    expect((await call(admin, 'PATCH', `/users/${operatorId}`, { disabled: true })).body).toMatchObject({ disabled: true });
+    expect((await call(admin, 'PATCH', `/users/${operatorId}`, { disabled: true })).body).toMatchObject({
+      disabled: true,
+    });
     expect((await call(operator, 'GET', '/incidents')).status).toBe(401);
     expect(await disconnected).toBe('io server disconnect');
     await expect(LiveClient.connect(og.oreguard.baseUrl, operator)).rejects.toThrow(/unauthorized/);

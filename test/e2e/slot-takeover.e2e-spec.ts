@@ -58,7 +58,8 @@ describe('an instance killed for good while two share the stream', () => {
 
   const shared = () => ({ MQTT_URL: broker.url, MQTT_SHARED_GROUP: 'oreguard', MQTT_INGEST_SLOTS: String(SLOTS) });
   const ours = <R extends QueryResultRow>(sql: string) => ctx.db.query<R>(sql, [PROBE_SITE]);
-  const storedCount = async () => (await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1'))[0].n;
+  const storedCount = async () =>
+    (await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1'))[0].n;
   const slotsHeld = async (instance: OreGuardProcess) => {
     const text = await (await fetch(`${instance.baseUrl}/api/v1/metrics`)).text();
     return Number(/^oreguard_ingest_slots_held (\d+)$/m.exec(text)?.[1]);
@@ -68,14 +69,23 @@ describe('an instance killed for good while two share the stream', () => {
     // Balanced before the stream starts: each runs half of the slots.
     expect([await slotsHeld(a), await slotsHeld(b)]).toEqual([SLOTS / 2, SLOTS / 2]);
 
-    gateways.push(...(await Promise.all(SITES.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)))));
-    confirming = await ConfirmingGateway.connect(ctx.topicPrefix, 'obuasi-5', 'gw-1', { url: broker.url, resendAfterMs: 3000 });
+    gateways.push(
+      ...(await Promise.all(SITES.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)))),
+    );
+    confirming = await ConfirmingGateway.connect(ctx.topicPrefix, 'obuasi-5', 'gw-1', {
+      url: broker.url,
+      resendAfterMs: 3000,
+    });
     const makers = [aDroneEvent, aCyberEvent, aTheftEvent];
     const published: string[] = [];
 
     let killedAt = 0;
     const killer = (async () => {
-      await waitFor(async () => (await storedCount()) >= KILL_AT_STORED, { timeoutMs: 30_000, intervalMs: 20, what: `${KILL_AT_STORED} events stored` });
+      await waitFor(async () => (await storedCount()) >= KILL_AT_STORED, {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        what: `${KILL_AT_STORED} events stored`,
+      });
       await a.stop('SIGKILL');
       killedAt = Date.now();
     })();
@@ -96,8 +106,13 @@ describe('an instance killed for good while two share the stream', () => {
     await killer;
 
     await waitFor(
-      async () => (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id = ANY($1)', [SITES]))[0].n >= TOTAL,
-      { timeoutMs: Math.max(1000, killedAt + TAKEOVER_BOUND_MS - Date.now()), what: `${TOTAL} events stored within 15 s of the kill` },
+      async () =>
+        (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id = ANY($1)', [SITES]))[0]
+          .n >= TOTAL,
+      {
+        timeoutMs: Math.max(1000, killedAt + TAKEOVER_BOUND_MS - Date.now()),
+        what: `${TOTAL} events stored within 15 s of the kill`,
+      },
     );
     await confirming.waitAllConfirmed(Math.max(1000, killedAt + TAKEOVER_BOUND_MS - Date.now()));
 
@@ -106,7 +121,9 @@ describe('an instance killed for good while two share the stream', () => {
       [SITES],
     );
     expect(counts).toEqual({ n: TOTAL, distinct_ids: TOTAL });
-    const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE site_id = ANY($1)', [SITES]);
+    const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE site_id = ANY($1)', [
+      SITES,
+    ]);
     expect(new Set(stored.map((r) => r.event_id))).toEqual(new Set(published));
     expect([...confirming.confirmations.values()].filter((c) => c.status === 'rejected')).toEqual([]);
     expect(confirming.confirmations.size).toBe(CONFIRMED);
@@ -125,10 +142,16 @@ describe('an instance killed for good while two share the stream', () => {
     expect(wait.max_ms).toBeLessThan(TAKEOVER_BOUND_MS);
 
     // Folded once each: no event in two incidents, no incident counting an event twice.
-    await waitFor(async () => (await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1 AND folded_at IS NULL'))[0].n === 0, {
-      timeoutMs: 30_000,
-      what: 'every event folded',
-    });
+    await waitFor(
+      async () =>
+        (
+          await ours<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE site_id <> $1 AND folded_at IS NULL')
+        )[0].n === 0,
+      {
+        timeoutMs: 30_000,
+        what: 'every event folded',
+      },
+    );
     const links = await ours<{ event_id: string; links: number }>(
       `SELECT e.event_id, count(i.id)::int AS links
          FROM events e LEFT JOIN incident_events ie ON ie.event_id = e.id
@@ -147,9 +170,10 @@ describe('an instance killed for good while two share the stream', () => {
     // B's lease session: the one PostgreSQL connection its slot leases live on.
     const leaseSession = async () =>
       (
-        await ctx.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [
-          `oreguard-ingest ${ctx.name}-b`,
-        ])
+        await ctx.db.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+          [`oreguard-ingest ${ctx.name}-b`],
+        )
       )[0]?.pid;
     const lost = await leaseSession();
     expect(lost).toEqual(expect.any(Number));
@@ -166,13 +190,28 @@ describe('an instance killed for good while two share the stream', () => {
     }
     await Promise.all(publishes);
 
-    await waitFor(async () => ((await leaseSession()) ?? lost) !== lost, { timeoutMs: 5000, what: 'B to open a new lease session' });
+    await waitFor(async () => ((await leaseSession()) ?? lost) !== lost, {
+      timeoutMs: 5000,
+      what: 'B to open a new lease session',
+    });
     await waitFor(async () => (await slotsHeld(b)) === SLOTS, { timeoutMs: 5000, what: 'B to run every slot again' });
     await waitFor(
-      async () => (await ctx.db.query<{ n: number }>('SELECT count(DISTINCT event_id)::int AS n FROM events WHERE event_id = ANY($1)', [sent]))[0].n === sent.length,
-      { timeoutMs: Math.max(1000, lostAt + TAKEOVER_BOUND_MS - Date.now()), what: 'the events sent meanwhile to be stored' },
+      async () =>
+        (
+          await ctx.db.query<{ n: number }>(
+            'SELECT count(DISTINCT event_id)::int AS n FROM events WHERE event_id = ANY($1)',
+            [sent],
+          )
+        )[0].n === sent.length,
+      {
+        timeoutMs: Math.max(1000, lostAt + TAKEOVER_BOUND_MS - Date.now()),
+        what: 'the events sent meanwhile to be stored',
+      },
     );
-    const [counts] = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1)', [sent]);
+    const [counts] = await ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1)',
+      [sent],
+    );
     expect(counts.n).toBe(sent.length);
     expect(b.output).toMatch(/Lost the ingest slot leases \(.*\): dropped 8 slots/);
   }, 30_000);
@@ -201,10 +240,19 @@ describe('an instance killed for good while two share the stream', () => {
     await Promise.all(publishes);
     await waitFor(async () => (await slotsHeld(a)) === SLOTS, { timeoutMs: 5000, what: 'A to run every slot' });
     await waitFor(
-      async () => (await ctx.db.query<{ n: number }>('SELECT count(DISTINCT event_id)::int AS n FROM events WHERE event_id = ANY($1)', [sent]))[0].n === sent.length,
+      async () =>
+        (
+          await ctx.db.query<{ n: number }>(
+            'SELECT count(DISTINCT event_id)::int AS n FROM events WHERE event_id = ANY($1)',
+            [sent],
+          )
+        )[0].n === sent.length,
       { timeoutMs: TAKEOVER_BOUND_MS, what: 'every event sent around the hand-overs to be stored' },
     );
-    const [counts] = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1)', [sent]);
+    const [counts] = await ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE event_id = ANY($1)',
+      [sent],
+    );
     expect(counts.n).toBe(sent.length);
   }, 60_000);
 });

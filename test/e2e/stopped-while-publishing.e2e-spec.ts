@@ -43,7 +43,9 @@ describe('events published while OreGuard is stopped', () => {
     expect(await oreguard.stop('SIGTERM')).toBe(0);
 
     const sites = ['kolwezi-1', 'tarkwa-2', 'pilbara-3'];
-    gateways.push(...(await Promise.all(sites.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)))));
+    gateways.push(
+      ...(await Promise.all(sites.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)))),
+    );
     const makers = [aDroneEvent, aCyberEvent, aTheftEvent];
     const published: string[] = [];
     for (let chunk = 0; chunk < 10; chunk++) {

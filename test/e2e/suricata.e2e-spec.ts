@@ -161,7 +161,16 @@ describe('Suricata EVE records over MQTT', () => {
 
     // Non-alert records in between the alerts, as a sensor's EVE stream mixes them;
     // the first alert again at the end (a gateway re-sending after a timeout).
-    const stream = [ALERTS[0][1], FLOW_RECORD, ALERTS[1][1], STATS_RECORD, ALERTS[2][1], DNS_RECORD, ...ALERTS.slice(3).map((a) => a[1]), ALERTS[0][1]];
+    const stream = [
+      ALERTS[0][1],
+      FLOW_RECORD,
+      ALERTS[1][1],
+      STATS_RECORD,
+      ALERTS[2][1],
+      DNS_RECORD,
+      ...ALERTS.slice(3).map((a) => a[1]),
+      ALERTS[0][1],
+    ];
     for (const line of stream) await gateway.publish(line, `suricata/${SENSOR}`);
 
     // Every record reached OreGuard (the probe's duplicates are canonical, so not counted here)…
@@ -175,7 +184,9 @@ describe('Suricata EVE records over MQTT', () => {
     events = await waitFor(
       async () => {
         const body = await api(`/events?siteId=${SITE}&limit=100`);
-        return body.items.length >= ALERTS.length && body.items.every((e: any) => e.incidentIds.length > 0) ? body.items : undefined;
+        return body.items.length >= ALERTS.length && body.items.every((e: any) => e.incidentIds.length > 0)
+          ? body.items
+          : undefined;
       },
       { what: `${ALERTS.length} alerts stored and folded` },
     );
@@ -219,7 +230,10 @@ describe('Suricata EVE records over MQTT', () => {
 
   it('stores the same alert record published twice as one event', async () => {
     expect(eventsOf(2009582)).toHaveLength(1);
-    const rows = await og.ctx.db.query('SELECT id FROM events WHERE site_id = $1 AND event_id = $2', [SITE, eventsOf(2009582)[0].eventId]);
+    const rows = await og.ctx.db.query('SELECT id FROM events WHERE site_id = $1 AND event_id = $2', [
+      SITE,
+      eventsOf(2009582)[0].eventId,
+    ]);
     expect(rows).toHaveLength(1);
     const links = await og.ctx.db.query('SELECT incident_id FROM incident_events WHERE event_id = $1', [rows[0].id]);
     expect(links).toHaveLength(1);

@@ -16,9 +16,19 @@ const ATTACKER = '198.51.99.7';
 const LATER_ATTACKER = '203.0.114.9';
 const DRONE_SERIAL = '1581F5FJD228Y00C0045';
 /** What must never reach a partner: internal addresses, site, zone, sensor and asset names, the operator. */
-const NEVER_SHARED = ['10.20.0.15', '10.30.1.7', SITE, 'north-fence', 'tailings-east', 'ids-ot-1', 'rf-mast-2', 'plc-crusher-3', 'FIN87astrdge12k8', '-10.7148'];
+const NEVER_SHARED = [
+  '10.20.0.15',
+  '10.30.1.7',
+  SITE,
+  'north-fence',
+  'tailings-east',
+  'ids-ot-1',
+  'rf-mast-2',
+  'plc-crusher-3',
+  'FIN87astrdge12k8',
+  '-10.7148',
+];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 describe('indicators shared with partners over TAXII 2.1', () => {
@@ -26,11 +36,15 @@ describe('indicators shared with partners over TAXII 2.1', () => {
   let gateway: TestGateway;
   let admin: string;
   let lead: string;
-  const partners: Record<'allied' | 'narrow', { id: string; name: string; secret: string; token: string }> = {} as never;
+  const partners: Record<'allied' | 'narrow', { id: string; name: string; secret: string; token: string }> =
+    {} as never;
 
-  const basic = (p: { name: string; secret: string }) => `Basic ${Buffer.from(`${p.name}:${p.secret}`).toString('base64')}`;
+  const basic = (p: { name: string; secret: string }) =>
+    `Basic ${Buffer.from(`${p.name}:${p.secret}`).toString('base64')}`;
   const taxii = async (authorization: string | undefined, path: string, accept = TAXII) => {
-    const res = await fetch(`${og.oreguard.baseUrl}${path}`, { headers: { accept, ...(authorization ? { authorization } : {}) } });
+    const res = await fetch(`${og.oreguard.baseUrl}${path}`, {
+      headers: { accept, ...(authorization ? { authorization } : {}) },
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Json };
   };
@@ -38,7 +52,9 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     waitFor(
       () =>
         og.ctx.db
-          .query<{ n: string }>('SELECT count(*) AS n FROM events WHERE event_id = ANY($1) AND folded_at IS NOT NULL', [ids])
+          .query<{ n: string }>('SELECT count(*) AS n FROM events WHERE event_id = ANY($1) AND folded_at IS NOT NULL', [
+            ids,
+          ])
           .then(([r]) => Number(r.n) === ids.length),
       { what: `${ids.length} events folded` },
     );
@@ -46,14 +62,18 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     for (const event of events) await gateway.publish(event);
     await eventsFolded(events.map((e) => e.eventId));
   };
-  const scan = (srcIp: string, at: Date) => aCyberEvent({ occurredAt: at.toISOString(), cyber: { ...aCyberEvent().cyber, srcIp } });
+  const scan = (srcIp: string, at: Date) =>
+    aCyberEvent({ occurredAt: at.toISOString(), cyber: { ...aCyberEvent().cyber, srcIp } });
   /** Every object the partner can page through, `limit` at a time, calling `between` after the first page. */
   const pageThrough = async (authorization: string, query: string, limit: number, between?: () => Promise<void>) => {
     const seen: Json[] = [];
     let next: string | undefined;
     let pages = 0;
     do {
-      const res = await taxii(authorization, `${COLLECTION}/objects/?limit=${limit}${query}${next ? `&next=${next}` : ''}`);
+      const res = await taxii(
+        authorization,
+        `${COLLECTION}/objects/?limit=${limit}${query}${next ? `&next=${next}` : ''}`,
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(TAXII);
       TaxiiEnvelopeSchema.parse(res.body);
@@ -70,13 +90,37 @@ describe('indicators shared with partners over TAXII 2.1', () => {
   const key = (o: Json) => `${o.id}@${o.modified ?? o.created ?? ''}`;
 
   beforeAll(async () => {
-    await og.ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ($1, 'Kolwezi', 'Africa/Lubumbashi')`, [SITE]);
+    await og.ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ($1, 'Kolwezi', 'Africa/Lubumbashi')`, [
+      SITE,
+    ]);
     admin = await login(og.oreguard.baseUrl);
-    expect((await og.rest(admin, 'POST', '/users', { username: 'lead-1', password: 'lead-password-1', role: 'lead', siteIds: [] })).status).toBe(201);
+    expect(
+      (
+        await og.rest(admin, 'POST', '/users', {
+          username: 'lead-1',
+          password: 'lead-password-1',
+          role: 'lead',
+          siteIds: [],
+        })
+      ).status,
+    ).toBe(201);
     lead = await login(og.oreguard.baseUrl, 'lead-1', 'lead-password-1');
     const allied = await og.rest(admin, 'POST', '/partners', {
       name: 'allied-csirt',
-      projection: { types: ['identity', 'indicator', 'observed-data', 'sighting', 'location', 'extension-definition', 'ipv4-addr', 'ipv6-addr', 'uas'], maxTlp: 'amber' },
+      projection: {
+        types: [
+          'identity',
+          'indicator',
+          'observed-data',
+          'sighting',
+          'location',
+          'extension-definition',
+          'ipv4-addr',
+          'ipv6-addr',
+          'uas',
+        ],
+        maxTlp: 'amber',
+      },
     });
     const narrow = await og.rest(admin, 'POST', '/partners', {
       name: 'vendor-feed',
@@ -92,7 +136,14 @@ describe('indicators shared with partners over TAXII 2.1', () => {
       scan(ATTACKER, new Date(now - 120_000)),
       scan(ATTACKER, new Date(now - 60_000)),
       scan('10.20.0.15', new Date(now - 50_000)),
-      aDroneEvent({ drone: { detection: 'remote_id', uasId: DRONE_SERIAL, position: { lat: -10.7148, lon: 25.4663, altM: 90 }, operatorId: 'FIN87astrdge12k8' } }),
+      aDroneEvent({
+        drone: {
+          detection: 'remote_id',
+          uasId: DRONE_SERIAL,
+          position: { lat: -10.7148, lon: 25.4663, altM: 90 },
+          operatorId: 'FIN87astrdge12k8',
+        },
+      }),
       aTheftEvent({ theft: { category: 'material_loss', quantityKg: 1800 } }),
     );
   });
@@ -102,7 +153,10 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     const wrongAccept = await taxii(partner, '/taxii2/', 'application/json');
     expect([wrongAccept.status, wrongAccept.body.http_status]).toEqual([406, '406']);
     const anonymous = await taxii(undefined, '/taxii2/');
-    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, expect.stringContaining('Basic')]);
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([
+      401,
+      expect.stringContaining('Basic'),
+    ]);
     expect((await taxii(`Bearer ${admin}`, '/taxii2/')).status).toBe(401);
     expect((await taxii(basic({ ...partners.allied, secret: 'wrong' }), '/taxii2/')).status).toBe(401);
     // A partner's credentials open nothing of the REST API.
@@ -111,18 +165,26 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect((await og.rest(lead, 'GET', '/partners')).status).toBe(403);
     const bad = await og.rest(admin, 'POST', '/partners', { name: 'x-partner', projection: { types: ['incident'] } });
     expect([bad.status, bad.body.message.split(':')[0]]).toEqual([400, 'projection.types.0']);
-    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/partners', '/partners/{id}', '/sharing/held', '/sharing/incidents/{id}/release']));
+    const doc = (await (await fetch(`${og.oreguard.baseUrl}/docs/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/partners', '/partners/{id}', '/sharing/held', '/sharing/incidents/{id}/release']),
+    );
   });
 
   it('answers discovery, the API root and the collection, with Basic or a bearer token', async () => {
     const discovery = await taxii(basic(partners.allied), '/taxii2/');
     expect(discovery).toMatchObject({ status: 200, body: { api_roots: ['/taxii2/sharing/'] } });
     expect(discovery.headers.get('content-type')).toBe(TAXII);
-    expect((await taxii(`Bearer ${partners.allied.token}`, '/taxii2/sharing/')).body).toMatchObject({ versions: [TAXII] });
+    expect((await taxii(`Bearer ${partners.allied.token}`, '/taxii2/sharing/')).body).toMatchObject({
+      versions: [TAXII],
+    });
     const collections = await taxii(basic(partners.allied), '/taxii2/sharing/collections/');
     expect(collections.body.collections).toEqual([expect.objectContaining({ can_read: true, can_write: false })]);
-    expect((await taxii(basic(partners.allied), '/taxii2/sharing/collections/00000000-0000-4000-8000-000000000000/')).status).toBe(404);
+    expect(
+      (await taxii(basic(partners.allied), '/taxii2/sharing/collections/00000000-0000-4000-8000-000000000000/')).status,
+    ).toBe(404);
     const badFilter = await taxii(basic(partners.allied), `${COLLECTION}/objects/?added_after=yesterday`);
     expect([badFilter.status, badFilter.body.description.split(':')[0]]).toEqual([400, 'added_after']);
   });
@@ -131,13 +193,17 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     const objects = await pageThrough(basic(partners.allied), '', 500);
     for (const o of objects) expect([o.id, stixProblem(o)]).toEqual([o.id, undefined]);
     const patterns = objects.filter((o) => o.type === 'indicator').map((o) => o.pattern);
-    expect(patterns).toEqual(expect.arrayContaining([`[ipv4-addr:value = '${ATTACKER}']`, `[uas:uid = '${DRONE_SERIAL}']`]));
+    expect(patterns).toEqual(
+      expect.arrayContaining([`[ipv4-addr:value = '${ATTACKER}']`, `[uas:uid = '${DRONE_SERIAL}']`]),
+    );
     // TLP:AMBER sightings and observed data wait for a lead.
     expect(objects.filter((o) => o.type === 'sighting' || o.type === 'observed-data')).toEqual([]);
     const text = JSON.stringify(objects);
     for (const secret of NEVER_SHARED) expect(text).not.toContain(secret);
     const ids = objects.map((o) => o.id);
-    for (const o of objects) for (const ref of [o.created_by_ref, ...(o.object_marking_refs ?? [])].filter(Boolean)) expect(ids).toContain(ref);
+    for (const o of objects)
+      for (const ref of [o.created_by_ref, ...(o.object_marking_refs ?? [])].filter(Boolean))
+        expect(ids).toContain(ref);
   });
 
   it('pages through with limit and next while new objects are added, neither dropping nor repeating one', async () => {
@@ -165,27 +231,41 @@ describe('indicators shared with partners over TAXII 2.1', () => {
       [ATTACKER],
     );
     const held = await og.rest(lead, 'GET', `/sharing/held?incidentId=${incident!.id}`);
-    expect(HeldObjectsSchema.parse(held.body).items.map((i) => i.type)).toEqual(expect.arrayContaining(['sighting', 'observed-data']));
+    expect(HeldObjectsSchema.parse(held.body).items.map((i) => i.type)).toEqual(
+      expect.arrayContaining(['sighting', 'observed-data']),
+    );
     const metrics = await (await fetch(`${og.oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/^oreguard_shared_objects_total\{state="held"\} [1-9]/m);
     expect(metrics).toMatch(/^oreguard_shared_objects_total\{state="visible"\} [1-9]/m);
     const before = (await taxii(basic(partners.allied), `${COLLECTION}/manifest/`)).body.objects.at(-1).date_added;
 
     expect((await og.rest(admin, 'GET', '/sharing/held')).status).toBe(200);
-    const operator = await og.rest(admin, 'POST', '/users', { username: 'op-1', password: 'operator-password', role: 'operator', siteIds: [SITE] });
+    const operator = await og.rest(admin, 'POST', '/users', {
+      username: 'op-1',
+      password: 'operator-password',
+      role: 'operator',
+      siteIds: [SITE],
+    });
     expect(operator.status).toBe(201);
     const opToken = await login(og.oreguard.baseUrl, 'op-1', 'operator-password');
     expect((await og.rest(opToken, 'POST', `/sharing/incidents/${incident!.id}/release`)).status).toBe(403);
     const released = await og.rest(lead, 'POST', `/sharing/incidents/${incident!.id}/release`);
     expect(released).toMatchObject({ status: 201, body: { released: held.body.items.length } });
     ReleaseResultSchema.parse(released.body);
-    const [audit] = await og.ctx.db.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE action = 'sharing.released' AND target = $1`, [incident!.id]);
+    const [audit] = await og.ctx.db.query<{ actor: string }>(
+      `SELECT actor FROM audit_log WHERE action = 'sharing.released' AND target = $1`,
+      [incident!.id],
+    );
     expect(audit?.actor).toBe('lead-1');
 
     const fresh = await taxii(basic(partners.allied), `${COLLECTION}/objects/?added_after=${before}`);
     const indicators = await taxii(basic(partners.allied), `${COLLECTION}/objects/?match[type]=indicator`);
-    const attackerIndicator = indicators.body.objects.find((o: Json) => o.pattern === `[ipv4-addr:value = '${ATTACKER}']`);
-    const sighting = fresh.body.objects.find((o: Json) => o.type === 'sighting' && o.sighting_of_ref === attackerIndicator.id);
+    const attackerIndicator = indicators.body.objects.find(
+      (o: Json) => o.pattern === `[ipv4-addr:value = '${ATTACKER}']`,
+    );
+    const sighting = fresh.body.objects.find(
+      (o: Json) => o.type === 'sighting' && o.sighting_of_ref === attackerIndicator.id,
+    );
     expect(sighting).toMatchObject({ count: 2, first_seen: expect.any(String), last_seen: expect.any(String) });
     const observed = fresh.body.objects.find((o: Json) => o.id === sighting.observed_data_refs[0]);
     expect(observed).toMatchObject({ type: 'observed-data', number_observed: 2 });
@@ -235,14 +315,17 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     expect(manifest.status).toBe(200);
     const uuids = Object.keys(JSON.parse(manifest.text));
     expect(uuids.length).toBeGreaterThanOrEqual(2);
-    const events = await Promise.all(uuids.map(async (uuid) => JSON.parse((await get(basic(partners.allied), `${uuid}.json`)).text).Event));
+    const events = await Promise.all(
+      uuids.map(async (uuid) => JSON.parse((await get(basic(partners.allied), `${uuid}.json`)).text).Event),
+    );
     const attacker = events.find((e) => e.Attribute.some((a: Json) => a.type === 'ip-src' && a.value === ATTACKER));
     // Its sighting was released: the event carries the highest marking of what it holds.
     expect(attacker.Tag).toEqual([{ name: 'tlp:amber' }]);
     expect(events.some((e) => e.Attribute.some((a: Json) => a.value === DRONE_SERIAL))).toBe(true);
     const hashes = await get(basic(partners.allied), 'hashes.csv');
     expect(hashes.text).toContain(`${createHash('md5').update(ATTACKER).digest('hex')},${attacker.uuid}`);
-    for (const secret of NEVER_SHARED) expect(manifest.text + JSON.stringify(events) + hashes.text).not.toContain(secret);
+    for (const secret of NEVER_SHARED)
+      expect(manifest.text + JSON.stringify(events) + hashes.text).not.toContain(secret);
     // The narrower partner's events are GREEN; a user's token opens nothing here.
     const narrow = JSON.parse((await get(basic(partners.narrow), 'manifest.json')).text);
     expect(Object.values(narrow).every((e: Json) => e.Tag[0].name === 'tlp:green')).toBe(true);

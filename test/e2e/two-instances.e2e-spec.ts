@@ -32,10 +32,20 @@ describe('two OreGuard instances sharing the stream', () => {
     await broker.start();
     const shared = { MQTT_URL: broker.url, MQTT_SHARED_GROUP: 'oreguard' };
     a = new OreGuardProcess(
-      ctx.env({ ...shared, OREGUARD_ROLES: 'api,ingest', MQTT_CLIENT_ID: `${ctx.name}-a`, PORT: String(await freePort()) }),
+      ctx.env({
+        ...shared,
+        OREGUARD_ROLES: 'api,ingest',
+        MQTT_CLIENT_ID: `${ctx.name}-a`,
+        PORT: String(await freePort()),
+      }),
     );
     b = new OreGuardProcess(
-      ctx.env({ ...shared, OREGUARD_ROLES: 'api,ingest,worker', MQTT_CLIENT_ID: `${ctx.name}-b`, PORT: String(await freePort()) }),
+      ctx.env({
+        ...shared,
+        OREGUARD_ROLES: 'api,ingest,worker',
+        MQTT_CLIENT_ID: `${ctx.name}-b`,
+        PORT: String(await freePort()),
+      }),
     );
     // One after the other: both start on a fresh database and would race to create the admin.
     await a.start();
@@ -95,7 +105,9 @@ describe('two OreGuard instances sharing the stream', () => {
       [SITES],
     );
     expect(counts).toEqual({ n: TOTAL, distinct_ids: TOTAL });
-    const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE site_id = ANY($1)', [SITES]);
+    const stored = await ctx.db.query<{ event_id: string }>('SELECT event_id FROM events WHERE site_id = ANY($1)', [
+      SITES,
+    ]);
     expect(new Set(stored.map((r) => r.event_id))).toEqual(new Set(published));
     const acceptedByA = await metric(a, /^oreguard_events_accepted_total\{[^}]*\} (\d+)$/);
     const acceptedByB = await metric(b, /^oreguard_events_accepted_total\{[^}]*\} (\d+)$/);
@@ -114,7 +126,8 @@ describe('two OreGuard instances sharing the stream', () => {
       'SELECT site_id, seq::int AS seq, type, incident_id FROM live_messages WHERE site_id = ANY($1) ORDER BY site_id, seq',
       [SITES],
     );
-    const expected = (site: string) => log.filter((m) => m.site_id === site).map((m) => ({ seq: m.seq, type: m.type, id: m.incident_id }));
+    const expected = (site: string) =>
+      log.filter((m) => m.site_id === site).map((m) => ({ seq: m.seq, type: m.type, id: m.incident_id }));
     await waitFor(() => SITES.every((site) => live!.lastSeq(site) === expected(site).length), {
       timeoutMs: 15_000,
       what: "A's console to receive every site's messages",

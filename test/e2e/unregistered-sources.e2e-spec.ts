@@ -36,15 +36,26 @@ describe('events from unregistered sites and gateways, when registration is requ
       eventId: event.eventId,
       reason: 'site: kolwezi-1 is not registered (INGEST_REQUIRE_REGISTERED)',
     });
-    expect(await og.ctx.db.query(`SELECT site_id, gateway_id, reason FROM rejected_events WHERE payload LIKE $1`, [`%${event.eventId}%`])).toEqual([
-      { site_id: 'kolwezi-1', gateway_id: 'gw-new', reason: 'site: kolwezi-1 is not registered (INGEST_REQUIRE_REGISTERED)' },
+    expect(
+      await og.ctx.db.query(`SELECT site_id, gateway_id, reason FROM rejected_events WHERE payload LIKE $1`, [
+        `%${event.eventId}%`,
+      ]),
+    ).toEqual([
+      {
+        site_id: 'kolwezi-1',
+        gateway_id: 'gw-new',
+        reason: 'site: kolwezi-1 is not registered (INGEST_REQUIRE_REGISTERED)',
+      },
     ]);
     expect(await og.ctx.db.query(`SELECT 1 FROM sites WHERE id = 'kolwezi-1'`)).toEqual([]);
   });
 
   it('names the gateway once the site is registered, and stores its events once it is registered too', async () => {
     const admin = await login(og.oreguard.baseUrl);
-    expect((await og.rest(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Kolwezi', timeZone: 'Africa/Lubumbashi' })).status).toBe(201);
+    expect(
+      (await og.rest(admin, 'POST', '/sites', { id: 'kolwezi-1', name: 'Kolwezi', timeZone: 'Africa/Lubumbashi' }))
+        .status,
+    ).toBe(201);
     expect(await answerTo(aDroneEvent())).toMatchObject({
       status: 'rejected',
       reason: 'gateway: gw-new is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)',

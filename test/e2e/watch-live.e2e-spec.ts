@@ -54,19 +54,32 @@ describe('npm run watch', () => {
 
   it('shows the open incidents, folds updates, and carries on with resume after OreGuard restarts', async () => {
     await gateway.publish(aDroneEvent());
-    await waitFor(async () => (await ctx.db.query(`SELECT 1 FROM incidents WHERE site_id = $1 AND status = 'open'`, [SITE])).length > 0, { what: 'an open incident' });
+    await waitFor(
+      async () =>
+        (await ctx.db.query(`SELECT 1 FROM incidents WHERE site_id = $1 AND status = 'open'`, [SITE])).length > 0,
+      { what: 'an open incident' },
+    );
 
-    watcher = spawn(process.execPath, [WATCH, '--url', oreguard.baseUrl, '--username', 'admin', '--password', 'admin-password', '--fold-ms', '1500'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    watcher = spawn(
+      process.execPath,
+      [WATCH, '--url', oreguard.baseUrl, '--username', 'admin', '--password', 'admin-password', '--fold-ms', '1500'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     watcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     watcher.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor(() => /open incidents?\n {2}kolwezi-1 /.test(output), { what: `the open incident listed on connect; got: ${output}` });
+    await waitFor(() => /open incidents?\n {2}kolwezi-1 /.test(output), {
+      what: `the open incident listed on connect; got: ${output}`,
+    });
 
     // A burst of detections of one drone: its updates come out folded, not one line each.
     for (let i = 0; i < 6; i++) await gateway.publish(aDroneEvent());
     await waitFor(() => lines(/ updated .*×\d+ updates/).length > 0, { what: `a folded update line; got: ${output}` });
-    const updates = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM live_messages WHERE site_id = $1 AND type = 'updated'`, [SITE]);
+    const updates = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM live_messages WHERE site_id = $1 AND type = 'updated'`,
+      [SITE],
+    );
     expect(lines(/ updated /).length).toBeLessThan(updates[0].n);
 
     const openedBefore = lines(/^kolwezi-1 #\d+ opened /).length;
@@ -78,12 +91,20 @@ describe('npm run watch', () => {
     expect(watcher.exitCode).toBeNull();
     await oreguard.start();
 
-    await waitFor(() => /connected to .*, resuming kolwezi-1 after \d+/.test(output), { timeoutMs: 20_000, what: `a reconnection with resume; got: ${output}` });
+    await waitFor(() => /connected to .*, resuming kolwezi-1 after \d+/.test(output), {
+      timeoutMs: 20_000,
+      what: `a reconnection with resume; got: ${output}`,
+    });
     // The theft opens its incident (and, with the drone overhead, a rule's incident too).
-    await waitFor(() => lines(/^kolwezi-1 #\d+ opened .*Theft activity/).length === 1, { timeoutMs: 20_000, what: `the theft incident from while it was down; got: ${output}` });
+    await waitFor(() => lines(/^kolwezi-1 #\d+ opened .*Theft activity/).length === 1, {
+      timeoutMs: 20_000,
+      what: `the theft incident from while it was down; got: ${output}`,
+    });
     expect(lines(/^kolwezi-1 #\d+ opened /).length).toBeGreaterThan(openedBefore);
     await gateway.publish(aCyberEvent());
-    await waitFor(() => lines(/^kolwezi-1 #\d+ opened .*Cyber activity/).length === 1, { what: `a live incident after the restart; got: ${output}` });
+    await waitFor(() => lines(/^kolwezi-1 #\d+ opened .*Cyber activity/).length === 1, {
+      what: `a live incident after the restart; got: ${output}`,
+    });
     // No seq printed twice, none missing.
     const seqs = lines(/^kolwezi-1 #\d+ /).map((l) => Number(/#(\d+)/.exec(l)![1]));
     expect(new Set(seqs).size).toBe(seqs.length);

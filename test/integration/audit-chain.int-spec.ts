@@ -99,17 +99,31 @@ describe('the hash chains in PostgreSQL', () => {
     } finally {
       await Promise.all(writers.map((c) => c.end()));
     }
-    expect(await verifyTimeline(ctx.db.pool, incidentId)).toEqual({ intact: true, entries: 135, headHash: expect.stringMatching(/^[0-9a-f]{64}$/), checkpoint: null });
+    expect(await verifyTimeline(ctx.db.pool, incidentId)).toEqual({
+      intact: true,
+      entries: 135,
+      headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      checkpoint: null,
+    });
   });
 
   it('takes entries the writer chained itself (as the fold does) only when they continue the chain', async () => {
     const incidentId = await anIncident();
-    await ctx.db.query(`INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`, [incidentId]);
+    await ctx.db.query(
+      `INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`,
+      [incidentId],
+    );
     const heads = await ctx.db.transaction((tx) => incidentWrites.chainHeads(tx, [incidentId]));
     expect(heads.get(incidentId)?.seq).toBe(1);
     const entries = chainTimeline(
       [
-        { incidentId, at: new Date(), actor: 'system', action: 'events-joined', details: { eventIds: [1, 2], eventCount: 2, skipped: undefined } },
+        {
+          incidentId,
+          at: new Date(),
+          actor: 'system',
+          action: 'events-joined',
+          details: { eventIds: [1, 2], eventCount: 2, skipped: undefined },
+        },
         { incidentId, at: new Date(), actor: 'system', action: 'noted', details: awkwardDetails },
       ],
       heads,
@@ -122,9 +136,16 @@ describe('the hash chains in PostgreSQL', () => {
       );
     for (const e of entries) await insert(e);
     // What the writer hashed is what /verify recomputes from the stored rows.
-    expect(await verifyTimeline(ctx.db.pool, incidentId)).toMatchObject({ intact: true, entries: 3, headHash: entries[1].hash });
+    expect(await verifyTimeline(ctx.db.pool, incidentId)).toMatchObject({
+      intact: true,
+      entries: 3,
+      headHash: entries[1].hash,
+    });
     // An entry that does not continue the chain (a stale head) is refused.
-    const stale = chainTimeline([{ incidentId, at: new Date(), actor: 'system', action: 'noted', details: {} }], heads)[0];
+    const stale = chainTimeline(
+      [{ incidentId, at: new Date(), actor: 'system', action: 'noted', details: {} }],
+      heads,
+    )[0];
     await expect(insert(stale)).rejects.toThrow(/does not continue its chain/);
   });
 
@@ -140,7 +161,10 @@ describe('the hash chains in PostgreSQL', () => {
     ['DELETE FROM events', /events is append-only: DELETE refused/],
   ])('the database refuses %s', async (sql, message) => {
     const incidentId = await anIncident();
-    await ctx.db.query(`INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`, [incidentId]);
+    await ctx.db.query(
+      `INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`,
+      [incidentId],
+    );
     await ctx.db.query(`INSERT INTO audit_log (at, actor, action) VALUES (now(), 'system', 'test.entry')`);
     await ctx.db.query(`INSERT INTO gateways (site_id, id) VALUES ('kolwezi-1', 'gw-1') ON CONFLICT DO NOTHING`);
     const [event] = await ctx.db.query<{ id: string }>(
@@ -161,11 +185,19 @@ describe('the hash chains in PostgreSQL', () => {
       `INSERT INTO chain_checkpoints (chain, seq, head_hash, at, key_id, signature, written_by) VALUES ('audit', 1, $1, now(), $2, 'sig', 'sweep')`,
       ['0'.repeat(64), keyId],
     );
-    await expect(ctx.db.query(`UPDATE chain_checkpoints SET seq = 9`)).rejects.toThrow(/chain_checkpoints is append-only: UPDATE refused/);
-    await expect(ctx.db.query(`DELETE FROM chain_checkpoints`)).rejects.toThrow(/chain_checkpoints is append-only: DELETE refused/);
+    await expect(ctx.db.query(`UPDATE chain_checkpoints SET seq = 9`)).rejects.toThrow(
+      /chain_checkpoints is append-only: UPDATE refused/,
+    );
+    await expect(ctx.db.query(`DELETE FROM chain_checkpoints`)).rejects.toThrow(
+      /chain_checkpoints is append-only: DELETE refused/,
+    );
     await expect(ctx.db.query(`TRUNCATE chain_checkpoints`)).rejects.toThrow(/append-only: TRUNCATE refused/);
-    await expect(ctx.db.query(`UPDATE evidence_keys SET public_key = 'other'`)).rejects.toThrow(/evidence_keys is append-only: UPDATE refused/);
-    await expect(ctx.db.query(`DELETE FROM evidence_keys WHERE key_id = $1`, [keyId])).rejects.toThrow(/DELETE refused/);
+    await expect(ctx.db.query(`UPDATE evidence_keys SET public_key = 'other'`)).rejects.toThrow(
+      /evidence_keys is append-only: UPDATE refused/,
+    );
+    await expect(ctx.db.query(`DELETE FROM evidence_keys WHERE key_id = $1`, [keyId])).rejects.toThrow(
+      /DELETE refused/,
+    );
     await ctx.db.query(`UPDATE evidence_keys SET retired_at = now() WHERE key_id = $1`, [keyId]);
   });
 
@@ -214,12 +246,23 @@ describe('the hash chains in PostgreSQL', () => {
       chain_seq: 1,
       details: {
         eventCount: 1,
-        events: [{ id: Number(event.id), eventId: event.event_id, siteId: 'kolwezi-1', gatewayId: 'gw-1', payloadSha256: sha256Hex(raw) }],
+        events: [
+          {
+            id: Number(event.id),
+            eventId: event.event_id,
+            siteId: 'kolwezi-1',
+            gatewayId: 'gw-1',
+            payloadSha256: sha256Hex(raw),
+          },
+        ],
       },
     });
     expect(await verifyTimeline(ctx.db.pool, incidentC)).toMatchObject({ intact: true, entries: 1 });
     // New entries continue the backfilled chain.
-    await ctx.db.query(`INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'lead-1', 'acknowledged')`, [incidentA]);
+    await ctx.db.query(
+      `INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'lead-1', 'acknowledged')`,
+      [incidentA],
+    );
     expect(await verifyTimeline(ctx.db.pool, incidentA)).toMatchObject({ intact: true, entries: 3 });
   });
 });

@@ -65,13 +65,19 @@ describe('folding 2,000 events of one site and kind with 8 concurrent jobs', () 
     aCyberEvent({ occurredAt: new Date(base + i * 250).toISOString(), severity: i === 1234 ? 'critical' : 'low' }),
   );
 
-  const count = async (sql: string, params: unknown[] = []) => Number((await ctx.db.query<{ n: string }>(sql, params))[0].n);
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await ctx.db.query<{ n: string }>(sql, params))[0].n);
 
   beforeAll(async () => {
     ctx = await createTestContext('concurrent-fold');
     // Ingest only: events are stored and fold jobs queued, but nothing folds them yet.
-    ingest = await startInProcess(ctx.env({ OREGUARD_ROLES: 'api,ingest', INGEST_BATCH_SIZE: '20', INGEST_LINGER_MS: '5' }));
-    queue = new Queue<FoldJobData>(FOLD_QUEUE, { connection: bullConnection(TEST_SERVICES.redisUrl), prefix: ctx.queuePrefix });
+    ingest = await startInProcess(
+      ctx.env({ OREGUARD_ROLES: 'api,ingest', INGEST_BATCH_SIZE: '20', INGEST_LINGER_MS: '5' }),
+    );
+    queue = new Queue<FoldJobData>(FOLD_QUEUE, {
+      connection: bullConnection(TEST_SERVICES.redisUrl),
+      prefix: ctx.queuePrefix,
+    });
     await untilIngesting(ctx.topicPrefix, ctx.db);
     gateway = await TestGateway.connect(ctx.topicPrefix, SITE, 'gw-1');
   }, 60_000);
@@ -90,11 +96,15 @@ describe('folding 2,000 events of one site and kind with 8 concurrent jobs', () 
       timeoutMs: 30_000,
       what: `${EVENTS} events stored`,
     });
-    expect(await count('SELECT count(*) AS n FROM events WHERE site_id = $1 AND folded_at IS NOT NULL', [SITE])).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM events WHERE site_id = $1 AND folded_at IS NOT NULL', [SITE])).toBe(
+      0,
+    );
 
     // Our own jobs on top of the ingest ones: 100 jobs of 20 ids, shuffled across the whole set
     // (each job's events span the whole incident, so every job contends for the same lock).
-    const ids = (await ctx.db.query<{ id: string }>('SELECT id FROM events WHERE site_id = $1', [SITE])).map((r) => Number(r.id));
+    const ids = (await ctx.db.query<{ id: string }>('SELECT id FROM events WHERE site_id = $1', [SITE])).map((r) =>
+      Number(r.id),
+    );
     const shuffled = shuffle(ids);
     const jobs = Array.from({ length: EVENTS / JOB_SIZE }, (_, i) => ({
       name: 'fold',
@@ -120,11 +130,15 @@ describe('folding 2,000 events of one site and kind with 8 concurrent jobs', () 
       logger,
     );
 
-    await waitFor(async () => (await count('SELECT count(*) AS n FROM events WHERE site_id = $1 AND folded_at IS NULL', [SITE])) === 0, {
-      timeoutMs: 45_000,
-      intervalMs: 250,
-      what: `all ${EVENTS} events folded`,
-    });
+    await waitFor(
+      async () =>
+        (await count('SELECT count(*) AS n FROM events WHERE site_id = $1 AND folded_at IS NULL', [SITE])) === 0,
+      {
+        timeoutMs: 45_000,
+        intervalMs: 250,
+        what: `all ${EVENTS} events folded`,
+      },
+    );
     await waitFor(
       async () => {
         const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
@@ -133,7 +147,13 @@ describe('folding 2,000 events of one site and kind with 8 concurrent jobs', () 
       { timeoutMs: 30_000, what: 'the fold queue to drain' },
     );
 
-    const incidents = await ctx.db.query<{ id: string; event_count: number; severity: string; first_seen_at: Date; last_seen_at: Date }>(
+    const incidents = await ctx.db.query<{
+      id: string;
+      event_count: number;
+      severity: string;
+      first_seen_at: Date;
+      last_seen_at: Date;
+    }>(
       `SELECT id, event_count, severity, first_seen_at, last_seen_at FROM incidents WHERE site_id = $1 AND group_key = 'cyber'`,
       [SITE],
     );
@@ -158,7 +178,9 @@ describe('folding 2,000 events of one site and kind with 8 concurrent jobs', () 
     ).map((r) => Number(r.seq));
     expect(seqs.length).toBeGreaterThan(0);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-    const [stream] = await ctx.db.query<{ last_seq: string }>('SELECT last_seq FROM site_streams WHERE site_id = $1', [SITE]);
+    const [stream] = await ctx.db.query<{ last_seq: string }>('SELECT last_seq FROM site_streams WHERE site_id = $1', [
+      SITE,
+    ]);
     expect(Number(stream.last_seq)).toBe(seqs.length);
     const types = await ctx.db.query<{ type: string; n: string }>(
       'SELECT type, count(*) AS n FROM live_messages WHERE site_id = $1 GROUP BY type ORDER BY type',

@@ -22,7 +22,10 @@ describe('the correlator commit horizon', () => {
     );
     return String(row.id);
   };
-  const takenNow = async () => (await correlatorStore.newEvents(ctx.db.pool, await correlatorStore.cursor(ctx.db.pool), 100)).map((r) => String(r.id));
+  const takenNow = async () =>
+    (await correlatorStore.newEvents(ctx.db.pool, await correlatorStore.cursor(ctx.db.pool), 100)).map((r) =>
+      String(r.id),
+    );
 
   /** A transaction holding a transaction id, left open until the test ends it. */
   const openTransaction = async (on: TestContext) => {
@@ -54,7 +57,9 @@ describe('the correlator commit horizon', () => {
     try {
       const id = await storeEvent();
       expect(await takenNow()).toContain(id);
-      expect(await correlatorStore.hiddenBehindOlder(ctx.db.pool, await correlatorStore.cursor(ctx.db.pool))).toBe(false);
+      expect(await correlatorStore.hiddenBehindOlder(ctx.db.pool, await correlatorStore.cursor(ctx.db.pool))).toBe(
+        false,
+      );
     } finally {
       await other.end();
     }
@@ -67,7 +72,9 @@ describe('the correlator commit horizon', () => {
     try {
       id = await storeEvent();
       expect(await takenNow()).toEqual(before);
-      expect(await correlatorStore.hiddenBehindOlder(ctx.db.pool, await correlatorStore.cursor(ctx.db.pool))).toBe(true);
+      expect(await correlatorStore.hiddenBehindOlder(ctx.db.pool, await correlatorStore.cursor(ctx.db.pool))).toBe(
+        true,
+      );
     } finally {
       await older.end();
     }

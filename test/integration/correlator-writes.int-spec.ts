@@ -29,7 +29,11 @@ describe('correlator writes', () => {
 
   it('leaves the live counters free until its messages are appended, and numbers them in commit order', async () => {
     const at = new Date('2026-11-29T02:00:00.000Z');
-    const ruleIncident = anIncident(at, { groupKey: 'rule:coordinated-intrusion:siteId=kolwezi-1', ruleIds: ['coordinated-intrusion'], severity: 'critical' });
+    const ruleIncident = anIncident(at, {
+      groupKey: 'rule:coordinated-intrusion:siteId=kolwezi-1',
+      ruleIds: ['coordinated-intrusion'],
+      severity: 'critical',
+    });
     const change: MatchChange = {
       type: 'opened',
       incident: ruleIncident,
@@ -63,7 +67,9 @@ describe('correlator writes', () => {
 
       // Meanwhile an ingest transaction appends to the same site's counter and commits.
       const foldIncident = anIncident(at);
-      const ingest = ctx.db.transaction((tx) => appendLiveMessages(tx, [{ type: 'opened', incident: incidentView(foldIncident) }]));
+      const ingest = ctx.db.transaction((tx) =>
+        appendLiveMessages(tx, [{ type: 'opened', incident: incidentView(foldIncident) }]),
+      );
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         ingest.then((messages) => messages.map((m) => m.seq)),
@@ -91,7 +97,10 @@ describe('correlator writes', () => {
       [1, false],
       [2, true],
     ]);
-    const timeline = await ctx.db.query<{ action: string }>('SELECT action FROM incident_timeline WHERE incident_id = $1', [ruleIncident.id]);
+    const timeline = await ctx.db.query<{ action: string }>(
+      'SELECT action FROM incident_timeline WHERE incident_id = $1',
+      [ruleIncident.id],
+    );
     expect(timeline.map((t) => t.action)).toEqual(['rule-matched']);
   });
 });

@@ -57,7 +57,12 @@ describe('escalation with two runners at once', () => {
       return new EscalateIncidentsUseCase(db, new FixedClock(), config);
     });
 
-    const counts = await Promise.all([runners[0].execute(), runners[1].execute(), runners[0].execute(), runners[1].execute()]);
+    const counts = await Promise.all([
+      runners[0].execute(),
+      runners[1].execute(),
+      runners[0].execute(),
+      runners[1].execute(),
+    ]);
 
     expect(counts.reduce((a, b) => a + b, 0)).toBe(SITES.length * PER_SITE);
     const incidents = await ctx.db.query<{ status: string; severity: string; escalated_at: Date | null; n: string }>(
@@ -77,7 +82,12 @@ describe('escalation with two runners at once', () => {
     );
     expect(entry).toEqual({
       actor: 'system',
-      details: { from: 'high', to: 'critical', reason: 'not acknowledged within 15m, the limit for high', limitMs: 900_000 },
+      details: {
+        from: 'high',
+        to: 'critical',
+        reason: 'not acknowledged within 15m, the limit for high',
+        limitMs: 900_000,
+      },
     });
 
     const live = await ctx.db.query<{ site_id: string; seqs: string[]; types: string[]; incidents: string }>(

@@ -67,7 +67,14 @@ describe('heartbeat check with two runners at once', () => {
     const [a, b] = await Promise.all([runner().execute(), runner().execute()]);
     expect(a + b).toBe(SILENT);
 
-    const [counts] = await ctx.db.query<{ offline: string; alive: string; events: string; incidents: string; messages: string; last_seq: string }>(
+    const [counts] = await ctx.db.query<{
+      offline: string;
+      alive: string;
+      events: string;
+      incidents: string;
+      messages: string;
+      last_seq: string;
+    }>(
       `SELECT (SELECT count(*) FROM gateways WHERE state = 'offline') AS offline,
               (SELECT state FROM gateways WHERE id = 'gw-alive') AS alive,
               (SELECT count(*) FROM events WHERE source = 'health') AS events,
@@ -75,7 +82,14 @@ describe('heartbeat check with two runners at once', () => {
               (SELECT count(*) FROM live_messages WHERE site_id = '${SITE}') AS messages,
               (SELECT last_seq FROM site_streams WHERE site_id = '${SITE}') AS last_seq`,
     );
-    expect(counts).toEqual({ offline: String(SILENT), alive: 'online', events: String(SILENT), incidents: String(SILENT), messages: String(SILENT), last_seq: String(SILENT) });
+    expect(counts).toEqual({
+      offline: String(SILENT),
+      alive: 'online',
+      events: String(SILENT),
+      incidents: String(SILENT),
+      messages: String(SILENT),
+      last_seq: String(SILENT),
+    });
 
     // Blind from the first missed heartbeat (02:51), not before; the shared zone still seen.
     const coverage = new CoverageRepository(ctx.db);

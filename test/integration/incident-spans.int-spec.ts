@@ -29,16 +29,20 @@ describe('incident spans', () => {
   });
 
   const spanOf = async (id: string) =>
-    (await ctx.db.query<{ seen_from: Date; seen_until: Date; group_key: string; xmin: string }>(
-      'SELECT seen_from, seen_until, group_key, xmin::text FROM incident_spans WHERE incident_id = $1',
-      [id],
-    ))[0];
+    (
+      await ctx.db.query<{ seen_from: Date; seen_until: Date; group_key: string; xmin: string }>(
+        'SELECT seen_from, seen_until, group_key, xmin::text FROM incident_spans WHERE incident_id = $1',
+        [id],
+      )
+    )[0];
   const minute = (iso: string) => new Date(iso);
 
   it('follows every incident written, by a fold or by plain SQL, rounded out to the minute', async () => {
     const at = new Date('2026-11-29T02:00:30.250Z');
     const folded = anIncident(at);
-    await ctx.db.transaction((tx) => incidentWrites.applyFold(tx, { opened: [folded], updated: [], foldedAt: at, ...NO_LINKS }));
+    await ctx.db.transaction((tx) =>
+      incidentWrites.applyFold(tx, { opened: [folded], updated: [], foldedAt: at, ...NO_LINKS }),
+    );
     expect(await spanOf(folded.id)).toMatchObject({
       seen_from: minute('2026-11-29T02:00:00Z'),
       seen_until: minute('2026-11-29T02:01:00Z'),
@@ -62,7 +66,9 @@ describe('incident spans', () => {
     });
 
     // Any other writer: the triggers keep the span all the same.
-    await ctx.db.query(`UPDATE incidents SET last_seen_at = last_seen_at + interval '1 hour' WHERE id = $1`, [folded.id]);
+    await ctx.db.query(`UPDATE incidents SET last_seen_at = last_seen_at + interval '1 hour' WHERE id = $1`, [
+      folded.id,
+    ]);
     expect((await spanOf(folded.id)).seen_until).toEqual(minute('2026-11-29T03:06:00Z'));
     const plain = randomUUID();
     await ctx.db.query(
@@ -77,11 +83,18 @@ describe('incident spans', () => {
   it('leaves the span row alone while an incident grows within the same minute', async () => {
     const at = new Date('2026-11-29T04:00:01.000Z');
     const incident = anIncident(at);
-    await ctx.db.transaction((tx) => incidentWrites.applyFold(tx, { opened: [incident], updated: [], foldedAt: at, ...NO_LINKS }));
+    await ctx.db.transaction((tx) =>
+      incidentWrites.applyFold(tx, { opened: [incident], updated: [], foldedAt: at, ...NO_LINKS }),
+    );
     const written = (await spanOf(incident.id)).xmin;
     const grow = (lastSeenAt: Date) =>
       ctx.db.transaction((tx) =>
-        incidentWrites.applyFold(tx, { opened: [], updated: [{ ...incident, lastSeenAt }], foldedAt: lastSeenAt, ...NO_LINKS }),
+        incidentWrites.applyFold(tx, {
+          opened: [],
+          updated: [{ ...incident, lastSeenAt }],
+          foldedAt: lastSeenAt,
+          ...NO_LINKS,
+        }),
       );
     await grow(new Date('2026-11-29T04:00:30.000Z'));
     await grow(new Date('2026-11-29T04:00:59.999Z'));
@@ -101,10 +114,22 @@ describe('incident spans', () => {
     // its last event (07:50:30) does not: the exact check on the incident row leaves it out.
     const justOutside = anIncident(new Date('2026-11-30T07:50:30.000Z'), { groupKey: 'drone:uas-4', kinds: ['drone'] });
     await ctx.db.transaction((tx) =>
-      incidentWrites.applyFold(tx, { opened: [near, old, resolved, otherKind, justOutside], updated: [], foldedAt: at, ...NO_LINKS }),
+      incidentWrites.applyFold(tx, {
+        opened: [near, old, resolved, otherKind, justOutside],
+        updated: [],
+        foldedAt: at,
+        ...NO_LINKS,
+      }),
     );
     const found = await ctx.db.transaction((tx) =>
-      incidentWrites.findFoldCandidates(tx, [`${SITE}/drone`], NO_DRONES, new Date(at.getTime() + 60_000), new Date(at.getTime() + 60_000), GAP_MS),
+      incidentWrites.findFoldCandidates(
+        tx,
+        [`${SITE}/drone`],
+        NO_DRONES,
+        new Date(at.getTime() + 60_000),
+        new Date(at.getTime() + 60_000),
+        GAP_MS,
+      ),
     );
     expect(found).toEqual({ active: [expect.objectContaining({ id: near.id })], named: [] });
   });
@@ -114,15 +139,32 @@ describe('incident spans', () => {
     const track = (uasIds: string[], trackKeys: string[]) => ({
       uasIds,
       trackKeys,
-      last: { lat: -10.7, lon: 25.5, at: at.toISOString(), detection: 'radar' as const, gatewayId: 'gw-1', sensorId: 'radar-1', eventId: 1 },
+      last: {
+        lat: -10.7,
+        lon: 25.5,
+        at: at.toISOString(),
+        detection: 'radar' as const,
+        gatewayId: 'gw-1',
+        sensorId: 'radar-1',
+        eventId: 1,
+      },
       remoteIdSeen: uasIds.length > 0,
     });
     const byUas = anIncident(at, { groupKey: 'drone:uas-a', kinds: ['drone'], track: track(['uas-a'], []) });
-    const byTrack = anIncident(at, { groupKey: 'drone:gw-1/radar-1/t7', kinds: ['drone'], track: track([], ['gw-1/radar-1/t7']) });
+    const byTrack = anIncident(at, {
+      groupKey: 'drone:gw-1/radar-1/t7',
+      kinds: ['drone'],
+      track: track([], ['gw-1/radar-1/t7']),
+    });
     const unnamed = anIncident(at, { groupKey: 'drone:uas-b', kinds: ['drone'], track: track(['uas-b'], []) });
     const theft = anIncident(at, { groupKey: 'theft' });
     await ctx.db.transaction((tx) =>
-      incidentWrites.applyFold(tx, { opened: [byUas, byTrack, unnamed, theft], updated: [], foldedAt: at, ...NO_LINKS }),
+      incidentWrites.applyFold(tx, {
+        opened: [byUas, byTrack, unnamed, theft],
+        updated: [],
+        foldedAt: at,
+        ...NO_LINKS,
+      }),
     );
     const found = await ctx.db.transaction((tx) =>
       incidentWrites.findFoldCandidates(
@@ -141,15 +183,19 @@ describe('incident spans', () => {
   it('grows an incident with a HOT update: none of incidents indexes is written', async () => {
     const at = new Date('2026-12-01T10:00:00.000Z');
     const incident = anIncident(at);
-    await ctx.db.transaction((tx) => incidentWrites.applyFold(tx, { opened: [incident], updated: [], foldedAt: at, ...NO_LINKS }));
+    await ctx.db.transaction((tx) =>
+      incidentWrites.applyFold(tx, { opened: [incident], updated: [], foldedAt: at, ...NO_LINKS }),
+    );
     // This backend's counts not yet reported (pg_stat_get_xact_*), before and after, within one
     // transaction (nothing is reported in the middle of one). A few updates of one row: every
     // version must still fit on its page.
     const hot = async (tx: PoolClient) =>
-      (await tx.query<{ updated: string; hot: string }>(
-        `SELECT pg_stat_get_xact_tuples_updated('incidents'::regclass) AS updated,
+      (
+        await tx.query<{ updated: string; hot: string }>(
+          `SELECT pg_stat_get_xact_tuples_updated('incidents'::regclass) AS updated,
                 pg_stat_get_xact_tuples_hot_updated('incidents'::regclass) AS hot`,
-      )).rows[0];
+        )
+      ).rows[0];
     const counts = await ctx.db.transaction(async (tx) => {
       const before = await hot(tx);
       for (let n = 2; n <= 6; n++) {

@@ -10,7 +10,9 @@ import { waitFor } from '../support/wait-for';
 const SITE = 'kolwezi-1';
 
 function aView(title: string): IncidentView {
-  return incidentView(anIncident(new Date(), { siteId: SITE, title, severity: 'low', ruleIds: ['theft-activity'], zones: [] }));
+  return incidentView(
+    anIncident(new Date(), { siteId: SITE, title, severity: 'low', ruleIds: ['theft-activity'], zones: [] }),
+  );
 }
 
 /**
@@ -24,11 +26,18 @@ describe("handing committed live messages to this process's own sockets", () => 
   const received: LiveMessage[] = [];
 
   const append = (titles: string[]) =>
-    ctx.db.transaction((tx) => appendLiveMessages(tx, titles.map((title) => ({ type: 'opened' as const, incident: aView(title) }))));
+    ctx.db.transaction((tx) =>
+      appendLiveMessages(
+        tx,
+        titles.map((title) => ({ type: 'opened' as const, incident: aView(title) })),
+      ),
+    );
 
   beforeAll(async () => {
     ctx = await createTestContext('live-hand-over');
-    dispatcher = new LiveDispatcher(new LiveLogReader(ctx.db), committedLive, { database: { url: ctx.databaseUrl } } as AppConfig);
+    dispatcher = new LiveDispatcher(new LiveLogReader(ctx.db), committedLive, {
+      database: { url: ctx.databaseUrl },
+    } as AppConfig);
     await dispatcher.start(
       (_siteId, messages) => received.push(...messages),
       () => undefined,

@@ -46,12 +46,22 @@ describe('posture_level_at agrees with postureAt', () => {
       const next = t + (1 + random(120)) * minute;
       const l = level();
       const expiresAt = l === 'normal' ? null : new Date(t + (1 + random(180)) * minute);
-      entries.push({ id: randomUUID(), level: l, validFrom: new Date(t), validTo: i === 39 ? null : new Date(next), expiresAt });
+      entries.push({
+        id: randomUUID(),
+        level: l,
+        validFrom: new Date(t),
+        validTo: i === 39 ? null : new Date(next),
+        expiresAt,
+      });
       t = next;
     }
     // Floors: the company's, a region's naming the site, and one of a region without it (it must not count).
     const floors: (PostureFloor & { siteIds: string[] | null })[] = [];
-    for (const [scope, siteIds] of [['company', null], ['copperbelt', [SITE, OTHER]], ['ashanti', [OTHER]]] as const) {
+    for (const [scope, siteIds] of [
+      ['company', null],
+      ['copperbelt', [SITE, OTHER]],
+      ['ashanti', [OTHER]],
+    ] as const) {
       let f = start + random(240) * minute;
       for (let i = 0; i < 6; i++) {
         const next = f + (30 + random(600)) * minute;
@@ -85,7 +95,9 @@ describe('posture_level_at agrees with postureAt', () => {
 
     const mine = floors.filter((f) => f.siteIds === null || f.siteIds.includes(SITE));
     // Every boundary, a millisecond either side of it, and random instants between.
-    const boundaries = [...entries, ...floors].flatMap((i) => [i.validFrom, i.validTo, i.expiresAt]).filter((d): d is Date => d !== null);
+    const boundaries = [...entries, ...floors]
+      .flatMap((i) => [i.validFrom, i.validTo, i.expiresAt])
+      .filter((d): d is Date => d !== null);
     const instants = [
       ...boundaries.flatMap((d) => [d.getTime() - 1, d.getTime(), d.getTime() + 1]),
       ...Array.from({ length: 200 }, () => start + random(100 * 60) * minute + random(60_000)),

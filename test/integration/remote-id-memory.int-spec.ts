@@ -28,7 +28,9 @@ describe('Remote ID transmitter memory', () => {
   });
 
   it('makes a second instance wait for the first one’s transaction on the same new transmitter, then see what it learned', async () => {
-    const identity = report('aa:00:00:00:00:01', '2026-11-29T02:14:58Z', [{ type: 'basic_id', idType: 'serial_number', uasId: 'SN-SHARED-1' }]);
+    const identity = report('aa:00:00:00:00:01', '2026-11-29T02:14:58Z', [
+      { type: 'basic_id', idType: 'serial_number', uasId: 'SN-SHARED-1' },
+    ]);
     const fix = report('aa:00:00:00:00:01', '2026-11-29T02:14:59Z', [
       { type: 'location', position: { lat: -10.7148, lon: 25.4663 }, tenthsAfterHour: 14 * 600 + 585 },
     ]);
@@ -49,8 +51,13 @@ describe('Remote ID transmitter memory', () => {
       first.release();
       second.release();
     }
-    const [row] = await ctx.db.query<{ state: any }>(`SELECT state FROM remote_id_transmitters WHERE transmitter = 'aa:00:00:00:00:01'`);
-    expect(row!.state).toMatchObject({ uasIds: { serial_number: 'SN-SHARED-1' }, lastFix: { lat: -10.7148, lon: 25.4663 } });
+    const [row] = await ctx.db.query<{ state: any }>(
+      `SELECT state FROM remote_id_transmitters WHERE transmitter = 'aa:00:00:00:00:01'`,
+    );
+    expect(row!.state).toMatchObject({
+      uasIds: { serial_number: 'SN-SHARED-1' },
+      lastFix: { lat: -10.7148, lon: 25.4663 },
+    });
   });
 
   it('forgets transmitters past the time to live, then the least recently heard beyond the maximum', async () => {
@@ -64,7 +71,9 @@ describe('Remote ID transmitter memory', () => {
       );
     }
     expect(await forgetTransmitters(ctx.db.pool, NOW, { memoryTtlMs: 10 * 60_000, maxTransmitters: 3 })).toBe(3);
-    const left = await ctx.db.query<{ transmitter: string }>('SELECT transmitter FROM remote_id_transmitters ORDER BY transmitter');
+    const left = await ctx.db.query<{ transmitter: string }>(
+      'SELECT transmitter FROM remote_id_transmitters ORDER BY transmitter',
+    );
     expect(left.map((r) => r.transmitter)).toEqual(['tx-0', 'tx-1', 'tx-2']);
   });
 });

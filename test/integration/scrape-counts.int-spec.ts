@@ -33,7 +33,9 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
   });
 
   const planOf = async (sql: string, params: unknown[] = []) => {
-    const { rows } = await ctx.db.withoutTableScans((tx) => tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params));
+    const { rows } = await ctx.db.withoutTableScans((tx) =>
+      tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params),
+    );
     return JSON.stringify(rows[0]['QUERY PLAN']);
   };
 

@@ -54,14 +54,27 @@ describe('gateway seq gaps', () => {
       seq,
       theft: { category: 'perimeter_breach' },
     } as SiteEvent;
-    return { type: 'event', event: e, topic: `t/sites/${SITE}/gateways/${gatewayId}/events`, raw: JSON.stringify({ eventId, seq }), receivedAt: new Date(), late: false };
+    return {
+      type: 'event',
+      event: e,
+      topic: `t/sites/${SITE}/gateways/${gatewayId}/events`,
+      raw: JSON.stringify({ eventId, seq }),
+      receivedAt: new Date(),
+      late: false,
+    };
   }
   const run = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
   const events = (gatewayId: string, seqs: number[]) => seqs.map((seq) => event(gatewayId, seq));
 
   const storeWith = (db: Db, cache: RegistryCache, requests: StoreRequest[], inline = false) =>
     db.transaction(async (tx) => {
-      const { outcomes } = await storeBatch(tx, requests, cache, undefined, inline ? { foldedAt: new Date(), lockKeys: [] } : undefined);
+      const { outcomes } = await storeBatch(
+        tx,
+        requests,
+        cache,
+        undefined,
+        inline ? { foldedAt: new Date(), lockKeys: [] } : undefined,
+      );
       cache.commit();
       return outcomes;
     });
@@ -69,38 +82,67 @@ describe('gateway seq gaps', () => {
 
   const kind = (o: StoreOutcome) => (o.type === 'stored' ? (o.recovered ? 'recovered' : 'stored') : o.type);
   const ranges = async (gatewayId: string) =>
-    (await ctx.db.query<{ from_seq: string; to_seq: string; reported: boolean; epoch: number }>(
-      `SELECT from_seq, to_seq, reported_at IS NOT NULL AS reported, epoch FROM gateway_seq_gaps
+    (
+      await ctx.db.query<{ from_seq: string; to_seq: string; reported: boolean; epoch: number }>(
+        `SELECT from_seq, to_seq, reported_at IS NOT NULL AS reported, epoch FROM gateway_seq_gaps
         WHERE site_id = $1 AND gateway_id = $2 ORDER BY epoch, from_seq`,
-      [SITE, gatewayId],
-    )).map((r) => [Number(r.from_seq), Number(r.to_seq), ...(r.reported ? ['reported'] : []), ...(r.epoch > 0 ? [`epoch ${r.epoch}`] : [])]);
+        [SITE, gatewayId],
+      )
+    ).map((r) => [
+      Number(r.from_seq),
+      Number(r.to_seq),
+      ...(r.reported ? ['reported'] : []),
+      ...(r.epoch > 0 ? [`epoch ${r.epoch}`] : []),
+    ]);
   const openedAt = async (gatewayId: string) =>
-    (await ctx.db.query<{ opened_at: Date }>('SELECT opened_at FROM gateway_seq_gaps WHERE site_id = $1 AND gateway_id = $2 ORDER BY from_seq', [SITE, gatewayId])).map(
-      (r) => r.opened_at.toISOString(),
-    );
+    (
+      await ctx.db.query<{ opened_at: Date }>(
+        'SELECT opened_at FROM gateway_seq_gaps WHERE site_id = $1 AND gateway_id = $2 ORDER BY from_seq',
+        [SITE, gatewayId],
+      )
+    ).map((r) => r.opened_at.toISOString());
   const lastSeq = async (gatewayId: string) =>
-    Number((await ctx.db.query<{ last_seq: string }>('SELECT last_seq FROM gateways WHERE site_id = $1 AND id = $2', [SITE, gatewayId]))[0].last_seq);
+    Number(
+      (
+        await ctx.db.query<{ last_seq: string }>('SELECT last_seq FROM gateways WHERE site_id = $1 AND id = $2', [
+          SITE,
+          gatewayId,
+        ])
+      )[0].last_seq,
+    );
   /** The gap check as a worker would run it, its clock shifted from now. */
-  const check = (shiftMs: number, metrics = new Metrics()) => new SeqGapCheckUseCase(ctx.db, new ShiftedClock(shiftMs), metrics, config()).execute();
-  const counter = async (metrics: Metrics, name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
+  const check = (shiftMs: number, metrics = new Metrics()) =>
+    new SeqGapCheckUseCase(ctx.db, new ShiftedClock(shiftMs), metrics, config()).execute();
+  const counter = async (metrics: Metrics, name: string) =>
+    (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
 
-  it.each([false, true])('opens a range for a jump past the highest seq, whatever the order within a batch (folded inline: %s)', async (inline) => {
-    const gw = `gw-${inline ? 'inline' : 'plain'}`;
-    const other = `${gw}-b`;
-    // A gateway's first seq is no gap; 1, 2, 5, 3 leave only 4 unstored.
-    const first = [event(gw, 1), event(gw, 2), event(gw, 5), event(gw, 3), event(other, 10)];
-    expect((await store(first, inline)).map(kind)).toEqual(['stored', 'stored', 'stored', 'stored', 'stored']);
-    expect(await ranges(gw)).toEqual([[4, 4]]);
-    expect(await lastSeq(gw)).toBe(5);
+  it.each([false, true])(
+    'opens a range for a jump past the highest seq, whatever the order within a batch (folded inline: %s)',
+    async (inline) => {
+      const gw = `gw-${inline ? 'inline' : 'plain'}`;
+      const other = `${gw}-b`;
+      // A gateway's first seq is no gap; 1, 2, 5, 3 leave only 4 unstored.
+      const first = [event(gw, 1), event(gw, 2), event(gw, 5), event(gw, 3), event(other, 10)];
+      expect((await store(first, inline)).map(kind)).toEqual(['stored', 'stored', 'stored', 'stored', 'stored']);
+      expect(await ranges(gw)).toEqual([[4, 4]]);
+      expect(await lastSeq(gw)).toBe(5);
 
-    // The next batch goes on from the highest seq seen (5): 9 leaves out 6..8. A redelivered
-    // event is a duplicate and changes nothing; the other gateway goes on from 10.
-    expect((await store([first[2], event(gw, 9), event(other, 11)], inline)).map(kind)).toEqual(['duplicate', 'stored', 'stored']);
-    expect(await ranges(gw)).toEqual([[4, 4], [6, 8]]);
-    expect(await ranges(other)).toEqual([]);
-    expect(await lastSeq(gw)).toBe(9);
-    expect(await lastSeq(other)).toBe(11);
-  });
+      // The next batch goes on from the highest seq seen (5): 9 leaves out 6..8. A redelivered
+      // event is a duplicate and changes nothing; the other gateway goes on from 10.
+      expect((await store([first[2], event(gw, 9), event(other, 11)], inline)).map(kind)).toEqual([
+        'duplicate',
+        'stored',
+        'stored',
+      ]);
+      expect(await ranges(gw)).toEqual([
+        [4, 4],
+        [6, 8],
+      ]);
+      expect(await ranges(other)).toEqual([]);
+      expect(await lastSeq(gw)).toBe(9);
+      expect(await lastSeq(other)).toBe(11);
+    },
+  );
 
   it("sees no gap when one gateway's seqs are split between two instances' concurrent batches", async () => {
     // Two instances: each its own pool and registry, both seeing a gateway new to them. The
@@ -112,17 +154,28 @@ describe('gateway seq gaps', () => {
       pools.push(db);
       return { db, cache: new RegistryCache(), seqs: [] as number[], batches: [] as StoreRequest[][] };
     });
-    for (let seq = 1; seq <= 2000; ) {
+    for (let seq = 1; seq <= 2000;) {
       const length = 1 + Math.floor(Math.random() * 30);
       instances[Math.floor(Math.random() * 2)].seqs.push(...run(seq, Math.min(seq + length - 1, 2000)));
       seq += length;
     }
     for (const instance of instances) {
-      for (let i = 0; i < instance.seqs.length; i += 50) instance.batches.push(events('gw-split', instance.seqs.slice(i, i + 50)));
+      for (let i = 0; i < instance.seqs.length; i += 50)
+        instance.batches.push(events('gw-split', instance.seqs.slice(i, i + 50)));
     }
     for (const other of ['gw-split-2', 'gw-split-3']) {
-      instances[0].batches.push(events(other, run(1, 300).filter((s) => s % 2 === 1)));
-      instances[1].batches.push(events(other, run(1, 300).filter((s) => s % 2 === 0)));
+      instances[0].batches.push(
+        events(
+          other,
+          run(1, 300).filter((s) => s % 2 === 1),
+        ),
+      );
+      instances[1].batches.push(
+        events(
+          other,
+          run(1, 300).filter((s) => s % 2 === 0),
+        ),
+      );
     }
     await Promise.all(
       instances.map(async ({ db, cache, batches }) => {
@@ -158,7 +211,10 @@ describe('gateway seq gaps', () => {
 
     // An event thought lost arrives after all: it fills its number, flagged as recovered.
     expect((await store(events('gw-hole', [13, 21]))).map(kind)).toEqual(['recovered', 'stored']);
-    expect(await ranges('gw-hole')).toEqual([[11, 12, 'reported'], [14, 15, 'reported']]);
+    expect(await ranges('gw-hole')).toEqual([
+      [11, 12, 'reported'],
+      [14, 15, 'reported'],
+    ]);
   });
 
   it('reports a range once, whether the check or an ingest batch filling it locks it first', async () => {
@@ -174,7 +230,10 @@ describe('gateway seq gaps', () => {
       registry.commit();
       expect(await check(GRACE_MS + 10_000, metrics)).toBe(0);
     });
-    expect(await ranges('gw-race')).toEqual([[11, 14], [16, 20]]);
+    expect(await ranges('gw-race')).toEqual([
+      [11, 14],
+      [16, 20],
+    ]);
     expect(await check(GRACE_MS + 10_000, metrics)).toBe(2);
     expect(await counter(metrics, 'oreguard_gateway_seq_missing_total')).toBe(9);
 
@@ -190,13 +249,19 @@ describe('gateway seq gaps', () => {
       filling = store(events('gw-race', [12]));
       // The batch is waiting on the range's row lock.
       for (let i = 0; i < 50; i++) {
-        const [waiting] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`).then((r) => r.rows);
+        const [waiting] = await tx
+          .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)
+          .then((r) => r.rows);
         if (waiting.n > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     });
     expect((await filling!).map(kind)).toEqual(['recovered']);
-    expect(await ranges('gw-race')).toEqual([[11, 11, 'reported'], [13, 14, 'reported'], [16, 20, 'reported']]);
+    expect(await ranges('gw-race')).toEqual([
+      [11, 11, 'reported'],
+      [13, 14, 'reported'],
+      [16, 20, 'reported'],
+    ]);
     expect(await check(GRACE_MS + 10_000, metrics)).toBe(0);
   });
 
@@ -204,11 +269,18 @@ describe('gateway seq gaps', () => {
     await store(events('gw-split-range', [...run(1, 10), 20]));
     const opened = await openedAt('gw-split-range');
     expect((await store(events('gw-split-range', [15, 12]))).map(kind)).toEqual(['stored', 'stored']);
-    expect(await ranges('gw-split-range')).toEqual([[11, 11], [13, 14], [16, 19]]);
+    expect(await ranges('gw-split-range')).toEqual([
+      [11, 11],
+      [13, 14],
+      [16, 19],
+    ]);
     expect(await openedAt('gw-split-range')).toEqual([opened[0], opened[0], opened[0]]);
     // The ends of a range shrink it; filling the rest closes it.
     await store(events('gw-split-range', [11, 16, 19]));
-    expect(await ranges('gw-split-range')).toEqual([[13, 14], [17, 18]]);
+    expect(await ranges('gw-split-range')).toEqual([
+      [13, 14],
+      [17, 18],
+    ]);
     await store(events('gw-split-range', [13, 14, 17, 18]));
     expect(await ranges('gw-split-range')).toEqual([]);
   });
@@ -240,7 +312,10 @@ describe('gateway seq gaps', () => {
     // The gateway restarts: 1, 2 is a new count (no gap before it), 4 leaves out 3.
     await store(events('gw-reset', [1, 2, 4]));
     expect(await lastSeq('gw-reset')).toBe(4);
-    expect(await ranges('gw-reset')).toEqual([[1102, 1103], [3, 3, 'epoch 1']]);
+    expect(await ranges('gw-reset')).toEqual([
+      [1102, 1103],
+      [3, 3, 'epoch 1'],
+    ]);
     // The new count passing 1102..1103 stores those numbers anew: it does not fill the old range.
     await store(events('gw-reset', run(3, 1110)));
     expect(await ranges('gw-reset')).toEqual([[1102, 1103]]);

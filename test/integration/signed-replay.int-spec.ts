@@ -20,7 +20,12 @@ describe('storing signed events', () => {
 
   function request(
     raw: Record<string, unknown>,
-    { signed = true, late = false, bytes, topic = 't/sites/kolwezi-1/gateways/gw-1/events' }: { signed?: boolean; late?: boolean; bytes?: string; topic?: string } = {},
+    {
+      signed = true,
+      late = false,
+      bytes,
+      topic = 't/sites/kolwezi-1/gateways/gw-1/events',
+    }: { signed?: boolean; late?: boolean; bytes?: string; topic?: string } = {},
   ): StoreRequest {
     const event: SiteEvent = {
       siteId: 'kolwezi-1',
@@ -66,7 +71,11 @@ describe('storing signed events', () => {
     const unsigned = aDroneEvent();
     const outcomes = await store([request(signed, { late: true }), request(unsigned, { late: true, signed: false })]);
 
-    expect(outcomes[0]).toEqual({ type: 'rejected', reason: 'occurredAt: older than the allowed lateness (replay)', kind: 'replay' });
+    expect(outcomes[0]).toEqual({
+      type: 'rejected',
+      reason: 'occurredAt: older than the allowed lateness (replay)',
+      kind: 'replay',
+    });
     expect(outcomes[1].type).toBe('stored');
     const rejected = await ctx.db.query<{ reason: string; gateway_id: string }>(
       'SELECT reason, gateway_id FROM rejected_events WHERE payload LIKE $1',
@@ -78,7 +87,9 @@ describe('storing signed events', () => {
   it('leaves unsigned events to the identity key alone: other bytes under a stored id are a plain duplicate', async () => {
     const event = aDroneEvent();
     await store([request(event, { signed: false })]);
-    expect(await store([request({ ...event, severity: 'critical' }, { signed: false })])).toEqual([{ type: 'duplicate' }]);
+    expect(await store([request({ ...event, severity: 'critical' }, { signed: false })])).toEqual([
+      { type: 'duplicate' },
+    ]);
   });
 
   it('takes the same bytes from another topic as a replay, in one batch and across batches', async () => {
@@ -88,15 +99,22 @@ describe('storing signed events', () => {
       expect.objectContaining({ type: 'stored' }),
       { type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' },
     ]);
-    expect(await store([request(event, { topic: elsewhere })])).toEqual([{ type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' }]);
+    expect(await store([request(event, { topic: elsewhere })])).toEqual([
+      { type: 'rejected', reason: 'eventId: already seen (replay)', kind: 'replay' },
+    ]);
   });
 
   describe('Remote ID payloads', () => {
     const LATENESS_MS = 3600_000;
-    const tenths = (at: Date) => (at.getUTCMinutes() * 60 + at.getUTCSeconds()) * 10 + Math.floor(at.getUTCMilliseconds() / 100);
+    const tenths = (at: Date) =>
+      (at.getUTCMinutes() * 60 + at.getUTCSeconds()) * 10 + Math.floor(at.getUTCMilliseconds() / 100);
 
     /** A receiver's payload heard at `heardAt`: a Location fixed then, or (`fix: false`) only a Basic ID. */
-    function remoteId(transmitter: string, heardAt: Date, { signed = true, fix = true, sensorId = 'rid-rx-1' } = {}): StoreRequest {
+    function remoteId(
+      transmitter: string,
+      heardAt: Date,
+      { signed = true, fix = true, sensorId = 'rid-rx-1' } = {},
+    ): StoreRequest {
       const body = {
         receivedAt: heardAt.toISOString(),
         transmitter,
@@ -104,7 +122,12 @@ describe('storing signed events', () => {
         messages: [
           encodeRemoteIdHex(
             fix
-              ? { type: 'location', status: 'airborne', position: { lat: -10.7148, lon: 25.4663 }, tenthsAfterHour: tenths(heardAt) }
+              ? {
+                  type: 'location',
+                  status: 'airborne',
+                  position: { lat: -10.7148, lon: 25.4663 },
+                  tenthsAfterHour: tenths(heardAt),
+                }
               : { type: 'basic_id', idType: 'serial_number', uasId: 'SN-REPLAYED-1' },
           ),
         ],
@@ -124,7 +147,10 @@ describe('storing signed events', () => {
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
 
     it('rejects a signed payload whose new fix is older than the allowed lateness, naming the message; stores it unsigned', async () => {
-      const outcomes = await store([remoteId('aa:00:00:00:01:01', hoursAgo(2)), remoteId('aa:00:00:00:01:02', hoursAgo(2), { signed: false })]);
+      const outcomes = await store([
+        remoteId('aa:00:00:00:01:01', hoursAgo(2)),
+        remoteId('aa:00:00:00:01:02', hoursAgo(2), { signed: false }),
+      ]);
 
       expect(outcomes[0]).toEqual({
         type: 'rejected',
@@ -137,7 +163,9 @@ describe('storing signed events', () => {
       );
       expect(rejected).toEqual([{ topic: 't/sites/kolwezi-1/gateways/gw-1/remoteid/rid-rx-1', gateway_id: 'gw-1' }]);
       // Refused before the transmitter's memory: nothing of it is remembered.
-      expect(await ctx.db.query(`SELECT 1 FROM remote_id_transmitters WHERE transmitter = 'aa:00:00:00:01:01'`)).toEqual([]);
+      expect(
+        await ctx.db.query(`SELECT 1 FROM remote_id_transmitters WHERE transmitter = 'aa:00:00:00:01:01'`),
+      ).toEqual([]);
     });
 
     it('rejects a signed payload without a fix received longer ago than the allowed lateness', async () => {
@@ -156,8 +184,14 @@ describe('storing signed events', () => {
       const eventIds = (first[0] as { eventIds: string[] }).eventIds;
 
       // Later, the same fix arrives again past the allowed lateness: known, so not a replay.
-      const again = { ...remoteId('aa:00:00:00:03:01', heardAt), receivedAt: new Date(Date.now() + LATENESS_MS) } as StoreRequest;
-      const otherReceiver = { ...remoteId('aa:00:00:00:03:01', heardAt, { sensorId: 'rid-rx-2' }), receivedAt: new Date(Date.now() + LATENESS_MS) } as StoreRequest;
+      const again = {
+        ...remoteId('aa:00:00:00:03:01', heardAt),
+        receivedAt: new Date(Date.now() + LATENESS_MS),
+      } as StoreRequest;
+      const otherReceiver = {
+        ...remoteId('aa:00:00:00:03:01', heardAt, { sensorId: 'rid-rx-2' }),
+        receivedAt: new Date(Date.now() + LATENESS_MS),
+      } as StoreRequest;
       expect(await store([again, otherReceiver])).toEqual([
         { type: 'remoteid', eventIds, storedIds: [], possibleSpoofs: [] },
         { type: 'remoteid', eventIds, storedIds: [], possibleSpoofs: [] },

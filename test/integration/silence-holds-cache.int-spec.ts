@@ -16,8 +16,12 @@ describe("the fold's cache of silences and authorized drones", () => {
 
   beforeAll(async () => {
     ctx = await createTestContext('silence-cache');
-    await ctx.db.query(`INSERT INTO sites (id, name, time_zone) VALUES ('kolwezi-1', 'Kolwezi', 'Africa/Lubumbashi'), ('tarkwa-2', 'Tarkwa', 'Africa/Accra')`);
-    cache = new SilenceHoldsCache(new SilenceHoldsRepository(ctx.db), new SystemClock(), { database: { url: ctx.databaseUrl } } as AppConfig);
+    await ctx.db.query(
+      `INSERT INTO sites (id, name, time_zone) VALUES ('kolwezi-1', 'Kolwezi', 'Africa/Lubumbashi'), ('tarkwa-2', 'Tarkwa', 'Africa/Accra')`,
+    );
+    cache = new SilenceHoldsCache(new SilenceHoldsRepository(ctx.db), new SystemClock(), {
+      database: { url: ctx.databaseUrl },
+    } as AppConfig);
   });
 
   afterAll(async () => {
@@ -42,7 +46,11 @@ describe("the fold's cache of silences and authorized drones", () => {
       timeoutMs: 5000,
       what: 'the announced silence in the cache',
     });
-    expect(holds).toMatchObject({ timeZone: 'Africa/Lubumbashi', silences: [{ id, siteId: 'kolwezi-1', zone: 'north-fence' }], authorizedDrones: [] });
+    expect(holds).toMatchObject({
+      timeZone: 'Africa/Lubumbashi',
+      silences: [{ id, siteId: 'kolwezi-1', zone: 'north-fence' }],
+      authorizedDrones: [],
+    });
     expect((await cache.forSites(['tarkwa-2'])).size).toBe(0);
   });
 });

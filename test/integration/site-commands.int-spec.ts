@@ -26,9 +26,13 @@ describe('the sites and gateways CLI commands', () => {
     expect(await run('sites:create', 'kolwezi-1', 'Kolwezi concentrator', 'Africa/Lubumbashi')).toEqual([
       'Registered site kolwezi-1 (Kolwezi concentrator, Africa/Lubumbashi)',
     ]);
-    await expect(run('sites:create', 'kolwezi-1', 'Again', 'UTC')).rejects.toThrow('id: site kolwezi-1 is already registered');
+    await expect(run('sites:create', 'kolwezi-1', 'Again', 'UTC')).rejects.toThrow(
+      'id: site kolwezi-1 is already registered',
+    );
     await expect(run('sites:create', 'mine-9', 'Mine 9', 'Nowhere/Else')).rejects.toThrow(/^timeZone: /);
-    expect(await run('sites:list')).toEqual(['kolwezi-1\tKolwezi concentrator\tAfrica/Lubumbashi\tregistered\t0 gateway(s)']);
+    expect(await run('sites:list')).toEqual([
+      'kolwezi-1\tKolwezi concentrator\tAfrica/Lubumbashi\tregistered\t0 gateway(s)',
+    ]);
   });
 
   it('creates a gateway and prints its secret once, stored sealed', async () => {

@@ -17,7 +17,12 @@ import { TEST_SERVICES } from '../support/services';
 const SITE = 'kolwezi-1';
 const GATEWAY = 'gw-1';
 const DAY_MS = 86_400_000;
-const PARTITIONED = { events: 'id', live_messages: 'site_id, seq', rejected_events: 'id', sensor_health_changes: 'id' } as const;
+const PARTITIONED = {
+  events: 'id',
+  live_messages: 'site_id, seq',
+  rejected_events: 'id',
+  sensor_health_changes: 'id',
+} as const;
 
 describe('time partitions migration', () => {
   const name = `og_time_partitions_${randomBytes(4).toString('hex')}`;
@@ -43,7 +48,9 @@ describe('time partitions migration', () => {
     }
   };
   const rowsOf = async (table: string, order: string) =>
-    (await db.query<{ r: string }>(`SELECT (to_jsonb(t) - 'kept')::text AS r FROM ${table} t ORDER BY ${order}`)).map((row) => row.r);
+    (await db.query<{ r: string }>(`SELECT (to_jsonb(t) - 'kept')::text AS r FROM ${table} t ORDER BY ${order}`)).map(
+      (row) => row.r,
+    );
   const anEvent = (eventId: string, receivedAt: Date) =>
     db.query<{ id: string }>(
       `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload)
@@ -72,7 +79,10 @@ describe('time partitions migration', () => {
       [incidentId, SITE],
     );
     await db.query(`INSERT INTO incident_events (incident_id, event_id) SELECT $1, min(id) FROM events`, [incidentId]);
-    await db.query(`INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`, [incidentId]);
+    await db.query(
+      `INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, now(), 'system', 'opened')`,
+      [incidentId],
+    );
     await db.query(
       `INSERT INTO live_messages (site_id, seq, type, incident_id, payload, created_at)
        SELECT $1, n, 'incident', $2, '{}', now() - n * interval '1 day' FROM generate_series(1, 3) n`,
@@ -108,7 +118,9 @@ describe('time partitions migration', () => {
       const defaults = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}_default`);
       expect(Number(defaults[0].n)).toBe(0);
     }
-    const parts = await db.query<{ part: string; n: string }>(`SELECT tableoid::regclass::text AS part, count(*) AS n FROM events GROUP BY 1`);
+    const parts = await db.query<{ part: string; n: string }>(
+      `SELECT tableoid::regclass::text AS part, count(*) AS n FROM events GROUP BY 1`,
+    );
     expect(parts.length).toBeGreaterThanOrEqual(4);
     for (const { part } of parts) expect(part).toMatch(/^events_p\d{8}$/);
     expect(before.events).toHaveLength(48);
@@ -150,7 +162,9 @@ describe('time partitions migration', () => {
     await expect(db.query(`UPDATE events SET raw_payload = 'forged'`)).rejects.toThrow(/append-only/);
     await expect(db.query(`TRUNCATE ${part}`)).rejects.toThrow(/append-only/);
     await expect(db.query(`TRUNCATE events_default`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`UPDATE events SET folded_at = now() WHERE id = (SELECT min(id) FROM events)`)).resolves.toBeDefined();
+    await expect(
+      db.query(`UPDATE events SET folded_at = now() WHERE id = (SELECT min(id) FROM events)`),
+    ).resolves.toBeDefined();
   });
 
   it('keeps the foreign keys from events to gateways and sites', async () => {
@@ -175,7 +189,9 @@ describe('time partitions migration', () => {
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL ROLE oreguard_runtime');
-      const [{ part }] = (await client.query<{ part: string }>(`SELECT tableoid::regclass::text AS part FROM events LIMIT 1`)).rows;
+      const [{ part }] = (
+        await client.query<{ part: string }>(`SELECT tableoid::regclass::text AS part FROM events LIMIT 1`)
+      ).rows;
       await client.query('SAVEPOINT s');
       await expect(client.query(`DELETE FROM ${part}`)).rejects.toThrow(/permission denied/);
       await client.query('ROLLBACK TO s');
@@ -214,14 +230,23 @@ describe('time partitions migration', () => {
 
     // Twice at once, as two instances would: each partition is made once.
     const ensure = (table: string) =>
-      db.query<{ made: number }>(`SELECT oreguard_ensure_partitions($1, 'week', now(), $2) AS made`, [table, new Date(far.getTime() + DAY_MS)]);
+      db.query<{ made: number }>(`SELECT oreguard_ensure_partitions($1, 'week', now(), $2) AS made`, [
+        table,
+        new Date(far.getTime() + DAY_MS),
+      ]);
     const made = await Promise.all([ensure('rejected_events'), ensure('rejected_events'), ensure('events')]);
     expect(made[0][0].made + made[1][0].made).toBeGreaterThan(0);
     expect(Math.min(made[0][0].made, made[1][0].made)).toBe(0);
 
-    const [moved] = await db.query<{ part: string }>(`SELECT tableoid::regclass::text AS part FROM rejected_events WHERE id = $1`, [row.id]);
+    const [moved] = await db.query<{ part: string }>(
+      `SELECT tableoid::regclass::text AS part FROM rejected_events WHERE id = $1`,
+      [row.id],
+    );
     expect(moved.part).toMatch(/^rejected_events_p\d{8}$/);
-    const [movedEvent] = await db.query<{ part: string }>(`SELECT tableoid::regclass::text AS part FROM events WHERE event_id = $1`, [eventId]);
+    const [movedEvent] = await db.query<{ part: string }>(
+      `SELECT tableoid::regclass::text AS part FROM events WHERE event_id = $1`,
+      [eventId],
+    );
     expect(movedEvent.part).toMatch(/^events_p\d{8}$/);
     const [{ enabled }] = await db.query<{ enabled: string }>(
       `SELECT string_agg(tgenabled::text, '') AS enabled FROM pg_trigger WHERE tgrelid = 'events_default'::regclass AND NOT tgisinternal`,

@@ -22,7 +22,8 @@ describe('storing what unregistered sites and gateways send', () => {
     await ctx?.dispose();
   });
 
-  const topicOf = (siteId: string, gatewayId: string, leaf: string) => `t/sites/${siteId}/gateways/${gatewayId}/${leaf}`;
+  const topicOf = (siteId: string, gatewayId: string, leaf: string) =>
+    `t/sites/${siteId}/gateways/${gatewayId}/${leaf}`;
 
   function eventFrom(siteId: string, gatewayId: string, source: SiteEvent['source'] = 'canonical'): StoreRequest {
     const raw = aDroneEvent();
@@ -36,12 +37,27 @@ describe('storing what unregistered sites and gateways send', () => {
       source,
       drone: raw.drone as SiteEvent['drone'],
     };
-    return { type: 'event', event, topic: topicOf(siteId, gatewayId, 'events'), raw: JSON.stringify(raw), receivedAt: new Date(), late: false };
+    return {
+      type: 'event',
+      event,
+      topic: topicOf(siteId, gatewayId, 'events'),
+      raw: JSON.stringify(raw),
+      receivedAt: new Date(),
+      late: false,
+    };
   }
 
   function statusFrom(siteId: string, gatewayId: string): StoreRequest {
     const status = { state: 'online' as const, at: new Date() };
-    return { type: 'status', topic: topicOf(siteId, gatewayId, 'status'), siteId, gatewayId, status, receivedAt: new Date(), raw: JSON.stringify(status) };
+    return {
+      type: 'status',
+      topic: topicOf(siteId, gatewayId, 'status'),
+      siteId,
+      gatewayId,
+      status,
+      receivedAt: new Date(),
+      raw: JSON.stringify(status),
+    };
   }
 
   function remoteIdFrom(siteId: string, gatewayId: string): StoreRequest {
@@ -78,7 +94,8 @@ describe('storing what unregistered sites and gateways send', () => {
       return outcomes;
     });
 
-  const registerSite = (id: string) => ctx.db.query(`INSERT INTO sites (id, name, registered_at) VALUES ($1, $1, now())`, [id]);
+  const registerSite = (id: string) =>
+    ctx.db.query(`INSERT INTO sites (id, name, registered_at) VALUES ($1, $1, now())`, [id]);
   const registerGateway = (siteId: string, id: string) =>
     ctx.db.query(`INSERT INTO gateways (site_id, id, secret_issued_at) VALUES ($1, $2, now())`, [siteId, id]);
 
@@ -117,32 +134,49 @@ describe('storing what unregistered sites and gateways send', () => {
     const registry = new RegistryCache({ requireRegistered: true });
     await registerSite('kolwezi-1');
     expect(await store(registry, [eventFrom('kolwezi-1', 'gw-rogue'), statusFrom('kolwezi-1', 'gw-rogue')])).toEqual([
-      { type: 'rejected', reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)', kind: 'unregistered' },
-      { type: 'rejected', reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)', kind: 'unregistered' },
+      {
+        type: 'rejected',
+        reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)',
+        kind: 'unregistered',
+      },
+      {
+        type: 'rejected',
+        reason: 'gateway: gw-rogue is not registered at site kolwezi-1 (INGEST_REQUIRE_REGISTERED)',
+        kind: 'unregistered',
+      },
     ]);
     expect(await ctx.db.query(`SELECT 1 FROM gateways WHERE id = 'gw-rogue'`)).toEqual([]);
 
     // Registered after the refusal (by an admin, on any instance): the next message is accepted.
     await registerGateway('kolwezi-1', 'gw-rogue');
-    const [stored, remote, status] = await store(registry, [eventFrom('kolwezi-1', 'gw-rogue'), remoteIdFrom('kolwezi-1', 'gw-rogue'), statusFrom('kolwezi-1', 'gw-rogue')]);
+    const [stored, remote, status] = await store(registry, [
+      eventFrom('kolwezi-1', 'gw-rogue'),
+      remoteIdFrom('kolwezi-1', 'gw-rogue'),
+      statusFrom('kolwezi-1', 'gw-rogue'),
+    ]);
     expect(stored.type).toBe('stored');
     expect(remote).toMatchObject({ type: 'remoteid', storedIds: [expect.any(Number)] });
     expect(status.type).toBe('status');
     // A new sensor of a registered gateway still registers itself.
-    expect(await ctx.db.query(`SELECT id FROM sensors WHERE site_id = 'kolwezi-1' AND gateway_id = 'gw-rogue' ORDER BY id`)).toEqual([
-      { id: 'rf-mast-2' },
-      { id: 'rid-rx-1' },
-    ]);
+    expect(
+      await ctx.db.query(`SELECT id FROM sensors WHERE site_id = 'kolwezi-1' AND gateway_id = 'gw-rogue' ORDER BY id`),
+    ).toEqual([{ id: 'rf-mast-2' }, { id: 'rid-rx-1' }]);
   });
 
   it('takes a site or gateway that only MQTT traffic created (never registered by an admin) as unregistered', async () => {
     // Created on the fly while registration was not required.
     expect((await store(new RegistryCache(), [eventFrom('tarkwa-2', 'gw-1')]))[0].type).toBe('stored');
-    expect(await ctx.db.query(`SELECT registered_at FROM sites WHERE id = 'tarkwa-2'`)).toEqual([{ registered_at: null }]);
+    expect(await ctx.db.query(`SELECT registered_at FROM sites WHERE id = 'tarkwa-2'`)).toEqual([
+      { registered_at: null },
+    ]);
 
     const registry = new RegistryCache({ requireRegistered: true });
     expect(await store(registry, [eventFrom('tarkwa-2', 'gw-1')])).toEqual([
-      { type: 'rejected', reason: 'site: tarkwa-2 is not registered (INGEST_REQUIRE_REGISTERED)', kind: 'unregistered' },
+      {
+        type: 'rejected',
+        reason: 'site: tarkwa-2 is not registered (INGEST_REQUIRE_REGISTERED)',
+        kind: 'unregistered',
+      },
     ]);
   });
 });

@@ -12,7 +12,16 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
 }
 
@@ -59,7 +68,9 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
  * axe-core's serious and critical violations on the page as it is now (WCAG 2 A and AA rules).
  * The script is evaluated through the DevTools protocol, so the console's CSP stays as served.
  */
-export async function seriousA11yViolations(page: Page): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
+export async function seriousA11yViolations(
+  page: Page,
+): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
   await page.evaluate(axeSource);
   // A string: it runs in the page, where the DOM is (the tests' TypeScript has no DOM types).
   return page.evaluate(`(async () => {

@@ -13,7 +13,10 @@ export interface CliResult {
  */
 export function runCli(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
   const main = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -7,5 +7,8 @@ import { waitFor } from './wait-for';
  * this, the incidents and live messages rules make from those events are all committed.
  */
 export async function untilCorrelated(db: Db, timeoutMs = 45_000): Promise<void> {
-  await waitFor(async () => (await correlatorStore.pending(db.pool)) === 0, { timeoutMs, what: 'live correlation to take every event' });
+  await waitFor(async () => (await correlatorStore.pending(db.pool)) === 0, {
+    timeoutMs,
+    what: 'live correlation to take every event',
+  });
 }

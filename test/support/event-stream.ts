@@ -45,6 +45,9 @@ export class EventStream {
   }
 
   get rejected(): number {
-    return this.gateways.reduce((n, g) => n + [...g.confirmations.values()].filter((c) => c.status === 'rejected').length, 0);
+    return this.gateways.reduce(
+      (n, g) => n + [...g.confirmations.values()].filter((c) => c.status === 'rejected').length,
+      0,
+    );
   }
 }

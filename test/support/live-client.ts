@@ -4,7 +4,15 @@ export interface IncidentMessage {
   siteId: string;
   seq: number;
   type: string;
-  incident: { id: string; siteId: string; eventCount: number; severity: string; status: string; lastSeenAt: string; [k: string]: unknown };
+  incident: {
+    id: string;
+    siteId: string;
+    eventCount: number;
+    severity: string;
+    status: string;
+    lastSeenAt: string;
+    [k: string]: unknown;
+  };
 }
 
 export async function login(baseUrl: string, username = 'admin', password = 'admin-password'): Promise<string> {
@@ -20,7 +28,14 @@ export async function login(baseUrl: string, username = 'admin', password = 'adm
 export interface PostureMessage {
   siteId: string;
   type: string;
-  posture: { siteId: string; level: string; own: string; floor: string; change: { changeId: string; level: string } | null; [k: string]: unknown };
+  posture: {
+    siteId: string;
+    level: string;
+    own: string;
+    floor: string;
+    change: { changeId: string; level: string } | null;
+    [k: string]: unknown;
+  };
 }
 
 /** An operator console: a /live socket that records every incident message it is sent. */
@@ -33,8 +48,17 @@ export class LiveClient {
     socket.on('posture', (m: PostureMessage) => this.postures.push(m));
   }
 
-  static async connect(baseUrl: string, token: string, opts: { resumeAfter?: Record<string, number> } = {}): Promise<LiveClient> {
-    const socket = io(`${baseUrl}/live`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  static async connect(
+    baseUrl: string,
+    token: string,
+    opts: { resumeAfter?: Record<string, number> } = {},
+  ): Promise<LiveClient> {
+    const socket = io(`${baseUrl}/live`, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     const client = new LiveClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());

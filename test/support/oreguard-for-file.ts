@@ -26,7 +26,10 @@ export interface FileOreGuard {
  * so the file's own set-up runs with OreGuard up. afterAll hooks run in that order too, so by
  * the time the file's own runs, OreGuard is stopped: it should only close what the file opened.
  */
-export function oreGuardForFile(label: string, options: { env?: Record<string, string>; untilIngesting?: boolean } = {}): FileOreGuard {
+export function oreGuardForFile(
+  label: string,
+  options: { env?: Record<string, string>; untilIngesting?: boolean } = {},
+): FileOreGuard {
   let ctx: TestContext | undefined;
   let oreguard: Running | undefined;
   const gateways: TestGateway[] = [];
@@ -44,7 +47,8 @@ export function oreGuardForFile(label: string, options: { env?: Record<string, s
   });
 
   const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('OreGuard is not started yet: use it in a test or a beforeAll after oreGuardForFile');
+    if (value === undefined)
+      throw new Error('OreGuard is not started yet: use it in a test or a beforeAll after oreGuardForFile');
     return value;
   };
   return {

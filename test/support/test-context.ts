@@ -21,7 +21,10 @@ export interface TestContext {
 }
 
 export async function createTestContext(label: string): Promise<TestContext> {
-  const name = `og_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const name = `og_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: `${TEST_SERVICES.postgresUrl}/postgres` });
   await admin.connect();
   try {

@@ -1,7 +1,11 @@
 /** Polls until check returns a truthy value (returned), or fails after timeoutMs with the last value seen. */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
-  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  {
+    timeoutMs = 20_000,
+    intervalMs = 100,
+    what = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;

@@ -25,29 +25,27 @@ export const authorizedSurveyFlight: Scenario = {
   gateways: [{ gatewayId: 'gw-airspace', sensors: ['rid-rx-1'] }],
   steps() {
     const points = track();
-    return points.map(
-      ({ at, position, headingDeg }): ScenarioStep => ({
-        at,
-        gatewayId: 'gw-airspace',
-        event: {
-          sensorId: 'rid-rx-1',
-          kind: 'drone',
-          severity: 'low',
-          zone: 'pit-2',
-          drone: {
-            detection: 'remote_id',
-            uasId: SURVEY_UAS_ID,
-            position: { ...position, altM: 120 },
-            headingDeg,
-            speedMps: SPEED_MPS,
-            operatorPosition: SITE_MAP.surveyPad,
-            operatorId: 'COD-OP-KOL-0007',
-            trackId: SURVEY_UAS_ID,
-            model: 'DJI Matrice 350 RTK',
-          },
+    return points.map(({ at, position, headingDeg }): ScenarioStep => ({
+      at,
+      gatewayId: 'gw-airspace',
+      event: {
+        sensorId: 'rid-rx-1',
+        kind: 'drone',
+        severity: 'low',
+        zone: 'pit-2',
+        drone: {
+          detection: 'remote_id',
+          uasId: SURVEY_UAS_ID,
+          position: { ...position, altM: 120 },
+          headingDeg,
+          speedMps: SPEED_MPS,
+          operatorPosition: SITE_MAP.surveyPad,
+          operatorId: 'COD-OP-KOL-0007',
+          trackId: SURVEY_UAS_ID,
+          model: 'DJI Matrice 350 RTK',
         },
-      }),
-    );
+      },
+    }));
   },
 };
 
@@ -70,7 +68,11 @@ function track(): { at: number; position: LatLon; headingDeg: number }[] {
     const firstFix = Math.ceil(legStart / REPORT_EVERY_MS) * REPORT_EVERY_MS;
     for (let t = firstFix; t < legStart + legMs; t += REPORT_EVERY_MS) {
       const f = (t - legStart) / legMs;
-      fixes.push({ at: t, position: { lat: round(a.lat + (b.lat - a.lat) * f, 6), lon: round(a.lon + (b.lon - a.lon) * f, 6) }, headingDeg: bearing(a, b) });
+      fixes.push({
+        at: t,
+        position: { lat: round(a.lat + (b.lat - a.lat) * f, 6), lon: round(a.lon + (b.lon - a.lon) * f, 6) },
+        headingDeg: bearing(a, b),
+      });
     }
     legStart += legMs;
   }

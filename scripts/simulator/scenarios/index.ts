@@ -8,7 +8,15 @@ import { indicatorsForPartners } from './indicators-for-partners';
 import { truckSkipsScaleUnderDrone } from './truck-skips-scale-under-drone';
 
 /** Every scenario `npm run simulate` knows, by name. */
-export const SCENARIOS: readonly Scenario[] = [nightBreachUnderDrone, otScanThenTamper, authorizedSurveyFlight, gatewayDiesMidTheft, remoteIdStream, truckSkipsScaleUnderDrone, indicatorsForPartners];
+export const SCENARIOS: readonly Scenario[] = [
+  nightBreachUnderDrone,
+  otScanThenTamper,
+  authorizedSurveyFlight,
+  gatewayDiesMidTheft,
+  remoteIdStream,
+  truckSkipsScaleUnderDrone,
+  indicatorsForPartners,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -41,7 +41,15 @@ export const indicatorsForPartners: Scenario = {
             sensorId: SENSOR,
             kind: 'cyber',
             severity: 'medium',
-            cyber: { category: 'auth_failure', signature: 'SSH authentication failure', srcIp, dstIp: '10.20.0.5', dstPort: 22, protocol: 'TCP', network: 'it' },
+            cyber: {
+              category: 'auth_failure',
+              signature: 'SSH authentication failure',
+              srcIp,
+              dstIp: '10.20.0.5',
+              dstPort: 22,
+              protocol: 'TCP',
+              network: 'it',
+            },
           },
         });
       }
@@ -54,7 +62,15 @@ export const indicatorsForPartners: Scenario = {
           sensorId: SENSOR,
           kind: 'cyber',
           severity: 'low',
-          cyber: { category: 'scan', signature: 'Port probe', srcIp: INSIDER, dstIp: '10.20.1.30', dstPort: 500 + port, protocol: 'TCP', network: 'ot' },
+          cyber: {
+            category: 'scan',
+            signature: 'Port probe',
+            srcIp: INSIDER,
+            dstIp: '10.20.1.30',
+            dstPort: 500 + port,
+            protocol: 'TCP',
+            network: 'ot',
+          },
         },
       });
     }
@@ -68,7 +84,12 @@ export const indicatorsForPartners: Scenario = {
             kind: 'drone',
             severity: 'medium',
             zone: 'haul-road',
-            drone: { detection: 'remote_id', uasId: SERIAL, position: { lat: -10.7148 + fix * 0.0004, lon: 25.4663, altM: 90 }, model: 'Mavic 3' },
+            drone: {
+              detection: 'remote_id',
+              uasId: SERIAL,
+              position: { lat: -10.7148 + fix * 0.0004, lon: 25.4663, altM: 90 },
+              model: 'Mavic 3',
+            },
           },
         });
       }

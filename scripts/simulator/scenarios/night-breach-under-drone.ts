@@ -14,8 +14,10 @@ const CENTRE = offset(SITE_MAP.northFence, 150, 40);
  */
 export const nightBreachUnderDrone: Scenario = {
   name: 'night-breach-under-drone',
-  summary: 'at night, an RF- and radar-tracked drone without Remote ID circles the north fence; the fence is cut, then people are seen in the ore yard',
-  expect: 'a drone incident opens within seconds and grows (updated) as detections arrive; a theft incident opens at the fence cut and is updated by the ore yard intrusion',
+  summary:
+    'at night, an RF- and radar-tracked drone without Remote ID circles the north fence; the fence is cut, then people are seen in the ore yard',
+  expect:
+    'a drone incident opens within seconds and grows (updated) as detections arrive; a theft incident opens at the fence cut and is updated by the ore yard intrusion',
   durationMs: 13 * 60_000,
   when: 'night',
   gateways: [
@@ -43,7 +45,13 @@ export const nightBreachUnderDrone: Scenario = {
           kind: 'drone',
           severity: 'high',
           zone: 'north-fence',
-          drone: { detection: 'rf', position, trackId: 'rf-trk-2207', confidence: round(0.7 + jitter() * 0.2, 2), model: 'DJI OcuSync 3 link' },
+          drone: {
+            detection: 'rf',
+            position,
+            trackId: 'rf-trk-2207',
+            confidence: round(0.7 + jitter() * 0.2, 2),
+            model: 'DJI OcuSync 3 link',
+          },
         },
       });
     }
@@ -60,7 +68,10 @@ export const nightBreachUnderDrone: Scenario = {
           zone: 'north-fence',
           drone: {
             detection: 'radar',
-            position: { ...offset(here, (jitter() - 0.5) * 10, (jitter() - 0.5) * 10), altM: round(75 + (jitter() - 0.5) * 8, 1) },
+            position: {
+              ...offset(here, (jitter() - 0.5) * 10, (jitter() - 0.5) * 10),
+              altM: round(75 + (jitter() - 0.5) * 8, 1),
+            },
             headingDeg: heading,
             speedMps: round(ORBIT_SPEED_MPS + (jitter() - 0.5), 1),
             trackId: 'rdr-trk-0087',
@@ -69,15 +80,43 @@ export const nightBreachUnderDrone: Scenario = {
         },
       });
     }
-    const theft = (at: number, sensorId: string, zone: string, category: 'perimeter_breach' | 'unauthorized_access', description: string, severity: 'high' | 'critical'): ScenarioStep => ({
+    const theft = (
+      at: number,
+      sensorId: string,
+      zone: string,
+      category: 'perimeter_breach' | 'unauthorized_access',
+      description: string,
+      severity: 'high' | 'critical',
+    ): ScenarioStep => ({
       at,
       gatewayId: 'gw-perimeter',
       event: { sensorId, kind: 'theft', severity, zone, theft: { category, description } },
     });
     steps.push(
-      theft(4 * 60_000 + 12_000, 'fence-north-4', 'north-fence', 'perimeter_breach', 'Fence vibration and cut detected on panel N4-17', 'high'),
-      theft(4 * 60_000 + 40_000, 'fence-north-5', 'north-fence', 'perimeter_breach', 'Fence tension lost on panel N5-02', 'high'),
-      theft(7 * 60_000 + 5_000, 'cam-yard-2', 'ore-yard', 'unauthorized_access', 'Three people on foot near stockpile B, no badge read', 'critical'),
+      theft(
+        4 * 60_000 + 12_000,
+        'fence-north-4',
+        'north-fence',
+        'perimeter_breach',
+        'Fence vibration and cut detected on panel N4-17',
+        'high',
+      ),
+      theft(
+        4 * 60_000 + 40_000,
+        'fence-north-5',
+        'north-fence',
+        'perimeter_breach',
+        'Fence tension lost on panel N5-02',
+        'high',
+      ),
+      theft(
+        7 * 60_000 + 5_000,
+        'cam-yard-2',
+        'ore-yard',
+        'unauthorized_access',
+        'Three people on foot near stockpile B, no badge read',
+        'critical',
+      ),
     );
     return steps;
   },

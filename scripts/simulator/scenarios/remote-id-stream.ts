@@ -56,8 +56,10 @@ const FIXED_WING: Transmitter = {
  */
 export const remoteIdStream: Scenario = {
   name: 'remote-id-stream',
-  summary: 'a Remote ID receiver hears two drones for 90 s: a Bluetooth quad (single messages) and a Wi-Fi fixed-wing (message packs), Location every second',
-  expect: 'one drone incident opens and is updated as fixes arrive; each event carries the uasId, operator id and pilot position its transmitter broadcast',
+  summary:
+    'a Remote ID receiver hears two drones for 90 s: a Bluetooth quad (single messages) and a Wi-Fi fixed-wing (message packs), Location every second',
+  expect:
+    'one drone incident opens and is updated as fixes arrive; each event carries the uasId, operator id and pilot position its transmitter broadcast',
   durationMs: DURATION_MS,
   when: 'recent',
   gateways: [{ gatewayId: GATEWAY, sensors: [SENSOR] }],
@@ -83,7 +85,19 @@ export const remoteIdStream: Scenario = {
       if (second % 5 === 0) steps.push(heard(t + 60, HOBBY_QUAD, [system(clock, t, HOBBY_QUAD)], false));
       if (second % 10 === 0) steps.push(heard(t + 90, HOBBY_QUAD, [HOBBY_QUAD.operatorId], false));
       // The plane: one beacon, one pack.
-      steps.push(heard(t + 400, FIXED_WING, [FIXED_WING.basicId, location(clock, t + 400, FIXED_WING), system(clock, t + 400, FIXED_WING), FIXED_WING.operatorId], true));
+      steps.push(
+        heard(
+          t + 400,
+          FIXED_WING,
+          [
+            FIXED_WING.basicId,
+            location(clock, t + 400, FIXED_WING),
+            system(clock, t + 400, FIXED_WING),
+            FIXED_WING.operatorId,
+          ],
+          true,
+        ),
+      );
     }
     return steps;
   },
@@ -113,5 +127,11 @@ function location(clock: ScenarioClock, heardAt: number, tx: Transmitter): Singl
 }
 
 function system(clock: ScenarioClock, at: number, tx: Transmitter): SingleMessageInput {
-  return { type: 'system', operatorLocationType: 'live_gnss', operatorPosition: tx.pilot, operatorAltitudeM: SITE_ELEVATION_M + 1.5, timestamp: clock.instant(at) };
+  return {
+    type: 'system',
+    operatorLocationType: 'live_gnss',
+    operatorPosition: tx.pilot,
+    operatorAltitudeM: SITE_ELEVATION_M + 1.5,
+    timestamp: clock.instant(at),
+  };
 }

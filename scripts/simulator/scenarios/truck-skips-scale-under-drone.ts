@@ -15,7 +15,8 @@ const minutes = (m: number) => m * 60_000;
  */
 export const truckSkipsScaleUnderDrone: Scenario = {
   name: 'truck-skips-scale-under-drone',
-  summary: 'at night, three trucks are weighed and despatched as they should be; a drone watches the haul road while a fourth leaves loaded without crossing the scale',
+  summary:
+    'at night, three trucks are weighed and despatched as they should be; a drone watches the haul road while a fourth leaves loaded without crossing the scale',
   expect:
     'a drone incident opens and grows; once MATERIAL_SETTLE_MS has passed after the loaded exit (15 minutes by default), reconciliation raises a material_discrepancy theft event for the truck, and a critical material-discrepancy-under-drone incident opens',
   durationMs: minutes(40),
@@ -29,7 +30,19 @@ export const truckSkipsScaleUnderDrone: Scenario = {
     const jitter = seeded(20);
     const steps: ScenarioStep[] = [];
     const gate = (at: number, plate: string, direction: 'in' | 'out', loaded: boolean) =>
-      steps.push({ at, gatewayId: 'gw-gate', material: { type: 'gate.passage', zone: 'main-gate', gateId: 'gate-1', lane: 'lane-1', plate, direction, loaded } });
+      steps.push({
+        at,
+        gatewayId: 'gw-gate',
+        material: {
+          type: 'gate.passage',
+          zone: 'main-gate',
+          gateId: 'gate-1',
+          lane: 'lane-1',
+          plate,
+          direction,
+          loaded,
+        },
+      });
     // Honest trucks: in, tare, 10 minutes loading, gross, out, each reading within ±40/±60 kg of the truth.
     [
       { plate: 'CD-4417-KZ', start: minutes(1), tareKg: 15_020, loadKg: 30_340 },
@@ -42,10 +55,21 @@ export const truckSkipsScaleUnderDrone: Scenario = {
       steps.push({
         at: start,
         gatewayId: 'gw-weighbridge',
-        material: { type: 'dispatch.manifest', manifestId, expectedNetKg: loadKg, materialCode: 'CU-CONC', destination: 'Durban smelter', plate },
+        material: {
+          type: 'dispatch.manifest',
+          manifestId,
+          expectedNetKg: loadKg,
+          materialCode: 'CU-CONC',
+          destination: 'Durban smelter',
+          plate,
+        },
       });
       gate(start + minutes(1), plate, 'in', false);
-      steps.push({ at: start + minutes(13), gatewayId: 'gw-weighbridge', material: ticket(clock, plate, manifestId, start + minutes(2), start + minutes(13), tare, gross) });
+      steps.push({
+        at: start + minutes(13),
+        gatewayId: 'gw-weighbridge',
+        material: ticket(clock, plate, manifestId, start + minutes(2), start + minutes(13), tare, gross),
+      });
       gate(start + minutes(15), plate, 'out', true);
     });
     // The drone over the haul road from minute 12 to minute 28, heard every 30 s.
@@ -71,7 +95,15 @@ export const truckSkipsScaleUnderDrone: Scenario = {
 };
 
 /** An outbound ticket: tare at `tareAt`, gross at `grossAt` (the record's time). */
-function ticket(clock: ScenarioClock, plate: string, manifestId: string, tareAt: number, grossAt: number, tareKg: number, grossKg: number): MaterialDraft {
+function ticket(
+  clock: ScenarioClock,
+  plate: string,
+  manifestId: string,
+  tareAt: number,
+  grossAt: number,
+  tareKg: number,
+  grossKg: number,
+): MaterialDraft {
   return {
     type: 'weighing.ticket',
     zone: 'weighbridge',

@@ -5,8 +5,22 @@ const GENESIS = `repeat('0', 64)`;
 
 /** What an accepted event holds as received (all but the fold's bookkeeping). */
 const EVENT_CONTENT_COLUMNS = [
-  'site_id', 'gateway_id', 'event_id', 'sensor_id', 'kind', 'severity', 'zone', 'seq', 'occurred_at',
-  'received_at', 'stored_at', 'source', 'late', 'details', 'topic', 'raw_payload',
+  'site_id',
+  'gateway_id',
+  'event_id',
+  'sensor_id',
+  'kind',
+  'severity',
+  'zone',
+  'seq',
+  'occurred_at',
+  'received_at',
+  'stored_at',
+  'source',
+  'late',
+  'details',
+  'topic',
+  'raw_payload',
 ];
 
 /**
@@ -60,7 +74,9 @@ export class AuditChains1764700000000 implements MigrationInterface {
       LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex') $$`);
 
     // --- incident_timeline: one chain per incident ---------------------------------------------
-    await q.query(`ALTER TABLE incident_timeline ADD COLUMN chain_seq integer, ADD COLUMN prev_hash text, ADD COLUMN hash text`);
+    await q.query(
+      `ALTER TABLE incident_timeline ADD COLUMN chain_seq integer, ADD COLUMN prev_hash text, ADD COLUMN hash text`,
+    );
     await q.query(`
       CREATE FUNCTION incident_timeline_canonical(incident_id uuid, chain_seq integer, at timestamptz, actor text,
                                                   action text, details jsonb, prev_hash text) RETURNS text
@@ -173,7 +189,9 @@ export class AuditChains1764700000000 implements MigrationInterface {
                                                          NEW.target, NEW.details, NEW.ip, NEW.prev_hash));
         RETURN NEW;
       END $$`);
-    await q.query(`CREATE TRIGGER audit_log_link BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_link()`);
+    await q.query(
+      `CREATE TRIGGER audit_log_link BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_link()`,
+    );
 
     // --- the guard -------------------------------------------------------------------------------
     await q.query(`

@@ -23,7 +23,9 @@ export class EscalationAndSearch1764730000000 implements MigrationInterface {
     );
     await q.query('CREATE INDEX incidents_zones ON incidents USING gin (zones)');
     await q.query('CREATE INDEX incidents_rule_ids ON incidents USING gin (rule_ids)');
-    await q.query('CREATE INDEX incidents_acknowledged ON incidents (acknowledged_at) WHERE acknowledged_at IS NOT NULL');
+    await q.query(
+      'CREATE INDEX incidents_acknowledged ON incidents (acknowledged_at) WHERE acknowledged_at IS NOT NULL',
+    );
     await q.query('CREATE INDEX incidents_resolved ON incidents (resolved_at) WHERE resolved_at IS NOT NULL');
 
     const [trgm] = (await q.query(
@@ -40,7 +42,13 @@ export class EscalationAndSearch1764730000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     // The pg_trgm extension stays: other schemas of the database may use it.
     await q.query('DROP INDEX IF EXISTS incidents_title_trgm');
-    for (const index of ['incidents_resolved', 'incidents_acknowledged', 'incidents_rule_ids', 'incidents_zones', 'incidents_awaiting_ack']) {
+    for (const index of [
+      'incidents_resolved',
+      'incidents_acknowledged',
+      'incidents_rule_ids',
+      'incidents_zones',
+      'incidents_awaiting_ack',
+    ]) {
       await q.query(`DROP INDEX ${index}`);
     }
     await q.query('ALTER TABLE incidents DROP COLUMN escalated_at, DROP COLUMN reopened_at');

@@ -44,7 +44,9 @@ export class Silences1764750000000 implements MigrationInterface {
         deleted_by     text
       )`);
     // One live entry per drone and site; expired ones stay beside it.
-    await q.query('CREATE UNIQUE INDEX authorized_drones_live ON authorized_drones (site_id, uas_id) WHERE deleted_at IS NULL');
+    await q.query(
+      'CREATE UNIQUE INDEX authorized_drones_live ON authorized_drones (site_id, uas_id) WHERE deleted_at IS NULL',
+    );
     await q.query(`
       CREATE TABLE event_holds (
         event_id             bigint PRIMARY KEY REFERENCES events (id),
@@ -54,7 +56,9 @@ export class Silences1764750000000 implements MigrationInterface {
         CHECK (num_nonnulls(silence_id, authorized_drone_id) = 1)
       )`);
     await q.query('CREATE INDEX event_holds_silence ON event_holds (silence_id) WHERE silence_id IS NOT NULL');
-    await q.query('CREATE INDEX event_holds_drone ON event_holds (authorized_drone_id) WHERE authorized_drone_id IS NOT NULL');
+    await q.query(
+      'CREATE INDEX event_holds_drone ON event_holds (authorized_drone_id) WHERE authorized_drone_id IS NOT NULL',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

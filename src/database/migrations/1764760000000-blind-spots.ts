@@ -78,6 +78,8 @@ export class BlindSpots1764760000000 implements MigrationInterface {
     await q.query('DROP TABLE sensor_health_changes');
     await q.query('DROP INDEX gateways_online_heard');
     await q.query('ALTER TABLE sensors DROP COLUMN state_reason');
-    await q.query('ALTER TABLE gateways DROP COLUMN last_seq, DROP COLUMN state_reason, DROP COLUMN offline_at, DROP COLUMN last_heard_at');
+    await q.query(
+      'ALTER TABLE gateways DROP COLUMN last_seq, DROP COLUMN state_reason, DROP COLUMN offline_at, DROP COLUMN last_heard_at',
+    );
   }
 }

@@ -27,7 +27,9 @@ export class Correlator1764780000000 implements MigrationInterface {
         event_id    bigint NOT NULL,
         updated_at  timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`INSERT INTO correlation_cursor (id, xid, event_id) VALUES (1, pg_snapshot_xmin(pg_current_snapshot()), 0)`);
+    await q.query(
+      `INSERT INTO correlation_cursor (id, xid, event_id) VALUES (1, pg_snapshot_xmin(pg_current_snapshot()), 0)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

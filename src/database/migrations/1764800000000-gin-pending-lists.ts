@@ -17,10 +17,12 @@ export class GinPendingLists1764800000000 implements MigrationInterface {
   name = 'GinPendingLists1764800000000';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const index of INCIDENT_GIN_INDEXES) await q.query(`ALTER INDEX IF EXISTS ${index} SET (gin_pending_list_limit = 64)`);
+    for (const index of INCIDENT_GIN_INDEXES)
+      await q.query(`ALTER INDEX IF EXISTS ${index} SET (gin_pending_list_limit = 64)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const index of INCIDENT_GIN_INDEXES) await q.query(`ALTER INDEX IF EXISTS ${index} RESET (gin_pending_list_limit)`);
+    for (const index of INCIDENT_GIN_INDEXES)
+      await q.query(`ALTER INDEX IF EXISTS ${index} RESET (gin_pending_list_limit)`);
   }
 }

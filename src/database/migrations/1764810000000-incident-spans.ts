@@ -85,7 +85,9 @@ export class IncidentSpans1764810000000 implements MigrationInterface {
     await q.query('DROP INDEX incidents_window');
     // A group's unresolved incident by its key alone (a sensor's health incident): nothing in it
     // changes when an incident grows.
-    await q.query(`CREATE INDEX incidents_unresolved_group ON incidents (site_id, group_key) WHERE status <> 'resolved'`);
+    await q.query(
+      `CREATE INDEX incidents_unresolved_group ON incidents (site_id, group_key) WHERE status <> 'resolved'`,
+    );
     // Room on each page for the next version of a row: what makes an update HOT (new pages only).
     await q.query('ALTER TABLE incidents SET (fillfactor = 70)');
   }

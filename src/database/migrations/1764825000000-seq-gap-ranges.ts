@@ -27,10 +27,14 @@ export class SeqGapRanges1764825000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE gateway_seq_gaps RENAME COLUMN detected_at TO opened_at');
-    await q.query('ALTER TABLE gateway_seq_gaps ADD COLUMN reported_at timestamptz, ADD COLUMN epoch int NOT NULL DEFAULT 0');
+    await q.query(
+      'ALTER TABLE gateway_seq_gaps ADD COLUMN reported_at timestamptz, ADD COLUMN epoch int NOT NULL DEFAULT 0',
+    );
     await q.query('ALTER TABLE gateways ADD COLUMN seq_epoch int NOT NULL DEFAULT 0');
     await q.query('UPDATE gateway_seq_gaps SET reported_at = opened_at');
-    await q.query('ALTER TABLE gateway_seq_gaps ADD CONSTRAINT gateway_seq_gaps_range_order CHECK (from_seq <= to_seq)');
+    await q.query(
+      'ALTER TABLE gateway_seq_gaps ADD CONSTRAINT gateway_seq_gaps_range_order CHECK (from_seq <= to_seq)',
+    );
     await q.query('DROP INDEX gateway_seq_gaps_gateway');
     await q.query('CREATE INDEX gateway_seq_gaps_range ON gateway_seq_gaps (site_id, gateway_id, epoch, to_seq)');
     await q.query('CREATE INDEX gateway_seq_gaps_pending ON gateway_seq_gaps (opened_at) WHERE reported_at IS NULL');

@@ -44,7 +44,9 @@ export class TimePartitions1765000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(ENSURE_PARTITIONS_FUNCTION);
-    await q.query(`REVOKE ALL ON FUNCTION oreguard_ensure_partitions(text, text, timestamptz, timestamptz) FROM PUBLIC`);
+    await q.query(
+      `REVOKE ALL ON FUNCTION oreguard_ensure_partitions(text, text, timestamptz, timestamptz) FROM PUBLIC`,
+    );
 
     // event_keys first, from the events there are, then the trigger that keeps it.
     await q.query(`
@@ -78,7 +80,8 @@ export class TimePartitions1765000000000 implements MigrationInterface {
            severity, zone, seq, occurred_at, received_at, stored_at, source, late, details, topic, raw_payload, kept
            ON events FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
         ...['events', 'events_live', 'events_default', 'events_kept'].map(
-          (t) => `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+          (t) =>
+            `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
         ),
         EVENTS_ONCE_FUNCTION,
         'CREATE TRIGGER events_once BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_once()',
@@ -118,13 +121,18 @@ export class TimePartitions1765000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['sensor_health_changes', 'rejected_events', 'live_messages', 'events'] as const) await unconvert(q, table);
+    for (const table of ['sensor_health_changes', 'rejected_events', 'live_messages', 'events'] as const)
+      await unconvert(q, table);
     await q.query('DROP TRIGGER events_once ON events');
     await q.query('DROP FUNCTION events_once()');
     await q.query('ALTER TABLE events ADD CONSTRAINT events_identity UNIQUE (site_id, gateway_id, event_id)');
     await q.query('ALTER TABLE events ADD PRIMARY KEY (id)');
-    await q.query('ALTER TABLE incident_events ADD CONSTRAINT incident_events_event_id_fkey FOREIGN KEY (event_id) REFERENCES events (id)');
-    await q.query('ALTER TABLE event_holds ADD CONSTRAINT event_holds_event_id_fkey FOREIGN KEY (event_id) REFERENCES events (id)');
+    await q.query(
+      'ALTER TABLE incident_events ADD CONSTRAINT incident_events_event_id_fkey FOREIGN KEY (event_id) REFERENCES events (id)',
+    );
+    await q.query(
+      'ALTER TABLE event_holds ADD CONSTRAINT event_holds_event_id_fkey FOREIGN KEY (event_id) REFERENCES events (id)',
+    );
     await q.query('ALTER TABLE live_messages ADD PRIMARY KEY (site_id, seq)');
     await q.query('ALTER TABLE rejected_events ADD PRIMARY KEY (id)');
     await q.query('ALTER TABLE sensor_health_changes ADD PRIMARY KEY (id)');
@@ -264,9 +272,13 @@ async function convert(q: QueryRunner, c: Conversion): Promise<void> {
   const identity = hasIdentity ? await q.query(`SELECT pg_get_serial_sequence('${old}', 'id') AS seq`) : [];
   const like = `LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS${hasIdentity ? ' INCLUDING IDENTITY' : ''}`;
   if (c.keepSplit) {
-    await q.query(`CREATE TABLE ${c.table} (${like}, kept boolean NOT NULL DEFAULT false, PRIMARY KEY (${c.primaryKey})) PARTITION BY LIST (kept)`);
+    await q.query(
+      `CREATE TABLE ${c.table} (${like}, kept boolean NOT NULL DEFAULT false, PRIMARY KEY (${c.primaryKey})) PARTITION BY LIST (kept)`,
+    );
     await q.query(`CREATE TABLE ${c.table}_kept PARTITION OF ${c.table} FOR VALUES IN (true)`);
-    await q.query(`CREATE TABLE ${c.table}_live PARTITION OF ${c.table} FOR VALUES IN (false) PARTITION BY RANGE (${c.key})`);
+    await q.query(
+      `CREATE TABLE ${c.table}_live PARTITION OF ${c.table} FOR VALUES IN (false) PARTITION BY RANGE (${c.key})`,
+    );
     await q.query(`CREATE TABLE ${c.table}_default PARTITION OF ${c.table}_live DEFAULT`);
   } else {
     await q.query(`CREATE TABLE ${c.table} (${like}, PRIMARY KEY (${c.primaryKey})) PARTITION BY RANGE (${c.key})`);
@@ -276,17 +288,25 @@ async function convert(q: QueryRunner, c: Conversion): Promise<void> {
     `SELECT oreguard_ensure_partitions($1, 'day', COALESCE((SELECT min(${c.key}) FROM ${old}), now()), now() + interval '3 days')`,
     [c.table],
   );
-  await q.query(`INSERT INTO ${c.table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT o.*${c.keepSplit ? ', false' : ''} FROM ${old} o`);
+  await q.query(
+    `INSERT INTO ${c.table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT o.*${c.keepSplit ? ', false' : ''} FROM ${old} o`,
+  );
   if (hasIdentity && identity[0]?.seq) {
-    await q.query(`SELECT setval(pg_get_serial_sequence('${c.table}', 'id'), (SELECT last_value FROM ${identity[0].seq}), (SELECT is_called FROM ${identity[0].seq}))`);
+    await q.query(
+      `SELECT setval(pg_get_serial_sequence('${c.table}', 'id'), (SELECT last_value FROM ${identity[0].seq}), (SELECT is_called FROM ${identity[0].seq}))`,
+    );
   }
   // The old table's append-only triggers refuse what DROP does not ask of them.
   await q.query(`DROP TABLE ${old}`);
-  const [pk] = await q.query(`SELECT conname FROM pg_constraint WHERE conrelid = '${c.table}'::regclass AND contype = 'p'`);
-  if (pk.conname !== `${c.table}_pkey`) await q.query(`ALTER TABLE ${c.table} RENAME CONSTRAINT ${pk.conname} TO ${c.table}_pkey`);
+  const [pk] = await q.query(
+    `SELECT conname FROM pg_constraint WHERE conrelid = '${c.table}'::regclass AND contype = 'p'`,
+  );
+  if (pk.conname !== `${c.table}_pkey`)
+    await q.query(`ALTER TABLE ${c.table} RENAME CONSTRAINT ${pk.conname} TO ${c.table}_pkey`);
   if (hasIdentity) {
     const [made] = await q.query(`SELECT pg_get_serial_sequence('${c.table}', 'id') AS seq`);
-    if (made.seq !== `public.${c.table}_id_seq`) await q.query(`ALTER SEQUENCE ${made.seq} RENAME TO ${c.table}_id_seq`);
+    if (made.seq !== `public.${c.table}_id_seq`)
+      await q.query(`ALTER SEQUENCE ${made.seq} RENAME TO ${c.table}_id_seq`);
   }
   for (const sql of c.after) await q.query(sql);
 }
@@ -297,13 +317,19 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
   const hasIdentity = table !== 'live_messages';
   await q.query(`ALTER TABLE ${table} RENAME TO ${old}`);
   const identity = hasIdentity ? await q.query(`SELECT pg_get_serial_sequence('${old}', 'id') AS seq`) : [];
-  await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES${hasIdentity ? ' INCLUDING IDENTITY' : ''})`);
+  await q.query(
+    `CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES${hasIdentity ? ' INCLUDING IDENTITY' : ''})`,
+  );
   // The partitioned key came along (named after the old table's): down() sets the old one.
-  const [pk] = await q.query(`SELECT conname FROM pg_constraint WHERE conrelid = '${table}'::regclass AND contype = 'p'`);
+  const [pk] = await q.query(
+    `SELECT conname FROM pg_constraint WHERE conrelid = '${table}'::regclass AND contype = 'p'`,
+  );
   if (pk) await q.query(`ALTER TABLE ${table} DROP CONSTRAINT ${pk.conname}`);
   await q.query(`INSERT INTO ${table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT * FROM ${old}`);
   if (hasIdentity && identity[0]?.seq) {
-    await q.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT last_value FROM ${identity[0].seq}), (SELECT is_called FROM ${identity[0].seq}))`);
+    await q.query(
+      `SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT last_value FROM ${identity[0].seq}), (SELECT is_called FROM ${identity[0].seq}))`,
+    );
   }
   await q.query(`DROP TABLE ${old} CASCADE`);
   if (table === 'events') {
@@ -312,7 +338,9 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
     await q.query(`CREATE TRIGGER events_keep_content BEFORE DELETE OR UPDATE OF site_id, gateway_id, event_id, sensor_id, kind,
            severity, zone, seq, occurred_at, received_at, stored_at, source, late, details, topic, raw_payload
            ON events FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`);
-    await q.query('CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()');
+    await q.query(
+      'CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()',
+    );
     await q.query('CREATE TRIGGER events_once BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_once()');
   }
   if (table === 'sensor_health_changes') {

@@ -30,7 +30,9 @@ export class MaterialRecords1765020000000 implements MigrationInterface {
         CONSTRAINT material_records_identity UNIQUE (site_id, gateway_id, record_id),
         FOREIGN KEY (site_id, gateway_id) REFERENCES gateways (site_id, id)
       )`);
-    await q.query(`CREATE INDEX material_records_site_recorded ON material_records (site_id, recorded_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX material_records_site_recorded ON material_records (site_id, recorded_at DESC, id DESC)`,
+    );
     await q.query(`CREATE INDEX material_records_recorded ON material_records (recorded_at DESC, id DESC)`);
     await q.query(`CREATE INDEX material_records_stored ON material_records (stored_at)`);
 

@@ -36,11 +36,15 @@ export class Sharing1765030000000 implements MigrationInterface {
         released_by  text,
         UNIQUE (stix_id, version)
       )`);
-    await q.query(`CREATE UNIQUE INDEX shared_objects_date_added ON shared_objects (date_added) WHERE date_added IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX shared_objects_date_added ON shared_objects (date_added) WHERE date_added IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX shared_objects_held ON shared_objects (incident_id) WHERE date_added IS NULL`);
     await q.query(`CREATE INDEX shared_objects_stix_id ON shared_objects (stix_id, seq)`);
     // How far publishing has read the incidents (one row).
-    await q.query(`CREATE TABLE sharing_cursor (id boolean PRIMARY KEY DEFAULT true CHECK (id), incidents_updated_at timestamptz NOT NULL)`);
+    await q.query(
+      `CREATE TABLE sharing_cursor (id boolean PRIMARY KEY DEFAULT true CHECK (id), incidents_updated_at timestamptz NOT NULL)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

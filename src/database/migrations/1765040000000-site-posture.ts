@@ -76,7 +76,9 @@ export class SitePosture1765040000000 implements MigrationInterface {
         decided_at       timestamptz,
         change_id        uuid REFERENCES posture_changes (id)
       )`);
-    await q.query(`CREATE UNIQUE INDEX posture_lowerings_pending ON posture_lowerings (site_id) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE UNIQUE INDEX posture_lowerings_pending ON posture_lowerings (site_id) WHERE status = 'pending'`,
+    );
 
     await q.query(`
       CREATE FUNCTION posture_level_at(p_site text, p_at timestamptz) RETURNS text

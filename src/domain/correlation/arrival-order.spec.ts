@@ -27,7 +27,14 @@ detection: { d: { kind: drone, drone.trackId|exists: true }, condition: d }
 `);
 
 /** What an incident is made of: rule, site, group, severity and events (not engine ids). */
-const shape = (matches: CorrelationMatch[]) => matches.map((m) => ({ ruleId: m.ruleId, siteId: m.siteId, group: m.group, severity: m.severity, eventKeys: m.eventKeys }));
+const shape = (matches: CorrelationMatch[]) =>
+  matches.map((m) => ({
+    ruleId: m.ruleId,
+    siteId: m.siteId,
+    group: m.group,
+    severity: m.severity,
+    eventKeys: m.eventKeys,
+  }));
 
 function runIncrementally(events: readonly KeyedSiteEvent[], rules = defaults, allowedLatenessMs = HOUR) {
   const engine = new CorrelationEngine(rules, { allowedLatenessMs, context: recordedOutages });
@@ -49,7 +56,14 @@ describe('arrival order does not change the incidents', () => {
   it('the recorded night fires every default rule, at both sites', () => {
     const fired = new Set(reference.map((m) => `${m.siteId} ${m.ruleId}`));
     for (const site of ['kolwezi-1', 'tarkwa-2']) {
-      for (const rule of ['coordinated-intrusion', 'drone-loitering', 'brute-force', 'port-scan', 'ot-cyber-then-theft', 'material-loss-after-tamper']) {
+      for (const rule of [
+        'coordinated-intrusion',
+        'drone-loitering',
+        'brute-force',
+        'port-scan',
+        'ot-cyber-then-theft',
+        'material-loss-after-tamper',
+      ]) {
         expect(fired).toContain(`${site} ${rule}`);
       }
     }

@@ -35,7 +35,9 @@ export function contextFromOutages(outages: readonly SensorOutage[]): Correlatio
       const list = byZone.get(`${siteId}\u001f${zone}`);
       if (!list) return [];
       const t = at.getTime();
-      const offline = list.filter((o) => o.from.getTime() <= t && (o.to === null || t < o.to.getTime())).map((o) => o.sensorId);
+      const offline = list
+        .filter((o) => o.from.getTime() <= t && (o.to === null || t < o.to.getTime()))
+        .map((o) => o.sensorId);
       return [...new Set(offline)].sort();
     },
   };

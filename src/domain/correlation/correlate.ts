@@ -44,7 +44,17 @@ export function collectMatches(updates: Iterable<MatchUpdate>): CorrelationMatch
     let entry = byId.get(u.matchId);
     if (!entry) {
       entry = {
-        match: { ruleId: u.ruleId, title: u.title, severity: u.severity, siteId: u.siteId, group: u.group, eventKeys: [], firstAt: u.firstAt, lastAt: u.lastAt, reason: u.reason },
+        match: {
+          ruleId: u.ruleId,
+          title: u.title,
+          severity: u.severity,
+          siteId: u.siteId,
+          group: u.group,
+          eventKeys: [],
+          firstAt: u.firstAt,
+          lastAt: u.lastAt,
+          reason: u.reason,
+        },
         keys: new Set(),
       };
       byId.set(u.matchId, entry);

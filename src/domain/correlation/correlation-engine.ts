@@ -124,7 +124,10 @@ export class CorrelationEngine {
     this.maxGroupSignals = options.maxGroupSignals ?? Infinity;
     this.maxSignals = options.maxSignals ?? Infinity;
     for (const rule of [...rules.correlations].reverse()) {
-      const downstream = Math.max(0, ...rule.consumers.map((c) => this.retentionMs.get(c.rule as CompiledCorrelationRule) ?? 0));
+      const downstream = Math.max(
+        0,
+        ...rule.consumers.map((c) => this.retentionMs.get(c.rule as CompiledCorrelationRule) ?? 0),
+      );
       this.retentionMs.set(rule, rule.horizonMs + downstream);
       this.groups.set(rule, new Map());
     }
@@ -209,7 +212,15 @@ export class CorrelationEngine {
         pendingSignals += g.pending.length;
       }
     }
-    return { events: this.events, lateEvents: this.lateEvents, sites: this.newest.size, groups, signals, pendingSignals, shedSignals: this.shedSignals };
+    return {
+      events: this.events,
+      lateEvents: this.lateEvents,
+      sites: this.newest.size,
+      groups,
+      signals,
+      pendingSignals,
+      shedSignals: this.shedSignals,
+    };
   }
 
   /** Gives a signal to a correlation: to its group, judged now, or held for the watermark. */
@@ -254,7 +265,14 @@ export class CorrelationEngine {
     }
     const valueOf = rule.valueGetters?.[ref];
     const value = valueOf ? valueOf(source) : undefined;
-    const signal = newSignal(t, key, ref, value === undefined || value === null ? undefined : String(value), inner, innerSignals);
+    const signal = newSignal(
+      t,
+      key,
+      ref,
+      value === undefined || value === null ? undefined : String(value),
+      inner,
+      innerSignals,
+    );
     if (!rule.monotone) {
       group.hold(signal);
       let waiting = this.pendingBySite.get(siteId);
@@ -272,7 +290,17 @@ export class CorrelationEngine {
     this.signalCount++;
     for (const s of changes.newlySatisfied) {
       for (const { rule: consumer, ref } of rule.consumers) {
-        const out = this.deliver(consumer as CompiledCorrelationRule, ref, group.siteId, s.t, s.key, group.values, s, group.signals, updates);
+        const out = this.deliver(
+          consumer as CompiledCorrelationRule,
+          ref,
+          group.siteId,
+          s.t,
+          s.key,
+          group.values,
+          s,
+          group.signals,
+          updates,
+        );
         if (!out) continue;
         // A one-element array: V8 gives one filled by push room for 17, and most get one entry.
         if (s.outs === null) s.outs = [out];
@@ -302,7 +330,8 @@ export class CorrelationEngine {
     const waiting = this.pendingBySite.get(siteId);
     if (!waiting) return;
     for (const group of [...waiting]) {
-      while (group.pending.length > 0 && group.pending[0].t < watermark) this.judge(group, group.takePending(), updates);
+      while (group.pending.length > 0 && group.pending[0].t < watermark)
+        this.judge(group, group.takePending(), updates);
       if (group.pending.length === 0) waiting.delete(group);
     }
     if (waiting.size === 0) this.pendingBySite.delete(siteId);
@@ -365,7 +394,8 @@ export class CorrelationEngine {
       if (squeeze) {
         // Also for groups about to go: a later signal behind the cut finds no group, and must not start one.
         const floors = this.squeezedBefore.get(rule) ?? new Map<string, number>();
-        for (const [siteId, newest] of this.newest) floors.set(siteId, Math.max(floors.get(siteId) ?? -Infinity, newest - retention));
+        for (const [siteId, newest] of this.newest)
+          floors.set(siteId, Math.max(floors.get(siteId) ?? -Infinity, newest - retention));
         this.squeezedBefore.set(rule, floors);
       }
       for (const [key, group] of byKey) {
@@ -406,7 +436,9 @@ export class CorrelationEngine {
     let kept = all;
     if (all.length > groupBudget) {
       const newestOf = (g: GroupWindow) => g.signals[g.signals.length - 1]?.t ?? -Infinity;
-      const byActivity = all.filter((e) => e.group.pending.length === 0).sort((a, b) => newestOf(a.group) - newestOf(b.group));
+      const byActivity = all
+        .filter((e) => e.group.pending.length === 0)
+        .sort((a, b) => newestOf(a.group) - newestOf(b.group));
       const drop = new Set(byActivity.slice(0, all.length - groupBudget));
       for (const e of drop) {
         e.byKey.delete(e.key);

@@ -33,7 +33,10 @@ describe('default rules for a mineral site', () => {
     });
 
     it('does not relate a drone at one site to a breach at another', () => {
-      const events = [aDroneEvent({ at: '02:10', site: 'tarkwa-2' }), aTheftEvent({ at: '02:12', zone: 'north-fence' })];
+      const events = [
+        aDroneEvent({ at: '02:10', site: 'tarkwa-2' }),
+        aTheftEvent({ at: '02:12', zone: 'north-fence' }),
+      ];
       expect(correlate(events, rules)).toEqual([]);
     });
 
@@ -55,12 +58,19 @@ describe('default rules for a mineral site', () => {
       const cyber = aCyberEvent({ at: '01:00', network: 'ot', asset: 'plc-crusher-3' });
       const loss = aTheftEvent({ at: '01:20', zone: 'stockpile', category: 'material_loss' });
       expect(correlate([cyber, loss], rules)).toEqual([
-        expect.objectContaining({ ruleId: 'ot-cyber-then-theft', severity: 'critical', eventKeys: [cyber.key, loss.key].sort() }),
+        expect.objectContaining({
+          ruleId: 'ot-cyber-then-theft',
+          severity: 'critical',
+          eventKeys: [cyber.key, loss.key].sort(),
+        }),
       ]);
     });
 
     it('does not fire when the theft came first', () => {
-      const events = [aTheftEvent({ at: '01:00', zone: 'stockpile', category: 'tamper' }), aCyberEvent({ at: '01:05', network: 'ot' })];
+      const events = [
+        aTheftEvent({ at: '01:00', zone: 'stockpile', category: 'tamper' }),
+        aCyberEvent({ at: '01:05', network: 'ot' }),
+      ];
       expect(correlate(events, rules)).toEqual([]);
     });
 
@@ -102,7 +112,9 @@ describe('default rules for a mineral site', () => {
     });
 
     it('keeps one loitering match for a long, continuous flight', () => {
-      const events = Array.from({ length: 40 }, (_, i) => aDroneEvent({ at: minutesAfter('02:00', i), trackId: 'trk-9' }));
+      const events = Array.from({ length: 40 }, (_, i) =>
+        aDroneEvent({ at: minutesAfter('02:00', i), trackId: 'trk-9' }),
+      );
       const matches = correlate(events, rules);
       expect(matches).toHaveLength(1);
       expect(matches[0].eventKeys).toHaveLength(40);
@@ -112,13 +124,23 @@ describe('default rules for a mineral site', () => {
   describe('brute-force', () => {
     const failures = (n: number, everySeconds: number, srcIp = '10.9.9.9') =>
       Array.from({ length: n }, (_, i) =>
-        aCyberEvent({ at: new Date(t('04:00').getTime() + i * everySeconds * 1000), category: 'auth_failure', srcIp, dstPort: 22 }),
+        aCyberEvent({
+          at: new Date(t('04:00').getTime() + i * everySeconds * 1000),
+          category: 'auth_failure',
+          srcIp,
+          dstPort: 22,
+        }),
       );
 
     it('fires on 10 authentication failures from one source in 2 minutes', () => {
       const events = failures(10, 12);
       expect(correlate(events, rules)).toEqual([
-        expect.objectContaining({ ruleId: 'brute-force', severity: 'high', group: { 'cyber.srcIp': '10.9.9.9' }, eventKeys: events.map((e) => e.key).sort() }),
+        expect.objectContaining({
+          ruleId: 'brute-force',
+          severity: 'high',
+          group: { 'cyber.srcIp': '10.9.9.9' },
+          eventKeys: events.map((e) => e.key).sort(),
+        }),
       ]);
     });
 
@@ -128,23 +150,38 @@ describe('default rules for a mineral site', () => {
     });
 
     it('does not add up failures from different sources', () => {
-      const events = Array.from({ length: 12 }, (_, i) => aCyberEvent({ at: '04:00', category: 'auth_failure', srcIp: `10.1.1.${i}` }));
+      const events = Array.from({ length: 12 }, (_, i) =>
+        aCyberEvent({ at: '04:00', category: 'auth_failure', srcIp: `10.1.1.${i}` }),
+      );
       expect(correlate(events, rules)).toEqual([]);
     });
   });
 
   describe('port-scan', () => {
     const probes = (ports: number[], everySeconds: number) =>
-      ports.map((dstPort, i) => aCyberEvent({ at: new Date(t('05:00').getTime() + i * everySeconds * 1000), category: 'scan', srcIp: '172.16.0.4', dstPort }));
+      ports.map((dstPort, i) =>
+        aCyberEvent({
+          at: new Date(t('05:00').getTime() + i * everySeconds * 1000),
+          category: 'scan',
+          srcIp: '172.16.0.4',
+          dstPort,
+        }),
+      );
 
     it('fires on 20 distinct destination ports from one source in 1 minute', () => {
-      const events = probes(Array.from({ length: 20 }, (_, i) => 1000 + i), 2);
+      const events = probes(
+        Array.from({ length: 20 }, (_, i) => 1000 + i),
+        2,
+      );
       expect(fired(correlate(events, rules))).toEqual(['port-scan']);
       expect(correlate(events, rules)[0].reason).toContain('20 or more distinct cyber.dstPort');
     });
 
     it('does not fire on 30 probes of only 19 ports', () => {
-      const events = probes(Array.from({ length: 30 }, (_, i) => 1000 + (i % 19)), 1);
+      const events = probes(
+        Array.from({ length: 30 }, (_, i) => 1000 + (i % 19)),
+        1,
+      );
       expect(correlate(events, rules)).toEqual([]);
     });
   });
@@ -154,7 +191,11 @@ describe('default rules for a mineral site', () => {
       const tamper = aTheftEvent({ at: '22:00', zone: 'weighbridge', category: 'tamper' });
       const loss = aTheftEvent({ at: '22:40', zone: 'weighbridge', category: 'material_loss', quantityKg: 800 });
       expect(correlate([tamper, loss], rules)).toEqual([
-        expect.objectContaining({ ruleId: 'material-loss-after-tamper', severity: 'high', group: { zone: 'weighbridge' } }),
+        expect.objectContaining({
+          ruleId: 'material-loss-after-tamper',
+          severity: 'high',
+          group: { zone: 'weighbridge' },
+        }),
       ]);
     });
 
@@ -185,7 +226,10 @@ describe('default rules for a mineral site', () => {
     });
 
     it('does not fire once the camera is back, or in a watched zone', () => {
-      const events = [aTheftEvent({ at: '02:31', zone: 'north-fence' }), aTheftEvent({ at: '02:14', zone: 'south-fence' })];
+      const events = [
+        aTheftEvent({ at: '02:31', zone: 'north-fence' }),
+        aTheftEvent({ at: '02:14', zone: 'south-fence' }),
+      ];
       expect(correlate(events, rules, cameraDown)).toEqual([]);
     });
   });
@@ -194,15 +238,29 @@ describe('default rules for a mineral site', () => {
 describe('material-discrepancy-under-drone', () => {
   it('is critical when a drone is over the haul road 25 minutes before a truck leaves without a ticket', () => {
     const drone = aDroneEvent({ at: '02:10', zone: 'haul-road' });
-    const skipped = aTheftEvent({ at: '02:35', zone: 'main-gate', category: 'material_discrepancy', quantityKg: 30_000, vehicleId: 'XYZ999' });
+    const skipped = aTheftEvent({
+      at: '02:35',
+      zone: 'main-gate',
+      category: 'material_discrepancy',
+      quantityKg: 30_000,
+      vehicleId: 'XYZ999',
+    });
     expect(correlate([drone, skipped], rules)).toEqual([
-      expect.objectContaining({ ruleId: 'material-discrepancy-under-drone', severity: 'critical', eventKeys: [drone.key, skipped.key].sort() }),
+      expect.objectContaining({
+        ruleId: 'material-discrepancy-under-drone',
+        severity: 'critical',
+        eventKeys: [drone.key, skipped.key].sort(),
+      }),
     ]);
   });
 
   it('does not fire 31 minutes apart, nor for a material loss a gateway reported', () => {
     const drone = aDroneEvent({ at: '02:10', zone: 'haul-road' });
-    expect(correlate([drone, aTheftEvent({ at: '02:41', zone: 'main-gate', category: 'material_discrepancy' })], rules)).toEqual([]);
-    expect(correlate([drone, aTheftEvent({ at: '02:20', zone: 'main-gate', category: 'material_loss' })], rules)).toEqual([]);
+    expect(
+      correlate([drone, aTheftEvent({ at: '02:41', zone: 'main-gate', category: 'material_discrepancy' })], rules),
+    ).toEqual([]);
+    expect(
+      correlate([drone, aTheftEvent({ at: '02:20', zone: 'main-gate', category: 'material_loss' })], rules),
+    ).toEqual([]);
   });
 });

@@ -55,14 +55,16 @@ function compileFieldTest(path: string[], key: string, value: Scalar | Scalar[])
   const all = modifiers.includes('all');
 
   if (modifiers.includes('exists')) {
-    if (values.length !== 1 || typeof values[0] !== 'boolean') throw new DetectionError(path, '|exists takes true or false');
+    if (values.length !== 1 || typeof values[0] !== 'boolean')
+      throw new DetectionError(path, '|exists takes true or false');
     const wanted = values[0];
     return (event) => (get(event) !== undefined && get(event) !== null) === wanted;
   }
   const comparison = modifiers.find((m) => m === 'gt' || m === 'gte' || m === 'lt' || m === 'lte');
   let test: (actual: unknown, expected: Scalar) => boolean;
   if (comparison) {
-    if (values.some((v) => typeof v !== 'number')) throw new DetectionError(path, `|${comparison} compares with numbers`);
+    if (values.some((v) => typeof v !== 'number'))
+      throw new DetectionError(path, `|${comparison} compares with numbers`);
     test = numberTest(comparison);
   } else {
     const textModifier = modifiers.find((m) => m === 'contains' || m === 'startswith' || m === 'endswith');
@@ -93,7 +95,11 @@ function textTest(modifier: 'contains' | 'startswith' | 'endswith'): (actual: un
     if (actual === undefined || actual === null || expected === null) return false;
     const text = String(actual).toLowerCase();
     const wanted = String(expected);
-    return modifier === 'contains' ? text.includes(wanted) : modifier === 'startswith' ? text.startsWith(wanted) : text.endsWith(wanted);
+    return modifier === 'contains'
+      ? text.includes(wanted)
+      : modifier === 'startswith'
+        ? text.startsWith(wanted)
+        : text.endsWith(wanted);
   };
 }
 
@@ -101,7 +107,13 @@ function numberTest(modifier: 'gt' | 'gte' | 'lt' | 'lte'): (actual: unknown, ex
   return (actual, expected) => {
     if (typeof actual !== 'number') return false;
     const e = expected as number;
-    return modifier === 'gt' ? actual > e : modifier === 'gte' ? actual >= e : modifier === 'lt' ? actual < e : actual <= e;
+    return modifier === 'gt'
+      ? actual > e
+      : modifier === 'gte'
+        ? actual >= e
+        : modifier === 'lt'
+          ? actual < e
+          : actual <= e;
   };
 }
 

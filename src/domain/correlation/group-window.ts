@@ -151,7 +151,8 @@ export class GroupWindow {
       j--;
     }
     const previous = this.lastSatisfied;
-    const continues = j >= 0 && previous !== null && this.signals[j] === previous && compareSignals(previous, start) >= 0;
+    const continues =
+      j >= 0 && previous !== null && this.signals[j] === previous && compareSignals(previous, start) >= 0;
     this.lastSatisfied = signal;
     const match = continues ? resolveMatch(previous.match!) : newMatch(this);
     fresh.reverse();
@@ -255,7 +256,8 @@ export class GroupWindow {
     signals.length = 0;
     for (const s of kept) signals.push(s);
     this.floor = floor;
-    for (let k = signals.length - 1; k >= 0 && !this.lastSatisfied; k--) if (signals[k].sat) this.lastSatisfied = signals[k];
+    for (let k = signals.length - 1; k >= 0 && !this.lastSatisfied; k--)
+      if (signals[k].sat) this.lastSatisfied = signals[k];
     // The window of the newest signal, counted again over what is left.
     this.evaluator.reset();
     this.head = 0;

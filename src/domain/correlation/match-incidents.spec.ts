@@ -63,7 +63,10 @@ describe('foldMatches', () => {
       SITE,
       [drone, theft],
       [update({})],
-      events({ key: '1', kind: 'drone', baseIncidentId: 'drone-inc' }, { key: '2', kind: 'theft', zone: 'fence-north', baseIncidentId: 'theft-inc' }),
+      events(
+        { key: '1', kind: 'drone', baseIncidentId: 'drone-inc' },
+        { key: '2', kind: 'theft', zone: 'fence-north', baseIncidentId: 'theft-inc' },
+      ),
       options,
     );
     expect(changes).toHaveLength(1);
@@ -83,7 +86,10 @@ describe('foldMatches', () => {
       lastSeenAt: at(3),
     });
     expect(opened.entries).toEqual([
-      { action: 'rule-matched', details: expect.objectContaining({ ruleId: 'coordinated-intrusion', eventIds: [1, 2], eventCount: 2 }) },
+      {
+        action: 'rule-matched',
+        details: expect.objectContaining({ ruleId: 'coordinated-intrusion', eventIds: [1, 2], eventCount: 2 }),
+      },
     ]);
     // The incidents the events lie in are left as they are.
     expect(drone.severity).toBe('medium');
@@ -102,7 +108,10 @@ describe('foldMatches', () => {
     const changes = foldMatches(
       SITE,
       [own],
-      [update({ newEventKeys: ['7'], firstAt: at(1), lastAt: at(5) }), update({ matchId: 'm:2', newEventKeys: ['9'], firstAt: at(12), lastAt: at(12) })],
+      [
+        update({ newEventKeys: ['7'], firstAt: at(1), lastAt: at(5) }),
+        update({ matchId: 'm:2', newEventKeys: ['9'], firstAt: at(12), lastAt: at(12) }),
+      ],
       events({ key: '7', kind: 'drone', zone: 'pit' }, { key: '9', kind: 'drone' }),
       options,
     );
@@ -111,21 +120,56 @@ describe('foldMatches', () => {
     expect(changes[0].incident).toMatchObject({ eventCount: 4, lastSeenAt: at(12), zones: ['pit'] });
     // One entry for the fold, naming both updates' events.
     expect(changes[0].entries).toEqual([
-      { action: 'events-joined', details: expect.objectContaining({ ruleId: 'coordinated-intrusion', eventIds: [7, 9], eventCount: 2 }) },
+      {
+        action: 'events-joined',
+        details: expect.objectContaining({ ruleId: 'coordinated-intrusion', eventIds: [7, 9], eventCount: 2 }),
+      },
     ]);
   });
 
   it('opens a second rule incident for a match beyond the gap, or for another group', () => {
-    const own = incident({ id: 'rule-inc', groupKey: 'rule:brute-force:cyber.srcIp=10.0.0.9', firstSeenAt: at(0), lastSeenAt: at(1) });
-    const far = update({ ruleId: 'brute-force', group: { 'cyber.srcIp': '10.0.0.9' }, newEventKeys: ['5'], firstAt: at(30), lastAt: at(31) });
-    const other = update({ ruleId: 'brute-force', group: { 'cyber.srcIp': '10.0.0.10' }, newEventKeys: ['6'], firstAt: at(1), lastAt: at(1) });
-    const changes = foldMatches(SITE, [own], [far, other], events({ key: '5', kind: 'cyber' }, { key: '6', kind: 'cyber' }), options);
+    const own = incident({
+      id: 'rule-inc',
+      groupKey: 'rule:brute-force:cyber.srcIp=10.0.0.9',
+      firstSeenAt: at(0),
+      lastSeenAt: at(1),
+    });
+    const far = update({
+      ruleId: 'brute-force',
+      group: { 'cyber.srcIp': '10.0.0.9' },
+      newEventKeys: ['5'],
+      firstAt: at(30),
+      lastAt: at(31),
+    });
+    const other = update({
+      ruleId: 'brute-force',
+      group: { 'cyber.srcIp': '10.0.0.10' },
+      newEventKeys: ['6'],
+      firstAt: at(1),
+      lastAt: at(1),
+    });
+    const changes = foldMatches(
+      SITE,
+      [own],
+      [far, other],
+      events({ key: '5', kind: 'cyber' }, { key: '6', kind: 'cyber' }),
+      options,
+    );
     expect(changes.map((c) => c.type)).toEqual(['opened', 'opened']);
-    expect(changes.map((c) => c.incident.groupKey)).toEqual(['rule:brute-force:cyber.srcIp=10.0.0.9', 'rule:brute-force:cyber.srcIp=10.0.0.10']);
+    expect(changes.map((c) => c.incident.groupKey)).toEqual([
+      'rule:brute-force:cyber.srcIp=10.0.0.9',
+      'rule:brute-force:cyber.srcIp=10.0.0.10',
+    ]);
   });
 
   it('escalates the one incident that holds all of a match, once per rule', () => {
-    const cyber = incident({ id: 'cyber-inc', groupKey: 'cyber', kinds: ['cyber'], severity: 'medium', title: 'Cyber activity at kolwezi-1' });
+    const cyber = incident({
+      id: 'cyber-inc',
+      groupKey: 'cyber',
+      kinds: ['cyber'],
+      severity: 'medium',
+      title: 'Cyber activity at kolwezi-1',
+    });
     const brute = update({
       ruleId: 'brute-force',
       title: 'Brute force from one source',
@@ -145,11 +189,21 @@ describe('foldMatches', () => {
     });
     expect(change.entries[0]).toEqual({
       action: 'rule-matched',
-      details: expect.objectContaining({ ruleId: 'brute-force', eventIds: [1, 2, 3], severity: { from: 'medium', to: 'high' } }),
+      details: expect.objectContaining({
+        ruleId: 'brute-force',
+        eventIds: [1, 2, 3],
+        severity: { from: 'medium', to: 'high' },
+      }),
     });
 
     // The same match growing, once the incident carries the rule: nothing new to say.
-    const again = foldMatches(SITE, [change.incident], [{ ...brute, newEventKeys: ['4'] }], events(inCyber('4')), options);
+    const again = foldMatches(
+      SITE,
+      [change.incident],
+      [{ ...brute, newEventKeys: ['4'] }],
+      events(inCyber('4')),
+      options,
+    );
     expect(again).toEqual([]);
   });
 
@@ -164,7 +218,13 @@ describe('foldMatches', () => {
       reason: 'in zone fence-north while cam-2 was offline',
       newEventKeys: ['4'],
     });
-    const [change] = foldMatches(SITE, [theft], [blind], events({ key: '4', kind: 'theft', baseIncidentId: 'theft-inc' }), options);
+    const [change] = foldMatches(
+      SITE,
+      [theft],
+      [blind],
+      events({ key: '4', kind: 'theft', baseIncidentId: 'theft-inc' }),
+      options,
+    );
     expect(change).toMatchObject({ type: 'escalated', previousSeverity: 'high' });
     expect(change.incident.severity).toBe('critical');
     expect(change.entries[0].details).toMatchObject({ reason: 'in zone fence-north while cam-2 was offline' });
@@ -172,7 +232,13 @@ describe('foldMatches', () => {
 
   it('opens a rule incident when the incident holding the events is resolved, or the events were in none', () => {
     const resolved = incident({ id: 'theft-inc', status: 'resolved' });
-    const changes = foldMatches(SITE, [resolved], [update({ newEventKeys: ['4'] })], events({ key: '4', kind: 'theft', baseIncidentId: 'theft-inc' }), options);
+    const changes = foldMatches(
+      SITE,
+      [resolved],
+      [update({ newEventKeys: ['4'] })],
+      events({ key: '4', kind: 'theft', baseIncidentId: 'theft-inc' }),
+      options,
+    );
     expect(changes.map((c) => c.type)).toEqual(['opened']);
     const unknown = foldMatches(SITE, [], [update({ newEventKeys: ['8'] })], new Map(), options);
     expect(unknown[0]).toMatchObject({ type: 'opened', eventIds: [8] });
@@ -181,7 +247,13 @@ describe('foldMatches', () => {
 
   it('leaves the incidents it was given untouched', () => {
     const cyber = incident({ id: 'cyber-inc', groupKey: 'cyber', severity: 'medium' });
-    foldMatches(SITE, [cyber], [update({ newEventKeys: ['1'] })], events({ key: '1', kind: 'cyber', baseIncidentId: 'cyber-inc' }), options);
+    foldMatches(
+      SITE,
+      [cyber],
+      [update({ newEventKeys: ['1'] })],
+      events({ key: '1', kind: 'cyber', baseIncidentId: 'cyber-inc' }),
+      options,
+    );
     expect(cyber).toMatchObject({ severity: 'medium', ruleIds: ['theft-activity'] });
   });
 });

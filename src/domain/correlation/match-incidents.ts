@@ -59,7 +59,9 @@ export function foldMatches(
   options: MatchFoldOptions,
 ): MatchChange[] {
   const working = new Map(
-    incidents.filter((i) => i.status !== 'resolved').map((i) => [i.id, { ...i, zones: [...i.zones], kinds: [...i.kinds], ruleIds: [...i.ruleIds] }]),
+    incidents
+      .filter((i) => i.status !== 'resolved')
+      .map((i) => [i.id, { ...i, zones: [...i.zones], kinds: [...i.kinds], ruleIds: [...i.ruleIds] }]),
   );
   const changes = new Map<string, MatchChange>();
   const changeOf = (incident: Incident): MatchChange => {
@@ -76,9 +78,21 @@ export function foldMatches(
     const matched = u.newEventKeys.map((key): MatchedEvent => events.get(key) ?? { key });
     const eventIds = matched.map((e) => Number(e.key));
     const groupKey = ruleGroupKey(u.ruleId, u.group);
-    const summary: MatchSummary = { ruleId: u.ruleId, reason: u.reason, group: u.group, eventIds: eventIds.slice(0, EVENT_IDS_SHOWN), eventCount: eventIds.length };
+    const summary: MatchSummary = {
+      ruleId: u.ruleId,
+      reason: u.reason,
+      group: u.group,
+      eventIds: eventIds.slice(0, EVENT_IDS_SHOWN),
+      eventCount: eventIds.length,
+    };
 
-    const own = nearestRuleIncident([...working.values()], groupKey, u.firstAt.getTime(), u.lastAt.getTime(), options.gapMs);
+    const own = nearestRuleIncident(
+      [...working.values()],
+      groupKey,
+      u.firstAt.getTime(),
+      u.lastAt.getTime(),
+      options.gapMs,
+    );
     if (own) {
       const change = changeOf(own);
       change.eventIds.push(...eventIds);
@@ -103,7 +117,10 @@ export function foldMatches(
       const from = base.severity;
       base.severity = severity;
       base.updatedAt = options.now;
-      change.entries.push({ action: 'rule-matched', details: { ...summary, ...(from !== severity && { severity: { from, to: severity } }) } });
+      change.entries.push({
+        action: 'rule-matched',
+        details: { ...summary, ...(from !== severity && { severity: { from, to: severity } }) },
+      });
       continue;
     }
 
@@ -119,14 +136,23 @@ export function foldMatches(
   }
 
   for (const change of changes.values()) {
-    if (change.previousSeverity !== null && severityRank(change.incident.severity) > severityRank(change.previousSeverity)) {
+    if (
+      change.previousSeverity !== null &&
+      severityRank(change.incident.severity) > severityRank(change.previousSeverity)
+    ) {
       change.type = 'escalated';
     }
   }
   return [...changes.values()];
 }
 
-type MatchSummary = { ruleId: string; reason: string; group: Readonly<Record<string, string>>; eventIds: number[]; eventCount: number };
+type MatchSummary = {
+  ruleId: string;
+  reason: string;
+  group: Readonly<Record<string, string>>;
+  eventIds: number[];
+  eventCount: number;
+};
 
 /** One "events-joined" entry per rule and incident in a fold, however many updates it took. */
 function joinEntry(change: MatchChange, summary: MatchSummary): void {
@@ -152,7 +178,13 @@ export function isRuleIncident(incident: Pick<Incident, 'groupKey'>): boolean {
   return incident.groupKey.startsWith('rule:');
 }
 
-function nearestRuleIncident(incidents: readonly Incident[], groupKey: string, from: number, to: number, gapMs: number): Incident | undefined {
+function nearestRuleIncident(
+  incidents: readonly Incident[],
+  groupKey: string,
+  from: number,
+  to: number,
+  gapMs: number,
+): Incident | undefined {
   let best: Incident | undefined;
   let bestDistance = Infinity;
   for (const i of incidents) {

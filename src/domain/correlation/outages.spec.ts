@@ -2,7 +2,12 @@ import { contextFromOutages } from './blind-zones';
 import { outagesFromHealth, type HealthChange } from './outages';
 
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 29, 2, minute));
-const change = (subjectType: 'gateway' | 'sensor', subjectId: string, state: HealthChange['state'], minute: number): HealthChange => ({
+const change = (
+  subjectType: 'gateway' | 'sensor',
+  subjectId: string,
+  state: HealthChange['state'],
+  minute: number,
+): HealthChange => ({
   subjectType,
   subjectId,
   gatewayId: subjectType === 'gateway' ? subjectId : 'gw-1',
@@ -19,7 +24,11 @@ describe('outagesFromHealth', () => {
   it("blinds a sensor's zones while it, or its gateway, is not ok", () => {
     const outages = outagesFromHealth(
       'site',
-      [change('sensor', 'cam-2', 'fault', 10), change('sensor', 'cam-2', 'ok', 20), change('gateway', 'gw-2', 'offline', 30)],
+      [
+        change('sensor', 'cam-2', 'fault', 10),
+        change('sensor', 'cam-2', 'ok', 20),
+        change('gateway', 'gw-2', 'offline', 30),
+      ],
       coverage,
     );
     const context = contextFromOutages(outages);
@@ -34,7 +43,11 @@ describe('outagesFromHealth', () => {
   it('takes a repeated bad state as one outage, from its first report', () => {
     const outages = outagesFromHealth(
       'site',
-      [change('sensor', 'cam-2', 'fault', 10), change('sensor', 'cam-2', 'offline', 12), change('sensor', 'cam-2', 'ok', 14)],
+      [
+        change('sensor', 'cam-2', 'fault', 10),
+        change('sensor', 'cam-2', 'offline', 12),
+        change('sensor', 'cam-2', 'ok', 14),
+      ],
       coverage,
     );
     expect(outages).toEqual([{ siteId: 'site', zone: 'fence-north', sensorId: 'cam-2', from: t(10), to: t(14) }]);

@@ -21,7 +21,11 @@ export interface ZoneCoverage {
  * or while its gateway was not ok. `changes` are one site's, in the order they happened; the
  * first change of each subject may lie before the time of interest (its state then).
  */
-export function outagesFromHealth(siteId: string, changes: readonly HealthChange[], coverage: readonly ZoneCoverage[]): SensorOutage[] {
+export function outagesFromHealth(
+  siteId: string,
+  changes: readonly HealthChange[],
+  coverage: readonly ZoneCoverage[],
+): SensorOutage[] {
   const spans = new Map<string, { from: Date; to: Date | null }[]>();
   const open = new Map<string, Date>();
   for (const c of changes) {
@@ -37,7 +41,10 @@ export function outagesFromHealth(siteId: string, changes: readonly HealthChange
 
   const outages: SensorOutage[] = [];
   for (const sensor of coverage) {
-    const down = [...(spans.get(`sensor/${sensor.sensorId}`) ?? []), ...(spans.get(`gateway/${sensor.gatewayId}`) ?? [])];
+    const down = [
+      ...(spans.get(`sensor/${sensor.sensorId}`) ?? []),
+      ...(spans.get(`gateway/${sensor.gatewayId}`) ?? []),
+    ];
     for (const zone of sensor.zones) {
       for (const span of down) outages.push({ siteId, zone, sensorId: sensor.sensorId, from: span.from, to: span.to });
     }

@@ -126,11 +126,23 @@ export function parseRuleFile(text: string, file: string): RuleDocument[] {
     const ruleId = typeof record.id === 'string' ? record.id : undefined;
     const isCorrelation = 'correlation' in record;
     if (isCorrelation && 'detection' in record) {
-      problems.push({ file, document, ruleId, field: '', message: 'a rule has either detection or correlation, not both' });
+      problems.push({
+        file,
+        document,
+        ruleId,
+        field: '',
+        message: 'a rule has either detection or correlation, not both',
+      });
       return;
     }
     if (!isCorrelation && !('detection' in record)) {
-      problems.push({ file, document, ruleId, field: '', message: 'a rule needs a detection or a correlation section' });
+      problems.push({
+        file,
+        document,
+        ruleId,
+        field: '',
+        message: 'a rule needs a detection or a correlation section',
+      });
       return;
     }
     const result = isCorrelation ? CorrelationRuleSchema.safeParse(record) : DetectionRuleSchema.safeParse(record);
@@ -148,8 +160,19 @@ export function parseRuleFile(text: string, file: string): RuleDocument[] {
   return documents;
 }
 
-function issuesToProblems(issues: readonly z.core.$ZodIssue[], file: string, document: number, ruleId?: string): RuleProblem[] {
-  return issues.map((issue) => ({ file, document, ruleId, field: issue.path.map(String).join('.'), message: issue.message }));
+function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  file: string,
+  document: number,
+  ruleId?: string,
+): RuleProblem[] {
+  return issues.map((issue) => ({
+    file,
+    document,
+    ruleId,
+    field: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
 }
 
 /** Parses several files into one rule set. */
@@ -184,7 +207,10 @@ export function buildRuleSet(documents: readonly RuleDocument[]): RuleSet {
 
   const byKey = new Map<string, RuleDocument>();
   for (const d of documents) {
-    for (const [key, field] of [[d.rule.id, 'id'], [d.rule.name, 'name']] as const) {
+    for (const [key, field] of [
+      [d.rule.id, 'id'],
+      [d.rule.name, 'name'],
+    ] as const) {
       if (key === undefined) continue;
       const other = byKey.get(key);
       if (other && other !== d) {
@@ -253,7 +279,10 @@ export function buildRuleSet(documents: readonly RuleDocument[]): RuleSet {
 
 type Report = (d: RuleDocument, field: string, message: string) => void;
 
-function compileDetectionRule(d: RuleDocument & { type: 'detection' }, report: Report): CompiledDetectionRule | undefined {
+function compileDetectionRule(
+  d: RuleDocument & { type: 'detection' },
+  report: Report,
+): CompiledDetectionRule | undefined {
   const { rule } = d;
   let matches: EventPredicate;
   try {
@@ -307,7 +336,10 @@ function compileCorrelationRule(
     if (ref.type === 'correlation') {
       // A correlation's matches carry only its own group-by values.
       if (!ref.groupBy.includes(path)) {
-        fail(field, `"${path}" is not grouped by referenced correlation "${ref.name ?? ref.id}" (it groups by ${ref.groupBy.join(', ') || 'site only'})`);
+        fail(
+          field,
+          `"${path}" is not grouped by referenced correlation "${ref.name ?? ref.id}" (it groups by ${ref.groupBy.join(', ') || 'site only'})`,
+        );
       }
       return (values) => (values as Record<string, unknown>)[path];
     }
@@ -332,7 +364,9 @@ function compileCorrelationRule(
 
   const monotone =
     c.condition.kind === 'duration' ||
-    (c.condition.bounds.lt === undefined && c.condition.bounds.lte === undefined && c.condition.bounds.eq === undefined);
+    (c.condition.bounds.lt === undefined &&
+      c.condition.bounds.lte === undefined &&
+      c.condition.bounds.eq === undefined);
   return {
     type: 'correlation',
     id: rule.id,

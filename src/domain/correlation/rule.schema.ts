@@ -31,7 +31,11 @@ const DetectionSchema = z
   .record(z.string(), z.unknown())
   .superRefine((detection, ctx) => {
     if (typeof detection.condition !== 'string' || detection.condition.trim() === '') {
-      ctx.addIssue({ code: 'custom', path: ['condition'], message: 'a condition naming the selections, such as "selection and not filter"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['condition'],
+        message: 'a condition naming the selections, such as "selection and not filter"',
+      });
     }
     for (const [name, selection] of Object.entries(detection)) {
       if (name === 'condition') continue;
@@ -41,16 +45,25 @@ const DetectionSchema = z
       }
       // Checked field by field, so a fault names its field rather than the whole selection.
       const maps = Array.isArray(selection) ? selection : [selection];
-      if (maps.length === 0) ctx.addIssue({ code: 'custom', path: [name], message: 'a selection lists at least one map' });
+      if (maps.length === 0)
+        ctx.addIssue({ code: 'custom', path: [name], message: 'a selection lists at least one map' });
       maps.forEach((map, i) => {
         const at = Array.isArray(selection) ? [name, i] : [name];
         if (map === null || typeof map !== 'object' || Array.isArray(map)) {
-          ctx.addIssue({ code: 'custom', path: at, message: 'a selection is a map of field: value, or a list of such maps' });
+          ctx.addIssue({
+            code: 'custom',
+            path: at,
+            message: 'a selection is a map of field: value, or a list of such maps',
+          });
           return;
         }
         for (const [field, value] of Object.entries(map)) {
           if (!SelectionValueSchema.safeParse(value).success) {
-            ctx.addIssue({ code: 'custom', path: [...at, field], message: 'a value is a string, number, boolean or null, or a list of them' });
+            ctx.addIssue({
+              code: 'custom',
+              path: [...at, field],
+              message: 'a value is a string, number, boolean or null, or a list of them',
+            });
           }
         }
       });
@@ -89,7 +102,14 @@ export type DetectionRuleDocument = z.infer<typeof DetectionRuleSchema>;
 
 const count = z.int().min(0);
 const CountConditionSchema = z
-  .strictObject({ gt: count.optional(), gte: count.optional(), lt: count.optional(), lte: count.optional(), eq: count.optional(), field: z.string().min(1).optional() })
+  .strictObject({
+    gt: count.optional(),
+    gte: count.optional(),
+    lt: count.optional(),
+    lte: count.optional(),
+    eq: count.optional(),
+    field: z.string().min(1).optional(),
+  })
   .refine((c) => ['gt', 'gte', 'lt', 'lte', 'eq'].some((k) => c[k as keyof typeof c] !== undefined), {
     message: 'at least one of gt, gte, lt, lte, eq',
   });
@@ -118,8 +138,7 @@ const CorrelationSchema = z
   });
 
 export type ParsedCondition =
-  | { kind: 'count'; bounds: CountCondition; field?: string }
-  | { kind: 'duration'; minMs: number };
+  { kind: 'count'; bounds: CountCondition; field?: string } | { kind: 'duration'; minMs: number };
 
 function parseCondition(
   type: (typeof CORRELATION_TYPES)[number],
@@ -133,7 +152,9 @@ function parseCondition(
   };
   if (type === 'duration') {
     const parsed = DurationConditionSchema.safeParse(raw);
-    return parsed.success ? { kind: 'duration', minMs: parsed.data.gte } : fail('duration takes {gte: <timespan>}, such as {gte: 10m}');
+    return parsed.success
+      ? { kind: 'duration', minMs: parsed.data.gte }
+      : fail('duration takes {gte: <timespan>}, such as {gte: 10m}');
   }
   if (type === 'temporal_ordered') {
     if (raw !== undefined) return fail('temporal_ordered takes no condition: every rule must match, in order');

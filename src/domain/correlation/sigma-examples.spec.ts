@@ -10,7 +10,12 @@ import { parseRules } from './rule-set';
 let n = 0;
 function aLogEvent(at: Date | string, fields: Record<string, unknown>): KeyedSiteEvent {
   const occurredAt = typeof at === 'string' ? t(at) : at;
-  return { key: `log-${String(++n).padStart(4, '0')}`, siteId: 'kolwezi-1', occurredAt, ...fields } as unknown as KeyedSiteEvent;
+  return {
+    key: `log-${String(++n).padStart(4, '0')}`,
+    siteId: 'kolwezi-1',
+    occurredAt,
+    ...fields,
+  } as unknown as KeyedSiteEvent;
 }
 const seconds = (start: string, s: number) => new Date(t(start).getTime() + s * 1000);
 
@@ -79,7 +84,9 @@ detection:
             - 4624
     condition: selection
 `);
-    const failures = Array.from({ length: 10 }, (_, i) => aLogEvent(seconds('03:00', i * 20), { EventID: i % 2 ? 529 : 4625, User: 'jdoe' }));
+    const failures = Array.from({ length: 10 }, (_, i) =>
+      aLogEvent(seconds('03:00', i * 20), { EventID: i % 2 ? 529 : 4625, User: 'jdoe' }),
+    );
     const success = aLogEvent('03:05', { EventID: 4624, User: 'jdoe' });
     const otherUser = aLogEvent('03:06', { EventID: 4624, User: 'asmith' });
 
@@ -118,7 +125,10 @@ detection:
         EventID: 4625
     condition: selection
 `);
-    const on = (host: string, count: number) => Array.from({ length: count }, (_, i) => aLogEvent(seconds('01:00', i * 30), { EventID: 4625, ComputerName: host }));
+    const on = (host: string, count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        aLogEvent(seconds('01:00', i * 30), { EventID: 4625, ComputerName: host }),
+      );
     const matches = correlate([...on('ws-1', 100), ...on('ws-2', 99)], rules);
     expect(matches.map((m) => m.group)).toEqual([{ ComputerName: 'ws-1' }]);
     expect(matches[0].eventKeys).toHaveLength(100);
@@ -148,7 +158,14 @@ detection:
     condition: selection
 `);
     const tries = (users: number, workstation: string) =>
-      Array.from({ length: 150 }, (_, i) => aLogEvent(seconds('00:00', i * 60), { EventID: 4625, ComputerName: 'dc-1', WorkstationName: workstation, User: `user-${i % users}` }));
+      Array.from({ length: 150 }, (_, i) =>
+        aLogEvent(seconds('00:00', i * 60), {
+          EventID: 4625,
+          ComputerName: 'dc-1',
+          WorkstationName: workstation,
+          User: `user-${i % users}`,
+        }),
+      );
     expect(correlate([...tries(100, 'kiosk-1'), ...tries(99, 'kiosk-2')], rules).map((m) => m.group)).toEqual([
       { ComputerName: 'dc-1', WorkstationName: 'kiosk-1' },
     ]);
@@ -238,7 +255,11 @@ detection:
         event.outcome: success
     condition: selection
 `);
-    const error = aLogEvent('08:00:00', { http: { response: { status_code: 500 } }, source: { ip: '203.0.113.7' }, destination: { ip: '10.0.0.5' } });
+    const error = aLogEvent('08:00:00', {
+      http: { response: { status_code: 500 } },
+      source: { ip: '203.0.113.7' },
+      destination: { ip: '10.0.0.5' },
+    });
     const connection = aLogEvent('08:00:06', {
       event: { category: 'network', type: 'connection', outcome: 'success' },
       source: { ip: '10.0.0.5' },
@@ -250,7 +271,10 @@ detection:
       destination: { ip: '203.0.113.7' },
     });
     expect(correlate([error, connection, unrelated], rules)).toEqual([
-      expect.objectContaining({ group: { internal_ip: '10.0.0.5', remote_ip: '203.0.113.7' }, eventKeys: [error.key, connection.key].sort() }),
+      expect.objectContaining({
+        group: { internal_ip: '10.0.0.5', remote_ip: '203.0.113.7' },
+        eventKeys: [error.key, connection.key].sort(),
+      }),
     ]);
   });
 });

@@ -54,7 +54,20 @@ export function newSignal(
   inner: Signal | null = null,
   innerSignals: readonly Signal[] | null = null,
 ): Signal {
-  return { t, key, ref, value, inner, innerSignals, sat: false, start: null, match: null, outs: null, dirty: false, claims: null };
+  return {
+    t,
+    key,
+    ref,
+    value,
+    inner,
+    innerSignals,
+    sat: false,
+    start: null,
+    match: null,
+    outs: null,
+    dirty: false,
+    claims: null,
+  };
 }
 
 /** Event-time order; ties by key, then by referenced rule. */

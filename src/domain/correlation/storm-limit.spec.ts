@@ -19,7 +19,9 @@ describe('the storm limit', () => {
     const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR, maxGroupSignals: 200 });
     const updates: MatchUpdate[] = [];
     // A breach, then 5,000 drone detections over the site within 10 minutes (one per 120 ms).
-    updates.push(...engine.push(aTheftEvent({ at: at(0), site: 'kolwezi-1', zone: 'north-fence', key: 'breach' })).updates);
+    updates.push(
+      ...engine.push(aTheftEvent({ at: at(0), site: 'kolwezi-1', zone: 'north-fence', key: 'breach' })).updates,
+    );
     for (let i = 1; i <= 5000; i++) {
       updates.push(...engine.push(aDroneEvent({ at: at(i * 120), site: 'kolwezi-1', key: `d${i}` })).updates);
       // Every group stays within the limit.
@@ -44,7 +46,8 @@ describe('the storm limit', () => {
 
   it('without a limit, holds every signal the windows and lateness reach', () => {
     const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR });
-    for (let i = 1; i <= 1000; i++) engine.push(aCyberEvent({ at: at(i * 100), site: 'tarkwa-2', key: `c${i}`, category: 'auth_failure' }));
+    for (let i = 1; i <= 1000; i++)
+      engine.push(aCyberEvent({ at: at(i * 100), site: 'tarkwa-2', key: `c${i}`, category: 'auth_failure' }));
     expect(engine.stats()).toMatchObject({ shedSignals: 0 });
     expect(engine.stats().signals).toBeGreaterThanOrEqual(1000);
     expectHeldCounted(engine);
@@ -56,7 +59,15 @@ describe('the memory budget', () => {
     const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR, maxSignals: 5_000 });
     // Port probes from 4,000 sources over 40 minutes: each kept an hour for late events.
     for (let i = 0; i < 20_000; i++) {
-      engine.push(aCyberEvent({ at: at(i * 120), site: 'tarkwa-2', key: `p${i}`, srcIp: `10.1.${i % 16}.${i % 250}`, dstPort: 1000 + (i % 7) }));
+      engine.push(
+        aCyberEvent({
+          at: at(i * 120),
+          site: 'tarkwa-2',
+          key: `p${i}`,
+          srcIp: `10.1.${i % 16}.${i % 250}`,
+          dstPort: 1000 + (i % 7),
+        }),
+      );
       if (i % 1000 === 0) expectHeldCounted(engine);
     }
     const { signals, shedSignals } = engine.stats();
@@ -64,7 +75,15 @@ describe('the memory budget', () => {
     expect(shedSignals).toBeGreaterThan(0);
     // An event 30 minutes behind, within the lateness but beyond the port scan's minute: refused, counted.
     const before = engine.stats().shedSignals;
-    const result = engine.push(aCyberEvent({ at: at(20_000 * 120 - 30 * 60_000), site: 'tarkwa-2', key: 'behind', srcIp: '10.1.0.0', dstPort: 1 }));
+    const result = engine.push(
+      aCyberEvent({
+        at: at(20_000 * 120 - 30 * 60_000),
+        site: 'tarkwa-2',
+        key: 'behind',
+        srcIp: '10.1.0.0',
+        dstPort: 1,
+      }),
+    );
     expect(result.late).toBe(false);
     expect(engine.stats().shedSignals).toBe(before + 1);
 
@@ -72,7 +91,11 @@ describe('the memory budget', () => {
     const updates: MatchUpdate[] = [];
     const now = 20_000 * 120;
     for (let p = 0; p < 20; p++) {
-      updates.push(...engine.push(aCyberEvent({ at: at(now + p * 1000), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p })).updates);
+      updates.push(
+        ...engine.push(
+          aCyberEvent({ at: at(now + p * 1000), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p }),
+        ).updates,
+      );
     }
     expect(collectMatches(updates).map((m) => m.ruleId)).toContain('port-scan');
     expectHeldCounted(engine);
@@ -85,7 +108,10 @@ describe('the memory budget under a dense load', () => {
     const updates: MatchUpdate[] = [];
     // 30,000 detections of 50 drone tracks in 5 minutes (100 a second): well within every window.
     for (let i = 0; i < 30_000; i++) {
-      updates.push(...engine.push(aDroneEvent({ at: at(i * 10), site: 'kolwezi-1', key: `d${i}`, trackId: `trk-${i % 50}` })).updates);
+      updates.push(
+        ...engine.push(aDroneEvent({ at: at(i * 10), site: 'kolwezi-1', key: `d${i}`, trackId: `trk-${i % 50}` }))
+          .updates,
+      );
       if (i % 1000 === 0) expectHeldCounted(engine);
     }
     const { signals, shedSignals } = engine.stats();
@@ -102,7 +128,15 @@ describe('the memory budget under a burst from many sources', () => {
     const engine = new CorrelationEngine(defaults, { allowedLatenessMs: HOUR, maxSignals: 5_000 });
     // One probe each from 20,000 sources within 10 seconds: 20,000 port-scan groups, all in their window.
     for (let i = 0; i < 20_000; i++) {
-      engine.push(aCyberEvent({ at: at(i / 2), site: 'tarkwa-2', key: `p${i}`, srcIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, dstPort: 443 }));
+      engine.push(
+        aCyberEvent({
+          at: at(i / 2),
+          site: 'tarkwa-2',
+          key: `p${i}`,
+          srcIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+          dstPort: 443,
+        }),
+      );
       if (i % 1000 === 0) expectHeldCounted(engine);
     }
     const { groups, shedSignals } = engine.stats();
@@ -110,7 +144,17 @@ describe('the memory budget under a burst from many sources', () => {
     expect(shedSignals).toBeGreaterThan(10_000);
     const updates: MatchUpdate[] = [];
     for (let p = 0; p < 20; p++) {
-      updates.push(...engine.push(aCyberEvent({ at: at(10_000 + p * 100), site: 'tarkwa-2', key: `s${p}`, srcIp: '10.9.9.9', dstPort: 2000 + p })).updates);
+      updates.push(
+        ...engine.push(
+          aCyberEvent({
+            at: at(10_000 + p * 100),
+            site: 'tarkwa-2',
+            key: `s${p}`,
+            srcIp: '10.9.9.9',
+            dstPort: 2000 + p,
+          }),
+        ).updates,
+      );
     }
     expect(collectMatches(updates).map((m) => m.ruleId)).toContain('port-scan');
     expectHeldCounted(engine);

@@ -4,7 +4,11 @@ import { createEvaluator } from './window-evaluators';
 
 /** A value_count evaluator whose condition is `eq: n`: satisfied exactly when n values are distinct. */
 function distinctEquals(n: number) {
-  const rule = { correlationType: 'value_count', refs: ['probe'], condition: { kind: 'count', field: 'cyber.dstPort', bounds: { eq: n } } };
+  const rule = {
+    correlationType: 'value_count',
+    refs: ['probe'],
+    condition: { kind: 'count', field: 'cyber.dstPort', bounds: { eq: n } },
+  };
   return createEvaluator(rule as unknown as CompiledCorrelationRule);
 }
 

@@ -7,13 +7,21 @@ describe('CanonicalEventSchema', () => {
     const cyber = CanonicalEventSchema.parse(aCyberPayload());
     const theft = CanonicalEventSchema.parse(aTheftPayload());
 
-    expect(drone).toMatchObject({ kind: 'drone', eventId: '5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11', occurredAt: new Date('2026-11-29T02:12:44.120Z') });
+    expect(drone).toMatchObject({
+      kind: 'drone',
+      eventId: '5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11',
+      occurredAt: new Date('2026-11-29T02:12:44.120Z'),
+    });
     expect(cyber).toMatchObject({ kind: 'cyber', cyber: { network: 'ot' } });
     expect(theft).toMatchObject({ kind: 'theft', zone: 'north-fence' });
   });
 
   it('accepts a UUID of any version, including non-v4 ones gateways generate', () => {
-    for (const eventId of ['0190f5a8-3c1e-7b2a-9d4e-5f6a7b8c9d0e', '2ed6657d-e927-568b-95e1-2665a8aea6a2', 'c232ab00-9414-11ec-b3c8-9f6bdeced846']) {
+    for (const eventId of [
+      '0190f5a8-3c1e-7b2a-9d4e-5f6a7b8c9d0e',
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+      'c232ab00-9414-11ec-b3c8-9f6bdeced846',
+    ]) {
       expect(CanonicalEventSchema.safeParse({ ...aDronePayload(), eventId }).success).toBe(true);
     }
   });
@@ -24,7 +32,13 @@ describe('CanonicalEventSchema', () => {
     delete minimal.zone;
     delete minimal.seq;
 
-    expect(Object.keys(CanonicalEventSchema.parse(minimal))).toEqual(['eventId', 'sensorId', 'occurredAt', 'kind', 'drone']);
+    expect(Object.keys(CanonicalEventSchema.parse(minimal))).toEqual([
+      'eventId',
+      'sensorId',
+      'occurredAt',
+      'kind',
+      'drone',
+    ]);
   });
 
   it('accepts boundary values: lat ±90, lon ±180, heading 0 and 360, confidence 0 and 1, ports 0 and 65535', () => {
@@ -53,7 +67,13 @@ describe('CanonicalEventSchema', () => {
 
 describe('severities', () => {
   it('are ordered from info to critical', () => {
-    expect([...SEVERITIES].sort((a, b) => severityRank(a) - severityRank(b))).toEqual(['info', 'low', 'medium', 'high', 'critical']);
+    expect([...SEVERITIES].sort((a, b) => severityRank(a) - severityRank(b))).toEqual([
+      'info',
+      'low',
+      'medium',
+      'high',
+      'critical',
+    ]);
     expect(severityRank('critical')).toBeGreaterThan(severityRank('high'));
     expect(severityRank('info')).toBe(0);
   });

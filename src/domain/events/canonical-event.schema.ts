@@ -85,7 +85,14 @@ export type CyberDetails = z.infer<typeof CyberDetailsSchema>;
 // ---- theft ----
 
 /** `material_discrepancy` is raised by OreGuard's material reconciliation only; gateways may not send it (gateway-message.ts). */
-export const TheftCategorySchema = z.enum(['perimeter_breach', 'unauthorized_access', 'material_loss', 'material_discrepancy', 'vehicle', 'tamper']);
+export const TheftCategorySchema = z.enum([
+  'perimeter_breach',
+  'unauthorized_access',
+  'material_loss',
+  'material_discrepancy',
+  'vehicle',
+  'tamper',
+]);
 export type TheftCategory = z.infer<typeof TheftCategorySchema>;
 
 export const TheftDetailsSchema = z.strictObject({
@@ -108,8 +115,16 @@ const commonFields = {
   seq: z.int().min(0).optional(),
 };
 
-export const DroneEventSchema = z.strictObject({ ...commonFields, kind: z.literal('drone'), drone: DroneDetailsSchema });
-export const CyberEventSchema = z.strictObject({ ...commonFields, kind: z.literal('cyber'), cyber: CyberDetailsSchema });
+export const DroneEventSchema = z.strictObject({
+  ...commonFields,
+  kind: z.literal('drone'),
+  drone: DroneDetailsSchema,
+});
+export const CyberEventSchema = z.strictObject({
+  ...commonFields,
+  kind: z.literal('cyber'),
+  cyber: CyberDetailsSchema,
+});
 /** A theft event must say which zone it concerns. */
 export const TheftEventSchema = z.strictObject({
   ...commonFields,
@@ -123,7 +138,11 @@ export const TheftEventSchema = z.strictObject({
  * field, or a kind object other than the one `kind` names, is reported as an unknown field.
  * Output: `eventId` in lowercase, `occurredAt` as its UTC instant.
  */
-export const CanonicalEventSchema = z.discriminatedUnion('kind', [DroneEventSchema, CyberEventSchema, TheftEventSchema]);
+export const CanonicalEventSchema = z.discriminatedUnion('kind', [
+  DroneEventSchema,
+  CyberEventSchema,
+  TheftEventSchema,
+]);
 
 export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
 /** The JSON shape a gateway sends (occurredAt as text): for builders and fixtures. */

@@ -6,7 +6,10 @@ import { z } from 'zod';
  */
 export const ConfirmationMessageSchema = z.object({
   status: z.enum(['stored', 'duplicate', 'rejected']),
-  eventId: z.string().optional().meta({ description: 'The event (for Remote ID, the first event assembled); absent when the payload named none' }),
+  eventId: z
+    .string()
+    .optional()
+    .meta({ description: 'The event (for Remote ID, the first event assembled); absent when the payload named none' }),
   reason: z.string().optional().meta({ description: 'Rejected only: the field and the fault' }),
 });
 

@@ -22,15 +22,23 @@ describe('describeFirstIssue', () => {
 
   it('states inclusive and exclusive bounds', () => {
     expect(reasonOf(Position, { lat: 91, lon: 0 })).toBe('lat: must be at most 90 (got 91)');
-    expect(reasonOf(z.strictObject({ a: z.number().gt(-1000) }), { a: -1000 })).toBe('a: must be greater than -1000 (got -1000)');
+    expect(reasonOf(z.strictObject({ a: z.number().gt(-1000) }), { a: -1000 })).toBe(
+      'a: must be greater than -1000 (got -1000)',
+    );
     expect(reasonOf(z.strictObject({ a: z.number().lt(5) }), { a: 5 })).toBe('a: must be less than 5 (got 5)');
   });
 
   it('states string and array lengths', () => {
     expect(reasonOf(z.strictObject({ s: z.string().min(1) }), { s: '' })).toBe('s: must not be empty');
-    expect(reasonOf(z.strictObject({ s: z.string().min(3) }), { s: 'ab' })).toBe('s: must be at least 3 characters long');
-    expect(reasonOf(z.strictObject({ s: z.string().max(3) }), { s: 'abcd' })).toBe('s: must be at most 3 characters long');
-    expect(reasonOf(z.strictObject({ a: z.array(z.number()).max(1) }), { a: [1, 2] })).toBe('a: must have at most 1 items');
+    expect(reasonOf(z.strictObject({ s: z.string().min(3) }), { s: 'ab' })).toBe(
+      's: must be at least 3 characters long',
+    );
+    expect(reasonOf(z.strictObject({ s: z.string().max(3) }), { s: 'abcd' })).toBe(
+      's: must be at most 3 characters long',
+    );
+    expect(reasonOf(z.strictObject({ a: z.array(z.number()).max(1) }), { a: [1, 2] })).toBe(
+      'a: must have at most 1 items',
+    );
   });
 
   it('lists the allowed values of an enum', () => {
@@ -44,22 +52,28 @@ describe('describeFirstIssue', () => {
   it('names each unknown key with its full path', () => {
     expect(reasonOf(z.strictObject({ a: z.strictObject({}) }), { a: { b: 1 } })).toBe('a.b: unknown field "b"');
     expect(reasonOf(z.strictObject({}), { x: 1, y: 2 })).toBe('x: unknown field "x" (also "y")');
-    expect(reasonOf(z.strictObject({}), { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 })).toBe('a: unknown field "a" (also "b", "c", "d", 2 more)');
-  });
-
-  it('names the array index in the path', () => {
-    expect(reasonOf(z.strictObject({ list: z.array(z.strictObject({ v: z.number() })) }), { list: [{ v: 1 }, { v: 'x' }] })).toBe(
-      'list.1.v: must be a number (got "x")',
+    expect(reasonOf(z.strictObject({}), { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 })).toBe(
+      'a: unknown field "a" (also "b", "c", "d", 2 more)',
     );
   });
 
+  it('names the array index in the path', () => {
+    expect(
+      reasonOf(z.strictObject({ list: z.array(z.strictObject({ v: z.number() })) }), { list: [{ v: 1 }, { v: 'x' }] }),
+    ).toBe('list.1.v: must be a number (got "x")');
+  });
+
   it('shows the pattern a string must match, and the string', () => {
-    expect(reasonOf(z.strictObject({ id: z.string().regex(/^[a-z]+$/) }), { id: 'A1' })).toBe('id: "A1" must match ^[a-z]+$');
+    expect(reasonOf(z.strictObject({ id: z.string().regex(/^[a-z]+$/) }), { id: 'A1' })).toBe(
+      'id: "A1" must match ^[a-z]+$',
+    );
   });
 
   it('names string formats', () => {
     expect(reasonOf(z.strictObject({ id: z.guid() }), { id: 'x' })).toBe('id: "x" is not a UUID');
-    expect(reasonOf(z.strictObject({ ip: z.union([z.ipv4(), z.ipv6()]) }), { ip: 'x' })).toBe('ip: "x" is not an IPv4 address or an IPv6 address');
+    expect(reasonOf(z.strictObject({ ip: z.union([z.ipv4(), z.ipv6()]) }), { ip: 'x' })).toBe(
+      'ip: "x" is not an IPv4 address or an IPv6 address',
+    );
   });
 
   it('says what a plain union wanted when the type is wrong', () => {
@@ -70,7 +84,10 @@ describe('describeFirstIssue', () => {
   });
 
   it('describes a discriminated union by its discriminator', () => {
-    const Event = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('a') }), z.strictObject({ kind: z.literal('b') })]);
+    const Event = z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('a') }),
+      z.strictObject({ kind: z.literal('b') }),
+    ]);
 
     expect(reasonOf(Event, { kind: 'c' })).toBe('kind: must be one of a, b (got "c")');
     expect(reasonOf(Event, {})).toBe('kind: required (one of a, b)');

@@ -60,7 +60,8 @@ function describeProblem(issue: Issue, value: unknown): string {
       }
       return `does not match any allowed form${got}`;
     case 'invalid_format':
-      if (issue.format === 'regex' && issue.pattern) return `${describeValue(value)} must match ${bareRegex(issue.pattern)}`;
+      if (issue.format === 'regex' && issue.pattern)
+        return `${describeValue(value)} must match ${bareRegex(issue.pattern)}`;
       return `${describeValue(value)} is not ${formatName(issue.format)}`;
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}${got}`;
@@ -72,7 +73,11 @@ function describeProblem(issue: Issue, value: unknown): string {
 }
 
 /** A plain union (say IPv4 | IPv6): say what every option wanted, or the first option's complaint. */
-function describeUnionFailure(issue: Extract<Issue, { code: 'invalid_union' }>, input: unknown, rootName: string): string | null {
+function describeUnionFailure(
+  issue: Extract<Issue, { code: 'invalid_union' }>,
+  input: unknown,
+  rootName: string,
+): string | null {
   const firsts = issue.errors.map((errors) => errors[0]).filter((i): i is Issue => i !== undefined);
   if (firsts.length === 0) return null;
   const value = valueAt(input, issue.path);

@@ -7,11 +7,15 @@ const payload = Buffer.from('{"eventId":"5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11","
 
 describe('checkSignature', () => {
   it('accepts the v2 HMAC-SHA256 of the exact topic, a newline and the exact payload under the secret', () => {
-    expect(checkSignature(TOPIC, payload, { 'oreguard-sig': signMessage(TOPIC, payload, SECRET) }, SECRET)).toEqual({ ok: true });
+    expect(checkSignature(TOPIC, payload, { 'oreguard-sig': signMessage(TOPIC, payload, SECRET) }, SECRET)).toEqual({
+      ok: true,
+    });
   });
 
   it('accepts the hex in capitals too', () => {
-    const sig = signMessage(TOPIC, payload, SECRET).replace(/^v2 sha256=/, '').toUpperCase();
+    const sig = signMessage(TOPIC, payload, SECRET)
+      .replace(/^v2 sha256=/, '')
+      .toUpperCase();
     expect(checkSignature(TOPIC, payload, { 'oreguard-sig': `v2 sha256=${sig}` }, SECRET)).toEqual({ ok: true });
   });
 
@@ -24,7 +28,10 @@ describe('checkSignature', () => {
 
   it('rejects an unsigned message', () => {
     expect(checkSignature(TOPIC, payload, undefined, SECRET)).toEqual({ ok: false, reason: 'oreguard-sig: missing' });
-    expect(checkSignature(TOPIC, payload, { other: 'x' }, SECRET)).toEqual({ ok: false, reason: 'oreguard-sig: missing' });
+    expect(checkSignature(TOPIC, payload, { other: 'x' }, SECRET)).toEqual({
+      ok: false,
+      reason: 'oreguard-sig: missing',
+    });
   });
 
   it('rejects a signature of other bytes: one space added to the payload is enough', () => {
@@ -37,7 +44,11 @@ describe('checkSignature', () => {
 
   it('rejects the same signed bytes under another topic: another sensor, gateway or site', () => {
     const sig = signMessage(TOPIC, payload, SECRET);
-    for (const other of [TOPIC.replace('ids-s1', 'ids-s2'), TOPIC.replace('gw-1', 'gw-2'), TOPIC.replace('kolwezi-1', 'tarkwa-2')]) {
+    for (const other of [
+      TOPIC.replace('ids-s1', 'ids-s2'),
+      TOPIC.replace('gw-1', 'gw-2'),
+      TOPIC.replace('kolwezi-1', 'tarkwa-2'),
+    ]) {
       expect(checkSignature(other, payload, { 'oreguard-sig': sig }, SECRET)).toEqual({
         ok: false,
         reason: 'oreguard-sig: does not match the topic and payload',
@@ -49,7 +60,8 @@ describe('checkSignature', () => {
     const payloadOnly = `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`;
     expect(checkSignature(TOPIC, payload, { 'oreguard-sig': payloadOnly }, SECRET)).toEqual({
       ok: false,
-      reason: 'oreguard-sig: the payload-only form (sha256=<hex>) is refused; sign the topic, a newline and the payload as "v2 sha256=<hex>"',
+      reason:
+        'oreguard-sig: the payload-only form (sha256=<hex>) is refused; sign the topic, a newline and the payload as "v2 sha256=<hex>"',
     });
   });
 

@@ -54,7 +54,12 @@ const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * or a rejection whose reason names the field and the fault. Never throws.
  * Order: topic → size → UTF-8 → JSON → schema → time not in the future.
  */
-export function parseGatewayMessage(prefix: string, topic: string, payload: Uint8Array, options: ParseOptions): ParsedMessage {
+export function parseGatewayMessage(
+  prefix: string,
+  topic: string,
+  payload: Uint8Array,
+  options: ParseOptions,
+): ParsedMessage {
   try {
     return parse(prefix, topic, payload, options);
   } catch (error) {
@@ -98,7 +103,11 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
         return reject(schemaRejectionKind(result.error), describeFirstIssue(result.error, body), eventId);
       }
       if (result.data.kind === 'theft' && result.data.theft.category === 'material_discrepancy') {
-        return reject('schema', `theft.category: "material_discrepancy" is raised by OreGuard's own reconciliation (a gateway publishes material records)`, eventId);
+        return reject(
+          'schema',
+          `theft.category: "material_discrepancy" is raised by OreGuard's own reconciliation (a gateway publishes material records)`,
+          eventId,
+        );
       }
       const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
       if (tooLate) return reject('future', tooLate, eventId);
@@ -127,7 +136,12 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
       const network = options.sensorNetwork?.(route.siteId, route.gatewayId, sensorId) ?? 'ot';
       const result = suricataToEvent(body, { siteId: route.siteId, gatewayId: route.gatewayId, sensorId, network });
       if (!result.ok) return reject(result.kind, result.reason);
-      if ('ignored' in result) return { ok: true, type: 'ignored', reason: `suricata: event_type ${JSON.stringify(result.ignored)} is not an alert` };
+      if ('ignored' in result)
+        return {
+          ok: true,
+          type: 'ignored',
+          reason: `suricata: event_type ${JSON.stringify(result.ignored)} is not an alert`,
+        };
       const tooLate = checkNotInFuture('timestamp', body['timestamp'], result.event.occurredAt, options);
       if (tooLate) return reject('future', tooLate, result.event.eventId);
       const nul = findNulCharacter(result.event, 'suricata record');
@@ -135,12 +149,19 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
       return { ok: true, type: 'event', event: result.event };
     }
     case 'remoteid': {
-      const result = readRemoteIdReport({ siteId: route.siteId, gatewayId: route.gatewayId, sensorId: route.sensorId as string }, body);
+      const result = readRemoteIdReport(
+        { siteId: route.siteId, gatewayId: route.gatewayId, sensorId: route.sensorId as string },
+        body,
+      );
       if (!result.ok) return reject(result.kind, result.reason);
       const { report } = result;
       const tooLate =
         checkNotInFuture('receivedAt', body['receivedAt'], report.receivedAt, options) ??
-        report.fixes.map((fix) => checkNotInFuture(`${fix.path}: Location timestamp`, fix.message.tenthsAfterHour, fix.occurredAt, options)).find(Boolean);
+        report.fixes
+          .map((fix) =>
+            checkNotInFuture(`${fix.path}: Location timestamp`, fix.message.tenthsAfterHour, fix.occurredAt, options),
+          )
+          .find(Boolean);
       if (tooLate) return reject('future', tooLate);
       return { ok: true, type: 'remoteid', report };
     }
@@ -188,7 +209,9 @@ function formatDuration(ms: number): string {
  */
 function findNulCharacter(value: unknown, rootName = 'payload'): string | null {
   const path = nulPath(value);
-  return path === null ? null : `${path.length ? path.join('.') : rootName}: must not contain the NUL character (\\u0000)`;
+  return path === null
+    ? null
+    : `${path.length ? path.join('.') : rootName}: must not contain the NUL character (\\u0000)`;
 }
 
 /** The path to the first text holding a NUL character, or null; built only when one is found (this runs for every event). */
@@ -208,7 +231,12 @@ function nulPath(value: unknown): string[] | null {
 }
 
 function valueAtPath(body: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), body);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
+      body,
+    );
 }
 
 function readableEventId(body: Record<string, unknown>): string | undefined {

@@ -11,7 +11,10 @@ describe('IpAddressSchema', () => {
     expect(IpAddressSchema.parse(input)).toBe(output);
   });
 
-  it.each(['10.20.4.300', '10.20.4', '010.20.4.17', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', 'plc-crusher-3', ''])('refuses %s', (input) => {
-    expect(IpAddressSchema.safeParse(input).success).toBe(false);
-  });
+  it.each(['10.20.4.300', '10.20.4', '010.20.4.17', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', 'plc-crusher-3', ''])(
+    'refuses %s',
+    (input) => {
+      expect(IpAddressSchema.safeParse(input).success).toBe(false);
+    },
+  );
 });

@@ -1,7 +1,9 @@
 import { describeValue } from './describe-value';
 import type { RejectionKind } from './rejection-kind';
 
-export type JsonObjectResult = { ok: true; value: Record<string, unknown> } | { ok: false; kind: Extract<RejectionKind, 'json' | 'encoding'>; reason: string };
+export type JsonObjectResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; kind: Extract<RejectionKind, 'json' | 'encoding'>; reason: string };
 
 /**
  * Payload bytes to a JSON object: strict UTF-8 (a leading BOM is dropped), then JSON.parse.
@@ -9,7 +11,8 @@ export type JsonObjectResult = { ok: true; value: Record<string, unknown> } | { 
  * schemas then report as an unknown field.
  */
 export function decodeJsonObject(payload: Uint8Array): JsonObjectResult {
-  if (payload.byteLength === 0) return { ok: false, kind: 'json', reason: 'payload: is empty (expected a JSON object)' };
+  if (payload.byteLength === 0)
+    return { ok: false, kind: 'json', reason: 'payload: is empty (expected a JSON object)' };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(payload);

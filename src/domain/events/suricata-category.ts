@@ -43,6 +43,7 @@ const AUTH_WORDS = /login|password|authentication/i;
 
 export function cyberCategoryFromSuricata(category: string | undefined): CyberCategory {
   const description = (category ?? '').trim().toLowerCase();
-  if (Object.prototype.hasOwnProperty.call(BY_DESCRIPTION, description)) return BY_DESCRIPTION[description] as CyberCategory;
+  if (Object.prototype.hasOwnProperty.call(BY_DESCRIPTION, description))
+    return BY_DESCRIPTION[description] as CyberCategory;
   return AUTH_WORDS.test(description) ? 'auth_failure' : 'anomaly';
 }

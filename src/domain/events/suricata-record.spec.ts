@@ -186,13 +186,29 @@ describe('suricataToEvent: broken alerts are rejected, naming the field', () => 
   it.each<[string, unknown, string]>([
     ['no alert object', broken((r) => delete r.alert), 'alert: required'],
     ['no signature', broken((r) => delete r.alert.signature), 'alert.signature: required'],
-    ['a string signature_id', broken((r) => (r.alert.signature_id = '2009582')), 'alert.signature_id: must be a number (got "2009582")'],
+    [
+      'a string signature_id',
+      broken((r) => (r.alert.signature_id = '2009582')),
+      'alert.signature_id: must be a number (got "2009582")',
+    ],
     ['severity 0', broken((r) => (r.alert.severity = 0)), 'alert.severity: must be at least 1 (got 0)'],
-    ['a bad src_ip', broken((r) => (r.src_ip = '10.20.4.256')), 'src_ip: "10.20.4.256" is not an IPv4 address or an IPv6 address'],
+    [
+      'a bad src_ip',
+      broken((r) => (r.src_ip = '10.20.4.256')),
+      'src_ip: "10.20.4.256" is not an IPv4 address or an IPv6 address',
+    ],
     ['no dest_ip', broken((r) => delete r.dest_ip), 'dest_ip: required'],
     ['port 70000', broken((r) => (r.dest_port = 70000)), 'dest_port: must be at most 65535 (got 70000)'],
-    ['a timestamp without zone', broken((r) => (r.timestamp = '2026-11-29T03:12:44.120345')), 'timestamp: "2026-11-29T03:12:44.120345" is not an ISO 8601 time with a zone offset'],
-    ['an impossible timestamp', broken((r) => (r.timestamp = '2026-11-31T03:12:44.120345+0100')), 'timestamp: "2026-11-31T03:12:44.120345+0100" is not a real date and time'],
+    [
+      'a timestamp without zone',
+      broken((r) => (r.timestamp = '2026-11-29T03:12:44.120345')),
+      'timestamp: "2026-11-29T03:12:44.120345" is not an ISO 8601 time with a zone offset',
+    ],
+    [
+      'an impossible timestamp',
+      broken((r) => (r.timestamp = '2026-11-31T03:12:44.120345+0100')),
+      'timestamp: "2026-11-31T03:12:44.120345+0100" is not a real date and time',
+    ],
     ['an epoch timestamp', broken((r) => (r.timestamp = 1795923164)), 'timestamp: must be a string (got 1795923164)'],
     ['no event_type', broken((r) => delete r.event_type), 'event_type: required'],
     ['a numeric event_type', broken((r) => (r.event_type = 1)), 'event_type: must be a string (got 1)'],

@@ -57,11 +57,13 @@ export type SuricataAlertRecord = z.infer<typeof SuricataAlertRecordSchema>;
 /** One EVE record as the IDS wrote it: an `alert` becomes a cyber event, any other type is ignored. */
 export function suricataToEvent(record: unknown, ctx: SuricataContext): SuricataResult {
   const typed = EventTypeSchema.safeParse(record);
-  if (!typed.success) return { ok: false, kind: schemaRejectionKind(typed.error), reason: describeFirstIssue(typed.error, record) };
+  if (!typed.success)
+    return { ok: false, kind: schemaRejectionKind(typed.error), reason: describeFirstIssue(typed.error, record) };
   if (typed.data.event_type !== 'alert') return { ok: true, ignored: typed.data.event_type };
 
   const parsed = SuricataAlertRecordSchema.safeParse(record);
-  if (!parsed.success) return { ok: false, kind: schemaRejectionKind(parsed.error), reason: describeFirstIssue(parsed.error, record) };
+  if (!parsed.success)
+    return { ok: false, kind: schemaRejectionKind(parsed.error), reason: describeFirstIssue(parsed.error, record) };
   const alert = parsed.data;
   const occurredAt = parseEventTime(alert.timestamp);
   if (!occurredAt) return { ok: false, kind: 'schema', reason: `timestamp: cannot be read` };

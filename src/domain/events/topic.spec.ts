@@ -8,8 +8,16 @@ describe('parseTopic', () => {
     ['events', `${GATEWAY}/events`, { type: 'events', siteId: 'kolwezi-1', gatewayId: 'gw-east' }],
     ['status', `${GATEWAY}/status`, { type: 'status', siteId: 'kolwezi-1', gatewayId: 'gw-east' }],
     ['acks', `${GATEWAY}/acks`, { type: 'acks', siteId: 'kolwezi-1', gatewayId: 'gw-east' }],
-    ['suricata', `${GATEWAY}/suricata/ids-ot-1`, { type: 'suricata', siteId: 'kolwezi-1', gatewayId: 'gw-east', sensorId: 'ids-ot-1' }],
-    ['remoteid', `${GATEWAY}/remoteid/rid_rx_2`, { type: 'remoteid', siteId: 'kolwezi-1', gatewayId: 'gw-east', sensorId: 'rid_rx_2' }],
+    [
+      'suricata',
+      `${GATEWAY}/suricata/ids-ot-1`,
+      { type: 'suricata', siteId: 'kolwezi-1', gatewayId: 'gw-east', sensorId: 'ids-ot-1' },
+    ],
+    [
+      'remoteid',
+      `${GATEWAY}/remoteid/rid_rx_2`,
+      { type: 'remoteid', siteId: 'kolwezi-1', gatewayId: 'gw-east', sensorId: 'rid_rx_2' },
+    ],
   ])('reads the %s topic', (_name, topic, route) => {
     expect(parseTopic(PREFIX, topic)).toEqual({ ok: true, route });
   });
@@ -24,16 +32,33 @@ describe('parseTopic', () => {
   });
 
   it.each([
-    ['siteId', `${PREFIX}/sites/Kolwezi 1/gateways/gw-east/events`, 'topic: siteId "Kolwezi 1" must match ^[a-z0-9][a-z0-9_-]{0,63}$'],
-    ['gatewayId', `${PREFIX}/sites/kolwezi-1/gateways/-gw/events`, 'topic: gatewayId "-gw" must match ^[a-z0-9][a-z0-9_-]{0,63}$'],
+    [
+      'siteId',
+      `${PREFIX}/sites/Kolwezi 1/gateways/gw-east/events`,
+      'topic: siteId "Kolwezi 1" must match ^[a-z0-9][a-z0-9_-]{0,63}$',
+    ],
+    [
+      'gatewayId',
+      `${PREFIX}/sites/kolwezi-1/gateways/-gw/events`,
+      'topic: gatewayId "-gw" must match ^[a-z0-9][a-z0-9_-]{0,63}$',
+    ],
     ['sensorId', `${GATEWAY}/suricata/IDS.1`, 'topic: sensorId "IDS.1" must match ^[a-z0-9][a-z0-9_-]{0,63}$'],
-    ['an empty siteId', `${PREFIX}/sites//gateways/gw-east/events`, 'topic: siteId "" must match ^[a-z0-9][a-z0-9_-]{0,63}$'],
-    ['a 65-character gatewayId', `${PREFIX}/sites/kolwezi-1/gateways/${'g'.repeat(65)}/events`, /^topic: gatewayId "g{65}" must match/],
+    [
+      'an empty siteId',
+      `${PREFIX}/sites//gateways/gw-east/events`,
+      'topic: siteId "" must match ^[a-z0-9][a-z0-9_-]{0,63}$',
+    ],
+    [
+      'a 65-character gatewayId',
+      `${PREFIX}/sites/kolwezi-1/gateways/${'g'.repeat(65)}/events`,
+      /^topic: gatewayId "g{65}" must match/,
+    ],
   ])('names a bad %s', (_name, topic, reason) => {
     const result = parseTopic(PREFIX, topic);
 
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(typeof reason === 'string' ? new RegExp(`^${escape(reason)}$`) : reason);
+    if (!result.ok)
+      expect(result.reason).toMatch(typeof reason === 'string' ? new RegExp(`^${escape(reason)}$`) : reason);
   });
 
   it.each([
@@ -48,7 +73,10 @@ describe('parseTopic', () => {
     ['the bare prefix', PREFIX],
     ['an empty topic', ''],
   ])('says %s fits no pattern', (_name, topic) => {
-    expect(parseTopic(PREFIX, topic)).toEqual({ ok: false, reason: `topic: ${JSON.stringify(topic)} fits no OreGuard topic pattern` });
+    expect(parseTopic(PREFIX, topic)).toEqual({
+      ok: false,
+      reason: `topic: ${JSON.stringify(topic)} fits no OreGuard topic pattern`,
+    });
   });
 
   it('cuts a very long topic in the reason', () => {

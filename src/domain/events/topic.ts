@@ -43,7 +43,11 @@ export function parseTopic(prefix: string, topic: string): TopicResult {
     return noPattern;
   }
 
-  for (const [name, value] of [['siteId', siteId], ['gatewayId', gatewayId], ['sensorId', sensorId]] as const) {
+  for (const [name, value] of [
+    ['siteId', siteId],
+    ['gatewayId', gatewayId],
+    ['sensorId', sensorId],
+  ] as const) {
     if (value !== undefined && !isIdentifier(value)) {
       return { ok: false, reason: `topic: ${name} ${describeValue(value)} must match ${IDENTIFIER_PATTERN.source}` };
     }

@@ -6,7 +6,9 @@ describe('uuidV5', () => {
   });
 
   it('matches the RFC 9562 appendix vector', () => {
-    expect(uuidV5('www.example.com', '6BA7B810-9DAD-11D1-80B4-00C04FD430C8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidV5('www.example.com', '6BA7B810-9DAD-11D1-80B4-00C04FD430C8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
   });
 
   it('hashes names as UTF-8', () => {
@@ -14,7 +16,9 @@ describe('uuidV5', () => {
   });
 
   it('sets version 5 and the RFC variant', () => {
-    expect(uuidV5('anything', OREGUARD_NAMESPACE)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidV5('anything', OREGUARD_NAMESPACE)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it('keeps OreGuard namespace the one derived from its URL, so derived event ids never change', () => {

@@ -31,7 +31,10 @@ describe('blind zones', () => {
   });
 
   it('takes a whole gateway down with every zone only it covers', () => {
-    expect(blindZones(coverage, health({}, { 'gw-1': 'offline', 'gw-2': 'offline' }))).toEqual(['north-fence', 'tailings-east']);
+    expect(blindZones(coverage, health({}, { 'gw-1': 'offline', 'gw-2': 'offline' }))).toEqual([
+      'north-fence',
+      'tailings-east',
+    ]);
   });
 
   it('takes sensors never reported as seeing', () => {

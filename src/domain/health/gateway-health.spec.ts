@@ -24,7 +24,13 @@ describe('gateway and sensor health', () => {
     const first = observeStatus(unknown, 'gw-1', online('03:00', [{ sensorId: 'rf-mast-2', state: 'ok' }])).next;
     const fault = observeStatus(first, 'gw-1', online('03:05', [{ sensorId: 'rf-mast-2', state: 'fault' }]));
     expect(fault.transitions).toEqual([
-      { subject: { type: 'sensor', id: 'rf-mast-2' }, from: 'ok', to: 'fault', at: t('03:05'), reason: 'reported fault by gateway gw-1' },
+      {
+        subject: { type: 'sensor', id: 'rf-mast-2' },
+        from: 'ok',
+        to: 'fault',
+        at: t('03:05'),
+        reason: 'reported fault by gateway gw-1',
+      },
     ]);
     expect(isBlinding(fault.transitions[0]!)).toBe(true);
     const back = observeStatus(fault.next, 'gw-1', online('03:09', [{ sensorId: 'rf-mast-2', state: 'ok' }]));
@@ -52,7 +58,13 @@ describe('gateway and sensor health', () => {
     health = observeStatus(health, 'gw-1', online('03:10')).next;
     const will = observeStatus(health, 'gw-1', { state: 'offline', at: t('02:59') });
     expect(will.transitions).toEqual([
-      { subject: { type: 'gateway', id: 'gw-1' }, from: 'ok', to: 'offline', at: t('03:10'), reason: 'last will: connection lost' },
+      {
+        subject: { type: 'gateway', id: 'gw-1' },
+        from: 'ok',
+        to: 'offline',
+        at: t('03:10'),
+        reason: 'last will: connection lost',
+      },
     ]);
     // Reconnected with a new will; the old will, replayed, is older than the offline already taken.
     const back = observeStatus(will.next, 'gw-1', online('03:20'));

@@ -54,7 +54,10 @@ export function observeStatus(current: GatewayHealth, gatewayId: string, status:
   const at = status.at;
   const newer = current.statusAt === null || at > current.statusAt;
   const lastWill =
-    !newer && status.state === 'offline' && current.state !== 'offline' && (current.offlineAt === null || at > current.offlineAt);
+    !newer &&
+    status.state === 'offline' &&
+    current.state !== 'offline' &&
+    (current.offlineAt === null || at > current.offlineAt);
   if (!newer && !lastWill) return { applied: false, next: current, transitions: [] };
 
   const transitions: HealthTransition[] = [];

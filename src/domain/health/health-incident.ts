@@ -10,7 +10,11 @@ export function healthGroupKey(subject: HealthSubject): string {
 }
 
 /** "Sensor rf-mast-2 offline at kolwezi-1 (zones north-fence, tailings-east)". */
-export function healthIncidentTitle(siteId: string, t: Pick<HealthTransition, 'subject' | 'to'>, zones: readonly string[]): string {
+export function healthIncidentTitle(
+  siteId: string,
+  t: Pick<HealthTransition, 'subject' | 'to'>,
+  zones: readonly string[],
+): string {
   const who = t.subject.type === 'gateway' ? 'Gateway' : 'Sensor';
   const where = zones.length === 0 ? 'no zones known' : `zone${zones.length === 1 ? '' : 's'} ${zones.join(', ')}`;
   return `${who} ${t.subject.id} ${t.to} at ${siteId} (${where})`.slice(0, 200);
@@ -55,7 +59,12 @@ export function openHealthIncident(
 }
 
 /** The open incident, joined by another blinding change of its subject (fault → offline). */
-export function joinHealthIncident(incident: Incident, t: HealthTransition, zones: readonly string[], now: Date): Incident {
+export function joinHealthIncident(
+  incident: Incident,
+  t: HealthTransition,
+  zones: readonly string[],
+  now: Date,
+): Incident {
   return {
     ...incident,
     eventCount: incident.eventCount + 1,

@@ -37,7 +37,13 @@ function aDetection(
 
 function options(overrides: Partial<FoldOptions> = {}): FoldOptions {
   let n = 0;
-  return { gapMs: 10 * 60_000, droneGate: { distanceM: 150, ms: 10_000 }, now: NOW, newId: () => `inc-${++n}`, ...overrides };
+  return {
+    gapMs: 10 * 60_000,
+    droneGate: { distanceM: 150, ms: 10_000 },
+    now: NOW,
+    newId: () => `inc-${++n}`,
+    ...overrides,
+  };
 }
 
 const fold = (events: FoldableEvent[], active: Incident[] = []) => foldEvents(SITE, active, events, options());
@@ -61,13 +67,27 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 describe('drone tracks: one drone, one incident', () => {
   it('folds the same UAS heard by two gateways into one track, however far apart the receivers put it', () => {
     const a = aDetection('02:10:00', { detection: 'remote_id', uasId: 'UAS-123', gatewayId: 'gw-1', trackId: 'aa:01' });
-    const b = aDetection('02:10:30', { detection: 'remote_id', uasId: 'UAS-123', gatewayId: 'gw-2', trackId: 'aa:01', northM: 900 });
+    const b = aDetection('02:10:30', {
+      detection: 'remote_id',
+      uasId: 'UAS-123',
+      gatewayId: 'gw-2',
+      trackId: 'aa:01',
+      northM: 900,
+    });
 
     const changes = fold([a, b]);
 
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ type: 'opened', eventIds: [a.id, b.id], incident: { eventCount: 2, severity: 'medium' } });
-    expect(changes[0].incident.track).toMatchObject({ uasIds: ['UAS-123'], trackKeys: ['gw-1/rx-1/aa:01', 'gw-2/rx-1/aa:01'], remoteIdSeen: true });
+    expect(changes[0]).toMatchObject({
+      type: 'opened',
+      eventIds: [a.id, b.id],
+      incident: { eventCount: 2, severity: 'medium' },
+    });
+    expect(changes[0].incident.track).toMatchObject({
+      uasIds: ['UAS-123'],
+      trackKeys: ['gw-1/rx-1/aa:01', 'gw-2/rx-1/aa:01'],
+      remoteIdSeen: true,
+    });
     expect(changes[0].incident.title).toBe('Drone UAS-123 (Remote ID) over tailings-east at kolwezi-1');
   });
 
@@ -106,7 +126,9 @@ describe('drone tracks: one drone, one incident', () => {
 
   it('gates against the last position: a moving drone drags its track along', () => {
     // 100 m every 5 s: each step inside the gate of the one before, the last 400 m from the first.
-    const steps = [0, 1, 2, 3, 4].map((i) => aDetection(`02:10:${String(i * 5).padStart(2, '0')}`, { detection: 'radar', northM: i * 100 }));
+    const steps = [0, 1, 2, 3, 4].map((i) =>
+      aDetection(`02:10:${String(i * 5).padStart(2, '0')}`, { detection: 'radar', northM: i * 100 }),
+    );
 
     expect(fold(steps)).toHaveLength(1);
   });
@@ -119,11 +141,16 @@ describe('drone tracks: one drone, one incident', () => {
   });
 
   it('marks a radar detection with no Remote ID inside the gate non-cooperative and raises the severity one level, once', () => {
-    const radar = [0, 2, 4].map((s) => aDetection(`02:10:0${s}`, { detection: 'radar', sensorId: 'radar-1', trackId: 'T9', northM: s * 10 }));
+    const radar = [0, 2, 4].map((s) =>
+      aDetection(`02:10:0${s}`, { detection: 'radar', sensorId: 'radar-1', trackId: 'T9', northM: s * 10 }),
+    );
 
     const [opened] = fold(radar);
 
-    expect(opened).toMatchObject({ type: 'opened', incident: { severity: 'high', title: 'Non-cooperative drone over tailings-east at kolwezi-1' } });
+    expect(opened).toMatchObject({
+      type: 'opened',
+      incident: { severity: 'high', title: 'Non-cooperative drone over tailings-east at kolwezi-1' },
+    });
     expect(notesOf(opened, 'non-cooperative')).toEqual([
       {
         action: 'non-cooperative',
@@ -139,17 +166,30 @@ describe('drone tracks: one drone, one incident', () => {
     // The next fold continues the track: no second raise.
     const more = aDetection('02:10:30', { detection: 'radar', sensorId: 'radar-1', trackId: 'T9', northM: 300 });
     const [next] = fold([more], stored([opened]));
-    expect(next).toMatchObject({ type: 'updated', previousSeverity: 'high', incident: { id: opened.incident.id, severity: 'high', eventCount: 4 } });
+    expect(next).toMatchObject({
+      type: 'updated',
+      previousSeverity: 'high',
+      incident: { id: opened.incident.id, severity: 'high', eventCount: 4 },
+    });
     expect(notesOf(next, 'non-cooperative')).toEqual([]);
   });
 
   it('keeps a track cooperative when a Remote ID detection lies inside the gate of its radar detection', () => {
     const rid = aDetection('02:10:00', { detection: 'remote_id', uasId: 'UAS-123', gatewayId: 'gw-1' });
-    const radar = aDetection('02:10:04', { detection: 'radar', gatewayId: 'gw-2', sensorId: 'radar-1', trackId: 'T1', northM: 80 });
+    const radar = aDetection('02:10:04', {
+      detection: 'radar',
+      gatewayId: 'gw-2',
+      sensorId: 'radar-1',
+      trackId: 'T1',
+      northM: 80,
+    });
 
     const [change] = fold([rid, radar]);
 
-    expect(change).toMatchObject({ eventIds: [rid.id, radar.id], incident: { severity: 'medium', title: 'Drone UAS-123 (Remote ID) over tailings-east at kolwezi-1' } });
+    expect(change).toMatchObject({
+      eventIds: [rid.id, radar.id],
+      incident: { severity: 'medium', title: 'Drone UAS-123 (Remote ID) over tailings-east at kolwezi-1' },
+    });
     expect(notesOf(change, 'non-cooperative')).toEqual([]);
     expect(change.incident.track).toMatchObject({ uasIds: ['UAS-123'], trackKeys: ['gw-2/radar-1/T1'] });
   });
@@ -164,13 +204,22 @@ describe('drone tracks: one drone, one incident', () => {
     const silent = aDetection('02:10:40', { detection: 'rf', northM: 50, sensorId: 'rf-1', trackId: 'R1' });
     const first = aDetection('02:10:08', { detection: 'rf', northM: 60, sensorId: 'rf-1', trackId: 'R1' });
     const [third] = fold([first, silent], stored([second]));
-    expect(third).toMatchObject({ type: 'escalated', incident: { severity: 'high', title: 'Drone UAS-123 (non-cooperative) over tailings-east at kolwezi-1' } });
+    expect(third).toMatchObject({
+      type: 'escalated',
+      incident: { severity: 'high', title: 'Drone UAS-123 (non-cooperative) over tailings-east at kolwezi-1' },
+    });
     expect((notesOf(third, 'non-cooperative')[0].details as { eventId: number }).eventId).toBe(silent.id);
   });
 
   it('marks a track whose Remote ID looked spoofed, raises its severity once and says so in the title', () => {
     const fine = aDetection('02:10:00', { detection: 'remote_id', uasId: 'UAS-9', trackId: 'bb:02' });
-    const jump = aDetection('02:10:01', { detection: 'remote_id', uasId: 'UAS-9', trackId: 'bb:02', northM: 2000, spoof: { impliedSpeedMps: 2000 } });
+    const jump = aDetection('02:10:01', {
+      detection: 'remote_id',
+      uasId: 'UAS-9',
+      trackId: 'bb:02',
+      northM: 2000,
+      spoof: { impliedSpeedMps: 2000 },
+    });
     const after = aDetection('02:10:02', {
       detection: 'remote_id',
       uasId: 'UAS-9',
@@ -181,12 +230,18 @@ describe('drone tracks: one drone, one incident', () => {
 
     const [change] = fold([fine, jump, after]);
 
-    expect(change.incident).toMatchObject({ severity: 'high', title: 'Drone UAS-9 (Remote ID possibly spoofed) over tailings-east at kolwezi-1' });
+    expect(change.incident).toMatchObject({
+      severity: 'high',
+      title: 'Drone UAS-9 (Remote ID possibly spoofed) over tailings-east at kolwezi-1',
+    });
     expect(change.incident.track!.spoofSuspectedSince).toBe(t('02:10:01').toISOString());
     expect(notesOf(change, 'spoof-suspected')).toMatchObject([
       { details: { eventIds: [jump.id, after.id], impliedSpeedMps: 2000, severity: { from: 'medium', to: 'high' } } },
     ]);
-    const [next] = fold([aDetection('02:10:05', { detection: 'remote_id', uasId: 'UAS-9', spoof: {} })], stored([change]));
+    const [next] = fold(
+      [aDetection('02:10:05', { detection: 'remote_id', uasId: 'UAS-9', spoof: {} })],
+      stored([change]),
+    );
     expect(next).toMatchObject({ type: 'updated', incident: { severity: 'high' } });
     expect(notesOf(next, 'spoof-suspected')).toEqual([]);
   });
@@ -204,23 +259,51 @@ describe('drone tracks: one drone, one incident', () => {
 
   it('merges two tracks of one fold when a later detection names both: a trackId first seen without uasId, then with', () => {
     const rfNoId = aDetection('02:10:00', { detection: 'rf', sensorId: 'rf-1', trackId: 'R5', northM: 1000 });
-    const rid = aDetection('02:10:20', { detection: 'remote_id', uasId: 'UAS-77', gatewayId: 'gw-2', trackId: 'cc:03' });
-    const linking = aDetection('02:10:30', { detection: 'rf', sensorId: 'rf-1', trackId: 'R5', uasId: 'UAS-77', northM: 500 });
+    const rid = aDetection('02:10:20', {
+      detection: 'remote_id',
+      uasId: 'UAS-77',
+      gatewayId: 'gw-2',
+      trackId: 'cc:03',
+    });
+    const linking = aDetection('02:10:30', {
+      detection: 'rf',
+      sensorId: 'rf-1',
+      trackId: 'R5',
+      uasId: 'UAS-77',
+      northM: 500,
+    });
 
     const changes = fold([rfNoId, rid, linking]);
 
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ type: 'opened', incident: { id: 'inc-1', eventCount: 3, firstSeenAt: t('02:10:00'), lastSeenAt: t('02:10:30') } });
+    expect(changes[0]).toMatchObject({
+      type: 'opened',
+      incident: { id: 'inc-1', eventCount: 3, firstSeenAt: t('02:10:00'), lastSeenAt: t('02:10:30') },
+    });
     expect([...changes[0].eventIds].sort((x, y) => x - y)).toEqual([rfNoId.id, rid.id, linking.id]);
-    expect(changes[0].incident.track).toMatchObject({ uasIds: ['UAS-77'], trackKeys: ['gw-1/rf-1/R5', 'gw-2/rx-1/cc:03'] });
+    expect(changes[0].incident.track).toMatchObject({
+      uasIds: ['UAS-77'],
+      trackKeys: ['gw-1/rf-1/R5', 'gw-2/rx-1/cc:03'],
+    });
     const positions = (changes[0].notes[0].details as { positions: TrackPoint[] }).positions;
     expect(positions.map((p) => p.eventId)).toEqual([rfNoId.id, rid.id, linking.id]);
   });
 
   it('links two stored tracks a detection names both of, keeping both incidents and continuing in the older', () => {
     const older = fold([aDetection('02:10:00', { detection: 'rf', sensorId: 'rf-1', trackId: 'R5', northM: 1000 })]);
-    const newer = foldEvents(SITE, [], [aDetection('02:10:20', { detection: 'remote_id', uasId: 'UAS-77' })], options({ newId: () => 'inc-9' }));
-    const linking = aDetection('02:10:30', { detection: 'rf', sensorId: 'rf-1', trackId: 'R5', uasId: 'UAS-77', northM: 500 });
+    const newer = foldEvents(
+      SITE,
+      [],
+      [aDetection('02:10:20', { detection: 'remote_id', uasId: 'UAS-77' })],
+      options({ newId: () => 'inc-9' }),
+    );
+    const linking = aDetection('02:10:30', {
+      detection: 'rf',
+      sensorId: 'rf-1',
+      trackId: 'R5',
+      uasId: 'UAS-77',
+      northM: 500,
+    });
 
     const changes = fold([linking], stored([...older, ...newer]));
     const survivor = changes.find((c) => c.incident.id === 'inc-1')!;
@@ -228,9 +311,13 @@ describe('drone tracks: one drone, one incident', () => {
 
     expect(survivor).toMatchObject({ eventIds: [linking.id], incident: { eventCount: 2 } });
     expect(survivor.incident.track!.uasIds).toEqual(['UAS-77']);
-    expect(notesOf(survivor, 'track-linked')).toEqual([{ action: 'track-linked', details: { incidentId: 'inc-9', eventId: linking.id } }]);
+    expect(notesOf(survivor, 'track-linked')).toEqual([
+      { action: 'track-linked', details: { incidentId: 'inc-9', eventId: linking.id } },
+    ]);
     expect(other).toMatchObject({ type: 'updated', eventIds: [], incident: { eventCount: 1 } });
-    expect(notesOf(other, 'track-continued')).toEqual([{ action: 'track-continued', details: { incidentId: 'inc-1', eventId: linking.id } }]);
+    expect(notesOf(other, 'track-continued')).toEqual([
+      { action: 'track-continued', details: { incidentId: 'inc-1', eventId: linking.id } },
+    ]);
 
     // The next detection of UAS-77 continues the survivor.
     const next = fold([aDetection('02:10:40', { detection: 'remote_id', uasId: 'UAS-77' })], stored(changes));
@@ -240,14 +327,25 @@ describe('drone tracks: one drone, one incident', () => {
   it('closes a track that stopped for longer than the incident gap: the drone coming back opens a new incident', () => {
     const [opened] = fold([aDetection('02:10:00', { detection: 'remote_id', uasId: 'UAS-123' })]);
 
-    const [back] = foldEvents(SITE, stored([opened]), [aDetection('02:20:01', { detection: 'remote_id', uasId: 'UAS-123' })], options({ newId: () => 'inc-2' }));
+    const [back] = foldEvents(
+      SITE,
+      stored([opened]),
+      [aDetection('02:20:01', { detection: 'remote_id', uasId: 'UAS-123' })],
+      options({ newId: () => 'inc-2' }),
+    );
 
     expect(back).toMatchObject({ type: 'opened', incident: { id: 'inc-2' } });
   });
 
   it('leaves a cyber event beside a drone track to fold by kind', () => {
     const drone = aDetection('02:10:00', { detection: 'remote_id', uasId: 'UAS-123' });
-    const cyber: FoldableEvent = { id: nextId++, kind: 'cyber', occurredAt: t('02:10:01'), severity: 'low', what: 'ET SCAN Nmap' };
+    const cyber: FoldableEvent = {
+      id: nextId++,
+      kind: 'cyber',
+      occurredAt: t('02:10:01'),
+      severity: 'low',
+      what: 'ET SCAN Nmap',
+    };
 
     expect(fold([drone, cyber]).map((c) => c.incident.groupKey)).toEqual(['drone:uas:UAS-123', 'cyber']);
   });
@@ -264,7 +362,12 @@ describe('drone tracks: one drone, one incident', () => {
       aDetection('02:10:09', { detection: 'acoustic', northM: 3050 }),
       aDetection('02:10:20', { detection: 'visual', northM: 3100 }),
       aDetection('02:10:21', { detection: 'rf', sensorId: 'rf-1', trackId: 'X', uasId: 'UAS-2', northM: -4000 }),
-      aDetection('02:10:25', { detection: 'remote_id', uasId: 'UAS-2', northM: -4020, spoof: { impliedSpeedMps: 300 } }),
+      aDetection('02:10:25', {
+        detection: 'remote_id',
+        uasId: 'UAS-2',
+        northM: -4020,
+        spoof: { impliedSpeedMps: 300 },
+      }),
       aDetection('02:10:25', { detection: 'rf', sensorId: 'rf-1', trackId: 'X', northM: -4030 }, 'high'),
     ];
 
@@ -288,7 +391,11 @@ describe('drone tracks: one drone, one incident', () => {
 
   it('titles a drone by what it is and where', () => {
     const last = { lat: 0, lon: 1, at: '', detection: 'rf', gatewayId: 'g', sensorId: 's', eventId: 1 } as const;
-    expect(droneTitle('tarkwa-2', undefined, { uasIds: [], trackKeys: [], last, remoteIdSeen: false })).toBe('Drone at tarkwa-2');
-    expect(droneTitle('tarkwa-2', 'pit-2', { uasIds: [], trackKeys: [], last, remoteIdSeen: true })).toBe('Drone (Remote ID) over pit-2 at tarkwa-2');
+    expect(droneTitle('tarkwa-2', undefined, { uasIds: [], trackKeys: [], last, remoteIdSeen: false })).toBe(
+      'Drone at tarkwa-2',
+    );
+    expect(droneTitle('tarkwa-2', 'pit-2', { uasIds: [], trackKeys: [], last, remoteIdSeen: true })).toBe(
+      'Drone (Remote ID) over pit-2 at tarkwa-2',
+    );
   });
 });

@@ -111,10 +111,19 @@ export interface Association<T extends TrackHolder> {
 }
 
 /** Rules 1 and 2 above, for one detection at time `at` among candidate tracks. */
-export function associate<T extends TrackHolder>(candidates: readonly T[], s: DroneSighting, at: Date, gate: DroneGate): Association<T> {
+export function associate<T extends TrackHolder>(
+  candidates: readonly T[],
+  s: DroneSighting,
+  at: Date,
+  gate: DroneGate,
+): Association<T> {
   const key = trackKey(s);
   const named = candidates
-    .filter((c) => (s.uasId !== undefined && c.track.uasIds.includes(s.uasId)) || (key !== undefined && c.track.trackKeys.includes(key)))
+    .filter(
+      (c) =>
+        (s.uasId !== undefined && c.track.uasIds.includes(s.uasId)) ||
+        (key !== undefined && c.track.trackKeys.includes(key)),
+    )
     .sort(survivorOrder);
   if (named.length > 0) return { join: named[0], linked: named.slice(1) };
 
@@ -168,7 +177,8 @@ export function mergeTracks(into: DroneTrack, from: DroneTrack): void {
   for (const key of from.trackKeys) addIdentity(into.trackKeys, key);
   if (from.last.at > into.last.at) into.last = from.last;
   into.remoteIdSeen ||= from.remoteIdSeen;
-  if (from.lastRemoteId && (!into.lastRemoteId || from.lastRemoteId.at > into.lastRemoteId.at)) into.lastRemoteId = from.lastRemoteId;
+  if (from.lastRemoteId && (!into.lastRemoteId || from.lastRemoteId.at > into.lastRemoteId.at))
+    into.lastRemoteId = from.lastRemoteId;
   into.nonCooperativeSince = earliest(into.nonCooperativeSince, from.nonCooperativeSince);
   into.spoofSuspectedSince = earliest(into.spoofSuspectedSince, from.spoofSuspectedSince);
   if (into.nonCooperativeSince === undefined) delete into.nonCooperativeSince;
@@ -196,7 +206,9 @@ export function uncoveredDetection(
   spoofedEventIds: ReadonlySet<number>,
   gate: DroneGate,
 ): TrackPoint | undefined {
-  const cover = points.filter((p) => p.detection === 'remote_id' && !spoofedEventIds.has(p.eventId)).map((p) => ({ lat: p.lat, lon: p.lon, at: p.at }));
+  const cover = points
+    .filter((p) => p.detection === 'remote_id' && !spoofedEventIds.has(p.eventId))
+    .map((p) => ({ lat: p.lat, lon: p.lon, at: p.at }));
   if (remoteIdBefore) cover.push(remoteIdBefore);
   return points.find(
     (p) =>

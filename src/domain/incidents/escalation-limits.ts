@@ -33,14 +33,23 @@ export function formatLimit(ms: number): string {
  * escalates, so what is written is all that happens; `off` alone turns escalation off.
  */
 export const EscalationLimitsSchema = z.string().transform((text, ctx): EscalationLimits => {
-  const limits: Record<Severity, number | null> = Object.fromEntries(SEVERITIES.map((s) => [s, null])) as Record<Severity, number | null>;
+  const limits: Record<Severity, number | null> = Object.fromEntries(SEVERITIES.map((s) => [s, null])) as Record<
+    Severity,
+    number | null
+  >;
   if (text.trim() === 'off') return limits;
   const seen = new Set<string>();
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value, extra] = pair.split('=').map((p) => p.trim());
     const severity = SeveritySchema.safeParse(name);
     if (!severity.success || value === undefined || extra !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${pair}": expected severity=duration, severity one of ${SEVERITIES.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${pair}": expected severity=duration, severity one of ${SEVERITIES.join(', ')}`,
+      });
       return z.NEVER;
     }
     if (seen.has(severity.data)) {
@@ -50,7 +59,10 @@ export const EscalationLimitsSchema = z.string().transform((text, ctx): Escalati
     seen.add(severity.data);
     const limit = parseLimit(value);
     if (limit === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${pair}": a duration is a positive whole number with ms, s, m, h or d (90s, 15m, 4h), or off` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${pair}": a duration is a positive whole number with ms, s, m, h or d (90s, 15m, 4h), or off`,
+      });
       return z.NEVER;
     }
     limits[severity.data] = limit;

@@ -1,6 +1,11 @@
 import type { Severity } from '../events/canonical-event.schema';
 import { decideEscalation, escalationClockStart, type EscalationSubject } from './escalation';
-import { EscalationLimitsSchema, DEFAULT_ESCALATION_LIMITS, formatLimit, type EscalationLimits } from './escalation-limits';
+import {
+  EscalationLimitsSchema,
+  DEFAULT_ESCALATION_LIMITS,
+  formatLimit,
+  type EscalationLimits,
+} from './escalation-limits';
 
 /** A time on the night of 29 November 2026, UTC: t('02:14'), t('02:14:30'). */
 const t = (time: string) => new Date(`2026-11-29T${time.length === 5 ? `${time}:00` : time}Z`);
@@ -34,7 +39,9 @@ describe('escalating an incident nobody acknowledges', () => {
     ['high', 'critical', '02:15'],
   ])('takes %s one step up, to %s, at its own limit', (from, to, at) => {
     expect(decideEscalation(anIncident({ severity: from }), LIMITS, t(at))).toMatchObject({ escalate: true, from, to });
-    expect(decideEscalation(anIncident({ severity: from }), LIMITS, new Date(t(at).getTime() - 1))).toEqual({ escalate: false });
+    expect(decideEscalation(anIncident({ severity: from }), LIMITS, new Date(t(at).getTime() - 1))).toEqual({
+      escalate: false,
+    });
   });
 
   it('never escalates an acknowledged or a resolved incident, however long it waits', () => {
@@ -65,7 +72,9 @@ describe('escalating an incident nobody acknowledges', () => {
       reason: 'critical and still not acknowledged within 5m, its limit: announced again',
     });
     // Announced at 02:05: nothing more until 02:10.
-    expect(decideEscalation(anIncident({ severity: 'critical', escalatedAt: t('02:05') }), LIMITS, t('02:09'))).toEqual({ escalate: false });
+    expect(decideEscalation(anIncident({ severity: 'critical', escalatedAt: t('02:05') }), LIMITS, t('02:09'))).toEqual(
+      { escalate: false },
+    );
   });
 
   it('starts the clock of a reopened incident at its reopening, not at its first opening', () => {
@@ -121,6 +130,11 @@ describe('escalation limits as configured', () => {
   });
 
   it('writes limits back in their largest whole unit', () => {
-    expect([formatLimit(900_000), formatLimit(5_400_000), formatLimit(1500), formatLimit(86_400_000)]).toEqual(['15m', '90m', '1500ms', '1d']);
+    expect([formatLimit(900_000), formatLimit(5_400_000), formatLimit(1500), formatLimit(86_400_000)]).toEqual([
+      '15m',
+      '90m',
+      '1500ms',
+      '1d',
+    ]);
   });
 });

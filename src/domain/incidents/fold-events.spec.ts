@@ -22,7 +22,13 @@ function anEvent(overrides: Partial<FoldableEvent> & { at: string }): FoldableEv
 /** Options with a deterministic id source: inc-1, inc-2, … for each call. */
 function options(overrides: Partial<FoldOptions> = {}): FoldOptions {
   let n = 0;
-  return { gapMs: GAP_MS, droneGate: { distanceM: 150, ms: 10_000 }, now: NOW, newId: () => `inc-${++n}`, ...overrides };
+  return {
+    gapMs: GAP_MS,
+    droneGate: { distanceM: 150, ms: 10_000 },
+    now: NOW,
+    newId: () => `inc-${++n}`,
+    ...overrides,
+  };
 }
 
 function anIncident(overrides: Partial<Incident> & { from: string; to: string }): Incident {
@@ -58,7 +64,9 @@ function only(changes: IncidentChange[]): IncidentChange {
 
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 describe('foldEvents', () => {
@@ -128,7 +136,10 @@ describe('foldEvents', () => {
     const atGap = anEvent({ at: '02:20:00.000' });
     const beyond = anEvent({ at: '02:20:00.001' });
 
-    expect(only(foldEvents(SITE, [incident], [atGap], options()))).toMatchObject({ type: 'updated', incident: { id: 'existing-1' } });
+    expect(only(foldEvents(SITE, [incident], [atGap], options()))).toMatchObject({
+      type: 'updated',
+      incident: { id: 'existing-1' },
+    });
     const changes = foldEvents(SITE, [anIncident({ from: '02:00', to: '02:10' })], [beyond], options());
     expect(only(changes)).toMatchObject({ type: 'opened', incident: { id: 'inc-1', firstSeenAt: t('02:20:00.001') } });
   });
@@ -143,8 +154,14 @@ describe('foldEvents', () => {
     expect(changes).toHaveLength(2);
     const updated = changes.find((c) => c.type === 'updated');
     const opened = changes.find((c) => c.type === 'opened');
-    expect(updated).toMatchObject({ incident: { id: 'existing-1', eventCount: 5, lastSeenAt: t('02:12') }, eventIds: [near.id] });
-    expect(opened).toMatchObject({ incident: { id: 'inc-1', eventCount: 1, firstSeenAt: t('02:40') }, eventIds: [far.id] });
+    expect(updated).toMatchObject({
+      incident: { id: 'existing-1', eventCount: 5, lastSeenAt: t('02:12') },
+      eventIds: [near.id],
+    });
+    expect(opened).toMatchObject({
+      incident: { id: 'inc-1', eventCount: 1, firstSeenAt: t('02:40') },
+      eventIds: [far.id],
+    });
   });
 
   it('never folds an event into an incident of another kind', () => {
@@ -153,20 +170,36 @@ describe('foldEvents', () => {
 
     const change = only(foldEvents(SITE, [incident], [cyber], options()));
 
-    expect(change).toMatchObject({ type: 'opened', incident: { groupKey: 'cyber', kinds: ['cyber'], ruleIds: ['cyber-activity'] } });
+    expect(change).toMatchObject({
+      type: 'opened',
+      incident: { groupKey: 'cyber', kinds: ['cyber'], ruleIds: ['cyber-activity'] },
+    });
   });
 
   it('folds by event time, not arrival order: every order of the same events gives the same incidents', () => {
     // 02:00, 02:08 and 02:16 chain into one incident (each within 10 minutes of the previous),
     // but 02:16 alone is 16 minutes from 02:00: folded in arrival order 02:16, 02:00, 02:08 they
     // would split in two. 03:00 is far from all of them.
-    const events = [anEvent({ at: '02:00' }), anEvent({ at: '02:08' }), anEvent({ at: '02:16' }), anEvent({ at: '03:00', severity: 'low' })];
+    const events = [
+      anEvent({ at: '02:00' }),
+      anEvent({ at: '02:08' }),
+      anEvent({ at: '02:16' }),
+      anEvent({ at: '03:00', severity: 'low' }),
+    ];
 
     const results = permutations(events).map((order) => foldEvents(SITE, [], order, options()));
 
     const expected = [
-      { type: 'opened', eventIds: [events[0].id, events[1].id, events[2].id], incident: { eventCount: 3, firstSeenAt: t('02:00'), lastSeenAt: t('02:16') } },
-      { type: 'opened', eventIds: [events[3].id], incident: { eventCount: 1, firstSeenAt: t('03:00'), severity: 'low' } },
+      {
+        type: 'opened',
+        eventIds: [events[0].id, events[1].id, events[2].id],
+        incident: { eventCount: 3, firstSeenAt: t('02:00'), lastSeenAt: t('02:16') },
+      },
+      {
+        type: 'opened',
+        eventIds: [events[3].id],
+        incident: { eventCount: 1, firstSeenAt: t('03:00'), severity: 'low' },
+      },
     ];
     expect(results).toHaveLength(24);
     for (const changes of results) expect(changes).toMatchObject(expected);
@@ -175,11 +208,19 @@ describe('foldEvents', () => {
 
   it('raises the severity to the highest of the events and reports an existing incident as escalated', () => {
     const incident = anIncident({ from: '02:00', to: '02:10', severity: 'medium' });
-    const events = [anEvent({ at: '02:11', severity: 'low' }), anEvent({ at: '02:12', severity: 'critical' }), anEvent({ at: '02:13', severity: 'high' })];
+    const events = [
+      anEvent({ at: '02:11', severity: 'low' }),
+      anEvent({ at: '02:12', severity: 'critical' }),
+      anEvent({ at: '02:13', severity: 'high' }),
+    ];
 
     const change = only(foldEvents(SITE, [incident], events, options()));
 
-    expect(change).toMatchObject({ type: 'escalated', previousSeverity: 'medium', incident: { severity: 'critical', eventCount: 7 } });
+    expect(change).toMatchObject({
+      type: 'escalated',
+      previousSeverity: 'medium',
+      incident: { severity: 'critical', eventCount: 7 },
+    });
   });
 
   it('never lowers the severity: a low event joining a high incident is an update', () => {
@@ -197,17 +238,31 @@ describe('foldEvents', () => {
 
     const change = only(foldEvents(SITE, [escalated], events, options()));
 
-    expect(change).toMatchObject({ type: 'updated', previousSeverity: 'critical', incident: { severity: 'critical', eventCount: 6 } });
+    expect(change).toMatchObject({
+      type: 'updated',
+      previousSeverity: 'critical',
+      incident: { severity: 'critical', eventCount: 6 },
+    });
   });
 
   it('reports a new incident as opened at the highest severity of its events, not as escalated', () => {
     const events = [anEvent({ at: '02:10', severity: 'info' }), anEvent({ at: '02:11', severity: 'critical' })];
 
-    expect(only(foldEvents(SITE, [], events, options()))).toMatchObject({ type: 'opened', previousSeverity: null, incident: { severity: 'critical' } });
+    expect(only(foldEvents(SITE, [], events, options()))).toMatchObject({
+      type: 'opened',
+      previousSeverity: null,
+      incident: { severity: 'critical' },
+    });
   });
 
   it('never joins a resolved incident, however close in time', () => {
-    const resolved = anIncident({ from: '02:00', to: '02:10', status: 'resolved', resolvedAt: t('02:30'), resolution: 'true_positive' });
+    const resolved = anIncident({
+      from: '02:00',
+      to: '02:10',
+      status: 'resolved',
+      resolvedAt: t('02:30'),
+      resolution: 'true_positive',
+    });
     const event = anEvent({ at: '02:05' });
 
     const change = only(foldEvents(SITE, [resolved], [event], options()));
@@ -217,7 +272,13 @@ describe('foldEvents', () => {
   });
 
   it('joins an acknowledged incident (only resolution closes an incident to new events)', () => {
-    const acknowledged = anIncident({ from: '02:00', to: '02:10', status: 'acknowledged', acknowledgedAt: t('02:20'), acknowledgedBy: 'u-1' });
+    const acknowledged = anIncident({
+      from: '02:00',
+      to: '02:10',
+      status: 'acknowledged',
+      acknowledgedAt: t('02:20'),
+      acknowledgedBy: 'u-1',
+    });
 
     expect(only(foldEvents(SITE, [acknowledged], [anEvent({ at: '02:12' })], options()))).toMatchObject({
       type: 'updated',
@@ -231,7 +292,10 @@ describe('foldEvents', () => {
 
     const change = only(foldEvents(SITE, [incident], [late], options()));
 
-    expect(change).toMatchObject({ type: 'updated', incident: { id: 'existing-1', firstSeenAt: t('02:03'), lastSeenAt: t('02:20') } });
+    expect(change).toMatchObject({
+      type: 'updated',
+      incident: { id: 'existing-1', firstSeenAt: t('02:03'), lastSeenAt: t('02:20') },
+    });
   });
 
   it('joins the nearest of two incidents the event could belong to', () => {
@@ -257,7 +321,9 @@ describe('foldEvents', () => {
   it('escalates a low theft incident when a theft event without severity (default high) joins', () => {
     const incident = anIncident({ from: '02:00', to: '02:10', groupKey: 'theft', kinds: ['theft'], severity: 'low' });
 
-    expect(only(foldEvents(SITE, [incident], [anEvent({ at: '02:11', kind: 'theft', severity: undefined })], options()))).toMatchObject({
+    expect(
+      only(foldEvents(SITE, [incident], [anEvent({ at: '02:11', kind: 'theft', severity: undefined })], options())),
+    ).toMatchObject({
       type: 'escalated',
       incident: { severity: 'high' },
     });
@@ -278,7 +344,9 @@ describe('foldEvents', () => {
   });
 
   it('keeps a title to 200 characters whatever the signature', () => {
-    const change = only(foldEvents(SITE, [], [anEvent({ at: '02:10', kind: 'cyber', what: 'X'.repeat(1000) })], options()));
+    const change = only(
+      foldEvents(SITE, [], [anEvent({ at: '02:10', kind: 'cyber', what: 'X'.repeat(1000) })], options()),
+    );
 
     expect(change.incident.title).toHaveLength(200);
     expect(change.incident.title.startsWith('Cyber activity at kolwezi-1, tailings-east: XXX')).toBe(true);

@@ -179,7 +179,13 @@ function foldDrone(
   const t = event.occurredAt.getTime();
   const candidates = working
     .filter((i) => i.track && !i.track.continuedIn && i.status !== 'resolved' && timeDistance(i, t) <= options.gapMs)
-    .map((i) => ({ id: i.id, persisted: changes.get(i.id)?.type !== 'opened', firstSeenAt: i.firstSeenAt, track: i.track!, incident: i }));
+    .map((i) => ({
+      id: i.id,
+      persisted: changes.get(i.id)?.type !== 'opened',
+      firstSeenAt: i.firstSeenAt,
+      track: i.track!,
+      incident: i,
+    }));
   const { join, linked } = associate(candidates, s, event.occurredAt, options.droneGate);
   if (!join) return undefined;
   const target = join.incident;
@@ -196,7 +202,8 @@ function foldDrone(
       target.eventCount += other.incident.eventCount;
       if (other.incident.firstSeenAt < target.firstSeenAt) target.firstSeenAt = other.incident.firstSeenAt;
       if (other.incident.lastSeenAt > target.lastSeenAt) target.lastSeenAt = other.incident.lastSeenAt;
-      if (severityRank(other.incident.severity) > severityRank(target.severity)) target.severity = other.incident.severity;
+      if (severityRank(other.incident.severity) > severityRank(target.severity))
+        target.severity = other.incident.severity;
       for (const zone of other.incident.zones) if (!target.zones.includes(zone)) target.zones.push(zone);
       work.points.push(...absorbedWork.points);
       for (const [id, speed] of absorbedWork.spoofed) work.spoofed.set(id, speed);
@@ -207,7 +214,10 @@ function foldDrone(
       // Both stored: events stay where they are; each incident names the other, and the survivor
       // (which now holds both tracks' identities) wins every later tie.
       changeOf(target).notes.push({ action: 'track-linked', details: { incidentId: other.id, eventId: event.id } });
-      changeOf(other.incident).notes.push({ action: 'track-continued', details: { incidentId: target.id, eventId: event.id } });
+      changeOf(other.incident).notes.push({
+        action: 'track-continued',
+        details: { incidentId: target.id, eventId: event.id },
+      });
       other.track.continuedIn = target.id;
       other.incident.updatedAt = options.now;
     }
@@ -247,7 +257,12 @@ function finishTrack(siteId: string, change: IncidentChange, work: TrackWork, op
   work.points.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.eventId - b.eventId));
 
   if (track.nonCooperativeSince === undefined) {
-    const uncovered = uncoveredDetection(work.points, work.remoteIdBefore, new Set(work.spoofed.keys()), options.droneGate);
+    const uncovered = uncoveredDetection(
+      work.points,
+      work.remoteIdBefore,
+      new Set(work.spoofed.keys()),
+      options.droneGate,
+    );
     if (uncovered) {
       track.nonCooperativeSince = uncovered.at;
       const from = incident.severity;
@@ -285,7 +300,12 @@ function finishTrack(siteId: string, change: IncidentChange, work: TrackWork, op
   if (work.points.length > 0) {
     change.notes.unshift({
       action: 'track',
-      details: { positions: boundedPositions(work.points), positionCount: work.points.length, uasIds: track.uasIds, trackIds: track.trackKeys },
+      details: {
+        positions: boundedPositions(work.points),
+        positionCount: work.points.length,
+        uasIds: track.uasIds,
+        trackIds: track.trackKeys,
+      },
     });
   }
 }
@@ -318,7 +338,10 @@ function openIncident(siteId: string, event: FoldableEvent, severity: Severity, 
 
 /** "drone:<identity the track opened with>": keeps drone tracks apart from the kind-wide group "drone". */
 function droneGroupKey(s: DroneSighting, eventId: number): string {
-  return `drone:${s.uasId !== undefined ? `uas:${s.uasId}` : s.trackId !== undefined ? `track:${s.gatewayId}/${s.sensorId}/${s.trackId}` : `event:${eventId}`}`.slice(0, 300);
+  return `drone:${s.uasId !== undefined ? `uas:${s.uasId}` : s.trackId !== undefined ? `track:${s.gatewayId}/${s.sensorId}/${s.trackId}` : `event:${eventId}`}`.slice(
+    0,
+    300,
+  );
 }
 
 const KIND_TITLE: Record<Kind, string> = {

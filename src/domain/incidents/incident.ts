@@ -35,11 +35,4 @@ export interface Incident {
 
 /** The live message types of the contract, section 2. */
 export type IncidentChangeType =
-  | 'opened'
-  | 'updated'
-  | 'escalated'
-  | 'acknowledged'
-  | 'assigned'
-  | 'noted'
-  | 'resolved'
-  | 'reopened';
+  'opened' | 'updated' | 'escalated' | 'acknowledged' | 'assigned' | 'noted' | 'resolved' | 'reopened';

@@ -39,8 +39,14 @@ describe('the incident lifecycle', () => {
   });
 
   it('refuses to acknowledge twice or after resolution', () => {
-    expect(transitions.acknowledge(anIncident({ status: 'acknowledged' }), 'amani', t('02:20'))).toEqual({ ok: false, error: 'already-acknowledged' });
-    expect(transitions.acknowledge(anIncident({ status: 'resolved' }), 'amani', t('02:20'))).toEqual({ ok: false, error: 'already-resolved' });
+    expect(transitions.acknowledge(anIncident({ status: 'acknowledged' }), 'amani', t('02:20'))).toEqual({
+      ok: false,
+      error: 'already-acknowledged',
+    });
+    expect(transitions.acknowledge(anIncident({ status: 'resolved' }), 'amani', t('02:20'))).toEqual({
+      ok: false,
+      error: 'already-resolved',
+    });
   });
 
   it('resolves an open or acknowledged incident with its resolution and note', () => {
@@ -53,11 +59,20 @@ describe('the incident lifecycle', () => {
         entry: { action: 'resolved', details: { resolution: 'false_positive', note: 'wildlife on the fence' } },
       });
     }
-    expect(transitions.resolve(anIncident({ status: 'resolved' }), 'duplicate', undefined, t('03:00'))).toEqual({ ok: false, error: 'already-resolved' });
+    expect(transitions.resolve(anIncident({ status: 'resolved' }), 'duplicate', undefined, t('03:00'))).toEqual({
+      ok: false,
+      error: 'already-resolved',
+    });
   });
 
   it('reopens only a resolved incident, back to open with the resolution cleared', () => {
-    const resolved = anIncident({ status: 'resolved', resolution: 'true_positive', resolvedAt: t('03:00'), acknowledgedBy: 'amani', acknowledgedAt: t('02:20') });
+    const resolved = anIncident({
+      status: 'resolved',
+      resolution: 'true_positive',
+      resolvedAt: t('03:00'),
+      acknowledgedBy: 'amani',
+      acknowledgedAt: t('02:20'),
+    });
     expect(transitions.reopen(resolved, t('04:00'))).toMatchObject({
       ok: true,
       change: 'reopened',
@@ -67,9 +82,23 @@ describe('the incident lifecycle', () => {
   });
 
   it('assigns an unresolved incident, and takes notes in any state', () => {
-    expect(transitions.assign(anIncident(), 'user-2', t('02:30'))).toMatchObject({ ok: true, change: 'assigned', incident: { assignee: 'user-2' } });
-    expect(transitions.assign(anIncident({ assignee: 'user-2' }), 'user-2', t('02:30'))).toEqual({ ok: false, error: 'already-assigned' });
-    expect(transitions.assign(anIncident({ status: 'resolved' }), 'user-2', t('02:30'))).toEqual({ ok: false, error: 'already-resolved' });
-    expect(transitions.note(anIncident({ status: 'resolved' }), 'CCTV reviewed', t('05:00'))).toMatchObject({ ok: true, change: 'noted', entry: { details: { text: 'CCTV reviewed' } } });
+    expect(transitions.assign(anIncident(), 'user-2', t('02:30'))).toMatchObject({
+      ok: true,
+      change: 'assigned',
+      incident: { assignee: 'user-2' },
+    });
+    expect(transitions.assign(anIncident({ assignee: 'user-2' }), 'user-2', t('02:30'))).toEqual({
+      ok: false,
+      error: 'already-assigned',
+    });
+    expect(transitions.assign(anIncident({ status: 'resolved' }), 'user-2', t('02:30'))).toEqual({
+      ok: false,
+      error: 'already-resolved',
+    });
+    expect(transitions.note(anIncident({ status: 'resolved' }), 'CCTV reviewed', t('05:00'))).toMatchObject({
+      ok: true,
+      change: 'noted',
+      entry: { details: { text: 'CCTV reviewed' } },
+    });
   });
 });

@@ -2,7 +2,12 @@ import type { Incident, IncidentChangeType, Resolution } from './incident';
 
 /** What a lifecycle action did: the incident after it, its live message type, its timeline entry. */
 export type TransitionResult =
-  | { ok: true; incident: Incident; change: IncidentChangeType; entry: { action: string; details: Record<string, unknown> } }
+  | {
+      ok: true;
+      incident: Incident;
+      change: IncidentChangeType;
+      entry: { action: string; details: Record<string, unknown> };
+    }
   | { ok: false; error: TransitionError };
 
 export type TransitionError = 'already-acknowledged' | 'already-resolved' | 'not-resolved' | 'already-assigned';
@@ -22,7 +27,11 @@ export const transitions = {
   acknowledge(incident: Incident, by: string, at: Date): TransitionResult {
     if (incident.status === 'resolved') return { ok: false, error: 'already-resolved' };
     if (incident.status === 'acknowledged') return { ok: false, error: 'already-acknowledged' };
-    return done({ ...incident, status: 'acknowledged', acknowledgedAt: at, acknowledgedBy: by, updatedAt: at }, 'acknowledged', {});
+    return done(
+      { ...incident, status: 'acknowledged', acknowledgedAt: at, acknowledgedBy: by, updatedAt: at },
+      'acknowledged',
+      {},
+    );
   },
 
   assign(incident: Incident, assignee: string, at: Date): TransitionResult {
@@ -46,7 +55,15 @@ export const transitions = {
   reopen(incident: Incident, at: Date): TransitionResult {
     if (incident.status !== 'resolved') return { ok: false, error: 'not-resolved' };
     return done(
-      { ...incident, status: 'open', resolvedAt: null, resolution: null, acknowledgedAt: null, acknowledgedBy: null, updatedAt: at },
+      {
+        ...incident,
+        status: 'open',
+        resolvedAt: null,
+        resolution: null,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        updatedAt: at,
+      },
       'reopened',
       { previousResolution: incident.resolution },
     );

@@ -16,7 +16,11 @@ const BOUNDS_IN_E: Record<AccuracyClass, readonly [number, number]> = {
 export type Verification = 'initial' | 'in_service';
 
 /** The MPE (kg) of a scale at a load (kg): derived from its class and e, never a flat percentage. */
-export function maximumPermissibleError(scale: Pick<ScaleSpec, 'class' | 'eKg'>, loadKg: number, verification: Verification = 'in_service'): number {
+export function maximumPermissibleError(
+  scale: Pick<ScaleSpec, 'class' | 'eKg'>,
+  loadKg: number,
+  verification: Verification = 'in_service',
+): number {
   const [first, second] = BOUNDS_IN_E[scale.class];
   const loadInE = Math.abs(loadKg) / scale.eKg;
   const multiple = loadInE <= first ? 0.5 : loadInE <= second ? 1 : 1.5;
@@ -31,7 +35,11 @@ export function maximumPermissibleError(scale: Pick<ScaleSpec, 'class' | 'eKg'>,
  * a 15 t tare and a 45 t gross: ±40 and ±60 kg, so ±100 kg worst case, ±72 kg root-sum-square.
  * A stored tare counts as weighed on the same scale: it was, once.
  */
-export function netLegalError(scale: Pick<ScaleSpec, 'class' | 'eKg'>, grossKg: number, tareKg: number): { worstKg: number; rssKg: number } {
+export function netLegalError(
+  scale: Pick<ScaleSpec, 'class' | 'eKg'>,
+  grossKg: number,
+  tareKg: number,
+): { worstKg: number; rssKg: number } {
   const gross = maximumPermissibleError(scale, grossKg);
   const tare = maximumPermissibleError(scale, tareKg);
   return { worstKg: gross + tare, rssKg: rootSumSquare([gross, tare]) };

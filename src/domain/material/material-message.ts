@@ -7,8 +7,7 @@ import type { MaterialRecord } from './material-record.schema';
 import { MATERIAL_RECORD_TYPES, MaterialRecordSchema } from './material-record.schema';
 
 export type MaterialRecordResult =
-  | { ok: true; record: MaterialRecord }
-  | { ok: false; kind: RejectionKind; reason: string; recordId?: string };
+  { ok: true; record: MaterialRecord } | { ok: false; kind: RejectionKind; reason: string; recordId?: string };
 
 /**
  * A material topic's JSON object to a record, or the reason it is refused, naming the field.
@@ -27,7 +26,12 @@ export function readMaterialRecord(body: Record<string, unknown>): MaterialRecor
   }
   const result = MaterialRecordSchema.safeParse(body);
   if (!result.success) {
-    return { ok: false, kind: schemaRejectionKind(result.error), reason: describeFirstIssue(result.error, body), ...(recordId !== undefined && { recordId }) };
+    return {
+      ok: false,
+      kind: schemaRejectionKind(result.error),
+      reason: describeFirstIssue(result.error, body),
+      ...(recordId !== undefined && { recordId }),
+    };
   }
   return { ok: true, record: result.data };
 }

@@ -12,7 +12,10 @@ describe('material records: accepted', () => {
     ['weighing.ticket', aTicket()],
     ['weighing.instrument', anInstrumentEvent(t('01:00'), 42, 12, { workOrderId: 'WO-881' })],
     ['gate.passage', aPassage('in', t('01:00'))],
-    ['dispatch.manifest', aManifest('DSP-1001', 30_360, t('01:00'), { receipt: { netKg: 30_300, at: '2026-12-01T10:00:00+02:00' } })],
+    [
+      'dispatch.manifest',
+      aManifest('DSP-1001', 30_360, t('01:00'), { receipt: { netKg: 30_300, at: '2026-12-01T10:00:00+02:00' } }),
+    ],
     ['stockpile.survey', aSurvey(t('06:00'), 1_200.5)],
   ])('accepts a %s, its times in UTC', (type, payload) => {
     const result = readMaterialRecord(payload);
@@ -36,7 +39,9 @@ describe('material records: refused, naming the field', () => {
   });
 
   it('refuses a net that is not gross minus tare', () => {
-    expect(reasonFor(aTicket({}, { netKg: 31_000 }))).toBe('netKg: must be gross minus tare (45380 - 15020 = 30360) (got 31000)');
+    expect(reasonFor(aTicket({}, { netKg: 31_000 }))).toBe(
+      'netKg: must be gross minus tare (45380 - 15020 = 30360) (got 31000)',
+    );
   });
 
   it('refuses a mass in fractions of a kilogram', () => {
@@ -59,12 +64,21 @@ describe('material records: refused, naming the field', () => {
 
   it('refuses a record id outside the identifier grammar, and returns no id to confirm with', () => {
     const result = readMaterialRecord(aPassage('in', t('01:00'), { recordId: 'Gate 1/7' }));
-    expect(result).toEqual({ ok: false, kind: 'schema', reason: 'recordId: "Gate 1/7" must match ^[a-z0-9][a-z0-9_-]{0,63}$' });
+    expect(result).toEqual({
+      ok: false,
+      kind: 'schema',
+      reason: 'recordId: "Gate 1/7" must match ^[a-z0-9][a-z0-9_-]{0,63}$',
+    });
   });
 
   it('refuses an unknown field as such, with the record id for the confirmation', () => {
     const payload = aManifest('DSP-1', 30_000, t('01:00'), { price: 1 });
-    expect(readMaterialRecord(payload)).toEqual({ ok: false, kind: 'unknown_field', reason: 'price: unknown field "price"', recordId: payload.recordId });
+    expect(readMaterialRecord(payload)).toEqual({
+      ok: false,
+      kind: 'unknown_field',
+      reason: 'price: unknown field "price"',
+      recordId: payload.recordId,
+    });
   });
 
   it('refuses a time without a zone offset', () => {

@@ -67,7 +67,8 @@ const vehicle = {
   rfidTag: ReferenceSchema.optional(),
 };
 
-const needsVehicle = (record: { plate?: string; rfidTag?: string }) => record.plate !== undefined || record.rfidTag !== undefined;
+const needsVehicle = (record: { plate?: string; rfidTag?: string }) =>
+  record.plate !== undefined || record.rfidTag !== undefined;
 const VEHICLE_REQUIRED = { message: 'required (a plate or an rfidTag names the vehicle)', path: ['plate'] };
 
 /**
@@ -99,17 +100,28 @@ export const WeighingTicketSchema = z
     materialCode: ReferenceSchema.optional(),
     sealIds: z.array(ReferenceSchema).max(32).optional(),
     operatorId: ReferenceSchema.optional(),
-    photoSha256: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(16).optional(),
+    photoSha256: z
+      .array(z.string().regex(/^[0-9a-f]{64}$/))
+      .max(16)
+      .optional(),
     instrument: InstrumentSchema,
   })
   .refine(needsVehicle, VEHICLE_REQUIRED)
   .superRefine((ticket, ctx) => {
     if (ticket.tareSource === 'weighed' && ticket.second === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['second'], message: 'required when tareSource is "weighed" (the tare is the other weighing)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['second'],
+        message: 'required when tareSource is "weighed" (the tare is the other weighing)',
+      });
       return;
     }
     if (ticket.tareSource !== 'weighed' && ticket.storedTareKg === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['storedTareKg'], message: `required when tareSource is "${ticket.tareSource}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storedTareKg'],
+        message: `required when tareSource is "${ticket.tareSource}"`,
+      });
       return;
     }
     const { grossKg, tareKg } = ticketMasses(ticket);
@@ -192,7 +204,13 @@ export const StockpileSurveySchema = z.strictObject({
 });
 export type StockpileSurvey = z.infer<typeof StockpileSurveySchema>;
 
-export const MATERIAL_RECORD_TYPES = ['weighing.ticket', 'weighing.instrument', 'gate.passage', 'dispatch.manifest', 'stockpile.survey'] as const;
+export const MATERIAL_RECORD_TYPES = [
+  'weighing.ticket',
+  'weighing.instrument',
+  'gate.passage',
+  'dispatch.manifest',
+  'stockpile.survey',
+] as const;
 export type MaterialRecordType = (typeof MATERIAL_RECORD_TYPES)[number];
 
 /** One record on the material topic, by its `type`. Output times are UTC instants. */
@@ -214,7 +232,9 @@ export interface SiteMaterialRecord<R extends MaterialRecord = MaterialRecord> {
 }
 
 /** A ticket's gross, tare and when the last weighing was made. */
-export function ticketMasses(ticket: Pick<WeighingTicket, 'direction' | 'first' | 'second' | 'tareSource' | 'storedTareKg'>): {
+export function ticketMasses(
+  ticket: Pick<WeighingTicket, 'direction' | 'first' | 'second' | 'tareSource' | 'storedTareKg'>,
+): {
   grossKg: number;
   tareKg: number;
   /** The tare was weighed at this ticket (not stored or preset). */

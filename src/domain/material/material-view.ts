@@ -34,9 +34,26 @@ export interface MaterialView {
 /** A reconciliation rule: a pure function of one site's records in a window. */
 export type ReconciliationRule = (view: MaterialView) => MaterialFinding[];
 
-export function materialView(siteId: string, records: readonly SiteMaterialRecord[], now: Date, settings: ReconciliationSettings): MaterialView {
-  const view: MaterialView = { siteId, now, settings, tickets: [], passages: [], manifests: [], instruments: [], surveys: [], byVehicle: new Map() };
-  const sorted = records.filter((r) => r.siteId === siteId).sort((a, b) => a.record.at.getTime() - b.record.at.getTime());
+export function materialView(
+  siteId: string,
+  records: readonly SiteMaterialRecord[],
+  now: Date,
+  settings: ReconciliationSettings,
+): MaterialView {
+  const view: MaterialView = {
+    siteId,
+    now,
+    settings,
+    tickets: [],
+    passages: [],
+    manifests: [],
+    instruments: [],
+    surveys: [],
+    byVehicle: new Map(),
+  };
+  const sorted = records
+    .filter((r) => r.siteId === siteId)
+    .sort((a, b) => a.record.at.getTime() - b.record.at.getTime());
   for (const { gatewayId, record } of sorted) {
     switch (record.type) {
       case 'weighing.ticket':
@@ -75,10 +92,15 @@ function vehicleKeys(v: { plate?: string; rfidTag?: string }): string[] {
 }
 
 /** The tickets and passages naming the same vehicle (sharing a plate or a tag), each once, in time order. */
-export function sameVehicleRecords(view: MaterialView, v: { plate?: string; rfidTag?: string }): { tickets: TicketView[]; passages: Stored<GatePassage>[] } {
+export function sameVehicleRecords(
+  view: MaterialView,
+  v: { plate?: string; rfidTag?: string },
+): { tickets: TicketView[]; passages: Stored<GatePassage>[] } {
   const groups = vehicleKeys(v).map((key) => view.byVehicle.get(key) ?? { tickets: [], passages: [] });
   if (groups.length === 1) return groups[0]!;
-  const tickets = [...new Set(groups.flatMap((g) => g.tickets))].sort((a, b) => a.completedAt.getTime() - b.completedAt.getTime());
+  const tickets = [...new Set(groups.flatMap((g) => g.tickets))].sort(
+    (a, b) => a.completedAt.getTime() - b.completedAt.getTime(),
+  );
   const passages = [...new Set(groups.flatMap((g) => g.passages))].sort((a, b) => a.at.getTime() - b.at.getTime());
   return { tickets, passages };
 }

@@ -7,14 +7,23 @@ import { DEFAULT_RECONCILIATION_SETTINGS } from './reconciliation-settings';
 
 const NOW = t('23:00');
 
-function findings(payloads: Record<string, any>[], now = NOW, settings: Partial<ReconciliationSettings> = {}): MaterialFinding[] {
+function findings(
+  payloads: Record<string, any>[],
+  now = NOW,
+  settings: Partial<ReconciliationSettings> = {},
+): MaterialFinding[] {
   return reconcile(SITE, stored(payloads), { now, settings: { ...DEFAULT_RECONCILIATION_SETTINGS, ...settings } });
 }
 
 const rules = (list: MaterialFinding[]) => list.map((f) => f.rule);
 
 /** One ordinary outbound trip: gate in, tare, load, gross, gate out, against its manifest. */
-function trip(plate: string, done: Date, shape: Parameters<typeof aTicket>[0] = {}, extra: Record<string, unknown> = {}) {
+function trip(
+  plate: string,
+  done: Date,
+  shape: Parameters<typeof aTicket>[0] = {},
+  extra: Record<string, unknown> = {},
+) {
   const manifestId = shape.manifestId ?? `DSP-${plate}-${done.getTime()}`;
   const ticket = aTicket({ plate, at: done, manifestId, ...shape }, extra);
   return [
@@ -27,23 +36,45 @@ function trip(plate: string, done: Date, shape: Parameters<typeof aTicket>[0] = 
 
 describe('reconcile: an ordinary night', () => {
   it('raises nothing for trips weighed, manifested and through the gates', () => {
-    expect(findings([...trip('ABC123', t('01:00')), ...trip('KLM456', t('02:00')), ...trip('ABC123', t('04:00'))])).toEqual([]);
+    expect(
+      findings([...trip('ABC123', t('01:00')), ...trip('KLM456', t('02:00')), ...trip('ABC123', t('04:00'))]),
+    ).toEqual([]);
   });
 });
 
 describe('exit without a ticket', () => {
   it('flags a loaded truck leaving with no outbound ticket, naming the truck and the window', () => {
     const [finding] = findings([...trip('ABC123', t('01:00')), aPassage('out', t('02:40'), { plate: 'XYZ999' })]);
-    expect(finding).toMatchObject({ rule: 'exit-without-ticket', plate: 'XYZ999', zone: 'main-gate', at: t('02:40'), tolerance: { kg: null } });
-    expect(finding!.summary).toBe('Loaded truck XYZ999 left through gate gate-1 at 2026-11-29T02:40:00.000Z with no outbound ticket in the 120 minutes before');
+    expect(finding).toMatchObject({
+      rule: 'exit-without-ticket',
+      plate: 'XYZ999',
+      zone: 'main-gate',
+      at: t('02:40'),
+      tolerance: { kg: null },
+    });
+    expect(finding!.summary).toBe(
+      'Loaded truck XYZ999 left through gate gate-1 at 2026-11-29T02:40:00.000Z with no outbound ticket in the 120 minutes before',
+    );
   });
 
   it('near miss: a ticket completed 1 h 55 min before the exit covers it; 2 h 05 min before does not', () => {
     const ticket = (at: Date) => aTicket({ plate: 'XYZ999', at });
-    expect(findings([aPassage('in', t('00:30'), { plate: 'XYZ999' }), ticket(t('01:05')), aPassage('out', t('03:00'), { plate: 'XYZ999' })])).toEqual([]);
-    expect(rules(findings([aPassage('in', t('00:30'), { plate: 'XYZ999' }), ticket(t('00:55')), aPassage('out', t('03:00'), { plate: 'XYZ999' })]))).toEqual([
-      'exit-without-ticket',
-    ]);
+    expect(
+      findings([
+        aPassage('in', t('00:30'), { plate: 'XYZ999' }),
+        ticket(t('01:05')),
+        aPassage('out', t('03:00'), { plate: 'XYZ999' }),
+      ]),
+    ).toEqual([]);
+    expect(
+      rules(
+        findings([
+          aPassage('in', t('00:30'), { plate: 'XYZ999' }),
+          ticket(t('00:55')),
+          aPassage('out', t('03:00'), { plate: 'XYZ999' }),
+        ]),
+      ),
+    ).toEqual(['exit-without-ticket']);
   });
 
   it('near miss: an empty truck leaving needs no ticket', () => {
@@ -69,17 +100,29 @@ describe('ghost ticket (Eskom 2023: a ticket for a truck that had never entered)
   it('flags a ticket with no gate passage of its truck before or after it', () => {
     const ghost = aTicket({ plate: 'GHOST01', at: t('03:00') });
     const [finding] = findings([...trip('ABC123', t('01:00')), ghost], t('18:00', 1));
-    expect(finding).toMatchObject({ rule: 'ghost-ticket', plate: 'GHOST01', quantityKg: 30_360, recordIds: [ghost.recordId] });
+    expect(finding).toMatchObject({
+      rule: 'ghost-ticket',
+      plate: 'GHOST01',
+      quantityKg: 30_360,
+      recordIds: [ghost.recordId],
+    });
   });
 
   it('near miss: a gate-out after the ticket is enough (the gate-in reader missed it)', () => {
-    expect(findings([aTicket({ plate: 'KLM456', at: t('03:00') }), aPassage('out', t('03:10'), { plate: 'KLM456' })], t('18:00', 1))).toEqual([]);
+    expect(
+      findings(
+        [aTicket({ plate: 'KLM456', at: t('03:00') }), aPassage('out', t('03:10'), { plate: 'KLM456' })],
+        t('18:00', 1),
+      ),
+    ).toEqual([]);
   });
 
   it('does not judge a site whose gates reported nothing, nor a scale inside the fence', () => {
     expect(findings([aTicket({ plate: 'GHOST01', at: t('03:00') })], t('18:00', 1))).toEqual([]);
     const internal = aTicket({ plate: 'HAUL07', at: t('03:00') }, { scaleId: 'wb-plant' });
-    expect(findings([...trip('ABC123', t('01:00')), internal], t('18:00', 1), { internalScales: ['wb-plant'] })).toEqual([]);
+    expect(
+      findings([...trip('ABC123', t('01:00')), internal], t('18:00', 1), { internalScales: ['wb-plant'] }),
+    ).toEqual([]);
   });
 });
 
@@ -87,43 +130,81 @@ describe('net against the manifest, beyond the scale legal error', () => {
   // Class III, e 20 kg, tare 15 020 kg (±40 in service), gross 45 380 kg (±60): ±100 kg.
   it('flags a net 101 kg off its manifest, with the numbers and how the tolerance was derived', () => {
     const ticket = aTicket({ manifestId: 'DSP-1001', at: t('02:00') });
-    const [finding] = findings([aManifest('DSP-1001', 30_461, t('01:00')), aPassage('in', t('01:00')), ticket, aPassage('out', t('02:05'))]);
+    const [finding] = findings([
+      aManifest('DSP-1001', 30_461, t('01:00')),
+      aPassage('in', t('01:00')),
+      ticket,
+      aPassage('out', t('02:05')),
+    ]);
     expect(finding).toMatchObject({
       rule: 'net-vs-manifest',
       numbers: { netKg: 30_360, expectedNetKg: 30_461, differenceKg: -101, legalErrorKg: 100 },
       tolerance: { kg: 100 },
       quantityKg: 101,
     });
-    expect(finding!.summary).toBe('Ticket ' + ticket.ticketId + ' (truck ABC123) net 30 360 kg vs manifest DSP-1001 30 461 kg: off by -101 kg, tolerance ±100 kg');
+    expect(finding!.summary).toBe(
+      'Ticket ' +
+        ticket.ticketId +
+        ' (truck ABC123) net 30 360 kg vs manifest DSP-1001 30 461 kg: off by -101 kg, tolerance ±100 kg',
+    );
   });
 
   it('near miss: 100 kg off is within the legal error', () => {
-    expect(findings([aManifest('DSP-1001', 30_460, t('01:00')), aPassage('in', t('01:00')), aTicket({ manifestId: 'DSP-1001' }), aPassage('out', t('02:05'))])).toEqual([]);
+    expect(
+      findings([
+        aManifest('DSP-1001', 30_460, t('01:00')),
+        aPassage('in', t('01:00')),
+        aTicket({ manifestId: 'DSP-1001' }),
+        aPassage('out', t('02:05')),
+      ]),
+    ).toEqual([]);
   });
 
   it('gives the contract franchise when it is wider than the legal error', () => {
-    const records = [aManifest('DSP-1001', 30_800, t('01:00'), { franchiseKg: 500 }), aPassage('in', t('01:00')), aTicket({ manifestId: 'DSP-1001' }), aPassage('out', t('02:05'))];
+    const records = [
+      aManifest('DSP-1001', 30_800, t('01:00'), { franchiseKg: 500 }),
+      aPassage('in', t('01:00')),
+      aTicket({ manifestId: 'DSP-1001' }),
+      aPassage('out', t('02:05')),
+    ];
     expect(findings(records)).toEqual([]);
   });
 });
 
 describe('tare drift (tare manipulation: "one of the most common loss points")', () => {
   const history = () =>
-    [15_000, 15_040, 15_020, 14_980, 15_020, 15_060].flatMap((tareKg, day) => trip('ABC123', t('01:00', day - 10), { tareKg, grossKg: tareKg + 30_000 }));
+    [15_000, 15_040, 15_020, 14_980, 15_020, 15_060].flatMap((tareKg, day) =>
+      trip('ABC123', t('01:00', day - 10), { tareKg, grossKg: tareKg + 30_000 }),
+    );
 
   it('flags a stored tare edited 420 kg down from the truck its own history', () => {
-    const edited = aTicket({ at: t('03:00'), manifestId: 'DSP-9' }, { tareSource: 'stored', storedTareKg: 14_600, storedTareAgeDays: 2, netKg: 45_380 - 14_600 });
+    const edited = aTicket(
+      { at: t('03:00'), manifestId: 'DSP-9' },
+      { tareSource: 'stored', storedTareKg: 14_600, storedTareAgeDays: 2, netKg: 45_380 - 14_600 },
+    );
     edited.first = edited.second;
     delete edited.second;
-    const found = findings([...history(), aManifest('DSP-9', 30_780, t('01:00')), aPassage('in', t('02:00')), edited, aPassage('out', t('03:05'))]);
+    const found = findings([
+      ...history(),
+      aManifest('DSP-9', 30_780, t('01:00')),
+      aPassage('in', t('02:00')),
+      edited,
+      aPassage('out', t('03:05')),
+    ]);
     expect(found).toEqual([
-      expect.objectContaining({ rule: 'tare-drift', numbers: expect.objectContaining({ tareKg: 14_600, medianTareKg: 15_020, driftKg: -420 }), tolerance: expect.objectContaining({ kg: 180 }) }),
+      expect.objectContaining({
+        rule: 'tare-drift',
+        numbers: expect.objectContaining({ tareKg: 14_600, medianTareKg: 15_020, driftKg: -420 }),
+        tolerance: expect.objectContaining({ kg: 180 }),
+      }),
     ]);
   });
 
   it('near miss: 160 kg above the median is within twice the legal error plus the allowance (180 kg); 200 kg is not', () => {
     expect(findings([...history(), ...trip('ABC123', t('03:00'), { tareKg: 15_180, grossKg: 45_180 })])).toEqual([]);
-    expect(rules(findings([...history(), ...trip('ABC123', t('03:00'), { tareKg: 15_220, grossKg: 45_220 })]))).toEqual(['tare-drift']);
+    expect(rules(findings([...history(), ...trip('ABC123', t('03:00'), { tareKg: 15_220, grossKg: 45_220 })]))).toEqual(
+      ['tare-drift'],
+    );
   });
 
   it('cannot see a driver off the deck at one weighing (80 kg): below the band a legal fleet needs', () => {
@@ -137,7 +218,10 @@ describe('tare drift (tare manipulation: "one of the most common loss points")',
 
   it('flags a stored tare past its expiry, not one on its last day', () => {
     const storedTicket = (days: number) => {
-      const ticket = aTicket({ at: t('03:00') }, { tareSource: 'stored', storedTareKg: 15_020, storedTareAgeDays: days });
+      const ticket = aTicket(
+        { at: t('03:00') },
+        { tareSource: 'stored', storedTareKg: 15_020, storedTareAgeDays: days },
+      );
       ticket.first = ticket.second;
       delete ticket.second;
       return [aPassage('in', t('02:00')), ticket, aPassage('out', t('03:05'))];
@@ -149,7 +233,10 @@ describe('tare drift (tare manipulation: "one of the most common loss points")',
 
 describe('a ticket reused (double weighing)', () => {
   it('flags one ticket number on two transactions', () => {
-    const records = [...trip('ABC123', t('01:00'), { ticketId: 'WB1-004211' }), ...trip('KLM456', t('03:00'), { ticketId: 'WB1-004211' })];
+    const records = [
+      ...trip('ABC123', t('01:00'), { ticketId: 'WB1-004211' }),
+      ...trip('KLM456', t('03:00'), { ticketId: 'WB1-004211' }),
+    ];
     expect(findings(records)).toEqual([expect.objectContaining({ rule: 'ticket-reused', plate: 'KLM456' })]);
   });
 
@@ -159,7 +246,10 @@ describe('a ticket reused (double weighing)', () => {
   });
 
   it('flags one manifest despatched on two tickets', () => {
-    const records = [...trip('ABC123', t('01:00'), { manifestId: 'DSP-7' }), ...trip('ABC123', t('03:00'), { manifestId: 'DSP-7' })];
+    const records = [
+      ...trip('ABC123', t('01:00'), { manifestId: 'DSP-7' }),
+      ...trip('ABC123', t('03:00'), { manifestId: 'DSP-7' }),
+    ];
     expect(rules(findings(records))).toEqual(['ticket-reused']);
   });
 });
@@ -169,10 +259,19 @@ describe('instrument tamper', () => {
     const records = [
       ...trip('ABC123', t('01:00')),
       anInstrumentEvent(t('01:30'), 42, 12),
-      ...trip('ABC123', t('03:00'), {}, { instrument: { class: 'III', maxKg: 60_000, eKg: 20, calCounter: 42, cfgCounter: 12 } }),
+      ...trip(
+        'ABC123',
+        t('03:00'),
+        {},
+        { instrument: { class: 'III', maxKg: 60_000, eKg: 20, calCounter: 42, cfgCounter: 12 } },
+      ),
     ];
     expect(findings(records)).toEqual([
-      expect.objectContaining({ rule: 'counter-without-work-order', key: 'counter-without-work-order:wb1:42:12', summary: 'Scale wb1: counter change reported, CAL 42, CFG 12, with no work order' }),
+      expect.objectContaining({
+        rule: 'counter-without-work-order',
+        key: 'counter-without-work-order:wb1:42:12',
+        summary: 'Scale wb1: counter change reported, CAL 42, CFG 12, with no work order',
+      }),
     ]);
   });
 
@@ -180,15 +279,30 @@ describe('instrument tamper', () => {
     const records = [
       ...trip('ABC123', t('01:00')),
       anInstrumentEvent(t('01:30'), 42, 12, { workOrderId: 'WO-881', event: 'span_adjustment' }),
-      ...trip('ABC123', t('03:00'), {}, { instrument: { class: 'III', maxKg: 60_000, eKg: 20, calCounter: 42, cfgCounter: 12 } }),
+      ...trip(
+        'ABC123',
+        t('03:00'),
+        {},
+        { instrument: { class: 'III', maxKg: 60_000, eKg: 20, calCounter: 42, cfgCounter: 12 } },
+      ),
     ];
     expect(findings(records)).toEqual([]);
   });
 
   it('flags counters that moved silently between tickets, and counters that went back', () => {
-    const at = (cal: number, cfg: number, time: string) => trip('ABC123', t(time), {}, { instrument: { class: 'III', maxKg: 60_000, eKg: 20, calCounter: cal, cfgCounter: cfg } });
-    expect(findings([...at(41, 12, '01:00'), ...at(41, 13, '03:00')])).toEqual([expect.objectContaining({ numbers: expect.objectContaining({ previousCfgCounter: 12, cfgCounter: 13 }) })]);
-    expect(findings([...at(41, 12, '01:00'), ...at(40, 12, '03:00')])[0]!.summary).toBe('Scale wb1: counters went back between tickets, CAL 41 → 40, CFG 12 → 12, with no work order');
+    const at = (cal: number, cfg: number, time: string) =>
+      trip(
+        'ABC123',
+        t(time),
+        {},
+        { instrument: { class: 'III', maxKg: 60_000, eKg: 20, calCounter: cal, cfgCounter: cfg } },
+      );
+    expect(findings([...at(41, 12, '01:00'), ...at(41, 13, '03:00')])).toEqual([
+      expect.objectContaining({ numbers: expect.objectContaining({ previousCfgCounter: 12, cfgCounter: 13 }) }),
+    ]);
+    expect(findings([...at(41, 12, '01:00'), ...at(40, 12, '03:00')])[0]!.summary).toBe(
+      'Scale wb1: counters went back between tickets, CAL 41 → 40, CFG 12 → 12, with no work order',
+    );
   });
 
   it('flags a weight typed at the indicator, a weighing in motion and two trucks on the deck, each beside a clean ticket', () => {
@@ -197,7 +311,9 @@ describe('instrument tamper', () => {
     const records = [
       ...trip('MAN001', t('01:00'), {}, { manualEntry: true }),
       ...trip('CLN001', t('02:00')),
-      ...trip('MOV001', t('05:00')).map((r) => (r.type === 'weighing.ticket' ? { ...motion, manifestId: r.manifestId } : r)),
+      ...trip('MOV001', t('05:00')).map((r) =>
+        r.type === 'weighing.ticket' ? { ...motion, manifestId: r.manifestId } : r,
+      ),
       ...trip('TWO001', t('07:00'), {}, { vehiclesOnDeck: 2 }),
     ];
     expect(findings(records).map((f) => [f.rule, f.plate])).toEqual([
@@ -218,7 +334,10 @@ describe('overweight exit', () => {
 describe('transit loss against the destination weight', () => {
   const despatch = (receivedNetKg: number) => {
     const records = trip('ABC123', t('01:00'), { manifestId: 'DSP-1001' });
-    return [...records, aManifest('DSP-1001', 30_360, t('01:00'), { receipt: { netKg: receivedNetKg, at: '2026-11-30T14:00:00Z' } })];
+    return [
+      ...records,
+      aManifest('DSP-1001', 30_360, t('01:00'), { receipt: { netKg: receivedNetKg, at: '2026-11-30T14:00:00Z' } }),
+    ];
   };
 
   it('near miss: 200 kg short is within the two scales legal error (100 + 100 kg)', () => {
@@ -227,7 +346,11 @@ describe('transit loss against the destination weight', () => {
 
   it('flags a load diverted in transit (Copperbelt 2018: concentrate lost between mine and buyer)', () => {
     const [finding] = findings(despatch(27_360), t('18:00', 1));
-    expect(finding).toMatchObject({ rule: 'transit-loss', numbers: { despatchedNetKg: 30_360, receivedNetKg: 27_360, lossKg: 3_000 }, tolerance: { kg: 200 } });
+    expect(finding).toMatchObject({
+      rule: 'transit-loss',
+      numbers: { despatchedNetKg: 30_360, receivedNetKg: 27_360, lossKg: 3_000 },
+      tolerance: { kg: 200 },
+    });
   });
 
   it('cannot see concentrate swapped for sand of equal weight: only grade or seals reveal it', () => {
@@ -298,7 +421,10 @@ function syntheticFleet(): Record<string, any>[] {
       const margin = mpe(trueKg) - e / 2;
       return Math.round((trueKg + between(-margin, margin)) / e) * e;
     };
-    const trucks = Array.from({ length: 40 }, (_, i) => ({ plate: `FLT${String(i).padStart(3, '0')}`, tareKg: Math.round(between(14_000, 16_000)) }));
+    const trucks = Array.from({ length: 40 }, (_, i) => ({
+      plate: `FLT${String(i).padStart(3, '0')}`,
+      tareKg: Math.round(between(14_000, 16_000)),
+    }));
     const records: Record<string, any>[] = [];
     const start = t('00:00', -60);
     let cal = 41;
@@ -315,7 +441,12 @@ function syntheticFleet(): Record<string, any>[] {
       const done = new Date(start.getTime() + trip * 28 * 60_000 + 40 * 60_000);
       if (trip === 1_500) {
         cal += 1;
-        records.push(anInstrumentEvent(new Date(done.getTime() - 45 * 60_000), cal, 12, { workOrderId: 'WO-CAL-2026', event: 'span_adjustment' }));
+        records.push(
+          anInstrumentEvent(new Date(done.getTime() - 45 * 60_000), cal, 12, {
+            workOrderId: 'WO-CAL-2026',
+            event: 'span_adjustment',
+          }),
+        );
       }
       if (trip > 0 && trip % 360 === 0) survey(new Date(done.getTime() - 42 * 60_000));
       const inbound = trip % 4 === 3; // a quarter of the trips bring concentrate in from the satellite plant
@@ -325,16 +456,35 @@ function syntheticFleet(): Record<string, any>[] {
       const gross = read(tareKg + loadKg);
       const manifestId = `DSP-${trip}`;
       records.push(aPassage('in', new Date(done.getTime() - 50 * 60_000), { plate: truck.plate, loaded: inbound }));
-      if (!inbound) records.push(aManifest(manifestId, loadKg, new Date(done.getTime() - 55 * 60_000), { plate: truck.plate }));
+      if (!inbound)
+        records.push(aManifest(manifestId, loadKg, new Date(done.getTime() - 55 * 60_000), { plate: truck.plate }));
       records.push(
         aTicket(
-          { plate: truck.plate, direction: inbound ? 'in' : 'out', tareKg: tare, grossKg: gross, at: done, ...(!inbound && { manifestId }) },
-          { permittedGrossKg: 49_000, instrument: { class: 'III', maxKg: 60_000, eKg: e, calCounter: cal, cfgCounter: 12 } },
+          {
+            plate: truck.plate,
+            direction: inbound ? 'in' : 'out',
+            tareKg: tare,
+            grossKg: gross,
+            at: done,
+            ...(!inbound && { manifestId }),
+          },
+          {
+            permittedGrossKg: 49_000,
+            instrument: { class: 'III', maxKg: 60_000, eKg: e, calCounter: cal, cfgCounter: 12 },
+          },
         ),
       );
       records.push(aPassage('out', new Date(done.getTime() + 5 * 60_000), { plate: truck.plate, loaded: !inbound }));
       if (!inbound && trip % 5 === 0) {
-        records.push(aManifest(manifestId, loadKg, done, { plate: truck.plate, receipt: { netKg: read(tareKg + loadKg) - read(tareKg), at: new Date(done.getTime() + 86_400_000).toISOString() } }));
+        records.push(
+          aManifest(manifestId, loadKg, done, {
+            plate: truck.plate,
+            receipt: {
+              netKg: read(tareKg + loadKg) - read(tareKg),
+              at: new Date(done.getTime() + 86_400_000).toISOString(),
+            },
+          }),
+        );
       }
       stockKg += inbound ? loadKg : -loadKg;
     }

@@ -5,7 +5,12 @@ import { materialView } from './material-view';
 import type { ReconciliationSettings } from './reconciliation-settings';
 import { exitWithoutTicket } from './rules/exit-without-ticket.rule';
 import { ghostTicket } from './rules/ghost-ticket.rule';
-import { counterWithoutWorkOrder, manualEntry, positioningFault, weighingInMotion } from './rules/instrument-tamper.rule';
+import {
+  counterWithoutWorkOrder,
+  manualEntry,
+  positioningFault,
+  weighingInMotion,
+} from './rules/instrument-tamper.rule';
 import { netVsManifest } from './rules/net-vs-manifest.rule';
 import { overweightExit } from './rules/overweight-exit.rule';
 import { periodBalance } from './rules/period-balance.rule';
@@ -41,6 +46,7 @@ export function reconcile(
 ): MaterialFinding[] {
   const view = materialView(siteId, records, ctx.now, ctx.settings);
   const byKey = new Map<string, MaterialFinding>();
-  for (const rule of rules) for (const finding of rule(view)) if (!byKey.has(finding.key)) byKey.set(finding.key, finding);
+  for (const rule of rules)
+    for (const finding of rule(view)) if (!byKey.has(finding.key)) byKey.set(finding.key, finding);
   return [...byKey.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.key.localeCompare(b.key));
 }

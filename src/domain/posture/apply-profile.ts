@@ -22,7 +22,10 @@ export function postureEscalationLimits(base: EscalationLimits, profile: Posture
 }
 
 /** An event's severity under a profile: raised by the largest bump whose kinds and zones it matches. */
-export function postureSeverity(event: { kind: Kind; zone?: string | null; severity: Severity }, profile: PostureProfile): Severity {
+export function postureSeverity(
+  event: { kind: Kind; zone?: string | null; severity: Severity },
+  profile: PostureProfile,
+): Severity {
   let raise = 0;
   for (const bump of profile.severity) {
     if (bump.kinds && !bump.kinds.includes(event.kind)) continue;

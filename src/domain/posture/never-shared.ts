@@ -5,7 +5,13 @@
  * guard, as published schemes warn): exports strip these, and any outbound check (partner
  * sharing) must refuse a document holding one of them.
  */
-export const NEVER_SHARED_POSTURE_FIELDS = ['postureAtOpen', 'posture', 'floor', 'floorEntry', 'pendingLowering'] as const;
+export const NEVER_SHARED_POSTURE_FIELDS = [
+  'postureAtOpen',
+  'posture',
+  'floor',
+  'floorEntry',
+  'pendingLowering',
+] as const;
 
 /** A copy of the object without the posture fields (top level). */
 export function withoutPosture<T extends object>(value: T): Omit<T, (typeof NEVER_SHARED_POSTURE_FIELDS)[number]> {

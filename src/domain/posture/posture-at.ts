@@ -46,7 +46,11 @@ function inForce(interval: { validFrom: Date; validTo: Date | null; expiresAt: D
  * history gives the same answer tomorrow, so a backtest that asks at each event's time is
  * reproducible.
  */
-export function postureAt(history: readonly PostureEntry[], floors: readonly PostureFloor[], time: Date): PostureInForce {
+export function postureAt(
+  history: readonly PostureEntry[],
+  floors: readonly PostureFloor[],
+  time: Date,
+): PostureInForce {
   let entry: PostureEntry | null = null;
   for (const e of history) if (inForce(e, time) && (!entry || e.validFrom >= entry.validFrom)) entry = e;
   let floorEntry: PostureFloor | null = null;

@@ -21,13 +21,28 @@ export const PostureChangeSpecSchema = z
   .superRefine((s, ctx) => {
     const sourced = levelOfSource(s.source);
     if (sourced !== s.level) {
-      ctx.addIssue({ code: 'custom', path: ['level'], message: `${s.source.scheme} ${s.source.value} is ${sourced}, not ${s.level}`, input: s.level });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['level'],
+        message: `${s.source.scheme} ${s.source.value} is ${sourced}, not ${s.level}`,
+        input: s.level,
+      });
     }
     if (s.level !== 'normal' && !s.expiresAt) {
-      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: `required: a ${s.level} posture must expire`, input: s.expiresAt });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expiresAt'],
+        message: `required: a ${s.level} posture must expire`,
+        input: s.expiresAt,
+      });
     }
     if (s.level === 'normal' && s.expiresAt) {
-      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'normal does not expire; leave it out', input: s.expiresAt });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expiresAt'],
+        message: 'normal does not expire; leave it out',
+        input: s.expiresAt,
+      });
     }
   });
 export type PostureChangeSpec = z.infer<typeof PostureChangeSpecSchema>;
@@ -44,10 +59,19 @@ export type ChangeDecision =
  * command's FPCON: a site may go higher, never lower). Lower than the site's own level: it
  * waits for another lead. Otherwise (a raise, a renewal) it applies at once.
  */
-export function decideChange(spec: PostureChangeSpec, state: { own: PostureLevel; floor: PostureLevel }, now: Date): ChangeDecision {
-  if (spec.expiresAt && spec.expiresAt <= now) return { ok: false, error: 'expiry-past', message: 'expiresAt: must be in the future' };
+export function decideChange(
+  spec: PostureChangeSpec,
+  state: { own: PostureLevel; floor: PostureLevel },
+  now: Date,
+): ChangeDecision {
+  if (spec.expiresAt && spec.expiresAt <= now)
+    return { ok: false, error: 'expiry-past', message: 'expiresAt: must be in the future' };
   if (postureRank(spec.level) < postureRank(state.floor)) {
-    return { ok: false, error: 'below-floor', message: `level: ${spec.level} is below the floor of ${state.floor} set for this site` };
+    return {
+      ok: false,
+      error: 'below-floor',
+      message: `level: ${spec.level} is below the floor of ${state.floor} set for this site`,
+    };
   }
   if (postureRank(spec.level) < postureRank(state.own)) return { ok: true, action: 'await-approval' };
   return { ok: true, action: 'apply' };
@@ -63,21 +87,33 @@ export interface PendingLowering {
   status: 'pending' | 'approved' | 'superseded';
 }
 
-export type ApprovalDecision = { ok: true } | { ok: false; error: 'own-request' | 'not-pending' | 'below-floor' | 'expiry-past'; message: string };
+export type ApprovalDecision =
+  { ok: true } | { ok: false; error: 'own-request' | 'not-pending' | 'below-floor' | 'expiry-past'; message: string };
 
 /**
  * Whether `approverId` may approve the lowering now: another lead than the one who asked
  * (two people, so one person alone can never stand a site down), while it is still pending,
  * and only if it is still above the floor and not past its own expiry.
  */
-export function decideApproval(pending: PendingLowering, approverId: string, floor: PostureLevel, now: Date): ApprovalDecision {
-  if (pending.status !== 'pending') return { ok: false, error: 'not-pending', message: `this lowering is ${pending.status}, no longer pending` };
+export function decideApproval(
+  pending: PendingLowering,
+  approverId: string,
+  floor: PostureLevel,
+  now: Date,
+): ApprovalDecision {
+  if (pending.status !== 'pending')
+    return { ok: false, error: 'not-pending', message: `this lowering is ${pending.status}, no longer pending` };
   if (pending.requestedById === approverId) {
-    return { ok: false, error: 'own-request', message: 'a lowering needs a second lead: the one who asked for it cannot approve it' };
+    return {
+      ok: false,
+      error: 'own-request',
+      message: 'a lowering needs a second lead: the one who asked for it cannot approve it',
+    };
   }
   if (postureRank(pending.level) < postureRank(floor)) {
     return { ok: false, error: 'below-floor', message: `${pending.level} is below the floor of ${floor} set since` };
   }
-  if (pending.expiresAt && pending.expiresAt <= now) return { ok: false, error: 'expiry-past', message: 'its expiresAt has passed; ask again' };
+  if (pending.expiresAt && pending.expiresAt <= now)
+    return { ok: false, error: 'expiry-past', message: 'its expiresAt has passed; ask again' };
   return { ok: true };
 }

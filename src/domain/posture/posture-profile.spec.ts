@@ -1,5 +1,11 @@
 import { EscalationLimitsSchema } from '../incidents/escalation-limits';
-import { postureCountBounds, postureEscalationLimits, postureSeverity, postureTimespanMs, silencesSuspended } from './apply-profile';
+import {
+  postureCountBounds,
+  postureEscalationLimits,
+  postureSeverity,
+  postureTimespanMs,
+  silencesSuspended,
+} from './apply-profile';
 import { defaultPostureProfiles, parsePostureProfiles } from './posture-profile';
 
 describe('posture profiles', () => {
@@ -14,7 +20,13 @@ describe('posture profiles', () => {
   });
 
   it('shorten escalation limits at high, never lengthening a configured one', () => {
-    expect(postureEscalationLimits(base, profiles.high)).toEqual({ info: null, low: 3_600_000, medium: 900_000, high: 300_000, critical: 120_000 });
+    expect(postureEscalationLimits(base, profiles.high)).toEqual({
+      info: null,
+      low: 3_600_000,
+      medium: 900_000,
+      high: 300_000,
+      critical: 120_000,
+    });
     const tight = EscalationLimitsSchema.parse('high=1m');
     expect(postureEscalationLimits(tight, profiles.high).high).toBe(60_000);
   });
@@ -22,9 +34,15 @@ describe('posture profiles', () => {
   it('raise the severity of chosen kinds and zones only', () => {
     const custom = parsePostureProfiles('high: { severity: [{ kinds: [theft], zones: [ore-yard], raise: 2 }] }');
     if (!custom.ok) throw new Error(custom.error);
-    expect(postureSeverity({ kind: 'theft', zone: 'ore-yard', severity: 'medium' }, custom.profiles.high)).toBe('critical');
-    expect(postureSeverity({ kind: 'theft', zone: 'north-fence', severity: 'medium' }, custom.profiles.high)).toBe('medium');
-    expect(postureSeverity({ kind: 'cyber', zone: 'ore-yard', severity: 'medium' }, custom.profiles.high)).toBe('medium');
+    expect(postureSeverity({ kind: 'theft', zone: 'ore-yard', severity: 'medium' }, custom.profiles.high)).toBe(
+      'critical',
+    );
+    expect(postureSeverity({ kind: 'theft', zone: 'north-fence', severity: 'medium' }, custom.profiles.high)).toBe(
+      'medium',
+    );
+    expect(postureSeverity({ kind: 'cyber', zone: 'ore-yard', severity: 'medium' }, custom.profiles.high)).toBe(
+      'medium',
+    );
     expect(postureSeverity({ kind: 'drone', severity: 'high' }, profiles.high)).toBe('critical');
     expect(postureSeverity({ kind: 'cyber', severity: 'high' }, profiles.high)).toBe('high');
   });
@@ -40,8 +58,14 @@ describe('posture profiles', () => {
   });
 
   it('name the level and field of a bad profile file', () => {
-    expect(parsePostureProfiles('high: { escalateAfter: "high=soon" }')).toMatchObject({ ok: false, error: expect.stringMatching(/^high\.escalateAfter: /) });
+    expect(parsePostureProfiles('high: { escalateAfter: "high=soon" }')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^high\.escalateAfter: /),
+    });
     expect(parsePostureProfiles('severe: {}')).toMatchObject({ ok: false, error: expect.stringContaining('severe') });
-    expect(parsePostureProfiles('high: { rules: { countFactor: 2 } }')).toMatchObject({ ok: false, error: expect.stringMatching(/^high\.rules\.countFactor: /) });
+    expect(parsePostureProfiles('high: { rules: { countFactor: 2 } }')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^high\.rules\.countFactor: /),
+    });
   });
 });

@@ -27,7 +27,10 @@ export const PostureProfileSchema = z.strictObject({
   escalateAfter: z.string().optional(),
   severity: z.array(SeverityBumpSchema).max(50).default([]),
   rules: z
-    .strictObject({ countFactor: z.number().gt(0).max(1).default(1), timespanFactor: z.number().min(1).max(10).default(1) })
+    .strictObject({
+      countFactor: z.number().gt(0).max(1).default(1),
+      timespanFactor: z.number().min(1).max(10).default(1),
+    })
     .default({ countFactor: 1, timespanFactor: 1 }),
   suspendSilences: z.boolean().default(false),
   reconciliationFactor: z.number().gt(0).max(1).default(1),
@@ -44,7 +47,12 @@ export interface PostureProfile {
 export type PostureProfiles = Readonly<Record<PostureLevel, PostureProfile>>;
 
 const ProfilesSchema = z
-  .strictObject(Object.fromEntries(POSTURE_LEVELS.map((l) => [l, PostureProfileSchema.optional()])) as Record<PostureLevel, z.ZodOptional<typeof PostureProfileSchema>>)
+  .strictObject(
+    Object.fromEntries(POSTURE_LEVELS.map((l) => [l, PostureProfileSchema.optional()])) as Record<
+      PostureLevel,
+      z.ZodOptional<typeof PostureProfileSchema>
+    >,
+  )
   .transform((raw, ctx): PostureProfiles => {
     const profiles = {} as Record<PostureLevel, PostureProfile>;
     for (const level of POSTURE_LEVELS) {

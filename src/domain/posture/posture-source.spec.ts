@@ -20,6 +20,9 @@ describe('posture sources', () => {
   it('refuses a value its scheme does not have, naming the values it has', () => {
     const result = PostureSourceSchema.safeParse({ scheme: 'isps', value: 'elevated' });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]).toMatchObject({ path: ['value'], message: expect.stringContaining('one of 1, 2, 3') });
+    expect(result.error?.issues[0]).toMatchObject({
+      path: ['value'],
+      message: expect.stringContaining('one of 1, 2, 3'),
+    });
   });
 });

@@ -31,7 +31,12 @@ export const PostureSourceSchema = z
   .superRefine((s, ctx) => {
     const values = POSTURE_SCHEMES[s.scheme] as Record<string, PostureLevel>;
     if (!(s.value in values)) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `${s.scheme} has no value "${s.value}"; one of ${Object.keys(values).join(', ')}`, input: s.value });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `${s.scheme} has no value "${s.value}"; one of ${Object.keys(values).join(', ')}`,
+        input: s.value,
+      });
     }
   });
 export type PostureSource = z.infer<typeof PostureSourceSchema>;

@@ -20,7 +20,9 @@ export function tightenRuleSet(set: RuleSet, profile: PostureProfile): RuleSet {
     } else {
       const counts = rule.correlationType === 'event_count' || rule.correlationType === 'value_count';
       const condition =
-        counts && rule.condition.kind === 'count' ? { ...rule.condition, bounds: postureCountBounds(rule.condition.bounds, profile) } : rule.condition;
+        counts && rule.condition.kind === 'count'
+          ? { ...rule.condition, bounds: postureCountBounds(rule.condition.bounds, profile) }
+          : rule.condition;
       const timespanMs = postureTimespanMs(rule.timespanMs, profile);
       copy = {
         ...rule,
@@ -35,7 +37,10 @@ export function tightenRuleSet(set: RuleSet, profile: PostureProfile): RuleSet {
     return copy;
   });
   for (const [original, copy] of copies) {
-    copy.consumers = original.consumers.map((c) => ({ rule: copies.get(c.rule) as CompiledCorrelationRule, ref: c.ref }));
+    copy.consumers = original.consumers.map((c) => ({
+      rule: copies.get(c.rule) as CompiledCorrelationRule,
+      ref: c.ref,
+    }));
   }
   return {
     rules,

@@ -67,9 +67,14 @@ const UAS_ID_PREFERENCE = ['serial_number', 'caa_registration', 'utm_uuid', 'spe
  * within the memory's time to live. A payload heard before the remembered one (a late or
  * redelivered message) fills gaps but does not overwrite newer identity.
  */
-export function assembleRemoteId(report: RemoteIdReport, remembered: TransmitterState | undefined, options: AssemblyOptions): Assembly {
+export function assembleRemoteId(
+  report: RemoteIdReport,
+  remembered: TransmitterState | undefined,
+  options: AssemblyOptions,
+): Assembly {
   const heard = report.receivedAt.getTime();
-  const prior = remembered && Math.abs(heard - Date.parse(remembered.heardAt)) <= options.memoryTtlMs ? remembered : undefined;
+  const prior =
+    remembered && Math.abs(heard - Date.parse(remembered.heardAt)) <= options.memoryTtlMs ? remembered : undefined;
   const newer = !prior || heard >= Date.parse(prior.heardAt);
   const state: TransmitterState = structuredClone(prior ?? { heardAt: report.receivedAt.toISOString() });
   if (newer) state.heardAt = report.receivedAt.toISOString();
@@ -132,7 +137,9 @@ export function assembleRemoteId(report: RemoteIdReport, remembered: Transmitter
 function toEvent(report: RemoteIdReport, fix: RemoteIdFix, state: TransmitterState): SiteEvent {
   const m = fix.message;
   const altM = m.geodeticAltitudeM ?? m.pressureAltitudeM;
-  const uasId = UAS_ID_PREFERENCE.map((type) => state.uasIds?.[type]).find((id) => id !== undefined) ?? Object.values(state.uasIds ?? {})[0];
+  const uasId =
+    UAS_ID_PREFERENCE.map((type) => state.uasIds?.[type]).find((id) => id !== undefined) ??
+    Object.values(state.uasIds ?? {})[0];
   const drone: DroneDetails = {
     detection: 'remote_id',
     ...(uasId !== undefined && { uasId }),
@@ -165,7 +172,11 @@ function checkedDrone(drone: DroneDetails): DroneDetails {
   const checked = DroneDetailsSchema.safeParse(drone);
   if (checked.success) return checked.data;
   const { lat, lon } = drone.position;
-  return { detection: 'remote_id', position: { lat, lon }, ...(drone.trackId !== undefined && { trackId: drone.trackId }) };
+  return {
+    detection: 'remote_id',
+    position: { lat, lon },
+    ...(drone.trackId !== undefined && { trackId: drone.trackId }),
+  };
 }
 
 /** Distance over time from the previous fix, less what both fixes' stated accuracy allows. */

@@ -70,15 +70,33 @@ describe('decodeRemoteIdMessage', () => {
       v.setUint16(21, 0xffff, true);
     });
     const message = decoded(unknowns);
-    expect(message).toEqual({ type: 'location', protocolVersion: 2, status: 'undeclared', heightType: 'above_takeoff' });
-    for (const field of ['position', 'pressureAltitudeM', 'geodeticAltitudeM', 'heightM', 'directionDeg', 'speedMps', 'verticalSpeedMps', 'tenthsAfterHour']) {
+    expect(message).toEqual({
+      type: 'location',
+      protocolVersion: 2,
+      status: 'undeclared',
+      heightType: 'above_takeoff',
+    });
+    for (const field of [
+      'position',
+      'pressureAltitudeM',
+      'geodeticAltitudeM',
+      'heightM',
+      'directionDeg',
+      'speedMps',
+      'verticalSpeedMps',
+      'tenthsAfterHour',
+    ]) {
       expect(message).not.toHaveProperty(field);
     }
   });
 
   it('reads the speed multiplier: 255 without it is 63.75 m/s, 254 with it 254.25 m/s', () => {
     const speed = (raw: number, multiplier: boolean) =>
-      (decoded(bytes((v) => (v.setUint8(0, 0x12), v.setUint8(1, multiplier ? 1 : 0), v.setUint8(3, raw)))) as { speedMps?: number }).speedMps;
+      (
+        decoded(bytes((v) => (v.setUint8(0, 0x12), v.setUint8(1, multiplier ? 1 : 0), v.setUint8(3, raw)))) as {
+          speedMps?: number;
+        }
+      ).speedMps;
     expect(speed(255, false)).toBe(63.75);
     expect(speed(254, true)).toBe(254.25);
     expect(speed(0, true)).toBe(63.75);
@@ -148,10 +166,20 @@ describe('decodeRemoteIdMessage', () => {
   it('reads an Operator ID and a Self-ID as text', () => {
     const operator = bytes((v) => v.setUint8(0, 0x52));
     operator.set(new TextEncoder().encode('FIN87astrdge12k8'), 2);
-    expect(decoded(operator)).toEqual({ type: 'operator_id', protocolVersion: 2, operatorIdType: 'operator_id', operatorId: 'FIN87astrdge12k8' });
+    expect(decoded(operator)).toEqual({
+      type: 'operator_id',
+      protocolVersion: 2,
+      operatorIdType: 'operator_id',
+      operatorId: 'FIN87astrdge12k8',
+    });
     const self = bytes((v) => (v.setUint8(0, 0x32), v.setUint8(1, 1)));
     self.set(new TextEncoder().encode('Mine survey, pit 3'), 2);
-    expect(decoded(self)).toEqual({ type: 'self_id', protocolVersion: 2, descriptionType: 'emergency', description: 'Mine survey, pit 3' });
+    expect(decoded(self)).toEqual({
+      type: 'self_id',
+      protocolVersion: 2,
+      descriptionType: 'emergency',
+      description: 'Mine survey, pit 3',
+    });
   });
 
   it('reads Authentication page 0 header fields and keeps the data as hex', () => {
@@ -175,7 +203,13 @@ describe('decodeRemoteIdMessage', () => {
       dataHex: `ab${'00'.repeat(15)}cd`,
     });
     const page2 = bytes((v) => (v.setUint8(0, 0x22), v.setUint8(1, (1 << 4) | 2), v.setUint8(2, 0x11)));
-    expect(decoded(page2)).toEqual({ type: 'authentication', protocolVersion: 2, authType: 'uas_id_signature', page: 2, dataHex: `11${'00'.repeat(22)}` });
+    expect(decoded(page2)).toEqual({
+      type: 'authentication',
+      protocolVersion: 2,
+      authType: 'uas_id_signature',
+      page: 2,
+      dataHex: `11${'00'.repeat(22)}`,
+    });
   });
 
   it('opens a message pack into its messages', () => {
@@ -184,24 +218,84 @@ describe('decodeRemoteIdMessage', () => {
     pack.set(KOLWEZI_LOCATION, 3);
     pack.set(encodeRemoteIdMessage({ type: 'operator_id', operatorId: 'ZMB-OP-0042' }), 28);
     const message = decoded(pack);
-    expect(message).toMatchObject({ type: 'message_pack', protocolVersion: 2, messages: [{ type: 'location' }, { type: 'operator_id', operatorId: 'ZMB-OP-0042' }] });
+    expect(message).toMatchObject({
+      type: 'message_pack',
+      protocolVersion: 2,
+      messages: [{ type: 'location' }, { type: 'operator_id', operatorId: 'ZMB-OP-0042' }],
+    });
   });
 
   it.each([
     ['a short message', new Uint8Array(24).fill(0x12), 'Location message is 24 bytes (must be 25)'],
-    ['an unknown message type', bytes((v) => v.setUint8(0, 0x72)), 'message type 0x7 is not an ASTM F3411 message type'],
-    ['a latitude past 90°', bytes((v) => (v.setUint8(0, 0x12), v.setInt32(5, 910_000_000, true), v.setInt32(9, 1, true))), 'Location latitude 91.0000000 is out of range (-90 to 90)'],
-    ['a longitude past 180°', bytes((v) => (v.setUint8(0, 0x12), v.setInt32(5, 1, true), v.setInt32(9, -1_800_000_001, true))), 'Location longitude -180.0000001 is out of range (-180 to 180)'],
-    ['a timestamp past the hour', bytes((v) => (v.setUint8(0, 0x12), v.setUint16(21, 36001, true))), 'Location timestamp 36001 tenths of a second after the hour is out of range (0 to 36000, or 65535 for unknown)'],
-    ['an operator latitude past 90°', bytes((v) => (v.setUint8(0, 0x42), v.setInt32(2, -900_000_001, true))), 'System operator latitude -90.0000001 is out of range (-90 to 90)'],
-    ['a control byte in a serial number', (() => { const b = bytes((v) => v.setUint8(1, 0x10)); b.set([0x41, 0x07], 2); return b; })(), 'Basic ID UAS ID holds the byte 0x07 at position 1 (printable ASCII only)'],
-    ['authentication longer than its pages', bytes((v) => (v.setUint8(0, 0x22), v.setUint8(2, 1), v.setUint8(3, 41))), 'Authentication length 41 bytes exceeds what 2 page(s) hold (40 bytes)'],
-    ['a pack of 24-byte messages', new Uint8Array([0xf2, 24, 1, ...new Uint8Array(24)]), 'Message Pack message size is 24 (must be 25)'],
-    ['a pack of ten', new Uint8Array([0xf2, 25, 10, ...new Uint8Array(250)]), 'Message Pack message count is 10 (must be 1 to 9)'],
-    ['a pack shorter than its count', new Uint8Array([0xf2, 25, 2, ...new Uint8Array(25)]), 'Message Pack of 2 messages is 28 bytes (must be 53)'],
-    ['a pack inside a pack', new Uint8Array([0xf2, 25, 1, 0xf2, ...new Uint8Array(24)]), '.pack[0] a Message Pack must not contain another Message Pack'],
-    ['a bad message inside a pack', new Uint8Array([0xf2, 25, 2, ...new Uint8Array(25), 0x12, ...new Uint8Array(20), 0x41, 0x8d, 0, 0]), '.pack[1] Location timestamp 36161 tenths of a second after the hour is out of range (0 to 36000, or 65535 for unknown)'],
-    ['two Locations in one pack', new Uint8Array([0xf2, 25, 2, ...KOLWEZI_LOCATION, ...KOLWEZI_LOCATION]), 'Message Pack holds 2 Location messages (at most 1)'],
+    [
+      'an unknown message type',
+      bytes((v) => v.setUint8(0, 0x72)),
+      'message type 0x7 is not an ASTM F3411 message type',
+    ],
+    [
+      'a latitude past 90°',
+      bytes((v) => (v.setUint8(0, 0x12), v.setInt32(5, 910_000_000, true), v.setInt32(9, 1, true))),
+      'Location latitude 91.0000000 is out of range (-90 to 90)',
+    ],
+    [
+      'a longitude past 180°',
+      bytes((v) => (v.setUint8(0, 0x12), v.setInt32(5, 1, true), v.setInt32(9, -1_800_000_001, true))),
+      'Location longitude -180.0000001 is out of range (-180 to 180)',
+    ],
+    [
+      'a timestamp past the hour',
+      bytes((v) => (v.setUint8(0, 0x12), v.setUint16(21, 36001, true))),
+      'Location timestamp 36001 tenths of a second after the hour is out of range (0 to 36000, or 65535 for unknown)',
+    ],
+    [
+      'an operator latitude past 90°',
+      bytes((v) => (v.setUint8(0, 0x42), v.setInt32(2, -900_000_001, true))),
+      'System operator latitude -90.0000001 is out of range (-90 to 90)',
+    ],
+    [
+      'a control byte in a serial number',
+      (() => {
+        const b = bytes((v) => v.setUint8(1, 0x10));
+        b.set([0x41, 0x07], 2);
+        return b;
+      })(),
+      'Basic ID UAS ID holds the byte 0x07 at position 1 (printable ASCII only)',
+    ],
+    [
+      'authentication longer than its pages',
+      bytes((v) => (v.setUint8(0, 0x22), v.setUint8(2, 1), v.setUint8(3, 41))),
+      'Authentication length 41 bytes exceeds what 2 page(s) hold (40 bytes)',
+    ],
+    [
+      'a pack of 24-byte messages',
+      new Uint8Array([0xf2, 24, 1, ...new Uint8Array(24)]),
+      'Message Pack message size is 24 (must be 25)',
+    ],
+    [
+      'a pack of ten',
+      new Uint8Array([0xf2, 25, 10, ...new Uint8Array(250)]),
+      'Message Pack message count is 10 (must be 1 to 9)',
+    ],
+    [
+      'a pack shorter than its count',
+      new Uint8Array([0xf2, 25, 2, ...new Uint8Array(25)]),
+      'Message Pack of 2 messages is 28 bytes (must be 53)',
+    ],
+    [
+      'a pack inside a pack',
+      new Uint8Array([0xf2, 25, 1, 0xf2, ...new Uint8Array(24)]),
+      '.pack[0] a Message Pack must not contain another Message Pack',
+    ],
+    [
+      'a bad message inside a pack',
+      new Uint8Array([0xf2, 25, 2, ...new Uint8Array(25), 0x12, ...new Uint8Array(20), 0x41, 0x8d, 0, 0]),
+      '.pack[1] Location timestamp 36161 tenths of a second after the hour is out of range (0 to 36000, or 65535 for unknown)',
+    ],
+    [
+      'two Locations in one pack',
+      new Uint8Array([0xf2, 25, 2, ...KOLWEZI_LOCATION, ...KOLWEZI_LOCATION]),
+      'Message Pack holds 2 Location messages (at most 1)',
+    ],
   ])('refuses %s, naming the field', (_name, data, reason) => {
     expect(failure(data)).toBe(reason);
   });

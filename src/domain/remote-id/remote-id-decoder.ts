@@ -114,7 +114,8 @@ function typeName(code: number): MessageTypeName | undefined {
 }
 
 function decodePack(bytes: Uint8Array): MessagePack {
-  if (bytes.length < PACK_HEADER_BYTES) throw new DecodeError(`Message Pack is ${bytes.length} bytes (its header alone is ${PACK_HEADER_BYTES})`);
+  if (bytes.length < PACK_HEADER_BYTES)
+    throw new DecodeError(`Message Pack is ${bytes.length} bytes (its header alone is ${PACK_HEADER_BYTES})`);
   const size = bytes[1]!;
   const count = bytes[2]!;
   if (size !== MESSAGE_BYTES) throw new DecodeError(`Message Pack message size is ${size} (must be ${MESSAGE_BYTES})`);
@@ -186,7 +187,9 @@ function decodeLocation(r: Reader): LocationMessage {
   const position = r.position(5, 'latitude', 'longitude');
   const tenths = r.u16(21);
   if (tenths !== UNKNOWN.timestamp && tenths > MAX_TENTHS_AFTER_HOUR) {
-    throw r.fault(`timestamp ${tenths} tenths of a second after the hour is out of range (0 to ${MAX_TENTHS_AFTER_HOUR}, or 65535 for unknown)`);
+    throw r.fault(
+      `timestamp ${tenths} tenths of a second after the hour is out of range (0 to ${MAX_TENTHS_AFTER_HOUR}, or 65535 for unknown)`,
+    );
   }
   const tsAccuracy = r.u8(23) & 0x0f;
 
@@ -351,7 +354,9 @@ class Reader {
     const used = end === -1 ? raw : raw.subarray(0, end);
     const bad = used.findIndex((b) => b < 0x20 || b > 0x7e);
     if (bad !== -1) {
-      throw this.fault(`${field} holds the byte 0x${used[bad]!.toString(16).padStart(2, '0')} at position ${bad} (printable ASCII only)`);
+      throw this.fault(
+        `${field} holds the byte 0x${used[bad]!.toString(16).padStart(2, '0')} at position ${bad} (printable ASCII only)`,
+      );
     }
     const text = String.fromCharCode(...used).trim();
     return text === '' ? undefined : text;

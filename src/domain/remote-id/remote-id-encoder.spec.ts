@@ -30,16 +30,61 @@ const LOCATION: RemoteIdMessageInput = {
 describe('encodeRemoteIdMessage', () => {
   it.each<[string, RemoteIdMessageInput]>([
     ['a Location', LOCATION],
-    ['a Location above 63.75 m/s (speed multiplier)', { ...LOCATION, speedMps: 100.5, directionDeg: 0 } as RemoteIdMessageInput],
-    ['a Basic ID with a serial number', { type: 'basic_id', idType: 'serial_number', uaType: 'helicopter_or_multirotor', uasId: '1581F5FKD232800D2TK8' }],
-    ['a Basic ID with a CAA registration', { type: 'basic_id', idType: 'caa_registration', uaType: 'aeroplane', uasId: 'ZM-UAS-1207' }],
-    ['a Basic ID with a UTM UUID', { type: 'basic_id', idType: 'utm_uuid', uaType: 'other', uasId: '5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11' }],
-    ['a Basic ID with a reserved id type', { type: 'basic_id', idType: 9, uaType: 'kite', uasId: `01${'00'.repeat(18)}ff` }],
-    ['a System', { type: 'system', operatorLocationType: 'fixed', classificationType: 'eu', operatorPosition: { lat: 51.4777, lon: -0.0015 }, areaCount: 3, areaRadiusM: 120, areaCeilingM: 300, areaFloorM: 10, euCategory: 'specific', euClass: 'class_3', operatorAltitudeM: 45.5, timestamp: new Date('2026-11-29T02:12:44Z') }],
+    [
+      'a Location above 63.75 m/s (speed multiplier)',
+      { ...LOCATION, speedMps: 100.5, directionDeg: 0 } as RemoteIdMessageInput,
+    ],
+    [
+      'a Basic ID with a serial number',
+      { type: 'basic_id', idType: 'serial_number', uaType: 'helicopter_or_multirotor', uasId: '1581F5FKD232800D2TK8' },
+    ],
+    [
+      'a Basic ID with a CAA registration',
+      { type: 'basic_id', idType: 'caa_registration', uaType: 'aeroplane', uasId: 'ZM-UAS-1207' },
+    ],
+    [
+      'a Basic ID with a UTM UUID',
+      { type: 'basic_id', idType: 'utm_uuid', uaType: 'other', uasId: '5b0c9a63-4f3e-4c55-9b1e-2f1a0c7d9e11' },
+    ],
+    [
+      'a Basic ID with a reserved id type',
+      { type: 'basic_id', idType: 9, uaType: 'kite', uasId: `01${'00'.repeat(18)}ff` },
+    ],
+    [
+      'a System',
+      {
+        type: 'system',
+        operatorLocationType: 'fixed',
+        classificationType: 'eu',
+        operatorPosition: { lat: 51.4777, lon: -0.0015 },
+        areaCount: 3,
+        areaRadiusM: 120,
+        areaCeilingM: 300,
+        areaFloorM: 10,
+        euCategory: 'specific',
+        euClass: 'class_3',
+        operatorAltitudeM: 45.5,
+        timestamp: new Date('2026-11-29T02:12:44Z'),
+      },
+    ],
     ['an Operator ID', { type: 'operator_id', operatorIdType: 'operator_id', operatorId: 'ZMB87astrdge12k8' }],
     ['a Self-ID', { type: 'self_id', descriptionType: 'text', description: 'Pit survey north wall' }],
-    ['an Authentication page 0', { type: 'authentication', authType: 'message_set_signature', page: 0, lastPageIndex: 1, length: 40, timestamp: new Date('2026-11-29T02:12:44Z'), dataHex: '0102030405060708090a0b0c0d0e0f1011' }],
-    ['an Authentication page 1', { type: 'authentication', authType: 'message_set_signature', page: 1, dataHex: 'aa'.repeat(23) }],
+    [
+      'an Authentication page 0',
+      {
+        type: 'authentication',
+        authType: 'message_set_signature',
+        page: 0,
+        lastPageIndex: 1,
+        length: 40,
+        timestamp: new Date('2026-11-29T02:12:44Z'),
+        dataHex: '0102030405060708090a0b0c0d0e0f1011',
+      },
+    ],
+    [
+      'an Authentication page 1',
+      { type: 'authentication', authType: 'message_set_signature', page: 1, dataHex: 'aa'.repeat(23) },
+    ],
   ])('decodes %s back to what was encoded', (_name, input) => {
     expect(roundTrip(input)).toEqual({ protocolVersion: 2, ...input });
   });
@@ -53,11 +98,18 @@ describe('encodeRemoteIdMessage', () => {
     expect([view.getInt32(5, true), view.getInt32(9, true)]).toEqual([0, 0]);
     expect([view.getUint16(13, true), view.getUint16(15, true), view.getUint16(17, true)]).toEqual([0, 0, 0]);
     expect(view.getUint16(21, true)).toBe(0xffff);
-    expect(roundTrip({ type: 'location' })).toEqual({ type: 'location', protocolVersion: 2, status: 'undeclared', heightType: 'above_takeoff' });
+    expect(roundTrip({ type: 'location' })).toEqual({
+      type: 'location',
+      protocolVersion: 2,
+      status: 'undeclared',
+      heightType: 'above_takeoff',
+    });
   });
 
   it('rounds to the resolution of the encoding', () => {
-    expect(roundTrip({ ...LOCATION, speedMps: 12.3, directionDeg: 359.6, geodeticAltitudeM: 100.3 } as RemoteIdMessageInput)).toMatchObject({
+    expect(
+      roundTrip({ ...LOCATION, speedMps: 12.3, directionDeg: 359.6, geodeticAltitudeM: 100.3 } as RemoteIdMessageInput),
+    ).toMatchObject({
       speedMps: 12.25,
       directionDeg: 0,
       geodeticAltitudeM: 100.5,

@@ -49,9 +49,13 @@ export type BasicIdInput = Input<BasicIdMessage, 'idType' | 'uaType'>;
 export type LocationInput = Input<LocationMessage, 'status' | 'heightType'>;
 export type AuthenticationInput = Input<AuthenticationMessage, 'authType' | 'page' | 'dataHex'>;
 export type SelfIdInput = Input<SelfIdMessage, 'descriptionType'>;
-export type SystemInput = Input<SystemMessage, 'operatorLocationType' | 'classificationType' | 'areaCount' | 'areaRadiusM'>;
+export type SystemInput = Input<
+  SystemMessage,
+  'operatorLocationType' | 'classificationType' | 'areaCount' | 'areaRadiusM'
+>;
 export type OperatorIdInput = Input<OperatorIdMessage, 'operatorIdType'>;
-export type SingleMessageInput = BasicIdInput | LocationInput | AuthenticationInput | SelfIdInput | SystemInput | OperatorIdInput;
+export type SingleMessageInput =
+  BasicIdInput | LocationInput | AuthenticationInput | SelfIdInput | SystemInput | OperatorIdInput;
 export type MessagePackInput = { type: 'message_pack'; protocolVersion?: number; messages: SingleMessageInput[] };
 export type RemoteIdMessageInput = SingleMessageInput | MessagePackInput;
 
@@ -90,12 +94,15 @@ export function encodeRemoteIdHex(message: RemoteIdMessageInput | RemoteIdMessag
 
 function encodePack(pack: MessagePackInput | MessagePack): Uint8Array {
   const count = pack.messages.length;
-  if (count < 1 || count > PACK_MAX_MESSAGES) throw new RangeError(`a message pack holds 1 to ${PACK_MAX_MESSAGES} messages (got ${count})`);
+  if (count < 1 || count > PACK_MAX_MESSAGES)
+    throw new RangeError(`a message pack holds 1 to ${PACK_MAX_MESSAGES} messages (got ${count})`);
   const data = new Uint8Array(PACK_HEADER_BYTES + count * MESSAGE_BYTES);
   data[0] = (MESSAGE_TYPES.message_pack << 4) | ((pack.protocolVersion ?? PROTOCOL_VERSION) & 0x0f);
   data[1] = MESSAGE_BYTES;
   data[2] = count;
-  pack.messages.forEach((m: SingleMessageInput | SingleMessage, i) => data.set(encodeRemoteIdMessage(m), PACK_HEADER_BYTES + i * MESSAGE_BYTES));
+  pack.messages.forEach((m: SingleMessageInput | SingleMessage, i) =>
+    data.set(encodeRemoteIdMessage(m), PACK_HEADER_BYTES + i * MESSAGE_BYTES),
+  );
   return data;
 }
 
@@ -116,9 +123,14 @@ function encodeLocation(w: Writer, m: LocationInput): void {
   let speed: number = UNKNOWN.speedEncoded;
   if (m.speedMps !== undefined) {
     speedMultiplier = m.speedMps > 255 * 0.25;
-    speed = speedMultiplier ? Math.min(254, Math.round((m.speedMps - 255 * 0.25) / 0.75)) : Math.round(m.speedMps / 0.25);
+    speed = speedMultiplier
+      ? Math.min(254, Math.round((m.speedMps - 255 * 0.25) / 0.75))
+      : Math.round(m.speedMps / 0.25);
   }
-  const vertical = m.verticalSpeedMps === undefined ? UNKNOWN.verticalSpeedEncoded : clamp(Math.round(m.verticalSpeedMps / 0.5), -124, 124);
+  const vertical =
+    m.verticalSpeedMps === undefined
+      ? UNKNOWN.verticalSpeedEncoded
+      : clamp(Math.round(m.verticalSpeedMps / 0.5), -124, 124);
 
   const flags =
     (nameCode(STATUSES, m.status ?? 'undeclared') << 4) |
@@ -133,8 +145,16 @@ function encodeLocation(w: Writer, m: LocationInput): void {
   w.altitude(13, m.pressureAltitudeM);
   w.altitude(15, m.geodeticAltitudeM);
   w.altitude(17, m.heightM);
-  w.u8(19, (accuracyCode(VERTICAL_ACCURACY_M, m.verticalAccuracyM) << 4) | accuracyCode(HORIZONTAL_ACCURACY_M, m.horizontalAccuracyM));
-  w.u8(20, (accuracyCode(VERTICAL_ACCURACY_M, m.barometricAccuracyM) << 4) | accuracyCode(SPEED_ACCURACY_MPS, m.speedAccuracyMps));
+  w.u8(
+    19,
+    (accuracyCode(VERTICAL_ACCURACY_M, m.verticalAccuracyM) << 4) |
+      accuracyCode(HORIZONTAL_ACCURACY_M, m.horizontalAccuracyM),
+  );
+  w.u8(
+    20,
+    (accuracyCode(VERTICAL_ACCURACY_M, m.barometricAccuracyM) << 4) |
+      accuracyCode(SPEED_ACCURACY_MPS, m.speedAccuracyMps),
+  );
   w.u16(21, m.tenthsAfterHour === undefined ? UNKNOWN.timestamp : m.tenthsAfterHour);
   w.u8(23, m.timestampAccuracyS === undefined ? 0 : clamp(Math.round(m.timestampAccuracyS * 10), 1, 15));
 }
@@ -154,14 +174,21 @@ function encodeAuthentication(w: Writer, m: AuthenticationInput): void {
 
 function encodeSystem(w: Writer, m: SystemInput): void {
   const classification = m.classificationType ?? 'undeclared';
-  w.u8(1, (nameCode(CLASSIFICATION_TYPES, classification) << 2) | nameCode(OPERATOR_LOCATION_TYPES, m.operatorLocationType ?? 'takeoff'));
+  w.u8(
+    1,
+    (nameCode(CLASSIFICATION_TYPES, classification) << 2) |
+      nameCode(OPERATOR_LOCATION_TYPES, m.operatorLocationType ?? 'takeoff'),
+  );
   w.position(2, m.operatorPosition);
   w.u16(10, m.areaCount ?? 1);
   w.u8(12, clamp(Math.round((m.areaRadiusM ?? 0) / 10), 0, 255));
   w.altitude(13, m.areaCeilingM);
   w.altitude(15, m.areaFloorM);
   if (classification === 'eu') {
-    w.u8(17, (nameCode(EU_CATEGORIES, m.euCategory ?? 'undeclared') << 4) | nameCode(EU_CLASSES, m.euClass ?? 'undeclared'));
+    w.u8(
+      17,
+      (nameCode(EU_CATEGORIES, m.euCategory ?? 'undeclared') << 4) | nameCode(EU_CLASSES, m.euClass ?? 'undeclared'),
+    );
   }
   w.altitude(18, m.operatorAltitudeM);
   w.u32(20, m.timestamp ? remoteIdSeconds(m.timestamp) : 0);
@@ -186,7 +213,8 @@ function clamp(value: number, min: number, max: number): number {
 }
 
 function hexBytes(hex: string, length: number): Uint8Array {
-  if (!/^([0-9a-f]{2})*$/i.test(hex) || hex.length > length * 2) throw new RangeError(`not hex of at most ${length} bytes: ${hex}`);
+  if (!/^([0-9a-f]{2})*$/i.test(hex) || hex.length > length * 2)
+    throw new RangeError(`not hex of at most ${length} bytes: ${hex}`);
   const bytes = new Uint8Array(length);
   for (let i = 0; i < hex.length / 2; i += 1) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return bytes;
@@ -224,7 +252,8 @@ class Writer {
   }
   text(at: number, length: number, text: string | undefined): void {
     if (text === undefined) return;
-    if (text.length > length || !/^[\x20-\x7e]*$/.test(text)) throw new RangeError(`not printable ASCII of at most ${length} characters: ${text}`);
+    if (text.length > length || !/^[\x20-\x7e]*$/.test(text))
+      throw new RangeError(`not printable ASCII of at most ${length} characters: ${text}`);
     for (let i = 0; i < text.length; i += 1) this.data[at + i] = text.charCodeAt(i);
   }
 }

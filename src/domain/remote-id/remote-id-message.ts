@@ -57,13 +57,36 @@ export const OPERATOR_ID_TYPES = ['operator_id'] as const;
 export const OPERATOR_LOCATION_TYPES = ['takeoff', 'live_gnss', 'fixed'] as const;
 export const CLASSIFICATION_TYPES = ['undeclared', 'eu'] as const;
 export const EU_CATEGORIES = ['undeclared', 'open', 'specific', 'certified'] as const;
-export const EU_CLASSES = ['undeclared', 'class_0', 'class_1', 'class_2', 'class_3', 'class_4', 'class_5', 'class_6'] as const;
+export const EU_CLASSES = [
+  'undeclared',
+  'class_0',
+  'class_1',
+  'class_2',
+  'class_3',
+  'class_4',
+  'class_5',
+  'class_6',
+] as const;
 
 /** A named code, or the number of a code the standard reserves. */
 export type Coded<T extends readonly string[]> = T[number] | number;
 
 /** Accuracy categories, in metres (or m/s, or s), by code; code 0 is unknown. */
-export const HORIZONTAL_ACCURACY_M = [undefined, 18520, 7408, 3704, 1852, 926, 555.6, 185.2, 92.6, 30, 10, 3, 1] as const;
+export const HORIZONTAL_ACCURACY_M = [
+  undefined,
+  18520,
+  7408,
+  3704,
+  1852,
+  926,
+  555.6,
+  185.2,
+  92.6,
+  30,
+  10,
+  3,
+  1,
+] as const;
 export const VERTICAL_ACCURACY_M = [undefined, 150, 45, 25, 10, 3, 1] as const;
 export const SPEED_ACCURACY_MPS = [undefined, 10, 3, 1, 0.3] as const;
 
@@ -160,12 +183,7 @@ export interface OperatorIdMessage {
 }
 
 export type SingleMessage =
-  | BasicIdMessage
-  | LocationMessage
-  | AuthenticationMessage
-  | SelfIdMessage
-  | SystemMessage
-  | OperatorIdMessage;
+  BasicIdMessage | LocationMessage | AuthenticationMessage | SelfIdMessage | SystemMessage | OperatorIdMessage;
 
 export interface MessagePack {
   type: 'message_pack';

@@ -5,7 +5,13 @@ import { OREGUARD_NAMESPACE, uuidV5 } from '../events/uuid-v5';
 import { ZonedTimeSchema } from '../events/zoned-time.schema';
 import { fixTimeNear } from './fix-time';
 import { decodeRemoteIdMessage, fromHex, toHex } from './remote-id-decoder';
-import { MESSAGE_BYTES, PACK_HEADER_BYTES, PACK_MAX_MESSAGES, type LocationMessage, type SingleMessage } from './remote-id-message';
+import {
+  MESSAGE_BYTES,
+  PACK_HEADER_BYTES,
+  PACK_MAX_MESSAGES,
+  type LocationMessage,
+  type SingleMessage,
+} from './remote-id-message';
 
 const MAX_MESSAGE_HEX = (PACK_HEADER_BYTES + PACK_MAX_MESSAGES * MESSAGE_BYTES) * 2;
 
@@ -71,7 +77,8 @@ export type ReportResult =
  */
 export function readRemoteIdReport(route: RemoteIdRoute, body: unknown): ReportResult {
   const parsed = RemoteIdPayloadSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, kind: schemaRejectionKind(parsed.error), reason: describeFirstIssue(parsed.error, body) };
+  if (!parsed.success)
+    return { ok: false, kind: schemaRejectionKind(parsed.error), reason: describeFirstIssue(parsed.error, body) };
   const payload = parsed.data;
 
   const sightings: RemoteIdSighting[] = [];
@@ -87,7 +94,11 @@ export function readRemoteIdReport(route: RemoteIdRoute, body: unknown): ReportR
     const bytes = fromHex(hex);
     message.messages.forEach((inner, i) => {
       const start = PACK_HEADER_BYTES + i * MESSAGE_BYTES;
-      sightings.push({ path: `${path}.pack[${i}]`, hex: toHex(bytes.subarray(start, start + MESSAGE_BYTES)), message: inner });
+      sightings.push({
+        path: `${path}.pack[${i}]`,
+        hex: toHex(bytes.subarray(start, start + MESSAGE_BYTES)),
+        message: inner,
+      });
     });
   }
 
@@ -104,7 +115,10 @@ export function readRemoteIdReport(route: RemoteIdRoute, body: unknown): ReportR
     const message = sighting.message;
     // No position, no event: the contract's drone event needs one. The rest still counts.
     if (message.type !== 'location' || !message.position) continue;
-    const occurredAt = message.tenthsAfterHour === undefined ? payload.receivedAt : fixTimeNear(payload.receivedAt, message.tenthsAfterHour);
+    const occurredAt =
+      message.tenthsAfterHour === undefined
+        ? payload.receivedAt
+        : fixTimeNear(payload.receivedAt, message.tenthsAfterHour);
     report.fixes.push({ ...sighting, message, occurredAt, eventId: remoteIdEventId(report, sighting.hex, occurredAt) });
   }
   return { ok: true, report };
@@ -120,6 +134,13 @@ export function remoteIdEventId(
   messageHex: string,
   occurredAt: Date,
 ): string {
-  const name = ['remoteid', report.siteId, report.gatewayId, report.transmitter, messageHex.toLowerCase(), occurredAt.toISOString()].join('/');
+  const name = [
+    'remoteid',
+    report.siteId,
+    report.gatewayId,
+    report.transmitter,
+    messageHex.toLowerCase(),
+    occurredAt.toISOString(),
+  ].join('/');
   return uuidV5(name, OREGUARD_NAMESPACE);
 }

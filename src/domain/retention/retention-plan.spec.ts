@@ -17,7 +17,12 @@ describe('partitionsDue', () => {
 
   it('applies each table its own retention, and none to a table kept forever', () => {
     const due = partitionsDue(
-      [day('2026-11-27', 'live_messages'), day('2026-11-28', 'live_messages'), day('2020-01-01', 'sensor_health_changes'), day('2026-11-01', 'rejected_events')],
+      [
+        day('2026-11-27', 'live_messages'),
+        day('2026-11-28', 'live_messages'),
+        day('2020-01-01', 'sensor_health_changes'),
+        day('2026-11-01', 'rejected_events'),
+      ],
       KEEP,
       now,
     );

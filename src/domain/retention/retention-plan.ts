@@ -18,7 +18,11 @@ export type RetentionDays = Record<PartitionedTable, number | null>;
  * span ended that long ago), oldest first: what the retention job archives and drops. A table
  * kept forever has none; the partition holding `now` never is.
  */
-export function partitionsDue(partitions: readonly TimePartition[], retention: RetentionDays, now: Date): TimePartition[] {
+export function partitionsDue(
+  partitions: readonly TimePartition[],
+  retention: RetentionDays,
+  now: Date,
+): TimePartition[] {
   return partitions
     .filter((p) => {
       const days = retention[p.table];

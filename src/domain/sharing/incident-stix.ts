@@ -84,7 +84,10 @@ export function organisationIdentity(organisation: string): StixObject {
 export function baseObjects(organisation: string): SharedObject[] {
   const identity = organisationIdentity(organisation);
   return [
-    ...(['clear', 'green', 'amber', 'amber+strict', 'red'] as const).map((tlp) => ({ object: tlpMarking(tlp) as StixObject, tlp: 'clear' as Tlp })),
+    ...(['clear', 'green', 'amber', 'amber+strict', 'red'] as const).map((tlp) => ({
+      object: tlpMarking(tlp) as StixObject,
+      tlp: 'clear' as Tlp,
+    })),
     { object: identity, tlp: SHARING_MARKINGS.identity },
     { object: uasExtensionDefinition(identity.id), tlp: 'clear' },
   ];
@@ -141,7 +144,12 @@ function seenInIncident(events: readonly SiteEvent[]): Seen[] {
         add(
           `address|${ip}`,
           () => ({
-            indicator: { name: `Attacker address ${ip}`, pattern: `[${type}:value = '${quote(ip)}']`, patternType: 'stix', types: ['malicious-activity'] },
+            indicator: {
+              name: `Attacker address ${ip}`,
+              pattern: `[${type}:value = '${quote(ip)}']`,
+              patternType: 'stix',
+              types: ['malicious-activity'],
+            },
             observable: { type, spec_version: '2.1', id: scoId(type, { value: ip }), value: ip },
           }),
           event,
@@ -169,7 +177,12 @@ function seenInIncident(events: readonly SiteEvent[]): Seen[] {
       add(
         `uas|${uid}`,
         () => ({
-          indicator: { name: `Drone ${uid}`, pattern: `[uas:uid = '${quote(uid)}']`, patternType: 'stix', types: ['anomalous-activity'] },
+          indicator: {
+            name: `Drone ${uid}`,
+            pattern: `[uas:uid = '${quote(uid)}']`,
+            patternType: 'stix',
+            types: ['anomalous-activity'],
+          },
           observable: {
             type: 'uas',
             spec_version: '2.1',
@@ -193,7 +206,11 @@ function seenInIncident(events: readonly SiteEvent[]): Seen[] {
  * Theft incidents share nothing (weights, stocks and zones never leave). Deterministic: the same
  * incident and events give the same objects; `modified` moves with the events seen.
  */
-export function incidentToStix(incident: SharingIncident, events: readonly SiteEvent[], ctx: SharingContext): SharedObject[] {
+export function incidentToStix(
+  incident: SharingIncident,
+  events: readonly SiteEvent[],
+  ctx: SharingContext,
+): SharedObject[] {
   const identity = organisationIdentity(ctx.organisation).id;
   const out: SharedObject[] = [];
   const marked = (tlp: Tlp, object: Record<string, unknown>): SharedObject => ({

@@ -13,12 +13,23 @@ const scan = (srcIp: string, at: string): SiteEvent => ({
   kind: 'cyber',
   occurredAt: t(at),
   source: 'suricata',
-  cyber: { category: 'scan', signature: 'ET SCAN Potential SSH Scan', signatureId: 2001219, srcIp, dstIp: '10.20.0.5', network: 'ot' },
+  cyber: {
+    category: 'scan',
+    signature: 'ET SCAN Potential SSH Scan',
+    signatureId: 2001219,
+    srcIp,
+    dstIp: '10.20.0.5',
+    network: 'ot',
+  },
 });
-const objects = incidentToStix({ id: '5f0c1d7e-6a57-4c44-9d3b-2b1e0c3a9f10', kinds: ['cyber'], ruleIds: [] }, [scan('198.51.99.7', '02:00')], {
-  organisation: ORG.name,
-  rules: new Map(),
-});
+const objects = incidentToStix(
+  { id: '5f0c1d7e-6a57-4c44-9d3b-2b1e0c3a9f10', kinds: ['cyber'], ruleIds: [] },
+  [scan('198.51.99.7', '02:00')],
+  {
+    organisation: ORG.name,
+    rules: new Map(),
+  },
+);
 
 describe('the MISP feed', () => {
   it('makes one event per incident with an attribute per indicator, tagged with its TLP', () => {
@@ -34,7 +45,13 @@ describe('the MISP feed', () => {
   it('tags a GREEN-only event tlp:green, and makes no event without an attribute', () => {
     const green = objects.filter((o) => o.tlp === 'green');
     expect(mispEvent('k', green, ORG)!.Event.Tag).toEqual([{ name: 'tlp:green' }]);
-    expect(mispEvent('k', objects.filter((o) => o.object.type !== 'indicator'), ORG)).toBeUndefined();
+    expect(
+      mispEvent(
+        'k',
+        objects.filter((o) => o.object.type !== 'indicator'),
+        ORG,
+      ),
+    ).toBeUndefined();
   });
 
   it('lists every event in manifest.json and every attribute value hash in hashes.csv', () => {

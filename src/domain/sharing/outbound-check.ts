@@ -7,7 +7,8 @@ import { TLP2_EXTENSION_ID } from './tlp';
  * their coverage, blind zones, posture, weights, stocks and assays, evidence media and the
  * people of the site or the drone's operator. Matched against every key at any depth.
  */
-export const FORBIDDEN_FIELD = /(geometry|perimeter|polygon|zone|sensor|coverage|blind|posture|weight|quantity|stock|assay|kg\b|tonne|operator|username|user_?id|email|phone|evidence|gateway|site_?id|asset)/i;
+export const FORBIDDEN_FIELD =
+  /(geometry|perimeter|polygon|zone|sensor|coverage|blind|posture|weight|quantity|stock|assay|kg\b|tonne|operator|username|user_?id|email|phone|evidence|gateway|site_?id|asset)/i;
 
 /** Strings that look like one of OreGuard's internal references (an API path, a rule or site file). */
 const INTERNAL_TEXT = /\/api\/v1\/|\bincident[-_ ]?id\b|\bevent[-_ ]?id\b/i;

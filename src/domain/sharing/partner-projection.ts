@@ -86,7 +86,9 @@ export function projectForPartner(
   projection: PartnerProjection,
   alsoVisible: (id: string) => boolean = () => false,
 ): SharedObject[] {
-  let kept = objects.filter((o) => allowedObject(o, projection)).map((o) => ({ ...o, object: narrowProperties(o.object, projection) }));
+  let kept = objects
+    .filter((o) => allowedObject(o, projection))
+    .map((o) => ({ ...o, object: narrowProperties(o.object, projection) }));
   // Withholding one object may withhold another that needs it: repeat until nothing changes.
   for (;;) {
     const ids = new Set(kept.map((o) => o.object.id));
@@ -96,7 +98,11 @@ export function projectForPartner(
       const object = dropWithheldRefs(o.object, visible);
       if (object) next.push({ ...o, object });
     }
-    if (next.length === kept.length && next.every((o, i) => o.object === kept[i]!.object || sameKeys(o.object, kept[i]!.object))) return next;
+    if (
+      next.length === kept.length &&
+      next.every((o, i) => o.object === kept[i]!.object || sameKeys(o.object, kept[i]!.object))
+    )
+      return next;
     kept = next;
   }
 }

@@ -30,7 +30,7 @@ function v4ToInt(address: string): number | undefined {
 
 function inV4(address: number, [base, bits]: readonly [string, number]): boolean {
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((address & mask) >>> 0) === ((v4ToInt(base)! & mask) >>> 0);
+  return (address & mask) >>> 0 === (v4ToInt(base)! & mask) >>> 0;
 }
 
 /** The eight 16-bit groups of an IPv6 address, or undefined when it is not one. */

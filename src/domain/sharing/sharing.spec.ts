@@ -30,7 +30,15 @@ function event(over: Partial<SiteEvent>): SiteEvent {
 const authFailure = (srcIp: string, at: string, over: Partial<SiteEvent> = {}) =>
   event({
     occurredAt: t(at),
-    cyber: { category: 'auth_failure', signature: 'SSH login failed', srcIp, dstIp: '10.20.0.5', dstPort: 22, network: 'ot', asset: 'crusher-plc-3' },
+    cyber: {
+      category: 'auth_failure',
+      signature: 'SSH login failed',
+      srcIp,
+      dstIp: '10.20.0.5',
+      dstPort: 22,
+      network: 'ot',
+      asset: 'crusher-plc-3',
+    },
     ...over,
   });
 const droneSeen = (uasId: string, at: string) =>
@@ -39,7 +47,13 @@ const droneSeen = (uasId: string, at: string) =>
     sensorId: 'rf-north',
     zone: 'haul-road',
     occurredAt: t(at),
-    drone: { detection: 'remote_id', uasId, position: { lat: -10.7161, lon: 25.4723, altM: 80 }, operatorId: 'FIN87astrdge12k8', operatorPosition: { lat: -10.72, lon: 25.47 } },
+    drone: {
+      detection: 'remote_id',
+      uasId,
+      position: { lat: -10.7161, lon: 25.4723, altM: 80 },
+      operatorId: 'FIN87astrdge12k8',
+      operatorPosition: { lat: -10.72, lon: 25.47 },
+    },
   });
 
 const BRUTE_FORCE: SharableRule = {
@@ -48,17 +62,47 @@ const BRUTE_FORCE: SharableRule = {
   text: 'title: Brute force from one source\nid: brute-force\ncorrelation:\n  type: event_count\n  rules: [auth_failure]\n---\nname: auth_failure\ndetection:\n  failure:\n    kind: cyber\n    cyber.category: auth_failure\n  condition: failure\n',
 };
 const ctx: SharingContext = { organisation: 'Kolwezi Copper SA', rules: new Map([[BRUTE_FORCE.id, BRUTE_FORCE]]) };
-const internalIds = new Set([INCIDENT.id, DRONE_INCIDENT.id, 'kolwezi-1', 'gw-1', 'ids-core', 'rf-north', 'plant-ot', 'haul-road', 'crusher-plc-3']);
+const internalIds = new Set([
+  INCIDENT.id,
+  DRONE_INCIDENT.id,
+  'kolwezi-1',
+  'gw-1',
+  'ids-core',
+  'rf-north',
+  'plant-ot',
+  'haul-road',
+  'crusher-plc-3',
+]);
 
-const cyberEvents = [authFailure('198.51.99.7', '02:00'), authFailure('198.51.99.7', '02:01'), authFailure('10.20.0.9', '02:01:30'), authFailure('2a03:2880::1', '02:02')];
+const cyberEvents = [
+  authFailure('198.51.99.7', '02:00'),
+  authFailure('198.51.99.7', '02:01'),
+  authFailure('10.20.0.9', '02:01:30'),
+  authFailure('2a03:2880::1', '02:02'),
+];
 const everything = (): SharedObject[] => [
   ...baseObjects(ctx.organisation),
   ...incidentToStix(INCIDENT, cyberEvents, ctx),
-  ...incidentToStix(DRONE_INCIDENT, [droneSeen('1581F5FJD228Y00C0045', '03:10'), droneSeen('1581F5FJD228Y00C0045', '03:14')], ctx),
+  ...incidentToStix(
+    DRONE_INCIDENT,
+    [droneSeen('1581F5FJD228Y00C0045', '03:10'), droneSeen('1581F5FJD228Y00C0045', '03:14')],
+    ctx,
+  ),
 ];
-const ofType = (objects: readonly SharedObject[], type: string) => objects.filter((o) => o.object.type === type).map((o) => o.object);
+const ofType = (objects: readonly SharedObject[], type: string) =>
+  objects.filter((o) => o.object.type === type).map((o) => o.object);
 const wide = PartnerProjectionSchema.parse({
-  types: ['identity', 'indicator', 'observed-data', 'sighting', 'location', 'extension-definition', 'ipv4-addr', 'ipv6-addr', 'uas'],
+  types: [
+    'identity',
+    'indicator',
+    'observed-data',
+    'sighting',
+    'location',
+    'extension-definition',
+    'ipv4-addr',
+    'ipv6-addr',
+    'uas',
+  ],
   maxTlp: 'amber',
 });
 
@@ -66,11 +110,21 @@ describe('STIX 2.1 objects made from incidents', () => {
   it('turns an attacker address into a STIX indicator, its observable, observed data and a sighting with counts and times', () => {
     const objects = incidentToStix(INCIDENT, cyberEvents, ctx);
     const indicator = ofType(objects, 'indicator').find((o) => o.pattern === "[ipv4-addr:value = '198.51.99.7']")!;
-    expect(indicator).toMatchObject({ pattern_type: 'stix', valid_from: '2026-11-29T02:00:00.000Z', object_marking_refs: [tlpMarkingId('green')] });
+    expect(indicator).toMatchObject({
+      pattern_type: 'stix',
+      valid_from: '2026-11-29T02:00:00.000Z',
+      object_marking_refs: [tlpMarkingId('green')],
+    });
     const sighting = ofType(objects, 'sighting').find((o) => o.sighting_of_ref === indicator.id)!;
-    expect(sighting).toMatchObject({ count: 2, first_seen: '2026-11-29T02:00:00.000Z', last_seen: '2026-11-29T02:01:00.000Z' });
+    expect(sighting).toMatchObject({
+      count: 2,
+      first_seen: '2026-11-29T02:00:00.000Z',
+      last_seen: '2026-11-29T02:01:00.000Z',
+    });
     expect(sighting.object_marking_refs).toEqual([tlpMarkingId('amber')]);
-    const observed = ofType(objects, 'observed-data').find((o) => o.id === (sighting.observed_data_refs as string[])[0])!;
+    const observed = ofType(objects, 'observed-data').find(
+      (o) => o.id === (sighting.observed_data_refs as string[])[0],
+    )!;
     expect(observed).toMatchObject({ number_observed: 2, object_refs: [scoId('ipv4-addr', { value: '198.51.99.7' })] });
     expect(ofType(objects, 'ipv6-addr').map((o) => o.value)).toEqual(['2a03:2880::1']);
   });
@@ -88,7 +142,9 @@ describe('STIX 2.1 objects made from incidents', () => {
 
   it('gives the same objects on a re-export, and a newer modified when more events are seen', () => {
     const byId = (objects: SharedObject[]) => [...objects].sort((a, b) => a.object.id.localeCompare(b.object.id));
-    expect(byId(incidentToStix(INCIDENT, cyberEvents, ctx))).toEqual(byId(incidentToStix(INCIDENT, [...cyberEvents].reverse(), ctx)));
+    expect(byId(incidentToStix(INCIDENT, cyberEvents, ctx))).toEqual(
+      byId(incidentToStix(INCIDENT, [...cyberEvents].reverse(), ctx)),
+    );
     const later = incidentToStix(INCIDENT, [...cyberEvents, authFailure('198.51.99.7', '02:30')], ctx);
     const before = ofType(incidentToStix(INCIDENT, cyberEvents, ctx), 'sighting')[0]!;
     const after = ofType(later, 'sighting').find((o) => o.id === before.id)!;
@@ -99,22 +155,45 @@ describe('STIX 2.1 objects made from incidents', () => {
     const alert = (sid: number, at: string) =>
       authFailure('198.51.99.8', at, {
         source: 'suricata',
-        cyber: { category: 'scan', signature: 'ET SCAN Potential SSH Scan', signatureId: sid, srcIp: '198.51.99.8', dstIp: '10.20.0.5', network: 'ot' },
+        cyber: {
+          category: 'scan',
+          signature: 'ET SCAN Potential SSH Scan',
+          signatureId: sid,
+          srcIp: '198.51.99.8',
+          dstIp: '10.20.0.5',
+          network: 'ot',
+        },
       });
     const objects = incidentToStix(INCIDENT, [alert(2001219, '02:00'), alert(1000042, '02:01')], ctx);
     const suricata = ofType(objects, 'indicator').filter((o) => o.pattern_type === 'suricata');
-    expect(suricata.map((o) => o.pattern)).toEqual(['alert ip any any -> any any (msg:"ET SCAN Potential SSH Scan"; sid:2001219;)']);
+    expect(suricata.map((o) => o.pattern)).toEqual([
+      'alert ip any any -> any any (msg:"ET SCAN Potential SSH Scan"; sid:2001219;)',
+    ]);
   });
 
   it('shares a Sigma rule about cyber events in the sigma pattern type, never one naming zones', () => {
-    const sigma = ofType(incidentToStix(INCIDENT, cyberEvents, ctx), 'indicator').filter((o) => o.pattern_type === 'sigma');
+    const sigma = ofType(incidentToStix(INCIDENT, cyberEvents, ctx), 'indicator').filter(
+      (o) => o.pattern_type === 'sigma',
+    );
     expect(sigma.map((o) => o.name)).toEqual(['Brute force from one source']);
-    expect(isSharableRule({ id: 'breach-in-blind-zone', title: 'x', text: 'detection:\n  s:\n    kind: theft\n  zone-blind: true' })).toBe(false);
-    expect(isSharableRule({ id: 'ot-then-theft', title: 'x', text: 'kind: cyber\n---\nkind: theft\ngroup-by: [zone]' })).toBe(false);
+    expect(
+      isSharableRule({
+        id: 'breach-in-blind-zone',
+        title: 'x',
+        text: 'detection:\n  s:\n    kind: theft\n  zone-blind: true',
+      }),
+    ).toBe(false);
+    expect(
+      isSharableRule({ id: 'ot-then-theft', title: 'x', text: 'kind: cyber\n---\nkind: theft\ngroup-by: [zone]' }),
+    ).toBe(false);
   });
 
   it('shares a drone by its Remote ID serial as a uas observable, never its operator, and a coarse location only', () => {
-    const objects = incidentToStix(DRONE_INCIDENT, [droneSeen('1581F5FJD228Y00C0045', '03:10'), droneSeen('1581F5FJD228Y00C0045', '03:14')], ctx);
+    const objects = incidentToStix(
+      DRONE_INCIDENT,
+      [droneSeen('1581F5FJD228Y00C0045', '03:10'), droneSeen('1581F5FJD228Y00C0045', '03:14')],
+      ctx,
+    );
     const [uas] = ofType(objects, 'uas');
     expect(uas).toMatchObject({ uid: '1581F5FJD228Y00C0045', id: scoId('uas', { uid: '1581F5FJD228Y00C0045' }) });
     expect(ofType(objects, 'indicator')[0]).toMatchObject({ pattern: "[uas:uid = '1581F5FJD228Y00C0045']" });
@@ -131,18 +210,27 @@ describe('STIX 2.1 objects made from incidents', () => {
   });
 
   it('shares nothing of a theft incident', () => {
-    const fenceCut = event({ kind: 'theft', zone: 'north-fence', theft: { category: 'material_loss', quantityKg: 1200 } });
+    const fenceCut = event({
+      kind: 'theft',
+      zone: 'north-fence',
+      theft: { category: 'material_loss', quantityKg: 1200 },
+    });
     expect(incidentToStix({ id: INCIDENT.id, kinds: ['theft'], ruleIds: [] }, [fenceCut], ctx)).toEqual([]);
   });
 
   it('emits only objects valid against STIX 2.1 and TLP 2.0, and the OASIS TLP 2.0 markings as published', () => {
     for (const { object } of everything()) expect([object.id, stixProblem(object)]).toEqual([object.id, undefined]);
-    expect(tlpMarking('amber+strict')).toMatchObject({ id: 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003', name: 'TLP:AMBER+STRICT' });
+    expect(tlpMarking('amber+strict')).toMatchObject({
+      id: 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003',
+      name: 'TLP:AMBER+STRICT',
+    });
   });
 });
 
 describe('the STIX 2.1 schemas catch what the specification forbids', () => {
-  const indicator = (): StixObject => ({ ...(ofType(incidentToStix(INCIDENT, cyberEvents, ctx), 'indicator')[0] as StixObject) });
+  const indicator = (): StixObject => ({
+    ...(ofType(incidentToStix(INCIDENT, cyberEvents, ctx), 'indicator')[0] as StixObject),
+  });
   it.each([
     ['a missing pattern', { pattern: undefined }, 'pattern'],
     ['a timestamp without Z', { valid_from: '2026-11-29T02:00:00.000+01:00' }, 'valid_from'],
@@ -159,11 +247,26 @@ describe('the STIX 2.1 schemas catch what the specification forbids', () => {
 });
 
 describe('private addresses', () => {
-  it.each(['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '127.0.0.1', '169.254.10.10', '100.64.0.1', '0.0.0.0', '::1', '::', 'fd12:3456::1', 'fe80::1', 'ff02::1', '::ffff:10.0.0.1', '2001:db8::1'])(
-    '%s is private',
-    (ip) => expect(isPrivateAddress(ip)).toBe(true),
+  it.each([
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '127.0.0.1',
+    '169.254.10.10',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    '::',
+    'fd12:3456::1',
+    'fe80::1',
+    'ff02::1',
+    '::ffff:10.0.0.1',
+    '2001:db8::1',
+  ])('%s is private', (ip) => expect(isPrivateAddress(ip)).toBe(true));
+  it.each(['8.8.8.8', '172.32.0.1', '198.51.99.7', '2a03:2880::1', '::ffff:8.8.8.8'])('%s is public', (ip) =>
+    expect(isPrivateAddress(ip)).toBe(false),
   );
-  it.each(['8.8.8.8', '172.32.0.1', '198.51.99.7', '2a03:2880::1', '::ffff:8.8.8.8'])('%s is public', (ip) => expect(isPrivateAddress(ip)).toBe(false));
 });
 
 describe('per-partner projection', () => {
@@ -173,27 +276,44 @@ describe('per-partner projection', () => {
     expect(ofType(objects, 'sighting')).toEqual([]);
     expect(ofType(objects, 'observed-data')).toEqual([]);
     expect(ofType(objects, 'indicator').length).toBeGreaterThan(0);
-    expect(checkOutbound(objects.map((o) => o.object), { internalIds })).toEqual([]);
+    expect(
+      checkOutbound(
+        objects.map((o) => o.object),
+        { internalIds },
+      ),
+    ).toEqual([]);
   });
 
   it('withholds a location finer than the partner’s floor, and drops the sighting’s ref to it', () => {
     const objects = projectForPartner(everything(), { ...wide, locationFloorM: 50_000 });
     expect(ofType(objects, 'location')).toEqual([]);
-    for (const sighting of ofType(objects, 'sighting')) expect(JSON.stringify(sighting.where_sighted_refs)).not.toContain('location--');
+    for (const sighting of ofType(objects, 'sighting'))
+      expect(JSON.stringify(sighting.where_sighted_refs)).not.toContain('location--');
     expect(ofType(projectForPartner(everything(), wide), 'location')).toHaveLength(1);
   });
 
   it('withholds a sighting whose indicator type the partner may not receive, and narrows properties', () => {
-    const noIndicators = projectForPartner(everything(), { ...wide, types: wide.types.filter((t) => t !== 'indicator') });
+    const noIndicators = projectForPartner(everything(), {
+      ...wide,
+      types: wide.types.filter((t) => t !== 'indicator'),
+    });
     expect(ofType(noIndicators, 'sighting')).toEqual([]);
     const narrow = projectForPartner(everything(), { ...wide, properties: { indicator: ['valid_until'] } });
     for (const indicator of ofType(narrow, 'indicator')) expect(indicator.name).toBeUndefined();
   });
 
   it('withholds a uas observable from a partner that does not receive its extension definition', () => {
-    const objects = projectForPartner(everything(), { ...wide, types: wide.types.filter((t) => t !== 'extension-definition') });
+    const objects = projectForPartner(everything(), {
+      ...wide,
+      types: wide.types.filter((t) => t !== 'extension-definition'),
+    });
     expect(ofType(objects, 'uas')).toEqual([]);
-    expect(checkOutbound(objects.map((o) => o.object), { internalIds })).toEqual([]);
+    expect(
+      checkOutbound(
+        objects.map((o) => o.object),
+        { internalIds },
+      ),
+    ).toEqual([]);
   });
 
   it('passes the full export through the outbound check', () => {
@@ -212,7 +332,11 @@ describe('the outbound check', () => {
   });
   it('fails a private address anywhere, even inside a pattern', () => {
     const objects = good();
-    objects.push({ ...(objects.find((o) => o.type === 'indicator') as StixObject), id: 'indicator--11111111-1111-4111-8111-111111111111', pattern: "[ipv4-addr:value = '192.168.4.20']" });
+    objects.push({
+      ...(objects.find((o) => o.type === 'indicator') as StixObject),
+      id: 'indicator--11111111-1111-4111-8111-111111111111',
+      pattern: "[ipv4-addr:value = '192.168.4.20']",
+    });
     expect(checkOutbound(objects, { internalIds }).join('\n')).toMatch(/private address 192\.168\.4\.20/);
   });
   it('fails an internal id, as an object id or in any text', () => {
@@ -225,7 +349,15 @@ describe('the outbound check', () => {
     expect(problems).toMatch(/id: is an internal id/);
     expect(problems).toMatch(/description: internal id ids-core/);
   });
-  it.each([['site_geometry'], ['sensor_positions'], ['blind_zones'], ['posture'], ['weight_kg'], ['stockpile'], ['operator_id']])('fails a forbidden field %s', (field) => {
+  it.each([
+    ['site_geometry'],
+    ['sensor_positions'],
+    ['blind_zones'],
+    ['posture'],
+    ['weight_kg'],
+    ['stockpile'],
+    ['operator_id'],
+  ])('fails a forbidden field %s', (field) => {
     const objects = good();
     objects.push({ ...tlpMarking('green'), id: tlpMarkingId('green'), [field]: 'x' } as unknown as StixObject);
     expect(checkOutbound(objects, { internalIds }).join('\n')).toContain(`.${field}: forbidden field`);

@@ -10,16 +10,24 @@ import { TLP2_EXTENSION_ID, TLP_LEVELS, tlpMarkingId } from './tlp';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 
 /** §2.9 identifier: `type--UUID` (RFC 4122 variant). */
-export const StixIdSchema = z.string().regex(new RegExp(`^[a-z][a-z0-9-]*[a-z0-9]--${UUID}$`), 'a STIX identifier (type--uuid)');
+export const StixIdSchema = z
+  .string()
+  .regex(new RegExp(`^[a-z][a-z0-9-]*[a-z0-9]--${UUID}$`), 'a STIX identifier (type--uuid)');
 export const idOf = (type: string) =>
   z.string().regex(new RegExp(`^${type.replace(/[+]/g, '\\+')}--${UUID}$`), `an identifier of type ${type}`);
 
 /** §3.2 timestamp: RFC 3339, UTC, `Z`, any sub-second digits. */
-export const StixTimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a STIX UTC timestamp');
+export const StixTimestampSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a STIX UTC timestamp');
 /** TAXII 2.1 §3.1: timestamps in the API have exactly microsecond precision. */
-export const TaxiiTimestampSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'a TAXII timestamp with microseconds');
+export const TaxiiTimestampSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'a TAXII timestamp with microseconds');
 /** created/modified: at least millisecond precision (§3.2). */
-const SdoTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,}Z$/, 'a STIX timestamp with at least milliseconds');
+const SdoTimeSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,}Z$/, 'a STIX timestamp with at least milliseconds');
 
 const MarkingRefsSchema = z.array(idOf('marking-definition')).min(1);
 const ExtensionsSchema = z.record(z.string().regex(/^extension-definition--/), z.record(z.string(), z.unknown()));
@@ -35,7 +43,8 @@ const sdoCommon = {
   extensions: ExtensionsSchema.optional(),
 };
 
-const modifiedNotBeforeCreated = (o: { created: string; modified: string }) => Date.parse(o.modified) >= Date.parse(o.created);
+const modifiedNotBeforeCreated = (o: { created: string; modified: string }) =>
+  Date.parse(o.modified) >= Date.parse(o.created);
 const MODIFIED = { message: 'modified must not be earlier than created', path: ['modified'] };
 
 export const IdentitySchema = z
@@ -45,7 +54,10 @@ export const IdentitySchema = z
     id: idOf('identity'),
     name: z.string().min(1),
     identity_class: z.enum(['individual', 'group', 'system', 'organization', 'class', 'unknown']).optional(),
-    sectors: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).optional(),
+    sectors: z
+      .array(z.string().regex(/^[a-z0-9-]+$/))
+      .min(1)
+      .optional(),
   })
   .refine(modifiedNotBeforeCreated, MODIFIED);
 
@@ -97,17 +109,23 @@ export const SightingSchema = z
     first_seen: StixTimestampSchema.optional(),
     last_seen: StixTimestampSchema.optional(),
     observed_data_refs: z.array(idOf('observed-data')).min(1).optional(),
-    where_sighted_refs: z.array(z.union([idOf('identity'), idOf('location')])).min(1).optional(),
+    where_sighted_refs: z
+      .array(z.union([idOf('identity'), idOf('location')]))
+      .min(1)
+      .optional(),
   })
   .refine(modifiedNotBeforeCreated, MODIFIED)
   .refine((o) => !o.first_seen || !o.last_seen || Date.parse(o.last_seen) >= Date.parse(o.first_seen), {
     message: 'last_seen must not be earlier than first_seen',
     path: ['last_seen'],
   })
-  .refine((o) => !/^(sighting|relationship|observed-data|marking-definition|language-content)--/.test(o.sighting_of_ref), {
-    message: 'a sighting is of an SDO',
-    path: ['sighting_of_ref'],
-  });
+  .refine(
+    (o) => !/^(sighting|relationship|observed-data|marking-definition|language-content)--/.test(o.sighting_of_ref),
+    {
+      message: 'a sighting is of an SDO',
+      path: ['sighting_of_ref'],
+    },
+  );
 
 /** §4.11: a location needs a region, a country, or latitude and longitude; precision only with both. */
 export const LocationSchema = z
@@ -122,8 +140,14 @@ export const LocationSchema = z
     country: z.string().min(2).optional(),
   })
   .refine(modifiedNotBeforeCreated, MODIFIED)
-  .refine((o) => (o.latitude === undefined) === (o.longitude === undefined), { message: 'latitude and longitude go together', path: ['latitude'] })
-  .refine((o) => o.precision === undefined || o.latitude !== undefined, { message: 'precision needs latitude and longitude', path: ['precision'] })
+  .refine((o) => (o.latitude === undefined) === (o.longitude === undefined), {
+    message: 'latitude and longitude go together',
+    path: ['latitude'],
+  })
+  .refine((o) => o.precision === undefined || o.latitude !== undefined, {
+    message: 'precision needs latitude and longitude',
+    path: ['precision'],
+  })
   .refine((o) => o.latitude !== undefined || o.region !== undefined || o.country !== undefined, {
     message: 'a location needs a region, a country or latitude and longitude',
     path: ['region'],
@@ -140,7 +164,9 @@ export const ExtensionDefinitionSchema = z
     description: z.string().min(1).optional(),
     schema: z.string().min(1),
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
-    extension_types: z.array(z.enum(['new-sdo', 'new-sco', 'new-sro', 'property-extension', 'toplevel-property-extension'])).min(1),
+    extension_types: z
+      .array(z.enum(['new-sdo', 'new-sco', 'new-sro', 'property-extension', 'toplevel-property-extension']))
+      .min(1),
   })
   .refine(modifiedNotBeforeCreated, MODIFIED);
 
@@ -153,7 +179,10 @@ export const TlpMarkingSchema = z
     created: StixTimestampSchema,
     name: z.string(),
     extensions: z.strictObject({
-      [TLP2_EXTENSION_ID]: z.strictObject({ extension_type: z.literal('property-extension'), tlp_2_0: z.enum(TLP_LEVELS) }),
+      [TLP2_EXTENSION_ID]: z.strictObject({
+        extension_type: z.literal('property-extension'),
+        tlp_2_0: z.enum(TLP_LEVELS),
+      }),
     }),
   })
   .refine((m) => {
@@ -167,8 +196,18 @@ const scoCommon = {
   object_marking_refs: MarkingRefsSchema.optional(),
   extensions: ExtensionsSchema.optional(),
 };
-export const Ipv4AddrSchema = z.strictObject({ ...scoCommon, type: z.literal('ipv4-addr'), id: idOf('ipv4-addr'), value: z.ipv4() });
-export const Ipv6AddrSchema = z.strictObject({ ...scoCommon, type: z.literal('ipv6-addr'), id: idOf('ipv6-addr'), value: z.ipv6() });
+export const Ipv4AddrSchema = z.strictObject({
+  ...scoCommon,
+  type: z.literal('ipv4-addr'),
+  id: idOf('ipv4-addr'),
+  value: z.ipv4(),
+});
+export const Ipv6AddrSchema = z.strictObject({
+  ...scoCommon,
+  type: z.literal('ipv6-addr'),
+  id: idOf('ipv6-addr'),
+  value: z.ipv6(),
+});
 
 /**
  * OreGuard's `uas` cyber-observable (a new SCO under its extension definition, properties after
@@ -207,10 +246,31 @@ export type StixObject = { type: StixType; id: string; [property: string]: unkno
 export const REQUIRED_PROPERTIES: Record<StixType, readonly string[]> = {
   identity: ['type', 'spec_version', 'id', 'created', 'modified', 'name'],
   indicator: ['type', 'spec_version', 'id', 'created', 'modified', 'pattern', 'pattern_type', 'valid_from'],
-  'observed-data': ['type', 'spec_version', 'id', 'created', 'modified', 'first_observed', 'last_observed', 'number_observed', 'object_refs'],
+  'observed-data': [
+    'type',
+    'spec_version',
+    'id',
+    'created',
+    'modified',
+    'first_observed',
+    'last_observed',
+    'number_observed',
+    'object_refs',
+  ],
   sighting: ['type', 'spec_version', 'id', 'created', 'modified', 'sighting_of_ref'],
   location: ['type', 'spec_version', 'id', 'created', 'modified'],
-  'extension-definition': ['type', 'spec_version', 'id', 'created', 'modified', 'created_by_ref', 'name', 'schema', 'version', 'extension_types'],
+  'extension-definition': [
+    'type',
+    'spec_version',
+    'id',
+    'created',
+    'modified',
+    'created_by_ref',
+    'name',
+    'schema',
+    'version',
+    'extension_types',
+  ],
   'marking-definition': ['type', 'spec_version', 'id', 'created', 'name', 'extensions'],
   'ipv4-addr': ['type', 'id', 'value'],
   'ipv6-addr': ['type', 'id', 'value'],
@@ -224,7 +284,8 @@ export function stixProblem(object: unknown): string | undefined {
   if (!schema) return `${String(o?.id)}: type: not a type OreGuard shares (${String(o?.type)})`;
   const parsed = schema.safeParse(object);
   if (parsed.success) {
-    if (typeof o.id === 'string' && !o.id.startsWith(`${String(o.type)}--`)) return `${o.id}: id: does not name type ${String(o.type)}`;
+    if (typeof o.id === 'string' && !o.id.startsWith(`${String(o.type)}--`))
+      return `${o.id}: id: does not name type ${String(o.type)}`;
     return undefined;
   }
   const issue = parsed.error.issues[0]!;

@@ -79,11 +79,21 @@ describe('heldBack', () => {
   it('compares numbers written as text and reaches into nested fields', () => {
     const bySignature: Silence = { ...maintenance, zone: undefined, match: { 'cyber.signatureId': '2009358' } };
     expect(silenceMatches(bySignature, aTheft({ kind: 'cyber', details: { signatureId: 2009358 } }), 'UTC')).toBe(true);
-    const low: Silence = { ...maintenance, zone: undefined, match: { 'drone.detection': 'remote_id', 'drone.position.lat': -10.7 } };
+    const low: Silence = {
+      ...maintenance,
+      zone: undefined,
+      match: { 'drone.detection': 'remote_id', 'drone.position.lat': -10.7 },
+    };
     expect(silenceMatches(low, aDrone(undefined), 'UTC')).toBe(true);
     expect(silenceMatches({ ...low, match: { 'drone.position.lat': -10.8 } }, aDrone(undefined), 'UTC')).toBe(false);
     // Every field must match; a missing field or an object never does.
-    expect(silenceMatches({ ...low, match: { 'drone.detection': 'remote_id', 'drone.model': 'M30' } }, aDrone(undefined), 'UTC')).toBe(false);
+    expect(
+      silenceMatches(
+        { ...low, match: { 'drone.detection': 'remote_id', 'drone.model': 'M30' } },
+        aDrone(undefined),
+        'UTC',
+      ),
+    ).toBe(false);
     expect(silenceMatches({ ...low, match: { 'drone.position': 'x' } }, aDrone(undefined), 'UTC')).toBe(false);
   });
 
@@ -95,7 +105,12 @@ describe('heldBack', () => {
   });
 
   it('prefers the allowlist over a silence that would also hold the drone back', () => {
-    const drones: Silence = { id: 'all-drones', siteId: 'kolwezi-1', kind: 'drone', endsAt: at('2027-01-01T00:00:00Z') };
+    const drones: Silence = {
+      id: 'all-drones',
+      siteId: 'kolwezi-1',
+      kind: 'drone',
+      endsAt: at('2027-01-01T00:00:00Z'),
+    };
     expect(heldBack(aDrone('1596F3BCD5'), holds([drones]))).toEqual({ by: 'authorized-drone', id: 'survey-drone' });
     expect(heldBack(aDrone('OTHER'), holds([drones]))).toEqual({ by: 'silence', id: 'all-drones' });
   });
@@ -103,7 +118,12 @@ describe('heldBack', () => {
 
 describe('weekly silences, on the site clock', () => {
   const nightShift = { days: ['fri' as const], start: '22:00', end: '06:00' };
-  const blasting: Silence = { id: 'blasting', siteId: 'kolwezi-1', kind: 'theft', recurrence: { days: ['tue', 'thu'], start: '13:00', end: '14:00' } };
+  const blasting: Silence = {
+    id: 'blasting',
+    siteId: 'kolwezi-1',
+    kind: 'theft',
+    recurrence: { days: ['tue', 'thu'], start: '13:00', end: '14:00' },
+  };
 
   it('holds back the Tuesday blasting hour in Kolwezi time (UTC+2), not in UTC', () => {
     // Tuesday 2026-03-03, 13:30 in Lubumbashi is 11:30Z.

@@ -49,7 +49,11 @@ export function silenceMatches(silence: Silence, event: HoldableEvent, timeZone:
 }
 
 /** Whether the silence's time applies at `at`: inside [startsAt, endsAt) and, if weekly, in its window. */
-export function silenceActiveAt(silence: Pick<Silence, 'startsAt' | 'endsAt' | 'recurrence'>, at: Date, timeZone: string): boolean {
+export function silenceActiveAt(
+  silence: Pick<Silence, 'startsAt' | 'endsAt' | 'recurrence'>,
+  at: Date,
+  timeZone: string,
+): boolean {
   if (silence.startsAt && at < silence.startsAt) return false;
   if (silence.endsAt && at >= silence.endsAt) return false;
   return silence.recurrence ? inWeeklyWindow(at, silence.recurrence, timeZone) : true;

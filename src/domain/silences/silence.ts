@@ -41,14 +41,24 @@ export const SilenceSpecSchema = z
   })
   .superRefine((s, ctx) => {
     if (!s.endsAt && !s.recurrence) {
-      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'required unless a weekly recurrence is given', input: s.endsAt });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endsAt'],
+        message: 'required unless a weekly recurrence is given',
+        input: s.endsAt,
+      });
     }
     if (s.startsAt && s.endsAt && s.endsAt <= s.startsAt) {
       ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt', input: s.endsAt });
     }
     for (const path of Object.keys(s.match ?? {})) {
       if (s.kind && !path.startsWith(`${s.kind}.`)) {
-        ctx.addIssue({ code: 'custom', path: ['match', path], message: `names a ${path.split('.')[0]} field, but kind is ${s.kind}`, input: path });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['match', path],
+          message: `names a ${path.split('.')[0]} field, but kind is ${s.kind}`,
+          input: path,
+        });
       }
     }
   });

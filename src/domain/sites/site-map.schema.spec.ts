@@ -13,9 +13,21 @@ const square = (lon: number, lat: number, d = 0.001) => [
 const aMap = () => ({
   type: 'FeatureCollection',
   features: [
-    { type: 'Feature', geometry: { type: 'Polygon', coordinates: square(25.46, -10.72, 0.01) }, properties: { kind: 'perimeter', name: 'Lease' } },
-    { type: 'Feature', geometry: { type: 'Polygon', coordinates: square(25.461, -10.719) }, properties: { kind: 'zone', zone: 'north-fence' } },
-    { type: 'Feature', geometry: { type: 'Point', coordinates: [25.4615, -10.7185] }, properties: { kind: 'sensor', sensorId: 'fence-north-4' } },
+    {
+      type: 'Feature',
+      geometry: { type: 'Polygon', coordinates: square(25.46, -10.72, 0.01) },
+      properties: { kind: 'perimeter', name: 'Lease' },
+    },
+    {
+      type: 'Feature',
+      geometry: { type: 'Polygon', coordinates: square(25.461, -10.719) },
+      properties: { kind: 'zone', zone: 'north-fence' },
+    },
+    {
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [25.4615, -10.7185] },
+      properties: { kind: 'sensor', sensorId: 'fence-north-4' },
+    },
   ],
 });
 const issue = (map: unknown) => {

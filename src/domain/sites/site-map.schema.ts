@@ -48,18 +48,24 @@ const FEATURE_BY_KIND = { perimeter: PerimeterFeature, zone: ZoneFeature, sensor
 type SiteMapFeature = z.infer<(typeof FEATURE_BY_KIND)[keyof typeof FEATURE_BY_KIND]>;
 
 /** One feature, checked by the schema its `properties.kind` names (so a fault is named precisely). */
-export const SiteMapFeatureSchema = z.unknown().transform((value, ctx): SiteMapFeature => {
-  const kind = (value as { properties?: { kind?: unknown } } | null)?.properties?.kind;
-  const schema = typeof kind === 'string' && Object.hasOwn(FEATURE_BY_KIND, kind) ? FEATURE_BY_KIND[kind as keyof typeof FEATURE_BY_KIND] : undefined;
-  if (!schema) {
-    ctx.addIssue({ code: 'custom', path: ['properties', 'kind'], message: 'must be perimeter, zone or sensor' });
+export const SiteMapFeatureSchema = z
+  .unknown()
+  .transform((value, ctx): SiteMapFeature => {
+    const kind = (value as { properties?: { kind?: unknown } } | null)?.properties?.kind;
+    const schema =
+      typeof kind === 'string' && Object.hasOwn(FEATURE_BY_KIND, kind)
+        ? FEATURE_BY_KIND[kind as keyof typeof FEATURE_BY_KIND]
+        : undefined;
+    if (!schema) {
+      ctx.addIssue({ code: 'custom', path: ['properties', 'kind'], message: 'must be perimeter, zone or sensor' });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     return z.NEVER;
-  }
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  return z.NEVER;
-}).meta({ description: 'A perimeter, zone or sensor Feature, as in the SiteMap schema' });
+  })
+  .meta({ description: 'A perimeter, zone or sensor Feature, as in the SiteMap schema' });
 
 /**
  * A site's map (contract §3, `PUT /sites/{id}/map`): a GeoJSON FeatureCollection in WGS 84 whose
@@ -76,13 +82,19 @@ export const SiteMapSchema = z
     // Kept properties are stored as JSON text in PostgreSQL, which takes no NUL and no lone surrogate.
     map.features.forEach((feature, i) => {
       const bad = unstorablePath(feature.properties);
-      if (bad) ctx.addIssue({ code: 'custom', path: ['features', i, 'properties', ...bad], message: UNSTORABLE_TEXT_MESSAGE });
+      if (bad)
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'properties', ...bad], message: UNSTORABLE_TEXT_MESSAGE });
     });
     const zones = new Set<string>();
     map.features.forEach((feature, i) => {
       if (feature.properties.kind !== 'zone') return;
       const zone = feature.properties.zone;
-      if (zones.has(zone)) ctx.addIssue({ code: 'custom', path: ['features', i, 'properties', 'zone'], message: `zone ${zone} is drawn twice` });
+      if (zones.has(zone))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', i, 'properties', 'zone'],
+          message: `zone ${zone} is drawn twice`,
+        });
       zones.add(zone);
     });
   });
@@ -97,7 +109,10 @@ export const SiteMapViewSchema = z
     type: z.literal('FeatureCollection'),
     features: z.array(SiteMapFeatureUnionSchema).max(SITE_MAP_MAX_FEATURES),
   })
-  .meta({ id: 'SiteMap', description: 'GeoJSON FeatureCollection, WGS 84; each feature says what it is in properties.kind' });
+  .meta({
+    id: 'SiteMap',
+    description: 'GeoJSON FeatureCollection, WGS 84; each feature says what it is in properties.kind',
+  });
 
 /** The path to the first string (key or value) in `value` that PostgreSQL could not store, if any. */
 function unstorablePath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {

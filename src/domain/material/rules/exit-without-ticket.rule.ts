@@ -9,7 +9,9 @@ export const exitWithoutTicket: ReconciliationRule = (view) => {
     .filter((p) => {
       const from = p.at.getTime() - exitTicketWithinMs;
       const to = p.at.getTime() + clockSkewMs;
-      return !sameVehicleRecords(view, p).tickets.some((t) => t.direction === 'out' && t.completedAt.getTime() >= from && t.completedAt.getTime() <= to);
+      return !sameVehicleRecords(view, p).tickets.some(
+        (t) => t.direction === 'out' && t.completedAt.getTime() >= from && t.completedAt.getTime() <= to,
+      );
     })
     .map((p) => ({
       key: `exit-without-ticket:${recordKey(p)}`,
@@ -20,7 +22,10 @@ export const exitWithoutTicket: ReconciliationRule = (view) => {
       zone: zoneOf(view, p),
       summary: `Loaded ${vehicleName(p)} left through gate ${p.gateId} at ${p.at.toISOString()} with no outbound ticket in the ${exitTicketWithinMs / 60_000} minutes before`,
       numbers: { windowMinutes: exitTicketWithinMs / 60_000 },
-      tolerance: { kg: null, basis: `an outbound ticket completed at most ${exitTicketWithinMs / 60_000} min before the exit` },
+      tolerance: {
+        kg: null,
+        basis: `an outbound ticket completed at most ${exitTicketWithinMs / 60_000} min before the exit`,
+      },
       ...(p.plate !== undefined && { plate: p.plate }),
       recordIds: [p.recordId],
     }));

@@ -12,7 +12,9 @@ export const ghostTicket: ReconciliationRule = (view) => {
   if (view.passages.length === 0) return [];
   const { gateWithinMs, clockSkewMs } = view.settings;
   return view.tickets
-    .filter((t) => !view.settings.internalScales.includes(t.scaleId) && settled(view, t.completedAt.getTime() + gateWithinMs))
+    .filter(
+      (t) => !view.settings.internalScales.includes(t.scaleId) && settled(view, t.completedAt.getTime() + gateWithinMs),
+    )
     .filter((t) => {
       const start = t.first.at.getTime();
       const end = t.completedAt.getTime();
@@ -34,7 +36,10 @@ export const ghostTicket: ReconciliationRule = (view) => {
       zone: zoneOf(view, t),
       summary: `Ticket ${t.ticketId} (${vehicleName(t)}, net ${kg(t.netKg)}) has no gate passage in the ${gateWithinMs / 3_600_000} h before or after it`,
       numbers: { netKg: t.netKg, windowHours: gateWithinMs / 3_600_000 },
-      tolerance: { kg: null, basis: `a gate-in or gate-out of the vehicle within ${gateWithinMs / 3_600_000} h of the ticket` },
+      tolerance: {
+        kg: null,
+        basis: `a gate-in or gate-out of the vehicle within ${gateWithinMs / 3_600_000} h of the ticket`,
+      },
       quantityKg: t.netKg,
       ...(t.plate !== undefined && { plate: t.plate }),
       ...(t.materialCode !== undefined && { materialCode: t.materialCode }),

@@ -28,7 +28,13 @@ export const netVsManifest: ReconciliationRule = (view) => {
         summary:
           `Ticket ${t.ticketId} (${vehicleName(t)}) net ${kg(t.netKg)} vs manifest ${manifest.manifestId} ${kg(manifest.expectedNetKg)}: ` +
           `off by ${kg(differenceKg)}, tolerance ±${kg(toleranceKg)}`,
-        numbers: { netKg: t.netKg, expectedNetKg: manifest.expectedNetKg, differenceKg, legalErrorKg: legal, franchiseKg: manifest.franchiseKg ?? 0 },
+        numbers: {
+          netKg: t.netKg,
+          expectedNetKg: manifest.expectedNetKg,
+          differenceKg,
+          legalErrorKg: legal,
+          franchiseKg: manifest.franchiseKg ?? 0,
+        },
         tolerance: {
           kg: toleranceKg,
           basis: `max(${view.settings.netCoverage} × net legal error ${legal} kg (class ${t.instrument.class}, e ${t.instrument.eKg} kg, in service), franchise ${manifest.franchiseKg ?? 0} kg)`,

@@ -20,7 +20,10 @@ export const overweightExit: ReconciliationRule = (view) =>
         zone: zoneOf(view, t),
         summary: `Ticket ${t.ticketId}: ${vehicleName(t)} left at gross ${kg(t.grossKg)}, ${kg(overKg)} over its permitted ${kg(t.permittedGrossKg)} (legal error ±${kg(legal)})`,
         numbers: { grossKg: t.grossKg, permittedGrossKg: t.permittedGrossKg, overKg, legalErrorKg: legal },
-        tolerance: { kg: legal, basis: `gross legal error (class ${t.instrument.class}, e ${t.instrument.eKg} kg, in service)` },
+        tolerance: {
+          kg: legal,
+          basis: `gross legal error (class ${t.instrument.class}, e ${t.instrument.eKg} kg, in service)`,
+        },
         quantityKg: overKg,
         ...(t.plate !== undefined && { plate: t.plate }),
         ...(t.materialCode !== undefined && { materialCode: t.materialCode }),

@@ -46,8 +46,19 @@ export const periodBalance: ReconciliationRule = (view) => {
           `Stockpile ${closing.stockpileId} (${closing.materialCode}) ${opening.at.toISOString()} to ${closing.at.toISOString()}: ` +
           `opening ${kg(openingKg)} + production ${kg(productionKg)} - despatch ${kg(despatchKg)} - closing ${kg(closingKg)} = ${kg(gapKg)} unaccounted, ` +
           `combined uncertainty ±${kg(toleranceKg)}`,
-        numbers: { openingKg, productionKg, despatchKg, closingKg, gapKg, combinedUncertaintyKg: combinedKg, tickets: inPeriod.length },
-        tolerance: { kg: toleranceKg, basis: `${view.settings.balanceCoverage} × √Σu² of the two surveys and ${inPeriod.length} tickets' legal error` },
+        numbers: {
+          openingKg,
+          productionKg,
+          despatchKg,
+          closingKg,
+          gapKg,
+          combinedUncertaintyKg: combinedKg,
+          tickets: inPeriod.length,
+        },
+        tolerance: {
+          kg: toleranceKg,
+          basis: `${view.settings.balanceCoverage} × √Σu² of the two surveys and ${inPeriod.length} tickets' legal error`,
+        },
         quantityKg: Math.abs(gapKg),
         materialCode: closing.materialCode,
         recordIds: [opening.recordId, closing.recordId],

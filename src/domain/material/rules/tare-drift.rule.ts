@@ -53,7 +53,9 @@ export const tareDrift: ReconciliationRule = (view) => {
 /** A stored tare used past its expiry: one of the most common loss points. */
 export const storedTareExpired: ReconciliationRule = (view) =>
   view.tickets
-    .filter((t: TicketView) => t.tareSource === 'stored' && (t.storedTareAgeDays ?? 0) > view.settings.storedTareMaxAgeDays)
+    .filter(
+      (t: TicketView) => t.tareSource === 'stored' && (t.storedTareAgeDays ?? 0) > view.settings.storedTareMaxAgeDays,
+    )
     .map((t) => ({
       key: `stored-tare-expired:${recordKey(t)}`,
       rule: 'stored-tare-expired' as const,
@@ -62,7 +64,11 @@ export const storedTareExpired: ReconciliationRule = (view) =>
       at: t.completedAt,
       zone: zoneOf(view, t),
       summary: `Ticket ${t.ticketId}: ${vehicleName(t)} used a stored tare ${t.storedTareAgeDays} days old (expires after ${view.settings.storedTareMaxAgeDays})`,
-      numbers: { storedTareKg: t.tareKg, storedTareAgeDays: t.storedTareAgeDays ?? 0, maxAgeDays: view.settings.storedTareMaxAgeDays },
+      numbers: {
+        storedTareKg: t.tareKg,
+        storedTareAgeDays: t.storedTareAgeDays ?? 0,
+        maxAgeDays: view.settings.storedTareMaxAgeDays,
+      },
       tolerance: { kg: null, basis: `a stored tare at most ${view.settings.storedTareMaxAgeDays} days old` },
       ...(t.plate !== undefined && { plate: t.plate }),
       recordIds: [t.recordId],
@@ -71,5 +77,7 @@ export const storedTareExpired: ReconciliationRule = (view) =>
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }

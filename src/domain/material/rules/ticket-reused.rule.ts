@@ -24,7 +24,12 @@ export const ticketReused: ReconciliationRule = (view) => {
 };
 
 function sameTransaction(a: TicketView, b: TicketView): boolean {
-  return a.netKg === b.netKg && a.first.at.getTime() === b.first.at.getTime() && a.plate === b.plate && a.rfidTag === b.rfidTag;
+  return (
+    a.netKg === b.netKg &&
+    a.first.at.getTime() === b.first.at.getTime() &&
+    a.plate === b.plate &&
+    a.rfidTag === b.rfidTag
+  );
 }
 
 function reuse(view: Parameters<ReconciliationRule>[0], t: TicketView, earlier: TicketView, what: string) {

@@ -12,7 +12,8 @@ import { latestManifests, recordKey, vehicleName, zoneOf } from '../material-vie
  */
 export const transitLoss: ReconciliationRule = (view) => {
   const despatched = new Map<string, TicketView>();
-  for (const t of view.tickets) if (t.direction === 'out' && t.manifestId !== undefined) despatched.set(t.manifestId, t);
+  for (const t of view.tickets)
+    if (t.direction === 'out' && t.manifestId !== undefined) despatched.set(t.manifestId, t);
   return [...latestManifests(view).values()].flatMap((m) => {
     const t = despatched.get(m.manifestId);
     if (!m.receipt || !t) return [];
@@ -34,8 +35,18 @@ export const transitLoss: ReconciliationRule = (view) => {
         summary:
           `Manifest ${m.manifestId} (${vehicleName(t)}): left the site at ${kg(t.netKg)}, ${m.destination} weighed ${kg(m.receipt.netKg)}: ` +
           `${lossKg >= 0 ? 'lost' : 'gained'} ${kg(Math.abs(lossKg))}, tolerance ±${kg(toleranceKg)}`,
-        numbers: { despatchedNetKg: t.netKg, receivedNetKg: m.receipt.netKg, lossKg, siteLegalErrorKg: siteErrorKg, destinationLegalErrorKg: destinationErrorKg, allowanceKg },
-        tolerance: { kg: toleranceKg, basis: `site net legal error ${siteErrorKg} kg + destination net legal error ${destinationErrorKg} kg + allowance ${allowanceKg} kg` },
+        numbers: {
+          despatchedNetKg: t.netKg,
+          receivedNetKg: m.receipt.netKg,
+          lossKg,
+          siteLegalErrorKg: siteErrorKg,
+          destinationLegalErrorKg: destinationErrorKg,
+          allowanceKg,
+        },
+        tolerance: {
+          kg: toleranceKg,
+          basis: `site net legal error ${siteErrorKg} kg + destination net legal error ${destinationErrorKg} kg + allowance ${allowanceKg} kg`,
+        },
         quantityKg: Math.abs(lossKg),
         ...(t.plate !== undefined && { plate: t.plate }),
         materialCode: m.materialCode,
