@@ -88,8 +88,6 @@ export async function growth(w: BenchWorld): Promise<GrowthRun> {
   await w.relogin();
   await w.connectOreGuardPanel();
   w.log(`growth: OreGuard ready over the history in ${restartMs} ms`);
-  const checkpoints = await waitHistoryCheckpoints(w.databaseUrl, load.rows.incidents ?? 0);
-  w.log(`growth: first checkpoint sweep over the history done (${checkpoints.toLocaleString('en-US')} checkpoints in all)`);
 
   const sites = [...w.ogLoad.siteIds, ...historySiteIds(w.config.historyOtherSites)];
   const history = await measureSide(w, { from: endAt.getTime() - months * 30 * DAY_MS, to: Date.now() }, sites);
@@ -225,27 +223,6 @@ async function shareOutsideIncidents(url: string): Promise<number> {
               (SELECT count(*) FROM events) AS total`,
     );
     return Number(rows[0].total) === 0 ? 0 : Number(rows[0].outside) / Number(rows[0].total);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * OreGuard's first checkpoint sweep after its start signs every history chain (none has a
- * checkpoint yet): a one-off, not what growth costs in steady state. Waits until there are at
- * least as many incident checkpoints as history incidents (at most 5 minutes).
- */
-async function waitHistoryCheckpoints(url: string, historyIncidents: number): Promise<number> {
-  const client = new Client({ connectionString: url, application_name: 'bench-growth' });
-  await client.connect();
-  try {
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM chain_checkpoints WHERE starts_with(chain, 'incident/')`);
-      const n = Number(rows[0].n);
-      if (n >= historyIncidents || Date.now() > deadline) return n;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
   } finally {
     await client.end();
   }
