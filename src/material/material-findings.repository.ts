@@ -81,7 +81,7 @@ export const materialFindingsStore = {
        SELECT u.site_id, u.gateway_id, u.event_id, $2, 'theft', $3, u.zone, u.occurred_at, $4, 'reconciliation', false, u.details, u.topic, u.raw_payload
          FROM json_to_recordset($1::json) AS u(site_id text, gateway_id text, event_id uuid, zone text, occurred_at timestamptz,
               details jsonb, topic text, raw_payload text)
-       ON CONFLICT ON CONSTRAINT events_identity DO NOTHING
+       /* raised once: the finding's key above, and the events_once trigger (event_keys) skips an event stored before */
        RETURNING id, event_id`,
       [
         JSON.stringify(

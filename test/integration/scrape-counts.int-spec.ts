@@ -42,7 +42,8 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
   it('counts the dead letters from their partial index', async () => {
     const plan = await planOf(DEAD_LETTER_COUNT);
     expect(plan).not.toContain('Seq Scan');
-    expect(plan).toContain('events_fold_failed');
+    // The partial index on fold_error (events_fold_failed; on each time partition, its own copy).
+    expect(plan).toMatch(/"Index Name":"events_fold_failed"|"Recheck Cond":"\(fold_error IS NOT NULL\)"/);
     const { rows } = await ctx.db.withoutTableScans((tx) => tx.query<{ n: string }>(DEAD_LETTER_COUNT));
     expect(Number(rows[0].n)).toBe(EVENTS / 1000);
   });
@@ -51,7 +52,7 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
     const cursor = await correlatorStore.cursor(ctx.db.pool);
     const plan = await planOf(PENDING_COUNT, [cursor.xid, cursor.eventId]);
     expect(plan).not.toContain('Seq Scan');
-    expect(plan).toContain('events_ingest_xid');
+    expect(plan).toMatch(/"Index Name":"events(_p\d{8})?_ingest_xid/);
     expect(await ctx.db.withoutTableScans((tx) => correlatorStore.pending(tx))).toBe(EVENTS);
   });
 

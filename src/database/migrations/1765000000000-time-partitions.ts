@@ -71,11 +71,7 @@ export class TimePartitions1765000000000 implements MigrationInterface {
       ],
       after: [
         'ALTER TABLE events ADD FOREIGN KEY (site_id, gateway_id) REFERENCES gateways (site_id, id)',
-        'CREATE INDEX events_fold_failed ON events (id) WHERE fold_error IS NOT NULL',
-        'CREATE INDEX events_ingest_xid ON events (ingest_xid, id) WHERE ingest_xid IS NOT NULL',
-        'CREATE INDEX events_occurred ON events (occurred_at DESC, id DESC)',
-        'CREATE INDEX events_site_occurred ON events (site_id, occurred_at DESC, id DESC)',
-        'CREATE INDEX events_unfolded ON events (id) WHERE folded_at IS NULL AND fold_error IS NULL',
+        ...INDEXES.events,
         `CREATE TRIGGER events_keep_content BEFORE DELETE OR UPDATE OF site_id, gateway_id, event_id, sensor_id, kind,
            severity, zone, seq, occurred_at, received_at, stored_at, source, late, details, topic, raw_payload, kept
            ON events FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
@@ -97,7 +93,7 @@ export class TimePartitions1765000000000 implements MigrationInterface {
       table: 'rejected_events',
       key: 'received_at',
       primaryKey: 'id, received_at',
-      after: ['CREATE INDEX rejected_events_received ON rejected_events (received_at DESC, id DESC)'],
+      after: INDEXES.rejected_events,
     });
     await convert(q, {
       table: 'sensor_health_changes',
@@ -105,7 +101,7 @@ export class TimePartitions1765000000000 implements MigrationInterface {
       primaryKey: 'id, site_id, recorded_at',
       after: [
         'ALTER TABLE sensor_health_changes ADD FOREIGN KEY (site_id) REFERENCES sites (id)',
-        `CREATE INDEX sensor_health_changes_subject ON sensor_health_changes (site_id, subject_type, subject_id, at DESC, id DESC)`,
+        ...INDEXES.sensor_health_changes,
       ],
     });
 
@@ -144,6 +140,22 @@ export class TimePartitions1765000000000 implements MigrationInterface {
     await q.query('DROP FUNCTION oreguard_range_parent(text)');
   }
 }
+
+/** The named indexes of the tables that grow per event, made again on the partitioned tables (and back on the plain ones by down()). */
+const INDEXES: Record<'events' | 'live_messages' | 'rejected_events' | 'sensor_health_changes', string[]> = {
+  events: [
+    'CREATE INDEX events_fold_failed ON events (id) WHERE fold_error IS NOT NULL',
+    'CREATE INDEX events_ingest_xid ON events (ingest_xid, id) WHERE ingest_xid IS NOT NULL',
+    'CREATE INDEX events_occurred ON events (occurred_at DESC, id DESC)',
+    'CREATE INDEX events_site_occurred ON events (site_id, occurred_at DESC, id DESC)',
+    'CREATE INDEX events_unfolded ON events (id) WHERE folded_at IS NULL AND fold_error IS NULL',
+  ],
+  live_messages: [],
+  rejected_events: ['CREATE INDEX rejected_events_received ON rejected_events (received_at DESC, id DESC)'],
+  sensor_health_changes: [
+    'CREATE INDEX sensor_health_changes_subject ON sensor_health_changes (site_id, subject_type, subject_id, at DESC, id DESC)',
+  ],
+};
 
 /** The tables oreguard_ensure_partitions may touch, with their partition key. */
 const PARTITIONED_TABLES = {
@@ -318,13 +330,8 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
   await q.query(`ALTER TABLE ${table} RENAME TO ${old}`);
   const identity = hasIdentity ? await q.query(`SELECT pg_get_serial_sequence('${old}', 'id') AS seq`) : [];
   await q.query(
-    `CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES${hasIdentity ? ' INCLUDING IDENTITY' : ''})`,
+    `CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS${hasIdentity ? ' INCLUDING IDENTITY' : ''})`,
   );
-  // The partitioned key came along (named after the old table's): down() sets the old one.
-  const [pk] = await q.query(
-    `SELECT conname FROM pg_constraint WHERE conrelid = '${table}'::regclass AND contype = 'p'`,
-  );
-  if (pk) await q.query(`ALTER TABLE ${table} DROP CONSTRAINT ${pk.conname}`);
   await q.query(`INSERT INTO ${table} ${hasIdentity ? 'OVERRIDING SYSTEM VALUE' : ''} SELECT * FROM ${old}`);
   if (hasIdentity && identity[0]?.seq) {
     await q.query(
@@ -332,6 +339,9 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
     );
   }
   await q.query(`DROP TABLE ${old} CASCADE`);
+  // Under the names the earlier migrations gave them (their down() drops them by name); the
+  // primary keys are set by down().
+  for (const index of INDEXES[table]) await q.query(index);
   if (table === 'events') {
     await q.query('ALTER TABLE events DROP COLUMN kept');
     await q.query('ALTER TABLE events ADD FOREIGN KEY (site_id, gateway_id) REFERENCES gateways (site_id, id)');
