@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Client } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { ChannelListener } from 'src/database/channel-listener';
 import { Db } from 'src/database/db';
 import type { SitePostureHistory } from 'src/domain/posture/posture-at';
 import { Clock } from 'src/platform/clock';
@@ -23,17 +23,26 @@ export class PostureHistoryCache implements OnModuleDestroy {
   private readonly entries = new Map<string, { history: SitePostureHistory | null; loadedAt: number }>();
   private generation = 0;
   private listening?: Promise<void>;
-  private listener?: Client;
-  private stopped = false;
+  private readonly listener: ChannelListener;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.listener = new ChannelListener({
+      url: config.database.url,
+      channel: POSTURE_CHANNEL,
+      applicationName: 'oreguard-posture',
+      name: 'Posture listener',
+      logger: this.logger,
+      onNotification: (payload) => this.invalidate(siteOf(payload)),
+      onLost: () => this.invalidate(),
+    });
+  }
 
   async forSites(siteIds: readonly string[]): Promise<Map<string, SitePostureHistory>> {
-    await (this.listening ??= this.listen());
+    await (this.listening ??= this.listener.start());
     const now = this.clock.now().getTime();
     const missing = siteIds.filter((s) => {
       const entry = this.entries.get(s);
@@ -76,36 +85,16 @@ export class PostureHistoryCache implements OnModuleDestroy {
     return result;
   }
 
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.database.url, application_name: 'oreguard-posture' });
-    client.on('notification', (n) => {
-      try {
-        this.invalidate((JSON.parse(n.payload ?? '') as PostureNotice).siteId);
-      } catch {
-        this.invalidate();
-      }
-    });
-    client.on('error', (error) => {
-      this.logger.warn(`Posture listener lost its connection: ${error.message}`);
-      this.invalidate();
-      this.listener = undefined;
-      void client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), 1000);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${POSTURE_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      this.logger.warn(`Posture listener could not connect: ${(error as Error).message}`);
-      await client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), 1000);
-    }
-  }
-
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.stop();
+  }
+}
+
+/** The site a posture notice names; undefined (every site) when it cannot be read. */
+function siteOf(payload: string | undefined): string | undefined {
+  try {
+    return (JSON.parse(payload ?? '') as PostureNotice).siteId;
+  } catch {
+    return undefined;
   }
 }

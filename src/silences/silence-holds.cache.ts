@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Client } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { ChannelListener } from 'src/database/channel-listener';
 import type { SiteHolds } from 'src/domain/silences/held-back';
 import { Clock } from 'src/platform/clock';
 import { SILENCES_CHANGED_CHANNEL, SilenceHoldsRepository } from './silence-holds.repository';
@@ -27,18 +27,27 @@ export class SilenceHoldsCache implements OnModuleDestroy {
   /** Moves on at every invalidation; a load that raced one is not stored. */
   private generation = 0;
   private listening?: Promise<void>;
-  private listener?: Client;
-  private stopped = false;
+  private readonly listener: ChannelListener;
 
   constructor(
     private readonly repository: SilenceHoldsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.listener = new ChannelListener({
+      url: config.database.url,
+      channel: SILENCES_CHANGED_CHANNEL,
+      applicationName: 'oreguard-silences',
+      name: 'Silence listener',
+      logger: this.logger,
+      onNotification: (payload) => this.invalidate(payload),
+      onLost: () => this.invalidate(),
+    });
+  }
 
   /** The holds of the sites that have any; a site without silences or drones is absent. */
   async forSites(siteIds: readonly string[]): Promise<Map<string, SiteHolds>> {
-    await (this.listening ??= this.listen());
+    await (this.listening ??= this.listener.start());
     const now = this.clock.now();
     const missing = siteIds.filter((s) => {
       const entry = this.entries.get(s);
@@ -71,31 +80,7 @@ export class SilenceHoldsCache implements OnModuleDestroy {
     else this.entries.delete(siteId);
   }
 
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.database.url, application_name: 'oreguard-silences' });
-    client.on('notification', (n) => this.invalidate(n.payload || undefined));
-    client.on('error', (error) => {
-      this.logger.warn(`Silence listener lost its connection: ${error.message}`);
-      this.invalidate();
-      this.listener = undefined;
-      void client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), 1000);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${SILENCES_CHANGED_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      // The TTL keeps the fold correct meanwhile; keep trying to listen.
-      this.logger.warn(`Silence listener could not connect: ${(error as Error).message}`);
-      await client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), 1000);
-    }
-  }
-
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 }
