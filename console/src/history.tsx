@@ -12,6 +12,33 @@ interface Stats {
   meanTimeToResolveS: number | null;
 }
 
+const STATUSES = ['open', 'acknowledged', 'resolved'];
+const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'];
+const KINDS = ['drone', 'cyber', 'theft'];
+
+/** One filter of the search: a labelled select whose first option (`any`) sets no filter. */
+function Choice(props: {
+  label: string;
+  value: string;
+  onChange: (e: Event) => void;
+  options: string[];
+  any?: string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={props.onChange}>
+        <option value="">{props.any ?? 'Any'}</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 interface Filters {
   siteId: string;
   status: string;
@@ -87,46 +114,16 @@ export function HistoryView({ api, sites }: { api: Api; sites: Site[] }) {
           void search();
         }}
       >
-        <label>
-          Site
-          <select value={filters.siteId} onChange={set('siteId')}>
-            <option value="">All my sites</option>
-            {sites.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select value={filters.status} onChange={set('status')}>
-            <option value="">Any</option>
-            <option value="open">open</option>
-            <option value="acknowledged">acknowledged</option>
-            <option value="resolved">resolved</option>
-          </select>
-        </label>
-        <label>
-          Minimum severity
-          <select value={filters.severity} onChange={set('severity')}>
-            <option value="">Any</option>
-            {['info', 'low', 'medium', 'high', 'critical'].map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Kind
-          <select value={filters.kind} onChange={set('kind')}>
-            <option value="">Any</option>
-            <option value="drone">drone</option>
-            <option value="cyber">cyber</option>
-            <option value="theft">theft</option>
-          </select>
-        </label>
+        <Choice
+          label="Site"
+          value={filters.siteId}
+          onChange={set('siteId')}
+          any="All my sites"
+          options={sites.map((s) => s.id)}
+        />
+        <Choice label="Status" value={filters.status} onChange={set('status')} options={STATUSES} />
+        <Choice label="Minimum severity" value={filters.severity} onChange={set('severity')} options={SEVERITIES} />
+        <Choice label="Kind" value={filters.kind} onChange={set('kind')} options={KINDS} />
         <label>
           From
           <input type="datetime-local" value={filters.from} onInput={set('from')} />
