@@ -75,6 +75,8 @@ function PostureItem({
   const changeId = awaitingAcknowledgement(posture);
   const lowering = approvableLowering(posture, session.role, session.username);
   const site = encodeURIComponent(posture.siteId);
+  // A session kept from before OreGuard gave the role has none until its next refresh: it is
+  // offered Acknowledge, and OreGuard answers a lead's with 403.
 
   const act = async (path: string, body?: unknown) => {
     setBusy(true);
@@ -106,7 +108,7 @@ function PostureItem({
         <p class="posture-ack">
           <strong>Not acknowledged yet:</strong> {posture.change.level} set by {posture.change.setBy} at{' '}
           {time(posture.change.validFrom)}.{' '}
-          {session.role === 'operator' ? (
+          {session.role !== 'lead' && session.role !== 'admin' ? (
             <button type="button" disabled={busy} onClick={() => void act('/posture/acknowledge', { changeId })}>
               Acknowledge
             </button>
