@@ -7,6 +7,14 @@ export interface Session {
   refreshToken: string;
   username: string;
   userId: string;
+  /** The role OreGuard gave with the tokens: what the console offers (OreGuard checks every request). */
+  role?: 'operator' | 'lead' | 'admin';
+}
+
+interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  role?: Session['role'];
 }
 
 export class ApiError extends Error {
@@ -34,7 +42,7 @@ export class Api {
     });
     if (!res.ok)
       throw new ApiError(res.status, res.status === 401 ? 'Wrong username or password' : await errorText(res));
-    const pair = (await res.json()) as { accessToken: string; refreshToken: string };
+    const pair = (await res.json()) as Tokens;
     return this.keep(pair, username);
   }
 
@@ -70,7 +78,7 @@ export class Api {
           body: JSON.stringify({ refreshToken: session.refreshToken }),
         });
         if (res.ok) {
-          this.keep((await res.json()) as { accessToken: string; refreshToken: string }, session.username);
+          this.keep((await res.json()) as Tokens, session.username);
           return true;
         }
         if (res.status >= 500) return false; // OreGuard away: keep the session, try again later
@@ -129,12 +137,13 @@ export class Api {
     }
   }
 
-  private keep(pair: { accessToken: string; refreshToken: string }, username: string): Session {
-    const session = {
+  private keep(pair: Tokens, username: string): Session {
+    const session: Session = {
       accessToken: pair.accessToken,
       refreshToken: pair.refreshToken,
       username,
       userId: subject(pair.accessToken),
+      role: pair.role,
     };
     this.session = session;
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));

@@ -5,6 +5,7 @@ import { Api, type Session } from './api';
 import { Board, type Gap } from './board';
 import { IncidentDetailView } from './detail';
 import { HistoryView } from './history';
+import { PosturePanel } from './posture-panel';
 import { SignIn } from './sign-in';
 import { SitePanel } from './site-panel';
 import type { Incident } from './types';
@@ -95,6 +96,7 @@ function Console({ session }: { session: Session }) {
           {board.error}
         </p>
       )}
+      <PosturePanel api={api} board={board} sites={board.sites} session={session} />
       {history ? (
         <main>
           <HistoryView api={api} sites={board.sites} />

@@ -1,7 +1,16 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Api } from './api';
 import { SeqTracker } from './seq-tracker';
-import { SEVERITY_RANK, type Incident, type LiveGap, type LiveMessage, type LiveSnapshot, type Site } from './types';
+import {
+  SEVERITY_RANK,
+  type Incident,
+  type LiveGap,
+  type LiveMessage,
+  type LivePosture,
+  type LiveSnapshot,
+  type PostureView,
+  type Site,
+} from './types';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -39,9 +48,14 @@ type Listener = () => void;
  * the missed messages are gone (`gap`, then `snapshot`) or the resume does not fill the jump,
  * the gap is recorded and shown for good, and the board takes the site's current state (the
  * snapshot, or REST).
+ *
+ * Each site's threat posture is read from REST on every (re)connection (the `posture` event is
+ * not numbered, so a console that was away reads it again) and then kept by that event.
  */
 export class Board {
   readonly incidents = new Map<string, Incident>();
+  /** The posture of each of the operator's sites, as OreGuard last said. */
+  readonly postures = new Map<string, PostureView>();
   /** The last seq applied, per site. */
   readonly seqs = new SeqTracker();
   readonly gaps: Gap[] = [];
@@ -60,6 +74,8 @@ export class Board {
   private readonly filling = new Map<string, Filling>();
   /** Incidents changed live while a snapshot was being read: their live state wins. */
   private touchedDuringSnapshot: Set<string> | null = null;
+  /** Sites whose posture came live while their postures were being read: the live one wins. */
+  private postureTouchedDuringRead: Set<string> | null = null;
 
   constructor(private readonly api: Api) {}
 
@@ -114,6 +130,7 @@ export class Board {
     socket.on('incident', (message: LiveMessage) => this.apply(message));
     socket.on('gap', (gap: LiveGap) => this.onGap(gap));
     socket.on('snapshot', (snapshot: LiveSnapshot) => this.onSiteSnapshot(snapshot));
+    socket.on('posture', (notice: LivePosture) => this.setPosture(notice.posture));
   }
 
   stop(): void {
@@ -144,6 +161,34 @@ export class Board {
     this.setConnection('live');
     const unfollowed = this.sites.length === 0 || this.sites.some((s) => !this.seqs.has(s.id));
     if (unfollowed) await this.loadSnapshot();
+    await this.loadPostures();
+  }
+
+  /**
+   * Reads the posture of each site the board shows (only the sites OreGuard listed for this
+   * user: an operator never asks for another site's), keeping any that came live meanwhile.
+   */
+  async loadPostures(): Promise<void> {
+    const touched = new Set<string>();
+    this.postureTouchedDuringRead = touched;
+    try {
+      const read = await Promise.all(
+        this.sites.map((site) => this.api.request<PostureView>('GET', `/sites/${encodeURIComponent(site.id)}/posture`)),
+      );
+      for (const posture of read) if (!touched.has(posture.siteId)) this.postures.set(posture.siteId, posture);
+    } catch (error) {
+      this.error = `Could not read the sites' posture: ${(error as Error).message}`;
+    } finally {
+      if (this.postureTouchedDuringRead === touched) this.postureTouchedDuringRead = null;
+      this.changed();
+    }
+  }
+
+  /** A site's posture as OreGuard now states it (a live `posture` event, or an acknowledgement's answer). */
+  setPosture(posture: PostureView): void {
+    this.postures.set(posture.siteId, posture);
+    this.postureTouchedDuringRead?.add(posture.siteId);
+    this.changed();
   }
 
   /** Reads the sites and their unresolved incidents from REST, keeping any newer live state. */

@@ -77,3 +77,50 @@ export interface Site {
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+export type PostureLevel = 'normal' | 'elevated' | 'high' | 'exceptional';
+
+/** The scheme a level came from (FPCON, a national level, ISPS, OreGuard's own) and its value there. */
+export interface PostureSource {
+  scheme: string;
+  value: string;
+  ref?: string;
+}
+
+/** GET /sites/{id}/posture, and the `posture` of the /live `posture` event (README, "Site threat posture"). */
+export interface PostureView {
+  siteId: string;
+  level: PostureLevel;
+  own: PostureLevel;
+  floor: PostureLevel;
+  reason: string | null;
+  source: PostureSource | null;
+  expiresAt: string | null;
+  change: {
+    changeId: string;
+    level: PostureLevel;
+    source: PostureSource;
+    reason: string;
+    setBy: string;
+    validFrom: string;
+    expiresAt: string | null;
+    acknowledgedAt: string | null;
+    acknowledgedBy: string | null;
+  } | null;
+  floorEntry: { scope: string; level: PostureLevel; source: PostureSource; reason: string } | null;
+  pendingLowering: {
+    id: string;
+    level: PostureLevel;
+    reason: string;
+    requestedBy: string;
+    requestedAt: string;
+  } | null;
+  acks: { username: string; at: string }[];
+}
+
+/** The /live `posture` event: not numbered, the site's posture as it now stands. */
+export interface LivePosture {
+  siteId: string;
+  type: 'changed' | 'expired' | 'floor-changed' | 'lowering-requested' | 'acknowledged' | 'unacknowledged';
+  posture: PostureView;
+}

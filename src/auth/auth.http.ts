@@ -8,6 +8,9 @@ export const TokensSchema = z
       .string()
       .meta({ description: 'Opaque, single use: exchange it at /auth/refresh before refreshExpiresIn' }),
     refreshExpiresIn: z.int().meta({ description: 'Seconds (REFRESH_TOKEN_EXPIRES_IN_S)' }),
+    role: z
+      .enum(['operator', 'lead', 'admin'])
+      .meta({ description: "The account's role when issued: what a console offers (OreGuard checks every request)" }),
   })
   .meta({ id: 'Tokens' });
 

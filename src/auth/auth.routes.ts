@@ -18,6 +18,7 @@ const TOKENS_EXAMPLE = {
   expiresIn: 900,
   refreshToken: 'b3JlZ3VhcmQtcmVmcmVzaA',
   refreshExpiresIn: 604800,
+  role: 'operator',
 };
 const USER_EXAMPLE = {
   id: '7c0e2a5b-3f1d-4e8a-9b6c-2d4f6a8b0c1e',

@@ -8,7 +8,7 @@ import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { LoginThrottlesRepository } from './login-throttles.repository';
 import { hashPassword, verifyPassword } from './password-hash';
-import type { Principal } from './principal';
+import type { Principal, Role } from './principal';
 import { SessionsRepository, type RefreshRefusal } from './sessions.repository';
 import { UsersRepository, type User } from './users.repository';
 
@@ -26,6 +26,8 @@ export interface IssuedTokens {
   /** Opaque; exchanged once at POST /auth/refresh for a new pair. */
   refreshToken: string;
   refreshExpiresIn: number;
+  /** The account's role when issued, for a console to know what to offer; every request is checked anyway. */
+  role: Role;
 }
 
 /** A hash verified against when the user does not exist, so timing does not reveal usernames. */
@@ -225,7 +227,13 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     const expiresIn = this.config.auth.expiresInS;
     const claims: TokenClaims = { sub: user.id, tv: user.tokenVersion, sid: sessionId };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn });
-    return { accessToken, expiresIn, refreshToken, refreshExpiresIn: this.config.auth.refreshExpiresInS };
+    return {
+      accessToken,
+      expiresIn,
+      refreshToken,
+      refreshExpiresIn: this.config.auth.refreshExpiresInS,
+      role: user.role,
+    };
   }
 
   private async pruneThrottles(): Promise<void> {

@@ -6,6 +6,7 @@ interface Tokens {
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
+  role: string;
 }
 
 describe('sessions: refresh, logout and revocation', () => {
@@ -31,12 +32,13 @@ describe('sessions: refresh, logout and revocation', () => {
   const refresh = (refreshToken: string) => call('POST', '/auth/refresh', { body: { refreshToken } });
   const whoCanList = (token: string) => call('GET', '/sites', { token }).then((r) => r.status);
 
-  it('gives a refresh token at login and stores only its hash', async () => {
+  it('gives a refresh token (and the role, for a console to know what to offer) at login and stores only its hash', async () => {
     const tokens = await logIn();
     expect(tokens).toMatchObject({
       accessToken: expect.any(String),
       expiresIn: 3600,
       refreshToken: expect.any(String),
+      role: 'admin',
     });
     const stored = await og.ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens');
     expect(stored.length).toBeGreaterThan(0);
@@ -51,6 +53,7 @@ describe('sessions: refresh, logout and revocation', () => {
       accessToken: expect.any(String),
       expiresIn: 3600,
       refreshToken: expect.any(String),
+      role: 'admin',
     });
     expect(rotated.body.refreshToken).not.toBe(first.refreshToken);
     expect(await whoCanList(rotated.body.accessToken)).toBe(200);
