@@ -162,9 +162,11 @@ function GapBanner({ gaps }: { gaps: Gap[] }) {
         <ul>
           {gaps.map((gap) => (
             <li key={`${gap.siteId}-${gap.from}-${gap.at}`}>
-              Site {gap.siteId}: live messages {gap.from === gap.to ? gap.from : `${gap.from}–${gap.to}`} missed (
-              {gap.reason === 'retention' ? 'no longer kept by OreGuard' : 'not sent again when asked'}), at{' '}
-              {new Date(gap.at).toLocaleTimeString()}
+              Site {gap.siteId}: live messages {gap.from === gap.to ? gap.from : `${gap.from}–${gap.to}`}{' '}
+              {gap.reason === 'ahead'
+                ? "applied here are beyond OreGuard's record, which went back (a restored database?)"
+                : `missed (${gap.reason === 'retention' ? 'no longer kept by OreGuard' : 'not sent again when asked'})`}
+              , at {new Date(gap.at).toLocaleTimeString()}
             </li>
           ))}
         </ul>

@@ -20,11 +20,14 @@ export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
  */
 export interface Gap {
   siteId: string;
-  /** The first and last seq never applied. */
+  /** The first and last seq never applied (`ahead`: applied here, but beyond OreGuard's record). */
   from: number;
   to: number;
-  /** `retention`: OreGuard no longer keeps them; `unfilled`: a jump that resuming did not fill. */
-  reason: 'retention' | 'unfilled';
+  /**
+   * `retention`: OreGuard no longer keeps them; `unfilled`: a jump that resuming did not fill;
+   * `ahead`: OreGuard's record went back (a restored database) and numbers them again.
+   */
+  reason: 'retention' | 'unfilled' | 'ahead';
   at: string;
 }
 
@@ -280,11 +283,12 @@ export class Board {
   /** OreGuard no longer keeps the messages after our seq: its snapshot of the site comes next. */
   private onGap(gap: LiveGap): void {
     this.filling.delete(gap.siteId);
+    const ahead = gap.reason === 'ahead';
     this.gaps.push({
       siteId: gap.siteId,
-      from: gap.after + 1,
-      to: gap.continueFrom,
-      reason: 'retention',
+      from: ahead ? gap.continueFrom + 1 : gap.after + 1,
+      to: ahead ? gap.after : gap.continueFrom,
+      reason: gap.reason,
       at: new Date().toISOString(),
     });
     this.changed();

@@ -54,14 +54,13 @@ export interface LiveMessage {
   incident: Incident;
 }
 
-/** `gap` (README, "Resume behind the retained log"): the messages after `after` are gone. */
-export interface LiveGap {
-  siteId: string;
-  after: number;
-  retainedFrom: number;
-  continueFrom: number;
-  reason: 'retention';
-}
+/**
+ * `gap` (README, "Resume behind the retained log"): the messages after `after` are gone
+ * (`retention`), or OreGuard's record stands behind `after` (`ahead`: a restored database).
+ */
+export type LiveGap =
+  | { siteId: string; after: number; retainedFrom: number; continueFrom: number; reason: 'retention' }
+  | { siteId: string; after: number; continueFrom: number; reason: 'ahead' };
 
 /** `snapshot`: the site's open and acknowledged incidents at `seq`; the stream goes on after it. */
 export interface LiveSnapshot {

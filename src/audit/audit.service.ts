@@ -3,7 +3,7 @@ import type { Principal } from 'src/auth/principal';
 import { Db, type Queryable } from 'src/database/db';
 import { auditCanonical, type AuditLink } from 'src/domain/audit/canonical-json';
 import { Clock } from 'src/platform/clock';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import { SqlFilter } from 'src/platform/sql-filter';
 import type { AuditQuery } from './audit.http';
 import { ChainCheckpoints } from './chain-checkpoints';
@@ -99,11 +99,10 @@ export class AuditService {
       `SELECT * FROM audit_log ${filter.where} ORDER BY at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.at, r.id]);
     return {
       items: page.map((r) => ({ ...toLink(r), id: Number(r.id) })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.at, last.id) : null,
+      nextCursor,
     };
   }
 

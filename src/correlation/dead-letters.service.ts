@@ -3,7 +3,7 @@ import { AuditService } from 'src/audit/audit.service';
 import type { Principal } from 'src/auth/principal';
 import { Db } from 'src/database/db';
 import { ApplicationError } from 'src/platform/application-error';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import { SqlFilter } from 'src/platform/sql-filter';
 import type { DeadLetterQuery, DeadLetterRetry } from './dead-letters.http';
 import { FoldQueue } from './fold-queue';
@@ -57,8 +57,7 @@ export class DeadLettersService {
         )
         .then((r) => r.rows),
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.stored_at, r.id]);
     return {
       items: page.map((r) => ({
         id: Number(r.id),
@@ -70,7 +69,7 @@ export class DeadLettersService {
         storedAt: r.stored_at.toISOString(),
         error: r.fold_error,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.stored_at, last.id) : null,
+      nextCursor,
     };
   }
 

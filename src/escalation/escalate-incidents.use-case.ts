@@ -6,6 +6,7 @@ import type { Incident } from 'src/domain/incidents/incident';
 import { incidentView, incidentWrites } from 'src/incidents/incident.repository';
 import { appendLiveMessages } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
+import { drainBatches } from 'src/platform/periodic-task';
 import { postureEscalationLimits } from 'src/domain/posture/apply-profile';
 import type { PostureLevel } from 'src/domain/posture/posture-level';
 import { postureReads } from 'src/posture/posture.repository';
@@ -39,19 +40,19 @@ export class EscalateIncidentsUseCase {
 
   /** Returns how many incidents it escalated. */
   async execute(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const escalated = await this.batch();
-      for (const { incident, decision } of escalated) {
-        this.logger.log({
-          msg: `Escalated incident from ${decision.from} to ${decision.to} (${decision.reason})`,
-          incidentId: incident.id,
-          siteId: incident.siteId,
-        });
-      }
-      total += escalated.length;
-      if (escalated.length < BATCH) return total;
-    }
+    return drainBatches(
+      BATCH,
+      () => this.batch(),
+      (escalated) => {
+        for (const { incident, decision } of escalated) {
+          this.logger.log({
+            msg: `Escalated incident from ${decision.from} to ${decision.to} (${decision.reason})`,
+            incidentId: incident.id,
+            siteId: incident.siteId,
+          });
+        }
+      },
+    );
   }
 
   private batch(): Promise<Escalated[]> {

@@ -3,7 +3,7 @@ import { requireLead, scopeToSites } from 'src/auth/site-scope';
 import type { Principal } from 'src/auth/principal';
 import { Db } from 'src/database/db';
 import { SEVERITIES } from 'src/domain/events/canonical-event.schema';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import type { EventQuery, RejectedQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { refuseGoneCursor } from 'src/retention/retention-horizon';
@@ -32,11 +32,10 @@ export class EventsService {
         ORDER BY e.occurred_at DESC, e.id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.occurred_at, r.id]);
     return {
       items: page.map(eventView),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.occurred_at, last.id) : null,
+      nextCursor,
     };
   }
 
@@ -54,8 +53,7 @@ export class EventsService {
         ORDER BY received_at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.received_at, r.id]);
     return {
       items: page.map((r) => ({
         id: r.id,
@@ -64,7 +62,7 @@ export class EventsService {
         reason: r.reason,
         payload: r.payload,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.received_at, last.id) : null,
+      nextCursor,
     };
   }
 }

@@ -5,6 +5,7 @@ import { MISSED_HEARTBEATS, observeSilence } from 'src/domain/health/gateway-hea
 import { appendLiveMessages, type NewLiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
+import { drainBatches } from 'src/platform/periodic-task';
 import { applyHealthTransitions, lockGatewayHealth, type HealthEffect } from './health-changes';
 import { logHealthEffects } from './health-log';
 
@@ -31,13 +32,11 @@ export class HeartbeatCheckUseCase {
 
   /** Returns how many gateways it took offline. */
   async execute(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const effects = await this.batch();
-      logHealthEffects(this.logger, this.metrics, effects.flat());
-      total += effects.length;
-      if (effects.length < BATCH) return total;
-    }
+    return drainBatches(
+      BATCH,
+      () => this.batch(),
+      (effects) => logHealthEffects(this.logger, this.metrics, effects.flat()),
+    );
   }
 
   private batch(): Promise<HealthEffect[][]> {

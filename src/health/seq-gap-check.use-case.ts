@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
+import { drainBatches } from 'src/platform/periodic-task';
 
 /** Ranges reported in one statement. */
 const BATCH = 500;
@@ -40,25 +41,25 @@ export class SeqGapCheckUseCase {
 
   /** Returns how many ranges it reported. */
   async execute(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const reported = await this.batch();
-      for (const gap of reported) {
-        const missing = gap.toSeq - gap.fromSeq + 1;
-        this.metrics.seqGaps.inc();
-        this.metrics.seqMissing.inc(missing);
-        // The ids stay in the text too: operators and tests read this line as it was.
-        this.logger.warn({
-          msg: `Gateway ${gap.gatewayId} at ${gap.siteId} lost seq ${gap.fromSeq}..${gap.toSeq} (${missing} events, missing since ${gap.openedAt.toISOString()})`,
-          siteId: gap.siteId,
-          gatewayId: gap.gatewayId,
-          fromSeq: gap.fromSeq,
-          toSeq: gap.toSeq,
-        });
-      }
-      total += reported.length;
-      if (reported.length < BATCH) return total;
-    }
+    return drainBatches(
+      BATCH,
+      () => this.batch(),
+      (reported) => {
+        for (const gap of reported) {
+          const missing = gap.toSeq - gap.fromSeq + 1;
+          this.metrics.seqGaps.inc();
+          this.metrics.seqMissing.inc(missing);
+          // The ids stay in the text too: operators and tests read this line as it was.
+          this.logger.warn({
+            msg: `Gateway ${gap.gatewayId} at ${gap.siteId} lost seq ${gap.fromSeq}..${gap.toSeq} (${missing} events, missing since ${gap.openedAt.toISOString()})`,
+            siteId: gap.siteId,
+            gatewayId: gap.gatewayId,
+            fromSeq: gap.fromSeq,
+            toSeq: gap.toSeq,
+          });
+        }
+      },
+    );
   }
 
   private async batch(): Promise<ReportedSeqGap[]> {

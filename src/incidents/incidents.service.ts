@@ -6,7 +6,7 @@ import { legalHoldOf } from './legal-hold.service';
 import type { DroneTrack, TrackPoint } from 'src/domain/incidents/drone-tracks';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { addIncidentSearch } from './incident-search';
@@ -35,11 +35,10 @@ export class IncidentsService {
       query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined,
       query.limit + 1,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.opened_at, r.id]);
     return {
       items: page.map((r) => incidentView(toIncident(r))),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.opened_at, last.id) : null,
+      nextCursor,
     };
   }
 

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { IncidentSchema } from 'src/incidents/incidents.http';
 
 /**
- * The server → client events of /live that tell a client its missed messages are gone, for
- * the AsyncAPI document (contract section 2 describes `incident`). A client that resumes after
- * a seq whose following messages retention has dropped gets `gap`, then `snapshot`, then every
- * message after `continueFrom`, before anything else of that site.
+ * The server → client events of /live that tell a client its stream cannot simply go on from
+ * where it resumed, for the AsyncAPI document (contract section 2 describes `incident`). A
+ * client that resumes after a seq whose following messages retention has dropped, or after a
+ * seq the site has not reached (the database was restored from a backup, or the client is at
+ * fault), gets `gap`, then `snapshot`, then every message after `continueFrom`, before anything
+ * else of that site.
  */
-export const LiveGapSchema = z.strictObject({
+export const LiveRetentionGapSchema = z.strictObject({
   siteId: z.string(),
   /** The seq the client resumed after. */
   after: z.int().min(0),
@@ -17,6 +19,18 @@ export const LiveGapSchema = z.strictObject({
   continueFrom: z.int().min(0),
   reason: z.literal('retention'),
 });
+
+/** The client resumed after a seq beyond the site's last: its numbers are not the server's. */
+export const LiveAheadGapSchema = z.strictObject({
+  siteId: z.string(),
+  /** The seq the client resumed after. */
+  after: z.int().min(1),
+  /** The site's last seq, after which the stream continues: the `seq` of the snapshot that follows. */
+  continueFrom: z.int().min(0),
+  reason: z.literal('ahead'),
+});
+
+export const LiveGapSchema = z.discriminatedUnion('reason', [LiveRetentionGapSchema, LiveAheadGapSchema]);
 export type LiveGap = z.infer<typeof LiveGapSchema>;
 
 /** The site's state when the stream continues: its open and acknowledged incidents at `seq`. */

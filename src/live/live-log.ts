@@ -104,6 +104,9 @@ export function numberedLiveMessages(
   });
 }
 
+/** Why a site's log does not go on from a seq: see LiveLogReader.gapAfter. */
+export type LogGap = { reason: 'retention'; retainedFrom: number } | { reason: 'ahead' };
+
 /** Reading the log back: for live fan-out and for `resume`. */
 export class LiveLogReader {
   constructor(private readonly db: Db) {}
@@ -139,21 +142,24 @@ export class LiveLogReader {
   }
 
   /**
-   * Whether messages right after `afterSeq` are gone from the site's log (retention dropped
-   * them): the seq the kept log goes on from (the site's next seq when none is kept), or
-   * undefined when the log continues `afterSeq` or the site has no message after it. One
-   * statement, so the counter and the log are read in the same snapshot.
+   * Why the site's log does not simply continue `afterSeq`, if it does not: the messages right
+   * after it are gone (retention dropped them; `retainedFrom` is the seq the kept log goes on
+   * from, the site's next seq when none is kept), or the site has not reached `afterSeq` (a
+   * restored database, or a client at fault). Undefined when the log continues `afterSeq` or
+   * the site has no message after it. One statement, so the counter and the log are read in
+   * the same snapshot.
    */
-  async missingAfter(siteId: string, afterSeq: number): Promise<{ retainedFrom: number } | undefined> {
-    const [row] = await this.db.query<{ last_seq: string; first_after: string | null }>(
-      `SELECT s.last_seq,
-              (SELECT min(seq) FROM live_messages WHERE site_id = $1 AND seq > $2) AS first_after
-         FROM site_streams s WHERE s.site_id = $1`,
+  async gapAfter(siteId: string, afterSeq: number): Promise<LogGap | undefined> {
+    const [row] = await this.db.query<{ last_seq: string | null; first_after: string | null }>(
+      `SELECT (SELECT last_seq FROM site_streams WHERE site_id = $1) AS last_seq,
+              (SELECT min(seq) FROM live_messages WHERE site_id = $1 AND seq > $2) AS first_after`,
       [siteId, afterSeq],
     );
-    if (!row || Number(row.last_seq) <= afterSeq) return undefined;
-    const retainedFrom = row.first_after === null ? Number(row.last_seq) + 1 : Number(row.first_after);
-    return retainedFrom > afterSeq + 1 ? { retainedFrom } : undefined;
+    const lastSeq = Number(row?.last_seq ?? 0); // a site with no message yet is at 0
+    if (lastSeq < afterSeq) return { reason: 'ahead' };
+    if (lastSeq === afterSeq) return undefined;
+    const retainedFrom = row?.first_after == null ? lastSeq + 1 : Number(row.first_after);
+    return retainedFrom > afterSeq + 1 ? { reason: 'retention', retainedFrom } : undefined;
   }
 
   async latestSeqs(): Promise<Map<string, number>> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { INCIDENT_EXAMPLE, IncidentSchema } from 'src/incidents/incidents.http';
 import type { ChannelDeclaration } from 'src/platform/asyncapi';
 import type { LiveMessage } from './live-log';
-import { LiveGapSchema, LiveSnapshotSchema } from './live-events.schema';
+import { LiveAheadGapSchema, LiveRetentionGapSchema, LiveSnapshotSchema } from './live-events.schema';
 import { PostureViewSchema } from 'src/posture/posture.http';
 import { POSTURE_EXAMPLE } from 'src/posture/posture.routes';
 import { ResumeSchema, type ServerToClientEvents } from './live.gateway';
@@ -114,18 +114,26 @@ export const LIVE_CHANNELS: ChannelDeclaration[] = [
     server: 'live',
     address: 'gap',
     description:
-      'Sent instead of a silent gap when a client resumes after a seq whose following messages retention has dropped: then `snapshot`, then every message after `continueFrom`.',
+      'Sent instead of a silent gap or a silent wait when a client resumes after a seq the stream cannot go on from: one whose following messages retention has dropped (`retention`), or one the site has not reached, as after the database was restored from a backup (`ahead`). Then `snapshot`, then every message after `continueFrom`.',
     action: 'send',
     operationId: 'sendLiveGap',
-    summary: 'Tell a resuming client which messages are gone',
+    summary: 'Tell a resuming client its stream cannot go on from where it was',
     messages: [
       {
         name: 'LiveGap',
         title: 'Messages no longer kept',
         summary: 'The seq asked, the oldest kept, and where the stream continues',
-        schema: LiveGapSchema,
+        schema: LiveRetentionGapSchema,
         io: 'output',
         example: { siteId: 'kolwezi-1', after: 1037, retainedFrom: 5200, continueFrom: 5311, reason: 'retention' },
+      },
+      {
+        name: 'LiveAheadGap',
+        title: 'Resumed ahead of the site',
+        summary: "The seq asked, beyond the site's last, and the site's last seq, where the stream continues",
+        schema: LiveAheadGapSchema,
+        io: 'output',
+        example: { siteId: 'kolwezi-1', after: 1037, continueFrom: 980, reason: 'ahead' },
       },
     ],
   },

@@ -1,5 +1,5 @@
 import type { Principal } from 'src/auth/principal';
-import type { LiveMessage } from './live-log';
+import type { LiveMessage, LogGap } from './live-log';
 import { SocketFeed, type FeedSocket } from './socket-feed';
 
 const operator: Principal = { userId: 'u1', username: 'ada', role: 'operator', siteIds: ['kolwezi-1'] };
@@ -26,13 +26,18 @@ function feedWith(
   const socket = {
     id: 's1',
     connected: true,
-    emit: (event: string, m: { seq?: number; after?: number; retainedFrom?: number; continueFrom?: number }) => {
+    emit: (
+      event: string,
+      m: { seq?: number; after?: number; retainedFrom?: number; continueFrom?: number; reason?: string },
+    ) => {
       if (event === 'incident') sent.push(m.seq!);
       events.push(
         event === 'incident'
           ? String(m.seq)
           : event === 'gap'
-            ? `gap ${m.after}..${m.retainedFrom} from ${m.continueFrom}`
+            ? m.reason === 'ahead'
+              ? `gap ahead of ${m.after} from ${m.continueFrom}`
+              : `gap ${m.after}..${m.retainedFrom} from ${m.continueFrom}`
             : `snapshot ${m.seq}`,
       );
       return true;
@@ -44,11 +49,12 @@ function feedWith(
       if (failures-- > 0) throw new Error('connection terminated');
       return logged.filter((m) => m.siteId === siteId && m.seq > afterSeq).slice(0, limit);
     },
-    missingAfter: async (siteId: string, afterSeq: number) => {
-      if (lastSeq <= afterSeq) return undefined;
+    gapAfter: async (siteId: string, afterSeq: number): Promise<LogGap | undefined> => {
+      if (lastSeq < afterSeq) return { reason: 'ahead' };
+      if (lastSeq === afterSeq) return undefined;
       const next = logged.find((m) => m.siteId === siteId && m.seq > afterSeq);
       const retainedFrom = next ? next.seq : lastSeq + 1;
-      return retainedFrom > afterSeq + 1 ? { retainedFrom } : undefined;
+      return retainedFrom > afterSeq + 1 ? { reason: 'retention', retainedFrom } : undefined;
     },
   };
   const snapshots = { read: async (siteId: string) => ({ siteId, seq: snapshotSeq, incidents: [] }) };
@@ -159,5 +165,32 @@ describe('SocketFeed behind the retained log', () => {
     await drain();
     expect(events).toEqual(['3', '4', '5']);
     feed.close();
+  });
+});
+
+describe('SocketFeed ahead of the site', () => {
+  it('tells a client resuming after a seq the site has not reached: gap, snapshot, then on from the site', async () => {
+    // The database was restored to seq 4; the client had applied up to 9.
+    const { feed, events } = feedWith(range(1, 4), [['kolwezi-1', 4]]);
+    feed.resume({ 'kolwezi-1': 9 });
+    await drain();
+    expect(events).toEqual(['gap ahead of 9 from 4', 'snapshot 4']);
+    feed.deliver('kolwezi-1', [message('kolwezi-1', 5)]);
+    await drain();
+    expect(events).toEqual(['gap ahead of 9 from 4', 'snapshot 4', '5']);
+  });
+
+  it('answers the same for a site with no message yet', async () => {
+    const { feed, events } = feedWith([], []);
+    feed.resume({ 'kolwezi-1': 3 });
+    await drain();
+    expect(events).toEqual(['gap ahead of 3 from 0', 'snapshot 0']);
+  });
+
+  it("resumes a client at the site's last seq with nothing", async () => {
+    const { feed, events } = feedWith(range(1, 4), [['kolwezi-1', 4]]);
+    feed.resume({ 'kolwezi-1': 4 });
+    await drain();
+    expect(events).toEqual([]);
   });
 });

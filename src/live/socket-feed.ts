@@ -1,7 +1,7 @@
 import type { Principal } from 'src/auth/principal';
 import { canSeeSite } from 'src/auth/principal';
 import type { LiveGap } from './live-events.schema';
-import type { LiveLogReader, LiveMessage } from './live-log';
+import type { LiveLogReader, LiveMessage, LogGap } from './live-log';
 import type { LiveSnapshotReader, SiteSnapshot } from './live-snapshot';
 
 export interface FeedSocket {
@@ -41,7 +41,7 @@ export class SocketFeed {
   constructor(
     private readonly socket: FeedSocket,
     readonly principal: Principal,
-    private readonly log: Pick<LiveLogReader, 'after' | 'missingAfter'>,
+    private readonly log: Pick<LiveLogReader, 'after' | 'gapAfter'>,
     private readonly snapshots: Pick<LiveSnapshotReader, 'read'>,
     streamPositions: ReadonlyMap<string, number>,
     graceMs: number,
@@ -139,7 +139,8 @@ export class SocketFeed {
 
   /**
    * Sends every logged message after the cursor, up to `upTo`. Where the log no longer holds
-   * the message that comes next, the socket gets `gap` and `snapshot` and goes on after it.
+   * the message that comes next, or the site has not reached the cursor, the socket gets `gap`
+   * and `snapshot` and goes on after it.
    */
   private async catchUp(siteId: string, upTo = Number.MAX_SAFE_INTEGER): Promise<void> {
     for (;;) {
@@ -153,19 +154,32 @@ export class SocketFeed {
         if (sentAll && batch.length < limit) return;
         continue; // more to read, or a hole inside the batch: the next round finds it
       }
-      const missing = await this.log.missingAfter(siteId, cursor);
-      if (missing) await this.bridge(siteId, cursor, missing.retainedFrom);
+      const gap = await this.log.gapAfter(siteId, cursor);
+      if (gap) await this.bridge(siteId, cursor, gap);
       else if (batch.length === 0) return; // nothing after the cursor: up to date
     }
   }
 
-  /** The messages after the cursor are gone: say so, send the site's state, go on after it. */
-  private async bridge(siteId: string, after: number, retainedFrom: number): Promise<void> {
+  /**
+   * The log does not go on from the cursor: say why, send the site's state, go on after it.
+   * Messages gone: from the snapshot (or the cursor, were it further). The site behind the
+   * cursor: from the snapshot, the site's last seq, whatever the client numbered before.
+   */
+  private async bridge(siteId: string, after: number, gap: LogGap): Promise<void> {
     const snapshot = await this.snapshots.read(siteId);
-    const continueFrom = Math.max(snapshot.seq, after);
-    this.socket.emit('gap', { siteId, after, retainedFrom, continueFrom, reason: 'retention' });
-    this.socket.emit('snapshot', { ...snapshot, seq: continueFrom });
-    this.cursors.set(siteId, continueFrom);
+    const event: LiveGap =
+      gap.reason === 'retention'
+        ? {
+            siteId,
+            after,
+            retainedFrom: gap.retainedFrom,
+            continueFrom: Math.max(snapshot.seq, after),
+            reason: 'retention',
+          }
+        : { siteId, after, continueFrom: snapshot.seq, reason: 'ahead' };
+    this.socket.emit('gap', event);
+    this.socket.emit('snapshot', { ...snapshot, seq: event.continueFrom });
+    this.cursors.set(siteId, event.continueFrom);
   }
 
   /** Sends the messages, reading from the log any that come between the cursor and them. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from 'src/auth/principal';
 import { requireLead } from 'src/auth/site-scope';
 import { Db } from 'src/database/db';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import { SqlFilter } from 'src/platform/sql-filter';
 import type {
   MaterialFindingQuery,
@@ -62,8 +62,7 @@ export class MaterialService {
         ORDER BY recorded_at DESC, id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.recorded_at, r.id]);
     return {
       items: page.map((r): MaterialRecordView => ({
         id: r.id,
@@ -76,7 +75,7 @@ export class MaterialService {
         zone: r.zone,
         record: r.body,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.recorded_at, last.id) : null,
+      nextCursor,
     };
   }
 
@@ -94,8 +93,7 @@ export class MaterialService {
         ORDER BY occurred_at DESC, event_id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.occurred_at, r.event_id]);
     return {
       items: page.map((r): MaterialFindingView => ({
         siteId: r.site_id,
@@ -113,7 +111,7 @@ export class MaterialService {
         recordIds: r.record_ids,
         eventId: r.event_id,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.occurred_at, last.event_id) : null,
+      nextCursor,
     };
   }
 }

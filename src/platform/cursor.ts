@@ -5,6 +5,20 @@ export function encodeCursor(at: Date, id: string | number): string {
   return Buffer.from(JSON.stringify([at.toISOString(), String(id)])).toString('base64url');
 }
 
+/**
+ * One page of a keyset list fetched with `LIMIT limit + 1`: the first `limit` rows, and a cursor
+ * after the last of them only when the extra row shows there is more.
+ */
+export function keysetPage<Row>(
+  rows: readonly Row[],
+  limit: number,
+  cursorOf: (row: Row) => [at: Date, id: string | number],
+): { page: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor(...cursorOf(last)) : null };
+}
+
 /** The id column a cursor pages through: a UUID, or a positive bigint. */
 export type CursorIdType = 'uuid' | 'bigint';
 

@@ -1,5 +1,6 @@
 import { Controller, Header, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DatabaseError } from 'pg';
 import { Db } from 'src/database/db';
 import { FoldQueue } from 'src/correlation/fold-queue';
 import { IngestionService } from 'src/ingestion/ingestion.service';
@@ -15,6 +16,18 @@ import { Route } from './route-contract';
 const CHECK_TIMEOUT_MS = 2_000;
 /** Within the scrape's own limit for a collector (metrics.ts), so a PostgreSQL away shows as 0. */
 const SCRAPE_CHECK_TIMEOUT_MS = 1_500;
+
+const NO_ADMIN =
+  'missing: no admin account yet (set OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD, or run users:create --role admin with the CLI)';
+
+/**
+ * Whether a failed query was refused by a PostgreSQL that is up (the statement's own error),
+ * rather than not answered: no connection, or a server refusing connections, out of resources
+ * or shutting down (SQLSTATE classes 08, 53, 57).
+ */
+function answeredByPostgres(error: Error): boolean {
+  return error instanceof DatabaseError && !/^(08|53|57)/.test(error.code ?? '');
+}
 
 /** Probes and the metrics scrape are exempt from the rate limit. */
 @Controller()
@@ -48,24 +61,22 @@ export class HealthController {
   /**
    * Ready when PostgreSQL and Redis answer, an admin account exists (someone can register sites,
    * gateways and users) and, where this instance ingests, MQTT is connected; 503 otherwise,
-   * naming what is down. Each check answers within two seconds.
+   * naming what is down. PostgreSQL and the admin account are one query; each check answers
+   * within two seconds.
    */
   @Route(healthRoutes.ready)
   async ready(@Res({ passthrough: true }) res: Response) {
-    const checks: Record<string, string> = {};
-    checks.postgres = await withTimeout(this.db.query('SELECT 1'), CHECK_TIMEOUT_MS)
-      .then(() => 'up')
-      .catch((e: Error) => `down: ${e.message || (e as { code?: string }).code}`);
-    if (checks.postgres === 'up') {
-      checks.admin = await this.db
-        .query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin') AS present`)
-        .then(([row]) =>
-          row?.present
-            ? 'up'
-            : 'missing: no admin account yet (set OREGUARD_ADMIN_USERNAME and OREGUARD_ADMIN_PASSWORD, or run users:create --role admin with the CLI)',
-        )
-        .catch((e: Error) => `down: ${e.message}`);
-    }
+    // One round trip: PostgreSQL is up when it answers the admin question, even with an error.
+    const checks: Record<string, string> = await withTimeout(
+      this.db.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin') AS present`),
+      CHECK_TIMEOUT_MS,
+    ).then(
+      ([row]): Record<string, string> => ({ postgres: 'up', admin: row?.present ? 'up' : NO_ADMIN }),
+      (e: Error): Record<string, string> =>
+        answeredByPostgres(e)
+          ? { postgres: 'up', admin: `down: ${e.message}` }
+          : { postgres: `down: ${e.message || (e as { code?: string }).code}` },
+    );
     checks.redis = this.foldQueue.available ? 'up' : `down: not connected (${this.foldQueue.status})`;
     if (this.config.roles.has('ingest')) {
       checks.mqtt = this.ingestion.connected ? 'up' : 'down: not connected to the broker';

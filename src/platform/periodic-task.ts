@@ -38,3 +38,22 @@ export class PeriodicTask {
     await this.running;
   }
 }
+
+/**
+ * The body of a check that works through what is due a batch at a time: runs `batch` until one
+ * comes back with fewer than `size` items (nothing more is due now), hands each batch's items to
+ * `report`, and resolves with how many there were in all.
+ */
+export async function drainBatches<T>(
+  size: number,
+  batch: () => Promise<T[]>,
+  report: (items: T[]) => void,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const items = await batch();
+    report(items);
+    total += items.length;
+    if (items.length < size) return total;
+  }
+}

@@ -1,6 +1,6 @@
 import type { Db } from 'src/database/db';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import type { HeldQuery } from './silences.http';
 
 /**
@@ -22,10 +22,9 @@ export async function listHeldEvents(db: Db, holdCondition: string, param: unkno
       ORDER BY e.occurred_at DESC, e.id DESC LIMIT $${params.length}`,
     params,
   );
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
+  const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.occurred_at, r.id]);
   return {
     items: page.map((r) => ({ ...eventView(r), heldAt: r.held_at.toISOString() })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.occurred_at, last.id) : null,
+    nextCursor,
   };
 }

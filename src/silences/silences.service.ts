@@ -9,7 +9,7 @@ import { silenceActiveAt } from 'src/domain/silences/held-back';
 import type { SilenceSpec } from 'src/domain/silences/silence';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
-import { decodeCursor, encodeCursor } from 'src/platform/cursor';
+import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { listHeldEvents } from './held-events';
 import { SILENCES_CHANGED_CHANNEL, toSilence, type SilenceRow } from './silence-holds.repository';
@@ -119,12 +119,11 @@ export class SilencesService {
         ORDER BY s.created_at DESC, s.id DESC LIMIT ${filter.param(query.limit + 1)}`,
       filter.params,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.created_at, r.id]);
     return {
       // A weekly silence is active only inside its window, on the site's clock: a page may hold fewer items than the limit.
       items: page.filter((r) => !at || silenceActiveAt(toSilence(r), at, r.time_zone)).map(silenceView),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      nextCursor,
     };
   }
 

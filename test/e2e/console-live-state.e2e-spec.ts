@@ -167,6 +167,46 @@ describe('the console, live state it cannot replay', () => {
     await page.context().close();
   });
 
+  it('names a resume OreGuard answers as ahead of its record, and follows the site from where OreGuard stands', async () => {
+    const site = 'sukari-4';
+    const gateway = await og.gateway(site, 'gw-5');
+    // Console → OreGuard frames go through the test, which can make a resume name a later seq,
+    // as a console's would after OreGuard's database was restored from an older backup.
+    let resumeAhead = false;
+    let closeSocket: () => void = () => undefined;
+    const prepare = (context: BrowserContext) =>
+      context.routeWebSocket(/\/socket\.io\//, (ws) => {
+        const server = ws.connectToServer();
+        closeSocket = () => void ws.close();
+        ws.onMessage((frame) => {
+          const text = frame.toString();
+          if (!resumeAhead || !text.includes('"resume"')) return server.send(frame);
+          server.send(text.replace(new RegExp(`"${site}":(\\d+)`), (_, seq: string) => `"${site}":${Number(seq) + 5}`));
+        });
+      });
+    const page = await openConsole(browser, og.oreguard.baseUrl, 'admin', 'admin-password', prepare);
+    const banner = page.getByRole('alert', { name: 'Gaps in the live record' });
+
+    for (const zone of ['ahead-1', 'ahead-2']) await gateway.publish(theft(zone));
+    for (const zone of ['ahead-1', 'ahead-2']) await boardItems(page, `${site}, ${zone}`).waitFor({ timeout: 5000 });
+    expect(await lastSeq(site)).toBe(2);
+
+    // The socket drops; the console resumes after 2, which reaches OreGuard as 7.
+    resumeAhead = true;
+    closeSocket();
+    await banner
+      .getByText(`Site ${site}: live messages 3–7 applied here are beyond OreGuard's record`)
+      .waitFor({ timeout: 10_000 });
+    resumeAhead = false;
+
+    // The console went back to OreGuard's 2: the next theft, seq 3, shows.
+    await gateway.publish(theft('ahead-3'));
+    await boardItems(page, `${site}, ahead-3`).waitFor({ timeout: 5000 });
+    expect(await boardItems(page, `${site},`).count()).toBe(3);
+    expect(await banner.getByRole('listitem').count()).toBe(1);
+    await page.context().close();
+  });
+
   it('shades a zone blind on the open map as its sensor fails, and clears it as the sensor recovers', async () => {
     const gateway = await og.gateway(SITE, 'gw-1');
     await gateway.publish(aDroneEvent({ zone: 'tailings-east' }));

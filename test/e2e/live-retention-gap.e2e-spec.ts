@@ -9,7 +9,9 @@ import { waitFor } from '../support/wait-for';
 /**
  * A console resumes from a seq whose following live messages retention has dropped: it is
  * told so (`gap`), given the site's current state (`snapshot`), then the stream goes on
- * after the snapshot's seq, before anything else of the site. Never a silent gap.
+ * after the snapshot's seq, before anything else of the site. Never a silent gap. A console
+ * that resumes from a seq the site has not reached (a restored database) is answered the same
+ * way, never left waiting in silence.
  */
 const SITE = 'kolwezi-1';
 const OPENED = 6;
@@ -116,5 +118,30 @@ describe('live messages: resume from behind the retained log', () => {
     const { events } = await resumed(9);
     await settle();
     expect(events).toEqual([]);
+  });
+
+  it('tells a client resuming after a seq the site has not reached: gap, the current state, then live', async () => {
+    // As after the database was restored from a backup older than what the console applied.
+    const { client, events } = await resumed(50);
+    await waitFor(() => events.length >= 2, { what: 'the gap and the snapshot' });
+    await settle();
+    expect(events.map(([event]) => event)).toEqual(['gap', 'snapshot']);
+    expect(LiveGapSchema.parse(events[0][1])).toEqual({ siteId: SITE, after: 50, continueFrom: 9, reason: 'ahead' });
+    const snapshot = LiveSnapshotSchema.parse(events[1][1]);
+    expect(snapshot.seq).toBe(9);
+    const open = (await rest()(token, 'GET', `/incidents?siteId=${SITE}&status=open&limit=100`)).body
+      .items as unknown[];
+    const acknowledged = (await rest()(token, 'GET', `/incidents?siteId=${SITE}&status=acknowledged&limit=100`)).body
+      .items as unknown[];
+    expect(snapshot.incidents).toEqual(expect.arrayContaining([...open, ...acknowledged]));
+    expect(snapshot.incidents).toHaveLength(open.length + acknowledged.length);
+
+    await gateway.publish(
+      aDroneEvent({ occurredAt: new Date(Date.now() - 6 * 24 * 60 * 60_000).toISOString(), zone: 'zone-later' }),
+    );
+    await waitFor(() => client.forSite(SITE).length >= 1, { what: 'the next live message' });
+    await settle();
+    expect(events.map(([event]) => event)).toEqual(['gap', 'snapshot', 'incident']);
+    expect((events[2][1] as unknown as IncidentMessage).seq).toBe(10);
   });
 });

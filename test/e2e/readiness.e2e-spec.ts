@@ -66,4 +66,20 @@ describe('readiness before and after an admin account exists', () => {
       body: { status: 'ok', checks: { postgres: 'up', admin: 'up', redis: 'up', mqtt: 'up' } },
     });
   });
+
+  it('keeps PostgreSQL up and names the admin check when PostgreSQL answers the question with an error', async () => {
+    await ctx.db.query('ALTER TABLE users RENAME TO users_away');
+    try {
+      expect(await ready()).toEqual({
+        status: 503,
+        body: {
+          status: 'unavailable',
+          checks: { postgres: 'up', admin: 'down: relation "users" does not exist', redis: 'up', mqtt: 'up' },
+        },
+      });
+    } finally {
+      await ctx.db.query('ALTER TABLE users_away RENAME TO users');
+    }
+    expect((await ready()).status).toBe(200);
+  });
 });

@@ -1,10 +1,9 @@
 import { aTheftEvent } from '../factories/events';
-import { untilIngesting } from '../support/ingest-ready';
 import { login } from '../support/live-client';
-import { MosquittoServer } from '../support/mosquitto-server';
 import { TestGateway } from '../support/mqtt-gateway';
-import { freePort, OreGuardProcess } from '../support/oreguard';
+import type { OreGuardProcess } from '../support/oreguard';
 import { createTestContext, type TestContext } from '../support/test-context';
+import { startTwoInstances, type TwoInstances } from '../support/two-instances';
 import { waitFor } from '../support/wait-for';
 
 const SITE = 'kolwezi-1';
@@ -24,48 +23,21 @@ const GRACE_MS = 10_000;
  */
 describe('seq gaps with two instances sharing the stream', () => {
   let ctx: TestContext;
-  let broker: MosquittoServer;
+  let two: TwoInstances | undefined;
   let a: OreGuardProcess;
   let b: OreGuardProcess;
   let gateways: TestGateway[] = [];
 
   beforeAll(async () => {
     ctx = await createTestContext('seq-gaps-two');
-    broker = new MosquittoServer(await freePort());
-    await broker.start();
-    const shared = {
-      MQTT_URL: broker.url,
-      MQTT_SHARED_GROUP: 'oreguard',
-      SEQ_GAP_GRACE_MS: String(GRACE_MS),
-      SEQ_GAP_CHECK_INTERVAL_MS: '250',
-    };
-    a = new OreGuardProcess(
-      ctx.env({
-        ...shared,
-        OREGUARD_ROLES: 'api,ingest',
-        MQTT_CLIENT_ID: `${ctx.name}-a`,
-        PORT: String(await freePort()),
-      }),
-    );
-    b = new OreGuardProcess(
-      ctx.env({
-        ...shared,
-        OREGUARD_ROLES: 'api,ingest,worker',
-        MQTT_CLIENT_ID: `${ctx.name}-b`,
-        PORT: String(await freePort()),
-      }),
-    );
-    await a.start();
-    await b.start();
-    await untilIngesting(ctx.topicPrefix, ctx.db, broker.url);
-    gateways = await Promise.all(GATEWAYS.map((gw) => TestGateway.connect(ctx.topicPrefix, SITE, gw, broker.url)));
+    two = await startTwoInstances(ctx, { SEQ_GAP_GRACE_MS: String(GRACE_MS), SEQ_GAP_CHECK_INTERVAL_MS: '250' });
+    ({ a, b } = two);
+    gateways = await Promise.all(GATEWAYS.map((gw) => TestGateway.connect(ctx.topicPrefix, SITE, gw, two!.broker.url)));
   });
 
   afterAll(async () => {
     for (const gateway of gateways) await gateway.close().catch(() => undefined);
-    await a?.stop('SIGKILL');
-    await b?.stop('SIGKILL');
-    await broker?.dispose();
+    await two?.stop();
     await ctx?.dispose();
   });
 

@@ -1,10 +1,9 @@
 import { aCyberEvent, aDroneEvent, aTheftEvent } from '../factories/events';
-import { untilIngesting } from '../support/ingest-ready';
 import { LiveClient, login } from '../support/live-client';
-import { MosquittoServer } from '../support/mosquitto-server';
 import { TestGateway } from '../support/mqtt-gateway';
-import { freePort, OreGuardProcess } from '../support/oreguard';
+import type { OreGuardProcess } from '../support/oreguard';
 import { createTestContext, type TestContext } from '../support/test-context';
+import { startTwoInstances, type TwoInstances } from '../support/two-instances';
 import { untilCorrelated } from '../support/correlated';
 import { waitFor } from '../support/wait-for';
 
@@ -15,12 +14,11 @@ const SITES = ['kolwezi-1', 'tarkwa-2', 'pilbara-3', 'sudbury-4'];
  * Two instances on one database, Redis prefix and broker, splitting the MQTT stream through
  * a shared subscription. Instance A ingests and serves the API but runs no worker; B ingests,
  * serves and folds. So every incident message a console on A receives was committed by B,
- * and reaches A only through the shared live log. The broker is this file's own: a shared
- * subscription can queue more than Debian's default 1,000 messages for one member.
+ * and reaches A only through the shared live log.
  */
 describe('two OreGuard instances sharing the stream', () => {
   let ctx: TestContext;
-  let broker: MosquittoServer;
+  let two: TwoInstances | undefined;
   let a: OreGuardProcess;
   let b: OreGuardProcess;
   let gateways: TestGateway[] = [];
@@ -28,37 +26,14 @@ describe('two OreGuard instances sharing the stream', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext('two-instances');
-    broker = new MosquittoServer(await freePort());
-    await broker.start();
-    const shared = { MQTT_URL: broker.url, MQTT_SHARED_GROUP: 'oreguard' };
-    a = new OreGuardProcess(
-      ctx.env({
-        ...shared,
-        OREGUARD_ROLES: 'api,ingest',
-        MQTT_CLIENT_ID: `${ctx.name}-a`,
-        PORT: String(await freePort()),
-      }),
-    );
-    b = new OreGuardProcess(
-      ctx.env({
-        ...shared,
-        OREGUARD_ROLES: 'api,ingest,worker',
-        MQTT_CLIENT_ID: `${ctx.name}-b`,
-        PORT: String(await freePort()),
-      }),
-    );
-    // One after the other: both start on a fresh database and would race to create the admin.
-    await a.start();
-    await b.start();
-    await untilIngesting(ctx.topicPrefix, ctx.db, broker.url);
+    two = await startTwoInstances(ctx);
+    ({ a, b } = two);
   });
 
   afterAll(async () => {
     live?.close();
     for (const gateway of gateways) await gateway.close().catch(() => undefined);
-    await a?.stop('SIGKILL');
-    await b?.stop('SIGKILL');
-    await broker?.dispose();
+    await two?.stop();
     await ctx?.dispose();
   });
 
@@ -70,7 +45,9 @@ describe('two OreGuard instances sharing the stream', () => {
   it('stores each event once while both ingest, and a console on A gets every incident B folded, gap-free', async () => {
     const token = await login(a.baseUrl);
     live = await LiveClient.connect(a.baseUrl, token, { resumeAfter: {} });
-    gateways = await Promise.all(SITES.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', broker.url)));
+    gateways = await Promise.all(
+      SITES.map((site) => TestGateway.connect(ctx.topicPrefix, site, 'gw-1', two!.broker.url)),
+    );
 
     // Four bursts half an hour apart per site and kind: several incidents per site, each updated many times.
     const now = Date.now();
