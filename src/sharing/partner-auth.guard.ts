@@ -1,9 +1,11 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
 import { CredentialThrottle } from 'src/auth/credential-throttle';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { partnerCredentials, type PartnerCredentials } from './partner-credentials';
+import { PARTNER_NAME } from './partners.http';
 import { PartnersService, type Partner } from './partners.service';
 import { TAXII_MEDIA_TYPE } from './taxii.http';
 
@@ -23,10 +25,13 @@ export function acceptsTaxii(accept: string | undefined): boolean {
 /**
  * The name failed partner authentications are counted under in login_throttles (as the name as
  * typed is for user logins): the partner name of HTTP Basic, the partner id of a bearer token,
- * whether or not such a partner exists.
+ * whether or not such a partner exists. A Basic name no partner could have (too long, characters
+ * PostgreSQL text cannot hold) is counted under a digest of it, so the row stays small and storable.
  */
 export function partnerThrottleName(credentials: PartnerCredentials): string {
-  return credentials.by === 'name' ? `partner:${credentials.name}` : `partner-token:${credentials.id}`;
+  if (credentials.by === 'id') return `partner-token:${credentials.id}`;
+  if (PARTNER_NAME.test(credentials.name)) return `partner:${credentials.name}`;
+  return `partner:#${createHash('sha256').update(credentials.name).digest('hex').slice(0, 32)}`;
 }
 
 /**

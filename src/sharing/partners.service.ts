@@ -8,7 +8,7 @@ import { PartnerProjectionSchema, type PartnerProjection } from 'src/domain/shar
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { newPartnerSecret, partnerToken, type PartnerCredentials } from './partner-credentials';
-import type { CreatePartner, UpdatePartner } from './partners.http';
+import { PARTNER_NAME, type CreatePartner, type UpdatePartner } from './partners.http';
 
 interface PartnerRow {
   id: string;
@@ -137,9 +137,11 @@ export class PartnersService {
    */
   async authenticate(credentials: PartnerCredentials): Promise<Partner | undefined> {
     const [row] =
-      credentials.by === 'name'
-        ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE name = $1', [credentials.name])
-        : await this.db.query<PartnerRow>('SELECT * FROM partners WHERE id = $1', [credentials.id]);
+      credentials.by === 'id'
+        ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE id = $1', [credentials.id])
+        : PARTNER_NAME.test(credentials.name)
+          ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE name = $1', [credentials.name])
+          : [];
     if (!row || row.disabled) {
       await verifyPassword(DUMMY_HASH, credentials.secret);
       return undefined;

@@ -373,6 +373,8 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     const bearer = (id: string) => (i: number) => `Bearer ogp.${id}.guess${i}`;
     expect(await guess(bearer(guessed.id))).toEqual(known);
     expect(await guess(bearer('00000000-0000-4000-8000-00000000beef'))).toEqual(known);
+    // A name no partner could have (PostgreSQL text cannot hold NUL) is a 401 like any other.
+    expect((await taxii(basic({ name: 'nul\u0000name', secret: 'x' }), '/taxii2/')).status).toBe(401);
     // While it waits, even the right secret gets 429 from here; other partners are not slowed.
     expect(answer(await taxii(basic(guessed), '/taxii2/'))).toEqual(known[3]);
     expect((await taxii(basic(partners.allied), '/taxii2/')).status).toBe(200);
