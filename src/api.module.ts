@@ -40,7 +40,7 @@ import { PartnerAuthGuard } from './sharing/partner-auth.guard';
 import { PartnersController } from './sharing/partners.controller';
 import { PartnersService } from './sharing/partners.service';
 import { SharingController } from './sharing/sharing.controller';
-import { SharingPublisherService } from './sharing/sharing-publisher.service';
+import { SharingPublishingModule } from './sharing/sharing-publishing.module';
 import { SharingReleaseService } from './sharing/sharing-release.service';
 import { TaxiiController } from './sharing/taxii.controller';
 import { TaxiiService } from './sharing/taxii.service';
@@ -71,7 +71,16 @@ const API_CONTROLLERS = [
 
 /** The REST API and the live sockets. */
 @Module({
-  imports: [AuthModule, RateLimitModule, LiveModule, CorrelationModule, IngestionModule, HealthModule, PostureModule],
+  imports: [
+    AuthModule,
+    RateLimitModule,
+    LiveModule,
+    CorrelationModule,
+    IngestionModule,
+    HealthModule,
+    PostureModule,
+    SharingPublishingModule,
+  ],
   controllers: API_CONTROLLERS,
   providers: [
     IncidentsService,
@@ -90,7 +99,6 @@ const API_CONTROLLERS = [
     MaterialService,
     PartnersService,
     PartnerAuthGuard,
-    SharingPublisherService,
     SharingReleaseService,
     TaxiiService,
   ],

@@ -11,6 +11,7 @@ import { MaterialModule } from './material/material.module';
 import { CoreModule } from './platform/core.module';
 import { RetentionModule } from './retention/retention.module';
 import { PostureModule } from './posture/posture.module';
+import { SharingPublishingModule } from './sharing/sharing-publishing.module';
 
 /** Composition root: the API (REST and live sockets) only where this process serves it. */
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         RetentionModule,
         PostureModule,
         MaterialModule,
+        SharingPublishingModule,
         ...(config.roles.has('api') ? [ApiModule] : []),
       ],
     };

@@ -1,4 +1,5 @@
 import { MaterialReconciliationService } from './material/material-reconciliation.service';
+import { SharingPublisherService } from './sharing/sharing-publisher.service';
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -120,6 +121,7 @@ export async function startOreGuard(
     app.get(HeartbeatCheckService).start();
     app.get(SeqGapCheckService).start();
     app.get(MaterialReconciliationService).start();
+    app.get(SharingPublisherService).start();
     app.get(CheckpointSweepService).start();
   }
   if (config.roles.has('ingest')) await app.get(IngestionService).start();

@@ -98,7 +98,8 @@ export const userRoutes = {
     operationId: 'listLoginThrottles',
     summary: 'Failed-login throttles, most recent first (at most 500)',
     description:
-      'Every username tried, existing or not, per client address and from every address (address null), with its failures and until when it must wait.',
+      'Every username tried, existing or not, per client address and from every address (address null), with its failures and until when it must wait. ' +
+      'Partner authentication on /taxii2/ and /misp/ is throttled alike under `partner:<name>` (HTTP Basic) and `partner-token:<id>` (bearer token).',
     tags: ['users'],
     auth: 'bearer',
     roles: ['admin'],

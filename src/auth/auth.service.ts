@@ -3,11 +3,11 @@ import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes } from 'node:crypto';
 import { AuditService } from 'src/audit/audit.service';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { backoffDelayMs, retryAfterSeconds } from 'src/domain/auth/login-backoff';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
+import { CredentialThrottle } from './credential-throttle';
 import { LoginThrottlesRepository } from './login-throttles.repository';
-import { hashPassword, verifyPassword } from './password-hash';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './password-hash';
 import type { Principal, Role } from './principal';
 import { SessionsRepository, type RefreshRefusal } from './sessions.repository';
 import { UsersRepository, type User } from './users.repository';
@@ -29,9 +29,6 @@ export interface IssuedTokens {
   /** The account's role when issued, for a console to know what to offer; every request is checked anyway. */
   role: Role;
 }
-
-/** A hash verified against when the user does not exist, so timing does not reveal usernames. */
-const DUMMY_HASH = '$argon2id$v=19$m=65536,p=4,t=3$XMXFAiKnSUKZExBsGP9pzA$GfD7dGTTSKOuUhiJlghobh3AJUlFDndC4o4yekXAQic';
 
 const REFUSAL_MESSAGE: Record<RefreshRefusal, string> = {
   unknown: 'refreshToken: not a valid refresh token',
@@ -57,6 +54,7 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
     private readonly throttles: LoginThrottlesRepository,
+    private readonly throttle: CredentialThrottle,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -94,13 +92,10 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
    * answers: 401 for a failure, 429 with Retry-After while throttled.
    */
   async login(username: string, password: string, now: Date, ip?: string): Promise<IssuedTokens> {
-    const policy = this.config.auth.loginThrottle;
     const address = ip ?? 'unknown';
     const name = username.slice(0, 64);
-    const knownSince = new Date(now.getTime() - policy.knownAddressMs);
-    const blockedUntil = await this.throttles.blockedUntil(username, address, now, knownSince);
-    if (blockedUntil) {
-      const retryAfterS = retryAfterSeconds(blockedUntil, now);
+    const retryAfterS = await this.throttle.retryAfterS(username, address, now);
+    if (retryAfterS !== undefined) {
       this.logger.warn(`Throttled a login for ${JSON.stringify(name)} from ${address} (${retryAfterS} s to wait)`);
       await this.audit.record({
         actor: { username: name },
@@ -116,24 +111,11 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     const valid = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
     if (!user || !valid || user.disabled) {
       const reason = !user ? 'unknown-user' : !valid ? 'wrong-password' : 'disabled';
-      const failures = await this.throttles.recordFailure(
+      const { failuresFromAddress, failuresFromAll, addressWaitMs, accountWaitMs } = await this.throttle.failed(
         username,
         address,
         now,
-        new Date(now.getTime() - policy.memoryMs),
       );
-      const addressWaitMs = backoffDelayMs(failures.address, {
-        freeFailures: policy.addressFailures,
-        baseMs: policy.baseMs,
-        maxMs: policy.maxMs,
-      });
-      const accountWaitMs = backoffDelayMs(failures.account, {
-        freeFailures: policy.accountFailures,
-        baseMs: policy.baseMs,
-        maxMs: policy.maxMs,
-      });
-      if (addressWaitMs > 0) await this.throttles.block(username, address, new Date(now.getTime() + addressWaitMs));
-      if (accountWaitMs > 0) await this.throttles.block(username, undefined, new Date(now.getTime() + accountWaitMs));
       this.logger.warn(`Failed login for ${JSON.stringify(name)} from ${address}`);
       await this.audit.record({
         actor: { userId: user?.id, username: name },
@@ -141,8 +123,8 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
         target: user?.id,
         details: {
           reason,
-          failuresFromAddress: failures.address,
-          failuresFromAll: failures.account,
+          failuresFromAddress,
+          failuresFromAll,
           ...(addressWaitMs > 0 && { addressWaitS: Math.ceil(addressWaitMs / 1000) }),
           ...(accountWaitMs > 0 && { allAddressesWaitS: Math.ceil(accountWaitMs / 1000) }),
         },
@@ -150,7 +132,7 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
       });
       throw new ApplicationError('auth.invalid-credentials', 'Invalid username or password');
     }
-    await this.throttles.recordSuccess(username, address, now);
+    await this.throttle.succeeded(username, address, now);
     const refreshToken = newRefreshToken();
     const sessionId = await this.sessions.open(user.id, hashRefreshToken(refreshToken), this.refreshExpiry(now));
     await this.audit.record({

@@ -60,7 +60,7 @@ export interface AppConfig {
   /** `allowEmpty`: start with no rule when the folder holds none (RULES_ALLOW_EMPTY). */
   rules: { dir: string; allowEmpty: boolean };
   /** Indicator sharing with partners (TAXII 2.1, MISP feed). */
-  sharing: { organisation: string; maxPageSize: number };
+  sharing: { organisation: string; maxPageSize: number; publishIntervalMs: number };
   /** Live correlation (correlator.service.ts): its polling interval, wake window and lease retry. */
   correlator: {
     intervalMs: number;
@@ -204,7 +204,11 @@ export function loadConfig(
       maxSpeedMps: env.REMOTE_ID_MAX_SPEED_MPS,
     },
     rules: { dir: env.RULES_DIR, allowEmpty: env.RULES_ALLOW_EMPTY },
-    sharing: { organisation: env.SHARING_ORGANISATION, maxPageSize: env.TAXII_MAX_PAGE_SIZE },
+    sharing: {
+      organisation: env.SHARING_ORGANISATION,
+      maxPageSize: env.TAXII_MAX_PAGE_SIZE,
+      publishIntervalMs: env.SHARING_PUBLISH_INTERVAL_MS,
+    },
     correlator: {
       intervalMs: env.CORRELATOR_INTERVAL_MS,
       wakeWindowMs: env.CORRELATOR_WAKE_WINDOW_MS,

@@ -323,6 +323,11 @@ export const EnvSchema = z.object({
   RULES_ALLOW_EMPTY: bool.default(false),
   /** The organisation's name in what it shares with partners (the STIX identity every shared object is created by). */
   SHARING_ORGANISATION: z.string().trim().min(1).max(200).default('OreGuard'),
+  /**
+   * How often the worker publishes what incidents changed into the shared objects, besides when
+   * a fold commits (sharing-publisher.service.ts).
+   */
+  SHARING_PUBLISH_INTERVAL_MS: positiveInt.min(100).default(5000),
   /** Most objects one TAXII page holds: a partner's `limit` above it gets this many (and `more`). */
   TAXII_MAX_PAGE_SIZE: positiveInt.max(10_000).default(500),
 });

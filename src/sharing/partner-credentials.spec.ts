@@ -1,4 +1,4 @@
-import { acceptsTaxii } from './partner-auth.guard';
+import { acceptsTaxii, partnerThrottleName } from './partner-auth.guard';
 import { partnerCredentials, partnerToken } from './partner-credentials';
 
 const ID = '3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
@@ -31,4 +31,12 @@ describe('TAXII content negotiation', () => {
     ['application/json', false],
     ['*/*', false],
   ])('Accept %s → %s', (accept, ok) => expect(acceptsTaxii(accept)).toBe(ok));
+
+  it('counts failures under the name or id given, and a name no partner could have under a short digest', () => {
+    expect(partnerThrottleName({ by: 'name', name: 'allied-csirt', secret: 'x' })).toBe('partner:allied-csirt');
+    expect(partnerThrottleName({ by: 'id', id: ID, secret: 'x' })).toBe(`partner-token:${ID}`);
+    const odd = partnerThrottleName({ by: 'name', name: `nul\u0000${'x'.repeat(5000)}`, secret: 'x' });
+    expect(odd).toMatch(/^partner:#[0-9a-f]{32}$/);
+    expect(partnerThrottleName({ by: 'name', name: 'nul\u0000', secret: 'x' })).not.toBe(odd);
+  });
 });

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { PartnerProjectionSchema } from 'src/domain/sharing/partner-projection';
 import { storableText } from 'src/domain/storable-text';
 
+/** What a partner's name may be: anything else given as one names no partner. */
+export const PARTNER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/;
+
 /** A partner's name is also its HTTP Basic user name. */
-export const PartnerNameSchema = storableText()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'letters, digits, . _ - (2 to 64)');
+export const PartnerNameSchema = storableText().trim().regex(PARTNER_NAME, 'letters, digits, . _ - (2 to 64)');
 
 /** POST /partners: the secret comes back once, in the answer. */
 export const CreatePartnerSchema = z.strictObject({ name: PartnerNameSchema, projection: PartnerProjectionSchema });

@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditService } from 'src/audit/audit.service';
-import { hashPassword, verifyPassword } from 'src/auth/password-hash';
+import { DUMMY_HASH, hashPassword, verifyPassword } from 'src/auth/password-hash';
 import type { Principal } from 'src/auth/principal';
 import { Db } from 'src/database/db';
 import { PartnerProjectionSchema, type PartnerProjection } from 'src/domain/sharing/partner-projection';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { newPartnerSecret, partnerToken, type PartnerCredentials } from './partner-credentials';
-import type { CreatePartner, UpdatePartner } from './partners.http';
+import { PARTNER_NAME, type CreatePartner, type UpdatePartner } from './partners.http';
 
 interface PartnerRow {
   id: string;
@@ -130,13 +130,22 @@ export class PartnersService {
     return { ...partnerView(row), ...(secret ? { secret, token: partnerToken(id, secret) } : {}) };
   }
 
-  /** The enabled partner these credentials belong to, or undefined (checked on every request). */
+  /**
+   * The enabled partner these credentials belong to, or undefined (checked on every request).
+   * An unknown or disabled partner's secret is verified against a dummy hash all the same, so
+   * timing does not tell which partner names exist.
+   */
   async authenticate(credentials: PartnerCredentials): Promise<Partner | undefined> {
     const [row] =
-      credentials.by === 'name'
-        ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE name = $1', [credentials.name])
-        : await this.db.query<PartnerRow>('SELECT * FROM partners WHERE id = $1', [credentials.id]);
-    if (!row || row.disabled) return undefined;
+      credentials.by === 'id'
+        ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE id = $1', [credentials.id])
+        : PARTNER_NAME.test(credentials.name)
+          ? await this.db.query<PartnerRow>('SELECT * FROM partners WHERE name = $1', [credentials.name])
+          : [];
+    if (!row || row.disabled) {
+      await verifyPassword(DUMMY_HASH, credentials.secret);
+      return undefined;
+    }
     const digest = createHash('sha256')
       .update(row.secret_hash)
       .update('\0')

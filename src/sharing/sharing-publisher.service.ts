@@ -1,7 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
+import { ChannelListener } from 'src/database/channel-listener';
 import { Db } from 'src/database/db';
+import { EVENTS_SETTLED_CHANNEL } from 'src/correlation/events-settled';
 import { canonicalJson } from 'src/domain/audit/canonical-json';
 import { baseObjects, incidentToStix, type SharableRule } from 'src/domain/sharing/incident-stix';
 import { checkOutbound } from 'src/domain/sharing/outbound-check';
@@ -9,6 +11,7 @@ import type { SharedObject } from 'src/domain/sharing/shared-object';
 import { needsRelease } from 'src/domain/sharing/tlp';
 import { SITE_EVENT_COLUMNS, siteEventFromRow, type SiteEventRow } from 'src/events/site-event-row';
 import { Metrics } from 'src/platform/metrics';
+import { PeriodicTask } from 'src/platform/periodic-task';
 import { readSharableRules } from './sharable-rules';
 
 /** One advisory lock serialises every writer of date_added (publishing and releasing). */
@@ -17,7 +20,11 @@ export const SHARING_LOCK = "hashtext('oreguard.shared_objects')";
 /** The next date_added: now, or one microsecond past the last one (strictly increasing under the lock). */
 export const NEXT_DATE_ADDED = `greatest(clock_timestamp(), (SELECT max(date_added) FROM shared_objects) + interval '1 microsecond')`;
 
-/** Incidents updated this long before the cursor are read again: a fold that committed late is not missed. */
+/**
+ * Incidents updated this long before the cursor are looked at again: a fold that committed late
+ * (its updated_at earlier than one already published) is not missed. Only those whose updated_at
+ * moved past what shared_incidents records are published again.
+ */
 const REREAD_MARGIN = "interval '5 minutes'";
 const BATCH = 200;
 
@@ -30,6 +37,8 @@ interface IncidentToShare {
   /** A correlation rule's own incident (group key `rule:…`). */
   by_rule: boolean;
   updated_at: Date;
+  /** updated_at as text to the microsecond (a Date keeps milliseconds only): the keyset's key. */
+  updated_at_text: string;
 }
 
 /** A version's content, without `modified`: two versions that differ only there are the same. */
@@ -42,12 +51,23 @@ const content = (object: Record<string, unknown>) => canonicalJson({ ...object, 
  * get their date_added now; above it only if a lead released that object before (a new version of
  * a released sighting goes out as the first did); otherwise they wait, date_added NULL.
  * Incidents whose objects fail the outbound check are skipped and logged: nothing of them leaves.
- * Called before each partner read and each release, so objects appear as incidents happen.
+ *
+ * It runs in the worker role, where incidents change: when a fold commits (the folds' NOTIFY on
+ * oreguard_events_settled) and every SHARING_PUBLISH_INTERVAL_MS besides (a missed notification,
+ * an incident changed otherwise). Partner reads only read. What it has done is in PostgreSQL
+ * (sharing_cursor: how far it has read incidents by updated_at; shared_incidents: the
+ * updated_at each incident was last published for), so a restart or a second worker neither
+ * misses nor repeats anything: one publishes at a time (the lock), and an unchanged incident
+ * is not published again. A lead's release publishes first, under the same lock.
  */
 @Injectable()
-export class SharingPublisherService {
+export class SharingPublisherService implements OnModuleDestroy {
   private readonly logger = new Logger(SharingPublisherService.name);
   private readonly rules: ReadonlyMap<string, SharableRule>;
+  private readonly task: PeriodicTask;
+  private readonly listener: ChannelListener;
+  /** A fold committed since the current run began: run once more when it ends. */
+  private changed = false;
 
   constructor(
     private readonly db: Db,
@@ -55,45 +75,96 @@ export class SharingPublisherService {
     private readonly metrics: Metrics,
   ) {
     this.rules = readSharableRules(config.rules.dir);
-  }
-
-  /**
-   * Publishes what changed, unless another instance or request is publishing right now: then the
-   * reader goes on with what is committed (what that one publishes, it sees at its next poll).
-   */
-  async publish(): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(${SHARING_LOCK}) AS locked`,
-      );
-      if (rows[0]?.locked) await this.publishLocked(tx);
+    this.task = new PeriodicTask('Sharing publisher', () => this.publishWhileChanged(), this.logger);
+    this.listener = new ChannelListener({
+      url: config.database.url,
+      channel: EVENTS_SETTLED_CHANNEL,
+      applicationName: 'oreguard-sharing',
+      name: 'Sharing publisher',
+      logger: this.logger,
+      onNotification: () => this.kick(),
+      onLost: () => this.kick(),
     });
   }
 
-  /** With the lock held by the caller's transaction. */
-  async publishLocked(tx: PoolClient): Promise<void> {
+  /** Worker role: publishes now, then at every fold and every SHARING_PUBLISH_INTERVAL_MS. */
+  start(): void {
+    void this.listener.start();
+    this.task.start(this.config.sharing.publishIntervalMs);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.listener.stop();
+    await this.task.stop();
+  }
+
+  private kick(): void {
+    this.changed = true;
+    void this.task.run();
+  }
+
+  private async publishWhileChanged(): Promise<number> {
+    let published = 0;
+    do {
+      this.changed = false;
+      published += await this.publish();
+    } while (this.changed);
+    return published;
+  }
+
+  /**
+   * Publishes what changed, unless another worker is publishing right now: then this one leaves
+   * it to that one (what it misses, its next run takes). Returns how many incidents it published.
+   */
+  async publish(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(${SHARING_LOCK}) AS locked`,
+      );
+      return rows[0]?.locked ? this.publishLocked(tx) : 0;
+    });
+  }
+
+  /** With the lock held by the caller's transaction; returns how many incidents it published. */
+  async publishLocked(tx: PoolClient): Promise<number> {
     const base = baseObjects(this.config.sharing.organisation);
     for (const shared of base) await this.store(tx, shared, null);
     const { rows: cursorRows } = await tx.query<{ at: Date }>('SELECT incidents_updated_at AS at FROM sharing_cursor');
-    let since = cursorRows[0]?.at ?? null;
+    const from = cursorRows[0]?.at ?? null;
+    // Keyset over (updated_at, id): incidents updated in one transaction share an updated_at.
+    let after: { at: string; id: string } | undefined;
+    let published = 0;
     for (;;) {
-      const { rows: incidents } = await tx.query<IncidentToShare>(
-        `SELECT id, site_id, kinds, rule_ids, zones, starts_with(group_key, 'rule:') AS by_rule, updated_at FROM incidents
-          WHERE kinds && ARRAY['cyber', 'drone'] AND ($1::timestamptz IS NULL OR updated_at > $1::timestamptz - ${REREAD_MARGIN})
-            AND ($2::timestamptz IS NULL OR updated_at > $2)
-          ORDER BY updated_at, id LIMIT ${BATCH}`,
-        [cursorRows[0]?.at ?? null, since === cursorRows[0]?.at ? null : since],
+      const { rows: incidents }: { rows: IncidentToShare[] } = await tx.query<IncidentToShare>(
+        `SELECT i.id, i.site_id, i.kinds, i.rule_ids, i.zones, starts_with(i.group_key, 'rule:') AS by_rule, i.updated_at,
+                to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at_text
+           FROM incidents i LEFT JOIN shared_incidents p ON p.incident_id = i.id
+          WHERE i.kinds && ARRAY['cyber', 'drone']
+            AND ($1::timestamptz IS NULL OR i.updated_at > $1::timestamptz - ${REREAD_MARGIN})
+            AND ($2::timestamptz IS NULL OR (i.updated_at, i.id) > ($2::timestamptz, $3::uuid))
+            AND (p.updated_at IS NULL OR i.updated_at > p.updated_at)
+          ORDER BY i.updated_at, i.id LIMIT ${BATCH}`,
+        [from, after?.at ?? null, after?.id ?? null],
       );
-      for (const incident of incidents) await this.publishIncident(tx, incident, base);
-      if (incidents.length) {
-        since = incidents[incidents.length - 1]!.updated_at;
+      for (const incident of incidents) {
+        await this.publishIncident(tx, incident, base);
         await tx.query(
-          `INSERT INTO sharing_cursor (id, incidents_updated_at) VALUES (true, $1)
-           ON CONFLICT (id) DO UPDATE SET incidents_updated_at = greatest(sharing_cursor.incidents_updated_at, $1)`,
-          [since],
+          `INSERT INTO shared_incidents (incident_id, updated_at) VALUES ($1, $2::timestamptz)
+           ON CONFLICT (incident_id) DO UPDATE SET updated_at = excluded.updated_at`,
+          [incident.id, incident.updated_at_text],
         );
       }
-      if (incidents.length < BATCH) return;
+      published += incidents.length;
+      const last: IncidentToShare | undefined = incidents[incidents.length - 1];
+      if (last) {
+        after = { at: last.updated_at_text, id: last.id };
+        await tx.query(
+          `INSERT INTO sharing_cursor (id, incidents_updated_at) VALUES (true, $1::timestamptz)
+           ON CONFLICT (id) DO UPDATE SET incidents_updated_at = greatest(sharing_cursor.incidents_updated_at, excluded.incidents_updated_at)`,
+          [last.updated_at_text],
+        );
+      }
+      if (incidents.length < BATCH) return published;
     }
   }
 

@@ -24,7 +24,6 @@ export class SharingReleaseService {
 
   async held(principal: Principal, query: HeldQuery) {
     requireLead(principal);
-    await this.publisher.publish();
     const rows = await this.db.query<{
       stix_id: string;
       type: string;

@@ -38,10 +38,6 @@ export function sendTaxii(
   res.end(Buffer.from(JSON.stringify(body), 'utf8'));
 }
 
-function send<T extends object>(res: Response, page: TaxiiPage<T>): void {
-  sendTaxii(res, page.body, page);
-}
-
 /**
  * TAXII 2.1 (outside /api/v1): discovery, one API root, one read-only collection. Partner
  * accounts only; every answer is `application/taxii+json;version=2.1`.
@@ -80,50 +76,71 @@ export class TaxiiController {
   }
 
   @Get(`${TAXII_API_ROOT}/collections/:collection/objects`)
-  async objects(
+  objects(
     @Req() req: PartnerRequest,
     @Res() res: Response,
     @Param('collection') collection: string,
     @Query() query: unknown,
   ) {
-    requireCollection(collection);
-    send(res, await this.taxii.objects(req.partner, parseRequest(TaxiiObjectsQuerySchema, query, 'query')));
+    return this.page(res, collection, () =>
+      this.taxii.objects(req.partner, parseRequest(TaxiiObjectsQuerySchema, query, 'query')),
+    );
   }
 
   @Get(`${TAXII_API_ROOT}/collections/:collection/manifest`)
-  async manifest(
+  manifest(
     @Req() req: PartnerRequest,
     @Res() res: Response,
     @Param('collection') collection: string,
     @Query() query: unknown,
   ) {
-    requireCollection(collection);
-    send(res, await this.taxii.manifest(req.partner, parseRequest(TaxiiObjectsQuerySchema, query, 'query')));
+    return this.page(res, collection, () =>
+      this.taxii.manifest(req.partner, parseRequest(TaxiiObjectsQuerySchema, query, 'query')),
+    );
   }
 
   @Get(`${TAXII_API_ROOT}/collections/:collection/objects/:id`)
-  async object(
+  object(
     @Req() req: PartnerRequest,
     @Res() res: Response,
     @Param('collection') collection: string,
     @Param('id') id: string,
     @Query() query: unknown,
   ) {
-    requireCollection(collection);
-    const stixId = parseRequest(StixIdSchema, id, 'params');
-    send(res, await this.taxii.objects(req.partner, parseRequest(TaxiiObjectQuerySchema, query, 'query'), stixId));
+    return this.page(res, collection, () =>
+      this.taxii.objects(
+        req.partner,
+        parseRequest(TaxiiObjectQuerySchema, query, 'query'),
+        parseRequest(StixIdSchema, id, 'params'),
+      ),
+    );
   }
 
   @Get(`${TAXII_API_ROOT}/collections/:collection/objects/:id/versions`)
-  async versions(
+  versions(
     @Req() req: PartnerRequest,
     @Res() res: Response,
     @Param('collection') collection: string,
     @Param('id') id: string,
     @Query() query: unknown,
   ) {
+    return this.page(res, collection, () =>
+      this.taxii.versions(
+        req.partner,
+        parseRequest(StixIdSchema, id, 'params'),
+        parseRequest(TaxiiObjectQuerySchema, query, 'query'),
+      ),
+    );
+  }
+
+  /**
+   * The common steps of the collection's pages: the collection must be this one (404 before any
+   * parsing), then the page (which parses its request: 400 naming the field) is sent with its
+   * date_added headers.
+   */
+  private async page<T extends object>(res: Response, collection: string, load: () => Promise<TaxiiPage<T>>) {
     requireCollection(collection);
-    const stixId = parseRequest(StixIdSchema, id, 'params');
-    send(res, await this.taxii.versions(req.partner, stixId, parseRequest(TaxiiObjectQuerySchema, query, 'query')));
+    const page = await load();
+    sendTaxii(res, page.body, page);
   }
 }

@@ -9,7 +9,6 @@ import { TLP_LEVELS, tlpRank, type Tlp } from 'src/domain/sharing/tlp';
 import { ApplicationError } from 'src/platform/application-error';
 import { Metrics } from 'src/platform/metrics';
 import type { Partner } from './partners.service';
-import { SharingPublisherService } from './sharing-publisher.service';
 import { decodeNext, encodeNext, microseconds, STIX_MEDIA_TYPE, type TaxiiObjectsQuery } from './taxii.http';
 
 /** The one API root and its one collection (fixed ids: partners configure them once). */
@@ -34,7 +33,7 @@ export interface TaxiiPage<T> {
 const DATE_ADDED = `to_char(date_added AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
- * Reads shared_objects for one partner: only what its projection allows (types, TLP ceiling,
+ * Reads shared_objects for one partner (a pure read: the worker publishes, sharing-publisher.service.ts): only what its projection allows (types, TLP ceiling,
  * location floor), only released or GREEN-and-below objects, sorted by date_added, each page
  * projected (withheld refs removed) and passed through the outbound check before it leaves.
  */
@@ -44,7 +43,6 @@ export class TaxiiService {
 
   constructor(
     private readonly db: Db,
-    private readonly publisher: SharingPublisherService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -73,7 +71,6 @@ export class TaxiiService {
     query: TaxiiObjectsQuery,
     onlyId?: string,
   ): Promise<{ rows: Row[]; more: boolean }> {
-    await this.publisher.publish();
     const params: unknown[] = [];
     const where = [this.visibility(partner, params)];
     const add = (sql: (n: number) => string, value: unknown) => {
@@ -152,7 +149,6 @@ export class TaxiiService {
    * and checked, grouped by incident (for the MISP feed: one event per incident).
    */
   async byIncident(partner: Partner): Promise<Map<string, SharedObject[]>> {
-    await this.publisher.publish();
     const params: unknown[] = [];
     const rows = await this.db.query<Row & { incident_id: string }>(
       `SELECT s.stix_id, s.version, s.type, s.tlp, s.object, s.incident_id, ${DATE_ADDED.replace(/date_added/g, 's.date_added')} AS date_added

@@ -109,13 +109,15 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     ).toBeGreaterThan(3);
   });
 
-  it('may not rewrite history: UPDATE, DELETE and TRUNCATE of the timeline, audit log and events are refused by privilege', async () => {
+  it('may not rewrite history: UPDATE, DELETE and TRUNCATE of the timeline, audit log, events and material records are refused by privilege', async () => {
     const content: Record<string, string> = {
       incident_timeline: 'details',
       audit_log: 'details',
       events: 'raw_payload',
       incident_events: 'event_id',
       chain_checkpoints: 'head_hash',
+      material_records: 'body',
+      material_findings: 'summary',
     };
     for (const [table, column] of Object.entries(content)) {
       const refused = {

@@ -32,7 +32,8 @@ const NEVER_SHARED = [
 type Json = any;
 
 describe('indicators shared with partners over TAXII 2.1', () => {
-  const og = oreGuardForFile('taxii');
+  // Three free failed authentications per partner name and address, then a wait far longer than the test.
+  const og = oreGuardForFile('taxii', { env: { LOGIN_MAX_FAILURES: '3', LOGIN_BACKOFF_BASE_MS: '600000' } });
   let gateway: TestGateway;
   let admin: string;
   let lead: string;
@@ -58,9 +59,24 @@ describe('indicators shared with partners over TAXII 2.1', () => {
           .then(([r]) => Number(r.n) === ids.length),
       { what: `${ids.length} events folded` },
     );
+  /** The worker has published the incidents of these events as they are now (sharing-publisher.service.ts). */
+  const eventsShared = async (ids: string[]) =>
+    waitFor(
+      () =>
+        og.ctx.db
+          .query<{ n: string }>(
+            `SELECT count(*) AS n FROM incidents i JOIN incident_events ie ON ie.incident_id = i.id JOIN events e ON e.id = ie.event_id
+               LEFT JOIN shared_incidents p ON p.incident_id = i.id
+              WHERE e.event_id = ANY($1) AND i.kinds && ARRAY['cyber', 'drone'] AND (p.updated_at IS NULL OR p.updated_at < i.updated_at)`,
+            [ids],
+          )
+          .then(([r]) => Number(r.n) === 0),
+      { what: 'their incidents published' },
+    );
   const publish = async (...events: { eventId: string }[]) => {
     for (const event of events) await gateway.publish(event);
     await eventsFolded(events.map((e) => e.eventId));
+    await eventsShared(events.map((e) => e.eventId));
   };
   const scan = (srcIp: string, at: Date) =>
     aCyberEvent({ occurredAt: at.toISOString(), cyber: { ...aCyberEvent().cyber, srcIp } });
@@ -330,6 +346,43 @@ describe('indicators shared with partners over TAXII 2.1', () => {
     const narrow = JSON.parse((await get(basic(partners.narrow), 'manifest.json')).text);
     expect(Object.values(narrow).every((e: Json) => e.Tag[0].name === 'tlp:green')).toBe(true);
     expect((await get(`Bearer ${admin}`, 'manifest.json')).status).toBe(401);
+  });
+
+  it('slows a guesser per partner name and address, with the same answers whether the partner exists or not', async () => {
+    const created = await og.rest(admin, 'POST', '/partners', {
+      name: 'guessed-csirt',
+      projection: { types: ['indicator'], maxTlp: 'green' },
+    });
+    expect(created.status).toBe(201);
+    const guessed = PartnerCreatedSchema.parse(created.body);
+    const answer = (res: Awaited<ReturnType<typeof taxii>>) => [
+      res.status,
+      res.headers.get('retry-after') === null ? 'no Retry-After' : 'Retry-After',
+      String(res.body.description).replace(/\d+ s\b/, 'N s'),
+    ];
+    const guess = async (authorization: (i: number) => string) => {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(answer(await taxii(authorization(i), '/taxii2/')));
+      return answers;
+    };
+    const known = await guess((i) => basic({ name: guessed.name, secret: `guess-${i}` }));
+    expect(known.map(([status]) => status)).toEqual([401, 401, 401, 429]);
+    expect(known[3]![1]).toBe('Retry-After');
+    expect(await guess((i) => basic({ name: 'no-such-csirt', secret: `guess-${i}` }))).toEqual(known);
+    // A bearer token is counted by the partner id it names, existing or not.
+    const bearer = (id: string) => (i: number) => `Bearer ogp.${id}.guess${i}`;
+    expect(await guess(bearer(guessed.id))).toEqual(known);
+    expect(await guess(bearer('00000000-0000-4000-8000-00000000beef'))).toEqual(known);
+    // A name no partner could have (PostgreSQL text cannot hold NUL) is a 401 like any other.
+    expect((await taxii(basic({ name: 'nul\u0000name', secret: 'x' }), '/taxii2/')).status).toBe(401);
+    // While it waits, even the right secret gets 429 from here; other partners are not slowed.
+    expect(answer(await taxii(basic(guessed), '/taxii2/'))).toEqual(known[3]);
+    expect((await taxii(basic(partners.allied), '/taxii2/')).status).toBe(200);
+    // Admins see the partner throttles with the users'.
+    const throttles = await og.rest(admin, 'GET', '/users/login-throttles');
+    expect(throttles.body.items.map((t: Json) => t.username)).toEqual(
+      expect.arrayContaining(['partner:guessed-csirt', 'partner:no-such-csirt', `partner-token:${guessed.id}`]),
+    );
   });
 
   it('stops a disabled partner at once', async () => {

@@ -53,6 +53,29 @@ export function isLocalSignature(sid: number): boolean {
   return sid >= 1_000_000 && sid <= 1_999_999;
 }
 
+/** What a shared Suricata indicator says of its pattern. */
+export const SURICATA_REFERENCE =
+  'A signature of a published Suricata rule set fired here. Its pattern names the signature (msg, sid, protocol) ' +
+  'and carries none of its detection options: load the rule itself from the rule set, by its sid.';
+
+/**
+ * The Suricata rule a signature is shared as. An EVE alert carries the signature's id and message
+ * (and gid, rev), never the rule's text, and OreGuard keeps no Suricata rule set (the rules live
+ * on the sensors), so the rule cannot be shared as written: this one is built from what is known,
+ * a valid rule naming the signature by `msg` and `sid` under the protocol it fired on. Addresses
+ * and ports stay `any` (the alert's are the site's own). `"`, `;` and `\` would need escaping in
+ * `msg`; they are replaced by spaces.
+ */
+export function suricataReferenceRule(sid: number, signature: string, protocol?: string): string {
+  const msg = signature.replace(/["\\;]/g, ' ');
+  const proto = /^(tcp|udp)$/i.test(protocol ?? '')
+    ? protocol!.toLowerCase()
+    : /icmp/i.test(protocol ?? '')
+      ? 'icmp'
+      : 'ip';
+  return `alert ${proto} any any -> any any (msg:"${msg}"; sid:${sid};)`;
+}
+
 /**
  * A Sigma rule is shared only when it is about cyber events and names no zone: drone and theft
  * rules speak of the site's zones and blind spots, which never leave it.
@@ -123,7 +146,7 @@ function coarseArea(events: readonly SiteEvent[]): StixObject | undefined {
 /** One thing seen in the incident (an attacker address, a signature, a drone) and the events that saw it. */
 interface Seen {
   key: string;
-  indicator: { name: string; pattern: string; patternType: string; types: string[] };
+  indicator: { name: string; description?: string; pattern: string; patternType: string; types: string[] };
   observable?: StixObject;
   events: SiteEvent[];
 }
@@ -157,13 +180,13 @@ function seenInIncident(events: readonly SiteEvent[]): Seen[] {
       }
       const sid = event.cyber.signatureId;
       if (event.source === 'suricata' && sid !== undefined && !isLocalSignature(sid)) {
-        const msg = event.cyber.signature.replace(/["\\;]/g, ' ');
         add(
           `suricata|${sid}`,
           () => ({
             indicator: {
               name: `Suricata signature ${sid}`,
-              pattern: `alert ip any any -> any any (msg:"${msg}"; sid:${sid};)`,
+              description: SURICATA_REFERENCE,
+              pattern: suricataReferenceRule(sid, event.cyber!.signature, event.cyber!.protocol),
               patternType: 'suricata',
               types: ['malicious-activity'],
             },
@@ -231,6 +254,7 @@ export function incidentToStix(
         id: indicatorId,
         ...sdo,
         name: seen.indicator.name,
+        ...(seen.indicator.description ? { description: seen.indicator.description } : {}),
         indicator_types: seen.indicator.types,
         pattern: seen.indicator.pattern,
         pattern_type: seen.indicator.patternType,

@@ -1,12 +1,20 @@
 import type { SiteEvent } from '../events/site-event';
 import { t } from '../correlation/fixtures/correlation-events';
 import { checkOutbound } from './outbound-check';
-import { baseObjects, incidentToStix, isSharableRule, type SharingContext, type SharableRule } from './incident-stix';
+import {
+  baseObjects,
+  incidentToStix,
+  isSharableRule,
+  SURICATA_REFERENCE,
+  suricataReferenceRule,
+  type SharingContext,
+  type SharableRule,
+} from './incident-stix';
 import { projectForPartner, PartnerProjectionSchema } from './partner-projection';
 import { isPrivateAddress } from './private-address';
 import type { SharedObject } from './shared-object';
 import { scoId } from './stix-ids';
-import { stixProblem, type StixObject } from './stix.schema';
+import { stixProblem, suricataRuleProblem, type StixObject } from './stix.schema';
 import { tlpMarking, tlpMarkingId } from './tlp';
 
 const INCIDENT = { id: '5f0c1d7e-6a57-4c44-9d3b-2b1e0c3a9f10', kinds: ['cyber'], ruleIds: ['brute-force'] };
@@ -166,9 +174,29 @@ describe('STIX 2.1 objects made from incidents', () => {
       });
     const objects = incidentToStix(INCIDENT, [alert(2001219, '02:00'), alert(1000042, '02:01')], ctx);
     const suricata = ofType(objects, 'indicator').filter((o) => o.pattern_type === 'suricata');
-    expect(suricata.map((o) => o.pattern)).toEqual([
-      'alert ip any any -> any any (msg:"ET SCAN Potential SSH Scan"; sid:2001219;)',
+    expect(suricata.map((o) => [o.pattern, o.description])).toEqual([
+      ['alert ip any any -> any any (msg:"ET SCAN Potential SSH Scan"; sid:2001219;)', SURICATA_REFERENCE],
     ]);
+    for (const { object } of objects) expect(stixProblem(object)).toBeUndefined();
+  });
+
+  it('builds a valid Suricata rule from what an alert carries: msg made safe, the protocol it fired on', () => {
+    const rule = suricataReferenceRule(2019284, 'ET EXPLOIT "Modbus"; write \\ coil', 'TCP');
+    expect(rule).toBe('alert tcp any any -> any any (msg:"ET EXPLOIT  Modbus   write   coil"; sid:2019284;)');
+    expect(suricataRuleProblem(rule)).toBeUndefined();
+    expect(suricataReferenceRule(2100366, 'GPL ICMP_INFO PING', 'IPv6-ICMP')).toMatch(/^alert icmp /);
+    expect(suricataReferenceRule(2200000, 'SURICATA decoder event', '47')).toMatch(/^alert ip /);
+  });
+
+  it.each([
+    ['no header', '(msg:"x"; sid:1;)', 'not a Suricata rule'],
+    ['no sid', 'alert ip any any -> any any (msg:"x";)', 'sid'],
+    ['no msg', 'alert ip any any -> any any (sid:1;)', 'msg'],
+    ['an unescaped quote in msg', 'alert ip any any -> any any (msg:"a"b"; sid:1;)', 'rule options'],
+    ['an option without its ;', 'alert ip any any -> any any (msg:"x"; sid:1)', 'rule options'],
+  ])('refuses a suricata pattern with %s', (_what, pattern, problem) => {
+    const indicator = ofType(incidentToStix(INCIDENT, cyberEvents, ctx), 'indicator')[0]!;
+    expect(stixProblem({ ...indicator, pattern_type: 'suricata', pattern })).toContain(problem);
   });
 
   it('shares a Sigma rule about cyber events in the sigma pattern type, never one naming zones', () => {

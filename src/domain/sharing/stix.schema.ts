@@ -61,6 +61,34 @@ export const IdentitySchema = z
   })
   .refine(modifiedNotBeforeCreated, MODIFIED);
 
+const SURICATA_HEADER =
+  /^(alert|pass|drop|reject|rejectsrc|rejectdst|rejectboth) ([a-z0-9-]+) (\S+) (\S+) (->|<>) (\S+) (\S+) \((.*)\)$/;
+/** One option of a rule: `keyword;` or `keyword:value;`, the value's `;`, `"` and `\` escaped. */
+const SURICATA_OPTION = /\s*([a-z0-9_.]+)(?::((?:[^;"\\]|\\.|"(?:[^"\\]|\\.)*")*))?;/gy;
+
+/**
+ * Why `pattern` is not a Suricata rule, or undefined: the header (action, protocol, addresses,
+ * ports, direction) and options, each ended by `;`, among them a quoted `msg` and a numeric `sid`
+ * (what a rule set needs to load it). Checks the form Suricata documents, not its keywords' meaning.
+ */
+export function suricataRuleProblem(pattern: string): string | undefined {
+  const header = SURICATA_HEADER.exec(pattern);
+  if (!header) return 'not a Suricata rule (action protocol source port direction destination port (options))';
+  const body = header[8]!;
+  const options = new Map<string, string | undefined>();
+  SURICATA_OPTION.lastIndex = 0;
+  while (SURICATA_OPTION.lastIndex < body.length) {
+    const at = SURICATA_OPTION.lastIndex;
+    const option = SURICATA_OPTION.exec(body);
+    if (!option)
+      return body.slice(at).trim() ? `rule options: cannot read from "${body.slice(at, at + 20)}"` : undefined;
+    options.set(option[1]!, option[2]);
+  }
+  if (!/^"(?:[^"\\]|\\.)+"$/.test(options.get('msg') ?? '')) return 'rule options: a quoted msg is required';
+  if (!/^\d+$/.test(options.get('sid') ?? '')) return 'rule options: a numeric sid is required';
+  return undefined;
+}
+
 /** §4.7: pattern, pattern_type (open vocabulary; stix, sigma, suricata among them) and valid_from are required. */
 export const IndicatorSchema = z
   .strictObject({
@@ -79,6 +107,10 @@ export const IndicatorSchema = z
   .refine((o) => o.valid_until === undefined || Date.parse(o.valid_until) > Date.parse(o.valid_from), {
     message: 'valid_until must be later than valid_from',
     path: ['valid_until'],
+  })
+  .superRefine((o, ctx) => {
+    const problem = o.pattern_type === 'suricata' ? suricataRuleProblem(o.pattern) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['pattern'] });
   });
 
 /** §4.13: observed-data (object_refs form: the embedded `objects` is deprecated). */
