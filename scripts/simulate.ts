@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
   });
   if (values.help) return out(USAGE, 0);
   if (values.list) {
-    for (const s of SCENARIOS) out(`${s.name.padEnd(26)} ${Math.round(s.durationMs / 60_000)} min  ${s.summary}`);
+    const width = Math.max(...SCENARIOS.map((s) => s.name.length)) + 1;
+    for (const s of SCENARIOS) out(`${s.name.padEnd(width)} ${Math.round(s.durationMs / 60_000)} min  ${s.summary}`);
     return 0;
   }
   const scenario = positionals[0] ? findScenario(positionals[0]) : undefined;
