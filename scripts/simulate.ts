@@ -5,6 +5,10 @@
  *     [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login]
  *   npm run simulate -- --list
  *
+ * A scenario that sets the site's posture (posture-raised-after-regional-alert) calls OreGuard's
+ * REST API as a lead: --api-url (or OREGUARD_URL, default http://localhost:3000) and
+ * OREGUARD_USERNAME / OREGUARD_PASSWORD (or OREGUARD_TOKEN), as the CLI's API commands.
+ *
  * Scenarios are played in the present: event times end about now (start now at speed 1), so
  * OreGuard takes them as live events and correlates them; --at chooses when the first event
  * happens instead. A night scenario run by day is still told at night (its lines say 02:10 local).
@@ -14,13 +18,15 @@
  * --confirm) OreGuard rejects or never confirms a message.
  */
 import { parseArgs } from 'node:util';
+import { ApiClient } from 'src/cli/api-client';
 import { isIdentifier } from 'src/domain/events/identifiers';
 import { describeSummary, runScenario } from './simulator/run-scenario';
 import { playOrigin } from './simulator/scenario-clock';
+import { setsPosture } from './simulator/scenario-plan';
 import { findScenario, SCENARIOS } from './simulator/scenarios';
 
 const USAGE =
-  'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login] | --list';
+  'usage: npm run simulate -- <scenario> [--url mqtt://localhost:1883] [--prefix oreguard/v1] [--site kolwezi-1] [--time-zone Africa/Lubumbashi] [--speed 10] [--at <ISO time>] [--confirm] [--secret <gatewayId>=<secret> …] [--broker-login] [--api-url http://localhost:3000] | --list';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -36,13 +42,15 @@ async function main(argv: string[]): Promise<number> {
       confirm: { type: 'boolean', default: false },
       secret: { type: 'string', multiple: true, default: [] },
       'broker-login': { type: 'boolean', default: false },
+      'api-url': { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return out(USAGE, 0);
   if (values.list) {
-    for (const s of SCENARIOS) out(`${s.name.padEnd(26)} ${Math.round(s.durationMs / 60_000)} min  ${s.summary}`);
+    const width = Math.max(...SCENARIOS.map((s) => s.name.length)) + 1;
+    for (const s of SCENARIOS) out(`${s.name.padEnd(width)} ${Math.round(s.durationMs / 60_000)} min  ${s.summary}`);
     return 0;
   }
   const scenario = positionals[0] ? findScenario(positionals[0]) : undefined;
@@ -80,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
     return out(`--time-zone must be an IANA zone such as Africa/Lubumbashi (got ${values['time-zone']})`, 1);
   }
 
+  // Only a scenario that sets posture needs the API (and its credentials).
+  const api = setsPosture(scenario) ? ApiClient.fromEnv(values['api-url']) : undefined;
+  if (api && at)
+    return out(`${scenario.name} sets the site's posture, which is only ever set now: --at does not apply`, 1);
   const summary = await runScenario(scenario, {
     url: values.url,
     prefix: values.prefix,
@@ -90,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     confirm: values.confirm,
     secrets,
     brokerLogin: values['broker-login'],
+    api,
     log: (line) => out(line),
   });
   out(describeSummary(summary, values.confirm));

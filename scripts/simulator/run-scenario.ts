@@ -25,6 +25,11 @@ export interface RunOptions {
   confirmTimeoutMs?: number;
   /** One line per thing that happens; default: nothing. */
   log?: (line: string) => void;
+  /**
+   * OreGuard's REST API as a lead, for scenarios that set a site's posture (src/cli/api-client.ts:
+   * OREGUARD_URL or --api-url, OREGUARD_TOKEN or OREGUARD_USERNAME / OREGUARD_PASSWORD).
+   */
+  api?: { call(method: string, path: string, body?: unknown): Promise<unknown> };
 }
 
 export interface RunSummary {
@@ -52,7 +57,7 @@ export interface RunSummary {
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
   const log = options.log ?? (() => undefined);
   const start = Date.now();
-  const { actions, clock } = planScenario(scenario, {
+  const { actions, clock, playAt } = planScenario(scenario, {
     prefix: options.prefix,
     siteId: options.siteId,
     timeZone: options.timeZone,
@@ -104,6 +109,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (message.stored) summary.stored += 1;
   };
 
+  if (!options.api && actions.some((a) => a.type === 'posture'))
+    throw new Error(
+      `${scenario.name} sets the site's posture over REST as a lead: give OreGuard's URL (--api-url or OREGUARD_URL) and OREGUARD_USERNAME / OREGUARD_PASSWORD (or OREGUARD_TOKEN)`,
+    );
   const closing: Extract<PlannedAction, { type: 'close' }>[] = [];
   log(`${scenario.name}: ${scenario.summary}`);
   const story =
@@ -115,7 +124,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   );
   try {
     for (const action of actions) {
-      await sleep(start + action.at / options.speed - Date.now());
+      await sleep(start + playAt(action.at) - Date.now());
+      if (action.type === 'posture') {
+        const { level, reason, source, expiresInMs } = action.posture;
+        const expiresAt = new Date(Date.now() + expiresInMs).toISOString();
+        await options.api!.call('PUT', `/sites/${options.siteId}/posture`, { level, reason, source, expiresAt });
+        line(action.at, 'REST (lead)', `posture ${level} until ${expiresAt}: ${reason}`);
+        continue;
+      }
       const gateway = gateways.get(action.gatewayId)!;
       switch (action.type) {
         case 'connect': {

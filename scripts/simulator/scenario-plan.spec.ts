@@ -2,7 +2,7 @@ import { DEFAULT_MAX_FUTURE_MS, parseGatewayMessage } from 'src/domain/events/ga
 import { readMaterialRecord } from 'src/domain/material/material-message';
 import { reconcile } from 'src/domain/material/reconcile';
 import { DEFAULT_RECONCILIATION_SETTINGS } from 'src/domain/material/reconciliation-settings';
-import type { PlannedAction, PlannedMessage } from './scenario-plan';
+import type { PlannedAction, PlannedMessage, ScenarioPlan } from './scenario-plan';
 import { planScenario } from './scenario-plan';
 import { localMinuteOfDay } from './scenario-clock';
 import { findScenario, SCENARIOS } from './scenarios';
@@ -17,8 +17,9 @@ function plan(name: string, speed = 10, now = NOON) {
   return planScenario(findScenario(name)!, { prefix: PREFIX, siteId: SITE, timeZone: ZONE, speed, now });
 }
 
-/** When the runner sends each action: the wall clock at `now + at / speed`. */
-const sentAt = (now: Date, speed: number, action: PlannedAction) => new Date(now.getTime() + action.at / speed);
+/** When the runner sends each action: the wall clock at `now + playAt(at)` (`at / speed` until a posture step). */
+const sentAt = (now: Date, plan: ScenarioPlan, action: PlannedAction) =>
+  new Date(now.getTime() + plan.playAt(action.at));
 
 function messagesOf(actions: PlannedAction[]): { action: PlannedAction; message: PlannedMessage }[] {
   return actions.flatMap((action): { action: PlannedAction; message: PlannedMessage }[] => {
@@ -33,6 +34,7 @@ function messagesOf(actions: PlannedAction[]): { action: PlannedAction; message:
       case 'close':
         return [{ action, message: action.offline }];
       case 'drop':
+      case 'posture':
         return [];
     }
   });
@@ -43,12 +45,13 @@ describe('simulator scenarios', () => {
     '%s: every message OreGuard would receive is valid at the moment it is sent',
     (name) => {
       for (const speed of [1, 10, 1000]) {
-        const { actions } = plan(name, speed);
+        const planned = plan(name, speed);
+        const { actions } = planned;
         const messages = messagesOf(actions);
         expect(messages.filter((m) => m.message.role !== 'status').length).toBeGreaterThan(0);
         for (const { action, message } of messages) {
           const parsed = parseGatewayMessage(PREFIX, message.topic, Buffer.from(message.payload), {
-            now: sentAt(NOON, speed, action),
+            now: sentAt(NOON, planned, action),
             maxFutureMs: DEFAULT_MAX_FUTURE_MS,
           });
           if (!parsed.ok) throw new Error(`${name} at ${action.at} ms on ${message.shortTopic}: ${parsed.reason}`);
@@ -64,6 +67,39 @@ describe('simulator scenarios', () => {
       }
     },
   );
+
+  it('anchors a scenario that sets posture at the call: the storm before it in the past, the one after it sent as it happens', () => {
+    for (const speed of [1, 10, 2000]) {
+      const planned = plan('posture-raised-after-regional-alert', speed);
+      const raise = planned.actions.find((a) => a.type === 'posture')!;
+      expect(raise).toMatchObject({ posture: { level: 'high', source: { scheme: 'fpcon', value: 'bravo' } } });
+      const calledAt = sentAt(NOON, planned, raise).getTime();
+      const stormEvents = messagesOf(planned.actions).filter((m) => m.message.role === 'event');
+      expect(stormEvents).toHaveLength(12);
+      for (const { action, message } of stormEvents) {
+        const occurredAt = new Date(JSON.parse(message.payload).occurredAt).getTime();
+        // Never ahead of the moment it is sent.
+        expect(occurredAt).toBeLessThanOrEqual(sentAt(NOON, planned, action).getTime());
+        // Six before the call, six after it: judged under normal, then under the raised posture.
+        if (action.at < raise.at) expect(occurredAt).toBeLessThan(calledAt);
+        else expect(occurredAt).toBeGreaterThan(calledAt + 10_000);
+      }
+      expect(stormEvents.filter((m) => m.action.at > raise.at)).toHaveLength(6);
+    }
+  });
+
+  it('refuses to play a scenario that sets posture --at another time: a posture is only ever set now', () => {
+    expect(() =>
+      planScenario(findScenario('posture-raised-after-regional-alert')!, {
+        prefix: PREFIX,
+        siteId: SITE,
+        timeZone: ZONE,
+        speed: 10,
+        now: NOON,
+        at: new Date(NOON.getTime() - 3_600_000),
+      }),
+    ).toThrow('only ever set now');
+  });
 
   it('plays the night breach in the present, even at noon, and tells it at night in the site time zone', () => {
     const { clock, scenario } = plan('night-breach-under-drone');
@@ -144,7 +180,9 @@ describe('simulator scenarios', () => {
       expect(JSON.parse(h.message.payload).occurredAt).toBe(clock.local(h.message.eventAt));
     }
     // Nothing at all, not even a heartbeat, while the link is down.
-    expect(actions.filter((a) => a.gatewayId === 'gw-yard' && a.at > drop.at && a.at < reconnect.at)).toEqual([]);
+    expect(
+      actions.filter((a) => 'gatewayId' in a && a.gatewayId === 'gw-yard' && a.at > drop.at && a.at < reconnect.at),
+    ).toEqual([]);
   });
 
   it('streams raw Remote ID from two transmitters, one of them in message packs', () => {

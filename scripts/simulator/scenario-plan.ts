@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encodeRemoteIdHex } from 'src/domain/remote-id/remote-id-encoder';
-import type { EventDraft, MaterialDraft, Scenario, ScenarioStep } from './scenario';
+import type { EventDraft, MaterialDraft, PostureRaise, Scenario, ScenarioStep } from './scenario';
 import { playOrigin, ScenarioClock, storyOrigin } from './scenario-clock';
 
 export interface PlanOptions {
@@ -21,7 +21,9 @@ export type PlannedAction =
   | { type: 'connect'; at: number; gatewayId: string; will: PlannedMessage; online: PlannedMessage }
   | { type: 'publish'; at: number; gatewayId: string; message: PlannedMessage }
   | { type: 'drop'; at: number; gatewayId: string }
-  | { type: 'close'; at: number; gatewayId: string; offline: PlannedMessage };
+  | { type: 'close'; at: number; gatewayId: string; offline: PlannedMessage }
+  /** A lead's posture change over REST (no gateway's). */
+  | { type: 'posture'; at: number; posture: PostureRaise };
 
 export interface PlannedMessage {
   topic: string;
@@ -45,6 +47,22 @@ export interface ScenarioPlan {
   scenario: Scenario;
   clock: ScenarioClock;
   actions: PlannedAction[];
+  /**
+   * When to play scenario time `at`, in ms after the run starts: `at / speed`, but from a
+   * posture step on in real time, since its events must follow the posture set then.
+   */
+  playAt(at: number): number;
+}
+
+/** Whether a scenario sets a site's posture (and so needs OreGuard's API as a lead). */
+export function setsPosture(scenario: Scenario): boolean {
+  return postureAnchor(scenario.steps(new ScenarioClock(new Date(0), 'UTC'))) !== undefined;
+}
+
+/** Scenario time of the first posture step, if any: where a scenario that sets posture is anchored. */
+function postureAnchor(steps: readonly ScenarioStep[]): number | undefined {
+  const times = steps.filter((s) => 'posture' in s).map((s) => s.at);
+  return times.length > 0 ? Math.min(...times) : undefined;
 }
 
 const DEFAULT_HEARTBEAT_MS = 60_000;
@@ -57,7 +75,18 @@ const DEFAULT_HEARTBEAT_MS = 60_000;
  * fresh event ids.
  */
 export function planScenario(scenario: Scenario, options: PlanOptions): ScenarioPlan {
-  const origin = options.at ?? playOrigin(scenario.durationMs, options.speed, options.now);
+  // A posture is set when it is asked for, never in the past: a scenario that sets one is
+  // anchored at its first posture step. Before it, a recent replay `speed` times faster, ending
+  // at the call; after it, real time, so each event is sent when it happens, after the change.
+  const anchor = postureAnchor(scenario.steps(new ScenarioClock(options.now, options.timeZone)));
+  if (anchor !== undefined && options.at)
+    throw new Error(`${scenario.name} sets a site's posture, which is only ever set now: it cannot be played --at`);
+  const origin =
+    anchor !== undefined
+      ? new Date(options.now.getTime() + Math.ceil(anchor / options.speed) - anchor)
+      : (options.at ?? playOrigin(scenario.durationMs, options.speed, options.now));
+  const playAt = (at: number) =>
+    anchor === undefined || at <= anchor ? at / options.speed : Math.ceil(anchor / options.speed) + (at - anchor);
   const clock = new ScenarioClock(
     origin,
     options.timeZone,
@@ -88,6 +117,7 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
 
   const steps = [...scenario.steps(clock)].sort((a, b) => a.at - b.at);
   for (const step of steps) {
+    if ('posture' in step) continue;
     if (!sensorsOf.has(step.gatewayId))
       throw new Error(`${scenario.name}: step at ${step.at} ms names unknown gateway ${step.gatewayId}`);
   }
@@ -125,6 +155,10 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
 
   for (const step of steps) {
     heartbeatsUntil(step.at);
+    if ('posture' in step) {
+      actions.push({ type: 'posture', at: step.at, posture: step.posture });
+      continue;
+    }
     const { gatewayId } = step;
     if ('connection' in step) {
       if (step.connection === 'lost' && online.get(gatewayId)) {
@@ -153,11 +187,11 @@ export function planScenario(scenario: Scenario, options: PlanOptions): Scenario
       });
   }
   actions.sort((a, b) => a.at - b.at); // stable: same-time actions keep their order
-  return { scenario, clock, actions };
+  return { scenario, clock, actions, playAt };
 }
 
 function toMessage(
-  step: Exclude<ScenarioStep, { connection: unknown }>,
+  step: Exclude<ScenarioStep, { connection: unknown } | { posture: unknown }>,
   gatewayId: string,
   seq: Map<string, number>,
   clock: ScenarioClock,

@@ -1,5 +1,6 @@
 import type { CanonicalEventInput } from 'src/domain/events/canonical-event.schema';
 import type { MaterialRecordInput } from 'src/domain/material/material-record.schema';
+import type { PostureLevel } from 'src/domain/posture/posture-level';
 import type { RemoteIdMessageInput } from 'src/domain/remote-id/remote-id-encoder';
 import type { ScenarioClock } from './scenario-clock';
 
@@ -65,4 +66,19 @@ export type ScenarioStep =
   /** One record of material movement (weighbridge, gate, dispatch, survey) on the material topic. */
   | { at: number; gatewayId: string; material: MaterialDraft }
   /** The gateway's link dies without a goodbye (the broker publishes its last will) or comes back. */
-  | { at: number; gatewayId: string; connection: 'lost' | 'restored' };
+  | { at: number; gatewayId: string; connection: 'lost' | 'restored' }
+  /**
+   * A lead sets the site's posture over REST (the runner needs an API client: --api-url and
+   * OREGUARD_USERNAME / OREGUARD_PASSWORD or OREGUARD_TOKEN). OreGuard records a posture from
+   * the moment it is set, so the story is anchored there: what comes before is a recent replay,
+   * what comes after plays in real time (see scenario-plan.ts). No gateway publishes it.
+   */
+  | { at: number; posture: PostureRaise };
+
+/** A posture change as a lead asks for it: `PUT /sites/{siteId}/posture`, expiring `expiresInMs` after it is set. */
+export interface PostureRaise {
+  level: PostureLevel;
+  reason: string;
+  source: { scheme: string; value: string; ref?: string };
+  expiresInMs: number;
+}

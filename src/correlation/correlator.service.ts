@@ -7,7 +7,6 @@ import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import {
   contextFromOutages,
-  CorrelationEngine,
   type CorrelationContext,
   type KeyedSiteEvent,
   type MatchUpdate,
@@ -20,11 +19,14 @@ import {
   type MatchedEvent,
 } from 'src/domain/correlation/match-incidents';
 import type { Incident } from 'src/domain/incidents/incident';
+import { levelAt } from 'src/domain/posture/posture-at';
+import { PostureEngines } from 'src/domain/posture/posture-engines';
 import { siteEventFromRow } from 'src/events/site-event-row';
 import { CommittedLive } from 'src/live/committed-live';
 import type { LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
+import { PostureHistoryCache } from 'src/posture/posture-history.cache';
 import { correlatorStore, type CorrelationCursor } from './correlator.repository';
 import { EVENTS_SETTLED_CHANNEL } from './events-settled';
 import { foldLockKey, lockFoldGroups } from './fold-locks';
@@ -61,6 +63,11 @@ const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
  * events of its state span (allowed lateness plus the rules' windows) up to the cursor,
  * without writing: their matches were applied when they first came.
  *
+ * Each event is judged by the rules as the posture in force at its site at its own time
+ * tightens them (src/domain/posture/posture-engines.ts: one engine per level), as a backtest
+ * judges it; the level comes from the posture history, so a rebuild judges each stored event
+ * as it was judged when it came.
+ *
  * It steps when a fold commits: the lease's own connection LISTENs to the folds' announcement
  * (events-settled.ts) and cuts the pause short, so a rule's incident follows its events by a
  * step, not by a poll. Under load the wake-ups are coalesced (gather()): a step begins at least
@@ -72,7 +79,7 @@ const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
 export class CorrelatorService implements OnModuleDestroy {
   private readonly logger = new Logger(CorrelatorService.name);
   private lease?: Client;
-  private engine?: CorrelationEngine;
+  private engine?: PostureEngines;
   private cursor?: CorrelationCursor;
   /** Sensor outages of the sites in the current step, for rules that ask whether a zone was blind. */
   private context: CorrelationContext = {};
@@ -90,6 +97,7 @@ export class CorrelatorService implements OnModuleDestroy {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly committedLive: CommittedLive,
+    private readonly postureCache: PostureHistoryCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -211,7 +219,7 @@ export class CorrelatorService implements OnModuleDestroy {
    * the newest), up to the cursor, writing nothing.
    */
   private async rebuild(): Promise<void> {
-    const engine = new CorrelationEngine(this.rules.ruleSet, {
+    const engine = new PostureEngines(this.rules.ruleSet, this.config.posture.profiles, {
       allowedLatenessMs: this.config.ingest.allowedLatenessMs,
       maxGroupSignals: this.config.correlator.maxGroupSignals,
       maxSignals: this.config.correlator.maxSignals,
@@ -227,7 +235,8 @@ export class CorrelatorService implements OnModuleDestroy {
       const page = await correlatorStore.historyPage(this.db.pool, cursor, from, after, HISTORY_PAGE);
       const events = page.map(siteEventFromRow);
       await this.loadContext(events);
-      for (const event of events) engine.push(event);
+      const levelOf = await this.postureLevels(events);
+      for (const event of events) engine.push(event, levelOf(event));
       replayed += page.length;
       if (page.length < HISTORY_PAGE) break;
       const last = page[page.length - 1];
@@ -258,11 +267,12 @@ export class CorrelatorService implements OnModuleDestroy {
       .map(siteEventFromRow)
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.key) - Number(b.key));
     await this.loadContext(events);
+    const levelOf = await this.postureLevels(events);
     const updates: MatchUpdate[] = [];
     const shedBefore = engine.shed;
     let late = 0;
     for (const event of events) {
-      const result = engine.push(event);
+      const result = engine.push(event, levelOf(event));
       if (result.late) late++;
       updates.push(...result.updates);
     }
@@ -278,6 +288,12 @@ export class CorrelatorService implements OnModuleDestroy {
     }
     this.cursor = to;
     return rows.length === BATCH_SIZE && unsettled === -1 ? BATCH_SIZE : taken.length;
+  }
+
+  /** The posture in force at each event's site at its own time (posture-history.cache.ts). */
+  private async postureLevels(events: readonly KeyedSiteEvent[]) {
+    const histories = await this.postureCache.forSites([...new Set(events.map((e) => e.siteId))]);
+    return (event: KeyedSiteEvent) => levelAt(histories.get(event.siteId), event.occurredAt);
   }
 
   /** Outages of the sites and times of these events, when a rule asks whether a zone was blind. */

@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
 import { reconcile } from 'src/domain/material/reconcile';
+import { reconciliationFactorAt } from 'src/domain/posture/apply-profile';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
+import { PostureHistoryCache } from 'src/posture/posture-history.cache';
 import { materialFindingsStore } from './material-findings.repository';
 
 /**
@@ -12,6 +14,10 @@ import { materialFindingsStore } from './material-findings.repository';
  * look-back before the window, so a passage near the window's start still finds its ticket),
  * and each finding of the window not kept before is kept with the theft event it raises, in one
  * transaction per site. Returns the new events, by site, for folding.
+ *
+ * Each finding's tolerance is tightened by the site's posture at the finding's own time (the
+ * profile's reconciliationFactor), so a raise judges what happens under it more strictly and
+ * leaves what came before as it was.
  */
 @Injectable()
 export class ReconcileMaterialUseCase {
@@ -21,6 +27,7 @@ export class ReconcileMaterialUseCase {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly postureCache: PostureHistoryCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -53,7 +60,11 @@ export class ReconcileMaterialUseCase {
     const { settings, severity } = this.config.material;
     const { now } = window;
     const records = await materialFindingsStore.records(this.db.pool, siteId, window.readFrom);
-    const findings = reconcile(siteId, records, { now, settings }).filter((f) => f.at >= window.windowStart);
+    const history = (await this.postureCache.forSites([siteId])).get(siteId);
+    const toleranceFactor = reconciliationFactorAt(history, this.config.posture.profiles);
+    const findings = reconcile(siteId, records, { now, settings, toleranceFactor }).filter(
+      (f) => f.at >= window.windowStart,
+    );
     if (findings.length === 0) return [];
     const stored = await this.db.transaction((tx) =>
       materialFindingsStore.raise(tx, findings, { now, severity, topicPrefix: this.config.mqtt.topicPrefix }),

@@ -1,17 +1,10 @@
 import type { Db, Queryable } from 'src/database/db';
 import { correlatorStore } from 'src/correlation/correlator.repository';
-import {
-  collectMatches,
-  contextFromOutages,
-  CorrelationEngine,
-  type MatchUpdate,
-  type RuleSet,
-} from 'src/domain/correlation';
+import { collectMatches, contextFromOutages, type RuleSet } from 'src/domain/correlation';
 import { siteEventFromRow, SITE_EVENT_COLUMNS, type SiteEventRow } from 'src/events/site-event-row';
 import { levelAt, type SitePostureHistory } from 'src/domain/posture/posture-at';
-import { POSTURE_LEVELS, type PostureLevel } from 'src/domain/posture/posture-level';
+import { PostureEngines, type PostureMatchUpdate } from 'src/domain/posture/posture-engines';
 import { defaultPostureProfiles, type PostureProfiles } from 'src/domain/posture/posture-profile';
-import { tightenRuleSet } from 'src/domain/posture/tighten-rule-set';
 import { postureReads, toPostureEntry, toPostureFloor } from 'src/posture/posture.repository';
 
 export interface BacktestRequest {
@@ -50,35 +43,18 @@ async function backtestIn(
   if (site.rowCount === 0) throw new UnknownSiteError(`Unknown site ${siteId}`);
 
   // Each event is judged by the rules as the posture in force at its own time tightens them
-  // (src/domain/posture/tighten-rule-set.ts), so the same window backtests the same way
-  // tomorrow. One engine per level met: a window that spans a posture change is counted
+  // (src/domain/posture/posture-engines.ts), as live correlation judges it, so the same window
+  // backtests the same way tomorrow. A window that spans a posture change is counted
   // separately on either side of it.
   const posture = await postureHistory(q, siteId);
-  const ruleSets = new Map(
-    POSTURE_LEVELS.map((level) => [level, posture ? tightenRuleSet(rules, profiles[level]) : rules]),
-  );
   // A match ending at `from` may start this far earlier: read that much history first.
-  const reachMs = Math.max(
-    ...[...ruleSets.values()].map((set) => new CorrelationEngine(set, { allowedLatenessMs: 0 }).stateSpanMs),
-  );
+  const reachMs = new PostureEngines(rules, profiles, { allowedLatenessMs: 0 }).stateSpanMs;
   const start = new Date(from.getTime() - reachMs);
   // Batch replay: every stored event counts, whatever order it arrived in; a zone was blind
   // when the site's health history says it was.
   const context = contextFromOutages(await correlatorStore.outages(q, [siteId], start, to));
-  const engines = new Map<PostureLevel, { engine: CorrelationEngine; updates: MatchUpdate[] }>();
-  const engineAt = (at: Date) => {
-    const level = levelAt(posture, at);
-    let entry = engines.get(level);
-    if (!entry)
-      engines.set(
-        level,
-        (entry = {
-          engine: new CorrelationEngine(ruleSets.get(level)!, { allowedLatenessMs: Infinity, context }),
-          updates: [],
-        }),
-      );
-    return entry;
-  };
+  const engines = new PostureEngines(rules, profiles, { allowedLatenessMs: Infinity, context });
+  const updates: PostureMatchUpdate[] = [];
 
   let eventsReplayed = 0;
   let after: { at: Date; id: string } | null = null;
@@ -92,17 +68,16 @@ async function backtestIn(
     );
     for (const row of page.rows) {
       const event = siteEventFromRow(row);
-      const { engine, updates } = engineAt(event.occurredAt);
-      updates.push(...engine.push(event).updates);
+      updates.push(...engines.push(event, levelAt(posture, event.occurredAt)).updates);
     }
     eventsReplayed += page.rows.length;
     if (page.rows.length < pageSize) break;
     const last = page.rows[page.rows.length - 1];
     after = { at: last.occurred_at, id: String(last.id) };
   }
-  // Match ids are an engine's own: each engine's matches are collected apart.
-  const matches = [...engines].flatMap(([level, { engine, updates }]) =>
-    collectMatches([...updates, ...engine.finish()]).map((m) => ({ ...m, posture: level })),
+  updates.push(...engines.finish());
+  const matches = engines.levels.flatMap((level) =>
+    collectMatches(updates.filter((u) => u.posture === level)).map((m) => ({ ...m, posture: level })),
   );
 
   const wouldOpen = matches

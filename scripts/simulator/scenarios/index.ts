@@ -3,6 +3,7 @@ import { authorizedSurveyFlight } from './authorized-survey-flight';
 import { gatewayDiesMidTheft } from './gateway-dies-mid-theft';
 import { nightBreachUnderDrone } from './night-breach-under-drone';
 import { otScanThenTamper } from './ot-scan-then-tamper';
+import { postureRaisedAfterRegionalAlert } from './posture-raised-after-regional-alert';
 import { remoteIdStream } from './remote-id-stream';
 import { indicatorsForPartners } from './indicators-for-partners';
 import { truckSkipsScaleUnderDrone } from './truck-skips-scale-under-drone';
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   remoteIdStream,
   truckSkipsScaleUnderDrone,
   indicatorsForPartners,
+  postureRaisedAfterRegionalAlert,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

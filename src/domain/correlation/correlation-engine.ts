@@ -193,6 +193,24 @@ export class CorrelationEngine {
     return { late: false, updates };
   }
 
+  /**
+   * The site's clock moved on to `at` with an event this engine does not judge (another engine
+   * took it: see src/domain/posture/posture-engines.ts). The watermark follows as if the event
+   * had come, so windows waiting for it are judged, later events behind it are late, and state
+   * it leaves behind is swept; nothing is matched against it.
+   */
+  advance(siteId: string, at: Date): MatchUpdate[] {
+    const t = at.getTime();
+    const newest = this.newest.get(siteId) ?? -Infinity;
+    if (t <= newest) return [];
+    this.newest.set(siteId, t);
+    const updates: MatchUpdate[] = [];
+    if (this.pendingBySite.has(siteId)) this.release(siteId, t - this.options.allowedLatenessMs, updates);
+    this.flushDirty(updates);
+    if (++this.sinceSweep >= Math.max(SWEEP_EVERY, this.groupsAtSweep)) this.sweep();
+    return updates;
+  }
+
   /** Judges every window still waiting for the watermark, as if no more events will come. */
   finish(): MatchUpdate[] {
     const updates: MatchUpdate[] = [];

@@ -22,6 +22,11 @@ export interface MaterialView {
   siteId: string;
   now: Date;
   settings: ReconciliationSettings;
+  /**
+   * What the tolerances of a finding at this time are multiplied by: the reconciliation factor
+   * of the site's threat posture then (≤ 1, tighter under a raised posture; 1 by default).
+   */
+  toleranceFactor(at: Date): number;
   tickets: TicketView[];
   passages: Stored<GatePassage>[];
   manifests: Stored<DispatchManifest>[];
@@ -39,11 +44,13 @@ export function materialView(
   records: readonly SiteMaterialRecord[],
   now: Date,
   settings: ReconciliationSettings,
+  toleranceFactor: (at: Date) => number = () => 1,
 ): MaterialView {
   const view: MaterialView = {
     siteId,
     now,
     settings,
+    toleranceFactor,
     tickets: [],
     passages: [],
     manifests: [],
@@ -121,6 +128,11 @@ export function latestManifests(view: MaterialView): Map<string, Stored<Dispatch
   const latest = new Map<string, Stored<DispatchManifest>>();
   for (const m of view.manifests) latest.set(m.manifestId, m);
   return latest;
+}
+
+/** How a tolerance's basis names the posture's factor, when one applies (empty otherwise). */
+export function factorBasis(factor: number): string {
+  return factor === 1 ? '' : `, × posture factor ${factor}`;
 }
 
 /** A stable key part naming one record: the gateway and its recordId. */

@@ -36,15 +36,17 @@ export const RECONCILIATION_RULES: readonly ReconciliationRule[] = [
 
 /**
  * Every discrepancy in one site's material records of a window, each once (by key), oldest
- * first. Pure: the same records, `now` and settings give the same findings.
+ * first. Pure: the same records, `now`, settings and factors give the same findings.
+ * `toleranceFactor` is the site's posture reconciliation factor at a finding's time (none: 1),
+ * so a raise tightens what happens under it, never what came before.
  */
 export function reconcile(
   siteId: string,
   records: readonly SiteMaterialRecord[],
-  ctx: { now: Date; settings: ReconciliationSettings },
+  ctx: { now: Date; settings: ReconciliationSettings; toleranceFactor?: (at: Date) => number },
   rules: readonly ReconciliationRule[] = RECONCILIATION_RULES,
 ): MaterialFinding[] {
-  const view = materialView(siteId, records, ctx.now, ctx.settings);
+  const view = materialView(siteId, records, ctx.now, ctx.settings, ctx.toleranceFactor);
   const byKey = new Map<string, MaterialFinding>();
   for (const rule of rules)
     for (const finding of rule(view)) if (!byKey.has(finding.key)) byKey.set(finding.key, finding);

@@ -1,7 +1,8 @@
 import { SEVERITIES, type Kind, type Severity } from '../events/canonical-event.schema';
 import { raiseSeverity } from '../correlation/severity';
 import type { EscalationLimits } from '../incidents/escalation-limits';
-import type { PostureProfile } from './posture-profile';
+import { levelAt, type SitePostureHistory } from './posture-at';
+import type { PostureProfile, PostureProfiles } from './posture-profile';
 
 /**
  * The pieces of a posture profile, each applied where its setting is used: escalation asks
@@ -68,7 +69,15 @@ export function silencesSuspended(profile: PostureProfile): boolean {
   return profile.suspendSilences;
 }
 
-/** The factor material reconciliation multiplies its tolerance by. */
-export function reconciliationFactor(profile: PostureProfile): number {
-  return profile.reconciliationFactor;
+/**
+ * What material reconciliation multiplies a finding's tolerance by at a time: the
+ * reconciliation factor of the posture in force at the site then (1 for a site never raised),
+ * so a raise tightens what happens under it, and never what came before.
+ */
+export function reconciliationFactorAt(
+  history: SitePostureHistory | undefined,
+  profiles: PostureProfiles,
+): (at: Date) => number {
+  if (!history) return () => 1;
+  return (at) => profiles[levelAt(history, at)].reconciliationFactor;
 }

@@ -1,7 +1,7 @@
 import { netLegalError } from '../legal-error';
 import { kg } from '../material-finding';
 import type { ReconciliationRule } from '../material-view';
-import { latestManifests, recordKey, vehicleName, zoneOf } from '../material-view';
+import { factorBasis, latestManifests, recordKey, vehicleName, zoneOf } from '../material-view';
 
 /**
  * A ticket's net against its manifest's expected net, flagged beyond the larger of the net's
@@ -14,7 +14,9 @@ export const netVsManifest: ReconciliationRule = (view) => {
     const manifest = t.manifestId === undefined ? undefined : manifests.get(t.manifestId);
     if (!manifest) return [];
     const legal = netLegalError(t.instrument, t.grossKg, t.tareKg).worstKg;
-    const toleranceKg = Math.max(view.settings.netCoverage * legal, manifest.franchiseKg ?? 0);
+    // The posture tightens the measurement's tolerance, not the contract's franchise.
+    const factor = view.toleranceFactor(t.completedAt);
+    const toleranceKg = Math.max(view.settings.netCoverage * legal * factor, manifest.franchiseKg ?? 0);
     const differenceKg = t.netKg - manifest.expectedNetKg;
     if (Math.abs(differenceKg) <= toleranceKg) return [];
     return [
@@ -37,7 +39,7 @@ export const netVsManifest: ReconciliationRule = (view) => {
         },
         tolerance: {
           kg: toleranceKg,
-          basis: `max(${view.settings.netCoverage} × net legal error ${legal} kg (class ${t.instrument.class}, e ${t.instrument.eKg} kg, in service), franchise ${manifest.franchiseKg ?? 0} kg)`,
+          basis: `max(${view.settings.netCoverage} × net legal error ${legal} kg (class ${t.instrument.class}, e ${t.instrument.eKg} kg, in service)${factorBasis(factor)}, franchise ${manifest.franchiseKg ?? 0} kg)`,
         },
         quantityKg: Math.abs(differenceKg),
         ...(t.plate !== undefined && { plate: t.plate }),

@@ -1,7 +1,7 @@
 import { netLegalError, rootSumSquare } from '../legal-error';
 import { kg } from '../material-finding';
 import type { MaterialView, ReconciliationRule, Stored } from '../material-view';
-import { recordKey, settled, zoneOf } from '../material-view';
+import { factorBasis, recordKey, settled, zoneOf } from '../material-view';
 import type { StockpileSurvey } from '../material-record.schema';
 
 /**
@@ -33,7 +33,8 @@ export const periodBalance: ReconciliationRule = (view) => {
         surveyUncertainty(view, closing),
         ...inPeriod.map((t) => netLegalError(t.instrument, t.grossKg, t.tareKg).worstKg),
       ]);
-      const toleranceKg = view.settings.balanceCoverage * combinedKg;
+      const factor = view.toleranceFactor(closing.at);
+      const toleranceKg = view.settings.balanceCoverage * combinedKg * factor;
       if (Math.abs(gapKg) <= toleranceKg) continue;
       findings.push({
         key: `period-balance:${recordKey(opening)}:${recordKey(closing)}`,
@@ -57,7 +58,7 @@ export const periodBalance: ReconciliationRule = (view) => {
         },
         tolerance: {
           kg: toleranceKg,
-          basis: `${view.settings.balanceCoverage} × √Σu² of the two surveys and ${inPeriod.length} tickets' legal error`,
+          basis: `${view.settings.balanceCoverage} × √Σu² of the two surveys and ${inPeriod.length} tickets' legal error${factorBasis(factor)}`,
         },
         quantityKg: Math.abs(gapKg),
         materialCode: closing.materialCode,

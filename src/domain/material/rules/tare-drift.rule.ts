@@ -1,7 +1,7 @@
 import { maximumPermissibleError } from '../legal-error';
 import { kg } from '../material-finding';
 import type { ReconciliationRule, TicketView } from '../material-view';
-import { recordKey, sameVehicleRecords, vehicleName, zoneOf } from '../material-view';
+import { factorBasis, recordKey, sameVehicleRecords, vehicleName, zoneOf } from '../material-view';
 
 /** MAD × 1.4826 estimates the standard deviation of normally distributed values. */
 const MAD_TO_SIGMA = 1.4826;
@@ -23,7 +23,8 @@ export const tareDrift: ReconciliationRule = (view) => {
     const medianKg = median(tares);
     const madKg = median(tares.map((x) => Math.abs(x - medianKg)));
     const legalBandKg = 2 * maximumPermissibleError(t.instrument, t.tareKg) + tareAllowanceKg;
-    const toleranceKg = Math.max(tareMadFactor * MAD_TO_SIGMA * madKg, legalBandKg);
+    const factor = view.toleranceFactor(t.completedAt);
+    const toleranceKg = Math.max(tareMadFactor * MAD_TO_SIGMA * madKg, legalBandKg) * factor;
     const driftKg = t.tareKg - medianKg;
     if (Math.abs(driftKg) <= toleranceKg) continue;
     findings.push({
@@ -39,7 +40,7 @@ export const tareDrift: ReconciliationRule = (view) => {
       numbers: { tareKg: t.tareKg, medianTareKg: medianKg, madKg, driftKg, history: history.length },
       tolerance: {
         kg: toleranceKg,
-        basis: `max(${tareMadFactor} × 1.4826 × MAD ${madKg} kg, 2 × tare legal error ${maximumPermissibleError(t.instrument, t.tareKg)} kg + allowance ${tareAllowanceKg} kg)`,
+        basis: `max(${tareMadFactor} × 1.4826 × MAD ${madKg} kg, 2 × tare legal error ${maximumPermissibleError(t.instrument, t.tareKg)} kg + allowance ${tareAllowanceKg} kg)${factorBasis(factor)}`,
       },
       quantityKg: Math.abs(driftKg),
       ...(t.plate !== undefined && { plate: t.plate }),

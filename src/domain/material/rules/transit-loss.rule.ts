@@ -1,7 +1,7 @@
 import { netLegalError } from '../legal-error';
 import { kg } from '../material-finding';
 import type { ReconciliationRule, TicketView } from '../material-view';
-import { latestManifests, recordKey, vehicleName, zoneOf } from '../material-view';
+import { factorBasis, latestManifests, recordKey, vehicleName, zoneOf } from '../material-view';
 
 /**
  * What left the site (its outbound ticket) against what the destination weighed (the
@@ -21,7 +21,8 @@ export const transitLoss: ReconciliationRule = (view) => {
     const destinationScale = m.receipt.scale ?? t.instrument;
     const destinationErrorKg = netLegalError(destinationScale, t.tareKg + m.receipt.netKg, t.tareKg).worstKg;
     const allowanceKg = view.settings.transitLossAllowance * t.netKg;
-    const toleranceKg = siteErrorKg + destinationErrorKg + allowanceKg;
+    const factor = view.toleranceFactor(m.receipt.at);
+    const toleranceKg = (siteErrorKg + destinationErrorKg + allowanceKg) * factor;
     const lossKg = t.netKg - m.receipt.netKg;
     if (Math.abs(lossKg) <= toleranceKg) return [];
     return [
@@ -45,7 +46,7 @@ export const transitLoss: ReconciliationRule = (view) => {
         },
         tolerance: {
           kg: toleranceKg,
-          basis: `site net legal error ${siteErrorKg} kg + destination net legal error ${destinationErrorKg} kg + allowance ${allowanceKg} kg`,
+          basis: `site net legal error ${siteErrorKg} kg + destination net legal error ${destinationErrorKg} kg + allowance ${allowanceKg} kg${factorBasis(factor)}`,
         },
         quantityKg: Math.abs(lossKg),
         ...(t.plate !== undefined && { plate: t.plate }),
