@@ -227,8 +227,10 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
                                    'occurredAt', ${iso('occurred_at')}, kind, details)::text,
                 occurred_at + interval '40 ms', NULL
            FROM h ORDER BY occurred_at
-         RETURNING id, event_id, site_id, gateway_id, encode(sha256(convert_to(raw_payload, 'UTF8')), 'hex') AS sha
-       )
+         RETURNING id, event_id, site_id, gateway_id, received_at, encode(sha256(convert_to(raw_payload, 'UTF8')), 'hex') AS sha
+       ),
+       /* each event's key, as every writer of events stores it (src/database/events-once.ts); history events are new */
+       keys AS (INSERT INTO event_keys (site_id, gateway_id, event_id, id, received_at) SELECT site_id, gateway_id, event_id, id, received_at FROM ins)
        INSERT INTO hb SELECT ins.id, h.incident_id,
               jsonb_build_object('id', ins.id, 'eventId', ins.event_id, 'siteId', ins.site_id, 'gatewayId', ins.gateway_id, 'payloadSha256', ins.sha)
          FROM ins JOIN h ON h.event_id = ins.event_id`,

@@ -22,6 +22,14 @@ export interface CorrelationCursor {
   eventId: string;
 }
 
+/** An event a step's matches name (matchedEvents). */
+export interface MatchedEventRow extends BindableRow {
+  kind: Kind;
+  zone: string | null;
+  /** The unresolved incident folding put it in, if any. */
+  base_incident_id: string | null;
+}
+
 export interface NewEventRow extends SiteEventRow {
   ingest_xid: string;
   /** Folded into its incident, or dead-lettered: what folding decided of it is known. */
@@ -161,28 +169,21 @@ export const correlatorStore = {
     return result.rowCount === 1;
   },
 
-  /** Kind and zone of the named events, by stored id. */
-  async eventKinds(
-    q: Queryable,
-    ids: readonly string[],
-  ): Promise<Map<string, { siteId: string; kind: Kind; zone?: string }>> {
-    const { rows } = await q.query<{ id: string; site_id: string; kind: Kind; zone: string | null }>(
-      'SELECT id, site_id, kind, zone FROM events WHERE id = ANY($1::bigint[])',
+  /**
+   * What a step needs of the events its matches name, by stored id, in one read: kind and zone
+   * (to plan), the unresolved incident folding put each in (not a rule's, read without locks),
+   * and what binds it into a timeline entry (its payload hash).
+   */
+  async matchedEvents(tx: Queryable, ids: readonly string[]): Promise<Map<string, MatchedEventRow>> {
+    const { rows } = await tx.query<MatchedEventRow>(
+      `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
+              (SELECT l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
+                WHERE l.event_id = e.id AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')
+                LIMIT 1) AS base_incident_id
+         FROM events e WHERE e.id = ANY($1::bigint[])`,
       [ids],
     );
-    return new Map(
-      rows.map((r) => [String(r.id), { siteId: r.site_id, kind: r.kind, ...(r.zone ? { zone: r.zone } : {}) }]),
-    );
-  },
-
-  /** The unresolved incident folding put each named event in (not a rule's), read without locks. */
-  async baseIncidentOf(tx: Queryable, eventIds: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await tx.query<{ event_id: string; incident_id: string }>(
-      `SELECT l.event_id, l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
-        WHERE l.event_id = ANY($1::bigint[]) AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')`,
-      [eventIds],
-    );
-    return new Map(rows.map((r) => [String(r.event_id), r.incident_id]));
+    return new Map(rows.map((r) => [String(r.id), r]));
   },
 
   /** The unresolved rule incidents of these groups ("site/group key" pairs) last seen since `since`, locked. */
@@ -224,22 +225,18 @@ export const correlatorStore = {
    * the commit. The step pays one round trip more; the events waiting to be stored do not.
    * Returns the live messages, numbered (for CommittedLive, once committed).
    */
-  async apply(tx: Queryable, changes: readonly MatchChange[], at: Date): Promise<LiveMessage[]> {
+  async apply(
+    tx: Queryable,
+    changes: readonly MatchChange[],
+    at: Date,
+    matched: ReadonlyMap<string, MatchedEventRow>,
+  ): Promise<LiveMessage[]> {
     const opened = changes.filter((c) => c.type === 'opened').map((c) => c.incident);
     const changed = changes.filter((c) => c.type !== 'opened').map((c) => c.incident);
     const links = changes.flatMap((c) => c.eventIds.map((eventId) => ({ incidentId: c.incident.id, eventId })));
-    // The events matched, with their payload hashes, for the entries that bind them into the
-    // incidents' chains (event-binding.ts): one read for the whole step.
-    const matched =
-      links.length === 0
-        ? []
-        : (
-            await tx.query<BindableRow>(
-              `SELECT id, event_id, site_id, gateway_id, ${PAYLOAD_SHA256_SQL()} AS payload_sha256 FROM events WHERE id = ANY($1::bigint[])`,
-              [[...new Set(links.map((l) => l.eventId))]],
-            )
-          ).rows;
-    const bound = new Map(matched.map((r) => [Number(r.id), boundEvent(r)]));
+    // The events matched, with their payload hashes (matchedEvents), for the entries that bind
+    // them into the incidents' chains (event-binding.ts).
+    const bound = new Map([...matched.values()].map((r) => [Number(r.id), boundEvent(r)]));
     // Hashed here, as the fold does (the trigger only checks each entry continues its chain).
     const entries: TimelineEntry[] = changes.flatMap((c) =>
       bindEvents(

@@ -27,7 +27,7 @@ import type { LiveMessage } from 'src/live/live-log';
 import { Clock } from 'src/platform/clock';
 import { Metrics } from 'src/platform/metrics';
 import { PostureHistoryCache } from 'src/posture/posture-history.cache';
-import { correlatorStore, type CorrelationCursor } from './correlator.repository';
+import { correlatorStore, type CorrelationCursor, type MatchedEventRow } from './correlator.repository';
 import { EVENTS_SETTLED_CHANNEL } from './events-settled';
 import { foldLockKey, lockFoldGroups } from './fold-locks';
 import { LoadedRules } from './loaded-rules';
@@ -157,6 +157,9 @@ export class CorrelatorService implements OnModuleDestroy {
    */
   private async pauseAfterShortStep(): Promise<number> {
     const { intervalMs, wakeWindowMs } = this.config.correlator;
+    // A fold committed during the step: the next step comes at once and takes what has become
+    // visible, so there is no need to look (a query per step under load).
+    if (this.idle.wakePending) return intervalMs;
     if (!this.engine || !(await correlatorStore.hiddenBehindOlder(this.db.pool, this.cursor!))) {
       this.hiddenRetryMs = 0;
       return intervalMs;
@@ -314,16 +317,20 @@ export class CorrelatorService implements OnModuleDestroy {
   /** Applies the matches and moves the cursor in one transaction; false if the cursor was not where expected. */
   private async apply(updates: MatchUpdate[], from: CorrelationCursor, to: CorrelationCursor): Promise<boolean> {
     const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
-    const known = named.length > 0 ? await correlatorStore.eventKinds(this.db.pool, named) : new Map();
     const sites = [...new Set(updates.map((u) => u.siteId))].sort();
     const ruleGroups = updates.map((u) => ({ siteId: u.siteId, groupKey: ruleGroupKey(u.ruleId, u.group) }));
     // A rule's incident can take a match only if it was last seen within the gap of it.
     const since = new Date(Math.min(...updates.map((u) => u.firstAt.getTime())) - this.config.correlation.gapMs);
     const now = this.clock.now();
-    const plan = (incidents: Incident[], baseOf: ReadonlyMap<string, string>) => {
+    const plan = (incidents: Incident[], matched: ReadonlyMap<string, MatchedEventRow>) => {
       const events = new Map<string, MatchedEvent>();
-      for (const [key, e] of known)
-        events.set(key, { key, kind: e.kind, zone: e.zone, baseIncidentId: baseOf.get(key) });
+      for (const [key, e] of matched)
+        events.set(key, {
+          key,
+          kind: e.kind,
+          ...(e.zone ? { zone: e.zone } : {}),
+          baseIncidentId: e.base_incident_id ?? undefined,
+        });
       return sites.flatMap((siteId) =>
         foldMatches(
           siteId,
@@ -343,13 +350,14 @@ export class CorrelatorService implements OnModuleDestroy {
       // Most matches open or grow a rule's incident; only one that escalates an incident folding
       // opened needs that incident, and so the fold's lock of its group (taken as the fold takes
       // them, in sorted order, before the row), so folding and correlating never wait on each other.
-      const baseOf = await correlatorStore.baseIncidentOf(tx, named);
-      const seen = await correlatorStore.incidents(tx, [...new Set(baseOf.values())], { lock: false });
-      const preview = plan([...ruleIncidents, ...seen], baseOf);
+      const matched = await correlatorStore.matchedEvents(tx, named);
+      const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
+      const seen = await correlatorStore.incidents(tx, [...new Set(bases)], { lock: false });
+      const preview = plan([...ruleIncidents, ...seen], matched);
       const escalating = preview
         .filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident))
         .map((c) => c.incident);
-      if (escalating.length === 0) return this.write(tx, preview, now);
+      if (escalating.length === 0) return this.write(tx, preview, now, matched);
       await lockFoldGroups(
         tx,
         escalating.map((i) => foldLockKey(i.siteId, i.groupKey.split(':')[0])),
@@ -361,11 +369,11 @@ export class CorrelatorService implements OnModuleDestroy {
         { lock: true },
       );
       const lockedIds = new Set(locked.map((i) => i.id));
-      const changes = plan([...ruleIncidents, ...locked, ...seen.filter((i) => !lockedIds.has(i.id))], baseOf);
+      const changes = plan([...ruleIncidents, ...locked, ...seen.filter((i) => !lockedIds.has(i.id))], matched);
       if (changes.some((c) => c.type !== 'opened' && !isRuleIncident(c.incident) && !lockedIds.has(c.incident.id))) {
         throw new Error('an incident to escalate changed before its lock was taken');
       }
-      return this.write(tx, changes, now);
+      return this.write(tx, changes, now, matched);
     });
     if (written === null) return false;
     // Committed: this instance's sockets get the messages without a read back from the log.
@@ -386,8 +394,13 @@ export class CorrelatorService implements OnModuleDestroy {
   }
 
   /** Writes the changes and their live messages; returns both. */
-  private async write(tx: PoolClient, changes: MatchChange[], now: Date): Promise<Written> {
-    return { changes, messages: await correlatorStore.apply(tx, changes, now) };
+  private async write(
+    tx: PoolClient,
+    changes: MatchChange[],
+    now: Date,
+    matched: ReadonlyMap<string, MatchedEventRow>,
+  ): Promise<Written> {
+    return { changes, messages: await correlatorStore.apply(tx, changes, now, matched) };
   }
 
   async onModuleDestroy(): Promise<void> {

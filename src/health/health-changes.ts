@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from 'src/audit/hash-chain';
 import type { Queryable } from 'src/database/db';
+import { CLAIMED, claimEventKeys } from 'src/database/events-once';
 import type { Severity } from 'src/domain/events/canonical-event.schema';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
 import { OREGUARD_NAMESPACE, uuidV5 } from 'src/domain/events/uuid-v5';
@@ -189,10 +190,14 @@ async function raise(
     OREGUARD_NAMESPACE,
   );
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, occurred_at, received_at,
+    /* a resend claims no key, so stores nothing (events-once.ts) */
+    `WITH ${claimEventKeys(`SELECT $1::text AS site_id, $2::text AS gateway_id, $3::uuid AS event_id, $8::timestamptz AS received_at`)}
+     INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, occurred_at, received_at,
                          source, late, details, topic, raw_payload)
-     VALUES ($1, $2, $3, $4, 'theft', $5, $6, $7, $8, 'health', false, $9, $10, $11)
-     /* a resend is skipped by the events_once trigger (event_keys) */
+     OVERRIDING SYSTEM VALUE
+     SELECT id, site_id, gateway_id, event_id, $4::text, 'theft', $5::text, $6::text, $7::timestamptz, received_at, 'health', false,
+            $9::jsonb, $10::text, $11::text
+       FROM claimable WHERE ${CLAIMED}
      RETURNING id`,
     [
       siteId,

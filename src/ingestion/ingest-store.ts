@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { prepared } from 'src/database/db';
+import { CLAIMED, claimEventKeys } from 'src/database/events-once';
 import type { GatewayStatus } from 'src/domain/events/gateway-status.schema';
 import type { MaterialRecord } from 'src/domain/material/material-record.schema';
 import type { RejectionKind } from 'src/domain/events/rejection-kind';
@@ -138,20 +139,25 @@ interface EventRow {
 }
 
 /**
- * The batch's events in one INSERT; the first copy of a key wins, and a key already stored
- * (a redelivery) is left alone. $1: the events as one JSON array (eventRecords), which
- * JSON.stringify writes natively: as arrays of text, the raw payloads and kind objects would
- * be escaped element by element in JavaScript. $2: folded_at, set when the batch folds them inline.
+ * The batch's events in one INSERT, after their keys (events-once.ts): the first copy of a key
+ * wins, and a key already stored (a redelivery, in whichever partition) stores nothing. $1: the
+ * events as one JSON array (eventRecords), which JSON.stringify writes natively: as arrays of
+ * text, the raw payloads and kind objects would be escaped element by element in JavaScript.
+ * $2: folded_at, set when the batch folds them inline. Two CTEs (claimEventKeys), then the
+ * INSERT, to be written into a WITH list.
  */
-const INSERT_EVENTS = `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
-                             received_at, source, late, details, topic, raw_payload, remote_id, folded_at)
-         SELECT u.site_id, u.gateway_id, u.event_id, u.sensor_id, u.kind, u.severity, u.zone, u.seq, u.occurred_at,
-                u.received_at, u.source, u.late, u.details, u.topic, u.raw_payload, u.remote_id, $2::timestamptz
-           FROM json_to_recordset($1::json)
+const INSERT_EVENTS = {
+  ctes: claimEventKeys(`SELECT * FROM json_to_recordset($1::json)
              AS u(site_id text, gateway_id text, event_id uuid, sensor_id text, kind text, severity text, zone text,
                   seq bigint, occurred_at timestamptz, received_at timestamptz, source text, late boolean,
-                  details jsonb, topic text, raw_payload text, remote_id jsonb)
-         /* a resend is skipped by the events_once trigger (event_keys) */`;
+                  details jsonb, topic text, raw_payload text, remote_id jsonb)`),
+  insert: `INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
+                             received_at, source, late, details, topic, raw_payload, remote_id, folded_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at,
+                received_at, source, late, details, topic, raw_payload, remote_id, $2::timestamptz
+           FROM claimable WHERE ${CLAIMED}`,
+};
 
 /** The events as INSERT_EVENTS reads them ($1), one object each, in order. */
 function eventRecords(events: readonly EventRow[]): string {
@@ -204,7 +210,8 @@ export const SEQ_RESET_DROP = 1000;
  * Returns the stored events (`returning`) and whether each filled a range already reported.
  */
 function insertEventsAndGaps(returning: string): string {
-  return `WITH ins AS (${INSERT_EVENTS} RETURNING ${returning}, seq),
+  return `WITH ${INSERT_EVENTS.ctes},
+       ins AS (${INSERT_EVENTS.insert} RETURNING ${returning}, seq),
        seq_new AS (SELECT DISTINCT site_id, gateway_id, seq FROM ins WHERE seq IS NOT NULL),
        seq_in AS (
          SELECT n.site_id, n.gateway_id, n.seq, g.last_seq, g.seq_epoch, r.id AS gap_id

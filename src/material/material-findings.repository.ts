@@ -4,6 +4,7 @@ import { OREGUARD_NAMESPACE, uuidV5 } from 'src/domain/events/uuid-v5';
 import type { MaterialFinding } from 'src/domain/material/material-finding';
 import { MaterialRecordSchema, type SiteMaterialRecord } from 'src/domain/material/material-record.schema';
 import type { Queryable } from 'src/database/db';
+import { CLAIMED, claimEventKeys } from 'src/database/events-once';
 
 /** The sensor id the theft events of reconciliation carry: what saw them is OreGuard itself. */
 export const RECONCILIATION_SENSOR = 'material-reconciliation';
@@ -77,11 +78,14 @@ export const materialFindingsStore = {
     const raised = findings.filter((f) => fresh.has(f.key));
     if (raised.length === 0) return [];
     const { rows } = await tx.query<{ id: string; event_id: string }>(
-      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, occurred_at, received_at, source, late, details, topic, raw_payload)
-       SELECT u.site_id, u.gateway_id, u.event_id, $2, 'theft', $3, u.zone, u.occurred_at, $4, 'reconciliation', false, u.details, u.topic, u.raw_payload
-         FROM json_to_recordset($1::json) AS u(site_id text, gateway_id text, event_id uuid, zone text, occurred_at timestamptz,
-              details jsonb, topic text, raw_payload text)
-       /* raised once: the finding's key above, and the events_once trigger (event_keys) skips an event stored before */
+      /* raised once: the finding's key above, and its event's key (events-once.ts) skips an event stored before */
+      `WITH ${claimEventKeys(`SELECT u.*, $4::timestamptz AS received_at
+           FROM json_to_recordset($1::json) AS u(site_id text, gateway_id text, event_id uuid, zone text, occurred_at timestamptz,
+                details jsonb, topic text, raw_payload text)`)}
+       INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, occurred_at, received_at, source, late, details, topic, raw_payload)
+       OVERRIDING SYSTEM VALUE
+       SELECT id, site_id, gateway_id, event_id, $2, 'theft', $3, zone, occurred_at, received_at, 'reconciliation', false, details, topic, raw_payload
+         FROM claimable WHERE ${CLAIMED}
        RETURNING id, event_id`,
       [
         JSON.stringify(

@@ -27,4 +27,13 @@ describe('a wakeable pause', () => {
     await pause.wait(50);
     expect(Date.now() - second).toBeGreaterThanOrEqual(45);
   });
+
+  it('tells whether a wake is pending, until the pause that takes it', async () => {
+    const pause = new WakeablePause();
+    expect(pause.wakePending).toBe(false);
+    pause.wake();
+    expect(pause.wakePending).toBe(true);
+    await pause.wait(60_000);
+    expect(pause.wakePending).toBe(false);
+  });
 });

@@ -22,6 +22,11 @@ export class WakeablePause {
     this.woken = false;
   }
 
+  /** Whether a wake came since the last pause: the next pause will end at once. */
+  get wakePending(): boolean {
+    return this.woken;
+  }
+
   wake(): void {
     this.woken = true;
     this.cutShort?.();

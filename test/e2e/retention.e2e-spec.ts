@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { AuditService } from '../../src/audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app-config';
 import { Db } from '../../src/database/db';
+import { CLAIMED, claimEventKeys } from '../../src/database/events-once';
 import type { Clock } from '../../src/platform/clock';
 import { RetainPartitionsUseCase } from '../../src/retention/retain-partitions.use-case';
 import { aTheftEvent } from '../factories/events';
@@ -51,9 +52,12 @@ describe('retention', () => {
   /** Old events straight into the database, `count` an hour apart from the start of the day `n` days ago (folded, and past the correlator). */
   const oldEvents = (n: number, count: number) =>
     og.ctx.db.query<{ id: string }>(
-      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload, folded_at, ingest_xid)
-       SELECT $1, 'gw-1', gen_random_uuid(), 'fence-3', 'theft', 'low', t, t, 'canonical', '{"category":"tamper"}', 't', '{"h":' || h || '}', t, NULL
-         FROM generate_series(0, $3 - 1) h, LATERAL (SELECT $2::timestamptz + h * interval '1 hour' AS t) x
+      `WITH ${claimEventKeys(`SELECT $1::text AS site_id, 'gw-1' AS gateway_id, gen_random_uuid() AS event_id, t AS received_at, h
+           FROM generate_series(0, $3 - 1) h, LATERAL (SELECT $2::timestamptz + h * interval '1 hour' AS t) x`)}
+       INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload, folded_at, ingest_xid)
+       OVERRIDING SYSTEM VALUE
+       SELECT id, site_id, gateway_id, event_id, 'fence-3', 'theft', 'low', received_at, received_at, 'canonical', '{"category":"tamper"}', 't', '{"h":' || h || '}', received_at, NULL
+         FROM claimable WHERE ${CLAIMED}
        RETURNING id`,
       [SITE, day(n), count],
     );

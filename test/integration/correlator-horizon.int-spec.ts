@@ -1,3 +1,4 @@
+import { CLAIMED, claimEventKeys } from '../../src/database/events-once';
 import { correlatorStore } from '../../src/correlation/correlator.repository';
 import { createTestContext, type TestContext } from '../support/test-context';
 
@@ -16,8 +17,11 @@ describe('the correlator commit horizon', () => {
 
   const storeEvent = async () => {
     const [row] = await ctx.db.query<{ id: string }>(
-      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, occurred_at, received_at, source, details, topic, raw_payload, folded_at)
-       VALUES ($1, 'gw-1', gen_random_uuid(), 'ids-1', 'cyber', now(), now(), 'canonical', '{}', 't', '{}', now()) RETURNING id`,
+      `WITH ${claimEventKeys(`SELECT $1::text AS site_id, 'gw-1' AS gateway_id, gen_random_uuid() AS event_id, now() AS received_at`)}
+       INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, occurred_at, received_at, source, details, topic, raw_payload, folded_at)
+       OVERRIDING SYSTEM VALUE
+       SELECT id, site_id, gateway_id, event_id, 'ids-1', 'cyber', now(), received_at, 'canonical', '{}', 't', '{}', now()
+         FROM claimable WHERE ${CLAIMED} RETURNING id`,
       [SITE],
     );
     return String(row.id);

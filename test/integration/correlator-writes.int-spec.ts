@@ -62,7 +62,7 @@ describe('correlator writes', () => {
 
     try {
       await client.query('BEGIN');
-      const step = correlatorStore.apply(held, [change], at);
+      const step = correlatorStore.apply(held, [change], at, new Map());
       await written;
 
       // Meanwhile an ingest transaction appends to the same site's counter and commits.

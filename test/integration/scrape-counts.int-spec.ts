@@ -1,3 +1,4 @@
+import { CLAIMED, claimEventKeys } from '../../src/database/events-once';
 import { PENDING_COUNT, correlatorStore } from '../../src/correlation/correlator.repository';
 import { DEAD_LETTER_COUNT } from '../../src/correlation/fold-queue';
 import { createTestContext, type TestContext } from '../support/test-context';
@@ -18,11 +19,14 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
     await ctx.db.query(`INSERT INTO sites (id, name) VALUES ('kolwezi-1', 'kolwezi-1')`);
     await ctx.db.query(`INSERT INTO gateways (site_id, id) VALUES ('kolwezi-1', 'gw-1')`);
     await ctx.db.query(
-      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, occurred_at, received_at, source, details, topic,
+      `WITH ${claimEventKeys(`SELECT 'kolwezi-1' AS site_id, 'gw-1' AS gateway_id, gen_random_uuid() AS event_id, now() AS received_at, n
+           FROM generate_series(1, $1::int) AS n`)}
+       INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, occurred_at, received_at, source, details, topic,
                            raw_payload, folded_at)
-       SELECT 'kolwezi-1', 'gw-1', gen_random_uuid(), 'ids-1', 'cyber', now(), now(), 'canonical', '{}', 't', '{}',
+       OVERRIDING SYSTEM VALUE
+       SELECT id, site_id, gateway_id, event_id, 'ids-1', 'cyber', now(), received_at, 'canonical', '{}', 't', '{}',
               CASE WHEN n % 1000 = 0 THEN NULL ELSE now() END
-         FROM generate_series(1, $1::int) AS n`,
+         FROM claimable WHERE ${CLAIMED}`,
       [EVENTS],
     );
     await ctx.db.query(`UPDATE events SET fold_error = 'timeline: relation does not exist' WHERE folded_at IS NULL`);

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Db } from '../../src/database/db';
+import { CLAIMED, claimEventKeys } from '../../src/database/events-once';
 import { ensureDatabase } from '../../src/database/ensure-database';
 import { migrations } from '../../src/database/migrations';
 import { TimePartitions1765000000000 } from '../../src/database/migrations/1765000000000-time-partitions';
@@ -53,8 +54,12 @@ describe('time partitions migration', () => {
     );
   const anEvent = (eventId: string, receivedAt: Date) =>
     db.query<{ id: string }>(
-      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload)
-       VALUES ($1, $2, $3, 'rf-mast-2', 'drone', 'high', $4, $4, 'canonical', '{}', 't', $5) RETURNING id, tableoid::regclass::text AS part`,
+      `WITH ${claimEventKeys(`SELECT $1::text AS site_id, $2::text AS gateway_id, $3::uuid AS event_id, $4::timestamptz AS received_at`)}
+       INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload)
+       OVERRIDING SYSTEM VALUE
+       SELECT id, site_id, gateway_id, event_id, 'rf-mast-2', 'drone', 'high', received_at, received_at, 'canonical', '{}', 't', $5
+         FROM claimable WHERE ${CLAIMED}
+       RETURNING id, tableoid::regclass::text AS part`,
       [SITE, GATEWAY, eventId, receivedAt, `{"eventId":"${eventId}"}`],
     );
 
