@@ -362,8 +362,9 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
  * oreguard_grant_runtime() as 1764910000000 wrote it, and (`partitions`) also: event_keys may
  * only be read and added to, and the events partitions, read by the parent's grants
  * (GRANT ON ALL TABLES reaches every partition), lose UPDATE and DELETE like the parent.
+ * `extra`: what a later migration revokes besides (1765120000000).
  */
-function grantRuntimeFunction(partitions: boolean): string {
+export function grantRuntimeFunction(partitions: boolean, extra = ''): string {
   return `
     CREATE OR REPLACE FUNCTION oreguard_grant_runtime() RETURNS boolean
     LANGUAGE plpgsql AS $$
@@ -392,7 +393,7 @@ function grantRuntimeFunction(partitions: boolean): string {
         EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM ${RUNTIME_GROUP_ROLE}', part);
       END LOOP;`
           : ''
-      }
+      }${extra}
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${RUNTIME_GROUP_ROLE};
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${RUNTIME_GROUP_ROLE};
       RETURN true;
