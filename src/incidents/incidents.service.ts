@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from 'src/platform/cursor';
 import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { addIncidentSearch } from './incident-search';
+import { missingIncident, refuseRetiredCursor } from './retired-incidents';
 import {
   exportableIncidentView,
   incidentView,
@@ -29,12 +30,9 @@ export class IncidentsService {
   constructor(private readonly db: Db) {}
 
   async list(principal: Principal, query: IncidentQuery) {
-    const rows = await this.page(
-      principal,
-      query,
-      query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined,
-      query.limit + 1,
-    );
+    const cursor = query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined;
+    await refuseRetiredCursor(this.db.pool, cursor);
+    const rows = await this.page(principal, query, cursor, query.limit + 1);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
@@ -88,7 +86,8 @@ export class IncidentsService {
   async get(principal: Principal, id: string) {
     const [row] = await this.db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
     // Another site's incident is reported as missing: its existence is not the caller's business.
-    if (!row || !canSeeSite(principal, row.site_id)) {
+    if (!row) throw await missingIncident(this.db.pool, principal, id);
+    if (!canSeeSite(principal, row.site_id)) {
       throw new ApplicationError('incident.not-found', `Incident ${id} not found`);
     }
     const [events, timeline, legalHold] = await Promise.all([

@@ -244,7 +244,11 @@ describe('retention', () => {
     const holder = await og.ctx.db.pool.connect();
     try {
       await holder.query('SELECT pg_advisory_lock(734118219)');
-      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({ leased: false, dropped: [] });
+      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({
+        leased: false,
+        dropped: [],
+        retired: [],
+      });
     } finally {
       await holder.query('SELECT pg_advisory_unlock(734118219)');
       holder.release();
