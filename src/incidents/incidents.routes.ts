@@ -24,8 +24,10 @@ import {
 
 const OPERATOR_SCOPE = 'operators: their own sites';
 const notFound = errorResponse('No such incident');
-/** An incident retention retired (resolved longer ago than RETENTION_RESOLVED_INCIDENTS_DAYS): details incidentId, resolvedAt, retiredAt. */
-const gone = errorResponse('The incident was resolved, archived and retired by retention (code incident.gone)');
+/** An incident retention retired (code incident.gone) (resolved longer ago than RETENTION_RESOLVED_INCIDENTS_DAYS): details incidentId, resolvedAt, retiredAt. */
+const gone = errorResponse(
+  'The incident was resolved, archived and retired by retention (details: incidentId, resolvedAt, retiredAt)',
+);
 const params = { id: UuidParamSchema };
 
 /** POST /incidents/{id}/<action>: each writes a timeline entry naming who and when, and pushes a live message. */
@@ -55,6 +57,7 @@ function lifecycleAction(
       },
       404: notFound,
       409: errorResponse('Not a legal change from the incident’s status (e.g. acknowledging a resolved incident)'),
+      410: gone,
     },
   });
 }

@@ -391,6 +391,8 @@ describe('retention', () => {
         body: { details: { incidentId: gone.id, resolvedAt: resolvedAt.toISOString() } },
       });
     }
+    expect((await og.rest(admin, 'POST', `/incidents/${gone.id}/notes`, { text: 'Too late' })).status).toBe(410);
+    expect((await og.rest(admin, 'PUT', `/incidents/${gone.id}/legal-hold`, { reason: 'Too late' })).status).toBe(410);
     expect((await og.rest(admin, 'GET', '/incidents/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     const cursor = Buffer.from(JSON.stringify([gone.opened_at.toISOString(), gone.id])).toString('base64url');
     expect(await og.rest(admin, 'GET', `/incidents?cursor=${cursor}`)).toMatchObject({
