@@ -210,6 +210,43 @@ describe('incident retention migration and functions', () => {
     ).toBeNull();
   });
 
+  it('binds no event to an incident while it leaves: a link waits, then finds its incident gone', async () => {
+    const id = randomUUID();
+    await anIncident(id, 'resolved', old);
+    const eventId = await aKeptEvent();
+    const retiring = new Client({ connectionString: url });
+    const linking = new Client({ connectionString: url });
+    await Promise.all([retiring.connect(), linking.connect()]);
+    try {
+      await retiring.query('BEGIN');
+      const batch = (await retiring.query<{ b: string }>('SELECT oreguard_retire_incidents($1, 100) AS b', [bound]))
+        .rows[0].b;
+      expect(batch).not.toBeNull();
+      const link = linking.query('INSERT INTO incident_events (incident_id, event_id) VALUES ($1, $2)', [id, eventId]);
+      const outcome = link.then(
+        () => 'linked',
+        (e: Error) => e.message,
+      );
+      await retiring.query('COMMIT');
+      expect(await outcome).toMatch(/foreign key/);
+      expect(await count('SELECT count(*) AS n FROM incident_events WHERE incident_id = $1', [id])).toBe(0);
+      // The batch waits for its archive; the event, linked to nothing, stays where it was.
+      expect(await count('SELECT count(*) AS n FROM events WHERE id = $1', [eventId])).toBe(1);
+      for (const table of (
+        await db.query<{ tables: string[] }>('SELECT tables FROM retirement_batches WHERE id = $1', [batch])
+      )[0].tables) {
+        const rows = await count(`SELECT count(*) AS n FROM ${table}`);
+        await db.query(
+          `INSERT INTO audit_log (at, actor, action, target, details) VALUES (now(), 'system', 'retention.archived', $1, $2)`,
+          [table, { rows }],
+        );
+      }
+      await db.query(`SELECT oreguard_drop_retired_batch($1)`, [batch]);
+    } finally {
+      await Promise.all([retiring.end(), linking.end()]);
+    }
+  });
+
   it('reverts and applies again', async () => {
     const all = source();
     await all.initialize();
