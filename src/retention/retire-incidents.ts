@@ -3,8 +3,11 @@ import type { AuditService } from 'src/audit/audit.service';
 import { resolvedBefore } from 'src/domain/retention/incident-retention';
 import { writeArchive, type WrittenArchive } from './partition-archive';
 
-/** Incidents moved out per batch (one transaction; incident links are locked meanwhile). */
-export const RETIRE_BATCH_SIZE = 500;
+/**
+ * Incidents moved out per batch: one transaction, during which incident links are locked (folds
+ * wait). Measured: 500 incidents of 100 kept events and 20 timeline entries each took 2.5 s.
+ */
+export const RETIRE_BATCH_SIZE = 100;
 
 /** Each batch table's key (its name ends in the table's), by which its archive pages. */
 const BATCH_KEYS: Record<string, readonly string[]> = {

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { RUNTIME_GROUP_ROLE } from './1764910000000-runtime-role';
 import { grantRuntimeFunction } from './1765000000000-time-partitions';
@@ -60,7 +61,10 @@ export class IncidentRetention1765120000000 implements MigrationInterface {
     await q.query('ALTER TABLE shared_objects DROP CONSTRAINT shared_objects_incident_id_fkey');
     await q.query(RETIRE_FUNCTION);
     await q.query(DROP_BATCH_FUNCTION);
-    await q.query(refuseChangeFunction(true));
+    // The owner of oreguard_retire_incidents (the role migrating), written into the guard: a
+    // catalog look-up for every row deleted would double the time incident links stay locked.
+    const [{ owner }] = await q.query('SELECT current_user AS owner');
+    await q.query(refuseChangeFunction(owner));
     await q.query(
       'CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()',
     );
@@ -87,7 +91,7 @@ export class IncidentRetention1765120000000 implements MigrationInterface {
       throw new Error(`${waiting.n} retirement batch(es) wait for their archive: run the retention job first`);
     await q.query('DROP TRIGGER incidents_no_truncate ON incidents');
     await q.query('DROP TRIGGER incidents_no_delete ON incidents');
-    await q.query(refuseChangeFunction(false));
+    await q.query(refuseChangeFunction(null));
     await q.query('DROP FUNCTION oreguard_drop_retired_batch(bigint)');
     await q.query('DROP FUNCTION oreguard_retire_incidents(timestamptz, integer)');
     await q.query(
@@ -179,8 +183,10 @@ const RETIRE_FUNCTION = `
       END IF;
       made := made || part;
     END LOOP;
-    -- The events' keys go with them, as oreguard_drop_partition's do.
-    DELETE FROM event_keys k USING unnest(COALESCE(event_ids, '{}')) AS gone(id) WHERE k.id = gone.id;
+    -- The events' keys go with them, as oreguard_drop_partition's do (found by their primary key).
+    EXECUTE format('DELETE FROM event_keys k USING %I e
+                     WHERE k.site_id = e.site_id AND k.gateway_id = e.gateway_id AND k.event_id = e.event_id AND k.id = e.id',
+                   'retiring_' || batch || '_events');
     EXECUTE format('INSERT INTO retired_incidents (id, site_id, resolved_at, batch, retired_at)
                     SELECT id, site_id, resolved_at, $1, now() FROM %I', 'retiring_' || batch || '_incidents') USING batch;
     UPDATE retirement_batches SET tables = made WHERE id = batch;
@@ -214,21 +220,21 @@ const DROP_BATCH_FUNCTION = `
   END $fn$`;
 
 /**
- * The append-only guard (1764700000000), and (`retiring`) its one way through: a row of an
- * incident's tables deleted by oreguard_retire_incidents, run as its owner with its setting on.
+ * The append-only guard (1764700000000), and (with the `retiringAs` role) its one way through:
+ * a row of an incident's tables deleted by oreguard_retire_incidents, which runs as that role,
+ * its owner, with its setting on. Should the function change owner, the way closes (refused).
  */
-function refuseChangeFunction(retiring: boolean): string {
+function refuseChangeFunction(retiringAs: string | null): string {
   return `
     CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
       ${
-        retiring
+        retiringAs !== null
           ? `IF TG_OP = 'DELETE' AND TG_LEVEL = 'ROW'
          AND TG_TABLE_NAME IN ('incidents', 'incident_events', 'incident_timeline', 'events_kept')
          AND current_setting('oreguard.retiring', true) = 'on'
-         AND current_user = (SELECT pg_get_userbyid(proowner) FROM pg_proc
-                              WHERE oid = 'oreguard_retire_incidents(timestamptz, integer)'::regprocedure) THEN
+         AND current_user = ${escapeLiteral(retiringAs)} THEN
         RETURN OLD;
       END IF;`
           : ''
