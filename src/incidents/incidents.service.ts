@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { canSeeSite, type Principal } from 'src/auth/principal';
 import { scopeToSites } from 'src/auth/site-scope';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
+import { incidentMayLeaveAt } from 'src/domain/retention/incident-retention';
 import { legalHoldOf } from './legal-hold.service';
 import type { DroneTrack, TrackPoint } from 'src/domain/incidents/drone-tracks';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
@@ -27,7 +29,10 @@ const DETAIL_EVENTS_LIMIT = 1000;
 
 @Injectable()
 export class IncidentsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async list(principal: Principal, query: IncidentQuery) {
     const cursor = query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined;
@@ -102,9 +107,15 @@ export class IncidentsService {
       ),
       legalHoldOf(this.db.pool, id),
     ]);
+    const incident = toIncident(row);
+    const leavesAfter = incidentMayLeaveAt(
+      { status: incident.status, resolvedAt: incident.resolvedAt, legalHold: legalHold !== null },
+      this.config.retention.resolvedIncidentsDays,
+    );
     return {
-      ...incidentView(toIncident(row)),
+      ...incidentView(incident),
       legalHold,
+      leavesAfter: leavesAfter?.toISOString() ?? null,
       ...(row.track && { track: trackView(row.track, timeline) }),
       events: events.map(eventView),
       timeline: timeline.map((t) => ({ at: t.at.toISOString(), actor: t.actor, action: t.action, details: t.details })),

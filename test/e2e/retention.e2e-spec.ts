@@ -343,6 +343,12 @@ describe('retention', () => {
       (await og.rest(admin, 'PUT', `/incidents/${held.id}/legal-hold`, { reason: 'Insurance claim' })).status,
     ).toBe(200);
     expect((await og.rest(admin, 'POST', `/incidents/${reopened.id}/reopen`, {})).status).toBe(200);
+    // What a lead is shown: when each may leave (held, reopened: never).
+    const leavesAfter = async (id: string) =>
+      ((await og.rest(admin, 'GET', `/incidents/${id}`)).body as { leavesAfter: string | null }).leavesAfter;
+    expect(await leavesAfter(gone.id)).toBe(new Date(resolvedAt.getTime() + 730 * DAY_MS).toISOString());
+    expect(await leavesAfter(held.id)).toBeNull();
+    expect(await leavesAfter(reopened.id)).toBeNull();
 
     const app = og.oreguard.app;
     const config = app.get<AppConfig>(APP_CONFIG);
