@@ -116,6 +116,7 @@ export class BenchWorld {
         RETENTION_LIVE_LOG_DAYS: 'off',
         RETENTION_REJECTED_DAYS: 'off',
         RETENTION_HEALTH_DAYS: 'off',
+        RETENTION_RESOLVED_INCIDENTS_DAYS: 'off',
         // The load generator publishes for sites and gateways nobody registers: let them register themselves.
         INGEST_REQUIRE_REGISTERED: 'false',
         ...tuningOverrides(),

@@ -53,7 +53,13 @@ export interface AppConfig {
   };
   escalation: { limits: EscalationLimits; checkIntervalMs: number };
   partitions: { span: PartitionSpan; aheadDays: number; checkIntervalMs: number };
-  retention: { days: RetentionDays; checkIntervalMs: number; archiveDir: string };
+  retention: {
+    days: RetentionDays;
+    /** Days a resolved incident is kept after its resolution; null: forever. */
+    resolvedIncidentsDays: number | null;
+    checkIntervalMs: number;
+    archiveDir: string;
+  };
   /** Site threat posture: each level's profile, operators' time to acknowledge a change, the check's interval. */
   posture: { profiles: PostureProfiles; ackWithinMs: number; checkIntervalMs: number };
   /** Where the correlation rule files are read from at start. */
@@ -238,6 +244,7 @@ export function loadConfig(
         rejected_events: env.RETENTION_REJECTED_DAYS,
         sensor_health_changes: env.RETENTION_HEALTH_DAYS,
       },
+      resolvedIncidentsDays: env.RETENTION_RESOLVED_INCIDENTS_DAYS,
       checkIntervalMs: env.RETENTION_CHECK_INTERVAL_MS,
       archiveDir: env.ARCHIVE_DIR,
     },

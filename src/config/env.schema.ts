@@ -157,6 +157,11 @@ export const EnvSchema = z.object({
   RETENTION_REJECTED_DAYS: retentionDays.default(30),
   /** How many days sensor health history is kept, or `off`. */
   RETENTION_HEALTH_DAYS: retentionDays.default(365),
+  /**
+   * How many days a resolved incident is kept after its resolution, with its event links,
+   * timeline and kept events, or `off`; never while open, acknowledged or under legal hold.
+   */
+  RETENTION_RESOLVED_INCIDENTS_DAYS: retentionDays.default(730),
   /** How often the retention job runs (one worker at a time, by a lease), in ms. */
   RETENTION_CHECK_INTERVAL_MS: positiveInt.default(3_600_000),
   /** Where the retention job writes the archive of each partition it drops (NDJSON, gzip, with a manifest). */

@@ -7,6 +7,7 @@ import { appendLiveMessages } from 'src/live/live-log';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { incidentView, incidentWrites, type IncidentView } from './incident.repository';
+import { missingIncident } from './retired-incidents';
 
 /**
  * Runs a lifecycle action: locks the incident, applies the domain transition, and commits the
@@ -26,7 +27,8 @@ export class IncidentActionsService {
   ): Promise<IncidentView> {
     return this.db.transaction(async (tx) => {
       const incident = await incidentWrites.lock(tx, incidentId);
-      if (!incident || !canSeeSite(principal, incident.siteId)) {
+      if (!incident) throw await missingIncident(tx, principal, incidentId);
+      if (!canSeeSite(principal, incident.siteId)) {
         throw new ApplicationError('incident.not-found', `Incident ${incidentId} not found`);
       }
       const at = this.clock.now();

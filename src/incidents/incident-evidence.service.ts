@@ -18,6 +18,7 @@ import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import { exportableIncidentView, toIncident, type IncidentRow } from './incident.repository';
+import { missingIncident } from './retired-incidents';
 import { timelinePage, verifyTimeline } from './timeline-chain';
 
 /** An incident's timeline is read whole into a bundle; the chain itself has no length limit. */
@@ -96,7 +97,8 @@ export class IncidentEvidenceService {
   /** Another site's incident is reported as missing, as GET /incidents/{id} does. */
   private async visibleIncident(db: Queryable, principal: Principal, incidentId: string) {
     const { rows } = await db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [incidentId]);
-    if (!rows[0] || !canSeeSite(principal, rows[0].site_id)) {
+    if (!rows[0]) throw await missingIncident(db, principal, incidentId);
+    if (!canSeeSite(principal, rows[0].site_id)) {
       throw new ApplicationError('incident.not-found', `Incident ${incidentId} not found`);
     }
     return toIncident(rows[0]);

@@ -98,6 +98,11 @@ export const IncidentDetailSchema = IncidentSchema.extend({
   legalHold: LegalHoldSchema.nullable().meta({
     description: 'Set by a lead: the incident, its events and timeline are kept whatever retention says',
   }),
+  leavesAfter: UtcTimeSchema.nullable().meta({
+    description:
+      'When retention may remove the incident (its resolution plus RETENTION_RESOLVED_INCIDENTS_DAYS); null while it is ' +
+      'open, acknowledged or under legal hold, or when resolved incidents are kept forever',
+  }),
   track: DroneTrackSchema.optional(),
   events: z.array(EventSchema),
   timeline: z.array(TimelineEntrySchema),
@@ -139,6 +144,7 @@ export const INCIDENT_EXAMPLE = {
 export const INCIDENT_DETAIL_EXAMPLE = {
   ...INCIDENT_EXAMPLE,
   legalHold: null,
+  leavesAfter: null,
   events: [EVENT_EXAMPLE],
   timeline: [{ at: '2026-11-29T02:10:02.310Z', actor: 'system', action: 'opened', details: { severity: 'high' } }],
 };

@@ -24,6 +24,10 @@ import {
 
 const OPERATOR_SCOPE = 'operators: their own sites';
 const notFound = errorResponse('No such incident');
+/** An incident retention retired (code incident.gone) (resolved longer ago than RETENTION_RESOLVED_INCIDENTS_DAYS): details incidentId, resolvedAt, retiredAt. */
+const gone = errorResponse(
+  'The incident was resolved, archived and retired by retention (details: incidentId, resolvedAt, retiredAt)',
+);
 const params = { id: UuidParamSchema };
 
 /** POST /incidents/{id}/<action>: each writes a timeline entry naming who and when, and pushes a live message. */
@@ -53,6 +57,7 @@ function lifecycleAction(
       },
       404: notFound,
       409: errorResponse('Not a legal change from the incident’s status (e.g. acknowledging a resolved incident)'),
+      410: gone,
     },
   });
 }
@@ -79,6 +84,9 @@ export const incidentRoutes = {
         schema: pageOf(IncidentSchema),
         example: { items: [INCIDENT_EXAMPLE], nextCursor: null },
       },
+      410: errorResponse(
+        'The cursor points at an incident retention has retired (code cursor.gone; details field, cursorAt, retiredAt): list again from the start',
+      ),
     },
   }),
   export: route({
@@ -111,6 +119,7 @@ export const incidentRoutes = {
     responses: {
       200: { description: 'The incident', schema: IncidentDetailSchema, example: INCIDENT_DETAIL_EXAMPLE },
       404: notFound,
+      410: gone,
     },
   }),
   verify: route({
@@ -126,6 +135,7 @@ export const incidentRoutes = {
     responses: {
       200: { description: 'The chain check', schema: ChainReportSchema, example: CHAIN_REPORT_EXAMPLE },
       404: notFound,
+      410: gone,
     },
   }),
   evidence: route({
@@ -146,6 +156,7 @@ export const incidentRoutes = {
     responses: {
       200: { description: 'The bundle', schema: EvidenceBundleSchema.meta({ id: 'EvidenceBundle' }) },
       404: notFound,
+      410: gone,
     },
   }),
   acknowledge: lifecycleAction(

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { canSeeSite, type Principal } from 'src/auth/principal';
 import { scopeToSites } from 'src/auth/site-scope';
+import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
 import { Db } from 'src/database/db';
+import { incidentMayLeaveAt } from 'src/domain/retention/incident-retention';
 import { legalHoldOf } from './legal-hold.service';
 import type { DroneTrack, TrackPoint } from 'src/domain/incidents/drone-tracks';
 import { EVENT_COLUMNS, eventView, type EventRow } from 'src/events/event-view';
@@ -10,6 +12,7 @@ import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import type { IncidentFilters, IncidentQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { addIncidentSearch } from './incident-search';
+import { missingIncident, refuseRetiredCursor } from './retired-incidents';
 import {
   exportableIncidentView,
   incidentView,
@@ -26,15 +29,15 @@ const DETAIL_EVENTS_LIMIT = 1000;
 
 @Injectable()
 export class IncidentsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async list(principal: Principal, query: IncidentQuery) {
-    const rows = await this.page(
-      principal,
-      query,
-      query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined,
-      query.limit + 1,
-    );
+    const cursor = query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined;
+    await refuseRetiredCursor(this.db.pool, cursor);
+    const rows = await this.page(principal, query, cursor, query.limit + 1);
     const { page, nextCursor } = keysetPage(rows, query.limit, (r) => [r.opened_at, r.id]);
     return {
       items: page.map((r) => incidentView(toIncident(r))),
@@ -87,7 +90,8 @@ export class IncidentsService {
   async get(principal: Principal, id: string) {
     const [row] = await this.db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
     // Another site's incident is reported as missing: its existence is not the caller's business.
-    if (!row || !canSeeSite(principal, row.site_id)) {
+    if (!row) throw await missingIncident(this.db.pool, principal, id);
+    if (!canSeeSite(principal, row.site_id)) {
       throw new ApplicationError('incident.not-found', `Incident ${id} not found`);
     }
     const [events, timeline, legalHold] = await Promise.all([
@@ -102,9 +106,15 @@ export class IncidentsService {
       ),
       legalHoldOf(this.db.pool, id),
     ]);
+    const incident = toIncident(row);
+    const leavesAfter = incidentMayLeaveAt(
+      { status: incident.status, resolvedAt: incident.resolvedAt, legalHold: legalHold !== null },
+      this.config.retention.resolvedIncidentsDays,
+    );
     return {
-      ...incidentView(toIncident(row)),
+      ...incidentView(incident),
       legalHold,
+      leavesAfter: leavesAfter?.toISOString() ?? null,
       ...(row.track && { track: trackView(row.track, timeline) }),
       events: events.map(eventView),
       timeline: timeline.map((t) => ({ at: t.at.toISOString(), actor: t.actor, action: t.action, details: t.details })),

@@ -3,6 +3,11 @@ import { UuidParamSchema } from 'src/platform/query.schemas';
 import { route } from 'src/platform/route-contract';
 import { LegalHoldLiftedSchema, LegalHoldRequestSchema, LegalHoldSchema } from './legal-hold.http';
 
+/** A retired incident (code incident.gone): retention removed it, so it can no longer be held. */
+const RETIRED = errorResponse(
+  'The incident was resolved, archived and retired by retention (details: incidentId, resolvedAt, retiredAt)',
+);
+
 const HOLD_EXAMPLE = {
   incidentId: '0d1f6c52-8a8e-4b7e-9f0e-3c2a1b4d5e6f',
   reason: 'Police case 2026/1182: keep everything',
@@ -26,6 +31,7 @@ export const legalHoldRoutes = {
     responses: {
       200: { description: 'The legal hold', schema: LegalHoldSchema, example: HOLD_EXAMPLE },
       404: errorResponse('No such incident'),
+      410: RETIRED,
     },
   }),
   lift: route({
@@ -46,6 +52,7 @@ export const legalHoldRoutes = {
         example: { incidentId: HOLD_EXAMPLE.incidentId, legalHold: null },
       },
       404: errorResponse('No such incident, or no hold set'),
+      410: RETIRED,
     },
   }),
 };

@@ -6,6 +6,7 @@ import { Db, type Queryable } from 'src/database/db';
 import { ApplicationError } from 'src/platform/application-error';
 import { Clock } from 'src/platform/clock';
 import type { LegalHold } from './legal-hold.http';
+import { missingIncident } from './retired-incidents';
 
 interface LegalHoldRow {
   incident_id: string;
@@ -39,7 +40,7 @@ export class LegalHoldService {
   async set(principal: Principal, incidentId: string, reason: string, ip?: string): Promise<LegalHold> {
     requireLead(principal);
     const hold = await this.db.transaction(async (tx) => {
-      const siteId = await incidentSite(tx, incidentId);
+      const siteId = await incidentSite(tx, principal, incidentId);
       const { rows } = await tx.query<LegalHoldRow>(
         `INSERT INTO incident_legal_holds (incident_id, site_id, reason, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (incident_id) DO UPDATE SET reason = EXCLUDED.reason, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at
@@ -64,7 +65,7 @@ export class LegalHoldService {
   ): Promise<{ incidentId: string; legalHold: null }> {
     requireLead(principal);
     await this.db.transaction(async (tx) => {
-      await incidentSite(tx, incidentId);
+      await incidentSite(tx, principal, incidentId);
       const { rows } = await tx.query<LegalHoldRow>(
         'DELETE FROM incident_legal_holds WHERE incident_id = $1 RETURNING *',
         [incidentId],
@@ -86,12 +87,12 @@ export class LegalHoldService {
   }
 }
 
-/** The incident's site, its row locked against a concurrent hold change; 404 when there is none. */
-async function incidentSite(tx: Queryable, incidentId: string): Promise<string> {
+/** The incident's site, its row locked against a concurrent hold change; 404 when there is none (410 when retired). */
+async function incidentSite(tx: Queryable, principal: Principal, incidentId: string): Promise<string> {
   const { rows } = await tx.query<{ site_id: string }>('SELECT site_id FROM incidents WHERE id = $1 FOR SHARE', [
     incidentId,
   ]);
-  if (!rows[0]) throw new ApplicationError('incident.not-found', `Incident ${incidentId} not found`);
+  if (!rows[0]) throw await missingIncident(tx, principal, incidentId);
   return rows[0].site_id;
 }
 

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   'incident.invalid-transition': 409,
   'resource.conflict': 409,
   'cursor.gone': 410,
+  'incident.gone': 410,
   'request.too-large': 413,
   'request.unsupported-media': 415,
   'auth.too-many-attempts': 429,

@@ -8,7 +8,7 @@ import { createGzip } from 'node:zlib';
 import type { Queryable } from 'src/database/db';
 import type { TimePartition } from 'src/domain/retention/retention-plan';
 
-/** What the archive of one partition holds, written beside it as `<partition>.manifest.json`. */
+/** What the archive of one partition (or batch of retired incidents' table) holds, written beside it as `<partition>.manifest.json`. */
 export interface ArchiveManifest {
   format: 'oreguard-archive/1';
   table: string;
@@ -41,16 +41,38 @@ const PAGE_KEY: Record<TimePartition['table'], string[]> = {
 };
 const PAGE_ROWS = 5_000;
 
+/** A table to archive whole: a time partition, or a table of a batch of retired incidents. */
+export interface ArchiveSource {
+  /** The table its rows belong to (events, incidents, …). */
+  table: string;
+  /** The table archived, named in the archive's file names. */
+  name: string;
+  from: Date;
+  until: Date;
+  /** Columns of a unique key its rows are paged by. */
+  key: readonly string[];
+}
+
+/** A time partition's archive (see writeArchive). */
+export function writePartitionArchive(
+  db: Queryable,
+  dir: string,
+  partition: TimePartition,
+  now: Date,
+): Promise<WrittenArchive> {
+  return writeArchive(db, dir, { ...partition, key: PAGE_KEY[partition.table] }, now);
+}
+
 /**
  * Writes every row of a partition to `<dir>/<partition>.ndjson.gz` (page by page: a day of a
  * busy site never sits in memory), then its manifest of counts and hashes; both are synced to
  * disk before this returns, and written under a temporary name first, so a file with the
  * final name is always whole.
  */
-export async function writePartitionArchive(
+export async function writeArchive(
   db: Queryable,
   dir: string,
-  partition: TimePartition,
+  partition: ArchiveSource,
   now: Date,
 ): Promise<WrittenArchive> {
   await mkdir(dir, { recursive: true });
@@ -60,7 +82,7 @@ export async function writePartitionArchive(
   const out = createWriteStream(`${path}.partial`);
   gzip.pipe(out);
   const ndjson = createHash('sha256');
-  const key = PAGE_KEY[partition.table];
+  const key = partition.key;
   const columns = key.map(escapeIdentifier).join(', ');
   const after = key.map((_, i) => `$${i + 1}`).join(', ');
   let last: unknown[] | undefined;

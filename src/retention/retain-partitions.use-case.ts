@@ -7,6 +7,7 @@ import { PARTITIONED_TABLES } from 'src/domain/retention/partition-window';
 import { partitionsDue, type TimePartition } from 'src/domain/retention/retention-plan';
 import { Clock } from 'src/platform/clock';
 import { writePartitionArchive } from './partition-archive';
+import { retireIncidents, type RetiredBatch } from './retire-incidents';
 
 /** Arbitrary key of the session lock that is the retention job's lease. */
 const RETENTION_LEASE_KEY = 734_118_219;
@@ -17,6 +18,8 @@ export interface RetentionRun {
   leased: boolean;
   /** Each partition dropped: its rows (all archived), and how many of them were events of incidents, kept. */
   dropped: { partition: string; rows: number; kept: number; manifestSha256: string }[];
+  /** Each batch of resolved incidents that left (see retire-incidents.ts). */
+  retired: RetiredBatch[];
 }
 
 /**
@@ -26,7 +29,8 @@ export interface RetentionRun {
  * recorded in the audit log (`retention.archived`), and `oreguard_drop_partition` detaches
  * and drops it, refusing unless that record matches the rows it holds. The events of incidents
  * in an events partition are first kept (moved to events_kept, unchanged), so every incident's
- * evidence stays whole.
+ * evidence stays whole. Before them, resolved incidents past RETENTION_RESOLVED_INCIDENTS_DAYS
+ * and under no legal hold leave, archived and audited the same way (retire-incidents.ts).
  * One instance at a time: the lease is a PostgreSQL session lock, released if the instance dies.
  */
 @Injectable()
@@ -46,7 +50,7 @@ export class RetainPartitionsUseCase {
       const { rows } = await client.query<{ leased: boolean }>('SELECT pg_try_advisory_lock($1) AS leased', [
         RETENTION_LEASE_KEY,
       ]);
-      if (!rows[0].leased) return { leased: false, dropped: [] };
+      if (!rows[0].leased) return { leased: false, dropped: [], retired: [] };
       try {
         return await this.retain(client);
       } finally {
@@ -58,8 +62,21 @@ export class RetainPartitionsUseCase {
   }
 
   private async retain(client: PoolClient): Promise<RetentionRun> {
-    const run: RetentionRun = { leased: true, dropped: [] };
     const now = this.clock.now();
+    // Incidents first: the events partitions dropped next need not keep the events of those gone.
+    const retired = await retireIncidents(
+      client,
+      this.audit,
+      this.config.retention.archiveDir,
+      this.config.retention.resolvedIncidentsDays,
+      now,
+    );
+    for (const r of retired) {
+      this.logger.log(
+        `Retired ${r.incidents} resolved incident(s) (batch ${r.batch}: ${r.tables.map((t) => `${t.rows} ${t.table}`).join(', ')}; archived and audited)`,
+      );
+    }
+    const run: RetentionRun = { leased: true, dropped: [], retired };
     const due = partitionsDue(await listPartitions(client), this.config.retention.days, now);
     for (const partition of due) {
       const archive = await writePartitionArchive(client, this.config.retention.archiveDir, partition, now);

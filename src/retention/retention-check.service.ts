@@ -20,7 +20,8 @@ export class RetentionCheckService implements OnModuleDestroy {
   }
 
   start(): void {
-    if (Object.values(this.config.retention.days).every((days) => days === null)) return;
+    const { days, resolvedIncidentsDays } = this.config.retention;
+    if (Object.values(days).every((d) => d === null) && resolvedIncidentsDays === null) return;
     this.task.start(this.config.retention.checkIntervalMs);
   }
 

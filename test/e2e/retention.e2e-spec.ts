@@ -49,6 +49,21 @@ describe('retention', () => {
   const exists = async (name: string) =>
     (await og.ctx.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).length > 0;
 
+  /** The incident's evidence bundle, checked offline by the verifier script (it prints OK). */
+  const verifiedBundle = async (id: string) => {
+    const bundle = (await og.rest(admin, 'GET', `/incidents/${id}/evidence`)).body as { events: unknown[] };
+    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as {
+      items: { publicKey: string }[];
+    };
+    const bundleFile = join(archiveDir, 'bundle.json');
+    const keyFile = join(archiveDir, 'key.pem');
+    writeFileSync(bundleFile, JSON.stringify(bundle));
+    writeFileSync(keyFile, keys.items[0].publicKey);
+    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, bundleFile, '--key', keyFile]);
+    expect(stdout).toMatch(/^OK /);
+    return bundle;
+  };
+
   /** Old events straight into the database, `count` an hour apart from the start of the day `n` days ago (folded, and past the correlator). */
   const oldEvents = (n: number, count: number) =>
     og.ctx.db.query<{ id: string }>(
@@ -248,7 +263,11 @@ describe('retention', () => {
     const holder = await og.ctx.db.pool.connect();
     try {
       await holder.query('SELECT pg_advisory_lock(734118219)');
-      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({ leased: false, dropped: [] });
+      expect(await og.oreguard.app.get(RetainPartitionsUseCase).execute()).toEqual({
+        leased: false,
+        dropped: [],
+        retired: [],
+      });
     } finally {
       await holder.query('SELECT pg_advisory_unlock(734118219)');
       holder.release();
@@ -296,16 +315,113 @@ describe('retention', () => {
     );
     expect(moved.part).toBe('events_kept');
     expect((await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`)).body).toMatchObject({ intact: true });
-    const bundle = (await og.rest(admin, 'GET', `/incidents/${incidentId}/evidence`)).body as { events: unknown[] };
-    expect(bundle.events).toHaveLength(1);
-    const keys = (await (await fetch(`${og.oreguard.baseUrl}/api/v1/evidence/keys`)).json()) as {
-      items: { publicKey: string }[];
+    expect((await verifiedBundle(incidentId)).events).toHaveLength(1);
+  });
+
+  it('retires resolved incidents past their retention, archived and audited; held and reopened ones stay, kept ones still verify', async () => {
+    const resolvedAt = day(40);
+    const anOldIncident = async (title: string) => {
+      const [row] = await og.ctx.db.query<{ id: string; opened_at: Date }>(
+        `INSERT INTO incidents (id, site_id, group_key, title, severity, severity_rank, status, kinds, rule_ids, event_count,
+                                first_seen_at, last_seen_at, opened_at, updated_at, resolved_at, resolution)
+         VALUES (gen_random_uuid(), $1, 'theft', $2, 'low', 1, 'resolved', '{theft}', '{}', 1, $3, $3, $3, $3, $3, 'false_positive')
+         RETURNING id, opened_at`,
+        [SITE, title, resolvedAt],
+      );
+      await og.ctx.db.query(
+        `INSERT INTO incident_timeline (incident_id, at, actor, action) VALUES ($1, $2, 'system', 'opened'), ($1, $2, 'admin', 'resolved')`,
+        [row.id, resolvedAt],
+      );
+      return row;
     };
-    const bundleFile = join(archiveDir, 'bundle.json');
-    const keyFile = join(archiveDir, 'key.pem');
-    writeFileSync(bundleFile, JSON.stringify(bundle));
-    writeFileSync(keyFile, keys.items[0].publicKey);
-    const { stdout } = await promisify(execFile)(process.execPath, [VERIFY_SCRIPT, bundleFile, '--key', keyFile]);
-    expect(stdout).toMatch(/^OK /);
+    const gone = await anOldIncident('Gate forced');
+    const held = await anOldIncident('Cable cut');
+    const reopened = await anOldIncident('Drone at dusk');
+    const [event] = await og.ctx.db.query<{ id: string }>(
+      `INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, occurred_at, received_at, source, details, topic, raw_payload, kept)
+       VALUES ($1, 'gw-1', gen_random_uuid(), 'gate-1', 'theft', 'low', $2, $2, 'canonical', '{}', 't', '{"gate":1}', true) RETURNING id`,
+      [SITE, resolvedAt],
+    );
+    await og.ctx.db.query('INSERT INTO incident_events (incident_id, event_id) VALUES ($1, $2)', [gone.id, event.id]);
+    expect(
+      (await og.rest(admin, 'PUT', `/incidents/${held.id}/legal-hold`, { reason: 'Insurance claim' })).status,
+    ).toBe(200);
+    expect((await og.rest(admin, 'POST', `/incidents/${reopened.id}/reopen`, {})).status).toBe(200);
+    // What a lead is shown: when each may leave (held, reopened: never).
+    const leavesAfter = async (id: string) =>
+      ((await og.rest(admin, 'GET', `/incidents/${id}`)).body as { leavesAfter: string | null }).leavesAfter;
+    expect(await leavesAfter(gone.id)).toBe(new Date(resolvedAt.getTime() + 730 * DAY_MS).toISOString());
+    expect(await leavesAfter(held.id)).toBeNull();
+    expect(await leavesAfter(reopened.id)).toBeNull();
+
+    const app = og.oreguard.app;
+    const config = app.get<AppConfig>(APP_CONFIG);
+    const job = new RetainPartitionsUseCase(app.get(Db), app.get(AuditService), { now: () => new Date() } as Clock, {
+      ...config,
+      retention: {
+        ...config.retention,
+        days: { events: null, live_messages: null, rejected_events: null, sensor_health_changes: null },
+        resolvedIncidentsDays: 30,
+      },
+    });
+    const run = await job.execute();
+    expect(run.dropped).toEqual([]);
+    expect(run.retired).toHaveLength(1);
+    const [batch] = run.retired;
+    expect(batch.incidents).toBe(1);
+    const rows = Object.fromEntries(batch.tables.map((t) => [t.table, t.rows]));
+    expect(rows).toEqual({ incidents: 1, incident_timeline: 2, incident_events: 1, incident_spans: 1, events: 1 });
+
+    // The archive holds exactly what left, and its manifest is the one audited.
+    const table = `retiring_${batch.batch}_incidents`;
+    const manifestText = readFileSync(join(archiveDir, `${table}.manifest.json`), 'utf8');
+    const manifest = JSON.parse(manifestText) as { table: string; rows: number; file: string; ndjsonSha256: string };
+    expect(manifest).toMatchObject({ table: 'incidents', rows: 1 });
+    const ndjson = gunzipSync(readFileSync(join(archiveDir, manifest.file))).toString('utf8');
+    expect(JSON.parse(ndjson)).toMatchObject({ id: gone.id, title: 'Gate forced', status: 'resolved' });
+    expect(manifest.ndjsonSha256).toBe(sha256(ndjson));
+    const eventsArchive = JSON.parse(
+      readFileSync(join(archiveDir, `retiring_${batch.batch}_events.manifest.json`), 'utf8'),
+    ) as { file: string };
+    expect(JSON.parse(gunzipSync(readFileSync(join(archiveDir, eventsArchive.file))).toString('utf8'))).toMatchObject({
+      id: Number(event.id),
+      raw_payload: '{"gate":1}',
+    });
+    const [audited] = await og.ctx.db.query<{ details: { rows: number; manifestSha256: string } }>(
+      `SELECT details FROM audit_log WHERE action = 'retention.archived' AND target = $1`,
+      [table],
+    );
+    expect(audited.details).toMatchObject({ rows: 1, manifestSha256: sha256(manifestText) });
+    expect(await exists(table)).toBe(false);
+
+    // Clients: the retired incident is gone (410), told from one that never was (404); a cursor on it is gone too.
+    for (const path of [`/incidents/${gone.id}`, `/incidents/${gone.id}/verify`]) {
+      expect(await og.rest(admin, 'GET', path)).toMatchObject({
+        status: 410,
+        body: { details: { incidentId: gone.id, resolvedAt: resolvedAt.toISOString() } },
+      });
+    }
+    expect((await og.rest(admin, 'POST', `/incidents/${gone.id}/notes`, { text: 'Too late' })).status).toBe(410);
+    expect((await og.rest(admin, 'PUT', `/incidents/${gone.id}/legal-hold`, { reason: 'Too late' })).status).toBe(410);
+    expect((await og.rest(admin, 'GET', '/incidents/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const cursor = Buffer.from(JSON.stringify([gone.opened_at.toISOString(), gone.id])).toString('base64url');
+    expect(await og.rest(admin, 'GET', `/incidents?cursor=${cursor}`)).toMatchObject({
+      status: 410,
+      body: { details: { field: 'cursor' } },
+    });
+    for (const kept of [held, reopened])
+      expect((await og.rest(admin, 'GET', `/incidents/${kept.id}`)).status).toBe(200);
+    expect((await og.rest(admin, 'GET', `/incidents/${incidentId}/verify`)).body).toMatchObject({ intact: true });
+    expect((await og.rest(admin, 'GET', `/incidents/${held.id}/verify`)).body).toMatchObject({ intact: true });
+    expect((await verifiedBundle(incidentId)).events).toHaveLength(1);
+    expect((await og.rest(admin, 'GET', '/audit/verify')).body).toMatchObject({ intact: true });
+
+    // The hold lifted, the held incident leaves on the next run.
+    expect(
+      (await og.rest(admin, 'DELETE', `/incidents/${held.id}/legal-hold`, { reason: 'Claim settled' })).status,
+    ).toBe(200);
+    expect((await job.execute()).retired.map((r) => r.incidents)).toEqual([1]);
+    expect((await og.rest(admin, 'GET', `/incidents/${held.id}`)).status).toBe(410);
+    expect((await og.rest(admin, 'GET', `/incidents/${reopened.id}`)).status).toBe(200);
   });
 });

@@ -363,8 +363,9 @@ async function unconvert(q: QueryRunner, table: PartitionedTable): Promise<void>
  * only be read and added to, and the events partitions, read by the parent's grants
  * (GRANT ON ALL TABLES reaches every partition), lose UPDATE and DELETE like the parent.
  * `appendOnly`: further tables the runtime may only read and add to (later migrations name them).
+ * `extra`: further statements a later migration revokes with (1765120000000's incidents and retirement records).
  */
-export function grantRuntimeFunction(partitions: boolean, appendOnly: readonly string[] = []): string {
+export function grantRuntimeFunction(partitions: boolean, appendOnly: readonly string[] = [], extra = ''): string {
   return `
     CREATE OR REPLACE FUNCTION oreguard_grant_runtime() RETURNS boolean
     LANGUAGE plpgsql AS $$
@@ -394,7 +395,7 @@ export function grantRuntimeFunction(partitions: boolean, appendOnly: readonly s
       END LOOP;`
           : ''
       }
-      ${appendOnly.length ? `REVOKE UPDATE, DELETE, TRUNCATE ON ${appendOnly.join(', ')} FROM ${RUNTIME_GROUP_ROLE};` : ''}
+      ${appendOnly.length ? `REVOKE UPDATE, DELETE, TRUNCATE ON ${appendOnly.join(', ')} FROM ${RUNTIME_GROUP_ROLE};` : ''}${extra}
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${RUNTIME_GROUP_ROLE};
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${RUNTIME_GROUP_ROLE};
       RETURN true;
