@@ -46,7 +46,9 @@ export async function loadHistory(
 
   const setup = new Client({ connectionString: databaseUrl, application_name: 'bench-history' });
   await setup.connect();
+  let keysByTrigger: boolean;
   try {
+    keysByTrigger = await hasEventsOnceTrigger(setup);
     await registerSites(setup, sites);
     await makePartitions(setup, new Date(options.endAt.getTime() - options.months * 30 * 86_400_000), options.endAt);
   } finally {
@@ -63,7 +65,7 @@ export async function loadHistory(
       try {
         await client.query(`SET synchronous_commit = off`);
         for (const chunk of queue) {
-          add(await loadChunk(client, chunk));
+          add(await loadChunk(client, chunk, keysByTrigger));
           done += chunk.events;
           if (Date.now() - lastLog > 15_000) {
             lastLog = Date.now();
@@ -127,6 +129,17 @@ async function makePartitions(client: Client, from: Date, until: Date): Promise<
   }
 }
 
+/**
+ * Whether each event's key (event_keys) is written by the per-row `events_once` trigger; when it
+ * is not, the loader writes the keys itself, set-based, before the events.
+ */
+async function hasEventsOnceTrigger(client: Client): Promise<boolean> {
+  const { rows } = await client.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'events'::regclass AND tgname = 'events_once') AS present`,
+  );
+  return rows[0].present;
+}
+
 async function registerSites(client: Client, sites: string[]): Promise<void> {
   await client.query(
     `INSERT INTO sites (id, name, time_zone, created_at, registered_at)
@@ -145,8 +158,11 @@ async function registerSites(client: Client, sites: string[]): Promise<void> {
 /**
  * One chunk in one transaction: n events spread evenly over [from, to) and over the chunk's sites;
  * each site's events, in time order, fold by runs of eventsPerIncident into incidents of one kind.
+ * Each event is stored once with its key in event_keys: by the `events_once` trigger where it
+ * exists (`keysByTrigger`), else by the loader, keys first (ON CONFLICT DO NOTHING RETURNING) and
+ * then the events whose key went in, as the ingest statement does.
  */
-async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<string, number>> {
+async function loadChunk(client: Client, chunk: HistoryChunk, keysByTrigger: boolean): Promise<Record<string, number>> {
   const params = [chunk.siteIds, chunk.from, chunk.to, chunk.events, chunk.index];
   const count = async (sql: string, values: unknown[] = []) => (await client.query(sql, values)).rowCount ?? 0;
   await client.query('BEGIN');
@@ -180,7 +196,8 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
                               (g / cardinality($1::text[])) / ${P.eventsPerIncident} AS k,
                               'gw-' || (1 + (g / cardinality($1::text[])) % ${P.gatewaysPerSite}) AS gateway_id,
                               $2::timestamptz + ($3::timestamptz - $2::timestamptz) * (g::float8 / $4::int) AS occurred_at,
-                              gen_random_uuid() AS event_id, random() AS r1, random() AS r2,
+                              gen_random_uuid() AS event_id, nextval(pg_get_serial_sequence('events', 'id')) AS id,
+                      random() AS r1, random() AS r2,
                               ((hashtext(($1::text[])[1 + g % cardinality($1::text[])] || ':' || $5::int || ':' ||
                                          (g / cardinality($1::text[])) / ${P.eventsPerIncident}) & 2147483647) % 1000) / 1000.0 AS ik
                          FROM generate_series(0, $4::int - 1) g) x) y`,
@@ -217,21 +234,30 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
     // Events, as the fold leaves them (folded), linked to their incidents; the links keep each event's payload hash for the timeline.
     await client.query(`CREATE TEMP TABLE hb (id bigint, incident_id uuid, event jsonb) ON COMMIT DROP`);
     const events = await count(
-      `WITH ins AS (
-         INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at, stored_at,
+      `WITH keys AS (
+         ${
+           keysByTrigger
+             ? `SELECT id FROM h`
+             : `INSERT INTO event_keys (site_id, gateway_id, event_id, id, received_at)
+                SELECT site_id, gateway_id, event_id, id, occurred_at + interval '12 ms' FROM h
+                ON CONFLICT DO NOTHING RETURNING id`
+         }
+       ), ins AS (
+         INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at, stored_at,
                              source, late, details, topic, raw_payload, folded_at, ingest_xid)
-         SELECT site_id, gateway_id, event_id, sensor_id, kind, severity, zone, NULL, occurred_at,
+         OVERRIDING SYSTEM VALUE
+         SELECT id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, NULL, occurred_at,
                 occurred_at + interval '12 ms', occurred_at + interval '30 ms', 'canonical', false, details,
                 'sites/' || site_id || '/gateways/' || gateway_id || '/events',
                 jsonb_build_object('eventId', event_id, 'sensorId', sensor_id, 'kind', kind, 'severity', severity, 'zone', zone,
                                    'occurredAt', ${iso('occurred_at')}, kind, details)::text,
                 occurred_at + interval '40 ms', NULL
-           FROM h ORDER BY occurred_at
+           FROM h WHERE id IN (SELECT id FROM keys) ORDER BY occurred_at
          RETURNING id, event_id, site_id, gateway_id, encode(sha256(convert_to(raw_payload, 'UTF8')), 'hex') AS sha
        )
        INSERT INTO hb SELECT ins.id, h.incident_id,
               jsonb_build_object('id', ins.id, 'eventId', ins.event_id, 'siteId', ins.site_id, 'gatewayId', ins.gateway_id, 'payloadSha256', ins.sha)
-         FROM ins JOIN h ON h.event_id = ins.event_id`,
+         FROM ins JOIN h ON h.id = ins.id`,
       [],
     );
     await client.query('ANALYZE hb');
