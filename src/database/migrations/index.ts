@@ -24,6 +24,7 @@ import { LegalHolds1765000200000 } from './1765000200000-legal-holds';
 import { MaterialRecords1765020000000 } from './1765020000000-material-records';
 import { Sharing1765030000000 } from './1765030000000-sharing';
 import { SitePosture1765040000000 } from './1765040000000-site-posture';
+import { EventTimeBounds1765110000000 } from './1765110000000-event-time-bounds';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   MaterialRecords1765020000000,
   Sharing1765030000000,
   SitePosture1765040000000,
+  EventTimeBounds1765110000000,
 ];
