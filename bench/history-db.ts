@@ -29,8 +29,9 @@ interface HistoryShape {
  * `bench_history`, when it creates the database (its row says `complete = false`) and marks
  * the row complete only after the load and its VACUUM ANALYZE finished. A database of that
  * name with a complete marker of the same shape (events, months, sites) is reused; one whose
- * marker is incomplete (a load that was stopped) or of another shape is dropped and loaded
- * again; one without the marker table is not the bench's and is refused, never dropped.
+ * marker is incomplete (a load that was stopped) is dropped and loaded again; one complete but
+ * of another shape (a `--quick` run pointed at the 20 M history, say) is refused, as is one
+ * without the marker table (not the bench's): neither is ever dropped.
  *
  * The history is written into a database OreGuard's migrations made (the bench migrates it as
  * OreGuard would on start); OreGuard must not run against it while it loads.
@@ -68,12 +69,14 @@ export async function keptHistory(
   }
   if (found.kind === 'foreign')
     throw new Error(`--history-database: ${name} exists and is not a bench history database (no bench_history table)`);
-  if (found.kind !== 'absent') {
-    log(
-      found.kind === 'incomplete'
-        ? `history: ${name} holds an incomplete load: dropping it and loading again`
-        : `history: ${name} holds a history of another shape (${JSON.stringify(found.shape)}): dropping it and loading again`,
+  // A complete history of another shape took its time to load: never dropped for a mistyped option.
+  if (found.kind === 'complete')
+    throw new Error(
+      `--history-database: ${name} holds a complete history of another shape (${JSON.stringify(found.shape)}, ` +
+        `asked ${JSON.stringify(shape)}): use another name, or drop it by hand to load it again`,
     );
+  if (found.kind !== 'absent') {
+    log(`history: ${name} holds an incomplete load: dropping it and loading again`);
     await admin(`DROP DATABASE ${name} WITH (FORCE)`);
   }
 
