@@ -35,6 +35,11 @@ export interface BenchConfig {
   /** Events per loader statement, and loader connections in parallel. */
   historyChunkEvents: number;
   historyWorkers: number;
+  /**
+   * Growth phase: a database that keeps the history between runs (loaded once, reused while its
+   * marker says the load is complete and of the same shape); unset: the run's own database, loaded each run.
+   */
+  historyDatabase?: string;
   /** Requests timed per REST query in the growth phase. */
   restRequests: number;
   /** Targets from the issues. */
@@ -54,6 +59,7 @@ export interface BenchConfig {
 const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] [--no-reference] [--profile] [--keep-database]
                         [--events N] [--backlog N] [--latency-rate N] [--overload-rate N] [--duration S]
                         [--history-events N] [--history-months N] [--history-sites N] [--history-workers N] [--rest-requests N]
+                        [--history-database NAME]
   --quick            small numbers, for a smoke run (about a minute)
   --phases           which phases to run, comma-separated (default: all but growth, which runs only when named)
   --no-reference     skip the reference loop
@@ -69,6 +75,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--phases ${PHASES.join(',')}] 
   --history-months N growth: months (30 days) the history spans (default 6)
   --history-sites N  growth: sites of history besides the bench's 20 (default 180)
   --history-workers N growth: loader connections in parallel (default 2)
+  --history-database NAME
+                     growth: keep the history in database NAME and reuse it in later runs (loaded when
+                     missing, incomplete or of another shape); the empty side still uses the run's own database
   --rest-requests N  growth: requests timed per REST query (default 30)`;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
@@ -169,6 +178,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--history-workers':
         config.historyWorkers = Math.round(positive(i++));
+        break;
+      case '--history-database':
+        config.historyDatabase = value(i++);
         break;
       case '--rest-requests':
         config.restRequests = Math.round(positive(i++));

@@ -35,6 +35,11 @@ export class BenchWorld {
   readonly runId = randomBytes(4).toString('hex');
   readonly dbName = `oreguard_bench_${this.runId}`;
   readonly databaseUrl = `${POSTGRES}/${this.dbName}`;
+  /** The database OreGuard and the observers use now: the run's own, or a kept history database (growth). */
+  activeDbName = this.dbName;
+  activeDatabaseUrl = this.databaseUrl;
+  /** Rejected events the run's own database held when OreGuard left it for a kept history database. */
+  rejectedBeforeSwitch = 0;
   readonly redisPrefix = `oreguard-bench-${this.runId}`;
   readonly ogPrefix = `bench/${this.runId}/oreguard`;
   readonly refPrefix = `bench/${this.runId}/reference`;
@@ -133,7 +138,7 @@ export class BenchWorld {
     this.sampler.track('bench', () => process.pid);
     this.sampler.trackGroup(
       'postgres',
-      (cmdline) => cmdline.startsWith('postgres: ') && cmdline.includes(` ${this.dbName} `),
+      (cmdline) => cmdline.startsWith('postgres: ') && cmdline.includes(` ${this.activeDbName} `),
     );
     this.sampler.start(500);
     this.cleanup.add('stop the sampler', () => this.sampler.stop());
@@ -143,7 +148,7 @@ export class BenchWorld {
       `OreGuard ready in ${this.oreguard.readyAt - this.oreguard.startedAt} ms (pid ${this.oreguard.process.pid}, ${this.oreguard.baseUrl})`,
     );
     this.db = new BenchDb(this.databaseUrl);
-    this.cleanup.add('close the observer pool', () => this.db.close());
+    this.cleanup.add('close the observer pool', () => this.db?.close());
     this.pgActivity = new PgActivitySampler(this.db.pool, this.dbName);
     this.pgActivity.start(500);
     this.cleanup.add('stop the PostgreSQL activity sampler', () => this.pgActivity?.stop());
@@ -182,6 +187,27 @@ export class BenchWorld {
       this.cleanup.add('close the reference load generator', () => this.refLoad?.close());
       this.log(`reference loop ready (pid ${this.reference.process.pid}, ${this.reference.url})`);
     }
+  }
+
+  /**
+   * Points OreGuard (stopped) and the bench's observers at another database: the growth phase's
+   * kept history (`--history-database`). The run's own database stays, and is dropped as usual.
+   */
+  async switchDatabase(name: string, url: string): Promise<void> {
+    if (this.oreguard.process.running) throw new Error('switchDatabase: stop OreGuard first');
+    this.rejectedBeforeSwitch += await this.db.rejectedCount(new Date(this.startedAt));
+    this.pgActivity?.stop();
+    await this.db.close();
+    this.activeDbName = name;
+    this.activeDatabaseUrl = url;
+    this.oreguard.env.DATABASE_URL = url;
+    // Queues of their own too: nothing queued for the run's own database may run against the history.
+    const prefix = `${this.redisPrefix}-history`;
+    this.oreguard.env.QUEUE_PREFIX = prefix;
+    this.cleanup.add(`delete Redis keys ${prefix}:*`, () => deleteRedisKeys(prefix));
+    this.db = new BenchDb(url);
+    this.pgActivity = new PgActivitySampler(this.db.pool, name);
+    this.pgActivity.start(500);
   }
 
   /** A fresh token for the bench's admin (after OreGuard was stopped for a long while). */

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import type { BenchWorld } from './bench-world';
+import { keptHistory } from './history-db';
 import { loadHistory, type HistoryLoadResult } from './history-loader';
 import {
   bytesPerMillionEvents,
@@ -46,6 +48,9 @@ export interface GrowthRun {
   empty: GrowthSide;
   history: GrowthSide;
   load: HistoryLoadResult;
+  /** The kept history database measured against (`--history-database`), and whether it was there already. */
+  historyDatabase?: string;
+  reused: boolean;
   /** OreGuard's start with the history in place (SIGTERM → ready). */
   restartMs: number;
   /** Share of events in no incident (measured), and what a site at 100 events/s keeps under retention. */
@@ -65,23 +70,31 @@ export async function growth(w: BenchWorld): Promise<GrowthRun> {
   w.ogPanel?.close();
   await w.oreguard.stop();
   const months = w.config.historyMonths;
-  const endAt = new Date(Date.now() - DAY_MS);
-  const load = await loadHistory(
-    w.databaseUrl,
-    {
-      events: w.config.historyEvents,
-      months,
-      endAt,
-      benchSites: w.ogLoad.siteIds,
-      otherSites: w.config.historyOtherSites,
-      chunkEvents: w.config.historyChunkEvents,
-      workers: w.config.historyWorkers,
-    },
-    (m) => w.log(m),
-  );
+  const options = {
+    events: w.config.historyEvents,
+    months,
+    endAt: new Date(Date.now() - DAY_MS),
+    benchSites: w.ogLoad.siteIds,
+    otherSites: w.config.historyOtherSites,
+    chunkEvents: w.config.historyChunkEvents,
+    workers: w.config.historyWorkers,
+  };
+  let load: HistoryLoadResult;
+  let reused = false;
+  if (w.config.historyDatabase) {
+    const kept = await keptHistory(w.config.historyDatabase, options, (m) => w.log(m));
+    ({ load, reused } = kept);
+    await w.switchDatabase(w.config.historyDatabase, kept.databaseUrl);
+    // One gateway key for the kept database in every run: OreGuard seals its evidence signing key under it.
+    w.oreguard.env.GATEWAY_SECRET_KEY = createHash('sha256')
+      .update(`oreguard-bench-history:${w.config.historyDatabase}`)
+      .digest('base64');
+  } else {
+    load = await loadHistory(w.databaseUrl, options, (m) => w.log(m));
+  }
   w.log(
-    `growth: history of ${load.events.toLocaleString('en-US')} events loaded in ${(load.loadMs / 1000).toFixed(0)} s ` +
-      `(${load.eventsPerSec}/s, ${load.rowsPerSec} rows/s), vacuum ${(load.vacuumMs / 1000).toFixed(0)} s`,
+    `growth: history of ${load.events.toLocaleString('en-US')} events ${reused ? 'reused (it was loaded' : 'loaded'} in ${(load.loadMs / 1000).toFixed(0)} s ` +
+      `(${load.eventsPerSec}/s, ${load.rowsPerSec} rows/s), vacuum ${(load.vacuumMs / 1000).toFixed(0)} s${reused ? ')' : ''}`,
   );
   await w.oreguard.start();
   const restartMs = w.oreguard.readyAt - w.oreguard.startedAt;
@@ -90,12 +103,14 @@ export async function growth(w: BenchWorld): Promise<GrowthRun> {
   w.log(`growth: OreGuard ready over the history in ${restartMs} ms`);
 
   const sites = [...w.ogLoad.siteIds, ...historySiteIds(w.config.historyOtherSites)];
-  const history = await measureSide(w, { from: endAt.getTime() - months * 30 * DAY_MS, to: Date.now() }, sites);
-  const outside = await shareOutsideIncidents(w.databaseUrl);
+  const history = await measureSide(w, { from: Date.parse(load.from), to: Date.now() }, sites);
+  const outside = await shareOutsideIncidents(w.activeDatabaseUrl);
   return {
     empty,
     history,
     load,
+    historyDatabase: w.config.historyDatabase,
+    reused,
     restartMs,
     steadyState: steadyState(history.tables, 100, DEFAULT_RETENTION_DAYS, outside),
   };
@@ -116,7 +131,7 @@ async function measureSide(w: BenchWorld, window: { from: number; to: number }, 
         `(${r.requests} requests, ${r.meanItems} items each, ${r.failures} failed)`,
     );
   }
-  const tables = await tableSizes(w.databaseUrl);
+  const tables = await tableSizes(w.activeDatabaseUrl);
   return {
     events: tables.events?.rows ?? 0,
     throughput: tp,

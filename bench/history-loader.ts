@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
+import { CHAIN_GENESIS, timelineCanonical } from '../src/domain/audit/canonical-json';
 import { HISTORY_PROPORTIONS as P, planHistory, type HistoryChunk, type HistoryOptions } from './history-plan';
 
 export interface HistoryLoadResult {
@@ -46,7 +48,9 @@ export async function loadHistory(
 
   const setup = new Client({ connectionString: databaseUrl, application_name: 'bench-history' });
   await setup.connect();
+  let keysByTrigger: boolean;
   try {
+    keysByTrigger = await hasEventsOnceTrigger(setup);
     await registerSites(setup, sites);
     await makePartitions(setup, new Date(options.endAt.getTime() - options.months * 30 * 86_400_000), options.endAt);
   } finally {
@@ -63,7 +67,7 @@ export async function loadHistory(
       try {
         await client.query(`SET synchronous_commit = off`);
         for (const chunk of queue) {
-          add(await loadChunk(client, chunk));
+          add(await loadChunk(client, chunk, keysByTrigger));
           done += chunk.events;
           if (Date.now() - lastLog > 15_000) {
             lastLog = Date.now();
@@ -96,6 +100,7 @@ export async function loadHistory(
     ]) {
       await client.query(`VACUUM (ANALYZE) ${table}`);
     }
+    await vouchForHistory(client, new Date(options.endAt.getTime() - options.months * 30 * 86_400_000));
   } finally {
     await client.end();
   }
@@ -115,6 +120,20 @@ export async function loadHistory(
   };
 }
 
+/**
+ * The history's events arrived 12 ms after they occurred, well within the event-time bounds
+ * (migration 1765110000000): say so, so that queries by event time prune over them as over
+ * events OreGuard stored itself (the bounds hold from `bounded_since`, the migration's time,
+ * which the history predates). Nothing to do on a schema without the bounds.
+ */
+export async function vouchForHistory(client: Client, from: Date): Promise<void> {
+  const { rows } = await client.query<{ present: boolean }>(
+    `SELECT to_regclass('event_time_bounds') IS NOT NULL AS present`,
+  );
+  if (rows[0].present)
+    await client.query(`UPDATE event_time_bounds SET bounded_since = LEAST(bounded_since, $1::timestamptz)`, [from]);
+}
+
 /** Sites and gateways of history that OreGuard does not know yet (the bench's own exist already). */
 /**
  * The daily partitions the history falls in, made before it is loaded (OreGuard makes them only
@@ -125,6 +144,17 @@ async function makePartitions(client: Client, from: Date, until: Date): Promise<
   for (const table of ['events', 'live_messages', 'rejected_events', 'sensor_health_changes']) {
     await client.query(`SELECT oreguard_ensure_partitions($1, 'day', $2, $3)`, [table, from, until]);
   }
+}
+
+/**
+ * Whether each event's key (event_keys) is written by the per-row `events_once` trigger; when it
+ * is not, the loader writes the keys itself, set-based, before the events.
+ */
+async function hasEventsOnceTrigger(client: Client): Promise<boolean> {
+  const { rows } = await client.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'events'::regclass AND tgname = 'events_once') AS present`,
+  );
+  return rows[0].present;
 }
 
 async function registerSites(client: Client, sites: string[]): Promise<void> {
@@ -145,8 +175,11 @@ async function registerSites(client: Client, sites: string[]): Promise<void> {
 /**
  * One chunk in one transaction: n events spread evenly over [from, to) and over the chunk's sites;
  * each site's events, in time order, fold by runs of eventsPerIncident into incidents of one kind.
+ * Each event is stored once with its key in event_keys: by the `events_once` trigger where it
+ * exists (`keysByTrigger`), else by the loader, keys first (ON CONFLICT DO NOTHING RETURNING) and
+ * then the events whose key went in, as the ingest statement does.
  */
-async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<string, number>> {
+async function loadChunk(client: Client, chunk: HistoryChunk, keysByTrigger: boolean): Promise<Record<string, number>> {
   const params = [chunk.siteIds, chunk.from, chunk.to, chunk.events, chunk.index];
   const count = async (sql: string, values: unknown[] = []) => (await client.query(sql, values)).rowCount ?? 0;
   await client.query('BEGIN');
@@ -180,7 +213,8 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
                               (g / cardinality($1::text[])) / ${P.eventsPerIncident} AS k,
                               'gw-' || (1 + (g / cardinality($1::text[])) % ${P.gatewaysPerSite}) AS gateway_id,
                               $2::timestamptz + ($3::timestamptz - $2::timestamptz) * (g::float8 / $4::int) AS occurred_at,
-                              gen_random_uuid() AS event_id, random() AS r1, random() AS r2,
+                              gen_random_uuid() AS event_id, nextval(pg_get_serial_sequence('events', 'id')) AS id,
+                      random() AS r1, random() AS r2,
                               ((hashtext(($1::text[])[1 + g % cardinality($1::text[])] || ':' || $5::int || ':' ||
                                          (g / cardinality($1::text[])) / ${P.eventsPerIncident}) & 2147483647) % 1000) / 1000.0 AS ik
                          FROM generate_series(0, $4::int - 1) g) x) y`,
@@ -217,31 +251,41 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
     // Events, as the fold leaves them (folded), linked to their incidents; the links keep each event's payload hash for the timeline.
     await client.query(`CREATE TEMP TABLE hb (id bigint, incident_id uuid, event jsonb) ON COMMIT DROP`);
     const events = await count(
-      `WITH ins AS (
-         INSERT INTO events (site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at, stored_at,
+      `WITH keys AS (
+         ${
+           keysByTrigger
+             ? `SELECT id FROM h`
+             : `INSERT INTO event_keys (site_id, gateway_id, event_id, id, received_at)
+                SELECT site_id, gateway_id, event_id, id, occurred_at + interval '12 ms' FROM h
+                ON CONFLICT DO NOTHING RETURNING id`
+         }
+       ), ins AS (
+         INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at, stored_at,
                              source, late, details, topic, raw_payload, folded_at, ingest_xid)
-         SELECT site_id, gateway_id, event_id, sensor_id, kind, severity, zone, NULL, occurred_at,
+         OVERRIDING SYSTEM VALUE
+         SELECT id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, NULL, occurred_at,
                 occurred_at + interval '12 ms', occurred_at + interval '30 ms', 'canonical', false, details,
                 'sites/' || site_id || '/gateways/' || gateway_id || '/events',
                 jsonb_build_object('eventId', event_id, 'sensorId', sensor_id, 'kind', kind, 'severity', severity, 'zone', zone,
                                    'occurredAt', ${iso('occurred_at')}, kind, details)::text,
                 occurred_at + interval '40 ms', NULL
-           FROM h ORDER BY occurred_at
-         RETURNING id, event_id, site_id, gateway_id, received_at, encode(sha256(convert_to(raw_payload, 'UTF8')), 'hex') AS sha
-       ),
-       /* each event's key, as every writer of events stores it (src/database/events-once.ts); history events are new */
-       keys AS (INSERT INTO event_keys (site_id, gateway_id, event_id, id, received_at) SELECT site_id, gateway_id, event_id, id, received_at FROM ins)
+           FROM h WHERE id IN (SELECT id FROM keys) ORDER BY occurred_at
+         RETURNING id, event_id, site_id, gateway_id, encode(sha256(convert_to(raw_payload, 'UTF8')), 'hex') AS sha
+       )
        INSERT INTO hb SELECT ins.id, h.incident_id,
               jsonb_build_object('id', ins.id, 'eventId', ins.event_id, 'siteId', ins.site_id, 'gatewayId', ins.gateway_id, 'payloadSha256', ins.sha)
-         FROM ins JOIN h ON h.event_id = ins.event_id`,
+         FROM ins JOIN h ON h.id = ins.id`,
       [],
     );
     await client.query('ANALYZE hb');
     const links = await count(`INSERT INTO incident_events (incident_id, event_id) SELECT incident_id, id FROM hb`);
     // Timeline: 'opened' then 'events-joined' entries binding the events (one per eventsPerJoinEntry, at most
-    // maxJoinEntries), then 'acknowledged' and 'resolved'. The trigger numbers, links and hashes them in this order.
-    const timeline = await count(
-      `WITH parts AS (
+    // maxJoinEntries), then 'acknowledged' and 'resolved'. They are hashed here, as the fold hashes its entries
+    // (OreGuard's own canonical form): the trigger then only checks that each continues its incident's chain,
+    // instead of writing the canonical JSON of every bound event in SQL, which was most of the load's time.
+    await client.query(
+      `CREATE TEMP TABLE ht ON COMMIT DROP AS
+       WITH parts AS (
          SELECT hb.incident_id, hi.first_seen_at, hi.n,
                 (row_number() OVER (PARTITION BY hb.incident_id ORDER BY hb.id) - 1) * least(${P.maxJoinEntries}, greatest(1, ceil(hi.n / ${P.eventsPerJoinEntry}.0)))::int / hi.n AS part,
                 hb.event
@@ -260,8 +304,22 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
                 jsonb_build_object('resolution', (ARRAY['true_positive','false_positive','duplicate'])[1 + (k % 3)])
            FROM hi WHERE resolved
        )
-       INSERT INTO incident_timeline (incident_id, at, actor, action, details)
-       SELECT incident_id, at, actor, action, details FROM entries ORDER BY incident_id, ord`,
+       SELECT incident_id, ord, date_trunc('milliseconds', at) AS at, actor, action, details FROM entries`,
+    );
+    const chained = chainTimeline(
+      (
+        await client.query<TimelineRow>(
+          `SELECT incident_id, ord, at, actor, action, details FROM ht ORDER BY incident_id, ord`,
+        )
+      ).rows,
+    );
+    const timeline = await count(
+      `INSERT INTO incident_timeline (incident_id, at, actor, action, details, chain_seq, prev_hash, hash)
+       SELECT ht.incident_id, ht.at, ht.actor, ht.action, ht.details, c.seq, c.prev_hash, c.hash
+         FROM ht JOIN unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[]) c(incident_id, ord, seq, prev_hash, hash)
+              USING (incident_id, ord)
+        ORDER BY ht.incident_id, ht.ord`,
+      [chained.incidentIds, chained.ords, chained.seqs, chained.prevHashes, chained.hashes],
     );
     // Live messages: one per timeline entry, numbered after each site's last seq (site counters in site order).
     const live = await count(
@@ -319,6 +377,68 @@ async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<st
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+interface TimelineRow {
+  incident_id: string;
+  ord: number;
+  at: Date;
+  actor: string;
+  action: string;
+  details: unknown;
+}
+
+/**
+ * Each history incident's timeline entries (in order, `ord`) as one chain from its start: its
+ * position, the previous entry's hash and its own, in OreGuard's canonical form (what /verify
+ * recomputes). History incidents are new in their chunk, so every chain starts at genesis.
+ */
+export function chainTimeline(rows: TimelineRow[]): {
+  incidentIds: string[];
+  ords: number[];
+  seqs: number[];
+  prevHashes: string[];
+  hashes: string[];
+} {
+  const out = {
+    incidentIds: [] as string[],
+    ords: [] as number[],
+    seqs: [] as number[],
+    prevHashes: [] as string[],
+    hashes: [] as string[],
+  };
+  let incident = '';
+  let seq = 0;
+  let prevHash = CHAIN_GENESIS;
+  for (const row of rows) {
+    if (row.incident_id !== incident) {
+      incident = row.incident_id;
+      seq = 0;
+      prevHash = CHAIN_GENESIS;
+    }
+    seq += 1;
+    const hash = createHash('sha256')
+      .update(
+        timelineCanonical({
+          incidentId: row.incident_id,
+          seq,
+          at: row.at.toISOString(),
+          actor: row.actor,
+          action: row.action,
+          details: row.details,
+          prevHash,
+        }),
+        'utf8',
+      )
+      .digest('hex');
+    out.incidentIds.push(row.incident_id);
+    out.ords.push(row.ord);
+    out.seqs.push(seq);
+    out.prevHashes.push(prevHash);
+    out.hashes.push(hash);
+    prevHash = hash;
+  }
+  return out;
 }
 
 /** A timestamp as JavaScript's toISOString writes it (what OreGuard's payloads carry). */

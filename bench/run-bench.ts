@@ -63,7 +63,7 @@ async function main(): Promise<number> {
       }
       if (phase === lastReferencePhase && w.reference) await w.retireReference();
     }
-    results.correctness.rejectedEvents = await w.db.rejectedCount(new Date(w.startedAt));
+    results.correctness.rejectedEvents = w.rejectedBeforeSwitch + (await w.db.rejectedCount(new Date(w.startedAt)));
     const live = w.liveStream();
     results.correctness.liveSeqFaults = live.seqFaults;
     results.correctness.liveMessages = live.messages;

@@ -38,6 +38,8 @@ export interface AppConfig {
     enqueueTimeoutMs: number;
     maxFutureMs: number;
     allowedLatenessMs: number;
+    /** An occurredAt older than this before arrival is rejected (EVENT_MAX_LATENESS_DAYS). */
+    maxLatenessMs: number;
     /** Refuse messages from sites and gateways no admin registered (INGEST_REQUIRE_REGISTERED). */
     requireRegistered: boolean;
   };
@@ -202,6 +204,7 @@ export function loadConfig(
       enqueueTimeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
       maxFutureMs: env.EVENT_MAX_FUTURE_MS,
       allowedLatenessMs: env.EVENT_ALLOWED_LATENESS_MS,
+      maxLatenessMs: env.EVENT_MAX_LATENESS_DAYS * 86_400_000,
       requireRegistered: env.INGEST_REQUIRE_REGISTERED ?? env.NODE_ENV === 'production',
     },
     remoteId: {

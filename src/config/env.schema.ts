@@ -98,6 +98,11 @@ export const EnvSchema = z.object({
   EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
   /** Events that arrive later than this after they occurred are flagged late, in ms. */
   EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),
+  /**
+   * An event whose occurredAt is more than this many days before it arrives is rejected: the
+   * bound that lets a query by event time touch only the partitions (by arrival) it needs.
+   */
+  EVENT_MAX_LATENESS_DAYS: positiveInt.max(3650).default(30),
   /** An event joins an open incident of its site and kind whose events are within this gap, in ms. */
   INCIDENT_GAP_MS: positiveInt.default(10 * 60_000),
   /** Directory of correlation rule files (*.yml, *.yaml), relative to the working directory or absolute. */

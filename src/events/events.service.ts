@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { requireLead, scopeToSites } from 'src/auth/site-scope';
 import type { Principal } from 'src/auth/principal';
 import { Db } from 'src/database/db';
+import { arrivalWindow, earliest } from 'src/domain/events/arrival-window';
 import { SEVERITIES } from 'src/domain/events/canonical-event.schema';
 import { decodeCursor, keysetPage } from 'src/platform/cursor';
 import type { EventQuery, RejectedQuery } from 'src/platform/query.schemas';
 import { SqlFilter } from 'src/platform/sql-filter';
 import { refuseGoneCursor } from 'src/retention/retention-horizon';
 import { EVENT_COLUMNS, eventView, type EventRow } from './event-view';
+import { arrivalCondition, readEventTimeBounds } from './event-time-bounds';
 
 @Injectable()
 export class EventsService {
@@ -27,6 +29,12 @@ export class EventsService {
       .add('e.occurred_at >= ?', query.from)
       .add('e.occurred_at <= ?', query.to)
       .before('e.occurred_at', 'e.id', cursor, 'bigint');
+    // By event time, only the partitions (by arrival) such events can be in.
+    const window = arrivalWindow(await readEventTimeBounds(this.db.pool), {
+      from: query.from,
+      to: earliest(query.to, cursor?.at),
+    });
+    if (window) filter.addSql(arrivalCondition('e.received_at', window, (v) => filter.param(v)));
     const rows = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events e ${filter.where}
         ORDER BY e.occurred_at DESC, e.id DESC LIMIT ${filter.param(query.limit + 1)}`,

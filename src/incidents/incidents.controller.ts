@@ -47,21 +47,31 @@ export class IncidentsController {
     const write = async (text: string) => {
       if (!res.write(text)) await once(res, 'drain');
     };
-    // Checks scope before the first byte, so a refusal is still a proper error response.
-    const first = await this.incidents.list(req.principal, { ...filters, limit: 1 });
-    await this.audit.record({
-      actor: req.principal,
-      action: 'incidents.exported',
-      details: { format, filters },
-      ip: req.ip,
+    // The response starts once the first page is read (a small one: the first byte comes soon), so
+    // a refusal (scope, a bad filter) is still a proper error response; the audit record before it.
+    let started = false;
+    const start = async () => {
+      if (started) return;
+      started = true;
+      await this.audit.record({
+        actor: req.principal,
+        action: 'incidents.exported',
+        details: { format, filters },
+        ip: req.ip,
+      });
+      res.status(200);
+      res.setHeader(
+        'Content-Type',
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      );
+      res.setHeader('Content-Disposition', `attachment; filename="incidents.${format === 'csv' ? 'csv' : 'ndjson'}"`);
+      await write(exportHeader(format));
+    };
+    await this.incidents.export(req.principal, filters, async (incident) => {
+      await start();
+      await write(exportLine(format, incident));
     });
-    res.status(200);
-    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="incidents.${format === 'csv' ? 'csv' : 'ndjson'}"`);
-    await write(exportHeader(format));
-    if (first.items.length > 0) {
-      await this.incidents.export(req.principal, filters, (incident) => write(exportLine(format, incident)));
-    }
+    await start();
     res.end();
   }
 

@@ -23,6 +23,8 @@ import {
 
 /** Incidents read at once by an export. */
 const EXPORT_PAGE = 1000;
+/** The export's first page: small, so its first line leaves soon however far back the window is. */
+const EXPORT_FIRST_PAGE = 100;
 
 /** Events shown inline with an incident; the rest are a GET /events away. */
 const DETAIL_EVENTS_LIMIT = 1000;
@@ -56,11 +58,11 @@ export class IncidentsService {
   ): Promise<number> {
     let after: { at: Date; id: string } | undefined;
     let written = 0;
-    for (;;) {
-      const rows = await this.page(principal, query, after, EXPORT_PAGE);
+    for (let size = EXPORT_FIRST_PAGE; ; size = EXPORT_PAGE) {
+      const rows = await this.page(principal, query, after, size);
       for (const row of rows) await write(exportableIncidentView(toIncident(row)));
       written += rows.length;
-      if (rows.length < EXPORT_PAGE) return written;
+      if (rows.length < size) return written;
       const last = rows[rows.length - 1];
       after = { at: last.opened_at, id: last.id };
     }

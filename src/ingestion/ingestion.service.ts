@@ -17,6 +17,7 @@ import { IngestSlots } from './ingest-slots';
 import { MqttInbox, type InboundMessage } from './mqtt-inbox';
 import { forgetTransmitters } from './remote-id-memory';
 import { logHealthEffects } from 'src/health/health-log';
+import { recordEventTimeBounds } from 'src/events/event-time-bounds';
 
 /** How often the Remote ID memory is trimmed to its time to live and size. */
 const REMOTE_ID_PRUNE_INTERVAL_MS = 60_000;
@@ -67,6 +68,8 @@ export class IngestionService implements OnModuleDestroy {
       );
     }
     await this.registry.load(this.db.pool);
+    // Before the first message: queries by event time allow for this instance's bounds from now on.
+    await recordEventTimeBounds(this.db.pool, this.config.ingest.maxFutureMs, this.config.ingest.maxLatenessMs);
     await this.keyring.start();
     this.batcher = new IngestBatcher(
       this.db,
@@ -124,6 +127,7 @@ export class IngestionService implements OnModuleDestroy {
     const parsed = parseGatewayMessage(this.config.mqtt.topicPrefix, message.topic, message.payload, {
       now: this.clock.now(),
       maxFutureMs: this.config.ingest.maxFutureMs,
+      maxLatenessMs: this.config.ingest.maxLatenessMs,
       sensorNetwork: (siteId, _gatewayId, sensorId) => this.registry.network(siteId, sensorId),
     });
     this.metrics.messagesReceived.inc({ route: routeLabel(parsed) });

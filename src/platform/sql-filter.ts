@@ -20,6 +20,12 @@ export class SqlFilter {
     return this;
   }
 
+  /** Adds a condition as written, its values already numbered through `param`. */
+  addSql(condition: string): this {
+    this.conditions.push(condition);
+    return this;
+  }
+
   param(value: unknown): string {
     this.params.push(value);
     return `$${this.params.length}`;

@@ -25,6 +25,7 @@ import { MaterialRecords1765020000000 } from './1765020000000-material-records';
 import { Sharing1765030000000 } from './1765030000000-sharing';
 import { SitePosture1765040000000 } from './1765040000000-site-posture';
 import { EventKeysClaimed1765100000000 } from './1765100000000-event-keys-claimed';
+import { EventTimeBounds1765110000000 } from './1765110000000-event-time-bounds';
 import { IncidentRetention1765120000000 } from './1765120000000-incident-retention';
 import { MaterialAppendOnlyPrivileges1765140000000 } from './1765140000000-material-append-only-privileges';
 import { SharedIncidents1765140100000 } from './1765140100000-shared-incidents';
@@ -58,6 +59,7 @@ export const migrations = [
   Sharing1765030000000,
   SitePosture1765040000000,
   EventKeysClaimed1765100000000,
+  EventTimeBounds1765110000000,
   IncidentRetention1765120000000,
   MaterialAppendOnlyPrivileges1765140000000,
   SharedIncidents1765140100000,

@@ -590,6 +590,38 @@ describe('text PostgreSQL cannot store', () => {
   });
 });
 
+describe('parseGatewayMessage: the maximum lateness', () => {
+  const at = (occurredAt: string, maxLatenessMs?: number) =>
+    parseGatewayMessage(
+      PREFIX,
+      EVENTS,
+      Buffer.from(JSON.stringify(edit(aDronePayload(), (p) => (p.occurredAt = occurredAt)))),
+      {
+        now: new Date('2026-11-29T02:15:00Z'),
+        maxFutureMs: 300_000,
+        maxLatenessMs,
+      },
+    );
+  const DAYS_30 = 30 * 86_400_000;
+
+  it('accepts an event exactly as old as allowed, and rejects one a millisecond older, naming the setting', () => {
+    expect(at('2026-10-30T02:15:00.000Z', DAYS_30)).toMatchObject({ ok: true, type: 'event' });
+    expect(at('2026-10-30T02:14:59.999Z', DAYS_30)).toEqual({
+      ok: false,
+      kind: 'too_old',
+      reason:
+        'occurredAt: "2026-10-30T02:14:59.999Z" (2026-10-30T02:14:59.999Z) is more than 30 days before it arrived ' +
+        '(now 2026-11-29T02:15:00.000Z): older events are not accepted (EVENT_MAX_LATENESS_DAYS)',
+      route: expect.anything(),
+      eventId: expect.any(String),
+    });
+  });
+
+  it('accepts any age without a bound', () => {
+    expect(at('2020-01-01T00:00:00Z')).toMatchObject({ ok: true, type: 'event' });
+  });
+});
+
 describe('parseGatewayMessage: the kind of a rejection, from a closed set', () => {
   const kindOf = (payload: unknown, topic = EVENTS) => {
     const result = parse(payload, topic);

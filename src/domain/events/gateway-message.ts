@@ -21,6 +21,11 @@ export interface ParseOptions {
   now: Date;
   /** How far ahead of `now` an event time may be (contract: 5 minutes). */
   maxFutureMs: number;
+  /**
+   * How far behind `now` an event time may be; older is rejected (`too_old`). Unset: no bound.
+   * Queries by event time rely on it to find an event among the partitions by arrival time.
+   */
+  maxLatenessMs?: number;
   /** The sensor's registered network; Suricata alerts default to `ot`. */
   sensorNetwork?: (siteId: string, gatewayId: string, sensorId: string) => 'ot' | 'it' | undefined;
 }
@@ -109,8 +114,8 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
           eventId,
         );
       }
-      const tooLate = checkNotInFuture('occurredAt', body['occurredAt'], result.data.occurredAt, options);
-      if (tooLate) return reject('future', tooLate, eventId);
+      const badTime = checkTime('occurredAt', body['occurredAt'], result.data.occurredAt, options);
+      if (badTime) return reject(badTime.kind, badTime.reason, eventId);
       const nul = findNulCharacter(body);
       if (nul) return reject('nul', nul, eventId);
       return { ok: true, type: 'event', event: fromCanonical(route, result.data) };
@@ -123,10 +128,10 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
         ...(recordId !== undefined && { recordId }),
       });
       if (!result.ok) return withId(result.kind, result.reason);
-      const tooLate = recordTimes(result.record)
-        .map(({ field, at }) => checkNotInFuture(field, valueAtPath(body, field), at, options))
+      const badTime = recordTimes(result.record)
+        .map(({ field, at }) => checkTime(field, valueAtPath(body, field), at, options))
         .find(Boolean);
-      if (tooLate) return withId('future', tooLate);
+      if (badTime) return withId(badTime.kind, badTime.reason);
       const nul = findNulCharacter(body);
       if (nul) return withId('nul', nul);
       return { ok: true, type: 'material', siteId: route.siteId, gatewayId: route.gatewayId, record: result.record };
@@ -142,8 +147,8 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
           type: 'ignored',
           reason: `suricata: event_type ${JSON.stringify(result.ignored)} is not an alert`,
         };
-      const tooLate = checkNotInFuture('timestamp', body['timestamp'], result.event.occurredAt, options);
-      if (tooLate) return reject('future', tooLate, result.event.eventId);
+      const badTime = checkTime('timestamp', body['timestamp'], result.event.occurredAt, options);
+      if (badTime) return reject(badTime.kind, badTime.reason, result.event.eventId);
       const nul = findNulCharacter(result.event, 'suricata record');
       if (nul) return reject('nul', nul, result.event.eventId);
       return { ok: true, type: 'event', event: result.event };
@@ -155,14 +160,14 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
       );
       if (!result.ok) return reject(result.kind, result.reason);
       const { report } = result;
-      const tooLate =
-        checkNotInFuture('receivedAt', body['receivedAt'], report.receivedAt, options) ??
+      const badTime =
+        checkTime('receivedAt', body['receivedAt'], report.receivedAt, options) ??
         report.fixes
           .map((fix) =>
-            checkNotInFuture(`${fix.path}: Location timestamp`, fix.message.tenthsAfterHour, fix.occurredAt, options),
+            checkTime(`${fix.path}: Location timestamp`, fix.message.tenthsAfterHour, fix.occurredAt, options),
           )
           .find(Boolean);
-      if (tooLate) return reject('future', tooLate);
+      if (badTime) return reject(badTime.kind, badTime.reason);
       return { ok: true, type: 'remoteid', report };
     }
     case 'status': {
@@ -188,16 +193,35 @@ function fromCanonical(route: TopicRoute, event: CanonicalEvent): SiteEvent {
   return { siteId: route.siteId, gatewayId: route.gatewayId, ...event, source: 'canonical' };
 }
 
-function checkNotInFuture(field: string, written: unknown, instant: Date, options: ParseOptions): string | null {
-  if (instant.getTime() - options.now.getTime() <= options.maxFutureMs) return null;
-  return (
-    `${field}: ${describeValue(written)} (${instant.toISOString()}) is more than ` +
-    `${formatDuration(options.maxFutureMs)} in the future (now ${options.now.toISOString()})`
-  );
+/** An event time more than maxFutureMs ahead of `now`, or more than maxLatenessMs behind it, with the reason. */
+function checkTime(
+  field: string,
+  written: unknown,
+  instant: Date,
+  options: ParseOptions,
+): { kind: 'future' | 'too_old'; reason: string } | null {
+  const ahead = instant.getTime() - options.now.getTime();
+  if (ahead > options.maxFutureMs)
+    return {
+      kind: 'future',
+      reason:
+        `${field}: ${describeValue(written)} (${instant.toISOString()}) is more than ` +
+        `${formatDuration(options.maxFutureMs)} in the future (now ${options.now.toISOString()})`,
+    };
+  if (options.maxLatenessMs !== undefined && -ahead > options.maxLatenessMs)
+    return {
+      kind: 'too_old',
+      reason:
+        `${field}: ${describeValue(written)} (${instant.toISOString()}) is more than ` +
+        `${formatDuration(options.maxLatenessMs)} before it arrived (now ${options.now.toISOString()}): ` +
+        `older events are not accepted (EVENT_MAX_LATENESS_DAYS)`,
+    };
+  return null;
 }
 
 function formatDuration(ms: number): string {
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (ms % 86_400_000 === 0) return plural(ms / 86_400_000, 'day');
   if (ms % 60_000 === 0) return plural(ms / 60_000, 'minute');
   if (ms % 1000 === 0) return plural(ms / 1000, 'second');
   return plural(ms, 'millisecond');

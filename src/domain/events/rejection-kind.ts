@@ -20,6 +20,8 @@ export const REJECTION_KINDS = [
   'remote_id',
   /** An event time too far in the future. */
   'future',
+  /** An event time older than the maximum lateness (EVENT_MAX_LATENESS_DAYS). */
+  'too_old',
   /** Text holding a NUL character, which PostgreSQL cannot store. */
   'nul',
   /** A missing or wrong `oreguard-sig` from a gateway that must sign. */
