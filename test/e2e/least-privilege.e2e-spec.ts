@@ -132,6 +132,18 @@ describe('OreGuard running as a least-privilege PostgreSQL role', () => {
     expect(await asRuntime('UPDATE events SET folded_at = folded_at WHERE false')).toBe('done');
   });
 
+  it('may widen the bounds on event time, never narrow them nor remove them (a narrower bound would hide stored events)', async () => {
+    expect(await asRuntime('UPDATE event_time_bounds SET max_lateness_ms = max_lateness_ms + 1')).toBe('done');
+    expect(await asRuntime('UPDATE event_time_bounds SET max_lateness_ms = 0')).toMatch(/only widen/);
+    expect(await asRuntime('UPDATE event_time_bounds SET max_future_ms = 0')).toMatch(/only widen/);
+    expect(await asRuntime('UPDATE event_time_bounds SET bounded_since = now()')).toMatch(
+      /permission denied for table event_time_bounds/,
+    );
+    for (const sql of ['DELETE FROM event_time_bounds', 'TRUNCATE event_time_bounds']) {
+      expect(await asRuntime(sql)).toMatch(/permission denied for table event_time_bounds/);
+    }
+  });
+
   it('may not switch the append-only triggers off', async () => {
     expect(await asRuntime('SET session_replication_role = replica')).toMatch(/permission denied to set parameter/);
     for (const table of ['incident_timeline', 'audit_log', 'events']) {

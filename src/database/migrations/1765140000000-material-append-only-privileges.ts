@@ -3,7 +3,7 @@ import { grantRuntimeFunction } from './1765000000000-time-partitions';
 import { INCIDENT_RUNTIME_REVOKES } from './1765120000000-incident-retention';
 
 /** Material records and findings are evidence (1765020000000-material-records.ts). */
-const MATERIAL_TABLES = ['material_records', 'material_findings'];
+export const MATERIAL_TABLES = ['material_records', 'material_findings'];
 
 /**
  * Material records and findings are append-only by trigger, and now by privilege too, as the

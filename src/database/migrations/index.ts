@@ -29,6 +29,7 @@ import { EventTimeBounds1765110000000 } from './1765110000000-event-time-bounds'
 import { IncidentRetention1765120000000 } from './1765120000000-incident-retention';
 import { MaterialAppendOnlyPrivileges1765140000000 } from './1765140000000-material-append-only-privileges';
 import { SharedIncidents1765140100000 } from './1765140100000-shared-incidents';
+import { EventTimeBoundsGuard1765150000000 } from './1765150000000-event-time-bounds-guard';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -63,4 +64,5 @@ export const migrations = [
   IncidentRetention1765120000000,
   MaterialAppendOnlyPrivileges1765140000000,
   SharedIncidents1765140100000,
+  EventTimeBoundsGuard1765150000000,
 ];
