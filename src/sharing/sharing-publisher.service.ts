@@ -138,8 +138,13 @@ export class SharingPublisherService implements OnModuleDestroy {
       const { rows: incidents }: { rows: IncidentToShare[] } = await tx.query<IncidentToShare>(
         `SELECT i.id, i.site_id, i.kinds, i.rule_ids, i.zones, starts_with(i.group_key, 'rule:') AS by_rule, i.updated_at,
                 to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at_text
-           FROM incidents i LEFT JOIN shared_incidents p ON p.incident_id = i.id
+           FROM incident_spans s JOIN incidents i ON i.id = s.incident_id
+           LEFT JOIN shared_incidents p ON p.incident_id = i.id
           WHERE i.kinds && ARRAY['cyber', 'drone']
+            -- updated_until (updated_at rounded up to the minute, indexed) finds the candidates:
+            -- an index on incidents (updated_at) would make every fold's update of an incident non-HOT.
+            AND ($1::timestamptz IS NULL OR s.updated_until > $1::timestamptz - ${REREAD_MARGIN})
+            AND ($2::timestamptz IS NULL OR s.updated_until > $2::timestamptz)
             AND ($1::timestamptz IS NULL OR i.updated_at > $1::timestamptz - ${REREAD_MARGIN})
             AND ($2::timestamptz IS NULL OR (i.updated_at, i.id) > ($2::timestamptz, $3::uuid))
             AND (p.updated_at IS NULL OR i.updated_at > p.updated_at)
