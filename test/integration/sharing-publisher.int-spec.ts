@@ -67,4 +67,23 @@ describe('the sharing publisher', () => {
     );
     expect(Number(base!.n)).toBe(Number(base!.ids));
   });
+
+  it('computes nothing while no partner may read, and publishes what changed meanwhile once one may', async () => {
+    const before = await published();
+    await incidents(3);
+    const worker = publisher();
+    expect(await worker.publishForPartners()).toBe(0);
+    const partner = (name: string, disabled: boolean) =>
+      ctx.db.query(
+        `INSERT INTO partners (id, name, projection, secret_hash, disabled, created_at, created_by, updated_at)
+         VALUES (gen_random_uuid(), $1, '{}', 'x', $2, now(), 'lead-1', now())`,
+        [name, disabled],
+      );
+    await partner('ally-disabled', true);
+    expect(await worker.publishForPartners()).toBe(0);
+    expect(await published()).toBe(before);
+    await partner('ally', false);
+    expect(await worker.publishForPartners()).toBe(3);
+    expect(await published()).toBe(before + 3);
+  });
 });
