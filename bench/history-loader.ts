@@ -134,15 +134,17 @@ export async function vouchForHistory(client: Client, from: Date): Promise<void>
     await client.query(`UPDATE event_time_bounds SET bounded_since = LEAST(bounded_since, $1::timestamptz)`, [from]);
 }
 
-/** Sites and gateways of history that OreGuard does not know yet (the bench's own exist already). */
 /**
- * The daily partitions the history falls in, made before it is loaded (OreGuard makes them only
+ * The partitions the history falls in (a day each, or the span the bench gives OreGuard with
+ * BENCH_ENV_PARTITION_SPAN), made before it is loaded (OreGuard makes them only
  * from a week back): rows without their partition would wait in the default one, and moving them
  * out later costs as much as the load.
  */
+const PARTITION_SPAN = process.env.BENCH_ENV_PARTITION_SPAN ?? 'day';
+
 async function makePartitions(client: Client, from: Date, until: Date): Promise<void> {
   for (const table of ['events', 'live_messages', 'rejected_events', 'sensor_health_changes']) {
-    await client.query(`SELECT oreguard_ensure_partitions($1, 'day', $2, $3)`, [table, from, until]);
+    await client.query(`SELECT oreguard_ensure_partitions($1, $2, $3, $4)`, [table, PARTITION_SPAN, from, until]);
   }
 }
 
@@ -157,6 +159,7 @@ async function hasEventsOnceTrigger(client: Client): Promise<boolean> {
   return rows[0].present;
 }
 
+/** Sites and gateways of history that OreGuard does not know yet (the bench's own exist already). */
 async function registerSites(client: Client, sites: string[]): Promise<void> {
   await client.query(
     `INSERT INTO sites (id, name, time_zone, created_at, registered_at)

@@ -32,6 +32,8 @@ describe('retention', () => {
   const og = oreGuardForFile('retention', {
     env: {
       ARCHIVE_DIR: archiveDir,
+      // Partitions of a day, so that days-old data is a whole partition past its retention.
+      PARTITION_SPAN: 'day',
       RETENTION_EVENTS_DAYS: '3',
       RETENTION_LIVE_LOG_DAYS: '3',
       RETENTION_REJECTED_DAYS: '3',
