@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
+import { EnvSchema } from '../src/config/env.schema';
 import { CHAIN_GENESIS, timelineCanonical } from '../src/domain/audit/canonical-json';
 import { HISTORY_PROPORTIONS as P, planHistory, type HistoryChunk, type HistoryOptions } from './history-plan';
 
@@ -135,12 +136,12 @@ export async function vouchForHistory(client: Client, from: Date): Promise<void>
 }
 
 /**
- * The partitions the history falls in (a day each, or the span the bench gives OreGuard with
- * BENCH_ENV_PARTITION_SPAN), made before it is loaded (OreGuard makes them only
+ * The partitions the history falls in, of the span the bench's OreGuard runs with (its
+ * PARTITION_SPAN default, or BENCH_ENV_PARTITION_SPAN), made before it is loaded (OreGuard makes them only
  * from a week back): rows without their partition would wait in the default one, and moving them
  * out later costs as much as the load.
  */
-const PARTITION_SPAN = process.env.BENCH_ENV_PARTITION_SPAN ?? 'day';
+const PARTITION_SPAN = EnvSchema.shape.PARTITION_SPAN.parse(process.env.BENCH_ENV_PARTITION_SPAN);
 
 async function makePartitions(client: Client, from: Date, until: Date): Promise<void> {
   for (const table of ['events', 'live_messages', 'rejected_events', 'sensor_health_changes']) {
