@@ -49,9 +49,7 @@ export async function loadHistory(
 
   const setup = new Client({ connectionString: databaseUrl, application_name: 'bench-history' });
   await setup.connect();
-  let keysByTrigger: boolean;
   try {
-    keysByTrigger = await hasEventsOnceTrigger(setup);
     await registerSites(setup, sites);
     await makePartitions(setup, new Date(options.endAt.getTime() - options.months * 30 * 86_400_000), options.endAt);
   } finally {
@@ -68,7 +66,7 @@ export async function loadHistory(
       try {
         await client.query(`SET synchronous_commit = off`);
         for (const chunk of queue) {
-          add(await loadChunk(client, chunk, keysByTrigger));
+          add(await loadChunk(client, chunk));
           done += chunk.events;
           if (Date.now() - lastLog > 15_000) {
             lastLog = Date.now();
@@ -149,17 +147,6 @@ async function makePartitions(client: Client, from: Date, until: Date): Promise<
   }
 }
 
-/**
- * Whether each event's key (event_keys) is written by the per-row `events_once` trigger; when it
- * is not, the loader writes the keys itself, set-based, before the events.
- */
-async function hasEventsOnceTrigger(client: Client): Promise<boolean> {
-  const { rows } = await client.query<{ present: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'events'::regclass AND tgname = 'events_once') AS present`,
-  );
-  return rows[0].present;
-}
-
 /** Sites and gateways of history that OreGuard does not know yet (the bench's own exist already). */
 async function registerSites(client: Client, sites: string[]): Promise<void> {
   await client.query(
@@ -179,11 +166,12 @@ async function registerSites(client: Client, sites: string[]): Promise<void> {
 /**
  * One chunk in one transaction: n events spread evenly over [from, to) and over the chunk's sites;
  * each site's events, in time order, fold by runs of eventsPerIncident into incidents of one kind.
- * Each event is stored once with its key in event_keys: by the `events_once` trigger where it
- * exists (`keysByTrigger`), else by the loader, keys first (ON CONFLICT DO NOTHING RETURNING) and
- * then the events whose key went in, as the ingest statement does.
+ * Each event is stored once with its key in event_keys, as every writer of events stores them
+ * (src/database/events-once.ts): keys first (ON CONFLICT DO NOTHING RETURNING), then the events
+ * whose key went in. The chunk's ids are drawn in `h` already, so the keys are written from it
+ * rather than through claimEventKeys, which draws them itself.
  */
-async function loadChunk(client: Client, chunk: HistoryChunk, keysByTrigger: boolean): Promise<Record<string, number>> {
+async function loadChunk(client: Client, chunk: HistoryChunk): Promise<Record<string, number>> {
   const params = [chunk.siteIds, chunk.from, chunk.to, chunk.events, chunk.index];
   const count = async (sql: string, values: unknown[] = []) => (await client.query(sql, values)).rowCount ?? 0;
   await client.query('BEGIN');
@@ -256,13 +244,9 @@ async function loadChunk(client: Client, chunk: HistoryChunk, keysByTrigger: boo
     await client.query(`CREATE TEMP TABLE hb (id bigint, incident_id uuid, event jsonb) ON COMMIT DROP`);
     const events = await count(
       `WITH keys AS (
-         ${
-           keysByTrigger
-             ? `SELECT id FROM h`
-             : `INSERT INTO event_keys (site_id, gateway_id, event_id, id, received_at)
-                SELECT site_id, gateway_id, event_id, id, occurred_at + interval '12 ms' FROM h
-                ON CONFLICT DO NOTHING RETURNING id`
-         }
+         INSERT INTO event_keys (site_id, gateway_id, event_id, id, received_at)
+         SELECT site_id, gateway_id, event_id, id, occurred_at + interval '12 ms' FROM h
+         ON CONFLICT DO NOTHING RETURNING id
        ), ins AS (
          INSERT INTO events (id, site_id, gateway_id, event_id, sensor_id, kind, severity, zone, seq, occurred_at, received_at, stored_at,
                              source, late, details, topic, raw_payload, folded_at, ingest_xid)
