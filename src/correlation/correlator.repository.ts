@@ -43,6 +43,17 @@ export const PENDING_COUNT = `SELECT count(*)::int AS n FROM events
   WHERE ingest_xid IS NOT NULL AND (ingest_xid, id) > ($1::xid8, $2::bigint)`;
 
 /**
+ * What a step needs of the events its matches name (correlatorStore.matchedEvents), by id: read
+ * in the step's transaction, planned by index (PlanChoice `indexed`): `id` is not the partition
+ * key, so each partition is probed by its primary key.
+ */
+export const MATCHED_EVENTS = `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
+              (SELECT l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
+                WHERE l.event_id = e.id AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')
+                LIMIT 1) AS base_incident_id
+         FROM events e WHERE e.id = ANY($1::bigint[])`;
+
+/**
  * The commit horizon of this database: every transaction of it with a smaller id has ended,
  * and every later one gets a larger id, so no event can be stored below it from now on.
  *
@@ -77,7 +88,9 @@ export const correlatorStore = {
    */
   async pending(q: Queryable): Promise<number> {
     const cursor = await correlatorStore.cursor(q);
-    const { rows } = await q.query<{ n: number }>(PENDING_COUNT, [cursor.xid, cursor.eventId]);
+    const { rows } = await q.query<{ n: number }>(
+      prepared('correlation-pending-count', PENDING_COUNT, [cursor.xid, cursor.eventId]),
+    );
     return rows[0].n;
   },
 
@@ -111,11 +124,14 @@ export const correlatorStore = {
    */
   async hiddenBehindOlder(q: Queryable, after: CorrelationCursor): Promise<boolean> {
     const { rows } = await q.query<{ hidden: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM events e
+      prepared(
+        'correlator-hidden-behind-older',
+        `SELECT EXISTS (SELECT 1 FROM events e
                        WHERE e.ingest_xid IS NOT NULL
                          AND (e.ingest_xid, e.id) > ($1::xid8, $2::bigint)
                          AND e.ingest_xid >= ${COMMIT_HORIZON}) AS hidden`,
-      [after.xid, after.eventId],
+        [after.xid, after.eventId],
+      ),
     );
     return rows[0].hidden;
   },
@@ -175,14 +191,7 @@ export const correlatorStore = {
    * and what binds it into a timeline entry (its payload hash).
    */
   async matchedEvents(tx: Queryable, ids: readonly string[]): Promise<Map<string, MatchedEventRow>> {
-    const { rows } = await tx.query<MatchedEventRow>(
-      `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
-              (SELECT l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
-                WHERE l.event_id = e.id AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')
-                LIMIT 1) AS base_incident_id
-         FROM events e WHERE e.id = ANY($1::bigint[])`,
-      [ids],
-    );
+    const { rows } = await tx.query<MatchedEventRow>(prepared('correlator-matched-events', MATCHED_EVENTS, [ids]));
     return new Map(rows.map((r) => [String(r.id), r]));
   },
 

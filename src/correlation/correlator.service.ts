@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { Db } from 'src/database/db';
+import { Db, sessionOptions } from 'src/database/db';
 import {
   contextFromOutages,
   type CorrelationContext,
@@ -160,7 +160,7 @@ export class CorrelatorService implements OnModuleDestroy {
     // A fold committed during the step: the next step comes at once and takes what has become
     // visible, so there is no need to look (a query per step under load).
     if (this.idle.wakePending) return intervalMs;
-    if (!this.engine || !(await correlatorStore.hiddenBehindOlder(this.db.pool, this.cursor!))) {
+    if (!this.engine || !this.lease || !(await correlatorStore.hiddenBehindOlder(this.lease, this.cursor!))) {
       this.hiddenRetryMs = 0;
       return intervalMs;
     }
@@ -184,7 +184,12 @@ export class CorrelatorService implements OnModuleDestroy {
 
   /** Tries the lease on a connection of its own; holding it lasts as long as that session. */
   private async acquireLease(): Promise<boolean> {
-    const client = new Client({ connectionString: this.config.database.url, application_name: 'oreguard-correlator' });
+    // The lease's session also reads the new events, planned by index (db.ts, PlanChoice).
+    const client = new Client({
+      connectionString: this.config.database.url,
+      application_name: 'oreguard-correlator',
+      options: sessionOptions('indexed'),
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -257,7 +262,7 @@ export class CorrelatorService implements OnModuleDestroy {
   private async step(): Promise<number> {
     const engine = this.engine!;
     const from = this.cursor!;
-    const rows = await correlatorStore.newEvents(this.db.pool, from, BATCH_SIZE);
+    const rows = await correlatorStore.newEvents(this.lease!, from, BATCH_SIZE);
     const unsettled = rows.findIndex((r) => !r.settled);
     const taken = unsettled === -1 ? rows : rows.slice(0, unsettled);
     if (taken.length === 0) return 0;
@@ -342,39 +347,44 @@ export class CorrelatorService implements OnModuleDestroy {
       );
     };
 
-    const written = await this.db.transaction(async (tx) => {
-      if (!(await correlatorStore.advance(tx, from, to))) return null;
-      if (updates.length === 0) return NOTHING_WRITTEN;
-      // Rule incidents are written by the correlator alone (and by people, one at a time).
-      const ruleIncidents = await correlatorStore.lockRuleIncidents(tx, ruleGroups, since);
-      // Most matches open or grow a rule's incident; only one that escalates an incident folding
-      // opened needs that incident, and so the fold's lock of its group (taken as the fold takes
-      // them, in sorted order, before the row), so folding and correlating never wait on each other.
-      const matched = await correlatorStore.matchedEvents(tx, named);
-      const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
-      const seen = await correlatorStore.incidents(tx, [...new Set(bases)], { lock: false });
-      const preview = plan([...ruleIncidents, ...seen], matched);
-      const escalating = preview
-        .filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident))
-        .map((c) => c.incident);
-      if (escalating.length === 0) return this.write(tx, preview, now, matched);
-      await lockFoldGroups(
-        tx,
-        escalating.map((i) => foldLockKey(i.siteId, i.groupKey.split(':')[0])),
-      );
-      // Under those locks, read them again and plan again; only they may be escalated.
-      const locked = await correlatorStore.incidents(
-        tx,
-        escalating.map((i) => i.id),
-        { lock: true },
-      );
-      const lockedIds = new Set(locked.map((i) => i.id));
-      const changes = plan([...ruleIncidents, ...locked, ...seen.filter((i) => !lockedIds.has(i.id))], matched);
-      if (changes.some((c) => c.type !== 'opened' && !isRuleIncident(c.incident) && !lockedIds.has(c.incident.id))) {
-        throw new Error('an incident to escalate changed before its lock was taken');
-      }
-      return this.write(tx, changes, now, matched);
-    });
+    // Planned by index (db.ts, PlanChoice): the events its matches name are read by id, and the
+    // newest partition may not have been analyzed yet.
+    const written = await this.db.transaction(
+      async (tx) => {
+        if (!(await correlatorStore.advance(tx, from, to))) return null;
+        if (updates.length === 0) return NOTHING_WRITTEN;
+        // Rule incidents are written by the correlator alone (and by people, one at a time).
+        const ruleIncidents = await correlatorStore.lockRuleIncidents(tx, ruleGroups, since);
+        // Most matches open or grow a rule's incident; only one that escalates an incident folding
+        // opened needs that incident, and so the fold's lock of its group (taken as the fold takes
+        // them, in sorted order, before the row), so folding and correlating never wait on each other.
+        const matched = await correlatorStore.matchedEvents(tx, named);
+        const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
+        const seen = await correlatorStore.incidents(tx, [...new Set(bases)], { lock: false });
+        const preview = plan([...ruleIncidents, ...seen], matched);
+        const escalating = preview
+          .filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident))
+          .map((c) => c.incident);
+        if (escalating.length === 0) return this.write(tx, preview, now, matched);
+        await lockFoldGroups(
+          tx,
+          escalating.map((i) => foldLockKey(i.siteId, i.groupKey.split(':')[0])),
+        );
+        // Under those locks, read them again and plan again; only they may be escalated.
+        const locked = await correlatorStore.incidents(
+          tx,
+          escalating.map((i) => i.id),
+          { lock: true },
+        );
+        const lockedIds = new Set(locked.map((i) => i.id));
+        const changes = plan([...ruleIncidents, ...locked, ...seen.filter((i) => !lockedIds.has(i.id))], matched);
+        if (changes.some((c) => c.type !== 'opened' && !isRuleIncident(c.incident) && !lockedIds.has(c.incident.id))) {
+          throw new Error('an incident to escalate changed before its lock was taken');
+        }
+        return this.write(tx, changes, now, matched);
+      },
+      { plans: 'indexed' },
+    );
     if (written === null) return false;
     // Committed: this instance's sockets get the messages without a read back from the log.
     this.committedLive.committed(written.messages);

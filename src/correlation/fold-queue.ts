@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { Db } from 'src/database/db';
+import { Db, prepared } from 'src/database/db';
 import { Metrics } from 'src/platform/metrics';
 import { FOLD_QUEUE, foldJobId, type FoldJobData } from './fold.jobs';
 
@@ -78,7 +78,9 @@ export class FoldQueue implements OnApplicationShutdown {
       for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
     });
     metrics.onScrape(async () => {
-      const { rows } = await db.withoutTableScans((tx) => tx.query<{ n: string }>(DEAD_LETTER_COUNT));
+      const { rows } = await db.withoutTableScans((tx) =>
+        tx.query<{ n: string }>(prepared('dead-letter-count', DEAD_LETTER_COUNT, [])),
+      );
       metrics.deadLettered.set(Number(rows[0].n));
     });
   }

@@ -14,13 +14,11 @@ export class Db {
   private lostAt?: number;
 
   constructor(url: string, max: number) {
-    // JIT compiling pays off for long analytic queries, not for OreGuard's many short ones: a
-    // statement whose estimate crosses jit_above_cost would spend 100 ms or more compiling.
     this.pool = new Pool({
       connectionString: url,
       max,
       application_name: 'oreguard',
-      options: '-c jit=off',
+      options: sessionOptions(),
       // A server that vanished without closing its connections is noticed by TCP keepalive.
       keepAlive: true,
     });
@@ -49,14 +47,24 @@ export class Db {
   /**
    * Runs fn in one transaction: committed if it resolves, rolled back if it throws. `readOnly`
    * makes it a READ ONLY snapshot (REPEATABLE READ): it can write nothing and sees one state.
+   * `plans` sets how its statements are planned, for this transaction only (PlanChoice).
    */
-  async transaction<T>(fn: (tx: PoolClient) => Promise<T>, { readOnly = false } = {}): Promise<T> {
+  async transaction<T>(
+    fn: (tx: PoolClient) => Promise<T>,
+    { readOnly = false, plans }: { readOnly?: boolean; plans?: PlanChoice } = {},
+  ): Promise<T> {
     const client = await this.pool.connect();
     // A client whose ROLLBACK fails has lost its server: released with that error, it is
     // discarded rather than handed to the next caller.
     let broken: Error | undefined;
     try {
-      await client.query(readOnly ? 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
+      // The settings go with BEGIN, in one round trip.
+      await client.query(
+        [
+          readOnly ? 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ' : 'BEGIN',
+          ...Object.entries(plans ? PLAN_SETTINGS[plans] : {}).map(([name, value]) => `SET LOCAL ${name} = ${value}`),
+        ].join('; '),
+      );
       const result = await fn(client);
       await client.query('COMMIT');
       this.answered();
@@ -79,25 +87,49 @@ export class Db {
   }
 
   /**
-   * Runs fn in a read-only transaction in which PostgreSQL may not scan a whole table when an
-   * index can answer: for the counts a metrics scrape makes every few seconds. Until
-   * autovacuum has first analyzed a table (a minute or more on a fresh or fast-growing one) the
-   * planner guesses that a filter such as `fold_error IS NOT NULL` keeps most rows, and reads
-   * every event to count none.
+   * Runs fn in a read-only transaction planned by index (PLAN_SETTINGS.indexed): for the counts
+   * a metrics scrape makes every few seconds, which must stay cheap whatever the statistics say.
    */
   async withoutTableScans<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    return this.transaction(
-      async (tx) => {
-        await tx.query('SET LOCAL enable_seqscan = off');
-        return fn(tx);
-      },
-      { readOnly: true },
-    );
+    return this.transaction(fn, { readOnly: true, plans: 'indexed' });
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/**
+ * How a transaction's statements are planned, when the planner's own choice cannot be trusted:
+ *
+ * - `indexed`: no whole-table scan where an index can answer, no parallel workers, and a named
+ *   prepared statement (prepared()) keeps one generic plan. For the few statements that read
+ *   `events` by something other than its partition key, in a transaction of their own or of
+ *   live correlation's. Until a table or a new partition has been analyzed (autovacuum's first
+ *   pass comes a minute or more after it fills; never, where autovacuum is off), the planner
+ *   guesses that a filter such as `fold_error IS NOT NULL` or `id = ANY(…)` keeps most rows and
+ *   reads every event of the partition; and each statement planned afresh over every partition
+ *   of `events` costs 10–30 ms of planning once months of partitions are kept, where its generic
+ *   plan runs in a millisecond. A parallel count launches two workers to count nothing.
+ */
+export type PlanChoice = 'indexed';
+
+const PLAN_SETTINGS: Record<PlanChoice, Record<string, string>> = {
+  indexed: { enable_seqscan: 'off', max_parallel_workers_per_gather: '0', plan_cache_mode: 'force_generic_plan' },
+};
+
+/**
+ * The settings of a session of OreGuard's, as a connection's `options`. JIT off: compiling pays
+ * off for long analytic queries, not for OreGuard's many short ones, and a statement whose
+ * estimate crosses jit_above_cost (a partition not yet analyzed is enough) would spend 100 ms
+ * to a second compiling. With `plans`, planned that way (PlanChoice) for the whole session: a
+ * connection that serves one purpose, such as live correlation's lease.
+ */
+export function sessionOptions(plans?: PlanChoice): string {
+  const settings = { jit: 'off', ...(plans ? PLAN_SETTINGS[plans] : {}) };
+  return Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
 }
 
 /**
