@@ -30,6 +30,7 @@ import { IncidentRetention1765120000000 } from './1765120000000-incident-retenti
 import { MaterialAppendOnlyPrivileges1765140000000 } from './1765140000000-material-append-only-privileges';
 import { SharedIncidents1765140100000 } from './1765140100000-shared-incidents';
 import { EventTimeBoundsGuard1765150000000 } from './1765150000000-event-time-bounds-guard';
+import { IncidentStatsIndex1765200000000 } from './1765200000000-incident-stats-index';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   MaterialAppendOnlyPrivileges1765140000000,
   SharedIncidents1765140100000,
   EventTimeBoundsGuard1765150000000,
+  IncidentStatsIndex1765200000000,
 ];
