@@ -311,7 +311,7 @@ export class CorrelatorService implements OnModuleDestroy {
     if (asking.length === 0) return;
     const times = asking.map((e) => e.occurredAt.getTime());
     const outages = await correlatorStore.outages(
-      this.db.pool,
+      this.lease!,
       [...new Set(asking.map((e) => e.siteId))],
       new Date(Math.min(...times)),
       new Date(Math.max(...times)),
