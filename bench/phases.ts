@@ -134,9 +134,9 @@ const allowance = (events: number) => Math.max(60_000, (events / 250) * 1000);
 export async function warmUp(w: BenchWorld): Promise<void> {
   const n = w.config.warmupEvents;
   for (const [target, load] of targets(w)) {
-    const afterId = await w.db.maxId(target);
+    const since = await w.db.mark(target);
     const pub = await load.burst(n);
-    await w.db.waitDone(target, afterId, () => pub.published, { timeoutMs: allowance(n) });
+    await w.db.waitDone(target, since, () => pub.published, { timeoutMs: allowance(n) });
     w.log(`warm-up: ${n} events through ${target}`);
   }
 }
@@ -147,13 +147,13 @@ export async function throughput(w: BenchWorld): Promise<Partial<Record<Target, 
   const n = w.config.throughputEvents;
   for (const [target, load] of targets(w)) {
     await settle();
-    const afterId = await w.db.maxId(target);
+    const since = await w.db.mark(target);
     let published: number | undefined = undefined;
-    const done = w.db.waitDone(target, afterId, () => published, { timeoutMs: allowance(n) });
+    const done = w.db.waitDone(target, since, () => published, { timeoutMs: allowance(n) });
     const publish = await load.burst(n);
     published = publish.published;
     const { series, seenDoneAt } = await done;
-    const stats = await w.db.batchStats(target, afterId, false);
+    const stats = await w.db.batchStats(target, since, false);
     const durationMs = stats.lastDoneAt - publish.firstAt;
     out[target] = {
       events: n,
@@ -181,19 +181,19 @@ export async function latency(w: BenchWorld): Promise<Partial<Record<Target, Lat
   for (const [target, load] of targets(w)) {
     const panel = target === 'oreguard' ? w.ogPanel! : w.refPanel!;
     await settle();
-    const afterId = await w.db.maxId(target);
+    const since = await w.db.mark(target);
     const t0 = Date.now();
     const receivedBefore = panel.received;
     panel.startRecording(t0);
     const publish = await load.paced(rate, duration);
-    const { seenDoneAt } = await w.db.waitDone(target, afterId, () => publish.published, {
+    const { seenDoneAt } = await w.db.waitDone(target, since, () => publish.published, {
       timeoutMs: allowance(publish.published),
     });
     await settle(1500); // the last messages' way from commit to the sockets
     const series = panel.stopRecording();
     const latencies = series.get(target === 'oreguard' ? 'folded' : 'all') ?? [];
     const correlated = series.get('correlated');
-    const stats = await w.db.batchStats(target, afterId, true);
+    const stats = await w.db.batchStats(target, since, true);
     out[target] = {
       targetPerSec: rate,
       publish,
@@ -229,12 +229,12 @@ export async function consoleBoard(w: BenchWorld): Promise<ConsoleRun> {
   w.cleanup.add('close the console phase socket', () => socket.close());
   try {
     await settle(2000); // the board's first REST read
-    const afterId = await w.db.maxId('oreguard');
+    const since = await w.db.mark('oreguard');
     await watch.start();
     const t0 = Date.now();
     socket.startAt(t0);
     const publish = await w.ogLoad.paced(rate, duration);
-    const { seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => publish.published, {
+    const { seenDoneAt } = await w.db.waitDone('oreguard', since, () => publish.published, {
       timeoutMs: allowance(publish.published),
     });
     await settle(3000); // the last changes' way to the sockets and the board
@@ -297,7 +297,7 @@ export async function backlog(w: BenchWorld, freshIdleMb?: number): Promise<Back
     `backlog: OreGuard stopped in ${shutdownMs} ms (exit ${shutdownExitCode}); queueing ${n} events in its session`,
   );
 
-  const afterId = await w.db.maxId('oreguard');
+  const since = await w.db.mark('oreguard');
   const publish = await w.ogLoad.burst(n);
   // The broker's $SYS count lags by up to its interval: wait until it shows the backlog.
   const brokerHeld = await waitBrokerHolds(w, n);
@@ -310,8 +310,8 @@ export async function backlog(w: BenchWorld, freshIdleMb?: number): Promise<Back
   w.sampler.sample();
   const startupMs = w.oreguard.readyAt - w.oreguard.startedAt;
   await w.connectOreGuardPanel();
-  const { series, seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => n, { timeoutMs: allowance(n) });
-  const stats = await w.db.batchStats('oreguard', afterId, false);
+  const { series, seenDoneAt } = await w.db.waitDone('oreguard', since, () => n, { timeoutMs: allowance(n) });
+  const stats = await w.db.batchStats('oreguard', since, false);
   const drainMs = stats.lastDoneAt - w.oreguard.startedAt;
   const res = resources(w, w.oreguard.readyAt, seenDoneAt);
   const og = res.processes.oreguard;
@@ -349,7 +349,7 @@ export async function overload(w: BenchWorld, sustainedPerSec: number): Promise<
   const rate = Math.round(w.config.overloadRate ?? 2 * sustainedPerSec);
   const duration = w.config.overloadDurationMs;
   await settle();
-  const afterId = await w.db.maxId('oreguard');
+  const since = await w.db.mark('oreguard');
   const rssBaselineMb = w.sampler.rssNowMb('oreguard');
   w.storeWatch.resetMax();
   const t0 = Date.now();
@@ -361,20 +361,20 @@ export async function overload(w: BenchWorld, sustainedPerSec: number): Promise<
   const lagWatch = (async () => {
     while (watching) {
       const acked = w.ogLoad.acked - ackedBefore;
-      const p: Progress = await w.db.progress('oreguard', afterId);
+      const p: Progress = await w.db.progress('oreguard', since);
       maxLag = Math.max(maxLag, acked - p.stored);
       await settle(500);
     }
   })();
   const publish = await w.ogLoad.paced(rate, duration);
   const publishedAt = Date.now();
-  const { series, seenDoneAt } = await w.db.waitDone('oreguard', afterId, () => publish.published, {
+  const { series, seenDoneAt } = await w.db.waitDone('oreguard', since, () => publish.published, {
     timeoutMs: allowance(publish.published),
   });
   watching = false;
   await lagWatch;
-  const stats = await w.db.batchStats('oreguard', afterId, false);
-  const after = await w.db.progress('oreguard', afterId);
+  const stats = await w.db.batchStats('oreguard', since, false);
+  const after = await w.db.progress('oreguard', since);
   const unfoldedLeft = after.stored - after.done;
   const res = resources(w, t0, seenDoneAt);
   const og = res.processes.oreguard;

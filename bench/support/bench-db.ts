@@ -35,12 +35,28 @@ export interface BatchStats {
   toDone?: Distribution;
 }
 
+/** Where a phase's events begin (BenchDb.mark): after event `id`, received from `at` on. */
+export interface RunMark {
+  id: number;
+  at: Date;
+}
+
+/** How much earlier than its mark a phase's event may say it was received (clocks, rounding). */
+const MARK_SLACK_MS = 60_000;
+
 /** The bench's read-only view of the bench database: OreGuard's tables and the reference's. */
 export class BenchDb {
   readonly pool: Pool;
 
   constructor(url: string) {
-    this.pool = new Pool({ connectionString: url, max: 2, application_name: 'bench-observer' });
+    // Planned by index, serially, never JIT-compiled: what the observer reads must cost the
+    // database it measures as little as it can, on whichever partition has no statistics yet.
+    this.pool = new Pool({
+      connectionString: url,
+      max: 2,
+      application_name: 'bench-observer',
+      options: '-c jit=off -c enable_seqscan=off -c max_parallel_workers_per_gather=0',
+    });
     this.pool.on('error', () => undefined);
   }
 
@@ -48,40 +64,55 @@ export class BenchDb {
     return target === 'oreguard' ? 'events' : REFERENCE_TABLE;
   }
 
-  async maxId(target: Target): Promise<number> {
-    const { rows } = await this.pool.query(`SELECT coalesce(max(id), 0) AS id FROM ${this.table(target)}`);
-    return Number(rows[0].id);
+  /** Where a phase's events begin: after the newest stored now, received from now on. */
+  async mark(target: Target): Promise<RunMark> {
+    const { rows } = await this.pool.query<{ id: string; now: Date }>(
+      `SELECT coalesce(max(id), 0) AS id, now() FROM ${this.table(target)}`,
+    );
+    return { id: Number(rows[0].id), at: rows[0].now };
   }
 
-  async progress(target: Target, afterId: number): Promise<Progress> {
+  /**
+   * The rows of a phase (after `mark`), as a WHERE clause and its parameters. OreGuard's events
+   * are bounded by their receive time too, which is their partition key: over months of history
+   * a poll by id alone would probe every partition, and the observer's polls would weigh on the
+   * history side of the growth phase and not on the empty one.
+   */
+  private since(target: Target, mark: RunMark): { where: string; params: unknown[] } {
+    if (target === 'reference') return { where: 'id > $1', params: [mark.id] };
+    return { where: 'id > $1 AND received_at >= $2', params: [mark.id, new Date(mark.at.getTime() - MARK_SLACK_MS)] };
+  }
+
+  async progress(target: Target, after: RunMark): Promise<Progress> {
     const t = Date.now();
+    const { where, params } = this.since(target, after);
     const stored = Number(
-      (await this.pool.query(`SELECT count(*) AS n FROM ${this.table(target)} WHERE id > $1`, [afterId])).rows[0].n,
+      (await this.pool.query(`SELECT count(*) AS n FROM ${this.table(target)} WHERE ${where}`, params)).rows[0].n,
     );
     if (target === 'reference') return { t, stored, done: stored };
     // events_unfolded is a partial index: counting what is left is cheap.
     const unfolded = Number(
       (
         await this.pool.query(
-          'SELECT count(*) AS n FROM events WHERE id > $1 AND folded_at IS NULL AND fold_error IS NULL',
-          [afterId],
+          `SELECT count(*) AS n FROM events WHERE ${where} AND folded_at IS NULL AND fold_error IS NULL`,
+          params,
         )
       ).rows[0].n,
     );
     return { t, stored, done: stored - unfolded };
   }
 
-  /** Polls every intervalMs until `expected` events after afterId are stored and done. */
+  /** Polls every intervalMs until `expected` events after the mark are stored and done. */
   async waitDone(
     target: Target,
-    afterId: number,
+    after: RunMark,
     expected: () => number | undefined,
     opts: { timeoutMs: number; intervalMs?: number },
   ): Promise<DrainResult> {
     const series: Progress[] = [];
     const deadline = Date.now() + opts.timeoutMs;
     for (;;) {
-      const p = await this.progress(target, afterId);
+      const p = await this.progress(target, after);
       series.push(p);
       const n = expected();
       if (n !== undefined && p.stored >= n && p.done >= n) return { series, seenDoneAt: p.t };
@@ -94,8 +125,9 @@ export class BenchDb {
     }
   }
 
-  async batchStats(target: Target, afterId: number, withLatency: boolean): Promise<BatchStats> {
+  async batchStats(target: Target, after: RunMark, withLatency: boolean): Promise<BatchStats> {
     const table = this.table(target);
+    const { where, params } = this.since(target, after);
     const storedCol = target === 'oreguard' ? 'stored_at' : 'inserted_at';
     const doneCol = target === 'oreguard' ? 'folded_at' : 'inserted_at';
     const { rows } = await this.pool.query(
@@ -103,8 +135,8 @@ export class BenchDb {
               extract(epoch FROM min(${storedCol})) * 1000 AS first_stored,
               extract(epoch FROM max(${storedCol})) * 1000 AS last_stored,
               extract(epoch FROM max(${doneCol})) * 1000 AS last_done
-         FROM ${table} WHERE id > $1`,
-      [afterId],
+         FROM ${table} WHERE ${where}`,
+      params,
     );
     const stats: BatchStats = {
       rows: Number(rows[0].n),
@@ -119,8 +151,8 @@ export class BenchDb {
           `SELECT count(*) AS n,
                   percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p,
                   max(ms) AS max, avg(ms) AS mean
-             FROM (SELECT extract(epoch FROM ${col} - occurred_at) * 1000 AS ms FROM ${table} WHERE id > $1) x`,
-          [afterId],
+             FROM (SELECT extract(epoch FROM ${col} - occurred_at) * 1000 AS ms FROM ${table} WHERE ${where}) x`,
+          params,
         );
       if (target === 'oreguard') stats.toReceived = toDistribution((await q('received_at')).rows[0]);
       stats.toStored = toDistribution((await q(storedCol)).rows[0]);
