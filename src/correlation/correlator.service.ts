@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from 'src/config/app-config';
-import { Db, sessionOptions } from 'src/database/db';
+import { Db, sessionOptions, type Queryable } from 'src/database/db';
 import {
   contextFromOutages,
   type CorrelationContext,
@@ -227,6 +227,8 @@ export class CorrelatorService implements OnModuleDestroy {
    * the newest), up to the cursor, writing nothing.
    */
   private async rebuild(): Promise<void> {
+    const lease = this.lease;
+    if (!lease) throw new Error('the correlation lease was lost');
     const engine = new PostureEngines(this.rules.ruleSet, this.config.posture.profiles, {
       allowedLatenessMs: this.config.ingest.allowedLatenessMs,
       maxGroupSignals: this.config.correlator.maxGroupSignals,
@@ -242,7 +244,7 @@ export class CorrelatorService implements OnModuleDestroy {
     for (;;) {
       const page = await correlatorStore.historyPage(this.db.pool, cursor, from, after, HISTORY_PAGE);
       const events = page.map(siteEventFromRow);
-      await this.loadContext(events);
+      await this.loadContext(lease, events);
       const levelOf = await this.postureLevels(events);
       for (const event of events) engine.push(event, levelOf(event));
       replayed += page.length;
@@ -262,7 +264,11 @@ export class CorrelatorService implements OnModuleDestroy {
   private async step(): Promise<number> {
     const engine = this.engine!;
     const from = this.cursor!;
-    const rows = await correlatorStore.newEvents(this.lease!, from, BATCH_SIZE);
+    // The lease's session as the step began: if it is lost meanwhile, the step's reads on it
+    // fail with that session's error, and its write finds the cursor moved or fails.
+    const lease = this.lease;
+    if (!lease) return 0;
+    const rows = await correlatorStore.newEvents(lease, from, BATCH_SIZE);
     const unsettled = rows.findIndex((r) => !r.settled);
     const taken = unsettled === -1 ? rows : rows.slice(0, unsettled);
     if (taken.length === 0) return 0;
@@ -274,7 +280,7 @@ export class CorrelatorService implements OnModuleDestroy {
       .filter((r) => !r.held)
       .map(siteEventFromRow)
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.key) - Number(b.key));
-    await this.loadContext(events);
+    await this.loadContext(lease, events);
     const levelOf = await this.postureLevels(events);
     const updates: MatchUpdate[] = [];
     const shedBefore = engine.shed;
@@ -305,13 +311,13 @@ export class CorrelatorService implements OnModuleDestroy {
   }
 
   /** Outages of the sites and times of these events, when a rule asks whether a zone was blind. */
-  private async loadContext(events: readonly KeyedSiteEvent[]): Promise<void> {
+  private async loadContext(q: Queryable, events: readonly KeyedSiteEvent[]): Promise<void> {
     const ruleSet = this.rules.ruleSet;
     const asking = events.filter((e) => e.zone && ruleSet.detections.some((r) => r.zoneBlind && r.matches(e)));
     if (asking.length === 0) return;
     const times = asking.map((e) => e.occurredAt.getTime());
     const outages = await correlatorStore.outages(
-      this.lease!,
+      q,
       [...new Set(asking.map((e) => e.siteId))],
       new Date(Math.min(...times)),
       new Date(Math.max(...times)),

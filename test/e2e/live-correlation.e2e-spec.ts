@@ -272,6 +272,37 @@ describe('live correlation with the default rules', () => {
     await stop(b);
   });
 
+  it('takes the lease again when its session is killed, and correlates what came meanwhile', async () => {
+    const oreguard = await start();
+    const correlator = oreguard.app.get(CorrelatorService);
+    await waitFor(() => correlator.live || undefined, { what: 'the instance correlating' });
+    const leaseSession = () =>
+      ctx.db.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'oreguard-correlator'",
+      );
+    const [before] = await leaseSession();
+    const g = await gateway('lease-1');
+    // Killed while it steps (it polls every 50 ms here): its session, its lock and its LISTEN go.
+    await ctx.db.query('SELECT pg_terminate_backend($1)', [before.pid]);
+    await g.publish(
+      aDroneEvent({
+        occurredAt: minutesAgo(2),
+        drone: { detection: 'rf', position: { lat: -10.7, lon: 25.4 }, trackId: 'trk-5' },
+      }),
+    );
+    await g.publish(aTheftEvent({ occurredAt: minutesAgo(1) }));
+    await waitFor(
+      async () => (await incidents('lease-1')).find((i) => i.group_key.startsWith('rule:coordinated-intrusion')),
+      { what: 'the coordinated-intrusion incident, from the lease taken again' },
+    );
+    const after = await leaseSession();
+    expect(after).toHaveLength(1);
+    expect(after[0].pid).not.toBe(before.pid);
+    expect(correlator.live).toBe(true);
+    await untilCorrelated(ctx.db, 20_000);
+    await stop(oreguard);
+  });
+
   it('raises a breach in a zone whose camera is offline, saying why', async () => {
     const oreguard = await start();
     const g = await gateway('blind-1');
