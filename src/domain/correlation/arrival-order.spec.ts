@@ -4,27 +4,14 @@ import { collectMatches, correlate, type CorrelationMatch } from './correlate';
 import { CorrelationEngine, type KeyedSiteEvent, type MatchUpdate } from './correlation-engine';
 import { aCyberEvent, aDroneEvent, aTheftEvent, t } from './fixtures/correlation-events';
 import { delayedArrival, recordedNight, recordedOutages, seededRandom, shuffled } from './fixtures/recorded-night';
+import { LONE_DRONE_RULES } from './fixtures/rule-texts';
 import { parseRules } from './rule-set';
 
 const HOUR = 3_600_000;
 const defaults = loadRules(join(__dirname, '../../../rules'));
 
 /** A rule with an upper bound (at most one detection of a track in 5 minutes): decided at the watermark. */
-const loneDetection = parseRules(`title: Lone drone detection
-id: lone-drone-detection
-level: low
-correlation:
-  type: event_count
-  rules: [tracked_drone]
-  group-by: [drone.trackId]
-  timespan: 5m
-  condition: { lte: 1 }
----
-title: Tracked drone
-id: tracked-drone
-name: tracked_drone
-detection: { d: { kind: drone, drone.trackId|exists: true }, condition: d }
-`);
+const loneDetection = parseRules(LONE_DRONE_RULES);
 
 /** What an incident is made of: rule, site, group, severity and events (not engine ids). */
 const shape = (matches: CorrelationMatch[]) =>

@@ -1,45 +1,14 @@
 import { collectMatches } from '../correlation/correlate';
 import type { KeyedSiteEvent } from '../correlation/correlation-engine';
 import { aCyberEvent, aDroneEvent, t } from '../correlation/fixtures/correlation-events';
+import { BRUTE_FORCE_RULES, LONE_DRONE_RULES } from '../correlation/fixtures/rule-texts';
 import { parseRules } from '../correlation/rule-set';
 import { levelAt, type SitePostureHistory } from './posture-at';
 import { PostureEngines, type PostureMatchUpdate } from './posture-engines';
 import type { PostureLevel } from './posture-level';
 import { defaultPostureProfiles } from './posture-profile';
 
-const RULES = parseRules(`
-title: Brute force from one source
-id: brute-force
-level: high
-correlation:
-  type: event_count
-  rules: [auth_failure]
-  group-by: [cyber.srcIp]
-  timespan: 2m
-  condition: { gte: 10 }
----
-title: Authentication failure
-id: auth-failure
-name: auth_failure
-detection:
-  failure: { kind: cyber, cyber.category: auth_failure }
-  condition: failure
----
-title: Lone drone detection
-id: lone-drone-detection
-level: low
-correlation:
-  type: event_count
-  rules: [tracked_drone]
-  group-by: [drone.trackId]
-  timespan: 5m
-  condition: { lte: 1 }
----
-title: Tracked drone
-id: tracked-drone
-name: tracked_drone
-detection: { d: { kind: drone, drone.trackId|exists: true }, condition: d }
-`);
+const RULES = parseRules(`${BRUTE_FORCE_RULES}---\n${LONE_DRONE_RULES}`);
 
 const profiles = defaultPostureProfiles();
 const MINUTE = 60_000;

@@ -1,31 +1,13 @@
 import { correlate } from '../correlation/correlate';
 import { aCyberEvent, t } from '../correlation/fixtures/correlation-events';
+import { BRUTE_FORCE_RULES } from '../correlation/fixtures/rule-texts';
 import { parseRules } from '../correlation/rule-set';
 import { defaultPostureProfiles } from './posture-profile';
 import { tightenRuleSet } from './tighten-rule-set';
 
-const RULES = `
-title: Brute force from one source
-id: brute-force
-level: high
-correlation:
-  type: event_count
-  rules: [auth_failure]
-  group-by: [cyber.srcIp]
-  timespan: 2m
-  condition: { gte: 10 }
----
-title: Authentication failure
-id: auth-failure
-name: auth_failure
-detection:
-  failure: { kind: cyber, cyber.category: auth_failure }
-  condition: failure
-`;
-
 describe('a rule set tightened by a posture profile', () => {
   const profiles = defaultPostureProfiles();
-  const rules = parseRules(RULES);
+  const rules = parseRules(BRUTE_FORCE_RULES);
   // Six failures 30 s apart: three minutes, six events. Under the count of 10 and over the 2 m window.
   const slowGuessing = Array.from({ length: 6 }, (_, i) =>
     aCyberEvent({ at: new Date(t('04:00').getTime() + i * 30_000), category: 'auth_failure', srcIp: '10.9.9.9' }),
