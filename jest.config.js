@@ -10,7 +10,6 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60000,
 };
 
 // The console's end-to-end suites drive Chromium: each wants a core of its own, so `npm test`
@@ -27,6 +26,7 @@ module.exports = {
     },
     { ...common, displayName: 'browser', testRegex: BROWSER_SUITES },
   ],
+  // A global setting: Jest's runner reads it from here, not from the projects.
   testTimeout: 60000,
   // At least two suites at once: the end-to-end suites mostly wait on servers and timers, and
   // Jest's default (one fewer than the cores) runs a two-core machine's suites one by one, in

@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { sessionOptions } from '../../src/database/db';
 import { REFERENCE_TABLE } from '../reference-loop';
 import type { Distribution } from './stats';
 
@@ -49,13 +50,14 @@ export class BenchDb {
   readonly pool: Pool;
 
   constructor(url: string) {
-    // Planned by index, serially, never JIT-compiled: what the observer reads must cost the
-    // database it measures as little as it can, on whichever partition has no statistics yet.
+    // Planned by index, serially, never JIT-compiled (db.ts, PlanChoice): what the observer reads
+    // must cost the database it measures as little as it can, on whichever partition has no
+    // statistics yet.
     this.pool = new Pool({
       connectionString: url,
       max: 2,
       application_name: 'bench-observer',
-      options: '-c jit=off -c enable_seqscan=off -c max_parallel_workers_per_gather=0',
+      options: sessionOptions('indexed'),
     });
     this.pool.on('error', () => undefined);
   }
