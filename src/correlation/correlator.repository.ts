@@ -44,8 +44,8 @@ export const PENDING_COUNT = `SELECT count(*)::int AS n FROM events
 
 /**
  * What a step needs of the events its matches name (correlatorStore.matchedEvents), by id: read
- * in the step's transaction, planned by index (PlanChoice `indexed`): `id` is not the partition
- * key, so each partition is probed by its primary key.
+ * on the correlator's lease session beside the step's transaction, planned by index (PlanChoice
+ * `indexed`): `id` is not the partition key, so each partition is probed by its primary key.
  */
 export const MATCHED_EVENTS = `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
               (SELECT l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id

@@ -293,7 +293,7 @@ export class CorrelatorService implements OnModuleDestroy {
     if (late > 0) this.metrics.correlationLate.inc(late);
     if (engine.shed > shedBefore) this.metrics.correlationShed.inc(engine.shed - shedBefore);
 
-    const applied = await this.apply(updates, from, to);
+    const applied = await this.apply(lease, updates, from, to);
     if (!applied) {
       this.logger.warn('The correlation cursor moved under this instance: another one correlates');
       this.engine = undefined;
@@ -325,9 +325,25 @@ export class CorrelatorService implements OnModuleDestroy {
     this.context = contextFromOutages(outages);
   }
 
-  /** Applies the matches and moves the cursor in one transaction; false if the cursor was not where expected. */
-  private async apply(updates: MatchUpdate[], from: CorrelationCursor, to: CorrelationCursor): Promise<boolean> {
+  /**
+   * Applies the matches and moves the cursor in one transaction; false if the cursor was not where expected.
+   *
+   * What the matches name (their events, and the incidents folding put them in) is read on the
+   * lease's own connection while the transaction moves the cursor and locks the rules'
+   * incidents: those reads lock nothing, and in the transaction too each would see what had
+   * committed when it began, so they need not wait their turn there. The step is two round
+   * trips shorter for it.
+   */
+  private async apply(
+    lease: Client,
+    updates: MatchUpdate[],
+    from: CorrelationCursor,
+    to: CorrelationCursor,
+  ): Promise<boolean> {
     const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
+    const reading = this.readMatched(lease, named);
+    // Awaited in the transaction; should that fail first, this read's own failure is not unhandled.
+    reading.catch(() => undefined);
     const sites = [...new Set(updates.map((u) => u.siteId))].sort();
     const ruleGroups = updates.map((u) => ({ siteId: u.siteId, groupKey: ruleGroupKey(u.ruleId, u.group) }));
     // A rule's incident can take a match only if it was last seen within the gap of it.
@@ -353,8 +369,8 @@ export class CorrelatorService implements OnModuleDestroy {
       );
     };
 
-    // Planned by index (db.ts, PlanChoice): the events its matches name are read by id, and the
-    // newest partition may not have been analyzed yet.
+    // Planned by index (db.ts, PlanChoice), as the lease's session is: the newest partition may
+    // not have been analyzed yet.
     const written = await this.db.transaction(
       async (tx) => {
         if (!(await correlatorStore.advance(tx, from, to))) return null;
@@ -364,9 +380,7 @@ export class CorrelatorService implements OnModuleDestroy {
         // Most matches open or grow a rule's incident; only one that escalates an incident folding
         // opened needs that incident, and so the fold's lock of its group (taken as the fold takes
         // them, in sorted order, before the row), so folding and correlating never wait on each other.
-        const matched = await correlatorStore.matchedEvents(tx, named);
-        const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
-        const seen = await correlatorStore.incidents(tx, [...new Set(bases)], { lock: false });
+        const { matched, seen } = await reading;
         const preview = plan([...ruleIncidents, ...seen], matched);
         const escalating = preview
           .filter((c) => c.type !== 'opened' && !isRuleIncident(c.incident))
@@ -407,6 +421,17 @@ export class CorrelatorService implements OnModuleDestroy {
     }
     for (const u of updates) this.metrics.ruleMatches.inc({ rule: u.ruleId });
     return true;
+  }
+
+  /** The events the matches name, and the unresolved incidents folding put them in, read without locks. */
+  private async readMatched(
+    q: Queryable,
+    named: readonly string[],
+  ): Promise<{ matched: Map<string, MatchedEventRow>; seen: Incident[] }> {
+    if (named.length === 0) return { matched: new Map(), seen: [] };
+    const matched = await correlatorStore.matchedEvents(q, named);
+    const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
+    return { matched, seen: await correlatorStore.incidents(q, [...new Set(bases)], { lock: false }) };
   }
 
   /** Writes the changes and their live messages; returns both. */

@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+import { sessionOptions } from '../../src/database/db';
 import { CLAIMED, claimEventKeys } from '../../src/database/events-once';
 import { MATCHED_EVENTS, PENDING_COUNT, correlatorStore } from '../../src/correlation/correlator.repository';
 import { DEAD_LETTER_COUNT } from '../../src/correlation/fold-queue';
@@ -65,16 +67,22 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
     const ids = (await ctx.db.query<{ id: string }>('SELECT id FROM events ORDER BY id DESC LIMIT 300')).map(
       (r) => r.id,
     );
-    const explained = await ctx.db.transaction(
-      (tx) => tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${MATCHED_EVENTS}`, [ids]),
-      { plans: 'indexed' },
-    );
-    const plan = explained.rows[0]['QUERY PLAN'];
-    // Planned as the planner likes, this reads all 5,000 events of the partition to keep 300.
-    expect(scannedWhole(plan)).toEqual([]);
-    expect(JSON.stringify(plan)).toMatch(/"Index Name":"events(_p\d{8})?_pkey"/);
-    const matched = await ctx.db.transaction((tx) => correlatorStore.matchedEvents(tx, ids), { plans: 'indexed' });
-    expect([...matched.keys()].sort()).toEqual([...ids].sort());
+    // Read on a session like the correlator's lease (correlator.service.ts), which reads it.
+    const session = new Client({ connectionString: ctx.databaseUrl, options: sessionOptions('indexed') });
+    await session.connect();
+    try {
+      const explained = await session.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${MATCHED_EVENTS}`, [
+        ids,
+      ]);
+      const plan = explained.rows[0]['QUERY PLAN'];
+      // Planned as the planner likes, this reads all 5,000 events of the partition to keep 300.
+      expect(scannedWhole(plan)).toEqual([]);
+      expect(JSON.stringify(plan)).toMatch(/"Index Name":"events(_p\d{8})?_pkey"/);
+      const matched = await correlatorStore.matchedEvents(session, ids);
+      expect([...matched.keys()].sort()).toEqual([...ids].sort());
+    } finally {
+      await session.end();
+    }
   });
 
   it('keeps the pending lists of the incidents GIN indexes at 64 kB', async () => {
