@@ -43,15 +43,17 @@ export const PENDING_COUNT = `SELECT count(*)::int AS n FROM events
   WHERE ingest_xid IS NOT NULL AND (ingest_xid, id) > ($1::xid8, $2::bigint)`;
 
 /**
- * What a step needs of the events its matches name (correlatorStore.matchedEvents), by id: read
- * on the correlator's lease session beside the step's transaction, planned by index (PlanChoice
- * `indexed`): `id` is not the partition key, so each partition is probed by its primary key.
+ * What a step needs of the events its matches name (correlatorStore.matchedEvents), by id and
+ * received since $2: read on the correlator's lease session beside the step's transaction,
+ * planned by index (PlanChoice `indexed`). `id` is not the partition key: unbounded, the read
+ * probes the primary key of every partition, months of them (4.4 ms a step over six months of
+ * weekly partitions, against 1 ms on an empty database); `received_at` leaves only the newest.
  */
 export const MATCHED_EVENTS = `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
               (SELECT l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
                 WHERE l.event_id = e.id AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')
                 LIMIT 1) AS base_incident_id
-         FROM events e WHERE e.id = ANY($1::bigint[])`;
+         FROM events e WHERE e.id = ANY($1::bigint[]) AND e.received_at >= $2`;
 
 /**
  * The commit horizon of this database: every transaction of it with a smaller id has ended,
@@ -189,10 +191,22 @@ export const correlatorStore = {
    * What a step needs of the events its matches name, by stored id, in one read: kind and zone
    * (to plan), the unresolved incident folding put each in (not a rule's, read without locks),
    * and what binds it into a timeline entry (its payload hash).
+   *
+   * `receivedSince` is where to look: the caller's bound on when they were received, which
+   * leaves the older partitions out. It only saves work: any named event not found after it is
+   * read again without the bound, so every stored event named is returned whatever the bound.
    */
-  async matchedEvents(tx: Queryable, ids: readonly string[]): Promise<Map<string, MatchedEventRow>> {
-    const { rows } = await tx.query<MatchedEventRow>(prepared('correlator-matched-events', MATCHED_EVENTS, [ids]));
-    return new Map(rows.map((r) => [String(r.id), r]));
+  async matchedEvents(
+    q: Queryable,
+    ids: readonly string[],
+    receivedSince: Date,
+  ): Promise<Map<string, MatchedEventRow>> {
+    const read = async (wanted: readonly string[], since: Date) =>
+      (await q.query<MatchedEventRow>(prepared('correlator-matched-events', MATCHED_EVENTS, [wanted, since]))).rows;
+    const found = new Map((await read(ids, receivedSince)).map((r) => [String(r.id), r]));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) for (const r of await read(missing, new Date(0))) found.set(String(r.id), r);
+    return found;
   },
 
   /** The unresolved rule incidents of these groups ("site/group key" pairs) last seen since `since`, locked. */

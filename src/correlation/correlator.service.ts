@@ -40,6 +40,8 @@ const HISTORY_PAGE = 5000;
 /** The session lock that makes one correlator of all instances the live one. */
 const LEASE_KEY = 'oreguard/correlator';
 
+const DAY_MS = 86_400_000;
+
 /** What a step wrote: its incident changes and their live messages, numbered. */
 interface Written {
   changes: MatchChange[];
@@ -75,6 +77,18 @@ const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
  * The poll (CORRELATOR_INTERVAL_MS) stays as the fallback: nothing depends on a notification
  * arriving.
  */
+/**
+ * When the events these matches name were received, at the earliest, give or take: a match's
+ * events occurred from its firstAt on, and none was accepted more than EVENT_MAX_FUTURE_MS
+ * ahead of OreGuard's clock as it arrived. A day's margin covers a message read some time after
+ * it was stamped received. Only a hint for the read (correlatorStore.matchedEvents): an event
+ * outside it is still found.
+ */
+function receivedSince(updates: readonly MatchUpdate[], maxFutureMs: number): Date {
+  const first = Math.min(...updates.map((u) => u.firstAt.getTime()));
+  return new Date(first - maxFutureMs - DAY_MS);
+}
+
 @Injectable()
 export class CorrelatorService implements OnModuleDestroy {
   private readonly logger = new Logger(CorrelatorService.name);
@@ -341,7 +355,7 @@ export class CorrelatorService implements OnModuleDestroy {
     to: CorrelationCursor,
   ): Promise<boolean> {
     const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
-    const reading = this.readMatched(lease, named);
+    const reading = this.readMatched(lease, named, receivedSince(updates, this.config.ingest.maxFutureMs));
     // Awaited in the transaction; should that fail first, this read's own failure is not unhandled.
     reading.catch(() => undefined);
     const sites = [...new Set(updates.map((u) => u.siteId))].sort();
@@ -427,9 +441,10 @@ export class CorrelatorService implements OnModuleDestroy {
   private async readMatched(
     q: Queryable,
     named: readonly string[],
+    receivedSince: Date,
   ): Promise<{ matched: Map<string, MatchedEventRow>; seen: Incident[] }> {
     if (named.length === 0) return { matched: new Map(), seen: [] };
-    const matched = await correlatorStore.matchedEvents(q, named);
+    const matched = await correlatorStore.matchedEvents(q, named, receivedSince);
     const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
     return { matched, seen: await correlatorStore.incidents(q, [...new Set(bases)], { lock: false }) };
   }

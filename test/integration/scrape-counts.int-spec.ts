@@ -73,12 +73,13 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
     try {
       const explained = await session.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${MATCHED_EVENTS}`, [
         ids,
+        new Date(0),
       ]);
       const plan = explained.rows[0]['QUERY PLAN'];
       // Planned as the planner likes, this reads all 5,000 events of the partition to keep 300.
       expect(scannedWhole(plan)).toEqual([]);
       expect(JSON.stringify(plan)).toMatch(/"Index Name":"events(_p\d{8})?_pkey"/);
-      const matched = await correlatorStore.matchedEvents(session, ids);
+      const matched = await correlatorStore.matchedEvents(session, ids, new Date(0));
       expect([...matched.keys()].sort()).toEqual([...ids].sort());
     } finally {
       await session.end();
