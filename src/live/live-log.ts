@@ -107,6 +107,12 @@ export function numberedLiveMessages(
 /** Why a site's log does not go on from a seq: see LiveLogReader.gapAfter. */
 export type LogGap = { reason: 'retention'; retainedFrom: number } | { reason: 'ahead' };
 
+/**
+ * How far back the live fan-out first looks for messages (LiveLogReader.afterEach): longer than
+ * any transaction that appends to the log runs, so what it leaves out is rare and read again.
+ */
+const RECENT_LOG = '1 hour';
+
 /** Reading the log back: for live fan-out and for `resume`. */
 export class LiveLogReader {
   constructor(private readonly db: Db) {}
@@ -119,16 +125,42 @@ export class LiveLogReader {
     return rows.map((r) => ({ siteId, seq: Number(r.seq), type: r.type, incident: r.payload }));
   }
 
-  /** For each (site, seq): the site's messages after that seq, in one query. */
+  /**
+   * For each (site, seq): the site's messages after that seq, in one query.
+   *
+   * What the live fan-out reads is seconds old, but `seq` is not the partition key: read by
+   * site and seq alone, every partition's index is probed, months of them (1.4 ms a read over
+   * six months of weekly partitions, against 0.15 ms on an empty database). So the messages
+   * written in the last RECENT_LOG are read first. A site whose read does not go on from its
+   * seq (a message left out, or retention's gap) or found nothing is read again without the
+   * bound: every message is found whatever its age.
+   */
   async afterEach(cursors: [string, number][], limitPerSite = 1000): Promise<Map<string, LiveMessage[]>> {
+    const bySite = await this.readAfterEach(cursors, limitPerSite, 'recent');
+    const again = cursors.filter(([siteId, after]) => bySite.get(siteId)![0]?.seq !== after + 1);
+    if (again.length > 0) {
+      for (const [siteId, messages] of await this.readAfterEach(again, limitPerSite, 'all')) {
+        bySite.set(siteId, messages);
+      }
+    }
+    return bySite;
+  }
+
+  private async readAfterEach(
+    cursors: [string, number][],
+    limitPerSite: number,
+    written: 'recent' | 'all',
+  ): Promise<Map<string, LiveMessage[]>> {
+    // By PostgreSQL's clock, which stamps created_at.
+    const recent = written === 'recent' ? `AND created_at >= now() - interval '${RECENT_LOG}'` : '';
     const rows = await this.db.query<{ site_id: string; seq: string; type: IncidentChangeType; payload: IncidentView }>(
       prepared(
-        'live-after-each',
+        `live-after-each-${written}`,
         `SELECT m.site_id, m.seq, m.type, m.payload
            FROM unnest($1::text[], $2::bigint[]) AS c(site_id, after)
            CROSS JOIN LATERAL (
              SELECT site_id, seq, type, payload FROM live_messages
-              WHERE site_id = c.site_id AND seq > c.after ORDER BY seq LIMIT $3
+              WHERE site_id = c.site_id AND seq > c.after ${recent} ORDER BY seq LIMIT $3
            ) m
           ORDER BY m.site_id, m.seq`,
         [cursors.map((c) => c[0]), cursors.map((c) => c[1]), limitPerSite],
