@@ -51,6 +51,18 @@ interface Written {
 const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
 
 /**
+ * When the events these matches name were received, at the earliest, give or take: a match's
+ * events occurred from its firstAt on, and none was accepted more than EVENT_MAX_FUTURE_MS
+ * ahead of OreGuard's clock as it arrived. A day's margin covers a message read some time after
+ * it was stamped received. Only a hint for the read (correlatorStore.matchedEvents): an event
+ * outside it is still found.
+ */
+function receivedSince(updates: readonly MatchUpdate[], maxFutureMs: number): Date {
+  const first = Math.min(...updates.map((u) => u.firstAt.getTime()));
+  return new Date(first - maxFutureMs - DAY_MS);
+}
+
+/**
  * Live correlation: runs the rule set (RULES_DIR) over accepted events and opens or escalates
  * incidents from its matches (domain/correlation/match-incidents.ts).
  *
@@ -77,18 +89,6 @@ const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
  * The poll (CORRELATOR_INTERVAL_MS) stays as the fallback: nothing depends on a notification
  * arriving.
  */
-/**
- * When the events these matches name were received, at the earliest, give or take: a match's
- * events occurred from its firstAt on, and none was accepted more than EVENT_MAX_FUTURE_MS
- * ahead of OreGuard's clock as it arrived. A day's margin covers a message read some time after
- * it was stamped received. Only a hint for the read (correlatorStore.matchedEvents): an event
- * outside it is still found.
- */
-function receivedSince(updates: readonly MatchUpdate[], maxFutureMs: number): Date {
-  const first = Math.min(...updates.map((u) => u.firstAt.getTime()));
-  return new Date(first - maxFutureMs - DAY_MS);
-}
-
 @Injectable()
 export class CorrelatorService implements OnModuleDestroy {
   private readonly logger = new Logger(CorrelatorService.name);
@@ -354,8 +354,7 @@ export class CorrelatorService implements OnModuleDestroy {
     from: CorrelationCursor,
     to: CorrelationCursor,
   ): Promise<boolean> {
-    const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
-    const reading = this.readMatched(lease, named, receivedSince(updates, this.config.ingest.maxFutureMs));
+    const reading = this.readMatched(lease, updates);
     // Awaited in the transaction; should that fail first, this read's own failure is not unhandled.
     reading.catch(() => undefined);
     const sites = [...new Set(updates.map((u) => u.siteId))].sort();
@@ -440,11 +439,12 @@ export class CorrelatorService implements OnModuleDestroy {
   /** The events the matches name, and the unresolved incidents folding put them in, read without locks. */
   private async readMatched(
     q: Queryable,
-    named: readonly string[],
-    receivedSince: Date,
+    updates: readonly MatchUpdate[],
   ): Promise<{ matched: Map<string, MatchedEventRow>; seen: Incident[] }> {
+    const named = [...new Set(updates.flatMap((u) => u.newEventKeys))];
     if (named.length === 0) return { matched: new Map(), seen: [] };
-    const matched = await correlatorStore.matchedEvents(q, named, receivedSince);
+    const since = receivedSince(updates, this.config.ingest.maxFutureMs);
+    const matched = await correlatorStore.matchedEvents(q, named, since);
     const bases = [...matched.values()].flatMap((e) => (e.base_incident_id ? [e.base_incident_id] : []));
     return { matched, seen: await correlatorStore.incidents(q, [...new Set(bases)], { lock: false }) };
   }

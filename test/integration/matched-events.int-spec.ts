@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { MATCHED_EVENTS, correlatorStore } from '../../src/correlation/correlator.repository';
 import { sessionOptions } from '../../src/database/db';
+import { relationsRun } from '../support/query-plan';
 import { createTestContext, type TestContext } from '../support/test-context';
 
 /**
@@ -48,26 +49,13 @@ describe('the events a correlation step names', () => {
     await ctx?.dispose();
   });
 
-  /** The partitions of events a plan reads. */
+  /** The partitions of events the read's plan runs. */
   const partitionsRead = async (ids: readonly string[], since: Date): Promise<string[]> => {
     const { rows } = await session.query<{ 'QUERY PLAN': unknown }>(
       `EXPLAIN (ANALYZE, FORMAT JSON) ${MATCHED_EVENTS}`,
       [ids, since],
     );
-    const read = new Set<string>();
-    const walk = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(walk);
-      else if (node && typeof node === 'object') {
-        const plan = node as Record<string, unknown>;
-        if (typeof plan['Relation Name'] === 'string' && /^events_p\d{8}$/.test(plan['Relation Name'])) {
-          // Counted only where the executor ran it (run-time pruning leaves the rest "never executed").
-          if (plan['Actual Loops'] !== 0) read.add(plan['Relation Name']);
-        }
-        Object.values(plan).forEach(walk);
-      }
-    };
-    walk(rows[0]['QUERY PLAN']);
-    return [...read].sort();
+    return relationsRun(rows[0]['QUERY PLAN'], /^events_p\d{8}$/);
   };
 
   it('reads only the partitions received since the bound it is given', async () => {
