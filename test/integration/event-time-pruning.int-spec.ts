@@ -7,6 +7,7 @@ import { EventsService } from '../../src/events/events.service';
 import { recordEventTimeBounds } from '../../src/events/event-time-bounds';
 import type { EventQuery } from '../../src/platform/query.schemas';
 import { TEST_SERVICES } from '../support/services';
+import { relationsRun } from '../support/query-plan';
 
 /**
  * GET /events by event time (occurred_at) over events partitioned by arrival (received_at):
@@ -81,12 +82,11 @@ describe('events by event time are partition-pruned', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const first = statements[0];
-    const [row] = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+    const [row] = await db.query<{ 'QUERY PLAN': unknown }>(
       `EXPLAIN (FORMAT JSON) ${first.text}`,
       first.params,
     );
-    const plan = row['QUERY PLAN'];
-    return { ids, partitions: relations(plan[0].Plan).filter((r) => /^events_p\d{8}$/.test(r)) };
+    return { ids, partitions: relationsRun(row['QUERY PLAN'], /^events_p\d{8}$/) };
   };
   const unpruned = async (from: Date, to: Date) =>
     (
@@ -140,12 +140,3 @@ describe('events by event time are partition-pruned', () => {
     expect([Number(row.f), Number(row.l)]).toEqual([300_000, 30 * DAY_MS]);
   });
 });
-
-interface PlanNode {
-  'Relation Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function relations(node: PlanNode): string[] {
-  return [...(node['Relation Name'] ? [node['Relation Name']] : []), ...(node.Plans ?? []).flatMap(relations)];
-}

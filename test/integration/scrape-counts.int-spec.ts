@@ -3,6 +3,7 @@ import { sessionOptions } from '../../src/database/db';
 import { CLAIMED, claimEventKeys } from '../../src/database/events-once';
 import { MATCHED_EVENTS, PENDING_COUNT, correlatorStore } from '../../src/correlation/correlator.repository';
 import { DEAD_LETTER_COUNT } from '../../src/correlation/fold-queue';
+import { scannedWhole } from '../support/query-plan';
 import { createTestContext, type TestContext } from '../support/test-context';
 
 /**
@@ -96,17 +97,3 @@ describe('what a metrics scrape counts, on a table never analyzed', () => {
     for (const row of rows) expect(row.reloptions).toContain('gin_pending_list_limit=64');
   });
 });
-
-/** The relations a plan (EXPLAIN FORMAT JSON) reads whole. */
-function scannedWhole(plan: unknown): string[] {
-  const found: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as Record<string, unknown>;
-    if (n['Node Type'] === 'Seq Scan') found.push(String(n['Relation Name']));
-    Object.values(n).forEach(visit);
-  };
-  visit(plan);
-  return found;
-}
