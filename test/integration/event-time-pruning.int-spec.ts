@@ -82,10 +82,7 @@ describe('events by event time are partition-pruned', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const first = statements[0];
-    const [row] = await db.query<{ 'QUERY PLAN': unknown }>(
-      `EXPLAIN (FORMAT JSON) ${first.text}`,
-      first.params,
-    );
+    const [row] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${first.text}`, first.params);
     return { ids, partitions: relationsRun(row['QUERY PLAN'], /^events_p\d{8}$/) };
   };
   const unpruned = async (from: Date, to: Date) =>
