@@ -113,6 +113,15 @@ export type LogGap = { reason: 'retention'; retainedFrom: number } | { reason: '
  */
 const RECENT_LOG = '1 hour';
 
+/**
+ * Whether `messages` (in seq order, each seq once) are every message after `after` up to
+ * `upTo`: none when there are none to read.
+ */
+function isWholeRun(messages: readonly LiveMessage[], after: number, upTo: number): boolean {
+  if (upTo <= after) return messages.length === 0;
+  return messages.length === upTo - after && messages[0].seq === after + 1 && messages.at(-1)!.seq === upTo;
+}
+
 /** Reading the log back: for live fan-out and for `resume`. */
 export class LiveLogReader {
   constructor(private readonly db: Db) {}
@@ -131,15 +140,21 @@ export class LiveLogReader {
    * What the live fan-out reads is seconds old, but `seq` is not the partition key: read by
    * site and seq alone, every partition's index is probed, months of them (1.4 ms a read over
    * six months of weekly partitions, against 0.15 ms on an empty database). So the messages
-   * written in the last RECENT_LOG are read first. A site whose read does not go on from its
-   * seq (a message left out, or retention's gap) or found nothing is read again without the
-   * bound: every message is found whatever its age.
+   * written in the last RECENT_LOG are read first, with each site's last seq from its counter
+   * (site_streams, written in the same statement as the messages, so read in the same snapshot
+   * it says which of them exist). A site whose recent read is not every message from its seq on
+   * to that last seq (or to the limit) is read again without the bound: a message left out at
+   * the start, in the middle or at the end, or retention's gap. Every message is found whatever
+   * its age, and a site with nothing new is read once.
    */
   async afterEach(cursors: [string, number][], limitPerSite = 1000): Promise<Map<string, LiveMessage[]>> {
-    const bySite = await this.readAfterEach(cursors, limitPerSite, 'recent');
-    const again = cursors.filter(([siteId, after]) => bySite.get(siteId)![0]?.seq !== after + 1);
+    const { bySite, lastSeqs } = await this.readAfterEach(cursors, limitPerSite, 'recent');
+    const again = cursors.filter(
+      ([siteId, after]) =>
+        !isWholeRun(bySite.get(siteId)!, after, Math.min(lastSeqs.get(siteId) ?? 0, after + limitPerSite)),
+    );
     if (again.length > 0) {
-      for (const [siteId, messages] of await this.readAfterEach(again, limitPerSite, 'all')) {
+      for (const [siteId, messages] of (await this.readAfterEach(again, limitPerSite, 'all')).bySite) {
         bySite.set(siteId, messages);
       }
     }
@@ -150,27 +165,37 @@ export class LiveLogReader {
     cursors: [string, number][],
     limitPerSite: number,
     written: 'recent' | 'all',
-  ): Promise<Map<string, LiveMessage[]>> {
+  ): Promise<{ bySite: Map<string, LiveMessage[]>; lastSeqs: Map<string, number> }> {
     // By PostgreSQL's clock, which stamps created_at.
     const recent = written === 'recent' ? `AND created_at >= now() - interval '${RECENT_LOG}'` : '';
-    const rows = await this.db.query<{ site_id: string; seq: string; type: IncidentChangeType; payload: IncidentView }>(
+    const rows = await this.db.query<{
+      site_id: string;
+      last_seq: string | null;
+      seq: string | null;
+      type: IncidentChangeType;
+      payload: IncidentView;
+    }>(
       prepared(
         `live-after-each-${written}`,
-        `SELECT m.site_id, m.seq, m.type, m.payload
+        `SELECT c.site_id, s.last_seq, m.seq, m.type, m.payload
            FROM unnest($1::text[], $2::bigint[]) AS c(site_id, after)
-           CROSS JOIN LATERAL (
-             SELECT site_id, seq, type, payload FROM live_messages
+           LEFT JOIN site_streams s ON s.site_id = c.site_id
+           LEFT JOIN LATERAL (
+             SELECT seq, type, payload FROM live_messages
               WHERE site_id = c.site_id AND seq > c.after ${recent} ORDER BY seq LIMIT $3
-           ) m
-          ORDER BY m.site_id, m.seq`,
+           ) m ON true
+          ORDER BY c.site_id, m.seq`,
         [cursors.map((c) => c[0]), cursors.map((c) => c[1]), limitPerSite],
       ),
     );
     const bySite = new Map<string, LiveMessage[]>(cursors.map(([siteId]) => [siteId, []]));
+    const lastSeqs = new Map<string, number>();
     for (const r of rows) {
+      lastSeqs.set(r.site_id, Number(r.last_seq ?? 0)); // a site with no message yet is at 0
+      if (r.seq === null) continue;
       bySite.get(r.site_id)!.push({ siteId: r.site_id, seq: Number(r.seq), type: r.type, incident: r.payload });
     }
-    return bySite;
+    return { bySite, lastSeqs };
   }
 
   /**

@@ -6,8 +6,9 @@ import { createTestContext, type TestContext } from '../support/test-context';
 
 /**
  * The live fan-out reads the log back by site and seq, and `seq` is not the partition key: it
- * reads the last hour's partitions first (LiveLogReader.afterEach), and a site whose read does
- * not go on from its seq is read again in full, so no message is missed whatever its age.
+ * reads the last hour's partitions first (LiveLogReader.afterEach), and a site whose read is not
+ * every message from its seq to its counter's last is read again in full, so no message is
+ * missed whatever its age.
  */
 const SITE = 'kolwezi-1';
 const OTHER = 'tenke-2';
@@ -18,10 +19,16 @@ describe('reading the live log back from recent partitions', () => {
   let reader: LiveLogReader;
   const statements: QueryConfig[] = [];
 
-  /** A message of `site` numbered `seq`, written `hoursAgo` hours ago by PostgreSQL's clock. */
+  /**
+   * A message of `site` numbered `seq`, written `hoursAgo` hours ago by PostgreSQL's clock, and
+   * the site's counter moved on to it, as the log's writers do in the same statement.
+   */
   const write = (site: string, seq: number, hoursAgo = 0) =>
     ctx.db.query(
-      `INSERT INTO live_messages (site_id, seq, type, incident_id, payload, created_at)
+      `WITH counter AS (
+         INSERT INTO site_streams (site_id, last_seq) VALUES ($1, $2)
+         ON CONFLICT (site_id) DO UPDATE SET last_seq = greatest(site_streams.last_seq, EXCLUDED.last_seq))
+       INSERT INTO live_messages (site_id, seq, type, incident_id, payload, created_at)
        VALUES ($1, $2, 'opened', gen_random_uuid(), $3, now() - make_interval(hours => $4))`,
       [site, seq, JSON.stringify({ title: `${site} ${seq}` }), hoursAgo],
     );
@@ -65,7 +72,29 @@ describe('reading the live log back from recent partitions', () => {
   it('finds a last message written before the last hour', async () => {
     await write(SITE, 4, 2);
     expect(seqs(await reader.afterEach([[SITE, 3]]), SITE)).toEqual([4]);
+    statements.length = 0;
     expect(seqs(await reader.afterEach([[SITE, 4]]), SITE)).toEqual([]);
+    // Nothing after seq 4, as the counter says: no second read.
+    expect(statements).toHaveLength(1);
+  });
+
+  it('finds a message written before the last hour between recent ones, and after them', async () => {
+    await write(SITE, 5);
+    await write(SITE, 6, 2);
+    await write(SITE, 7);
+    await write(SITE, 8, 5);
+    statements.length = 0;
+    expect(seqs(await reader.afterEach([[SITE, 4]]), SITE)).toEqual([5, 6, 7, 8]);
+    expect(statements).toHaveLength(2);
+    statements.length = 0;
+    expect(seqs(await reader.afterEach([[SITE, 6]]), SITE)).toEqual([7, 8]);
+    expect(statements).toHaveLength(2);
+  });
+
+  it('reads no further than the limit, and needs no second read for what lies beyond it', async () => {
+    statements.length = 0;
+    expect(seqs(await reader.afterEach([[SITE, 1]], 2), SITE)).toEqual([2, 3]);
+    expect(statements).toHaveLength(1);
   });
 
   it('reads only the newest partitions when the recent read goes on from every seq', async () => {
@@ -83,11 +112,12 @@ describe('reading the live log back from recent partitions', () => {
       return relationsRun(rows[0]['QUERY PLAN'], /^live_messages_p/);
     };
     const recent = await partitionsRun(statements[0]);
-    statements.length = 0;
-    await reader.afterEach([[OTHER, 2]]); // finds nothing, so reads again in full
-    const all = await partitionsRun(statements[1]);
-    // A month-old message's partition: read in full, not by the recent read.
+    // A month-old message: the recent read leaves it out, so its site is read again in full.
     await write(THIRD, 1, 24 * 30);
+    statements.length = 0;
+    expect(seqs(await reader.afterEach([[THIRD, 0]]), THIRD)).toEqual([1]);
+    expect(statements).toHaveLength(2);
+    const all = await partitionsRun(statements[1]);
     const [{ partition }] = await ctx.db.query<{ partition: string }>(
       `SELECT tableoid::regclass::text AS partition FROM live_messages WHERE site_id = $1`,
       [THIRD],
