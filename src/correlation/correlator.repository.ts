@@ -28,6 +28,8 @@ export interface MatchedEventRow extends BindableRow {
   zone: string | null;
   /** The unresolved incident folding put it in, if any. */
   base_incident_id: string | null;
+  /** When it reached OreGuard: how late its rule's incident is (oreguard_rule_incident_seconds). */
+  received_at: Date;
 }
 
 export interface NewEventRow extends SiteEventRow {
@@ -49,7 +51,7 @@ export const PENDING_COUNT = `SELECT count(*)::int AS n FROM events
  * probes the primary key of every partition, months of them (4.4 ms a step over six months of
  * weekly partitions, against 1 ms on an empty database); `received_at` leaves only the newest.
  */
-export const MATCHED_EVENTS = `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
+export const MATCHED_EVENTS = `SELECT e.id, e.event_id, e.site_id, e.gateway_id, e.kind, e.zone, e.received_at, ${PAYLOAD_SHA256_SQL('e.raw_payload')} AS payload_sha256,
               (SELECT l.incident_id FROM incident_events l JOIN incidents i ON i.id = l.incident_id
                 WHERE l.event_id = e.id AND i.status <> 'resolved' AND NOT starts_with(i.group_key, 'rule:')
                 LIMIT 1) AS base_incident_id

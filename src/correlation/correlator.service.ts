@@ -42,13 +42,14 @@ const LEASE_KEY = 'oreguard/correlator';
 
 const DAY_MS = 86_400_000;
 
-/** What a step wrote: its incident changes and their live messages, numbered. */
+/** What a step wrote: its incident changes and their live messages, numbered; and the events its matches named. */
 interface Written {
   changes: MatchChange[];
   messages: LiveMessage[];
+  matched: ReadonlyMap<string, MatchedEventRow>;
 }
 
-const NOTHING_WRITTEN: Written = { changes: [], messages: [] };
+const NOTHING_WRITTEN: Written = { changes: [], messages: [], matched: new Map() };
 
 /**
  * When the events these matches name were received, at the earliest, give or take: a match's
@@ -421,6 +422,7 @@ export class CorrelatorService implements OnModuleDestroy {
     if (written === null) return false;
     // Committed: this instance's sockets get the messages without a read back from the log.
     this.committedLive.committed(written.messages);
+    this.observeLatency(written.changes, written.matched);
     for (const change of written.changes) {
       if (change.type === 'opened') this.metrics.incidentsOpened.inc({ kind: change.incident.kinds[0] ?? 'unknown' });
       if (change.type !== 'updated') {
@@ -436,6 +438,20 @@ export class CorrelatorService implements OnModuleDestroy {
     return true;
   }
 
+  /**
+   * How late each committed change is: from the newest event of its matches reaching OreGuard
+   * (the one that completed or extended a match) to now (oreguard_rule_incident_seconds).
+   */
+  private observeLatency(changes: readonly MatchChange[], matched: ReadonlyMap<string, MatchedEventRow>): void {
+    const now = this.clock.now().getTime();
+    for (const change of changes) {
+      let newest = -Infinity;
+      for (const id of change.matchedEventIds)
+        newest = Math.max(newest, matched.get(String(id))?.received_at.getTime() ?? -Infinity);
+      if (newest > -Infinity) this.metrics.ruleIncidentLatency.observe((now - newest) / 1000);
+    }
+  }
+
   /** The events the matches name, and the unresolved incidents folding put them in, read without locks. */
   private async readMatched(
     q: Queryable,
@@ -449,14 +465,14 @@ export class CorrelatorService implements OnModuleDestroy {
     return { matched, seen: await correlatorStore.incidents(q, [...new Set(bases)], { lock: false }) };
   }
 
-  /** Writes the changes and their live messages; returns both. */
+  /** Writes the changes and their live messages; returns both, with the events the matches named. */
   private async write(
     tx: PoolClient,
     changes: MatchChange[],
     now: Date,
     matched: ReadonlyMap<string, MatchedEventRow>,
   ): Promise<Written> {
-    return { changes, messages: await correlatorStore.apply(tx, changes, now, matched) };
+    return { changes, messages: await correlatorStore.apply(tx, changes, now, matched), matched };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -119,6 +119,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly ruleIncidentLatency = new Histogram({
+    name: 'oreguard_rule_incident_seconds',
+    help: 'Time from the newest event a correlation rule matched reaching OreGuard to the rule incident change being committed',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
   readonly correlationLate = new Counter({
     name: 'oreguard_correlation_late_total',
     help: 'Events live correlation took too late to correlate (older than the allowed lateness behind their site)',

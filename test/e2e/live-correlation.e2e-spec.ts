@@ -69,6 +69,11 @@ describe('live correlation with the default rules', () => {
     ctx = await createTestContext('live_correlation');
   });
 
+  // A test that fails before stopping its instances must not leave one holding the lease for the next.
+  afterEach(async () => {
+    for (const r of running.splice(0)) await r.close();
+  });
+
   afterAll(async () => {
     live?.close();
     for (const g of gateways) await g.close();
@@ -144,6 +149,12 @@ describe('live correlation with the default rules', () => {
     const metrics = await (await fetch(`${oreguard.baseUrl}/api/v1/metrics`)).text();
     expect(metrics).toMatch(/^oreguard_rule_matches_total\{rule="brute-force"\} [1-9]/m);
     expect(metrics).toMatch(/^oreguard_correlation_pending_events 0$/m);
+    // The rule changes written (the escalation at least) were timed from their newest event.
+    const ruleLatency = (part: string) =>
+      Number(new RegExp(`^oreguard_rule_incident_seconds_${part} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(ruleLatency('count')).toBeGreaterThanOrEqual(1);
+    expect(ruleLatency('sum')).toBeGreaterThan(0);
+    expect(ruleLatency('sum') / ruleLatency('count')).toBeLessThan(30);
     // The engine still holds the failures (their window has not passed), in at least the brute-force group.
     const held = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
     expect(held('oreguard_correlation_state_signals')).toBeGreaterThanOrEqual(11);

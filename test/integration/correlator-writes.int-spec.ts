@@ -39,6 +39,7 @@ describe('correlator writes', () => {
       incident: ruleIncident,
       previousSeverity: null,
       eventIds: [],
+      matchedEventIds: [],
       entries: [{ action: 'rule-matched', details: { ruleId: 'coordinated-intrusion', eventIds: [], eventCount: 0 } }],
     };
 

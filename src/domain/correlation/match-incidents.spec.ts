@@ -73,6 +73,7 @@ describe('foldMatches', () => {
     const [opened] = changes;
     expect(opened.type).toBe('opened');
     expect(opened.eventIds).toEqual([1, 2]);
+    expect(opened.matchedEventIds).toEqual([1, 2]);
     expect(opened.incident).toMatchObject({
       id: 'new-1',
       groupKey: `rule:coordinated-intrusion:siteId=${SITE}`,
@@ -116,7 +117,7 @@ describe('foldMatches', () => {
       options,
     );
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ type: 'updated', eventIds: [7, 9] });
+    expect(changes[0]).toMatchObject({ type: 'updated', eventIds: [7, 9], matchedEventIds: [7, 9] });
     expect(changes[0].incident).toMatchObject({ eventCount: 4, lastSeenAt: at(12), zones: ['pit'] });
     // One entry for the fold, naming both updates' events.
     expect(changes[0].entries).toEqual([
@@ -181,6 +182,7 @@ describe('foldMatches', () => {
     const [change] = foldMatches(SITE, [cyber], [brute], events(inCyber('1'), inCyber('2'), inCyber('3')), options);
     expect(change.type).toBe('escalated');
     expect(change.eventIds).toEqual([]); // already linked
+    expect(change.matchedEventIds).toEqual([1, 2, 3]); // what the escalation is news of
     expect(change.incident).toMatchObject({
       id: 'cyber-inc',
       severity: 'high',

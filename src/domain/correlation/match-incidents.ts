@@ -28,6 +28,11 @@ export interface MatchChange {
   previousSeverity: Severity | null;
   /** Events to link to the incident (already linked ones are skipped by the store). */
   eventIds: number[];
+  /**
+   * Every event of the matches behind the change, linked now or already in the incident (an
+   * escalation links none): the newest of them is the one the change is news of.
+   */
+  matchedEventIds: number[];
   /** Timeline entries, in order: which rule fired, on which events, and why. */
   entries: { action: string; details: object }[];
 }
@@ -67,7 +72,14 @@ export function foldMatches(
   const changeOf = (incident: Incident): MatchChange => {
     let change = changes.get(incident.id);
     if (!change) {
-      change = { type: 'updated', incident, previousSeverity: incident.severity, eventIds: [], entries: [] };
+      change = {
+        type: 'updated',
+        incident,
+        previousSeverity: incident.severity,
+        eventIds: [],
+        matchedEventIds: [],
+        entries: [],
+      };
       changes.set(incident.id, change);
     }
     return change;
@@ -96,6 +108,7 @@ export function foldMatches(
     if (own) {
       const change = changeOf(own);
       change.eventIds.push(...eventIds);
+      change.matchedEventIds.push(...eventIds);
       own.eventCount += eventIds.length;
       widen(own, u, matched);
       own.updatedAt = options.now;
@@ -110,6 +123,7 @@ export function foldMatches(
       const severity = maxSeverity(base.severity, u.severity);
       if (!firstTime && severity === base.severity) continue; // the rule already escalated it: nothing new
       const change = changeOf(base);
+      change.matchedEventIds.push(...eventIds);
       if (firstTime) {
         base.ruleIds.push(u.ruleId);
         base.title = `${u.title}: ${base.title}`.slice(0, 200);
@@ -131,6 +145,7 @@ export function foldMatches(
       incident,
       previousSeverity: null,
       eventIds,
+      matchedEventIds: [...eventIds],
       entries: [{ action: 'rule-matched', details: summary }],
     });
   }
