@@ -94,7 +94,7 @@ export const EnvSchema = z.object({
    * Default true when NODE_ENV is production, false otherwise.
    */
   INGEST_REQUIRE_REGISTERED: bool.optional(),
-  /** How far in the future an event's occurredAt may be, in ms. */
+  /** How far in the future an event's time (or a gateway status's `at`) may be, in ms. */
   EVENT_MAX_FUTURE_MS: positiveInt.default(5 * 60_000),
   /** Events that arrive later than this after they occurred are flagged late, in ms. */
   EVENT_ALLOWED_LATENESS_MS: positiveInt.default(60 * 60_000),

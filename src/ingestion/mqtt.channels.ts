@@ -148,7 +148,10 @@ export const MQTT_CHANNELS: ChannelDeclaration[] = [
     id: 'gatewayStatus',
     server: 'mqtt',
     address: 'sites/{siteId}/gateways/{gatewayId}/status',
-    description: 'Retained: sent on change and as a heartbeat; gateways set offline as their MQTT last will.',
+    description:
+      'Retained: sent on change and as a heartbeat; gateways set offline as their MQTT last will. Reports are ordered by `at`: ' +
+      'one not newer than the newest applied changes nothing, and one whose `at` is more than EVENT_MAX_FUTURE_MS ahead is ' +
+      'rejected (reason future, kept as a rejected event), since it would make every true report after it stale.',
     parameters: gateway,
     action: 'receive',
     operationId: 'receiveGatewayStatus',

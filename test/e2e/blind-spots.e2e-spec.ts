@@ -264,4 +264,42 @@ describe('blind spots', () => {
       what: 'the silence incident resolved',
     });
   });
+
+  it("refuses a status from a clock run ahead, so the gateway's true reports after it still count", async () => {
+    // Statuses are ordered by their time: taken, one dated tomorrow would make every true report stale until then.
+    const site = 'likasi-2';
+    const g = await TestGateway.connect(ctx.topicPrefix, site, 'gw-9');
+    try {
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+      await g.publish({ state: 'online', at: tomorrow, sensors: [{ sensorId: 'cam-9', state: 'ok' }] }, 'status');
+      const [refused] = await waitFor(
+        async () => {
+          const rows = await ctx.db.query<{ reason: string }>(
+            `SELECT reason FROM rejected_events WHERE site_id = $1 AND gateway_id = 'gw-9'`,
+            [site],
+          );
+          return rows.length > 0 ? rows : undefined;
+        },
+        { what: 'the status dated tomorrow refused' },
+      );
+      expect(refused.reason).toMatch(/^at: "[^"]+" \([^)]+\) is more than 5 minutes in the future \(now /);
+
+      await g.publish(
+        { state: 'online', at: new Date().toISOString(), sensors: [{ sensorId: 'cam-9', state: 'fault' }] },
+        'status',
+      );
+      await waitFor(
+        () =>
+          ctx.db
+            .query(
+              `SELECT 1 FROM sensor_health_changes WHERE site_id = $1 AND subject_id = 'cam-9' AND state = 'fault'`,
+              [site],
+            )
+            .then((rows) => rows.length === 1),
+        { what: "the true report's sensor fault recorded" },
+      );
+    } finally {
+      await g.close();
+    }
+  });
 });

@@ -454,6 +454,27 @@ describe('parseGatewayMessage: gateway status', () => {
     });
   });
 
+  it('refuses a status dated further ahead than maxFutureMs, naming at: it would make every true report after it stale', () => {
+    const ahead = new Date(NOW.getTime() + DEFAULT_MAX_FUTURE_MS + 1000).toISOString();
+    expect(parse({ state: 'online', at: ahead }, STATUS)).toEqual({
+      ok: false,
+      kind: 'future',
+      reason: `at: "${ahead}" (${ahead}) is more than 5 minutes in the future (now ${NOW.toISOString()})`,
+      route: { type: 'status', siteId: 'kolwezi-1', gatewayId: 'gw-east' },
+    });
+    const justAhead = new Date(NOW.getTime() + DEFAULT_MAX_FUTURE_MS).toISOString();
+    expect(parse({ state: 'online', at: justAhead }, STATUS)).toMatchObject({ ok: true, type: 'status' });
+  });
+
+  it('takes a status however old: a last will the broker hands over again is as old as the connection it ended', () => {
+    const old = { state: 'offline', at: '2026-01-01T00:00:00Z' };
+    expect(parse(old, STATUS, { ...options, maxLatenessMs: 86_400_000 })).toMatchObject({
+      ok: true,
+      type: 'status',
+      status: { state: 'offline', at: new Date('2026-01-01T00:00:00Z') },
+    });
+  });
+
   it('ignores the empty retained message that clears a status', () => {
     expect(parse(new Uint8Array(0), STATUS)).toMatchObject({ ok: true, type: 'ignored' });
   });

@@ -173,6 +173,11 @@ function parse(prefix: string, topic: string, payload: Uint8Array, options: Pars
     case 'status': {
       const result = GatewayStatusSchema.safeParse(body);
       if (!result.success) return reject(schemaRejectionKind(result.error), describeFirstIssue(result.error, body));
+      // Statuses are ordered by their time, so one from a clock run ahead would make every true
+      // report after it stale (src/domain/health/gateway-health.ts): refused like an event's.
+      // An old one is stale already and harmless (a retained last will handed over again is old).
+      const badTime = checkTime('at', body['at'], result.data.at, { ...options, maxLatenessMs: undefined });
+      if (badTime) return reject(badTime.kind, badTime.reason);
       return { ok: true, type: 'status', siteId: route.siteId, gatewayId: route.gatewayId, status: result.data };
     }
   }
