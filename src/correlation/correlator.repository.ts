@@ -75,6 +75,36 @@ const COMMIT_HORIZON = `(SELECT COALESCE(
                              WHERE backend_xid IS NOT NULL AND datname <> current_database())),
      pg_snapshot_xmax(pg_current_snapshot())))`;
 
+/**
+ * Each health subject of the sites $1 (sensors and gateways) with its changes in [$2, $3] and its
+ * last change before $2, ordered by time (correlatorStore.outages). A subject that has not
+ * changed since $2 has one row, from its own row (id NULL, first among equal times).
+ */
+export const OUTAGE_CHANGES = `WITH subjects AS (
+     SELECT site_id, 'sensor'::text AS subject_type, id AS subject_id, gateway_id,
+            health_changed_to AS state, health_changed_at AS at
+       FROM sensors WHERE site_id = ANY($1) AND health_changed_at IS NOT NULL
+     UNION ALL
+     SELECT site_id, 'gateway', id, id, health_changed_to, health_changed_at
+       FROM gateways WHERE site_id = ANY($1) AND health_changed_at IS NOT NULL
+   )
+   SELECT site_id, subject_type, subject_id, gateway_id, state, at, NULL::bigint AS id FROM subjects WHERE at < $2
+   UNION ALL
+   SELECT h.site_id, h.subject_type, h.subject_id, h.gateway_id, h.state, h.at, h.id
+     FROM subjects s
+     CROSS JOIN LATERAL (
+       (SELECT site_id, subject_type, subject_id, gateway_id, state, at, id FROM sensor_health_changes h
+         WHERE h.site_id = s.site_id AND h.subject_type = s.subject_type AND h.subject_id = s.subject_id
+           AND h.at >= $2 AND h.at <= $3)
+       UNION ALL
+       (SELECT site_id, subject_type, subject_id, gateway_id, state, at, id FROM sensor_health_changes h
+         WHERE h.site_id = s.site_id AND h.subject_type = s.subject_type AND h.subject_id = s.subject_id
+           AND h.at < $2
+         ORDER BY at DESC, id DESC LIMIT 1)
+     ) h
+    WHERE s.at >= $2
+   ORDER BY at, id NULLS FIRST`;
+
 /** The SQL of live correlation (correlator.service.ts). */
 export const correlatorStore = {
   async cursor(q: Queryable): Promise<CorrelationCursor> {
@@ -304,8 +334,14 @@ export const correlatorStore = {
 
   /**
    * The sensor outages of these sites that overlap [from, to], for rules that ask whether a
-   * zone was blind: each subject's changes in the span and its last one before it (one pass
-   * over the subjects' history by its index, not a look back for every change).
+   * zone was blind: each subject's changes in the span and its last one before it.
+   *
+   * A subject whose newest change (kept on its own row: migration 1765210000000) came before
+   * the span has no change in it, and that newest change is its last before it: it is read from
+   * the row. Only the subjects that changed since `from` are looked up in the history, by their
+   * index, so the read does not grow with the months of history kept (partitioned by when a
+   * change was recorded, which `at` does not bound). Subjects without a row of their own cover
+   * no zone, so they are not asked about.
    */
   async outages(q: Queryable, siteIds: readonly string[], from: Date, to: Date): Promise<SensorOutage[]> {
     if (siteIds.length === 0) return [];
@@ -316,20 +352,7 @@ export const correlatorStore = {
       gateway_id: string;
       state: HealthChange['state'];
       at: Date;
-    }>(
-      prepared(
-        'correlator-outages',
-        `SELECT site_id, subject_type, subject_id, gateway_id, state, at, id FROM sensor_health_changes
-        WHERE site_id = ANY($1) AND at >= $2 AND at <= $3
-       UNION ALL
-       (SELECT DISTINCT ON (site_id, subject_type, subject_id) site_id, subject_type, subject_id, gateway_id, state, at, id
-          FROM sensor_health_changes
-         WHERE site_id = ANY($1) AND at < $2
-         ORDER BY site_id, subject_type, subject_id, at DESC, id DESC)
-       ORDER BY at, id`,
-        [siteIds, from, to],
-      ),
-    );
+    }>(prepared('correlator-outages', OUTAGE_CHANGES, [siteIds, from, to]));
     if (changes.rows.length === 0) return [];
     const coverage = await q.query<{ site_id: string; sensor_id: string; gateway_id: string; zones: string[] }>(
       `SELECT z.site_id, z.sensor_id, s.gateway_id, array_agg(z.zone ORDER BY z.zone) AS zones

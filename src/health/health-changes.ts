@@ -167,6 +167,7 @@ export async function applyHealthTransitions(
       transitions.map((t) => t.reason),
     ],
   );
+  await recordNewestChanges(tx, siteId, transitions);
   const effects: HealthEffect[] = [];
   for (const t of transitions) {
     if (isBlinding(t)) effects.push(await raise(tx, siteId, gatewayId, t, ctx));
@@ -174,6 +175,40 @@ export async function applyHealthTransitions(
     else effects.push({ siteId, gatewayId, transition: t, effect: 'recorded' });
   }
   return effects;
+}
+
+/**
+ * Each subject's newest change, also on its own row (sensors, gateways; migration
+ * 1765210000000): what correlation reads to know a subject's state without its whole history
+ * (correlatorStore.outages). Of several changes of one subject, the latest in time; of equal
+ * times, the last recorded, as the history orders them.
+ */
+async function recordNewestChanges(tx: Queryable, siteId: string, transitions: readonly HealthTransition[]) {
+  const newest = new Map<string, HealthTransition>();
+  for (const t of transitions) {
+    const key = `${t.subject.type}/${t.subject.id}`;
+    const seen = newest.get(key);
+    if (!seen || t.at >= seen.at) newest.set(key, t);
+  }
+  const latest = [...newest.values()];
+  await tx.query(
+    `WITH t AS (SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS t(type, id, at, state)),
+     sensors_changed AS (
+       UPDATE sensors s SET health_changed_at = t.at, health_changed_to = t.state
+         FROM t WHERE t.type = 'sensor' AND s.site_id = $1 AND s.id = t.id
+          AND (s.health_changed_at IS NULL OR t.at >= s.health_changed_at)
+     )
+     UPDATE gateways g SET health_changed_at = t.at, health_changed_to = t.state
+       FROM t WHERE t.type = 'gateway' AND g.site_id = $1 AND g.id = t.id
+        AND (g.health_changed_at IS NULL OR t.at >= g.health_changed_at)`,
+    [
+      siteId,
+      latest.map((t) => t.subject.type),
+      latest.map((t) => t.subject.id),
+      latest.map((t) => t.at),
+      latest.map((t) => t.to),
+    ],
+  );
 }
 
 async function raise(

@@ -31,6 +31,7 @@ import { MaterialAppendOnlyPrivileges1765140000000 } from './1765140000000-mater
 import { SharedIncidents1765140100000 } from './1765140100000-shared-incidents';
 import { EventTimeBoundsGuard1765150000000 } from './1765150000000-event-time-bounds-guard';
 import { IncidentStatsIndex1765200000000 } from './1765200000000-incident-stats-index';
+import { HealthLastChange1765210000000 } from './1765210000000-health-last-change';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -67,4 +68,5 @@ export const migrations = [
   SharedIncidents1765140100000,
   EventTimeBoundsGuard1765150000000,
   IncidentStatsIndex1765200000000,
+  HealthLastChange1765210000000,
 ];
