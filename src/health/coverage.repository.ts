@@ -30,15 +30,20 @@ export class CoverageRepository {
              JOIN sensors s ON s.site_id = z.site_id AND s.id = z.sensor_id
              JOIN gateways g ON g.site_id = s.site_id AND g.id = s.gateway_id
             WHERE z.site_id = $1 AND ($2::text IS NULL OR z.zone = $2)`
-        : `SELECT z.zone, s.id AS sensor_id, s.gateway_id,
+        : // A subject's newest change (on its row) is its state at $3 if it came by then; the history is
+          // read only for a subject that changed since.
+          `SELECT z.zone, s.id AS sensor_id, s.gateway_id,
+                  CASE WHEN s.health_changed_at <= $3 THEN s.health_changed_to ELSE
                   (SELECT h.state FROM sensor_health_changes h
                     WHERE h.site_id = s.site_id AND h.subject_type = 'sensor' AND h.subject_id = s.id AND h.at <= $3
-                    ORDER BY h.at DESC, h.id DESC LIMIT 1) AS sensor_state,
+                    ORDER BY h.at DESC, h.id DESC LIMIT 1) END AS sensor_state,
+                  CASE WHEN g.health_changed_at <= $3 THEN g.health_changed_to ELSE
                   (SELECT h.state FROM sensor_health_changes h
                     WHERE h.site_id = s.site_id AND h.subject_type = 'gateway' AND h.subject_id = s.gateway_id AND h.at <= $3
-                    ORDER BY h.at DESC, h.id DESC LIMIT 1) AS gateway_state
+                    ORDER BY h.at DESC, h.id DESC LIMIT 1) END AS gateway_state
              FROM sensor_zones z
              JOIN sensors s ON s.site_id = z.site_id AND s.id = z.sensor_id
+             LEFT JOIN gateways g ON g.site_id = s.site_id AND g.id = s.gateway_id
             WHERE z.site_id = $1 AND ($2::text IS NULL OR z.zone = $2)`,
       at === undefined ? [siteId, zone ?? null] : [siteId, zone ?? null, at],
     );

@@ -3,6 +3,8 @@ import { correlatorStore } from '../../src/correlation/correlator.repository';
 import type { SensorOutage } from '../../src/domain/correlation/blind-zones';
 import { outagesFromHealth, type HealthChange } from '../../src/domain/correlation/outages';
 import type { HealthState, HealthSubject, HealthTransition } from '../../src/domain/health/gateway-health';
+import { blindZones } from '../../src/domain/health/blind-zones';
+import { CoverageRepository } from '../../src/health/coverage.repository';
 import { applyHealthTransitions } from '../../src/health/health-changes';
 import { createTestContext, type TestContext } from '../support/test-context';
 
@@ -193,5 +195,40 @@ describe('the outages correlation reads', () => {
     }
     // The comparison had outages to compare, not only empty answers.
     expect(withOutages).toBeGreaterThan(windows.length / 2);
+  });
+
+  it("answers a site's blind zones at any time as the whole history does (GET /sites/{id}/blind-zones?at=)", async () => {
+    const coverage = new CoverageRepository(undefined as never);
+    const stateAt = async (siteId: string, type: 'sensor' | 'gateway', id: string, at: Date) =>
+      (
+        await client.query<{ state: HealthState }>(
+          `SELECT state FROM sensor_health_changes WHERE site_id = $1 AND subject_type = $2 AND subject_id = $3 AND at <= $4
+            ORDER BY at DESC, id DESC LIMIT 1`,
+          [siteId, type, id, at],
+        )
+      ).rows[0]?.state;
+    let blind = 0;
+    const instants = [start - DAY_MS, ...times.flatMap((t) => [t - 1, t, t + 1]), Date.now()];
+    for (const siteId of SITES) {
+      for (const t of instants) {
+        const at = new Date(t);
+        const zones = new Map<string, { sensorId: string; gatewayId: string }[]>();
+        const sensors = new Map<string, HealthState>();
+        const gateways = new Map<string, HealthState>();
+        for (const s of SENSORS[siteId]) {
+          for (const zone of s.zones)
+            zones.set(zone, [...(zones.get(zone) ?? []), { sensorId: s.id, gatewayId: s.gatewayId }]);
+          const sensorState = await stateAt(siteId, 'sensor', s.id, at);
+          const gatewayState = await stateAt(siteId, 'gateway', s.gatewayId, at);
+          if (sensorState) sensors.set(s.id, sensorState);
+          if (gatewayState) gateways.set(s.gatewayId, gatewayState);
+        }
+        const expected = blindZones(zones, { sensor: (id) => sensors.get(id), gateway: (id) => gateways.get(id) });
+        const actual = await coverage.blindZones(siteId, at, undefined, client);
+        expect({ siteId, at, zones: [...actual].sort() }).toEqual({ siteId, at, zones: [...expected].sort() });
+        if (expected.length > 0) blind++;
+      }
+    }
+    expect(blind).toBeGreaterThan(instants.length / 2);
   });
 });
