@@ -259,8 +259,14 @@ describe('rules backtest', () => {
     }
   });
   it("judges a breach by the site's health history: a camera covering the fence was offline", async () => {
-    // The camera covers north-fence and reported a fault a minute before the breach (start + 20 s).
-    await og.ctx.db.query(`INSERT INTO sensors (site_id, id, gateway_id) VALUES ($1, 'cam-2', 'gw-1')`, [SITE]);
+    // The camera covers north-fence and reported a fault a minute before the breach (start + 20 s):
+    // in its history, and as its newest change on its row, as the health writer keeps them.
+    const faultAt = new Date(start - 60_000);
+    await og.ctx.db.query(
+      `INSERT INTO sensors (site_id, id, gateway_id, state, state_at, health_changed_at, health_changed_to)
+       VALUES ($1, 'cam-2', 'gw-1', 'fault', $2, $2, 'fault')`,
+      [SITE, faultAt],
+    );
     await og.ctx.db.query(
       `INSERT INTO sensor_zones (site_id, sensor_id, zone, source) VALUES ($1, 'cam-2', 'north-fence', 'admin')`,
       [SITE],
@@ -268,7 +274,7 @@ describe('rules backtest', () => {
     await og.ctx.db.query(
       `INSERT INTO sensor_health_changes (site_id, gateway_id, subject_type, subject_id, state, at, reason)
        VALUES ($1, 'gw-1', 'sensor', 'cam-2', 'fault', $2, 'test: lens covered')`,
-      [SITE, new Date(start - 60_000)],
+      [SITE, faultAt],
     );
     const res = await call(admin, 'POST', '/rules/backtest', { siteId: SITE, from, to });
     expect(res.status).toBe(200);

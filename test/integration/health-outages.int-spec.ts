@@ -6,6 +6,7 @@ import type { HealthState, HealthSubject, HealthTransition } from '../../src/dom
 import { blindZones } from '../../src/domain/health/blind-zones';
 import { CoverageRepository } from '../../src/health/coverage.repository';
 import { applyHealthTransitions } from '../../src/health/health-changes';
+import { HealthLastChange1765210000000 } from '../../src/database/migrations/1765210000000-health-last-change';
 import { createTestContext, type TestContext } from '../support/test-context';
 
 /**
@@ -152,18 +153,25 @@ describe('the outages correlation reads', () => {
     await ctx?.dispose();
   });
 
-  it('keeps each subject’s newest change on its row', async () => {
+  /** Whether every subject's row holds its newest change in the history (and only those rows hold one). */
+  const rowsHoldTheNewest = async (): Promise<boolean> => {
     const { rows } = await client.query<{ ok: boolean }>(
-      `SELECT count(*) = 0 AS ok FROM (
-         SELECT site_id, subject_type, subject_id, at, state FROM (
-           SELECT DISTINCT ON (site_id, subject_type, subject_id) site_id, subject_type, subject_id, at, state
-             FROM sensor_health_changes ORDER BY site_id, subject_type, subject_id, at DESC, id DESC) h
-         EXCEPT
-         (SELECT site_id, 'sensor', id, health_changed_at, health_changed_to FROM sensors WHERE health_changed_at IS NOT NULL
-          UNION ALL
-          SELECT site_id, 'gateway', id, health_changed_at, health_changed_to FROM gateways WHERE health_changed_at IS NOT NULL)) d`,
+      `WITH newest AS (
+         SELECT DISTINCT ON (site_id, subject_type, subject_id) site_id, subject_type, subject_id, at, state
+           FROM sensor_health_changes ORDER BY site_id, subject_type, subject_id, at DESC, id DESC),
+       kept AS (
+         SELECT site_id, 'sensor' AS subject_type, id AS subject_id, health_changed_at AS at, health_changed_to AS state
+           FROM sensors WHERE health_changed_at IS NOT NULL
+         UNION ALL
+         SELECT site_id, 'gateway', id, health_changed_at, health_changed_to FROM gateways WHERE health_changed_at IS NOT NULL)
+       SELECT NOT EXISTS (SELECT * FROM newest EXCEPT SELECT * FROM kept)
+          AND NOT EXISTS (SELECT * FROM kept EXCEPT SELECT * FROM newest) AS ok`,
     );
-    expect(rows[0].ok).toBe(true);
+    return rows[0].ok;
+  };
+
+  it('keeps each subject’s newest change on its row', async () => {
+    expect(await rowsHoldTheNewest()).toBe(true);
     const { rows: kept } = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM (SELECT DISTINCT site_id, subject_type, subject_id FROM sensor_health_changes) s`,
     );
@@ -230,5 +238,13 @@ describe('the outages correlation reads', () => {
       }
     }
     expect(blind).toBeGreaterThan(instants.length / 2);
+  });
+
+  it('fills the rows from a history that was there before them (the migration, on an existing database)', async () => {
+    const migration = new HealthLastChange1765210000000();
+    const runner = { query: (sql: string) => client.query(sql) } as never;
+    await migration.down(runner);
+    await migration.up(runner);
+    expect(await rowsHoldTheNewest()).toBe(true);
   });
 });
