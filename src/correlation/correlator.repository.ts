@@ -75,6 +75,26 @@ const COMMIT_HORIZON = `(SELECT COALESCE(
                              WHERE backend_xid IS NOT NULL AND datname <> current_database())),
      pg_snapshot_xmax(pg_current_snapshot())))`;
 
+/** A health change as OUTAGE_CHANGES returns it. */
+export interface HealthChangeRow {
+  site_id: string;
+  subject_type: 'gateway' | 'sensor';
+  subject_id: string;
+  gateway_id: string;
+  state: HealthChange['state'];
+  at: Date;
+}
+
+export function toHealthChange(row: HealthChangeRow): HealthChange {
+  return {
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    gatewayId: row.gateway_id,
+    state: row.state,
+    at: row.at,
+  };
+}
+
 /**
  * Each health subject of the sites $1 (sensors and gateways) with its changes in [$2, $3] and its
  * last change before $2, ordered by time (correlatorStore.outages). A subject that has not
@@ -345,14 +365,7 @@ export const correlatorStore = {
    */
   async outages(q: Queryable, siteIds: readonly string[], from: Date, to: Date): Promise<SensorOutage[]> {
     if (siteIds.length === 0) return [];
-    const changes = await q.query<{
-      site_id: string;
-      subject_type: 'gateway' | 'sensor';
-      subject_id: string;
-      gateway_id: string;
-      state: HealthChange['state'];
-      at: Date;
-    }>(prepared('correlator-outages', OUTAGE_CHANGES, [siteIds, from, to]));
+    const changes = await q.query<HealthChangeRow>(prepared('correlator-outages', OUTAGE_CHANGES, [siteIds, from, to]));
     if (changes.rows.length === 0) return [];
     const coverage = await q.query<{ site_id: string; sensor_id: string; gateway_id: string; zones: string[] }>(
       `SELECT z.site_id, z.sensor_id, s.gateway_id, array_agg(z.zone ORDER BY z.zone) AS zones
@@ -363,15 +376,7 @@ export const correlatorStore = {
     return siteIds.flatMap((siteId) =>
       outagesFromHealth(
         siteId,
-        changes.rows
-          .filter((c) => c.site_id === siteId)
-          .map((c) => ({
-            subjectType: c.subject_type,
-            subjectId: c.subject_id,
-            gatewayId: c.gateway_id,
-            state: c.state,
-            at: c.at,
-          })),
+        changes.rows.filter((c) => c.site_id === siteId).map(toHealthChange),
         coverage.rows
           .filter((c) => c.site_id === siteId)
           .map((c): ZoneCoverage => ({ sensorId: c.sensor_id, gatewayId: c.gateway_id, zones: c.zones })),

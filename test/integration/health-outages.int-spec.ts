@@ -1,7 +1,8 @@
 import { Client } from 'pg';
-import { correlatorStore } from '../../src/correlation/correlator.repository';
+import { correlatorStore, toHealthChange, type HealthChangeRow } from '../../src/correlation/correlator.repository';
 import type { SensorOutage } from '../../src/domain/correlation/blind-zones';
-import { outagesFromHealth, type HealthChange } from '../../src/domain/correlation/outages';
+import { seededRandom } from '../../src/domain/correlation/fixtures/recorded-night';
+import { outagesFromHealth } from '../../src/domain/correlation/outages';
 import type { HealthState, HealthSubject, HealthTransition } from '../../src/domain/health/gateway-health';
 import { blindZones } from '../../src/domain/health/blind-zones';
 import { CoverageRepository } from '../../src/health/coverage.repository';
@@ -39,15 +40,6 @@ const FROM_WHOLE_HISTORY = `SELECT site_id, subject_type, subject_id, gateway_id
      ORDER BY site_id, subject_type, subject_id, at DESC, id DESC)
    ORDER BY at, id`;
 
-/** A small deterministic generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
-
 describe('the outages correlation reads', () => {
   let ctx: TestContext;
   let client: Client;
@@ -55,26 +47,11 @@ describe('the outages correlation reads', () => {
   const times: number[] = [];
 
   const outagesFromWholeHistory = async (from: Date, to: Date): Promise<SensorOutage[]> => {
-    const { rows } = await client.query<{
-      site_id: string;
-      subject_type: 'gateway' | 'sensor';
-      subject_id: string;
-      gateway_id: string;
-      state: HealthChange['state'];
-      at: Date;
-    }>(FROM_WHOLE_HISTORY, [SITES, from, to]);
+    const { rows } = await client.query<HealthChangeRow>(FROM_WHOLE_HISTORY, [SITES, from, to]);
     return SITES.flatMap((siteId) =>
       outagesFromHealth(
         siteId,
-        rows
-          .filter((r) => r.site_id === siteId)
-          .map((r) => ({
-            subjectType: r.subject_type,
-            subjectId: r.subject_id,
-            gatewayId: r.gateway_id,
-            state: r.state,
-            at: r.at,
-          })),
+        rows.filter((r) => r.site_id === siteId).map(toHealthChange),
         SENSORS[siteId].map((s) => ({ sensorId: s.id, gatewayId: s.gatewayId, zones: s.zones })),
       ),
     );
@@ -109,7 +86,7 @@ describe('the outages correlation reads', () => {
 
     // Ninety days of changes, written as the health checks write them: one subject at a time,
     // sometimes several changes of a gateway's subjects at once, some at the same instant.
-    const next = random(19);
+    const next = seededRandom(19);
     const state = new Map<string, HealthState>();
     let at = start;
     let site = SITES[0];
@@ -135,18 +112,35 @@ describe('the outages correlation reads', () => {
         transitions.push({ subject, from: state.get(key) ?? null, to, at: new Date(at), reason: 'test' });
         state.set(key, to);
       }
-      if (transitions.length === 0) continue;
-      await client.query('BEGIN');
-      await applyHealthTransitions(client, site, gatewayId, transitions, {
-        severity: 'high',
-        topicPrefix: 'oreguard/test',
-        now: new Date(),
-        raw: '{}',
-        live: [],
-      });
-      await client.query('COMMIT');
+      if (transitions.length > 0) await write(site, gatewayId, transitions);
     }
+    // And ties for certain: a change, then two more at the same instant in one write; the last
+    // written is the newest, as the history orders them (by time, then as recorded).
+    at += DAY_MS;
+    times.push(at);
+    const cam3 = (to: HealthState): HealthTransition => ({
+      subject: { type: 'sensor', id: 'cam-3' },
+      from: null,
+      to,
+      at: new Date(at),
+      reason: 'test',
+    });
+    await write('likasi-2', 'gw-3', [cam3('fault')]);
+    await write('likasi-2', 'gw-3', [cam3('offline'), cam3('ok')]);
   });
+
+  /** Changes written by the health writer, in one transaction, as a status report's are. */
+  const write = async (site: string, gatewayId: string, transitions: HealthTransition[]) => {
+    await client.query('BEGIN');
+    await applyHealthTransitions(client, site, gatewayId, transitions, {
+      severity: 'high',
+      topicPrefix: 'oreguard/test',
+      now: new Date(),
+      raw: '{}',
+      live: [],
+    });
+    await client.query('COMMIT');
+  };
 
   afterAll(async () => {
     await client?.end();
@@ -179,7 +173,7 @@ describe('the outages correlation reads', () => {
   });
 
   it('answers every window as the whole history does', async () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const windows: [number, number][] = [
       [start - DAY_MS, start - 1], // before any change
       [start - DAY_MS, Date.now()], // everything
